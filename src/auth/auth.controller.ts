@@ -1,0 +1,47 @@
+import { Body, Controller, HttpCode, Post, SetMetadata } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Actor as ActorShape } from '../common/auth/actor';
+import { Actor, Authorize, Public } from '../common/auth/decorators';
+import { Permission } from '../common/auth/permissions';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { AuthService } from './auth.service';
+import { LoginDto, LogoutDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
+
+/** Routes under the stricter per-address rate limit. */
+export const AUTH_THROTTLE_KEY = 'lintas:auth-throttle';
+
+@ApiTags('auth')
+@SetMetadata(AUTH_THROTTLE_KEY, true)
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @HttpCode(200)
+  @Public()
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Validation failed' })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'INVALID_CREDENTIALS (the same for an unknown email)' })
+  login(@Body() dto: LoginDto): Promise<TokenResponseDto> {
+    return this.auth.login(dto.email, dto.password);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @Public()
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Validation failed' })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'REFRESH_TOKEN_INVALID; a reused token also ends its session' })
+  refresh(@Body() dto: RefreshDto): Promise<TokenResponseDto> {
+    return this.auth.refresh(dto.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Authorize(Permission.MeRead)
+  @ApiNoContentResponse({ description: 'Session ended; its access and refresh tokens stop working' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Validation failed' })
+  async logout(@Actor() actor: ActorShape, @Body() dto: LogoutDto): Promise<void> {
+    await this.auth.logout(actor, dto?.refreshToken);
+  }
+}

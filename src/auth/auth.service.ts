@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Actor } from '../common/auth/actor';
+import { DomainError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import { UserEntity } from '../users/user.entity';
+import { TokenResponseDto } from './dto/auth.dto';
+import { LoginThrottleService } from './login-throttle.service';
+import { PasswordHasher } from './password-hasher';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { SessionEntity } from './session.entity';
+import { hashRefreshToken, TokenService } from './token.service';
+
+const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
+const invalidRefresh = () => new DomainError('REFRESH_TOKEN_INVALID', 'Refresh token is invalid, expired or already used');
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: TokenService,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottleService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Unknown email, wrong password and disabled account all answer the same, after the same argon2 work. */
+  async login(emailInput: string, password: string): Promise<TokenResponseDto> {
+    const email = emailInput.trim().toLowerCase();
+    await this.throttle.assertNotLocked(email);
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.email = :email', { email })
+      .getOne();
+    const ok = await this.hasher.verify(user?.passwordHash ?? null, password);
+    if (!user || !ok || user.disabledAt) {
+      await this.throttle.recordFailure(email);
+      throw invalidCredentials();
+    }
+    await this.throttle.reset(email);
+    return this.dataSource.transaction(async (em) => {
+      const session = await em.save(
+        em.create(SessionEntity, { userId: user.id, expiresAt: this.refreshExpiry(), revokedAt: null, revokedReason: null }),
+      );
+      return this.issue(em, user.id, session.id);
+    });
+  }
+
+  /** Rotation: each refresh token works once. A second use means it was stolen: the whole session is revoked. */
+  async refresh(refreshToken: string): Promise<TokenResponseDto> {
+    const hash = hashRefreshToken(refreshToken);
+    const outcome = await this.dataSource.transaction(async (em) => {
+      const row = await em.findOne(RefreshTokenEntity, { where: { tokenHash: hash }, lock: { mode: 'pessimistic_write' } });
+      if (!row) return { error: true as const };
+      const session = await em.findOne(SessionEntity, { where: { id: row.sessionId }, lock: { mode: 'pessimistic_write' } });
+      if (!session || session.revokedAt) return { error: true as const };
+      if (row.usedAt) {
+        await em.update(SessionEntity, { id: session.id }, { revokedAt: new Date(), revokedReason: 'refresh_token_reuse' });
+        return { error: true as const };
+      }
+      if (row.expiresAt.getTime() <= Date.now() || session.expiresAt.getTime() <= Date.now()) return { error: true as const };
+      const user = await em.findOne(UserEntity, { where: { id: session.userId } });
+      if (!user || user.disabledAt) {
+        await em.update(SessionEntity, { id: session.id }, { revokedAt: new Date(), revokedReason: 'user_disabled' });
+        return { error: true as const };
+      }
+      await em.update(RefreshTokenEntity, { id: row.id }, { usedAt: new Date() });
+      return { tokens: await this.issue(em, user.id, session.id) };
+    });
+    if ('error' in outcome) throw invalidRefresh();
+    return outcome.tokens;
+  }
+
+  /** Ends the session of the given refresh token (if it is the caller's), or else the session of the access token. */
+  async logout(actor: Actor, refreshToken?: string): Promise<void> {
+    let sessionId = actor.sessionId;
+    if (refreshToken) {
+      const row = await this.dataSource.getRepository(RefreshTokenEntity).findOne({ where: { tokenHash: hashRefreshToken(refreshToken) } });
+      const session = row && (await this.dataSource.getRepository(SessionEntity).findOne({ where: { id: row.sessionId } }));
+      if (session && session.userId === actor.userId) sessionId = session.id;
+    }
+    await this.dataSource
+      .getRepository(SessionEntity)
+      .update({ id: sessionId, userId: actor.userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'logout' });
+  }
+
+  /** Every session of a user ends (used when an account is disabled). */
+  async revokeAllSessions(em: EntityManager, userId: string, reason: string): Promise<void> {
+    await em.update(SessionEntity, { userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
+  }
+
+  private async issue(em: EntityManager, userId: string, sessionId: string): Promise<TokenResponseDto> {
+    const { token, hash } = this.tokens.newRefreshToken();
+    await em.insert(RefreshTokenEntity, { sessionId, tokenHash: hash, expiresAt: this.refreshExpiry(), usedAt: null });
+    return {
+      accessToken: this.tokens.signAccess({ sub: userId, sid: sessionId }),
+      refreshToken: token,
+      expiresIn: this.config.auth.accessTokenTtlSeconds,
+      tokenType: 'Bearer',
+    };
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.auth.refreshTokenTtlSeconds * 1000);
+  }
+}

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import * as argon2 from 'argon2';
+
+/** argon2id with the OWASP/ASVS minimum (19 MiB, t=2, p=1). */
+const OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+@Injectable()
+export class PasswordHasher {
+  /** A hash of a random secret, verified when the email is unknown so both answers cost the same time. */
+  private dummy?: Promise<string>;
+
+  hash(password: string): Promise<string> {
+    return argon2.hash(password, OPTIONS);
+  }
+
+  async verify(hash: string | null, password: string): Promise<boolean> {
+    if (!hash) {
+      this.dummy ??= argon2.hash(`lintas-dummy-${Math.random()}-${Date.now()}`, OPTIONS);
+      await argon2.verify(await this.dummy, password).catch(() => false);
+      return false;
+    }
+    return argon2.verify(hash, password).catch(() => false);
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PasswordHasher } from '../auth/password-hasher';
+import { assertPasswordAcceptable } from '../auth/password-policy';
+import { AppConfig } from '../config/app-config';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import { nameKey } from '../organisations/organisations.service';
+import { UserEntity } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+
+export const OPERATOR_ORGANISATION = { name: 'Lintas operator', country: 'TH', type: 'ngo' } as const;
+
+/**
+ * On an empty database, creates the operator organisation and its platform admin from LINTAS_BOOTSTRAP_ADMIN_EMAIL and
+ * LINTAS_BOOTSTRAP_ADMIN_PASSWORD. Once any user exists it never runs again. Safe with several API replicas starting
+ * together (transaction-scoped advisory lock).
+ */
+@Injectable()
+export class BootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(BootstrapService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly hasher: PasswordHasher,
+    private readonly users: UsersService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.config.bootstrapAdmin;
+    if (!admin) return;
+    const created = await this.ensureAdmin(admin.email, admin.password);
+    if (created) this.logger.log('bootstrap: created the operator organisation and its platform admin');
+  }
+
+  async ensureAdmin(email: string, password: string): Promise<boolean> {
+    assertPasswordAcceptable(password, { email });
+    const passwordHash = await this.hasher.hash(password);
+    return this.dataSource.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('lintas:bootstrap'))`);
+      if ((await em.count(UserEntity)) > 0) return false;
+      const org = await em.save(
+        em.create(OrganisationEntity, { ...OPERATOR_ORGANISATION, nameKey: nameKey(OPERATOR_ORGANISATION.name), node: 'local' }),
+      );
+      await this.users.insert(em, { email, passwordHash, role: 'platform_admin', organisationId: org.id, displayName: 'Platform administrator' });
+      return true;
+    });
+  }
+}

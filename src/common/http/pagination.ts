@@ -1,0 +1,30 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+/** The hard ceiling of any list page; AppConfig.http.listLimitMax may lower it. */
+export const MAX_PAGE_LIMIT = 100;
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100000)
+  page = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 20, description: 'Capped at the configured maximum' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  limit = 20;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+/** Clamps the requested limit to the configured maximum rather than failing: a client asking for 1000 gets the cap. */
+export function pageWindow(query: PageQueryDto, max: number): { page: number; limit: number; skip: number } {
+  const limit = Math.min(query.limit ?? 20, max, MAX_PAGE_LIMIT);
+  const page = query.page ?? 1;
+  return { page, limit, skip: (page - 1) * limit };
+}

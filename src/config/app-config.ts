@@ -1,0 +1,91 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { resolve } from 'node:path';
+import { EnvironmentVariables, validateEnvironment } from './env.validation';
+import { keyId, MasterKey, resolveKeys } from './keys';
+
+/** The typed, validated configuration. Built once at boot from the environment; injected everywhere else. */
+export class AppConfig {
+  readonly production: boolean;
+  readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
+  readonly http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    trustProxy: boolean;
+    rateLimitPerMinute: number;
+    authRateLimitPerMinute: number;
+    listLimitMax: number;
+  };
+  readonly database: { url: string; migrationUrl: string; poolSize: number };
+  readonly redis: { url: string; queuePrefix: string };
+  readonly auth: {
+    jwtPrivateKey: KeyObject;
+    jwtPublicKey: KeyObject;
+    jwtKeyId: string;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    loginMaxFailures: number;
+    loginLockSeconds: number;
+  };
+  readonly crypto: { masterKey: MasterKey; previousMasterKeys: MasterKey[]; blindIndexKey: Buffer };
+  readonly node: { signingKey: KeyObject; publicKey: KeyObject; keyId: string };
+  readonly bootstrapAdmin?: { email: string; password: string };
+  readonly logLevel: string;
+  readonly localDir: string;
+  readonly outboxPollMs: number;
+  readonly workerConcurrency: number;
+  /** Names of keys that were generated locally (never in production), for one warning at boot. */
+  readonly generatedKeys: string[];
+
+  constructor(env: EnvironmentVariables) {
+    this.production = env.NODE_ENV === 'production';
+    this.nodeEnv = env.NODE_ENV;
+    this.localDir = resolve(env.LINTAS_LOCAL_DIR);
+    const keys = resolveKeys({ ...env, production: this.production, localDir: this.localDir });
+    this.generatedKeys = keys.generated;
+    this.http = {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      corsOrigins: env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      trustProxy: env.TRUST_PROXY,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      listLimitMax: env.LIST_LIMIT_MAX,
+    };
+    this.database = {
+      url: env.DATABASE_URL,
+      migrationUrl: env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+    };
+    this.redis = { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
+    const jwtPublicKey = createPublicKey(keys.jwtPrivateKey);
+    this.auth = {
+      jwtPrivateKey: keys.jwtPrivateKey,
+      jwtPublicKey,
+      jwtKeyId: keyId(jwtPublicKey),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginLockSeconds: env.LOGIN_LOCK_SECONDS,
+    };
+    this.crypto = { masterKey: keys.masterKey, previousMasterKeys: keys.previousMasterKeys, blindIndexKey: keys.blindIndexKey };
+    const nodePublic = createPublicKey(keys.nodeSigningKey);
+    this.node = { signingKey: keys.nodeSigningKey, publicKey: nodePublic, keyId: keyId(nodePublic) };
+    if (env.LINTAS_BOOTSTRAP_ADMIN_EMAIL && env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD) {
+      this.bootstrapAdmin = { email: env.LINTAS_BOOTSTRAP_ADMIN_EMAIL, password: env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD };
+    }
+    this.logLevel = env.LOG_LEVEL;
+    this.outboxPollMs = env.OUTBOX_POLL_MS;
+    this.workerConcurrency = env.WORKER_CONCURRENCY;
+  }
+
+  static fromEnvironment(raw: Record<string, unknown> = process.env): AppConfig {
+    return new AppConfig(validateEnvironment(raw));
+  }
+}

@@ -1,0 +1,71 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value).toLowerCase());
+
+/** Every environment variable Lintas reads. Read here and only here; the rest of the code uses AppConfig. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: 'development' | 'production' | 'test' = 'development';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) PORT = 3000;
+  @IsOptional() @IsString() HOST = '127.0.0.1';
+  @IsString() @MinLength(1) DATABASE_URL: string;
+  @IsOptional() @IsString() DATABASE_MIGRATION_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  @IsString() @MinLength(1) REDIS_URL: string;
+  @IsOptional() @IsString() QUEUE_PREFIX = 'lintas';
+
+  @IsOptional() @IsString() JWT_PRIVATE_KEY?: string;
+  @IsOptional() @IsString() JWT_ISSUER = 'lintas';
+  @IsOptional() @IsString() JWT_AUDIENCE = 'lintas-api';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(900) ACCESS_TOKEN_TTL_SECONDS = 900;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(300) @Max(60 * 60 * 24 * 30) REFRESH_TOKEN_TTL_SECONDS = 60 * 60 * 24 * 14;
+
+  @IsOptional() @IsString() LINTAS_MASTER_KEY?: string;
+  @IsOptional() @IsString() LINTAS_PREVIOUS_MASTER_KEYS?: string;
+  @IsOptional() @IsString() LINTAS_BLIND_INDEX_KEY?: string;
+  @IsOptional() @IsString() NODE_SIGNING_KEY?: string;
+  @IsOptional() @IsString() LINTAS_LOCAL_DIR = '.local';
+
+  @IsOptional() @IsEmail() LINTAS_BOOTSTRAP_ADMIN_EMAIL?: string;
+  @IsOptional() @IsString() LINTAS_BOOTSTRAP_ADMIN_PASSWORD?: string;
+
+  @IsOptional() @IsString() CORS_ORIGINS = '';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024) BODY_LIMIT_BYTES = 1024 * 1024;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 1200;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUTH_RATE_LIMIT_PER_MINUTE = 30;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) LOGIN_MAX_FAILURES = 5;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_LOCK_SECONDS = 900;
+  @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY = false;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIST_LIMIT_MAX = 100;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_MS = 250;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) WORKER_CONCURRENCY = 10;
+}
+
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigurationError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return env;
+}
+
+/** Raised at boot; main.ts prints the message (it names the variable) without a stack trace. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}

@@ -1,0 +1,55 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Public } from '../common/auth/decorators';
+import { evictionPolicy, REDIS } from '../queue/redis';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(REDIS) private readonly redis: Redis,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** The process is up. Nothing else is checked, so a database outage does not get the API restarted. */
+  @Get('live')
+  @Public()
+  @ApiOkResponse({ description: 'Process is alive' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready for traffic: PostgreSQL reachable, migrations applied, Redis reachable and configured not to evict. */
+  @Get('ready')
+  @Public()
+  @HealthCheck()
+  @ApiOkResponse({ description: 'All dependencies ready' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is not ready; the body says which' })
+  ready() {
+    return this.health.check([
+      () => this.db.pingCheck('postgres', { timeout: 2000 }),
+      async () => {
+        const indicator = this.indicators.check('migrations');
+        const pending = await this.dataSource.showMigrations().catch(() => true);
+        return pending ? indicator.down({ message: 'pending migrations' }) : indicator.up();
+      },
+      async () => {
+        const indicator = this.indicators.check('redis');
+        try {
+          await this.redis.ping();
+        } catch {
+          return indicator.down({ message: 'unreachable' });
+        }
+        const policy = await evictionPolicy(this.redis);
+        return policy === 'noeviction' ? indicator.up({ maxmemoryPolicy: policy }) : indicator.down({ maxmemoryPolicy: policy ?? 'unknown' });
+      },
+    ]);
+  }
+}

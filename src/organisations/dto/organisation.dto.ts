@@ -1,0 +1,40 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsCountry } from '../../common/validation/is-country';
+import { COUNTRY_CODES, ORGANISATION_NODES, ORGANISATION_TYPES, OrganisationNode, OrganisationType } from '../../common/vocabulary';
+import { PageQueryDto } from '../../common/http/pagination';
+import { OrganisationEntity } from '../organisation.entity';
+
+export class CreateOrganisationDto {
+  @ApiProperty({ example: 'Mercy Shelter Bangkok', minLength: 2, maxLength: 200 })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString() @MinLength(2) @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'TH', description: 'ISO 3166-1 alpha-2', enum: COUNTRY_CODES }) @IsCountry() country: string;
+
+  @ApiProperty({ enum: ORGANISATION_TYPES, example: 'ngo' }) @IsIn(ORGANISATION_TYPES) type: OrganisationType;
+}
+
+export class ListOrganisationsQueryDto extends PageQueryDto {}
+
+export class OrganisationResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'TH' }) country: string;
+  @ApiProperty({ enum: ORGANISATION_TYPES }) type: OrganisationType;
+  @ApiProperty({ enum: ORGANISATION_NODES }) node: OrganisationNode;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static from(o: OrganisationEntity): OrganisationResponseDto {
+    return { id: o.id, name: o.name, country: o.country, type: o.type, node: o.node, createdAt: o.createdAt.toISOString() };
+  }
+}
+
+export class OrganisationPageDto {
+  @ApiProperty({ type: [OrganisationResponseDto] }) items: OrganisationResponseDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}

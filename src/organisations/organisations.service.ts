@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from '../common/auth/actor';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import { Page, pageWindow, PageQueryDto } from '../common/http/pagination';
+import { isUniqueViolation } from '../database/errors';
+import { AppConfig } from '../config/app-config';
+import { CreateOrganisationDto, OrganisationResponseDto } from './dto/organisation.dto';
+import { OrganisationEntity } from './organisation.entity';
+
+export const nameKey = (name: string): string => name.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * Organisations are the directory every user needs (referral targets, the owner of a case): any signed-in user may
+ * read them; only a platform admin creates them.
+ */
+@Injectable()
+export class OrganisationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(_actor: Actor, dto: CreateOrganisationDto, em?: EntityManager): Promise<OrganisationResponseDto> {
+    const repo = (em ?? this.dataSource.manager).getRepository(OrganisationEntity);
+    try {
+      const saved = await repo.save(repo.create({ name: dto.name.trim(), nameKey: nameKey(dto.name), country: dto.country, type: dto.type, node: 'local' }));
+      return OrganisationResponseDto.from(saved);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
+      throw err;
+    }
+  }
+
+  async list(_actor: Actor, query: PageQueryDto): Promise<Page<OrganisationResponseDto>> {
+    const { page, limit, skip } = pageWindow(query, this.config.http.listLimitMax);
+    const [rows, total] = await this.dataSource
+      .getRepository(OrganisationEntity)
+      .findAndCount({ order: { country: 'ASC', name: 'ASC', id: 'ASC' }, skip, take: limit });
+    return { items: rows.map(OrganisationResponseDto.from), total, page, limit };
+  }
+
+  async get(_actor: Actor, id: string): Promise<OrganisationResponseDto> {
+    const row = await this.dataSource.getRepository(OrganisationEntity).findOne({ where: { id } });
+    if (!row) throw notFound('Organisation');
+    return OrganisationResponseDto.from(row);
+  }
+}

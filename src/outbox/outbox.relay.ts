@@ -1,0 +1,146 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { ALL_QUEUES, QueueName, queueOf } from '../queue/queues';
+import { OUTBOX_CHANNEL } from './outbox.service';
+
+interface PendingRow {
+  id: string;
+  type: string;
+  payload: Record<string, string | number | boolean | null>;
+  correlation_id: string | null;
+  available_at: Date;
+}
+
+/**
+ * Moves outbox rows into BullMQ. Runs in the worker process; any number of workers may run it at once
+ * (FOR UPDATE SKIP LOCKED). The job id is the outbox id, so a row enqueued twice is still one job.
+ * Rows dispatched but never processed (Redis lost, say) are enqueued again after a grace period.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private listener?: Client;
+  private queues = new Map<QueueName, Queue>();
+  private lastSweep = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const name of ALL_QUEUES) this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    await this.listen();
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      this.listener = new Client({ connectionString: this.config.database.url, application_name: 'lintas-outbox-listener' });
+      this.listener.on('error', () => undefined);
+      await this.listener.connect();
+      this.listener.on('notification', () => this.kick());
+      await this.listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch {
+      this.logger.warn('outbox LISTEN unavailable; relying on polling');
+    }
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    let moved = 0;
+    try {
+      moved = await this.relayBatch(200);
+      if (Date.now() - this.lastSweep > 30_000) {
+        this.lastSweep = Date.now();
+        await this.sweepStale();
+      }
+    } catch (err) {
+      this.logger.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'outbox relay failed; retrying');
+    } finally {
+      this.running = false;
+    }
+    const more = moved === 200 || this.again;
+    this.again = false;
+    this.schedule(more ? 0 : this.config.outboxPollMs);
+  }
+
+  /** One batch under row locks; returns how many rows were moved. */
+  async relayBatch(limit: number): Promise<number> {
+    return this.dataSource.transaction(async (em) => {
+      const rows: PendingRow[] = await em.query(
+        `SELECT id, type, payload, correlation_id, available_at FROM outbox_events
+          WHERE dispatched_at IS NULL ORDER BY available_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      await this.enqueue(rows);
+      await em.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  /** Re-enqueue rows dispatched long ago but never processed: BullMQ ignores a job id it still holds, so this is safe. */
+  private async sweepStale(): Promise<void> {
+    const rows: PendingRow[] = await this.dataSource.query(
+      `SELECT id, type, payload, correlation_id, available_at FROM outbox_events
+        WHERE processed_at IS NULL AND dispatched_at IS NOT NULL AND dispatched_at < now() - interval '10 minutes'
+          AND available_at < now() - interval '10 minutes'
+        ORDER BY available_at LIMIT 500`,
+    );
+    if (rows.length > 0) await this.enqueue(rows);
+  }
+
+  private async enqueue(rows: PendingRow[]): Promise<void> {
+    const now = Date.now();
+    const byQueue = new Map<QueueName, PendingRow[]>();
+    for (const row of rows) {
+      const q = queueOf(row.type);
+      byQueue.set(q, [...(byQueue.get(q) ?? []), row]);
+    }
+    for (const [name, list] of byQueue) {
+      const queue = this.queues.get(name)!;
+      await queue.addBulk(
+        list.map((row) => ({
+          name: row.type,
+          data: { ...row.payload, outboxId: row.id, correlationId: row.correlation_id },
+          opts: { jobId: row.id, delay: Math.max(0, new Date(row.available_at).getTime() - now) },
+        })),
+      );
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { DefaultJobOptions } from 'bullmq';
+
+/**
+ * Queue names. An outbox event type is "<queue>.<job>": the relay sends `system.ping` to the `system` queue as job
+ * `system.ping`. Payloads carry ids only.
+ */
+export const QUEUES = { system: 'system' } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
+
+export function queueOf(eventType: string): QueueName {
+  const name = eventType.split('.')[0];
+  if (!(ALL_QUEUES as string[]).includes(name)) throw new Error(`No queue for event type ${eventType}`);
+  return name as QueueName;
+}
+
+/** Defaults for every job: retries with exponential backoff and jitter; bounded retention; failed jobs kept for a week. */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 5000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};

@@ -1,0 +1,73 @@
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { toErrorBody, HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { createValidationPipe } from './common/http/validation';
+import { CORRELATION_HEADER, correlationIdFrom } from './common/logging/logging.module';
+import { AppConfig } from './config/app-config';
+
+export const OPENAPI_PATH = 'api/docs';
+
+export function buildOpenApi(app: NestFastifyApplication) {
+  const config = new DocumentBuilder()
+    .setTitle('Lintas API')
+    .setDescription(
+      'Case management, consent-scoped cross-border referrals, restitution tracking and anonymised statistics for ' +
+        'organisations protecting trafficking victims. Errors: { statusCode, code, message, details?, correlationId }.',
+    )
+    .setVersion('1')
+    .setLicense('AGPL-3.0-or-later', 'https://www.gnu.org/licenses/agpl-3.0.html')
+    .addServer('/')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+}
+
+/** Everything main.ts does to the API, shared with the end-to-end tests so they test the same thing. */
+export async function createApiApp(config = AppConfig.fromEnvironment()): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+  const fastify = app.getHttpAdapter().getInstance();
+
+  // Errors raised by Fastify before Nest sees the request (body too large, malformed JSON) get the same error body.
+  fastify.setErrorHandler((error, request, reply) => {
+    const body = toErrorBody(error, String(request.id));
+    void reply.status(body.statusCode).send(body);
+  });
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Correlation-Id', String(request.id));
+    if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false, exposedHeaders: ['ETag', 'X-Correlation-Id'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+
+  SwaggerModule.setup(OPENAPI_PATH, app, () => buildOpenApi(app), { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml' });
+  await app.init();
+  return app;
+}

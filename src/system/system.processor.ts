@@ -1,0 +1,33 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { OutboxJobData, processOnce } from '../outbox/outbox-job';
+import { QUEUES } from '../queue/queues';
+
+export type SystemJobName = 'system.ping';
+
+@Processor(QUEUES.system)
+export class SystemProcessor extends WorkerHost {
+  private readonly logger = new Logger(SystemProcessor.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async process(job: Job<OutboxJobData, unknown, SystemJobName>): Promise<string> {
+    const name = job.name;
+    switch (name) {
+      case 'system.ping': {
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome }, 'system.ping');
+        return outcome;
+      }
+      default: {
+        const unknown: never = name;
+        throw new UnrecoverableError(`unknown job ${String(unknown)}`);
+      }
+    }
+  }
+}

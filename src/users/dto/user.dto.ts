@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../common/http/pagination';
+import { ROLES, Role } from '../../common/vocabulary';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password-policy';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'caseworker@shelter.example' }) @Transform(trim) @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty({ example: 'a long passphrase of 15+', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
+  @IsString() @MinLength(PASSWORD_MIN_LENGTH) @MaxLength(PASSWORD_MAX_LENGTH)
+  password: string;
+  @ApiProperty({ enum: ROLES, example: 'caseworker' }) @IsIn(ROLES) role: Role;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for a platform admin; an org admin may only name its own organisation' })
+  @IsOptional() @IsUUID()
+  organisationId?: string;
+  @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ description: 'true disables the account: its sessions end at once' }) @IsOptional() @IsBoolean() disabled?: boolean;
+  @ApiPropertyOptional({ maxLength: 120 }) @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName?: string;
+}
+
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Platform admin only; others always see their own organisation' })
+  @IsOptional() @IsUUID()
+  organisationId?: string;
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+}
+
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ format: 'uuid' }) organisationId: string;
+  @ApiProperty() disabled: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserResponseDto] }) items: UserResponseDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}
+
+export class MeOrganisationDto {
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'TH' }) country: string;
+  @ApiProperty() type: string;
+}
+
+export class MeResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ format: 'uuid' }) organisationId: string;
+  @ApiProperty({ type: MeOrganisationDto }) organisation: MeOrganisationDto;
+}
