@@ -1,5 +1,5 @@
 // Two projects: unit specs beside the code (pure logic, no services) and e2e specs under test/ (real PostgreSQL and Redis).
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   projects: [
     {

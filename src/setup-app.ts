@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { toErrorBody, HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { createValidationPipe } from './common/http/validation';
 import { CORRELATION_HEADER, correlationIdFrom } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
@@ -40,12 +40,9 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: any other body type answers 415 instead of reaching validation as a string.
+  fastify.removeContentTypeParser(['text/plain']);
 
-  // Errors raised by Fastify before Nest sees the request (body too large, malformed JSON) get the same error body.
-  fastify.setErrorHandler((error, request, reply) => {
-    const body = toErrorBody(error, String(request.id));
-    void reply.status(body.statusCode).send(body);
-  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Correlation-Id', String(request.id));
     if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');

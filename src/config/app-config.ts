@@ -34,6 +34,8 @@ export class AppConfig {
   readonly node: { signingKey: KeyObject; publicKey: KeyObject; keyId: string };
   readonly bootstrapAdmin?: { email: string; password: string };
   readonly logLevel: string;
+  /** Write logs to this file instead of stdout. */
+  readonly logFile?: string;
   readonly localDir: string;
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
@@ -81,6 +83,7 @@ export class AppConfig {
       this.bootstrapAdmin = { email: env.LINTAS_BOOTSTRAP_ADMIN_EMAIL, password: env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD };
     }
     this.logLevel = env.LOG_LEVEL;
+    this.logFile = env.LOG_FILE || undefined;
     this.outboxPollMs = env.OUTBOX_POLL_MS;
     this.workerConcurrency = env.WORKER_CONCURRENCY;
   }

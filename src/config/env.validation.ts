@@ -50,6 +50,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_LOCK_SECONDS = 900;
   @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY = false;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @IsOptional() @IsString() LOG_FILE?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIST_LIMIT_MAX = 100;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_MS = 250;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) WORKER_CONCURRENCY = 10;

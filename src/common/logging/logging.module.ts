@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { AppConfig } from '../../config/app-config';
 
 /**
@@ -51,7 +52,8 @@ export function correlationIdFrom(header: string | string[] | undefined): string
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        pinoHttp: {
+        pinoHttp: [
+          {
           level: config.logLevel,
           redact: { paths: REDACT_PATHS, censor: '[redacted]' },
           // Fastify already assigned the id (from X-Correlation-Id or fresh).
@@ -63,7 +65,9 @@ export function correlationIdFrom(header: string | string[] | undefined): string
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
           autoLogging: { ignore: (req) => String(req.url).startsWith('/health/') },
-        },
+          },
+          config.logFile ? pino.destination({ dest: config.logFile, mkdir: true, sync: false }) : pino.destination(1),
+        ],
       }),
     }),
   ],

@@ -1,0 +1,45 @@
+/** A small HTTP client for end-to-end specs: real sockets against the booted API on 127.0.0.1. */
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+export class Http {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+  ): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON (CSV, HTML) */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers, text };
+  }
+
+  get<T = any>(path: string, token?: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, { token, headers });
+  }
+  post<T = any>(path: string, body: unknown, token?: string, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, { token, body, headers });
+  }
+  patch<T = any>(path: string, body: unknown, token?: string, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', path, { token, body, headers });
+  }
+}
