@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -9,7 +10,7 @@ import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule],
   providers: [OutboxRelay, SystemProcessor],
 })
 export class WorkerModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow, PageQueryDto } from '../common/http/pagination';
@@ -20,13 +21,18 @@ export class OrganisationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(_actor: Actor, dto: CreateOrganisationDto, em?: EntityManager): Promise<OrganisationResponseDto> {
-    const repo = (em ?? this.dataSource.manager).getRepository(OrganisationEntity);
+  async create(actor: Actor, dto: CreateOrganisationDto): Promise<OrganisationResponseDto> {
     try {
-      const saved = await repo.save(repo.create({ name: dto.name.trim(), nameKey: nameKey(dto.name), country: dto.country, type: dto.type, node: 'local' }));
-      return OrganisationResponseDto.from(saved);
+      return await this.dataSource.transaction(async (em) => {
+        const saved = await em.save(
+          em.create(OrganisationEntity, { name: dto.name.trim(), nameKey: nameKey(dto.name), country: dto.country, type: dto.type, node: 'local' }),
+        );
+        await this.audit.record(em, actor, { action: 'organisation.create', recordType: 'organisation', recordId: saved.id, details: { country: saved.country, type: saved.type } });
+        return OrganisationResponseDto.from(saved);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
       throw err;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAcceptable } from '../auth/password-policy';
@@ -40,6 +41,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async create(actor: Actor, dto: CreateUserDto): Promise<UserResponseDto> {
@@ -55,7 +57,9 @@ export class UsersService {
     return this.dataSource.transaction(async (em) => {
       const org = await em.findOne(OrganisationEntity, { where: { id: organisationId } });
       if (!org || org.node !== 'local') throw new DomainError('ORGANISATION_NOT_FOUND', 'Organisation not found');
-      return toResponse(await this.insert(em, { email, passwordHash, role: dto.role, organisationId, displayName: dto.displayName }));
+      const user = await this.insert(em, { email, passwordHash, role: dto.role, organisationId, displayName: dto.displayName });
+      await this.audit.record(em, actor, { action: 'user.create', recordType: 'user', recordId: user.id, details: { role: user.role, organisationId } });
+      return toResponse(user);
     });
   }
 
@@ -106,6 +110,12 @@ export class UsersService {
       if (dto.disabled !== undefined) changes.disabledAt = dto.disabled ? (user.disabledAt ?? new Date()) : null;
       if (Object.keys(changes).length > 0) await em.update(UserEntity, { id }, changes);
       if (dto.disabled) await this.auth.revokeAllSessions(em, id, 'user_disabled');
+      await this.audit.record(em, actor, {
+        action: 'user.update',
+        recordType: 'user',
+        recordId: id,
+        details: { fields: Object.keys(changes), ...(changes.role ? { role: changes.role } : {}), ...(dto.disabled !== undefined ? { disabled: dto.disabled } : {}) },
+      });
       return toResponse(await this.findScoped(em, actor, id));
     });
   }
