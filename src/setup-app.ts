@@ -36,7 +36,9 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, abortOnError: false });
+  // bodyParser off: Nest's default would add an application/x-www-form-urlencoded parser; Fastify's own JSON parser
+  // (body limit, prototype-poisoning checks) is the only one wanted.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, abortOnError: false, bodyParser: false });
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
