@@ -121,7 +121,13 @@ describe('forged access tokens (e2e)', () => {
   });
 
   it('answers 401 UNAUTHENTICATED for a missing token or another scheme', async () => {
-    for (const headers of [{}, { authorization: `Basic ${b64url('a:b')}` }, { authorization: 'Bearer' }, { authorization: `bearer  ${user.token}` }]) {
+    const variants: Array<Record<string, string>> = [
+      {},
+      { authorization: `Basic ${b64url('a:b')}` },
+      { authorization: 'Bearer' },
+      { authorization: `bearer  ${user.token}` },
+    ];
+    for (const headers of variants) {
       const res = await api.http.get('/api/v1/me', undefined, headers);
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     }

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
@@ -20,6 +20,7 @@ export class HealthController {
 
   /** The process is up. Nothing else is checked, so a database outage does not get the API restarted. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up' })
   @Public()
   @ApiOkResponse({ description: 'Process is alive' })
   live(): { status: 'ok' } {
@@ -28,6 +29,7 @@ export class HealthController {
 
   /** Ready for traffic: PostgreSQL reachable, migrations applied, Redis reachable and configured not to evict. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: PostgreSQL, migrations and Redis are ready' })
   @Public()
   @HealthCheck()
   @ApiOkResponse({ description: 'All dependencies ready' })
