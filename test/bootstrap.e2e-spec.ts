@@ -68,6 +68,20 @@ describe('bootstrap admin (e2e)', () => {
     expect(await counts(second)).toEqual({ users: 1, organisations: 1 });
   });
 
+  it('ignores the bootstrap variables once users exist, even a password the policy now refuses', async () => {
+    // An operator leaves the variables set after the first boot; a later release refuses that password (a longer
+    // common-password list, say). The API must still start.
+    const scratch = await migratedScratch();
+    const email = `${unique('operator')}@lintas.test`;
+    const first = await boot(scratch, { LINTAS_BOOTSTRAP_ADMIN_EMAIL: email, LINTAS_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    await expect(first.app.get(BootstrapService).ensureAdmin(email, '123456789012345')).resolves.toBe(false);
+    await first.close();
+    apis.pop();
+    const again = await boot(scratch, { LINTAS_BOOTSTRAP_ADMIN_EMAIL: email, LINTAS_BOOTSTRAP_ADMIN_PASSWORD: '123456789012345' });
+    expect((await again.http.get('/health/live')).status).toBe(200);
+    expect(await counts(again)).toEqual({ users: 1, organisations: 1 });
+  });
+
   it('creates exactly one admin when replicas bootstrap the same empty database at once', async () => {
     const api = await boot(await migratedScratch());
     expect(await counts(api)).toEqual({ users: 0, organisations: 0 });
