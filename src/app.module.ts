@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import Redis from 'ioredis';
 import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { AuthGuard } from './common/auth/auth.guard';
@@ -15,7 +14,6 @@ import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { QueueModule } from './queue/queue.module';
-import { REDIS } from './queue/redis';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -26,7 +24,7 @@ import { UsersModule } from './users/users.module';
     LoggingModule,
     DatabaseModule,
     QueueModule,
-    ThrottlerModule.forRootAsync({ inject: [AppConfig, REDIS], useFactory: (config: AppConfig, redis: Redis) => throttlerOptions(config, redis) }),
+    ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => throttlerOptions(config) }),
     OutboxModule,
     AuditModule,
     AuthModule,

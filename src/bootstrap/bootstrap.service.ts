@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAcceptable } from '../auth/password-policy';
 import { AppConfig } from '../config/app-config';
@@ -25,6 +26,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,7 +48,8 @@ export class BootstrapService implements OnApplicationBootstrap {
       const org = await em.save(
         em.create(OrganisationEntity, { ...OPERATOR_ORGANISATION, nameKey: nameKey(OPERATOR_ORGANISATION.name), node: 'local' }),
       );
-      await this.users.insert(em, { email, passwordHash, role: 'platform_admin', organisationId: org.id, displayName: 'Platform administrator' });
+      const admin = await this.users.insert(em, { email, passwordHash, role: 'platform_admin', organisationId: org.id, displayName: 'Platform administrator' });
+      await this.audit.record(em, null, { action: 'user.bootstrap', recordType: 'user', recordId: admin.id, details: { role: 'platform_admin', organisationId: org.id } });
       return true;
     });
   }

@@ -21,7 +21,9 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     installExtensions: false,
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // TypeORM's own logger prints failed queries with their parameters (names, document numbers): never enable it.
+    // Database errors are logged by the exception filter with the SQLSTATE and constraint only.
+    logging: false,
     extra: { max: poolSize, application_name: 'lintas' },
   };
 }

@@ -35,7 +35,7 @@ export const REDACT_PATHS = [
     'address',
     'person',
     'identity',
-  ].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
+  ].flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
 ];
 
 export const CORRELATION_HEADER = 'x-correlation-id';

@@ -13,7 +13,7 @@ export class CreateUserDto {
   @IsString() @MinLength(PASSWORD_MIN_LENGTH) @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
   @ApiProperty({ enum: ROLES, example: 'caseworker' }) @IsIn(ROLES) role: Role;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Required for a platform admin; an org admin may only name its own organisation' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Defaults to your own organisation; an org admin may only name its own' })
   @IsOptional() @IsUUID()
   organisationId?: string;
   @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName: string;
