@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
+import { AuditApiModule } from './audit/audit-api.module';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
@@ -29,6 +30,7 @@ import { UsersModule } from './users/users.module';
     ThrottlerModule.forRootAsync({ inject: [AppConfig, REDIS], useFactory: (config: AppConfig, redis: Redis) => throttlerOptions(config, redis) }),
     OutboxModule,
     AuditModule,
+    AuditApiModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,
