@@ -118,6 +118,23 @@ describe('canonical event form', () => {
     expect(hashRow(chainRowOf(t), '1', GENESIS_HASH)).toBe(hashEvent(t));
   });
 
+  it('matches the worked example in docs/audit.md (a known answer, so the definition cannot drift unnoticed)', () => {
+    const t: EventTuple = [
+      '1', '1', '2026-11-30T08:15:02.123456Z', UUID_A, UUID_B, 'supervisor', 'user.create', 'user',
+      '9b2e4c1a-3d5f-4e6a-8b7c-9d0e1f2a3b4c', null, '3f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f',
+      `{"role": "caseworker", "organisationId": "${UUID_B}"}`, GENESIS_HASH, null,
+    ];
+    expect(canonicalEvent(t)).toBe(
+      '{"action":"user.create","actor_organisation_id":"0a3b5c7d-1e2f-4a5b-8c9d-0e1f2a3b4c5d","actor_role":"supervisor",' +
+        '"actor_user_id":"6f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f","chain_seq":"1","correlation_id":"3f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f",' +
+        '"details":{"organisationId":"0a3b5c7d-1e2f-4a5b-8c9d-0e1f2a3b4c5d","role":"caseworker"},"id":"1",' +
+        '"occurred_at":"2026-11-30T08:15:02.123456Z","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000",' +
+        '"purpose":null,"record_id":"9b2e4c1a-3d5f-4e6a-8b7c-9d0e1f2a3b4c","record_type":"user"}',
+    );
+    expect(hashEvent(t)).toBe('340abbd4a50aed6b238c4aa726f36eeb36be1461adb9e1b27115f2febd12262e');
+    expect(hashRow(chainRowOf(t), '1', GENESIS_HASH)).toBe('340abbd4a50aed6b238c4aa726f36eeb36be1461adb9e1b27115f2febd12262e');
+  });
+
   it('hashes SHA-256 over the previous hash and the canonical JSON', () => {
     const [first] = chain(1);
     const expected = createHash('sha256').update(GENESIS_HASH + canonicalize(eventObject(first))).digest('hex');

@@ -70,7 +70,7 @@ export class AuditVerifier {
   async verify(options: VerifyOptions = {}): Promise<VerifyReport | null> {
     const started = Date.now();
     const external = await this.openExternal(options.externalCheckpoints ?? []);
-    const batchSize = options.batchSize ?? 20_000;
+    const batchSize = options.batchSize ?? 10_000;
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
     try {
