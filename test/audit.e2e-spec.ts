@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { compactVerify, importJWK, JWK } from 'jose';
 import { signCheckpoint } from '../src/audit/audit-checkpoint';
 import { keyId } from '../src/config/keys';
+import { OutboxService } from '../src/outbox/outbox.service';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createUser, organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { removeQueues, uniqueQueuePrefix } from './support/queues';
@@ -115,6 +116,15 @@ describe('audit log (e2e)', () => {
       record_type: 'audit_chain',
       correlation_id: res.headers.get('x-correlation-id'),
       details: { valid: true, checkedEvents: res.body.checkedEvents, externalCheckpoint: false },
+    });
+  });
+
+  it('seals when asked through the outbox, too', async () => {
+    const outbox = api.app.get(OutboxService);
+    const outboxId = await api.dataSource.transaction((em) => outbox.add(em, { type: 'audit.seal', payload: {} }));
+    await eventually(async () => {
+      const [row] = await api.dataSource.query(`SELECT processed_at FROM outbox_events WHERE id = $1`, [outboxId]);
+      return row.processed_at !== null;
     });
   });
 

@@ -4,5 +4,5 @@ import { AuditProcessor } from './jobs/audit.processor';
 import { AuditScheduler } from './jobs/audit.scheduler';
 
 /** The worker side of the audit log: sealing the hash chain every second and signing checkpoints. */
-@Module({ providers: [AuditSealer, AuditProcessor, AuditScheduler], exports: [AuditSealer, AuditScheduler] })
+@Module({ providers: [AuditSealer, AuditProcessor, AuditScheduler], exports: [AuditSealer] })
 export class AuditWorkerModule {}

@@ -27,9 +27,4 @@ export class AuditScheduler implements OnApplicationBootstrap {
       { name: AUDIT_JOBS.checkpoint, data: {}, opts: RUN_OPTIONS },
     );
   }
-
-  /** Seal now rather than at the next tick (e.g. before an operator's verification). */
-  async requestSeal(): Promise<void> {
-    await this.queue.add(AUDIT_JOBS.seal, {}, RUN_OPTIONS);
-  }
 }
