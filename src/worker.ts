@@ -34,7 +34,11 @@ export async function createWorkerApp(config = AppConfig.fromEnvironment()) {
 }
 
 async function main(): Promise<void> {
-  await createWorkerApp();
+  const config = AppConfig.fromEnvironment();
+  await createWorkerApp(config);
+  if (config.generatedKeys.length > 0) {
+    new Logger('Config').warn(`using locally generated keys (never in production): ${config.generatedKeys.join(', ')}`);
+  }
   new Logger('Lintas').log('worker started: outbox relay and queue processors running');
 }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, SetMetadata } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize, Public } from '../common/auth/decorators';
@@ -18,6 +18,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
+  @ApiOperation({ summary: 'Log in with email and password' })
   @HttpCode(200)
   @Public()
   @ApiOkResponse({ type: TokenResponseDto })
@@ -28,6 +29,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (each refresh token works once)' })
   @HttpCode(200)
   @Public()
   @ApiOkResponse({ type: TokenResponseDto })
@@ -38,6 +40,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'Log out: end one session' })
   @HttpCode(204)
   @Authorize(Permission.MeRead)
   @ApiNoContentResponse({ description: 'Session ended; its access and refresh tokens stop working' })

@@ -1,18 +1,23 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { OutboxJobData, processOnce } from '../outbox/outbox-job';
+import { AppConfig } from '../config/app-config';
+import { ConfiguredWorkerHost } from '../queue/configured-worker';
 import { QUEUES } from '../queue/queues';
 
 export type SystemJobName = 'system.ping';
 
 @Processor(QUEUES.system)
-export class SystemProcessor extends WorkerHost {
+export class SystemProcessor extends ConfiguredWorkerHost {
   private readonly logger = new Logger(SystemProcessor.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    protected readonly appConfig: AppConfig,
+  ) {
     super();
   }
 

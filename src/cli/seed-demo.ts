@@ -1,0 +1,79 @@
+/**
+ * Demo dataset for a first look at Lintas (`npm run local` runs it; `npm run seed:demo` on its own). Idempotent: what
+ * exists is left alone. Refuses to run with NODE_ENV=production. Every name here is fictional.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../app.module';
+import { PasswordHasher } from '../auth/password-hasher';
+import { OrganisationType, Role } from '../common/vocabulary';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import { nameKey } from '../organisations/organisations.service';
+import { UserEntity } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+
+/** One password for every demo user, printed in the README. Demo data only. */
+export const DEMO_PASSWORD = 'lintas demo passphrase 2026';
+
+interface DemoOrganisation {
+  key: string;
+  name: string;
+  country: string;
+  type: OrganisationType;
+  users: Role[];
+}
+
+export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
+  { key: 'th', name: 'Mercy Shelter Bangkok', country: 'TH', type: 'ngo', users: ['caseworker', 'supervisor', 'org_admin'] },
+  { key: 'kh', name: 'Phnom Penh Recovery Centre', country: 'KH', type: 'ngo', users: ['caseworker', 'supervisor'] },
+  { key: 'mm', name: 'Yangon Reintegration Service', country: 'MM', type: 'local_gov', users: ['caseworker', 'supervisor'] },
+  { key: 'la', name: 'Vientiane Family Support', country: 'LA', type: 'ngo', users: ['caseworker', 'supervisor'] },
+  { key: 'oversight', name: 'Regional Anti-Trafficking Oversight Office', country: 'ID', type: 'central_gov', users: ['auditor', 'org_admin'] },
+];
+
+export const demoEmail = (role: Role, orgKey: string): string => `${role.replace('_', '-')}.${orgKey}@demo.lintas.example`;
+
+export async function seedDemo(dataSource: DataSource, users: UsersService, hasher: PasswordHasher): Promise<{ organisations: number; users: number }> {
+  const passwordHash = await hasher.hash(DEMO_PASSWORD);
+  let orgCount = 0;
+  let userCount = 0;
+  await dataSource.transaction(async (em) => {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('lintas:seed-demo'))`);
+    for (const demo of DEMO_ORGANISATIONS) {
+      let org = await em.findOne(OrganisationEntity, { where: { country: demo.country, nameKey: nameKey(demo.name) } });
+      if (!org) {
+        org = await em.save(em.create(OrganisationEntity, { name: demo.name, nameKey: nameKey(demo.name), country: demo.country, type: demo.type, node: 'local' }));
+        orgCount++;
+      }
+      for (const role of demo.users) {
+        const email = demoEmail(role, demo.key);
+        if (await em.findOne(UserEntity, { where: { email } })) continue;
+        await users.insert(em, { email, passwordHash, role, organisationId: org.id, displayName: `Demo ${role.replace('_', ' ')} (${demo.country})` });
+        userCount++;
+      }
+    }
+  });
+  return { organisations: orgCount, users: userCount };
+}
+
+async function main(): Promise<void> {
+  if (process.env.NODE_ENV === 'production') {
+    process.stderr.write('lintas: the demo seed does not run with NODE_ENV=production\n');
+    process.exit(2);
+  }
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+  try {
+    const result = await seedDemo(app.get(DataSource), app.get(UsersService), app.get(PasswordHasher));
+    process.stdout.write(`lintas: demo data ready (${result.organisations} organisations and ${result.users} users added now)\n`);
+  } finally {
+    await app.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`lintas: demo seed failed: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
