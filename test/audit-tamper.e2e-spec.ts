@@ -13,9 +13,21 @@ import { RAW_TEXT } from '../src/audit/audit-sealer';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createOrganisation, createUser, platformAdmin, TestUser } from './support/factories';
 import { removeQueues, uniqueQueuePrefix } from './support/queues';
-import { connect, createThrowawayDatabase, ThrowawayDatabase } from './support/throwaway-db';
+import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli', 'audit-verify.js');
+
+const onDatabase = (url: string, name: string): string => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+async function connect(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
 
 /** Strings that need every kind of JSON escaping, and details whose members need re-sorting (jsonb sorts them otherwise). */
 const AWKWARD = [
@@ -35,7 +47,8 @@ function runCli(args: string[], databaseUrl: string): Promise<{ code: number; re
 }
 
 describe('audit chain tampering (e2e, throwaway database)', () => {
-  let db: ThrowawayDatabase;
+  let db: ScratchDatabase;
+  let adminUrl: string;
   let api: TestApi;
   let admin: TestUser;
   let auditor: TestUser;
@@ -63,16 +76,18 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
   };
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase('lintas_audit');
-    api = await startApi({ DATABASE_URL: db.appUrl, QUEUE_PREFIX: prefix });
+    db = await createScratchDatabase();
+    await (await db.owner()).runMigrations({ transaction: 'each' });
+    adminUrl = onDatabase(process.env.DATABASE_ADMIN_URL!, db.name);
+    api = await startApi({ DATABASE_URL: db.url, QUEUE_PREFIX: prefix });
     admin = await platformAdmin(api);
     const org = await createOrganisation(api, admin, { country: 'MM' });
     auditor = await createUser(api, admin, org.id, 'auditor');
     await createUser(api, admin, org.id, 'supervisor');
-    app = await connect(db.appUrl);
-    owner = await connect(db.ownerUrl);
+    app = await connect(db.url);
+    owner = await connect(db.migrationUrl);
     const worker = await startWorker({
-      DATABASE_URL: db.appUrl,
+      DATABASE_URL: db.url,
       QUEUE_PREFIX: prefix,
       AUDIT_SEAL_INTERVAL_MS: '200',
       AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
@@ -104,7 +119,7 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
       await worker.close();
     }
     headCheckpoint = (await api.http.get('/api/v1/audit/checkpoints/latest', auditor.token)).body.jws;
-    su = await connect(db.adminUrl);
+    su = await connect(adminUrl);
     await su.query(`SET session_replication_role = replica`);
     await su.query(`CREATE TABLE audit_events_backup AS SELECT * FROM audit_events; CREATE TABLE audit_checkpoints_backup AS SELECT * FROM audit_checkpoints`);
   }, 60000);
@@ -128,7 +143,7 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     expect(report).toMatchObject({ valid: true, checkedEvents: head, lastSequence: head, headSequence: head, unsealedBacklog: 0 });
     expect(report.checkedCheckpoints).toBeGreaterThanOrEqual(3);
 
-    const cli = await runCli([], db.appUrl);
+    const cli = await runCli([], db.url);
     expect(cli.code).toBe(0);
     expect(cli.report).toMatchObject({ valid: true, checkedEvents: head });
     const [recorded] = (await app.query(`SELECT actor_user_id, details FROM audit_events WHERE action = 'audit.verify' AND details->>'channel' = 'cli'`)).rows;
@@ -247,7 +262,7 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     try {
       const file = join(dir, 'checkpoint.json');
       writeFileSync(file, JSON.stringify({ jws: headCheckpoint }));
-      const cli = await runCli(['--checkpoint', file], db.appUrl);
+      const cli = await runCli(['--checkpoint', file], db.url);
       expect(cli.code).toBe(1);
       expect(cli.report).toMatchObject({ valid: false, reason: 'checkpoint_mismatch', firstBadSequence: head });
     } finally {
@@ -266,20 +281,20 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     const flipped = `${h}.${p}.${s.slice(0, 20)}${s[20] === 'A' ? 'B' : 'A'}${s.slice(21)}`;
     await su.query(`UPDATE audit_checkpoints SET signature = $2 WHERE id = $1`, [cp.id, flipped]);
     expect(await verify()).toMatchObject({ valid: false, reason: 'checkpoint_signature_invalid', firstBadSequence: cp.seq });
-    expect((await runCli([], db.appUrl)).code).toBe(1);
+    expect((await runCli([], db.url)).code).toBe(1);
 
     await su.query(`UPDATE audit_checkpoints SET signature = $2, head_hash = repeat('b', 64) WHERE id = $1`, [cp.id, cp.signature]);
     expect(await verify()).toMatchObject({ valid: false, reason: 'checkpoint_signature_invalid', firstBadSequence: cp.seq });
   });
 
   it('runs one verification at a time per database', async () => {
-    const other = await connect(db.adminUrl);
+    const other = await connect(adminUrl);
     try {
       await other.query(`SELECT pg_advisory_lock(hashtext('lintas:audit-verify'))`);
       const busy = await api.http.get('/api/v1/audit/verify', auditor.token);
       expect(busy.status).toBe(409);
       expect(busy.body.code).toBe('AUDIT_VERIFICATION_RUNNING');
-      expect((await runCli([], db.appUrl)).code).toBe(2);
+      expect((await runCli([], db.url)).code).toBe(2);
     } finally {
       await other.end();
     }

@@ -8,7 +8,10 @@ import { QUEUES } from '../../queue/queues';
 import { AuditSealer } from '../audit-sealer';
 import { AuditJobData, AuditJobName } from './audit.jobs';
 
-/** Seals and checkpoints the audit chain. One job at a time per worker; across workers the chain lock serialises them. */
+/**
+ * Seals and checkpoints the audit chain. One job at a time per worker, deliberately (not ConfiguredWorkerHost's
+ * WORKER_CONCURRENCY): sealing is serial by nature, and across workers the chain lock serialises it anyway.
+ */
 @Processor(QUEUES.audit, { concurrency: 1 })
 export class AuditProcessor extends WorkerHost {
   private readonly logger = new Logger(AuditProcessor.name);
