@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
+import { AuditApiModule } from './audit/audit-api.module';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
@@ -27,6 +28,7 @@ import { UsersModule } from './users/users.module';
     ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => throttlerOptions(config) }),
     OutboxModule,
     AuditModule,
+    AuditApiModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,

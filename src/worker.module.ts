@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
+import { AuditWorkerModule } from './audit/audit-worker.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -10,7 +11,7 @@ import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule],
   providers: [OutboxRelay, SystemProcessor],
 })
 export class WorkerModule {}

@@ -13,10 +13,16 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
-/** Writes audit events. One insert per event, inside the caller's transaction where there is one. */
+/** Who an event is attributed to: a request's actor, or (at login, before there is one) the user who signed in. */
+export type AuditActor = Pick<Actor, 'userId' | 'organisationId' | 'role'> & { correlationId?: string | null };
+
+/**
+ * Writes audit events. One insert per event, inside the caller's transaction where there is one. The event is sealed
+ * into the hash chain by the worker within about a second (audit-sealer.ts), so an audited request costs one insert.
+ */
 @Injectable()
 export class AuditService {
-  async record(em: EntityManager, actor: Actor | null, record: AuditRecord): Promise<void> {
+  async record(em: EntityManager, actor: AuditActor | null, record: AuditRecord): Promise<void> {
     await em.insert(AuditEventEntity, {
       actorUserId: actor?.userId ?? null,
       actorOrganisationId: actor?.organisationId ?? null,

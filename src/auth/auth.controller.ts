@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Post, SetMetadata } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, SetMetadata } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize, Public } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -23,8 +24,8 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Validation failed' })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'INVALID_CREDENTIALS (the same for an unknown email)' })
-  login(@Body() dto: LoginDto): Promise<TokenResponseDto> {
-    return this.auth.login(dto.email, dto.password);
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<TokenResponseDto> {
+    return this.auth.login(dto.email, dto.password, String(request.id));
   }
 
   @Post('refresh')
@@ -34,8 +35,8 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Validation failed' })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'REFRESH_TOKEN_INVALID; a reused token also ends its session' })
-  refresh(@Body() dto: RefreshDto): Promise<TokenResponseDto> {
-    return this.auth.refresh(dto.refreshToken);
+  refresh(@Body() dto: RefreshDto, @Req() request: FastifyRequest): Promise<TokenResponseDto> {
+    return this.auth.refresh(dto.refreshToken, String(request.id));
   }
 
   @Post('logout')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
@@ -23,10 +24,15 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottleService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
-  /** Unknown email, wrong password and disabled account all answer the same, after the same argon2 work. */
-  async login(emailInput: string, password: string): Promise<TokenResponseDto> {
+  /**
+   * Unknown email, wrong password and disabled account all answer the same, after the same argon2 work.
+   * A successful login is audited (actor: the user; record: the new session). Failures are not: with no account
+   * behind them there is nothing but the typed email to record, and that is personal data.
+   */
+  async login(emailInput: string, password: string, correlationId: string | null = null): Promise<TokenResponseDto> {
     const email = emailInput.trim().toLowerCase();
     await this.throttle.assertNotLocked(email);
     const user = await this.dataSource
@@ -45,12 +51,17 @@ export class AuthService {
       const session = await em.save(
         em.create(SessionEntity, { userId: user.id, expiresAt: this.refreshExpiry(), revokedAt: null, revokedReason: null }),
       );
+      await this.audit.record(
+        em,
+        { userId: user.id, organisationId: user.organisationId, role: user.role, correlationId },
+        { action: 'auth.login', recordType: 'session', recordId: session.id },
+      );
       return this.issue(em, user.id, session.id);
     });
   }
 
   /** Rotation: each refresh token works once. A second use means it was stolen: the whole session is revoked. */
-  async refresh(refreshToken: string): Promise<TokenResponseDto> {
+  async refresh(refreshToken: string, correlationId: string | null = null): Promise<TokenResponseDto> {
     const hash = hashRefreshToken(refreshToken);
     const outcome = await this.dataSource.transaction(async (em) => {
       const row = await em.findOne(RefreshTokenEntity, { where: { tokenHash: hash }, lock: { mode: 'pessimistic_write' } });
@@ -59,6 +70,13 @@ export class AuthService {
       if (!session || session.revokedAt) return { error: true as const };
       if (row.usedAt) {
         await em.update(SessionEntity, { id: session.id }, { revokedAt: new Date(), revokedReason: 'refresh_token_reuse' });
+        // A stolen token was used: auditors see which account's session ended, and when.
+        const owner = await em.findOne(UserEntity, { where: { id: session.userId } });
+        await this.audit.record(
+          em,
+          owner ? { userId: owner.id, organisationId: owner.organisationId, role: owner.role, correlationId } : null,
+          { action: 'auth.refresh_reuse', recordType: 'session', recordId: session.id, details: { revokedReason: 'refresh_token_reuse' } },
+        );
         return { error: true as const };
       }
       if (row.expiresAt.getTime() <= Date.now() || session.expiresAt.getTime() <= Date.now()) return { error: true as const };
@@ -82,9 +100,10 @@ export class AuthService {
       const session = row && (await this.dataSource.getRepository(SessionEntity).findOne({ where: { id: row.sessionId } }));
       if (session && session.userId === actor.userId) sessionId = session.id;
     }
-    await this.dataSource
-      .getRepository(SessionEntity)
-      .update({ id: sessionId, userId: actor.userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'logout' });
+    await this.dataSource.transaction(async (em) => {
+      const ended = await em.update(SessionEntity, { id: sessionId, userId: actor.userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'logout' });
+      if (ended.affected) await this.audit.record(em, actor, { action: 'auth.logout', recordType: 'session', recordId: sessionId });
+    });
   }
 
   /** Every session of a user ends (used when an account is disabled). */

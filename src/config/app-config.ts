@@ -39,6 +39,7 @@ export class AppConfig {
   readonly localDir: string;
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
+  readonly audit: { sealIntervalMs: number; checkpointIntervalMs: number; checkpointEveryEvents: number };
   /** Names of keys that were generated locally (never in production), for one warning at boot. */
   readonly generatedKeys: string[];
 
@@ -86,6 +87,11 @@ export class AppConfig {
     this.logFile = env.LOG_FILE || undefined;
     this.outboxPollMs = env.OUTBOX_POLL_MS;
     this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.audit = {
+      sealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
+      checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
+      checkpointEveryEvents: env.AUDIT_CHECKPOINT_EVERY_EVENTS,
+    };
   }
 
   static fromEnvironment(raw: Record<string, unknown> = process.env): AppConfig {

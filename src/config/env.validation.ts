@@ -54,6 +54,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIST_LIMIT_MAX = 100;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_MS = 250;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) WORKER_CONCURRENCY = 10;
+
+  /** How often the worker seals new audit events into the hash chain (the window in which an event is not yet chained). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60000) AUDIT_SEAL_INTERVAL_MS = 1000;
+  /** How often the worker signs a checkpoint of the chain head (only when the head moved). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(24 * 3600 * 1000) AUDIT_CHECKPOINT_INTERVAL_MS = 60000;
+  /** Also sign a checkpoint as soon as this many events were sealed since the last one. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUDIT_CHECKPOINT_EVERY_EVENTS = 10000;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {

@@ -12,6 +12,8 @@ export enum Permission {
   UserRead = 'user:read',
   UserUpdate = 'user:update',
   SystemPing = 'system:ping',
+  /** Verify the audit chain and read its signed checkpoints (counts, sequences and hashes; no event content). */
+  AuditRead = 'audit:read',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
@@ -20,7 +22,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   caseworker: new Set([...EVERYONE]),
   supervisor: new Set([...EVERYONE, Permission.UserRead]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
-  auditor: new Set([...EVERYONE]),
+  auditor: new Set([...EVERYONE, Permission.AuditRead]),
   platform_admin: new Set([
     ...EVERYONE,
     Permission.OrganisationCreate,

@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ChainFailureReason } from '../audit-chain';
+
+const CHAIN_FAILURE_REASONS: ChainFailureReason[] = [
+  'sequence_gap',
+  'sequence_duplicate',
+  'prev_hash_mismatch',
+  'hash_mismatch',
+  'checkpoint_signature_invalid',
+  'checkpoint_mismatch',
+];
+
+export class VerifyQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'A checkpoint JWS kept outside this deployment (from GET /api/v1/audit/checkpoints/latest, earlier): the chain must ' +
+      'still hold its head hash at its sequence. Reveals a chain rewritten together with its stored checkpoints.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'checkpoint must be a compact JWS' })
+  checkpoint?: string;
+}
+
+export class VerifyReportDto {
+  @ApiProperty() valid: boolean;
+  @ApiProperty({ description: 'Events whose sequence, link and hash verified' }) checkedEvents: number;
+  @ApiProperty({ description: 'The last sequence that verified' }) lastSequence: number;
+  @ApiProperty({ description: 'The chain head when verification started' }) headSequence: number;
+  @ApiPropertyOptional({ description: 'The first sequence that failed (when not valid)' }) firstBadSequence?: number;
+  @ApiPropertyOptional({ enum: CHAIN_FAILURE_REASONS }) reason?: ChainFailureReason;
+  @ApiPropertyOptional({ description: 'What failed, in sequences and ids' }) detail?: string;
+  @ApiProperty({ description: 'Signed checkpoints whose signature and head hash verified' }) checkedCheckpoints: number;
+  @ApiProperty({ nullable: true, type: Number }) latestCheckpointSequence: number | null;
+  @ApiProperty({ description: 'Events still unsealed a minute after they happened (the sealer is behind or down); not a failure' })
+  unsealedBacklog: number;
+  @ApiProperty() durationMs: number;
+}
+
+export class PublicJwkDto {
+  @ApiProperty({ example: 'OKP' }) kty: string;
+  @ApiProperty({ example: 'Ed25519' }) crv: string;
+  @ApiProperty() x: string;
+  @ApiProperty() kid: string;
+  @ApiProperty({ example: 'EdDSA' }) alg: string;
+  @ApiProperty({ example: 'sig' }) use: string;
+}
+
+export class CheckpointResponseDto {
+  @ApiProperty({ description: 'Chain sequence the checkpoint covers' }) chainSeq: number;
+  @ApiProperty({ description: 'Hash of the event at chainSeq (hex SHA-256)' }) headHash: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ description: 'Key id of the signing node key' }) kid: string;
+  @ApiProperty({
+    description:
+      'Compact JWS (EdDSA; header typ "lintas-audit-checkpoint+jws") over the RFC 8785 JSON {chainSeq, headHash, createdAt, node}. ' +
+      'Keep it outside this deployment and present it later to GET /api/v1/audit/verify?checkpoint=…',
+  })
+  jws: string;
+  @ApiProperty({ type: PublicJwkDto, description: "This node's public signing key, to check the JWS independently" })
+  publicJwk: PublicJwkDto;
+}
