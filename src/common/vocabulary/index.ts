@@ -1,3 +1,5 @@
+export * from './alerts';
+export * from './consent';
 export * from './countries';
 export * from './organisation';
 export * from './roles';
