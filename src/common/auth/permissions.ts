@@ -12,13 +12,17 @@ export enum Permission {
   UserRead = 'user:read',
   UserUpdate = 'user:update',
   SystemPing = 'system:ping',
+  AlertRead = 'alert:read',
+  AlertResolve = 'alert:resolve',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
+/** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
+const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE]),
-  supervisor: new Set([...EVERYONE, Permission.UserRead]),
+  caseworker: new Set([...EVERYONE, ...ALERTS]),
+  supervisor: new Set([...EVERYONE, Permission.UserRead, ...ALERTS]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
   auditor: new Set([...EVERYONE]),
   platform_admin: new Set([

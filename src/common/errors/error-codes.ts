@@ -31,6 +31,9 @@ export const ERROR_STATUS = {
   ROLE_NOT_ASSIGNABLE: 403,
   ORGANISATION_NOT_FOUND: 404,
   CANNOT_CHANGE_OWN_ACCOUNT: 409,
+  // alerts
+  ALERT_ALREADY_RESOLVED: 409,
+  ALERT_SELF_REVIEW: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
