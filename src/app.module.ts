@@ -4,12 +4,14 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
+import { CasesModule } from './cases/cases.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
@@ -29,9 +31,11 @@ import { UsersModule } from './users/users.module';
     ThrottlerModule.forRootAsync({ inject: [AppConfig, REDIS], useFactory: (config: AppConfig, redis: Redis) => throttlerOptions(config, redis) }),
     OutboxModule,
     AuditModule,
+    CryptoModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,
+    CasesModule,
     HealthModule,
     BootstrapModule,
   ],

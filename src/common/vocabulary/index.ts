@@ -1,3 +1,5 @@
+export * from './case';
 export * from './countries';
+export * from './languages';
 export * from './organisation';
 export * from './roles';
