@@ -36,6 +36,8 @@ export const ERROR_STATUS = {
   CASE_IDENTITY_ERASED: 409,
   CASE_ASSIGNEE_INVALID: 400,
   BREAK_GLASS_NOT_NEEDED: 409,
+  BREAK_GLASS_SELF_REVIEW: 409,
+  BREAK_GLASS_ALREADY_REVIEWED: 409,
   /** A case's data key is wrapped under a master key this process is not configured with (rotation not finished). */
   CASE_KEY_UNAVAILABLE: 503,
   /** A stored identity ciphertext failed authentication: tampering or a copied value. Never decrypts the wrong data. */
