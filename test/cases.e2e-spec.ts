@@ -1,6 +1,8 @@
 import { startApi, TestApi } from './support/app';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { auditRows, createCase, designExampleCase } from './support/cases';
+import { CasesService } from '../src/cases/cases.service';
+import { seedDemoCases } from '../src/cases/demo-cases';
 
 describe('cases (e2e)', () => {
   let api: TestApi;
@@ -280,6 +282,23 @@ describe('cases (e2e)', () => {
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }
+    });
+  });
+
+  describe('demo seed hook', () => {
+    it('creates plainly fictional cases through the service, encrypted and audited like any other', async () => {
+      const demo = await organisationWithStaff(api, admin, { country: 'TH' });
+      const member = (u: TestUser) => ({ id: u.id, organisationId: demo.org.id, organisationCountry: 'TH', role: u.role });
+      const refs = await seedDemoCases(api.app.get(CasesService), { caseworker: member(demo.caseworker), supervisor: member(demo.supervisor) });
+      expect(refs).toHaveLength(4);
+      const list = await api.http.get('/api/v1/cases', demo.supervisor.token);
+      expect(list.body.total).toBe(4);
+      expect(list.body.items.map((i: { status: string }) => i.status).sort()).toEqual(['active', 'active', 'active', 'closed']);
+      const first = list.body.items.find((i: { reference: string }) => i.reference === refs[0]);
+      const read = await api.http.get(`/api/v1/cases/${first.id}`, demo.caseworker.token);
+      expect(read.body.person.identity.givenName).toMatch(/^Demo /);
+      const [row] = await api.dataSource.query(`SELECT encode(identity_given_name, 'escape') AS g FROM cases WHERE id = $1`, [first.id]);
+      expect(row.g).not.toContain('Demo');
     });
   });
 });
