@@ -301,4 +301,14 @@ describe('cases (e2e)', () => {
       expect(row.g).not.toContain('Demo');
     });
   });
+
+  it('documents the case routes and vocabularies in OpenAPI', async () => {
+    const res = await api.http.get('/api/docs-json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/cases', '/api/v1/cases/{id}', '/api/v1/cases/{id}/close', '/api/v1/cases/{id}/break-glass']));
+    const schemas = res.body.components.schemas;
+    expect(schemas.IdentityDto).toBeDefined();
+    expect(schemas.CreateCaseDto.properties.exploitationTypes.items.enum).toContain('forced_criminality');
+    expect(schemas.PersonInputDto.properties.gender.enum).toEqual(['feminine', 'masculine', 'transgender_feminine', 'transgender_masculine', 'non_conforming', 'not_specified']);
+  });
 });

@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -27,6 +28,7 @@ import {
   CaseResponseDto,
   CaseSummaryDto,
   CreatedCaseResponseDto,
+  IdentityDto,
 } from './dto/case-response.dto';
 
 /** Sets the ETag of the version the body carries; PATCH needs it back in If-Match. */
@@ -42,6 +44,7 @@ const IF_MATCH_OPTIONAL = { name: 'If-Match', required: false, description: 'ETa
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 
 @ApiTags('cases')
+@ApiExtraModels(IdentityDto)
 @Controller('api/v1/cases')
 export class CasesController {
   constructor(private readonly cases: CasesService) {}

@@ -356,7 +356,8 @@ export class CasesService {
           const dataKey = this.crypto.unwrap(id, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
           try {
             Object.assign(changes, this.encryptIdentity(dataKey, id, person));
-            if (person.dateOfBirth === undefined) storedDateOfBirth = await this.storedDateOfBirth(em, id, dataKey);
+            // `minor` needs the date of birth when only the age changes.
+            if (dto.ageWhenTrafficked !== undefined && person.dateOfBirth === undefined) storedDateOfBirth = await this.storedDateOfBirth(em, id, dataKey);
           } finally {
             dataKey.fill(0);
           }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import {
   CASE_STATUSES,
   CaseStatus,
@@ -52,7 +52,11 @@ export class PersonDto {
     description:
       'Only in GET /cases/{id} (audited as case.read_identity) and in the create response. { erased: true, erasedAt } after ' +
       'erasure; { withheld: "danger_flag" } for a supervisor who is not the assignee of a danger-flagged case and holds no break-glass grant.',
-    oneOf: [{ $ref: '#/components/schemas/IdentityDto' }, { type: 'object', properties: { erased: { type: 'boolean' }, erasedAt: { type: 'string' } } }, { type: 'object', properties: { withheld: { type: 'string' } } }],
+    oneOf: [
+      { $ref: getSchemaPath(IdentityDto) },
+      { type: 'object', properties: { erased: { type: 'boolean', enum: [true] }, erasedAt: { type: 'string', format: 'date-time' } } },
+      { type: 'object', properties: { withheld: { type: 'string', enum: ['danger_flag'] } } },
+    ],
   })
   identity?: IdentityView;
   @ApiProperty({ enum: GENDERS, nullable: true }) gender: Gender | null;
