@@ -5,12 +5,14 @@ import Redis from 'ioredis';
 import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
+import { CasesModule } from './cases/cases.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
@@ -30,9 +32,11 @@ import { UsersModule } from './users/users.module';
     ThrottlerModule.forRootAsync({ inject: [AppConfig, REDIS], useFactory: (config: AppConfig, redis: Redis) => throttlerOptions(config, redis) }),
     OutboxModule,
     AuditModule,
+    CryptoModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,
+    CasesModule,
     AlertsApiModule,
     HealthModule,
     BootstrapModule,

@@ -12,17 +12,43 @@ export enum Permission {
   UserRead = 'user:read',
   UserUpdate = 'user:update',
   SystemPing = 'system:ping',
+  // cases: content only for the staff who work on them
+  CaseCreate = 'case:create',
+  CaseRead = 'case:read',
+  CaseUpdate = 'case:update',
+  CaseClose = 'case:close',
+  CaseAssign = 'case:assign',
+  CaseEraseIdentity = 'case:erase_identity',
+  CaseBreakGlass = 'case:break_glass',
+  CaseBreakGlassReview = 'case:break_glass_review',
+  CaseAccessLogRead = 'case:access_log_read',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
+const CASEWORK = [
+  Permission.CaseCreate,
+  Permission.CaseRead,
+  Permission.CaseUpdate,
+  Permission.CaseClose,
+  Permission.CaseBreakGlass,
+];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...ALERTS]),
-  supervisor: new Set([...EVERYONE, Permission.UserRead, ...ALERTS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...ALERTS]),
+  supervisor: new Set([
+    ...EVERYONE,
+    ...CASEWORK,
+    Permission.UserRead,
+    Permission.CaseAssign,
+    Permission.CaseEraseIdentity,
+    Permission.CaseBreakGlassReview,
+    Permission.CaseAccessLogRead,
+    ...ALERTS,
+  ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
   auditor: new Set([...EVERYONE]),
   platform_admin: new Set([
