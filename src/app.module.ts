@@ -12,6 +12,7 @@ import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsentApiModule } from './consent/consent.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -37,6 +38,7 @@ import { UsersModule } from './users/users.module';
     OrganisationsModule,
     UsersModule,
     CasesModule,
+    ConsentApiModule,
     AlertsApiModule,
     HealthModule,
     BootstrapModule,

@@ -3,6 +3,8 @@ import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
+import { ConsentModule } from './consent/consent.module';
+import { ConsentProcessor } from './consent/jobs/consent.processor';
 import { DatabaseModule } from './database/database.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
@@ -11,7 +13,7 @@ import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AlertsModule],
-  providers: [OutboxRelay, SystemProcessor],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AlertsModule, ConsentModule],
+  providers: [OutboxRelay, SystemProcessor, ConsentProcessor],
 })
 export class WorkerModule {}

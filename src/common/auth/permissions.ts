@@ -22,6 +22,9 @@ export enum Permission {
   CaseBreakGlass = 'case:break_glass',
   CaseBreakGlassReview = 'case:break_glass_review',
   CaseAccessLogRead = 'case:access_log_read',
+  ConsentCreate = 'consent:create',
+  ConsentRead = 'consent:read',
+  ConsentWithdraw = 'consent:withdraw',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
 }
@@ -36,9 +39,11 @@ const CASEWORK = [
 ];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
+/** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
+const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...ALERTS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -47,6 +52,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.CaseEraseIdentity,
     Permission.CaseBreakGlassReview,
     Permission.CaseAccessLogRead,
+    ...CONSENT,
     ...ALERTS,
   ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
