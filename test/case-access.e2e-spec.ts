@@ -159,6 +159,12 @@ describe('who sees which case (e2e)', () => {
       expect(grant.status).toBe(201);
       await check(a.supervisor, c.id, 'identity');
 
+      const alertsFor = () =>
+        api.dataSource.query(`SELECT type, status, audience, organisation_id, raised_by, details, resolved_by FROM alerts WHERE record_id = $1`, [grant.body.id]);
+      expect(await alertsFor()).toEqual([
+        { type: 'break_glass_review', status: 'open', audience: 'supervisors', organisation_id: a.org.id, raised_by: a.supervisor.id, details: { caseId: c.id }, resolved_by: null },
+      ]);
+
       const list = await api.http.get(`/api/v1/cases/${c.id}/break-glass`, secondSupervisor.token);
       expect(list.status).toBe(200);
       expect(list.body).toEqual([expect.objectContaining({ id: grant.body.id, userId: a.supervisor.id, reason, reviewedAt: null })]);
@@ -170,6 +176,7 @@ describe('who sees which case (e2e)', () => {
       const review = await api.http.post(`/api/v1/cases/${c.id}/break-glass/${grant.body.id}/review`, {}, secondSupervisor.token);
       expect(review.status).toBe(200);
       expect(review.body).toMatchObject({ reviewedBy: secondSupervisor.id, reviewedAt: expect.any(String) });
+      expect(await alertsFor()).toEqual([expect.objectContaining({ status: 'resolved', resolved_by: secondSupervisor.id })]);
       const again = await api.http.post(`/api/v1/cases/${c.id}/break-glass/${grant.body.id}/review`, {}, secondSupervisor.token);
       expect(again.body.code).toBe('BREAK_GLASS_ALREADY_REVIEWED');
       expect((await auditRows(api, c.id)).map((r) => r.action)).toContain('case.break_glass_review');
