@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
+import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { CasesModule } from './cases/cases.module';
@@ -36,6 +37,7 @@ import { UsersModule } from './users/users.module';
     OrganisationsModule,
     UsersModule,
     CasesModule,
+    AlertsApiModule,
     HealthModule,
     BootstrapModule,
   ],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
@@ -10,7 +11,7 @@ import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AlertsModule],
   providers: [OutboxRelay, SystemProcessor],
 })
 export class WorkerModule {}

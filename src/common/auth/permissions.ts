@@ -22,6 +22,8 @@ export enum Permission {
   CaseBreakGlass = 'case:break_glass',
   CaseBreakGlassReview = 'case:break_glass_review',
   CaseAccessLogRead = 'case:access_log_read',
+  AlertRead = 'alert:read',
+  AlertResolve = 'alert:resolve',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
@@ -32,9 +34,11 @@ const CASEWORK = [
   Permission.CaseClose,
   Permission.CaseBreakGlass,
 ];
+/** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
+const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...ALERTS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -43,6 +47,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.CaseEraseIdentity,
     Permission.CaseBreakGlassReview,
     Permission.CaseAccessLogRead,
+    ...ALERTS,
   ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
   auditor: new Set([...EVERYONE]),

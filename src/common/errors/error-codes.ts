@@ -42,6 +42,9 @@ export const ERROR_STATUS = {
   CASE_KEY_UNAVAILABLE: 503,
   /** A stored identity ciphertext failed authentication: tampering or a copied value. Never decrypts the wrong data. */
   CASE_IDENTITY_UNREADABLE: 500,
+  // alerts
+  ALERT_ALREADY_RESOLVED: 409,
+  ALERT_SELF_REVIEW: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
