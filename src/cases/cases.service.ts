@@ -61,6 +61,8 @@ const IDENTITY_SELECT = IDENTITY_FIELDS.map((f) => `c.${String(IDENTITY_COLUMN[f
 /** How long a break-glass grant lasts: long enough to act in an emergency, short enough to need a new reason tomorrow. */
 export const BREAK_GLASS_TTL_MS = 60 * 60 * 1000;
 const breakGlassReasonField = (grantId: string): string => `breakGlassReason:${grantId}`;
+/** The record type of a break-glass grant in alerts. */
+export const BREAK_GLASS_RECORD = 'case_break_glass_grant';
 
 type CaseChanges = Partial<CaseEntity>;
 
@@ -532,15 +534,15 @@ export class CasesService {
         purpose: 'break_glass',
         details: { breakGlassId: grantId, expiresAt: expiresAt.toISOString() },
       });
-      // For the organisation's supervisors; the one who broke the glass may not resolve it.
+      // For the organisation's supervisors; the one who broke the glass is its subject and may not resolve it.
       await this.alerts.raise(em, {
         type: 'break_glass_review',
         organisationId: actor.organisationId,
         audience: 'supervisors',
-        recordType: 'break_glass_grant',
+        recordType: BREAK_GLASS_RECORD,
         recordId: grantId,
-        raisedBy: actor.userId,
-        details: { caseId: id },
+        caseId: id,
+        subjectUserId: actor.userId,
       });
       const grant = await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } });
       return grantView(grant);
@@ -574,7 +576,8 @@ export class CasesService {
       if (grant.reviewedAt) throw new DomainError('BREAK_GLASS_ALREADY_REVIEWED', 'This break-glass access was already reviewed');
       await em.update(BreakGlassGrantEntity, { id: grantId, reviewedAt: IsNull() }, { reviewedAt: new Date(), reviewedBy: actor.userId });
       await this.audit.record(em, actor, { action: 'case.break_glass_review', recordType: 'case', recordId: id, details: { breakGlassId: grantId } });
-      await this.alerts.resolveFor(em, 'break_glass_review', 'break_glass_grant', grantId, actor.userId);
+      // The review is recorded on the grant (who, when) and in the audit log; the alert has done its job.
+      await this.alerts.resolveOpenForRecord(em, { type: 'break_glass_review', recordType: BREAK_GLASS_RECORD, recordId: grantId }, 'no_longer_applies');
       return grantView(await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } }));
     });
   }
