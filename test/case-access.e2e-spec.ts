@@ -159,6 +159,29 @@ describe('who sees which case (e2e)', () => {
       expect(grant.status).toBe(201);
       await check(a.supervisor, c.id, 'identity');
 
+      const alertsFor = () =>
+        api.dataSource.query(
+          `SELECT type, status, audience, organisation_id, record_type, case_id, subject_user_id, resolution_code FROM alerts WHERE record_id = $1`,
+          [grant.body.id],
+        );
+      expect(await alertsFor()).toEqual([
+        {
+          type: 'break_glass_review',
+          status: 'open',
+          audience: 'supervisors',
+          organisation_id: a.org.id,
+          record_type: 'case_break_glass_grant',
+          case_id: c.id,
+          subject_user_id: a.supervisor.id,
+          resolution_code: null,
+        },
+      ]);
+      // On the supervisors' action-needed list, not on caseworkers'.
+      const onList = async (user: TestUser) =>
+        ((await api.http.get(`/api/v1/alerts?type=break_glass_review&caseId=${c.id}`, user.token)).body.items ?? []).length;
+      expect(await onList(secondSupervisor)).toBe(1);
+      expect(await onList(a.caseworker)).toBe(0);
+
       const list = await api.http.get(`/api/v1/cases/${c.id}/break-glass`, secondSupervisor.token);
       expect(list.status).toBe(200);
       expect(list.body).toEqual([expect.objectContaining({ id: grant.body.id, userId: a.supervisor.id, reason, reviewedAt: null })]);
@@ -170,6 +193,8 @@ describe('who sees which case (e2e)', () => {
       const review = await api.http.post(`/api/v1/cases/${c.id}/break-glass/${grant.body.id}/review`, {}, secondSupervisor.token);
       expect(review.status).toBe(200);
       expect(review.body).toMatchObject({ reviewedBy: secondSupervisor.id, reviewedAt: expect.any(String) });
+      expect(await alertsFor()).toEqual([expect.objectContaining({ status: 'resolved', resolution_code: 'no_longer_applies' })]);
+      expect(await onList(secondSupervisor)).toBe(0);
       const again = await api.http.post(`/api/v1/cases/${c.id}/break-glass/${grant.body.id}/review`, {}, secondSupervisor.token);
       expect(again.body.code).toBe('BREAK_GLASS_ALREADY_REVIEWED');
       expect((await auditRows(api, c.id)).map((r) => r.action)).toContain('case.break_glass_review');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { AlertsService } from '../alerts/alerts.service';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
@@ -11,7 +12,6 @@ import { todayUtc } from '../common/validation/is-date-only';
 import { IDENTITY_FIELDS, IdentityField, isClosedStatus, REFERRAL_CLOSURE_REASONS } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
-import { BREAK_GLASS_ALERTS, BreakGlassAlerts } from './break-glass-alerts';
 import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { CaseAccess, caseAccess, isCaseStaff, needsBreakGlass } from './case-access';
 import { CaseBlindIndexEntity } from './case-blind-index.entity';
@@ -61,6 +61,8 @@ const IDENTITY_SELECT = IDENTITY_FIELDS.map((f) => `c.${String(IDENTITY_COLUMN[f
 /** How long a break-glass grant lasts: long enough to act in an emergency, short enough to need a new reason tomorrow. */
 export const BREAK_GLASS_TTL_MS = 60 * 60 * 1000;
 const breakGlassReasonField = (grantId: string): string => `breakGlassReason:${grantId}`;
+/** The record type of a break-glass grant in alerts. */
+export const BREAK_GLASS_RECORD = 'case_break_glass_grant';
 
 type CaseChanges = Partial<CaseEntity>;
 
@@ -78,7 +80,7 @@ export class CasesService {
     private readonly config: AppConfig,
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
-    @Optional() @Inject(BREAK_GLASS_ALERTS) private readonly alerts?: BreakGlassAlerts,
+    private readonly alerts: AlertsService,
   ) {}
 
   // ---------------------------------------------------------------- access
@@ -532,7 +534,16 @@ export class CasesService {
         purpose: 'break_glass',
         details: { breakGlassId: grantId, expiresAt: expiresAt.toISOString() },
       });
-      await this.alerts?.breakGlassUsed(em, actor, { caseId: id, breakGlassId: grantId });
+      // For the organisation's supervisors; the one who broke the glass is its subject and may not resolve it.
+      await this.alerts.raise(em, {
+        type: 'break_glass_review',
+        organisationId: actor.organisationId,
+        audience: 'supervisors',
+        recordType: BREAK_GLASS_RECORD,
+        recordId: grantId,
+        caseId: id,
+        subjectUserId: actor.userId,
+      });
       const grant = await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } });
       return grantView(grant);
     });
@@ -565,7 +576,8 @@ export class CasesService {
       if (grant.reviewedAt) throw new DomainError('BREAK_GLASS_ALREADY_REVIEWED', 'This break-glass access was already reviewed');
       await em.update(BreakGlassGrantEntity, { id: grantId, reviewedAt: IsNull() }, { reviewedAt: new Date(), reviewedBy: actor.userId });
       await this.audit.record(em, actor, { action: 'case.break_glass_review', recordType: 'case', recordId: id, details: { breakGlassId: grantId } });
-      await this.alerts?.breakGlassReviewed(em, actor, { caseId: id, breakGlassId: grantId });
+      // The review is recorded on the grant (who, when) and in the audit log; the alert has done its job.
+      await this.alerts.resolveOpenForRecord(em, { type: 'break_glass_review', recordType: BREAK_GLASS_RECORD, recordId: grantId }, 'no_longer_applies');
       return grantView(await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } }));
     });
   }
