@@ -342,6 +342,23 @@ describe('consents (e2e)', () => {
     expect((await ask('identity', partner.id, beforeWithdrawal)).decision).toBe('permit');
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const doc = (await api.http.get('/api/docs-json')).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/cases/{caseId}/consents',
+        '/api/v1/cases/{caseId}/consents/{consentId}',
+        '/api/v1/cases/{caseId}/consents/{consentId}/withdraw',
+        '/api/v1/alerts',
+        '/api/v1/alerts/{id}/resolve',
+      ]),
+    );
+    expect(doc.components.schemas.ConsentProvisionDto.properties.dataCategories.items.enum).toEqual([
+      'identity', 'contact', 'location', 'health', 'legal', 'exploitation', 'immigration', 'restitution',
+    ]);
+    expect(doc.components.schemas.CreateConsentDto.required).toEqual(expect.arrayContaining(['givenBy', 'method', 'language', 'interpreterUsed', 'provisions']));
+  });
+
   describe('consent_expiring alert', () => {
     const alertsOf = async (user: TestUser, consentId: string) =>
       ((await api.http.get('/api/v1/alerts?type=consent_expiring&limit=100', user.token)).body.items as Array<{ recordId: string }>).filter((a) => a.recordId === consentId);
