@@ -147,7 +147,7 @@ describe('alerts (e2e)', () => {
 
     expect((await api.http.post(`/api/v1/alerts/${review.id}/resolve`, {}, caseworker.token)).status).toBe(404);
     const self = await api.http.post(`/api/v1/alerts/${review.id}/resolve`, {}, supervisor.token);
-    expect(self.status).toBe(403);
+    expect(self.status).toBe(409);
     expect(self.body.code).toBe('ALERT_SELF_REVIEW');
     const other = await api.http.post(`/api/v1/alerts/${review.id}/resolve`, { note: 'reason checked' }, secondSupervisor.token);
     expect(other.status).toBe(200);

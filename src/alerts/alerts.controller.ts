@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -28,8 +28,7 @@ export class AlertsController {
   @ApiOkResponse({ type: AlertResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or not the caller\u2019s organisation\u2019s' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'ALERT_ALREADY_RESOLVED' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'ALERT_SELF_REVIEW' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'ALERT_ALREADY_RESOLVED, or ALERT_SELF_REVIEW (like BREAK_GLASS_SELF_REVIEW: another person must resolve it)' })
   resolve(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ResolveAlertDto): Promise<AlertResponseDto> {
     return this.alerts.resolve(actor, id, dto);
   }

@@ -47,7 +47,7 @@ export const ERROR_STATUS = {
   CONSENT_ALREADY_WITHDRAWN: 409,
   // alerts
   ALERT_ALREADY_RESOLVED: 409,
-  ALERT_SELF_REVIEW: 403,
+  ALERT_SELF_REVIEW: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
