@@ -277,6 +277,23 @@ describe('consents (e2e)', () => {
     expect(twice.body.details).toEqual({ consentId, withdrawnAt: res.body.withdrawnAt });
   });
 
+  it('withdrawal still works after the case’s identity was erased: the reason is then not kept', async () => {
+    const kase = await createCase(api, staff.caseworker);
+    const created = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents`,
+      consentBody([permit(partner.id, new Date(Date.now() + 300 * DAY).toISOString())]),
+      staff.caseworker.token,
+    );
+    const erased = await api.http.post(`/api/v1/cases/${kase.id}/erase-identity`, { reason: 'data_subject_request' }, staff.supervisor.token);
+    expect(erased.status).toBe(200);
+    const res = await api.http.post(`/api/v1/cases/${kase.id}/consents/${created.body.id}/withdraw`, { reason: 'wants nothing kept' }, staff.caseworker.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'withdrawn', withdrawalReason: null });
+    const [row] = await api.dataSource.query(`SELECT withdrawal_reason_ciphertext AS sealed FROM consents WHERE id = $1`, [created.body.id]);
+    expect(row.sealed).toBeNull();
+    expect((await api.http.get(`/api/v1/cases/${kase.id}/consents/${created.body.id}`, staff.caseworker.token)).body.withdrawalReason).toBeNull();
+  });
+
   it('the database refuses any change to a consent but its one withdrawal, and any change to a provision', async () => {
     const kase = await createCase(api, staff.caseworker);
     const created = await api.http.post(

@@ -52,6 +52,17 @@ export class AlertsService {
    */
   async raise(em: EntityManager, alert: RaiseAlert): Promise<{ id: string; created: boolean }> {
     const dedupeKey = alert.dedupeKey ?? `${alert.type}:${alert.recordType}:${alert.recordId}`;
+    // Twice at most: the open alert that blocked the insert may be resolved before it is read back.
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.insertOrFind(em, alert, dedupeKey);
+      if (found || attempt === 1) {
+        if (!found) throw new Error('alert neither inserted nor found open');
+        return found;
+      }
+    }
+  }
+
+  private async insertOrFind(em: EntityManager, alert: RaiseAlert, dedupeKey: string): Promise<{ id: string; created: boolean } | null> {
     const inserted = await em
       .createQueryBuilder()
       .insert()
@@ -77,8 +88,7 @@ export class AlertsService {
     const id = (inserted.raw as Array<{ id: string }>)[0]?.id;
     if (id) return { id, created: true };
     const open = await em.findOne(AlertEntity, { where: { organisationId: alert.organisationId, dedupeKey, status: 'open' }, select: { id: true } });
-    if (!open) throw new Error('alert neither inserted nor found open'); // only if it was resolved between the two statements
-    return { id: open.id, created: false };
+    return open ? { id: open.id, created: false } : null;
   }
 
   /** Closes the open alerts about a record when the system knows they no longer need anyone (a withdrawn consent). */

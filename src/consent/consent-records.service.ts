@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
@@ -57,6 +57,8 @@ export function consentView(c: ConsentEntity, withdrawalReason?: string | null):
  */
 @Injectable()
 export class ConsentRecordsService {
+  private readonly logger = new Logger(ConsentRecordsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cases: CasesService,
@@ -158,15 +160,11 @@ export class ConsentRecordsService {
           withdrawnAt: consent.withdrawnAt?.toISOString() ?? null,
         });
       }
+      const sealed = await this.sealReason(em, caseId, consentId, dto.reason);
       await em.update(
         ConsentEntity,
         { id: consentId },
-        {
-          status: 'withdrawn',
-          withdrawnAt: new Date(),
-          withdrawnByUserId: actor.userId,
-          withdrawalReasonCiphertext: await this.sealReason(em, caseId, consentId, dto.reason),
-        },
+        { status: 'withdrawn', withdrawnAt: new Date(), withdrawnByUserId: actor.userId, withdrawalReasonCiphertext: sealed },
       );
       // Referral recall hangs off this event (the referrals module adds it to the consent processor).
       await this.outbox.add(em, { type: CONSENT_JOBS.withdrawn, payload: { consentId, caseId }, correlationId: actor.correlationId });
@@ -178,7 +176,7 @@ export class ConsentRecordsService {
         recordId: consentId,
         details: { caseId, resolvedAlerts: closedAlerts },
       });
-      return consentView(await this.load(em, caseId, consentId), dto.reason);
+      return consentView(await this.load(em, caseId, consentId), sealed ? dto.reason : null);
     });
   }
 
@@ -193,7 +191,8 @@ export class ConsentRecordsService {
    * (destroying the key) erases it too. An erased case has no key: the reason is then not kept at all.
    */
   private async sealReason(em: EntityManager, caseId: string, consentId: string, reason: string): Promise<Buffer | null> {
-    const dataKey = await this.dataKey(em, caseId);
+    // A withdrawal must never fail for want of a key: without one, the withdrawal stands and its reason is not kept.
+    const dataKey = await this.dataKey(em, caseId, consentId);
     if (!dataKey) return null;
     try {
       return this.crypto.encrypt(dataKey, caseId, reasonField(consentId), reason);
@@ -205,19 +204,30 @@ export class ConsentRecordsService {
   private async openReason(em: EntityManager, caseId: string, consentId: string): Promise<string | null> {
     const row = await em.findOne(ConsentEntity, { select: { id: true, withdrawalReasonCiphertext: true }, where: { id: consentId } });
     if (!row?.withdrawalReasonCiphertext) return null;
-    const dataKey = await this.dataKey(em, caseId);
+    const dataKey = await this.dataKey(em, caseId, consentId);
     if (!dataKey) return null;
     try {
       return this.crypto.decrypt<string>(dataKey, caseId, reasonField(consentId), row.withdrawalReasonCiphertext);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      this.logger.warn({ caseId, consentId, code: err.code }, 'withdrawal reason unreadable; answered without it');
+      return null;
     } finally {
       dataKey.fill(0);
     }
   }
 
   // The case's key row is read here directly because CasesService offers no "seal a field for this case" yet.
-  private async dataKey(em: EntityManager, caseId: string): Promise<Buffer | null> {
+  // A missing (erased) or unusable key (its master key not configured) yields null, with an ids-only warning for the latter.
+  private async dataKey(em: EntityManager, caseId: string, consentId: string): Promise<Buffer | null> {
     const key = await em.findOne(CaseKeyEntity, { where: { caseId } });
     if (!key?.wrappedKey) return null;
-    return this.crypto.unwrap(caseId, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
+    try {
+      return this.crypto.unwrap(caseId, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      this.logger.warn({ caseId, consentId, code: err.code }, 'case data key unavailable for a withdrawal reason');
+      return null;
+    }
   }
 }
