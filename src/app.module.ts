@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
+import { CasesModule } from './cases/cases.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditApiModule } from './audit/audit-api.module';
@@ -10,6 +12,8 @@ import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsentApiModule } from './consent/consent.module';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
@@ -29,9 +33,13 @@ import { UsersModule } from './users/users.module';
     OutboxModule,
     AuditModule,
     AuditApiModule,
+    CryptoModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,
+    CasesModule,
+    ConsentApiModule,
+    AlertsApiModule,
     HealthModule,
     BootstrapModule,
   ],

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditWorkerModule } from './audit/audit-worker.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
+import { ConsentModule } from './consent/consent.module';
+import { ConsentProcessor } from './consent/jobs/consent.processor';
 import { DatabaseModule } from './database/database.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
@@ -11,7 +14,7 @@ import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule],
-  providers: [OutboxRelay, SystemProcessor],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule],
+  providers: [OutboxRelay, SystemProcessor, ConsentProcessor],
 })
 export class WorkerModule {}

@@ -14,13 +14,49 @@ export enum Permission {
   SystemPing = 'system:ping',
   /** Verify the audit chain and read its signed checkpoints (counts, sequences and hashes; no event content). */
   AuditRead = 'audit:read',
+  // cases: content only for the staff who work on them
+  CaseCreate = 'case:create',
+  CaseRead = 'case:read',
+  CaseUpdate = 'case:update',
+  CaseClose = 'case:close',
+  CaseAssign = 'case:assign',
+  CaseEraseIdentity = 'case:erase_identity',
+  CaseBreakGlass = 'case:break_glass',
+  CaseBreakGlassReview = 'case:break_glass_review',
+  CaseAccessLogRead = 'case:access_log_read',
+  ConsentCreate = 'consent:create',
+  ConsentRead = 'consent:read',
+  ConsentWithdraw = 'consent:withdraw',
+  AlertRead = 'alert:read',
+  AlertResolve = 'alert:resolve',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
+const CASEWORK = [
+  Permission.CaseCreate,
+  Permission.CaseRead,
+  Permission.CaseUpdate,
+  Permission.CaseClose,
+  Permission.CaseBreakGlass,
+];
+/** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
+const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
+/** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
+const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE]),
-  supervisor: new Set([...EVERYONE, Permission.UserRead]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS]),
+  supervisor: new Set([
+    ...EVERYONE,
+    ...CASEWORK,
+    Permission.UserRead,
+    Permission.CaseAssign,
+    Permission.CaseEraseIdentity,
+    Permission.CaseBreakGlassReview,
+    Permission.CaseAccessLogRead,
+    ...CONSENT,
+    ...ALERTS,
+  ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
   auditor: new Set([...EVERYONE, Permission.AuditRead]),
   platform_admin: new Set([

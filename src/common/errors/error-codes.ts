@@ -35,6 +35,23 @@ export const ERROR_STATUS = {
   AUDIT_CHECKPOINT_NOT_FOUND: 404,
   AUDIT_CHECKPOINT_INVALID: 400,
   AUDIT_VERIFICATION_RUNNING: 409,
+  // cases
+  CASE_CLOSED: 409,
+  CASE_IDENTITY_ERASED: 409,
+  CASE_ASSIGNEE_INVALID: 400,
+  BREAK_GLASS_NOT_NEEDED: 409,
+  BREAK_GLASS_SELF_REVIEW: 409,
+  BREAK_GLASS_ALREADY_REVIEWED: 409,
+  /** A case's data key is wrapped under a master key this process is not configured with (rotation not finished). */
+  CASE_KEY_UNAVAILABLE: 503,
+  /** A stored identity ciphertext failed authentication: tampering or a copied value. Never decrypts the wrong data. */
+  CASE_IDENTITY_UNREADABLE: 500,
+  // consent
+  CONSENT_GUARDIAN_REQUIRED: 400,
+  CONSENT_ALREADY_WITHDRAWN: 409,
+  // alerts
+  ALERT_ALREADY_RESOLVED: 409,
+  ALERT_SELF_REVIEW: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

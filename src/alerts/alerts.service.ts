@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Actor } from '../common/auth/actor';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import { Page, pageWindow } from '../common/http/pagination';
+import { AlertAudience, AlertSeverity, AlertType, DEFAULT_ALERT_SEVERITY } from '../common/vocabulary/alerts';
+import { AppConfig } from '../config/app-config';
+import { AlertEntity } from './alert.entity';
+import { AlertResponseDto, ListAlertsQueryDto, ResolveAlertDto } from './dto/alert.dto';
+
+/** What another module hands to AlertsService.raise. Ids, codes and times only. */
+export interface RaiseAlert {
+  organisationId: string;
+  type: AlertType;
+  recordType: string;
+  recordId: string;
+  caseId?: string | null;
+  dueAt?: Date | null;
+  /** Defaults to the type's severity (DEFAULT_ALERT_SEVERITY). */
+  severity?: AlertSeverity;
+  /** "supervisors" keeps the alert out of caseworkers' lists (a break-glass review). Default "organisation". */
+  audience?: AlertAudience;
+  /** Among caseworkers, only this one sees it (the case's assigned caseworker, say). */
+  assigneeUserId?: string | null;
+  /** The user whose action is to be reviewed; that user cannot resolve the alert. */
+  subjectUserId?: string | null;
+  details?: Record<string, string | number | boolean | null>;
+  /**
+   * While an alert with this key is open in the organisation, raising it again returns the open one.
+   * Default "<type>:<recordType>:<recordId>"; pass a finer key when one record can need the same action twice
+   * (a milestone name, a provision index). Codes and ids only.
+   */
+  dedupeKey?: string;
+}
+
+/** Where system resolutions are recorded, instead of a user. */
+export type SystemResolutionCode = 'consent_withdrawn' | 'consent_renewed' | 'record_closed' | 'no_longer_applies';
+
+@Injectable()
+export class AlertsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Raises an alert in the caller's transaction, at most once while open: a second raise with the same organisation
+   * and dedupe key returns the open alert (created: false). Safe under concurrency (a unique partial index decides).
+   */
+  async raise(em: EntityManager, alert: RaiseAlert): Promise<{ id: string; created: boolean }> {
+    const dedupeKey = alert.dedupeKey ?? `${alert.type}:${alert.recordType}:${alert.recordId}`;
+    // Twice at most: the open alert that blocked the insert may be resolved before it is read back.
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.insertOrFind(em, alert, dedupeKey);
+      if (found || attempt === 1) {
+        if (!found) throw new Error('alert neither inserted nor found open');
+        return found;
+      }
+    }
+  }
+
+  private async insertOrFind(em: EntityManager, alert: RaiseAlert, dedupeKey: string): Promise<{ id: string; created: boolean } | null> {
+    const inserted = await em
+      .createQueryBuilder()
+      .insert()
+      .into(AlertEntity)
+      .values({
+        organisationId: alert.organisationId,
+        type: alert.type,
+        severity: alert.severity ?? DEFAULT_ALERT_SEVERITY[alert.type],
+        status: 'open',
+        audience: alert.audience ?? 'organisation',
+        assigneeUserId: alert.assigneeUserId ?? null,
+        subjectUserId: alert.subjectUserId ?? null,
+        recordType: alert.recordType,
+        recordId: alert.recordId,
+        caseId: alert.caseId ?? null,
+        dedupeKey,
+        details: alert.details ?? null,
+        dueAt: alert.dueAt ?? null,
+      })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const id = (inserted.raw as Array<{ id: string }>)[0]?.id;
+    if (id) return { id, created: true };
+    const open = await em.findOne(AlertEntity, { where: { organisationId: alert.organisationId, dedupeKey, status: 'open' }, select: { id: true } });
+    return open ? { id: open.id, created: false } : null;
+  }
+
+  /** Closes the open alerts about a record when the system knows they no longer need anyone (a withdrawn consent). */
+  async resolveOpenForRecord(
+    em: EntityManager,
+    where: { recordType: string; recordId: string; type?: AlertType },
+    code: SystemResolutionCode,
+  ): Promise<number> {
+    const result = await em
+      .createQueryBuilder()
+      .update(AlertEntity)
+      .set({ status: 'resolved', resolvedAt: () => 'now()', resolvedByUserId: null, resolutionCode: code })
+      .where('record_type = :recordType AND record_id = :recordId AND status = :open', { ...where, open: 'open' })
+      .andWhere(where.type ? 'type = :type' : 'TRUE', where.type ? { type: where.type } : {})
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  async list(actor: Actor, query: ListAlertsQueryDto): Promise<Page<AlertResponseDto>> {
+    const { page, limit, skip } = pageWindow(query, this.config.http.listLimitMax);
+    const qb = this.visibleTo(this.dataSource.manager, actor).andWhere('a.status = :status', { status: query.status ?? 'open' });
+    if (query.type) qb.andWhere('a.type = :type', { type: query.type });
+    if (query.caseId) qb.andWhere('a.case_id = :caseId', { caseId: query.caseId });
+    // Most urgent first: severity, then the nearest due date, then the oldest.
+    const [rows, total] = await qb
+      .orderBy('a.severity', 'DESC')
+      .addOrderBy('a.due_at', 'ASC', 'NULLS LAST')
+      .addOrderBy('a.raised_at', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .skip(skip)
+      .take(limit)
+      .getManyAndCount();
+    return { items: rows.map(AlertResponseDto.from), total, page, limit };
+  }
+
+  async resolve(actor: Actor, id: string, dto: ResolveAlertDto): Promise<AlertResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const alert = await this.visibleTo(em, actor).andWhere('a.id = :id', { id }).setLock('pessimistic_write').getOne();
+      if (!alert) throw notFound('Alert');
+      if (alert.status === 'resolved') throw new DomainError('ALERT_ALREADY_RESOLVED', 'This alert is already resolved', { alertId: id });
+      if (alert.subjectUserId === actor.userId) {
+        throw new DomainError('ALERT_SELF_REVIEW', 'This alert reviews your own action; another person must resolve it', { alertId: id });
+      }
+      await em.update(AlertEntity, { id }, {
+        status: 'resolved',
+        resolvedAt: new Date(),
+        resolvedByUserId: actor.userId,
+        resolutionCode: 'resolved',
+        resolutionNote: dto.note ?? null,
+      });
+      // The note is free text: it stays in the alert row, never in the audit trail.
+      await this.audit.record(em, actor, {
+        action: 'alert.resolve',
+        recordType: 'alert',
+        recordId: id,
+        details: { type: alert.type, recordType: alert.recordType, recordId: alert.recordId, withNote: dto.note !== undefined },
+      });
+      return AlertResponseDto.from(await em.findOneOrFail(AlertEntity, { where: { id } }));
+    });
+  }
+
+  /**
+   * The caller's organisation only. Supervisors see all of its alerts; caseworkers see those meant for the whole
+   * organisation and, of the ones assigned to a person, only their own.
+   */
+  private visibleTo(em: EntityManager, actor: Actor): SelectQueryBuilder<AlertEntity> {
+    const qb = em.createQueryBuilder(AlertEntity, 'a').where('a.organisation_id = :org', { org: actor.organisationId });
+    if (actor.role !== 'supervisor') {
+      qb.andWhere(`a.audience = 'organisation'`).andWhere(
+        new Brackets((b) => b.where('a.assignee_user_id IS NULL').orWhere('a.assignee_user_id = :me', { me: actor.userId })),
+      );
+    }
+    return qb;
+  }
+}

@@ -1,0 +1,198 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPreconditionFailedResponse,
+  ApiResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Actor as ActorShape } from '../common/auth/actor';
+import { Actor, Authorize } from '../common/auth/decorators';
+import { Permission } from '../common/auth/permissions';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { etagOf, versionFromIfMatch } from '../common/http/etag';
+import { Page } from '../common/http/pagination';
+import { CasesService } from './cases.service';
+import { AssignCaseDto, BreakGlassDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, UpdateCaseDto } from './dto/case-input.dto';
+import { AccessLogQueryDto, ListCasesQueryDto } from './dto/case-query.dto';
+import {
+  AccessLogPageDto,
+  BreakGlassGrantDto,
+  CasePageDto,
+  CaseResponseDto,
+  CaseSummaryDto,
+  CreatedCaseResponseDto,
+  IdentityDto,
+} from './dto/case-response.dto';
+
+/** Sets the ETag of the version the body carries; PATCH needs it back in If-Match. */
+function withEtag<T extends { version: number }>(reply: FastifyReply, body: T): T {
+  void reply.header('ETag', etagOf(body.version));
+  return body;
+}
+
+/** If-Match is optional on the action routes: when sent, a stale version answers 412. */
+const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
+
+const IF_MATCH_OPTIONAL = { name: 'If-Match', required: false, description: 'ETag from GET; when sent, a stale one answers 412' };
+const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
+
+@ApiTags('cases')
+@ApiExtraModels(IdentityDto)
+@Controller('api/v1/cases')
+export class CasesController {
+  constructor(private readonly cases: CasesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
+  @Authorize(Permission.CaseCreate)
+  @ApiCreatedResponse({ type: CreatedCaseResponseDto, description: 'The case, with an ETag header; the creator is its assignee' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED (unknown values, bad codes, future dates, server-set fields)' })
+  async create(@Actor() actor: ActorShape, @Body() dto: CreateCaseDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedCaseResponseDto> {
+    const body = await this.cases.create(actor, dto);
+    void reply.header('Location', `/api/v1/cases/${body.id}`);
+    return withEtag(reply, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List the organisation\'s cases visible to the caller (no identity in lists)' })
+  @Authorize(Permission.CaseRead)
+  @ApiOkResponse({ type: CasePageDto, description: 'Never decrypts identity: rows are labelled by reference' })
+  list(@Actor() actor: ActorShape, @Query() query: ListCasesQueryDto): Promise<Page<CaseSummaryDto>> {
+    return this.cases.list(actor, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a case; identity reads are audited' })
+  @Authorize(Permission.CaseRead)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'With the person’s identity where the rule allows; audited (case.read_identity)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<CaseResponseDto> {
+    return withEtag(reply, await this.cases.get(actor, id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a case (If-Match with the ETag from GET)' })
+  @Authorize(Permission.CaseUpdate)
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag from GET /cases/{id}' })
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case without identity (GET it to read identity)' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_CLOSED, CASE_IDENTITY_ERASED' })
+  @ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale If-Match' })
+  @ApiResponse({ status: 428, type: ErrorResponseDto, description: 'PRECONDITION_REQUIRED: no If-Match' })
+  async update(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() dto: UpdateCaseDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CaseResponseDto> {
+    return withEtag(reply, await this.cases.update(actor, id, versionFromIfMatch(ifMatch), dto));
+  }
+
+  @Post(':id/close')
+  @ApiOperation({ summary: 'Close a case with an HTCDS closure reason' })
+  @HttpCode(200)
+  @Authorize(Permission.CaseClose)
+  @ApiHeader(IF_MATCH_OPTIONAL)
+  @ApiOkResponse({ type: CaseResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_CLOSED' })
+  async close(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() dto: CloseCaseDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CaseResponseDto> {
+    return withEtag(reply, await this.cases.close(actor, id, optionalVersion(ifMatch), dto));
+  }
+
+  @Post(':id/assign')
+  @ApiOperation({ summary: 'Assign a case to a caseworker of the organisation' })
+  @HttpCode(200)
+  @Authorize(Permission.CaseAssign)
+  @ApiHeader(IF_MATCH_OPTIONAL)
+  @ApiOkResponse({ type: CaseResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'CASE_ASSIGNEE_INVALID' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_CLOSED' })
+  async assign(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() dto: AssignCaseDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CaseResponseDto> {
+    return withEtag(reply, await this.cases.assign(actor, id, optionalVersion(ifMatch), dto));
+  }
+
+  @Post(':id/erase-identity')
+  @ApiOperation({ summary: 'Erase a case\'s identity by destroying its data key (crypto-shredding)' })
+  @HttpCode(200)
+  @Authorize(Permission.CaseEraseIdentity)
+  @ApiHeader(IF_MATCH_OPTIONAL)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case with identity { erased: true }: its data key is destroyed' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_IDENTITY_ERASED' })
+  async eraseIdentity(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() dto: EraseIdentityDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CaseResponseDto> {
+    return withEtag(reply, await this.cases.eraseIdentity(actor, id, optionalVersion(ifMatch), dto));
+  }
+
+  @Post(':id/break-glass')
+  @ApiOperation({ summary: 'Open a danger-flagged case outside the normal rule, with a reason (audited, reviewed)' })
+  @Authorize(Permission.CaseBreakGlass)
+  @ApiCreatedResponse({ type: BreakGlassGrantDto, description: 'A one-hour grant to open this danger-flagged case; audited and raised for review' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'BREAK_GLASS_NOT_NEEDED, CASE_IDENTITY_ERASED' })
+  breakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: BreakGlassDto): Promise<BreakGlassGrantDto> {
+    return this.cases.breakGlass(actor, id, dto);
+  }
+
+  @Get(':id/break-glass')
+  @ApiOperation({ summary: 'List break-glass grants on a case' })
+  @Authorize(Permission.CaseBreakGlassReview)
+  @ApiOkResponse({ type: [BreakGlassGrantDto], description: 'Grants on this case with their reasons, newest first' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  listBreakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<BreakGlassGrantDto[]> {
+    return this.cases.listBreakGlass(actor, id);
+  }
+
+  @Post(':id/break-glass/:grantId/review')
+  @ApiOperation({ summary: 'Review another user\'s break-glass access' })
+  @HttpCode(200)
+  @Authorize(Permission.CaseBreakGlassReview)
+  @ApiOkResponse({ type: BreakGlassGrantDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'BREAK_GLASS_SELF_REVIEW, BREAK_GLASS_ALREADY_REVIEWED' })
+  reviewBreakGlass(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('grantId', ParseUUIDPipe) grantId: string,
+  ): Promise<BreakGlassGrantDto> {
+    return this.cases.reviewBreakGlass(actor, id, grantId);
+  }
+
+  @Get(':id/access-log')
+  @ApiOperation({ summary: 'Who read this case and when (from the audit log)' })
+  @Authorize(Permission.CaseAccessLogRead)
+  @ApiOkResponse({ type: AccessLogPageDto, description: 'Who read or changed this case, and when (from the audit log)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  accessLog(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Query() query: AccessLogQueryDto): Promise<AccessLogPageDto> {
+    return this.cases.accessLog(actor, id, query);
+  }
+}

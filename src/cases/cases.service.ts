@@ -1,0 +1,682 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { AlertsService } from '../alerts/alerts.service';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+import { AuditService } from '../audit/audit.service';
+import { Actor } from '../common/auth/actor';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import { Page, pageWindow, PageQueryDto } from '../common/http/pagination';
+import { todayUtc } from '../common/validation/is-date-only';
+import { IDENTITY_FIELDS, IdentityField, isClosedStatus, REFERRAL_CLOSURE_REASONS } from '../common/vocabulary';
+import { AppConfig } from '../config/app-config';
+import { CaseCryptoService } from '../crypto/case-crypto.service';
+import { BreakGlassGrantEntity } from './break-glass-grant.entity';
+import { CaseAccess, caseAccess, isCaseStaff, needsBreakGlass } from './case-access';
+import { CaseBlindIndexEntity } from './case-blind-index.entity';
+import { CaseKeyEntity } from './case-key.entity';
+import { deriveMinor, formatReference } from './case-reference';
+import { caseSummary, caseView } from './case-view';
+import { CaseEntity, LegalProceeding } from './case.entity';
+import {
+  AssignCaseDto,
+  BreakGlassDto,
+  CloseCaseDto,
+  CreateCaseDto,
+  EraseIdentityDto,
+  IdentityDocumentDto,
+  PersonInputDto,
+  ProtectionInputDto,
+  UpdateCaseDto,
+} from './dto/case-input.dto';
+import { ListCasesQueryDto } from './dto/case-query.dto';
+import {
+  AccessLogEntryDto,
+  BreakGlassGrantDto,
+  CaseResponseDto,
+  CaseSummaryDto,
+  CreatedCaseResponseDto,
+  IdentityDto,
+  IdentityView,
+} from './dto/case-response.dto';
+
+export interface FindCaseOptions {
+  /** Lock the row (SELECT … FOR UPDATE) for a state change in the caller's transaction. */
+  lock?: boolean;
+}
+
+/** The entity column that holds each identity field's ciphertext. The field name is also the ciphertext's associated data. */
+const IDENTITY_COLUMN: Record<IdentityField, keyof CaseEntity> = {
+  givenName: 'identityGivenName',
+  familyName: 'identityFamilyName',
+  dateOfBirth: 'identityDateOfBirth',
+  identityDocuments: 'identityDocuments',
+  phone: 'identityPhone',
+  email: 'identityEmail',
+  currentLocation: 'identityCurrentLocation',
+};
+const IDENTITY_SELECT = IDENTITY_FIELDS.map((f) => `c.${String(IDENTITY_COLUMN[f])}`);
+
+/** How long a break-glass grant lasts: long enough to act in an emergency, short enough to need a new reason tomorrow. */
+export const BREAK_GLASS_TTL_MS = 60 * 60 * 1000;
+const breakGlassReasonField = (grantId: string): string => `breakGlassReason:${grantId}`;
+/** The record type of a break-glass grant in alerts. */
+export const BREAK_GLASS_RECORD = 'case_break_glass_grant';
+
+type CaseChanges = Partial<CaseEntity>;
+
+/**
+ * Cases: the unit of work for every case change (one transaction: the row, its key, its blind index, the audit event),
+ * and the reads. Identity is encrypted before it reaches the database and decrypted only for GET /cases/{id}, which
+ * records a `case.read_identity` audit event before the answer leaves.
+ */
+@Injectable()
+export class CasesService {
+  private readonly logger = new Logger(CasesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly crypto: CaseCryptoService,
+    private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  // ---------------------------------------------------------------- access
+
+  /**
+   * The case if this actor may see it, else the same 404 as a missing id. Identity columns are not loaded.
+   * Other modules (consent, referrals, restitution) use this for their own access checks on a case.
+   */
+  async findAccessible(em: EntityManager, actor: Actor, caseId: string, opts: FindCaseOptions = {}): Promise<CaseEntity> {
+    return (await this.resolveAccess(em, actor, caseId, opts)).record;
+  }
+
+  /** Loads the case within the actor's organisation and applies the visibility rule (see case-access.ts). */
+  private async resolveAccess(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    opts: FindCaseOptions = {},
+  ): Promise<{ record: CaseEntity; access: CaseAccess; grantId: string | null }> {
+    if (!isCaseStaff(actor)) throw notFound('Case');
+    const record = await em.findOne(CaseEntity, {
+      where: { id: caseId, ownerOrganisationId: actor.organisationId },
+      ...(opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!record) throw notFound('Case');
+    return { record, ...(await this.applyRule(em, actor, record)) };
+  }
+
+  private async applyRule(em: EntityManager, actor: Actor, record: CaseEntity): Promise<{ access: CaseAccess; grantId: string | null }> {
+    // Only a danger-flagged case the actor is not assigned to costs the extra look-up.
+    const grantId = needsBreakGlass(actor, record) ? await this.activeGrant(em, actor, record.id) : null;
+    const access = caseAccess(actor, record, grantId !== null);
+    if (!access.visible) throw notFound('Case');
+    return { access, grantId };
+  }
+
+  private async activeGrant(em: EntityManager, actor: Actor, caseId: string): Promise<string | null> {
+    const grant = await em.findOne(BreakGlassGrantEntity, {
+      select: { id: true },
+      where: { caseId, userId: actor.userId, expiresAt: MoreThan(new Date()) },
+      order: { expiresAt: 'DESC' },
+    });
+    return grant?.id ?? null;
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(actor: Actor, dto: CreateCaseDto): Promise<CreatedCaseResponseDto> {
+    if (!isCaseStaff(actor)) throw new DomainError('FORBIDDEN', 'Your role does not allow this action');
+    const person: PersonInputDto = dto.person ?? {};
+    const protection: ProtectionInputDto = dto.protection ?? {};
+    assertReflectionPeriod(protection.reflectionPeriodStart ?? null, protection.reflectionPeriodEnd ?? null);
+    assertDecisionHasStatus(dto.traffickingStatus ?? null, dto.traffickingStatusDecidedAt ?? null);
+
+    const id = randomUUID();
+    const { dataKey, wrapped } = this.crypto.newKey(id);
+    try {
+      const ciphertext = this.encryptIdentity(dataKey, id, person);
+      const digests = (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d));
+      const today = todayUtc();
+      const created = await this.dataSource.transaction(async (em) => {
+        const reference = await this.nextReference(em, actor.organisationCountry, new Date().getUTCFullYear());
+        await em.insert(CaseEntity, {
+          id,
+          reference,
+          ownerOrganisationId: actor.organisationId,
+          assignedCaseworkerId: actor.userId,
+          status: 'active',
+          version: 1,
+          ...ciphertext,
+          gender: person.gender ?? null,
+          citizenship: person.citizenship ?? [],
+          languages: person.languages ?? [],
+          minor: deriveMinor(person.dateOfBirth ?? null, dto.ageWhenTrafficked ?? null),
+          traffickingStatus: dto.traffickingStatus ?? null,
+          traffickingStatusDecidedByOrganisationId: dto.traffickingStatus ? actor.organisationId : null,
+          traffickingStatusDecidedAt: dto.traffickingStatus ? (dto.traffickingStatusDecidedAt ?? today) : null,
+          exploitationTypes: dto.exploitationTypes ?? [],
+          meansOfControl: dto.meansOfControl ?? [],
+          recruitmentMethods: dto.recruitmentMethods ?? [],
+          recruitmentPlatforms: dto.recruitmentPlatforms ?? [],
+          countryOfRecruitment: dto.countryOfRecruitment ?? null,
+          countryOfExploitation: dto.countryOfExploitation ?? null,
+          ageWhenTrafficked: dto.ageWhenTrafficked ?? null,
+          riskLevel: protection.riskLevel ?? null,
+          riskAssessedAt: protection.riskLevel ? (protection.riskAssessedAt ?? today) : (protection.riskAssessedAt ?? null),
+          dangerFlag: protection.dangerFlag ?? false,
+          reflectionPeriodStart: protection.reflectionPeriodStart ?? null,
+          reflectionPeriodEnd: protection.reflectionPeriodEnd ?? null,
+          immigrationStatus: protection.immigrationStatus ?? null,
+          detentionStatus: protection.detentionStatus ?? null,
+          nonPunishmentAssessment: protection.nonPunishmentAssessment ?? null,
+          objectsToHomeStateNotification: protection.objectsToHomeStateNotification ?? false,
+          legalProceedings: legalProceedings(dto.legalProceedings),
+          createdBy: actor.userId,
+        });
+        await em.insert(CaseKeyEntity, { caseId: id, masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, destroyedAt: null });
+        const possibleDuplicates = await this.indexDocuments(em, actor, id, digests);
+        await this.audit.record(em, actor, {
+          action: 'case.create',
+          recordType: 'case',
+          recordId: id,
+          details: { reference, possibleDuplicates: possibleDuplicates.length },
+        });
+        const record = await em.findOneOrFail(CaseEntity, { where: { id } });
+        return { record, possibleDuplicates };
+      });
+      // The caller just sent this identity: echo it without reading anything back.
+      return { ...caseView(created.record, identityFromInput(person)), possibleDuplicates: created.possibleDuplicates };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** Per owner country and year; the row lock serialises concurrent creates in one country until commit. */
+  private async nextReference(em: EntityManager, country: string, year: number): Promise<string> {
+    const rows: Array<{ last_value: number }> = await em.query(
+      `INSERT INTO case_reference_counters (country, year, last_value) VALUES ($1, $2, 1)
+       ON CONFLICT (country, year) DO UPDATE SET last_value = case_reference_counters.last_value + 1
+       RETURNING last_value`,
+      [country, year],
+    );
+    return formatReference(country, year, Number(rows[0].last_value));
+  }
+
+  /**
+   * Replaces the case's blind-index rows and answers the references of the caller's OWN organisation's other cases
+   * that share a document. Another organisation's cases are never matched, so this cannot probe who holds whom.
+   */
+  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, digests: Buffer[]): Promise<string[]> {
+    await em.delete(CaseBlindIndexEntity, { caseId });
+    if (digests.length === 0) return [];
+    await em.insert(
+      CaseBlindIndexEntity,
+      digests.map((digest) => ({ caseId, kind: 'identity_document', digest })),
+    );
+    const rows: Array<{ reference: string }> = await em.query(
+      `SELECT DISTINCT c.reference FROM case_blind_indexes b JOIN cases c ON c.id = b.case_id
+        WHERE b.digest = ANY($1::bytea[]) AND c.owner_organisation_id = $2 AND c.id <> $3
+        ORDER BY c.reference`,
+      [digests, actor.organisationId, caseId],
+    );
+    return rows.map((r) => r.reference);
+  }
+
+  private encryptIdentity(dataKey: Buffer, caseId: string, person: PersonInputDto): CaseChanges {
+    const out: Record<string, Buffer | null> = {};
+    for (const field of IDENTITY_FIELDS) {
+      const value = person[field];
+      if (value === undefined) continue;
+      const empty = value === null || (Array.isArray(value) && value.length === 0);
+      out[IDENTITY_COLUMN[field]] = empty ? null : this.crypto.encrypt(dataKey, caseId, field, field === 'identityDocuments' ? documents(value as IdentityDocumentDto[]) : value);
+    }
+    return out as CaseChanges;
+  }
+
+  // ---------------------------------------------------------------- read
+
+  async list(actor: Actor, query: ListCasesQueryDto): Promise<Page<CaseSummaryDto>> {
+    const { page, limit, skip } = pageWindow(query, this.config.http.listLimitMax);
+    if (!isCaseStaff(actor)) return { items: [], total: 0, page, limit };
+    const qb = this.dataSource
+      .getRepository(CaseEntity)
+      .createQueryBuilder('c')
+      .where('c.owner_organisation_id = :org', { org: actor.organisationId });
+    // A caseworker's list leaves out danger-flagged cases assigned to someone else; a break-glass grant opens one case
+    // by id, it does not put it in anyone's list.
+    if (actor.role !== 'supervisor') qb.andWhere('(c.danger_flag = false OR c.assigned_caseworker_id = :me)', { me: actor.userId });
+    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    if (query.riskLevel) qb.andWhere('c.risk_level = :risk', { risk: query.riskLevel });
+    if (query.exploitationType) qb.andWhere(':et = ANY(c.exploitation_types)', { et: query.exploitationType });
+    if (query.dangerFlag !== undefined) qb.andWhere('c.danger_flag = :danger', { danger: query.dangerFlag });
+    if (query.assignedToMe === true) qb.andWhere('c.assigned_caseworker_id = :assignee', { assignee: actor.userId });
+    if (query.assignedToMe === false) qb.andWhere('(c.assigned_caseworker_id IS NULL OR c.assigned_caseworker_id <> :assignee)', { assignee: actor.userId });
+    const [rows, total] = await qb.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').skip(skip).take(limit).getManyAndCount();
+    return { items: rows.map(caseSummary), total, page, limit };
+  }
+
+  /**
+   * One case with the person's identity decrypted when the rule allows it. Costs the access query (case, its wrapped key
+   * and ciphertext in one row), a grant look-up only for a danger-flagged case the reader is not assigned to, and one
+   * audit insert. No transaction: the audit insert happens before the answer leaves, and if it fails nothing is sent.
+   */
+  async get(actor: Actor, id: string): Promise<CaseResponseDto> {
+    if (!isCaseStaff(actor)) throw notFound('Case');
+    const em = this.dataSource.manager;
+    const { entities, raw } = await em
+      .createQueryBuilder(CaseEntity, 'c')
+      .addSelect(IDENTITY_SELECT)
+      .leftJoin(CaseKeyEntity, 'k', 'k.case_id = c.id')
+      .addSelect(['k.master_key_id AS k_master_key_id', 'k.wrapped_key AS k_wrapped_key'])
+      .where('c.id = :id AND c.owner_organisation_id = :org', { id, org: actor.organisationId })
+      .getRawAndEntities<{ k_master_key_id: string | null; k_wrapped_key: Buffer | null }>();
+    const record = entities[0];
+    if (!record) throw notFound('Case');
+    const { access, grantId } = await this.applyRule(em, actor, record);
+
+    let identity: IdentityView;
+    let action: string;
+    if (record.identityErasedAt) {
+      identity = { erased: true, erasedAt: record.identityErasedAt.toISOString() };
+      action = 'case.read';
+    } else if (access.identity === 'withheld_danger_flag') {
+      identity = { withheld: 'danger_flag' };
+      action = 'case.read';
+    } else {
+      const wrapped = raw[0];
+      if (!wrapped.k_wrapped_key || !wrapped.k_master_key_id) throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case is missing');
+      identity = this.decryptIdentity(record, { masterKeyId: wrapped.k_master_key_id, wrappedKey: wrapped.k_wrapped_key });
+      action = 'case.read_identity';
+    }
+    await this.audit.record(em, actor, {
+      action,
+      recordType: 'case',
+      recordId: id,
+      purpose: access.viaBreakGlass ? 'break_glass' : 'case_management',
+      ...(grantId ? { details: { breakGlassId: grantId } } : {}),
+    });
+    return caseView(record, identity);
+  }
+
+  private decryptIdentity(record: CaseEntity, wrapped: { masterKeyId: string; wrappedKey: Buffer }): IdentityDto {
+    const dataKey = this.crypto.unwrap(record.id, wrapped);
+    try {
+      const read = <T>(field: IdentityField): T | null => {
+        const sealed = record[IDENTITY_COLUMN[field]] as Buffer | null;
+        if (!sealed) return null;
+        try {
+          return this.crypto.decrypt<T>(dataKey, record.id, field, sealed);
+        } catch (err) {
+          // Tampering or a ciphertext copied from elsewhere: worth an operator's attention. Ids only.
+          this.logger.warn({ caseId: record.id, field }, 'identity ciphertext failed authentication');
+          throw err;
+        }
+      };
+      return {
+        givenName: read<string>('givenName'),
+        familyName: read<string>('familyName'),
+        dateOfBirth: read<string>('dateOfBirth'),
+        identityDocuments: read<IdentityDocumentDto[]>('identityDocuments') ?? [],
+        phone: read<string>('phone'),
+        email: read<string>('email'),
+        currentLocation: read<string>('currentLocation'),
+      };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  // ---------------------------------------------------------------- change
+
+  async update(actor: Actor, id: string, expectedVersion: number, dto: UpdateCaseDto): Promise<CaseResponseDto> {
+    const fields = changedFields(dto);
+    if (fields.length === 0) {
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: '(body)', errors: ['names no field to change'] }]);
+    }
+    return this.dataSource.transaction(async (em) => {
+      const { record } = await this.resolveAccess(em, actor, id, { lock: true });
+      assertVersion(record, expectedVersion);
+      if (isClosedStatus(record.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be changed');
+
+      const person: PersonInputDto = dto.person ?? {};
+      const protection: ProtectionInputDto = dto.protection ?? {};
+      const changes: CaseChanges = {};
+      const today = todayUtc();
+
+      const identityTouched = IDENTITY_FIELDS.some((f) => person[f] !== undefined);
+      let storedDateOfBirth: string | null | undefined;
+      if (identityTouched || dto.ageWhenTrafficked !== undefined) {
+        const key = await em.findOne(CaseKeyEntity, { where: { caseId: id } });
+        if (identityTouched && (record.identityErasedAt || !key?.wrappedKey)) {
+          throw new DomainError('CASE_IDENTITY_ERASED', 'The identity of this case was erased and cannot be written again');
+        }
+        if (key?.wrappedKey) {
+          const dataKey = this.crypto.unwrap(id, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
+          try {
+            Object.assign(changes, this.encryptIdentity(dataKey, id, person));
+            // `minor` needs the date of birth when only the age changes.
+            if (dto.ageWhenTrafficked !== undefined && person.dateOfBirth === undefined) storedDateOfBirth = await this.storedDateOfBirth(em, id, dataKey);
+          } finally {
+            dataKey.fill(0);
+          }
+        }
+        if (person.identityDocuments !== undefined) {
+          await this.indexDocuments(em, actor, id, (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d)));
+        }
+      }
+      if (person.dateOfBirth !== undefined || dto.ageWhenTrafficked !== undefined) {
+        const dob = person.dateOfBirth !== undefined ? person.dateOfBirth : storedDateOfBirth;
+        const age = dto.ageWhenTrafficked !== undefined ? dto.ageWhenTrafficked : record.ageWhenTrafficked;
+        changes.minor = deriveMinor(dob ?? null, age ?? null);
+      }
+      if (person.gender !== undefined) changes.gender = person.gender;
+      if (person.citizenship !== undefined) changes.citizenship = person.citizenship ?? [];
+      if (person.languages !== undefined) changes.languages = person.languages ?? [];
+
+      if (dto.status !== undefined) changes.status = dto.status;
+      if (dto.traffickingStatus !== undefined) {
+        changes.traffickingStatus = dto.traffickingStatus;
+        changes.traffickingStatusDecidedByOrganisationId = dto.traffickingStatus ? actor.organisationId : null;
+        changes.traffickingStatusDecidedAt = dto.traffickingStatus ? (dto.traffickingStatusDecidedAt ?? today) : null;
+      } else if (dto.traffickingStatusDecidedAt !== undefined) {
+        assertDecisionHasStatus(record.traffickingStatus, dto.traffickingStatusDecidedAt);
+        changes.traffickingStatusDecidedAt = dto.traffickingStatusDecidedAt;
+      }
+      if (dto.exploitationTypes !== undefined) changes.exploitationTypes = dto.exploitationTypes ?? [];
+      if (dto.meansOfControl !== undefined) changes.meansOfControl = dto.meansOfControl ?? [];
+      if (dto.recruitmentMethods !== undefined) changes.recruitmentMethods = dto.recruitmentMethods ?? [];
+      if (dto.recruitmentPlatforms !== undefined) changes.recruitmentPlatforms = dto.recruitmentPlatforms ?? [];
+      if (dto.countryOfRecruitment !== undefined) changes.countryOfRecruitment = dto.countryOfRecruitment;
+      if (dto.countryOfExploitation !== undefined) changes.countryOfExploitation = dto.countryOfExploitation;
+      if (dto.ageWhenTrafficked !== undefined) changes.ageWhenTrafficked = dto.ageWhenTrafficked;
+
+      if (protection.riskLevel !== undefined) {
+        changes.riskLevel = protection.riskLevel;
+        changes.riskAssessedAt = protection.riskLevel ? (protection.riskAssessedAt ?? today) : (protection.riskAssessedAt ?? null);
+      } else if (protection.riskAssessedAt !== undefined) changes.riskAssessedAt = protection.riskAssessedAt;
+      if (protection.dangerFlag !== undefined) changes.dangerFlag = protection.dangerFlag ?? false;
+      if (protection.reflectionPeriodStart !== undefined) changes.reflectionPeriodStart = protection.reflectionPeriodStart;
+      if (protection.reflectionPeriodEnd !== undefined) changes.reflectionPeriodEnd = protection.reflectionPeriodEnd;
+      if (protection.immigrationStatus !== undefined) changes.immigrationStatus = protection.immigrationStatus;
+      if (protection.detentionStatus !== undefined) changes.detentionStatus = protection.detentionStatus;
+      if (protection.nonPunishmentAssessment !== undefined) changes.nonPunishmentAssessment = protection.nonPunishmentAssessment;
+      if (protection.objectsToHomeStateNotification !== undefined) {
+        changes.objectsToHomeStateNotification = protection.objectsToHomeStateNotification ?? false;
+      }
+      if (dto.legalProceedings !== undefined) changes.legalProceedings = legalProceedings(dto.legalProceedings);
+
+      assertReflectionPeriod(
+        changes.reflectionPeriodStart !== undefined ? changes.reflectionPeriodStart : record.reflectionPeriodStart,
+        changes.reflectionPeriodEnd !== undefined ? changes.reflectionPeriodEnd : record.reflectionPeriodEnd,
+      );
+      return this.commitChange(em, actor, record, changes, { action: 'case.update', details: { fields } });
+    });
+  }
+
+  /** The stored date of birth, decrypted inside the server only to re-derive `minor`; never returned. */
+  private async storedDateOfBirth(em: EntityManager, id: string, dataKey: Buffer): Promise<string | null> {
+    const row = await em.findOne(CaseEntity, { select: { id: true, identityDateOfBirth: true }, where: { id } });
+    return row?.identityDateOfBirth ? this.crypto.decrypt<string>(dataKey, id, 'dateOfBirth', row.identityDateOfBirth) : null;
+  }
+
+  async close(actor: Actor, id: string, expectedVersion: number | undefined, dto: CloseCaseDto): Promise<CaseResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const { record } = await this.resolveAccess(em, actor, id, { lock: true });
+      if (expectedVersion !== undefined) assertVersion(record, expectedVersion);
+      if (isClosedStatus(record.status)) throw new DomainError('CASE_CLOSED', 'The case is already closed');
+      const status = REFERRAL_CLOSURE_REASONS.includes(dto.reason) ? 'closed_referred' : 'closed';
+      return this.commitChange(
+        em,
+        actor,
+        record,
+        { status, closureReason: dto.reason, closedAt: new Date(), closedBy: actor.userId },
+        { action: 'case.close', details: { reason: dto.reason, status } },
+      );
+    });
+  }
+
+  async assign(actor: Actor, id: string, expectedVersion: number | undefined, dto: AssignCaseDto): Promise<CaseResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const { record } = await this.resolveAccess(em, actor, id, { lock: true });
+      if (expectedVersion !== undefined) assertVersion(record, expectedVersion);
+      if (isClosedStatus(record.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be reassigned');
+      const rows: Array<{ id: string }> = await em.query(
+        `SELECT id FROM users WHERE id = $1 AND organisation_id = $2 AND role IN ('caseworker', 'supervisor') AND disabled_at IS NULL`,
+        [dto.caseworkerId, record.ownerOrganisationId],
+      );
+      if (rows.length === 0) {
+        throw new DomainError('CASE_ASSIGNEE_INVALID', 'The assignee must be an active caseworker or supervisor of the case’s organisation');
+      }
+      return this.commitChange(
+        em,
+        actor,
+        record,
+        { assignedCaseworkerId: dto.caseworkerId },
+        { action: 'case.assign', details: { assignedCaseworkerId: dto.caseworkerId, previousAssigneeId: record.assignedCaseworkerId } },
+      );
+    });
+  }
+
+  /**
+   * Crypto-shredding: the case's data key is destroyed (wrapped key nulled, row kept with destroyed_at), the identity
+   * ciphertext and blind-index rows are deleted, and break-glass reasons (encrypted under the same key) go with them.
+   * The rest of the case and every audit event stay. Not reversible.
+   */
+  async eraseIdentity(actor: Actor, id: string, expectedVersion: number | undefined, dto: EraseIdentityDto): Promise<CaseResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const { record } = await this.resolveAccess(em, actor, id, { lock: true });
+      if (expectedVersion !== undefined) assertVersion(record, expectedVersion);
+      const key = await em.findOne(CaseKeyEntity, { where: { caseId: id }, lock: { mode: 'pessimistic_write' } });
+      if (record.identityErasedAt || !key?.wrappedKey) throw new DomainError('CASE_IDENTITY_ERASED', 'The identity of this case was already erased');
+      const now = new Date();
+      await em.update(CaseKeyEntity, { caseId: id }, { wrappedKey: null, destroyedAt: now });
+      await em.delete(CaseBlindIndexEntity, { caseId: id });
+      await em.update(BreakGlassGrantEntity, { caseId: id }, { reasonCiphertext: null });
+      const cleared = Object.fromEntries(IDENTITY_FIELDS.map((f) => [IDENTITY_COLUMN[f], null])) as CaseChanges;
+      const view = await this.commitChange(em, actor, record, { ...cleared, identityErasedAt: now }, { action: 'case.erase_identity', details: { reason: dto.reason } });
+      return { ...view, person: { ...view.person, identity: { erased: true, erasedAt: now.toISOString() } } };
+    });
+  }
+
+  /** Writes the change with the next version (the row is locked, so the version check has already held) and audits it. */
+  private async commitChange(
+    em: EntityManager,
+    actor: Actor,
+    record: CaseEntity,
+    changes: CaseChanges,
+    event: { action: string; details: Record<string, unknown> },
+  ): Promise<CaseResponseDto> {
+    const version = record.version + 1;
+    const result = await em.update(CaseEntity, { id: record.id, version: record.version }, { ...changes, version });
+    if (result.affected !== 1) throw new DomainError('PRECONDITION_FAILED', 'The case changed meanwhile; GET it again');
+    await this.audit.record(em, actor, { action: event.action, recordType: 'case', recordId: record.id, details: { ...event.details, version } });
+    return caseView(await em.findOneOrFail(CaseEntity, { where: { id: record.id } }));
+  }
+
+  // ---------------------------------------------------------------- break-glass
+
+  /**
+   * Break-glass (how Lintas reads issue 3, item 5): the normal rule hides a danger-flagged case from the owning
+   * organisation's caseworkers who are not assigned to it, and hides the person's identity from its supervisors
+   * (they supervise the case, not the person's whereabouts). Such a user may open the case, identity included, only by
+   * stating a reason: the grant lasts an hour, the reason is stored encrypted under the case's key, the audit event
+   * (`case.break_glass`) refers to the grant by id, and a `break_glass_review` alert asks another supervisor to review it.
+   * Nobody outside the owning organisation can break the glass: for them the case does not exist.
+   */
+  async breakGlass(actor: Actor, id: string, dto: BreakGlassDto): Promise<BreakGlassGrantDto> {
+    if (!isCaseStaff(actor)) throw notFound('Case');
+    return this.dataSource.transaction(async (em) => {
+      const record = await em.findOne(CaseEntity, { where: { id, ownerOrganisationId: actor.organisationId }, lock: { mode: 'pessimistic_write' } });
+      if (!record) throw notFound('Case');
+      if (!needsBreakGlass(actor, record)) throw new DomainError('BREAK_GLASS_NOT_NEEDED', 'You can already open this case; no break-glass is needed');
+      const key = await em.findOne(CaseKeyEntity, { where: { caseId: id } });
+      if (record.identityErasedAt || !key?.wrappedKey) {
+        throw new DomainError('CASE_IDENTITY_ERASED', 'The identity of this case was erased; there is nothing left to break the glass for');
+      }
+      const grantId = randomUUID();
+      const dataKey = this.crypto.unwrap(id, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
+      let reasonCiphertext: Buffer;
+      try {
+        reasonCiphertext = this.crypto.encrypt(dataKey, id, breakGlassReasonField(grantId), dto.reason);
+      } finally {
+        dataKey.fill(0);
+      }
+      const expiresAt = new Date(Date.now() + BREAK_GLASS_TTL_MS);
+      await em.insert(BreakGlassGrantEntity, { id: grantId, caseId: id, userId: actor.userId, organisationId: actor.organisationId, reasonCiphertext, expiresAt });
+      await this.audit.record(em, actor, {
+        action: 'case.break_glass',
+        recordType: 'case',
+        recordId: id,
+        purpose: 'break_glass',
+        details: { breakGlassId: grantId, expiresAt: expiresAt.toISOString() },
+      });
+      // For the organisation's supervisors; the one who broke the glass is its subject and may not resolve it.
+      await this.alerts.raise(em, {
+        type: 'break_glass_review',
+        organisationId: actor.organisationId,
+        audience: 'supervisors',
+        recordType: BREAK_GLASS_RECORD,
+        recordId: grantId,
+        caseId: id,
+        subjectUserId: actor.userId,
+      });
+      const grant = await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } });
+      return grantView(grant);
+    });
+  }
+
+  /** The case's break-glass grants with their reasons, for the organisation's supervisors to review. */
+  async listBreakGlass(actor: Actor, id: string): Promise<BreakGlassGrantDto[]> {
+    const em = this.dataSource.manager;
+    await this.resolveAccess(em, actor, id);
+    const grants = await em.find(BreakGlassGrantEntity, { where: { caseId: id }, order: { grantedAt: 'DESC' }, take: 100 });
+    const key = await em.findOne(CaseKeyEntity, { where: { caseId: id } });
+    if (!key?.wrappedKey || grants.length === 0) return grants.map((g) => grantView(g, null));
+    const dataKey = this.crypto.unwrap(id, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
+    try {
+      return grants.map((g) =>
+        grantView(g, g.reasonCiphertext ? this.crypto.decrypt<string>(dataKey, id, breakGlassReasonField(g.id), g.reasonCiphertext) : null),
+      );
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** A supervisor other than the one who broke the glass marks the grant reviewed. */
+  async reviewBreakGlass(actor: Actor, id: string, grantId: string): Promise<BreakGlassGrantDto> {
+    return this.dataSource.transaction(async (em) => {
+      await this.resolveAccess(em, actor, id);
+      const grant = await em.findOne(BreakGlassGrantEntity, { where: { id: grantId, caseId: id }, lock: { mode: 'pessimistic_write' } });
+      if (!grant) throw notFound('Break-glass grant');
+      if (grant.userId === actor.userId) throw new DomainError('BREAK_GLASS_SELF_REVIEW', 'Another supervisor must review your own break-glass access');
+      if (grant.reviewedAt) throw new DomainError('BREAK_GLASS_ALREADY_REVIEWED', 'This break-glass access was already reviewed');
+      await em.update(BreakGlassGrantEntity, { id: grantId, reviewedAt: IsNull() }, { reviewedAt: new Date(), reviewedBy: actor.userId });
+      await this.audit.record(em, actor, { action: 'case.break_glass_review', recordType: 'case', recordId: id, details: { breakGlassId: grantId } });
+      // The review is recorded on the grant (who, when) and in the audit log; the alert has done its job.
+      await this.alerts.resolveOpenForRecord(em, { type: 'break_glass_review', recordType: BREAK_GLASS_RECORD, recordId: grantId }, 'no_longer_applies');
+      return grantView(await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } }));
+    });
+  }
+
+  // ---------------------------------------------------------------- access log
+
+  /** Who touched this case and when, from the audit log: user, role, action, time, purpose. Newest first. */
+  async accessLog(actor: Actor, id: string, query: PageQueryDto): Promise<Page<AccessLogEntryDto>> {
+    const { page, limit, skip } = pageWindow(query, this.config.http.listLimitMax);
+    const em = this.dataSource.manager;
+    await this.resolveAccess(em, actor, id);
+    const [rows, total] = await em.findAndCount(AuditEventEntity, {
+      where: { recordType: 'case', recordId: id },
+      order: { id: 'DESC' },
+      skip,
+      take: limit,
+    });
+    return {
+      items: rows.map((r) => ({
+        id: String(r.id),
+        occurredAt: r.occurredAt.toISOString(),
+        userId: r.actorUserId,
+        role: r.actorRole,
+        organisationId: r.actorOrganisationId,
+        action: r.action,
+        purpose: r.purpose,
+      })),
+      total,
+      page,
+      limit,
+    };
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function assertVersion(record: CaseEntity, expected: number): void {
+  if (record.version !== expected) {
+    throw new DomainError('PRECONDITION_FAILED', 'The case changed since you read it; GET it again', { currentVersion: record.version });
+  }
+}
+
+function assertReflectionPeriod(start: string | null | undefined, end: string | null | undefined): void {
+  if (start && end && start > end) {
+    throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+      { field: 'protection.reflectionPeriodEnd', errors: ['reflectionPeriodEnd must not be before reflectionPeriodStart'] },
+    ]);
+  }
+}
+
+function assertDecisionHasStatus(status: string | null | undefined, decidedAt: string | null | undefined): void {
+  if (decidedAt && !status) {
+    throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+      { field: 'traffickingStatusDecidedAt', errors: ['traffickingStatusDecidedAt needs a traffickingStatus'] },
+    ]);
+  }
+}
+
+function documents(list: IdentityDocumentDto[]): IdentityDocumentDto[] {
+  return list.map((d) => ({ type: d.type, number: d.number, country: d.country }));
+}
+
+function legalProceedings(list: CreateCaseDto['legalProceedings']): LegalProceeding[] {
+  return (list ?? []).map((p) => ({ jurisdiction: p.jurisdiction, caseNumber: p.caseNumber ?? null, role: p.role, nextHearing: p.nextHearing ?? null }));
+}
+
+function identityFromInput(person: PersonInputDto): IdentityDto {
+  return {
+    givenName: person.givenName ?? null,
+    familyName: person.familyName ?? null,
+    dateOfBirth: person.dateOfBirth ?? null,
+    identityDocuments: documents(person.identityDocuments ?? []),
+    phone: person.phone ?? null,
+    email: person.email ?? null,
+    currentLocation: person.currentLocation ?? null,
+  };
+}
+
+function grantView(g: BreakGlassGrantEntity, reason?: string | null): BreakGlassGrantDto {
+  return {
+    id: g.id,
+    caseId: g.caseId,
+    userId: g.userId,
+    grantedAt: g.grantedAt.toISOString(),
+    expiresAt: g.expiresAt.toISOString(),
+    ...(reason !== undefined ? { reason } : {}),
+    reviewedAt: g.reviewedAt ? g.reviewedAt.toISOString() : null,
+    reviewedBy: g.reviewedBy,
+  };
+}
+
+/** Names (never values) of what a PATCH changes, for the audit entry. */
+function changedFields(dto: UpdateCaseDto): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(dto)) {
+    if (v === undefined || ((k === 'person' || k === 'protection') && v === null)) continue;
+    if ((k === 'person' || k === 'protection') && v !== null && typeof v === 'object') {
+      for (const [sub, sv] of Object.entries(v)) if (sv !== undefined) out.push(`${k}.${sub}`);
+    } else out.push(k);
+  }
+  return out;
+}

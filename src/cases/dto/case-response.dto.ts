@@ -1,0 +1,173 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import {
+  CASE_STATUSES,
+  CaseStatus,
+  CLOSURE_REASONS,
+  ClosureReason,
+  DETENTION_STATUSES,
+  DetentionStatus,
+  EXPLOITATION_TYPES,
+  ExploitationType,
+  GENDERS,
+  Gender,
+  IMMIGRATION_STATUSES,
+  ImmigrationStatus,
+  MEANS_OF_CONTROL,
+  MeansOfControl,
+  NON_PUNISHMENT_ASSESSMENTS,
+  NonPunishmentAssessment,
+  RECRUITMENT_METHODS,
+  RECRUITMENT_PLATFORMS,
+  RecruitmentMethod,
+  RecruitmentPlatform,
+  RISK_LEVELS,
+  RiskLevel,
+  ROLES,
+  TRAFFICKING_STATUSES,
+  TraffickingStatus,
+} from '../../common/vocabulary';
+import { IdentityDocumentDto, LegalProceedingDto } from './case-input.dto';
+
+export class IdentityDto {
+  @ApiProperty({ nullable: true, type: String }) givenName: string | null;
+  @ApiProperty({ nullable: true, type: String }) familyName: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date' }) dateOfBirth: string | null;
+  @ApiProperty({ type: [IdentityDocumentDto] }) identityDocuments: IdentityDocumentDto[];
+  @ApiProperty({ nullable: true, type: String }) phone: string | null;
+  @ApiProperty({ nullable: true, type: String }) email: string | null;
+  @ApiProperty({ nullable: true, type: String }) currentLocation: string | null;
+}
+
+export interface ErasedIdentity {
+  erased: true;
+  erasedAt: string;
+}
+export interface WithheldIdentity {
+  withheld: 'danger_flag';
+}
+export type IdentityView = IdentityDto | ErasedIdentity | WithheldIdentity;
+
+export class PersonDto {
+  @ApiPropertyOptional({
+    description:
+      'Only in GET /cases/{id} (audited as case.read_identity) and in the create response. { erased: true, erasedAt } after ' +
+      'erasure; { withheld: "danger_flag" } for a supervisor who is not the assignee of a danger-flagged case and holds no break-glass grant.',
+    oneOf: [
+      { $ref: getSchemaPath(IdentityDto) },
+      { type: 'object', properties: { erased: { type: 'boolean', enum: [true] }, erasedAt: { type: 'string', format: 'date-time' } } },
+      { type: 'object', properties: { withheld: { type: 'string', enum: ['danger_flag'] } } },
+    ],
+  })
+  identity?: IdentityView;
+  @ApiProperty({ enum: GENDERS, nullable: true }) gender: Gender | null;
+  @ApiProperty({ type: [String] }) citizenship: string[];
+  @ApiProperty({ type: [String] }) languages: string[];
+}
+
+export class ProtectionDto {
+  @ApiProperty({ enum: RISK_LEVELS, nullable: true }) riskLevel: RiskLevel | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date' }) riskAssessedAt: string | null;
+  @ApiProperty() dangerFlag: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date' }) reflectionPeriodStart: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date' }) reflectionPeriodEnd: string | null;
+  @ApiProperty({ enum: IMMIGRATION_STATUSES, nullable: true }) immigrationStatus: ImmigrationStatus | null;
+  @ApiProperty({ enum: DETENTION_STATUSES, nullable: true }) detentionStatus: DetentionStatus | null;
+  @ApiProperty({ enum: NON_PUNISHMENT_ASSESSMENTS, nullable: true }) nonPunishmentAssessment: NonPunishmentAssessment | null;
+  @ApiProperty() objectsToHomeStateNotification: boolean;
+}
+
+export class ClosureDto {
+  @ApiProperty({ enum: CLOSURE_REASONS }) reason: ClosureReason;
+  @ApiProperty({ format: 'date-time' }) closedAt: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) closedBy: string | null;
+}
+
+export class CaseResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'TH-2026-000123' }) reference: string;
+  @ApiProperty({ example: 'TH-2026-000123', description: 'What lists show for a case: the reference, never a name' }) displayLabel: string;
+  @ApiProperty({ enum: CASE_STATUSES }) status: CaseStatus;
+  @ApiProperty({ example: 1 }) version: number;
+  @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) assignedCaseworkerId: string | null;
+  @ApiProperty({ type: PersonDto }) person: PersonDto;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'Derived: under 18 by date of birth (at the last change), else by age when trafficked' })
+  minor: boolean | null;
+  @ApiProperty({ enum: TRAFFICKING_STATUSES, nullable: true }) traffickingStatus: TraffickingStatus | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) traffickingStatusDecidedByOrganisationId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date' }) traffickingStatusDecidedAt: string | null;
+  @ApiProperty({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
+  @ApiProperty({ enum: MEANS_OF_CONTROL, isArray: true }) meansOfControl: MeansOfControl[];
+  @ApiProperty({ enum: RECRUITMENT_METHODS, isArray: true }) recruitmentMethods: RecruitmentMethod[];
+  @ApiProperty({ enum: RECRUITMENT_PLATFORMS, isArray: true }) recruitmentPlatforms: RecruitmentPlatform[];
+  @ApiProperty({ nullable: true, type: String }) countryOfRecruitment: string | null;
+  @ApiProperty({ nullable: true, type: String }) countryOfExploitation: string | null;
+  @ApiProperty({ nullable: true, type: Number }) ageWhenTrafficked: number | null;
+  @ApiProperty({ type: ProtectionDto }) protection: ProtectionDto;
+  @ApiProperty({ type: [LegalProceedingDto] }) legalProceedings: LegalProceedingDto[];
+  @ApiProperty({ type: ClosureDto, nullable: true }) closure: ClosureDto | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class CreatedCaseResponseDto extends CaseResponseDto {
+  @ApiProperty({
+    type: [String],
+    example: [],
+    description: "References of the caller's own organisation's cases that hold the same identity document (keyed hash; nothing is decrypted)",
+  })
+  possibleDuplicates: string[];
+}
+
+export class CaseSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() reference: string;
+  @ApiProperty() displayLabel: string;
+  @ApiProperty({ enum: CASE_STATUSES }) status: CaseStatus;
+  @ApiProperty() version: number;
+  @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) assignedCaseworkerId: string | null;
+  @ApiProperty({ enum: RISK_LEVELS, nullable: true }) riskLevel: RiskLevel | null;
+  @ApiProperty() dangerFlag: boolean;
+  @ApiProperty({ enum: TRAFFICKING_STATUSES, nullable: true }) traffickingStatus: TraffickingStatus | null;
+  @ApiProperty({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
+  @ApiProperty({ nullable: true, type: Boolean }) minor: boolean | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class CasePageDto {
+  @ApiProperty({ type: [CaseSummaryDto] }) items: CaseSummaryDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}
+
+export class AccessLogEntryDto {
+  @ApiProperty({ description: 'Audit event sequence' }) id: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId: string | null;
+  @ApiProperty({ enum: ROLES, nullable: true }) role: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) organisationId: string | null;
+  @ApiProperty({ example: 'case.read_identity' }) action: string;
+  @ApiProperty({ nullable: true, type: String }) purpose: string | null;
+}
+
+export class AccessLogPageDto {
+  @ApiProperty({ type: [AccessLogEntryDto] }) items: AccessLogEntryDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}
+
+export class BreakGlassGrantDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) caseId: string;
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty({ format: 'date-time' }) grantedAt: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Shown to supervisors reviewing grants; null once the identity is erased' })
+  reason?: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) reviewedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) reviewedBy: string | null;
+}

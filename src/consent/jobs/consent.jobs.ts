@@ -1,0 +1,23 @@
+/** The consent queue's jobs and their payloads: ids and indexes only. */
+export const CONSENT_JOBS = {
+  /** A consent was withdrawn. The referrals module will recall the referrals that relied on it here. */
+  withdrawn: 'consent.withdrawn',
+  /** 14 days before a permit provision ends: raise consent_expiring unless the consent was withdrawn or renewed. */
+  expiryCheck: 'consent.expiry-check',
+} as const;
+export type ConsentJobName = (typeof CONSENT_JOBS)[keyof typeof CONSENT_JOBS];
+
+export interface ConsentWithdrawnPayload {
+  consentId: string;
+  caseId: string;
+  [key: string]: string;
+}
+
+export interface ConsentExpiryCheckPayload {
+  consentId: string;
+  provisionIndex: number;
+  [key: string]: string | number;
+}
+
+/** How long before a permit provision ends its consent_expiring alert is raised. */
+export const CONSENT_EXPIRY_NOTICE_MS = 14 * 24 * 3600 * 1000;

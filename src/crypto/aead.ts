@@ -1,0 +1,42 @@
+/**
+ * AES-256-GCM with associated data, node:crypto only. Wire format (bytea): version (1 byte) | iv (12) | tag (16) | ciphertext.
+ * The associated data is not stored: the caller rebuilds it from where the value lives (case id, field name), so a
+ * ciphertext moved to another row or field fails authentication instead of decrypting as the wrong person's data.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export const CIPHERTEXT_VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
+
+/** Decryption failed: wrong key, wrong associated data, or tampered bytes. Carries no detail on purpose. */
+export class DecryptionError extends Error {
+  override name = 'DecryptionError';
+  constructor() {
+    super('ciphertext could not be authenticated');
+  }
+}
+
+export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
+  if (key.length !== 32) throw new Error('AES-256-GCM needs a 32-byte key');
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.from([CIPHERTEXT_VERSION]), iv, cipher.getAuthTag(), body]);
+}
+
+export function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
+  if (key.length !== 32 || sealed.length < HEADER_BYTES || sealed[0] !== CIPHERTEXT_VERSION) throw new DecryptionError();
+  const iv = sealed.subarray(1, 1 + IV_BYTES);
+  const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
+  } catch {
+    throw new DecryptionError();
+  }
+}

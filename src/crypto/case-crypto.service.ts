@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import { MasterKey } from '../config/keys';
+import { DecryptionError } from './aead';
+import { blindIndex, decryptField, encryptField, newDataKey, unwrapDataKey, wrapDataKey } from './case-crypto';
+
+export interface WrappedKey {
+  masterKeyId: string;
+  wrappedKey: Buffer;
+}
+
+/** The case crypto bound to the configured master keys (current + previous) and blind-index key. */
+@Injectable()
+export class CaseCryptoService {
+  private readonly masterKeys: Map<string, Buffer>;
+
+  constructor(private readonly config: AppConfig) {
+    this.masterKeys = new Map<string, Buffer>([config.crypto.masterKey, ...config.crypto.previousMasterKeys].map((k: MasterKey) => [k.id, k.key]));
+  }
+
+  get currentMasterKeyId(): string {
+    return this.config.crypto.masterKey.id;
+  }
+
+  /** A fresh data key and its wrapped form under the current master key. */
+  newKey(caseId: string): { dataKey: Buffer; wrapped: WrappedKey } {
+    const dataKey = newDataKey();
+    const { id, key } = this.config.crypto.masterKey;
+    return { dataKey, wrapped: { masterKeyId: id, wrappedKey: wrapDataKey(key, id, caseId, dataKey) } };
+  }
+
+  unwrap(caseId: string, wrapped: WrappedKey): Buffer {
+    const master = this.masterKeys.get(wrapped.masterKeyId);
+    if (!master) {
+      throw new DomainError('CASE_KEY_UNAVAILABLE', 'The master key that protects this case is not configured', { masterKeyId: wrapped.masterKeyId });
+    }
+    try {
+      return unwrapDataKey(master, wrapped.masterKeyId, caseId, wrapped.wrappedKey);
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case could not be unwrapped');
+      throw err;
+    }
+  }
+
+  /** Re-wraps a data key under the current master key; the field ciphertext is untouched. */
+  rewrap(caseId: string, wrapped: WrappedKey): WrappedKey {
+    const dataKey = this.unwrap(caseId, wrapped);
+    try {
+      const { id, key } = this.config.crypto.masterKey;
+      return { masterKeyId: id, wrappedKey: wrapDataKey(key, id, caseId, dataKey) };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  encrypt(dataKey: Buffer, caseId: string, field: string, value: unknown): Buffer {
+    return encryptField(dataKey, caseId, field, value);
+  }
+
+  decrypt<T>(dataKey: Buffer, caseId: string, field: string, sealed: Buffer): T {
+    try {
+      return decryptField<T>(dataKey, caseId, field, sealed);
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new DomainError('CASE_IDENTITY_UNREADABLE', 'A stored identity field failed authentication', { field });
+      throw err;
+    }
+  }
+
+  documentIndex(doc: { type: string; country: string; number: string }): Buffer {
+    return blindIndex(this.config.crypto.blindIndexKey, doc);
+  }
+}
