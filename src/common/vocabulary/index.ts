@@ -1,3 +1,5 @@
 export * from './countries';
 export * from './organisation';
 export * from './roles';
+export * from './currencies';
+export * from './restitution';
