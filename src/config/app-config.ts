@@ -39,6 +39,8 @@ export class AppConfig {
   readonly localDir: string;
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
+  /** Days before a restitution deadline (filing, appeal, payment due) that its reminder is raised. */
+  readonly restitution: { reminderLeadDays: number };
   /** Names of keys that were generated locally (never in production), for one warning at boot. */
   readonly generatedKeys: string[];
 
@@ -86,6 +88,7 @@ export class AppConfig {
     this.logFile = env.LOG_FILE || undefined;
     this.outboxPollMs = env.OUTBOX_POLL_MS;
     this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.restitution = { reminderLeadDays: env.RESTITUTION_REMINDER_LEAD_DAYS };
   }
 
   static fromEnvironment(raw: Record<string, unknown> = process.env): AppConfig {

@@ -54,6 +54,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIST_LIMIT_MAX = 100;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_MS = 250;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) WORKER_CONCURRENCY = 10;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(365) RESTITUTION_REMINDER_LEAD_DAYS = 14;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
