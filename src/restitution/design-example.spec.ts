@@ -59,5 +59,16 @@ describe('DESIGN.md restitution example', () => {
       outstanding: [{ currency: 'THB', amountMinor: 3000000 }],
     });
     expect(formatMoney(balance.outstanding.toList()[0])).toBe('30,000.00 THB');
+
+    // Had the payment bounced: a correction takes it back, the row stays, and the claim is awarded and unpaid again.
+    const correction: LedgerEntry = { id: 'correction-1', amount: payment.amount, reversesPaymentId: payment.id, reason: 'transfer returned by the bank' };
+    assertCanRecord(status, correction);
+    assertAppendable(ledger, correction);
+    ledger.push(correction);
+    expect(statusAfterLedger(status, facts.awarded, ledger)).toBe('awarded');
+    const corrected = claimBalance(facts.awarded, ledger);
+    expect(corrected.paid.size).toBe(0);
+    expect(corrected.outstanding.toJSON()).toEqual([{ currency: 'THB', amountMinor: 5000000 }]);
+    expect(ledger).toHaveLength(2);
   });
 });
