@@ -175,7 +175,7 @@ export class MoneyTotals {
       if (!isCurrencyCode(currency)) throw new Error(`Unknown currency code ${JSON.stringify(currency)}`);
       if (amount < 0n) throw new Error(`A ${currency} total cannot be negative`);
     }
-    return new MoneyTotals(new Map([...amounts].sort(([a], [b]) => a.localeCompare(b))));
+    return new MoneyTotals(new Map([...amounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   }
 
   plus(m: Money): MoneyTotals {
