@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { validateEnvironment } from '../config/env.validation';
 import {
   addDays,
   alertMoments,
@@ -45,6 +46,14 @@ describe('restitution deadlines', () => {
       ['payment_due_near', '2027-03-31', '2027-03-16T17:00:00.000Z'],
       ['payment_overdue', '2027-03-31', '2027-03-31T17:00:00.000Z'],
     ]);
+  });
+
+  it('reads the reminder lead from RESTITUTION_REMINDER_LEAD_DAYS: default 14, 0 to 365', () => {
+    const base = { DATABASE_URL: 'postgres://db.invalid/lintas', REDIS_URL: 'redis://redis.invalid' };
+    expect(validateEnvironment(base).RESTITUTION_REMINDER_LEAD_DAYS).toBe(DEFAULT_REMINDER_LEAD_DAYS);
+    expect(validateEnvironment({ ...base, RESTITUTION_REMINDER_LEAD_DAYS: '0' }).RESTITUTION_REMINDER_LEAD_DAYS).toBe(0);
+    expect(() => validateEnvironment({ ...base, RESTITUTION_REMINDER_LEAD_DAYS: '366' })).toThrow(/RESTITUTION_REMINDER_LEAD_DAYS/);
+    expect(() => validateEnvironment({ ...base, RESTITUTION_REMINDER_LEAD_DAYS: 'soon' })).toThrow(/RESTITUTION_REMINDER_LEAD_DAYS/);
   });
 
   it('takes the reminder lead from configuration', () => {
