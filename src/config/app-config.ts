@@ -40,6 +40,8 @@ export class AppConfig {
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
   readonly audit: { sealIntervalMs: number; checkpointIntervalMs: number; checkpointEveryEvents: number };
+  /** Days before a restitution deadline (filing, appeal, payment due) that its reminder is raised. */
+  readonly restitution: { reminderLeadDays: number };
   /** Names of keys that were generated locally (never in production), for one warning at boot. */
   readonly generatedKeys: string[];
 
@@ -92,6 +94,7 @@ export class AppConfig {
       checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
       checkpointEveryEvents: env.AUDIT_CHECKPOINT_EVERY_EVENTS,
     };
+    this.restitution = { reminderLeadDays: env.RESTITUTION_REMINDER_LEAD_DAYS };
   }
 
   static fromEnvironment(raw: Record<string, unknown> = process.env): AppConfig {

@@ -61,6 +61,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(24 * 3600 * 1000) AUDIT_CHECKPOINT_INTERVAL_MS = 60000;
   /** Also sign a checkpoint as soon as this many events were sealed since the last one. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUDIT_CHECKPOINT_EVERY_EVENTS = 10000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(365) RESTITUTION_REMINDER_LEAD_DAYS = 14;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {

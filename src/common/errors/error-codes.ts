@@ -52,6 +52,17 @@ export const ERROR_STATUS = {
   // alerts
   ALERT_ALREADY_RESOLVED: 409,
   ALERT_SELF_REVIEW: 409,
+  // money (src/common/money)
+  MONEY_INVALID: 400,
+  MONEY_CURRENCY_MISMATCH: 400,
+  // restitution claims and their payments ledger (src/restitution)
+  CLAIM_INVALID_TRANSITION: 409,
+  CLAIM_STATUS_LEDGER_DRIVEN: 409,
+  CLAIM_STATUS_DATA_MISSING: 400,
+  CLAIM_DATA_INCONSISTENT: 400,
+  CLAIM_NOT_PAYABLE: 409,
+  PAYMENT_INVALID: 400,
+  PAYMENT_ALREADY_REVERSED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

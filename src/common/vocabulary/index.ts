@@ -5,3 +5,5 @@ export * from './countries';
 export * from './languages';
 export * from './organisation';
 export * from './roles';
+export * from './currencies';
+export * from './restitution';
