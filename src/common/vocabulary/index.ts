@@ -1,3 +1,4 @@
 export * from './countries';
 export * from './organisation';
 export * from './roles';
+export * from './referral';
