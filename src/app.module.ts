@@ -11,6 +11,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { FederationModule } from './federation/federation.module';
 import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -32,6 +33,7 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     OrganisationsModule,
     UsersModule,
+    FederationModule,
     HealthModule,
     BootstrapModule,
   ],

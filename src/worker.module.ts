@@ -3,6 +3,7 @@ import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { FederationProcessor } from './federation/federation.processor';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
@@ -11,6 +12,6 @@ import { SystemProcessor } from './system/system.processor';
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
   imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule],
-  providers: [OutboxRelay, SystemProcessor],
+  providers: [OutboxRelay, SystemProcessor, FederationProcessor],
 })
 export class WorkerModule {}

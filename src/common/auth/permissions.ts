@@ -12,6 +12,9 @@ export enum Permission {
   UserRead = 'user:read',
   UserUpdate = 'user:update',
   SystemPing = 'system:ping',
+  // federation: the partner registry is the operator's (keys, addresses, remote organisations)
+  FederationPartnerRead = 'federation-partner:read',
+  FederationPartnerManage = 'federation-partner:manage',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
@@ -28,6 +31,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.UserCreate,
     Permission.UserUpdate,
     Permission.SystemPing,
+    Permission.FederationPartnerRead,
+    Permission.FederationPartnerManage,
   ]),
 };
 
