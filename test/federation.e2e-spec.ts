@@ -337,11 +337,12 @@ describe('federation (e2e)', () => {
       const partner = await registerPartner();
       const expired = randomUUID();
       const live = randomUUID();
+      // Both rows lie in the future, so the scheduler's own run cannot touch them; the purge is asked "as of" 2 h ahead.
       await api.dataSource.query(
-        `INSERT INTO federation_received_jti (partner_id, jti, typ, expires_at) VALUES ($1, $2, 'ping', now() - interval '1 minute'), ($1, $3, 'ping', now() + interval '5 minutes')`,
+        `INSERT INTO federation_received_jti (partner_id, jti, typ, expires_at) VALUES ($1, $2, 'ping', now() + interval '1 hour'), ($1, $3, 'ping', now() + interval '3 hours')`,
         [partner.id, expired, live],
       );
-      const purged = await worker.get(FederationProcessor).purgeExpiredJti();
+      const purged = await worker.get(FederationProcessor).purgeExpiredJti(new Date(Date.now() + 2 * 3600_000));
       expect(purged).toBeGreaterThanOrEqual(1);
       const left = await api.dataSource.query(`SELECT jti FROM federation_received_jti WHERE partner_id = $1`, [partner.id]);
       expect(left).toEqual([{ jti: live }]);
