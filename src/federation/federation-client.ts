@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { LookupFunction } from 'node:net';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { assertOutboundUrlShape, guardedLookup, OutboundPolicy, Resolver } from './outbound-url';
+import { assertOutboundUrlShape, guardedLookup, Resolver } from './outbound-url';
 
 /**
  * What became of a call to a partner, for the delivery processor: delivered (2xx); permanent (a 4xx, a redirect, an
@@ -38,9 +38,6 @@ export class FederationClient {
 
   constructor(private readonly config: AppConfig) {}
 
-  private get policy(): OutboundPolicy {
-    return { production: this.config.production, allowedAddresses: this.config.federation.allowedAddresses };
-  }
 
   /** POST a signed packet (`{ "jws": … }`) to a partner path such as /federation/v1/referrals. */
   post(partner: { baseUrl: string }, path: string, jws: string): Promise<CallOutcome> {
@@ -55,7 +52,7 @@ export class FederationClient {
   private async call(method: 'GET' | 'POST', url: string, body?: string): Promise<CallOutcome> {
     let target: URL;
     try {
-      target = assertOutboundUrlShape(url, this.policy);
+      target = assertOutboundUrlShape(url, this.config);
     } catch (err) {
       if (err instanceof DomainError) return { outcome: 'permanent', reason: 'unsafe_address' };
       throw err;
@@ -79,7 +76,7 @@ export class FederationClient {
     const timeoutMs = this.config.federation.timeoutMs;
     const options: RequestOptions = {
       method,
-      lookup: guardedLookup(this.policy, this.resolver) as unknown as LookupFunction,
+      lookup: guardedLookup(this.config, this.resolver) as unknown as LookupFunction,
       headers: {
         accept: 'application/json',
         'user-agent': 'lintas-federation/1',

@@ -41,9 +41,9 @@ export class FederationPartnersService {
     if (dto.nodeId === this.config.federation.nodeId) {
       throw new DomainError('FEDERATION_PARTNER_IS_SELF', 'This is the node id of this deployment');
     }
-    const baseUrl = assertOutboundUrlShape(dto.baseUrl, this.policy()).href.replace(/\/+$/, '');
+    const baseUrl = assertOutboundUrlShape(dto.baseUrl, this.config).href.replace(/\/+$/, '');
     try {
-      await assertSafeOutboundUrl(baseUrl, this.policy(), this.client.resolver);
+      await assertSafeOutboundUrl(baseUrl, this.config, this.client.resolver);
     } catch (err) {
       // A name that does not resolve yet may be registered ahead of time; every call checks it again.
       if (!(err instanceof DomainError && err.code === 'FEDERATION_PARTNER_UNREACHABLE')) throw err;
@@ -154,10 +154,6 @@ export class FederationPartnersService {
     const partner = await em.findOne(FederationPartnerEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!partner) throw partnerNotFound();
     return partner;
-  }
-
-  private policy() {
-    return { production: this.config.production, allowedAddresses: this.config.federation.allowedAddresses };
   }
 
   private async fetchJwks(baseUrl: string): Promise<{ keys: PartnerJwk[] }> {

@@ -9,7 +9,7 @@ import {
   Resolver,
 } from './outbound-url';
 
-const policy = (allowed: AddressCategory[] = [], production = true): OutboundPolicy => ({ production, allowedAddresses: new Set(allowed) });
+const policy = (allowed: AddressCategory[] = [], production = true): OutboundPolicy => ({ production, federation: { allowedAddresses: new Set(allowed) } });
 const fakeDns =
   (table: Record<string, string[]>): Resolver =>
   async (host) => {

@@ -13,9 +13,10 @@ export type AddressCategory = (typeof ALLOWABLE_ADDRESS_CATEGORIES)[number];
 /** Never reachable, whatever the configuration says. */
 export type ForbiddenCategory = AddressCategory | 'unspecified' | 'multicast' | 'reserved';
 
+/** The part of AppConfig the rules read: pass the AppConfig itself. */
 export interface OutboundPolicy {
   production: boolean;
-  allowedAddresses: ReadonlySet<AddressCategory>;
+  federation: { allowedAddresses: ReadonlySet<AddressCategory> };
 }
 
 function ipv4ToInt(address: string): number | null {
@@ -102,7 +103,7 @@ export function classifyAddress(address: string): ForbiddenCategory | null {
 
 export function isAllowedAddress(address: string, policy: OutboundPolicy): boolean {
   const category = classifyAddress(address);
-  return category === null || (policy.allowedAddresses as ReadonlySet<string>).has(category);
+  return category === null || (policy.federation.allowedAddresses as ReadonlySet<string>).has(category);
 }
 
 const unsafe = (message: string, details: Record<string, unknown>) => new DomainError('FEDERATION_UNSAFE_ADDRESS', message, details);
