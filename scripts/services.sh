@@ -46,7 +46,7 @@ pg_user_and_dir() {
   fi
 }
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi; }
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$pg_user" -- "$@"); else "$@"; fi; }
 
 start() {
   local pgport=${1:?pg port} redisport=${2:?redis port} mode=${3:-}

@@ -17,7 +17,11 @@ fi
 bash scripts/services.sh stop "$data" >/dev/null 2>&1 || true
 if [ -f "$data/pg-dir" ]; then rm -rf "$(cat "$data/pg-dir")"; fi
 rm -rf "$data"
-cleanup() { bash scripts/services.sh stop "$data" >/dev/null 2>&1 || true; }
+cleanup() {
+  bash scripts/services.sh stop "$data" >/dev/null 2>&1 || true
+  # A cluster kept outside the clone (root, unreachable parent folder) is removed with the run.
+  case "$(cat "$data/pg-dir" 2>/dev/null)" in /var/tmp/lintas-*) rm -rf "$(dirname "$(cat "$data/pg-dir")")" ;; esac
+}
 trap cleanup EXIT INT TERM
 say "starting PostgreSQL and Redis on loopback"
 LINTAS_DATABASES="lintas lintas_b" bash scripts/services.sh start "$data" "${LINTAS_TEST_PG_PORT:-55433}" "${LINTAS_TEST_REDIS_PORT:-63801}" fast

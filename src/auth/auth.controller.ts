@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, SetMetadata } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize, Public } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -17,6 +17,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
+  @ApiOperation({ summary: 'Log in with email and password' })
   @HttpCode(200)
   @Public()
   @ApiOkResponse({ type: TokenResponseDto })
@@ -27,6 +28,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (each refresh token works once)' })
   @HttpCode(200)
   @Public()
   @ApiOkResponse({ type: TokenResponseDto })
@@ -37,6 +39,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'Log out: end one session' })
   @HttpCode(204)
   @Authorize(Permission.MeRead)
   @ApiNoContentResponse({ description: 'Session ended; its access and refresh tokens stop working' })

@@ -35,6 +35,9 @@ export class BootstrapService implements OnApplicationBootstrap {
   }
 
   async ensureAdmin(email: string, password: string): Promise<boolean> {
+    // Once anyone exists the variables are ignored, before they are judged: a password left in the environment that a
+    // later release refuses (a longer common-password list) must not stop the API from starting.
+    if ((await this.dataSource.getRepository(UserEntity).count()) > 0) return false;
     assertPasswordAcceptable(password, { email });
     const passwordHash = await this.hasher.hash(password);
     return this.dataSource.transaction(async (em) => {

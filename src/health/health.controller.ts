@@ -1,10 +1,12 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/decorators';
+import { DomainError } from '../common/errors/domain-error';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { evictionPolicy, REDIS } from '../queue/redis';
 
 @ApiTags('health')
@@ -20,6 +22,7 @@ export class HealthController {
 
   /** The process is up. Nothing else is checked, so a database outage does not get the API restarted. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up' })
   @Public()
   @ApiOkResponse({ description: 'Process is alive' })
   live(): { status: 'ok' } {
@@ -28,11 +31,28 @@ export class HealthController {
 
   /** Ready for traffic: PostgreSQL reachable, migrations applied, Redis reachable and configured not to evict. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: PostgreSQL, migrations and Redis are ready' })
   @Public()
   @HealthCheck()
   @ApiOkResponse({ description: 'All dependencies ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is not ready; the body says which' })
-  ready() {
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'SERVICE_UNAVAILABLE; details name each dependency and its status' })
+  async ready() {
+    try {
+      return await this.checkAll();
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      // Our error body, saying which dependency is down. Only statuses and the Redis policy: a driver's error text
+      // (user names, hosts) has no place in the answer of a public route.
+      const { details } = err.getResponse() as HealthCheckResult;
+      const summary = Object.fromEntries(
+        Object.entries(details).map(([name, d]) => [name, { status: d.status, ...(d.maxmemoryPolicy ? { maxmemoryPolicy: d.maxmemoryPolicy } : {}) }]),
+      );
+      const down = Object.keys(summary).filter((name) => summary[name].status !== 'up');
+      throw new DomainError('SERVICE_UNAVAILABLE', `Not ready: ${down.join(', ')}`, summary);
+    }
+  }
+
+  private checkAll() {
     return this.health.check([
       () => this.db.pingCheck('postgres', { timeout: 2000 }),
       async () => {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -14,6 +14,7 @@ export class OrganisationsController {
   constructor(private readonly organisations: OrganisationsService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create an organisation' })
   @Authorize(Permission.OrganisationCreate)
   @ApiCreatedResponse({ type: OrganisationResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })
@@ -23,6 +24,7 @@ export class OrganisationsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List organisations (the directory every user may read)' })
   @Authorize(Permission.OrganisationRead)
   @ApiOkResponse({ type: OrganisationPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })
@@ -31,6 +33,7 @@ export class OrganisationsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get an organisation' })
   @Authorize(Permission.OrganisationRead)
   @ApiOkResponse({ type: OrganisationResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'id is not a UUID' })

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor as ActorShape } from '../common/auth/actor';
@@ -21,6 +21,7 @@ export class SystemController {
   ) {}
 
   @Post('ping')
+  @ApiOperation({ summary: 'Send a no-op job through outbox, relay, queue and worker' })
   @HttpCode(202)
   @Authorize(Permission.SystemPing)
   @ApiAcceptedResponse({ type: PingAcceptedDto })

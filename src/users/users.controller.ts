@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -14,6 +14,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @ApiOperation({ summary: 'Who am I: the signed-in user and its organisation' })
   @Authorize(Permission.MeRead)
   @ApiOkResponse({ type: MeResponseDto })
   me(@Actor() actor: ActorShape): Promise<MeResponseDto> {
@@ -21,6 +22,7 @@ export class UsersController {
   }
 
   @Post('users')
+  @ApiOperation({ summary: 'Create a user' })
   @Authorize(Permission.UserCreate)
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The user, without any secret' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED or PASSWORD_POLICY' })
@@ -31,6 +33,7 @@ export class UsersController {
   }
 
   @Get('users')
+  @ApiOperation({ summary: 'List users (own organisation; every organisation for a platform admin)' })
   @Authorize(Permission.UserRead)
   @ApiOkResponse({ type: UserPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })
@@ -39,6 +42,7 @@ export class UsersController {
   }
 
   @Get('users/:id')
+  @ApiOperation({ summary: 'Get a user' })
   @Authorize(Permission.UserRead)
   @ApiOkResponse({ type: UserResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'id is not a UUID' })
@@ -48,6 +52,7 @@ export class UsersController {
   }
 
   @Patch('users/:id')
+  @ApiOperation({ summary: 'Change a user\'s role or display name, or disable or enable the account' })
   @Authorize(Permission.UserUpdate)
   @ApiOkResponse({ type: UserResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })

@@ -7,6 +7,9 @@ export interface HttpResult<T = any> {
 }
 
 export class Http {
+  /** Sent with every request of this client (a spec behind TRUST_PROXY sets its own X-Forwarded-For, say). */
+  readonly defaultHeaders: Record<string, string> = {};
+
   constructor(readonly baseUrl: string) {}
 
   async request<T = any>(
@@ -14,7 +17,7 @@ export class Http {
     path: string,
     options: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
   ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    const headers: Record<string, string> = { ...this.defaultHeaders, ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;

@@ -1,0 +1,76 @@
+/** Small helpers for the benchmark runner: processes, readiness, autocannon, RSS. Loopback only, bounded in time. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  non2xx: number;
+  errors: number;
+  durationSeconds: number;
+}
+
+export function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  return child;
+}
+
+export async function waitFor(url: string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+}
+
+export async function load(opts: {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: () => string;
+  connections?: number;
+  seconds: number;
+  overallRate?: number;
+}): Promise<LoadResult> {
+  const requests = opts.body
+    ? [{ method: opts.method ?? 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: opts.body!() }) }]
+    : undefined;
+  const result = await autocannon({
+    url: opts.url,
+    method: opts.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...(opts.headers ?? {}) },
+    connections: opts.connections ?? 50,
+    duration: opts.seconds,
+    overallRate: opts.overallRate,
+    requests: requests as never,
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationSeconds: opts.seconds,
+  };
+}
+
+export function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;

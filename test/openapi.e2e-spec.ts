@@ -1,0 +1,104 @@
+/**
+ * The OpenAPI document the API serves: it lists every registered route (and nothing else), states each route's security
+ * and error answers, and lints clean with Redocly's recommended ruleset (redocly.yaml at the repository root).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startApi, TestApi } from './support/app';
+import { controllerRoutes, ControllerRoute, openApiPath } from './support/routes';
+
+const ROOT = join(__dirname, '..');
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  security?: Array<Record<string, string[]>>;
+  responses: Record<string, unknown>;
+}
+
+describe('OpenAPI (e2e)', () => {
+  let api: TestApi;
+  let doc: { openapi: string; paths: Record<string, Record<string, Operation>> };
+  let routes: ControllerRoute[];
+
+  beforeAll(async () => {
+    api = await startApi();
+    const res = await api.http.get('/api/docs-json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+    routes = controllerRoutes(api.app);
+  });
+  afterAll(() => api.close());
+
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method]) => METHODS.includes(method))
+        .map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, operation })),
+    );
+  const operationOf = (route: ControllerRoute): Operation | undefined => doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
+
+  it('lists every registered route, and no route that does not exist', () => {
+    const served = routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort();
+    const documented = operations().map((o) => o.key).sort();
+    expect(served.length).toBeGreaterThan(10);
+    expect(documented).toEqual(served);
+  });
+
+  it('requires the bearer token on every protected route and documents its 401 and 403 answers', () => {
+    const wrong: string[] = [];
+    for (const route of routes.filter((r) => r.permission)) {
+      const op = operationOf(route)!;
+      if (JSON.stringify(op.security) !== JSON.stringify([{ bearer: [] }])) wrong.push(`${route.method} ${route.path}: security ${JSON.stringify(op.security)}`);
+      for (const status of ['401', '403']) if (!op.responses[status]) wrong.push(`${route.method} ${route.path}: no ${status} response`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('states "no security" on public routes, and only on them', () => {
+    const wrong = routes
+      .filter((r) => r.isPublic)
+      .map((r) => ({ r, op: operationOf(r)! }))
+      .filter(({ op }) => JSON.stringify(op.security) !== '[]')
+      .map(({ r, op }) => `${r.method} ${r.path}: ${JSON.stringify(op.security)}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives every operation a summary, a unique id and at least one error answer', () => {
+    const ops = operations();
+    expect(ops.filter((o) => !o.operation.summary).map((o) => o.key)).toEqual([]);
+    expect(new Set(ops.map((o) => o.operation.operationId)).size).toBe(ops.length);
+    expect(ops.filter((o) => !Object.keys(o.operation.responses).some((s) => /^4\d\d$/.test(s))).map((o) => o.key)).toEqual([]);
+  });
+
+  it('serves the interactive documentation', async () => {
+    const res = await api.http.get('/api/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it('lints clean with @redocly/cli (recommended ruleset)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lintas-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      const cli = require.resolve('@redocly/cli/bin/cli.js');
+      const result = await promisify(execFile)(process.execPath, [cli, 'lint', `--config=${join(ROOT, 'redocly.yaml')}`, '--format=stylish', file], {
+        cwd: ROOT,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+        timeout: 60_000,
+      }).catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ ...err, failed: true }));
+      const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+      // Errors fail the run; warnings would pass it, so they are checked separately.
+      expect({ failed: 'failed' in result, output }).toEqual({ failed: false, output: expect.any(String) });
+      expect(output).not.toMatch(/\b(warning|error)\b\s+[a-z0-9-]+\s/);
+      expect(output).toMatch(/Your API description is valid/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The queue foundation end to end: a state change writes an outbox row in its transaction; the worker's relay moves it
+ * into BullMQ (job id = outbox id, ids-only data, default retry options); the processor runs it once and marks it.
+ */
+import { INestApplicationContext } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { OutboxEventEntity } from '../src/outbox/outbox-event.entity';
+import { processOnce } from '../src/outbox/outbox-job';
+import { OutboxService } from '../src/outbox/outbox.service';
+import { DEFAULT_JOB_OPTIONS, QUEUES } from '../src/queue/queues';
+import { eventually, startApi, startWorker, TestApi } from './support/app';
+import { platformAdmin, TestUser } from './support/factories';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('outbox → queue → worker (e2e)', () => {
+  let api: TestApi;
+  let admin: TestUser;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    api = await startApi();
+    admin = await platformAdmin(api);
+    queue = new Queue(QUEUES.system, { connection: { url: api.config.redis.url }, prefix: api.config.redis.queuePrefix });
+  });
+  afterAll(async () => {
+    await queue.close();
+    await api.close();
+  });
+
+  const row = async (id: string) => (await api.dataSource.getRepository(OutboxEventEntity).findOneBy({ id }))!;
+  /** An outbox row the relay leaves alone for an hour, so only the test touches it. */
+  const laterRow = () =>
+    api.dataSource.transaction((em) =>
+      api.app.get(OutboxService).add(em, { type: 'system.ping', payload: { requestedBy: admin.id }, availableAt: new Date(Date.now() + 3600_000) }),
+    );
+
+  describe('with the worker running', () => {
+    let worker: INestApplicationContext;
+    beforeAll(async () => {
+      worker = await startWorker();
+    });
+    afterAll(() => worker?.close());
+
+    it('runs a ping from the API through outbox, relay, BullMQ and the processor', async () => {
+      const correlationId = `ping-${Date.now()}`;
+      const res = await api.http.post('/api/v1/system/ping', {}, admin.token, { 'x-correlation-id': correlationId });
+      expect(res.status).toBe(202);
+      expect(Object.keys(res.body)).toEqual(['outboxId']);
+      const { outboxId } = res.body;
+      expect(outboxId).toMatch(UUID);
+
+      const written = await row(outboxId);
+      expect(written).toMatchObject({ type: 'system.ping', payload: { requestedBy: admin.id }, correlationId });
+
+      const done = await eventually(async () => {
+        const r = await row(outboxId);
+        return r.dispatchedAt && r.processedAt ? r : undefined;
+      });
+      expect(done.processedAt!.getTime()).toBeGreaterThanOrEqual(done.dispatchedAt!.getTime());
+
+      const job = (await queue.getJob(outboxId)) as Job;
+      expect(job).toBeTruthy();
+      expect(job.id).toBe(outboxId);
+      expect(job.name).toBe('system.ping');
+      expect(await eventually(async () => ((await job.getState()) === 'completed' ? 'completed' : undefined))).toBe('completed');
+      expect((await queue.getJob(outboxId))!.returnvalue).toBe('processed');
+      // Ids only: BullMQ keeps job data in Redis in clear text.
+      expect(job.data).toEqual({ outboxId, requestedBy: admin.id, correlationId });
+      for (const [key, value] of Object.entries(job.data)) {
+        if (key !== 'correlationId') expect(value).toMatch(UUID);
+      }
+      expect(job.opts).toMatchObject({ attempts: DEFAULT_JOB_OPTIONS.attempts, backoff: DEFAULT_JOB_OPTIONS.backoff });
+    });
+
+    it('does not run a row twice when the relay sends it again (job id = outbox id)', async () => {
+      const res = await api.http.post('/api/v1/system/ping', {}, admin.token);
+      const { outboxId } = res.body;
+      const first = await eventually(async () => ((await row(outboxId)).processedAt ? row(outboxId) : undefined));
+      // As if the relay had lost its mark after enqueueing (a crash between the two): it sends the row again.
+      await api.dataSource.query(`UPDATE outbox_events SET dispatched_at = NULL WHERE id = $1`, [outboxId]);
+      await eventually(async () => ((await row(outboxId)).dispatchedAt ? true : undefined));
+      const again = await row(outboxId);
+      expect(again.processedAt!.toISOString()).toBe(first.processedAt!.toISOString());
+      const job = (await queue.getJob(outboxId))!;
+      expect(job.attemptsMade).toBeLessThanOrEqual(1);
+      expect(job.finishedOn).toBeTruthy();
+    });
+  });
+
+  describe('processOnce', () => {
+    it('applies the effect once however often the job runs', async () => {
+      const outboxId = await laterRow();
+      let effects = 0;
+      const effect = async () => {
+        effects++;
+      };
+      expect(await processOnce(api.dataSource, outboxId, effect)).toBe('processed');
+      expect(await processOnce(api.dataSource, outboxId, effect)).toBe('already-processed');
+      expect(effects).toBe(1);
+      expect((await row(outboxId)).processedAt).toBeInstanceOf(Date);
+    });
+
+    it('applies the effect once when two workers run the same job at the same time', async () => {
+      const outboxId = await laterRow();
+      let effects = 0;
+      const effect = async () => {
+        effects++;
+        await new Promise((r) => setTimeout(r, 50));
+      };
+      const outcomes = await Promise.all([processOnce(api.dataSource, outboxId, effect), processOnce(api.dataSource, outboxId, effect)]);
+      expect(outcomes.sort()).toEqual(['already-processed', 'processed']);
+      expect(effects).toBe(1);
+    });
+
+    it('leaves the row unprocessed when the effect fails, so a retry runs it', async () => {
+      const outboxId = await laterRow();
+      await expect(processOnce(api.dataSource, outboxId, async () => Promise.reject(new Error('partner down')))).rejects.toThrow('partner down');
+      expect((await row(outboxId)).processedAt).toBeNull();
+      expect(await processOnce(api.dataSource, outboxId, async () => undefined)).toBe('processed');
+    });
+  });
+
+  describe('the outbox row rides in the transaction of the change', () => {
+    it('is gone when the transaction rolls back', async () => {
+      let id = '';
+      await expect(
+        api.dataSource.transaction(async (em) => {
+          id = await api.app.get(OutboxService).add(em, { type: 'system.ping', payload: { requestedBy: admin.id } });
+          throw new Error('the state change failed');
+        }),
+      ).rejects.toThrow('the state change failed');
+      expect(id).toMatch(UUID);
+      expect(await api.dataSource.getRepository(OutboxEventEntity).findOneBy({ id })).toBeNull();
+    });
+
+    it('cannot be written outside a transaction', async () => {
+      await expect(api.app.get(OutboxService).add(api.dataSource.manager, { type: 'system.ping', payload: {} })).rejects.toThrow(/inside a transaction/);
+    });
+  });
+});
