@@ -6,6 +6,7 @@ import {
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
@@ -30,6 +31,7 @@ export class FederationPartnersController {
   constructor(private readonly partners: FederationPartnersService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Register a partner deployment (its keys given or fetched from its base URL)' })
   @Authorize(Permission.FederationPartnerManage)
   @ApiCreatedResponse({ type: PartnerResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, FEDERATION_INVALID_JWKS, FEDERATION_UNSAFE_ADDRESS' })
@@ -40,6 +42,7 @@ export class FederationPartnersController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List partner deployments' })
   @Authorize(Permission.FederationPartnerRead)
   @ApiOkResponse({ type: PartnerPageDto })
   list(@Actor() actor: ActorShape, @Query() query: ListPartnersQueryDto): Promise<Page<PartnerResponseDto>> {
@@ -47,6 +50,7 @@ export class FederationPartnersController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get a partner deployment' })
   @Authorize(Permission.FederationPartnerRead)
   @ApiOkResponse({ type: PartnerResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -55,6 +59,7 @@ export class FederationPartnersController {
   }
 
   @Post(':id/organisations')
+  @ApiOperation({ summary: 'Register an organisation of the partner as a referral target' })
   @Authorize(Permission.FederationPartnerManage)
   @ApiCreatedResponse({ type: OrganisationResponseDto, description: 'The remote organisation, now a referral target' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'FEDERATION_PARTNER_NOT_FOUND' })
@@ -68,6 +73,7 @@ export class FederationPartnersController {
   }
 
   @Post(':id/suspend')
+  @ApiOperation({ summary: 'Suspend a partner: its packets are refused until it is activated' })
   @HttpCode(200)
   @Authorize(Permission.FederationPartnerManage)
   @ApiOkResponse({ type: PartnerResponseDto })
@@ -76,6 +82,7 @@ export class FederationPartnersController {
   }
 
   @Post(':id/activate')
+  @ApiOperation({ summary: 'Activate a suspended partner again' })
   @HttpCode(200)
   @Authorize(Permission.FederationPartnerManage)
   @ApiOkResponse({ type: PartnerResponseDto })
@@ -84,6 +91,7 @@ export class FederationPartnersController {
   }
 
   @Post(':id/refresh-keys')
+  @ApiOperation({ summary: "Fetch the partner's public keys again (after it rotated its key)" })
   @HttpCode(200)
   @Authorize(Permission.FederationPartnerManage)
   @ApiOkResponse({ type: PartnerResponseDto })
@@ -93,6 +101,7 @@ export class FederationPartnersController {
   }
 
   @Post(':id/check')
+  @ApiOperation({ summary: 'Send the partner a signed ping and report whether it was accepted' })
   @HttpCode(200)
   @Authorize(Permission.FederationPartnerManage)
   @ApiOkResponse({ type: PartnerCheckDto, description: 'Whether a signed ping reached the partner and was accepted' })

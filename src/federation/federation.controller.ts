@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Public } from '../common/auth/decorators';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { JwksDto, PingAckDto, SignedPacketDto } from './dto/partner.dto';
@@ -13,6 +13,7 @@ export class FederationController {
 
   /** This node's public keys. The one cacheable response: public data that changes only when the key rotates. */
   @Get('keys')
+  @ApiOperation({ summary: "This node's public signing keys (JWKS), for partner deployments" })
   @Public()
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOkResponse({ type: JwksDto })
@@ -22,6 +23,7 @@ export class FederationController {
 
   /** A partner's connectivity check: a signed ping, verified and recorded exactly like any packet. */
   @Post('ping')
+  @ApiOperation({ summary: "A partner's signed connectivity check, verified and recorded like any packet" })
   @Public()
   @HttpCode(200)
   @ApiOkResponse({ type: PingAckDto })
