@@ -15,6 +15,7 @@ import { ConfigModule } from './config/config.module';
 import { ConsentApiModule } from './consent/consent.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { FederationModule } from './federation/federation.module';
 import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -40,6 +41,7 @@ import { UsersModule } from './users/users.module';
     CasesModule,
     ConsentApiModule,
     AlertsApiModule,
+    FederationModule,
     HealthModule,
     BootstrapModule,
   ],

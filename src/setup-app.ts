@@ -58,7 +58,11 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
 
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Correlation-Id', String(request.id));
-    if (!request.url.startsWith('/api/docs')) reply.header('Cache-Control', 'no-store');
+    // no-store everywhere, except the docs and a successful answer of a route that declared itself cacheable
+    // (@Header('Cache-Control', 'public, …'), only the public federation keys).
+    const declared = String(reply.getHeader('cache-control') ?? '');
+    const cacheable = declared.startsWith('public') && reply.statusCode >= 200 && reply.statusCode < 300;
+    if (!request.url.startsWith('/api/docs') && !cacheable) reply.header('Cache-Control', 'no-store');
     return payload;
   });
   await app.register(helmet, {

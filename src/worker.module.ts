@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module';
 import { ConsentModule } from './consent/consent.module';
 import { ConsentProcessor } from './consent/jobs/consent.processor';
 import { DatabaseModule } from './database/database.module';
+import { FederationProcessor } from './federation/federation.processor';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
@@ -15,6 +16,6 @@ import { SystemProcessor } from './system/system.processor';
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
   imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule],
-  providers: [OutboxRelay, SystemProcessor, ConsentProcessor],
+  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, FederationProcessor],
 })
 export class WorkerModule {}

@@ -1,6 +1,9 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
+import { AddressCategory } from '../federation/outbound-url';
+import { ReferralDeadlineConfig } from '../referrals/referral-milestones';
 import { EnvironmentVariables, validateEnvironment } from './env.validation';
+import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { keyId, MasterKey, resolveKeys } from './keys';
 
 /** The typed, validated configuration. Built once at boot from the environment; injected everywhere else. */
@@ -32,6 +35,15 @@ export class AppConfig {
   };
   readonly crypto: { masterKey: MasterKey; previousMasterKeys: MasterKey[]; blindIndexKey: Buffer };
   readonly node: { signingKey: KeyObject; publicKey: KeyObject; keyId: string };
+  readonly federation: {
+    /** This deployment's id towards partners; defaults to one derived from the signing key (set it explicitly). */
+    nodeId: string;
+    /** Address ranges outbound calls may reach besides public ones (never unspecified or multicast). */
+    allowedAddresses: ReadonlySet<AddressCategory>;
+    timeoutMs: number;
+    packetTtlSeconds: number;
+  };
+  readonly referrals: ReferralDeadlineConfig;
   readonly bootstrapAdmin?: { email: string; password: string };
   readonly logLevel: string;
   /** Write logs to this file instead of stdout. */
@@ -82,6 +94,13 @@ export class AppConfig {
     this.crypto = { masterKey: keys.masterKey, previousMasterKeys: keys.previousMasterKeys, blindIndexKey: keys.blindIndexKey };
     const nodePublic = createPublicKey(keys.nodeSigningKey);
     this.node = { signingKey: keys.nodeSigningKey, publicKey: nodePublic, keyId: keyId(nodePublic) };
+    this.federation = {
+      nodeId: env.FEDERATION_NODE_ID ?? `lintas-${this.node.keyId}`,
+      allowedAddresses: parseAllowedAddresses(env.FEDERATION_ALLOW_PRIVATE_ADDRESSES),
+      timeoutMs: env.FEDERATION_TIMEOUT_MS,
+      packetTtlSeconds: env.FEDERATION_PACKET_TTL_SECONDS,
+    };
+    this.referrals = parseReferralDeadlines(env.REFERRAL_ACCEPTANCE_HOURS, env.REFERRAL_ESCALATION_HOURS, env.REFERRAL_MILESTONE_PERIODS);
     if (env.LINTAS_BOOTSTRAP_ADMIN_EMAIL && env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD) {
       this.bootstrapAdmin = { email: env.LINTAS_BOOTSTRAP_ADMIN_EMAIL, password: env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD };
     }

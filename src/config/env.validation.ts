@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -62,6 +63,18 @@ export class EnvironmentVariables {
   /** Also sign a checkpoint as soon as this many events were sealed since the last one. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUDIT_CHECKPOINT_EVERY_EVENTS = 10000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(365) RESTITUTION_REMINDER_LEAD_DAYS = 14;
+  /** This deployment's name towards its partners (the `iss` of what it signs, the `aud` of what it accepts). */
+  @IsOptional() @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, { message: 'FEDERATION_NODE_ID may hold letters, digits and . _ : - (at most 100)' })
+  FEDERATION_NODE_ID?: string;
+  /** Comma-separated address ranges outbound federation calls may reach: loopback, private, link_local, unique_local, cgnat. */
+  @IsOptional() @IsString() FEDERATION_ALLOW_PRIVATE_ADDRESSES = '';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(120000) FEDERATION_TIMEOUT_MS = 10000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(900) FEDERATION_PACKET_TTL_SECONDS = 300;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;
+  /** Overrides of milestone due periods: "milestone=hours[:acceptance|previous],…". */
+  @IsOptional() @IsString() REFERRAL_MILESTONE_PERIODS = '';
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {

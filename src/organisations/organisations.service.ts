@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow, PageQueryDto } from '../common/http/pagination';
 import { isUniqueViolation } from '../database/errors';
 import { AppConfig } from '../config/app-config';
+import { OrganisationType } from '../common/vocabulary';
 import { CreateOrganisationDto, OrganisationResponseDto } from './dto/organisation.dto';
 import { OrganisationEntity } from './organisation.entity';
 
@@ -37,6 +38,44 @@ export class OrganisationsService {
       if (isUniqueViolation(err)) throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
       throw err;
     }
+  }
+
+  /**
+   * A partner deployment's organisation, registered by a platform admin as a referral target. Runs in the caller's
+   * transaction (the partner registry's), with its audit event.
+   */
+  async createRemote(
+    em: EntityManager,
+    actor: Actor,
+    org: { partnerId: string; remoteOrganisationId: string; name: string; country: string; type: OrganisationType },
+  ): Promise<OrganisationResponseDto> {
+    let saved: OrganisationEntity;
+    try {
+      saved = await em.save(
+        em.create(OrganisationEntity, {
+          name: org.name.trim(),
+          nameKey: nameKey(org.name),
+          country: org.country,
+          type: org.type,
+          node: 'remote',
+          partnerId: org.partnerId,
+          remoteOrganisationId: org.remoteOrganisationId,
+        }),
+      );
+    } catch (err) {
+      if (isUniqueViolation(err, 'uq_organisations_partner_remote_id')) {
+        throw new DomainError('FEDERATION_REMOTE_ORGANISATION_EXISTS', 'This organisation of the partner is already registered');
+      }
+      if (isUniqueViolation(err)) throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
+      throw err;
+    }
+    await this.audit.record(em, actor, {
+      action: 'organisation.register_remote',
+      recordType: 'organisation',
+      recordId: saved.id,
+      details: { country: saved.country, type: saved.type, partnerId: org.partnerId },
+    });
+    return OrganisationResponseDto.from(saved);
   }
 
   async list(_actor: Actor, query: PageQueryDto): Promise<Page<OrganisationResponseDto>> {

@@ -29,6 +29,9 @@ export enum Permission {
   ConsentWithdraw = 'consent:withdraw',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
+  // federation: the partner registry is the operator's (keys, addresses, remote organisations)
+  FederationPartnerRead = 'federation-partner:read',
+  FederationPartnerManage = 'federation-partner:manage',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
@@ -66,6 +69,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.UserCreate,
     Permission.UserUpdate,
     Permission.SystemPing,
+    Permission.FederationPartnerRead,
+    Permission.FederationPartnerManage,
   ]),
 };
 

@@ -7,3 +7,4 @@ export * from './organisation';
 export * from './roles';
 export * from './currencies';
 export * from './restitution';
+export * from './referral';

@@ -24,11 +24,13 @@ export class OrganisationResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ example: 'TH' }) country: string;
   @ApiProperty({ enum: ORGANISATION_TYPES }) type: OrganisationType;
-  @ApiProperty({ enum: ORGANISATION_NODES }) node: OrganisationNode;
+  @ApiProperty({ enum: ORGANISATION_NODES, description: 'remote: on a partner deployment, reached by federation' }) node: OrganisationNode;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'For a remote organisation, the partner deployment it is reached through' })
+  partnerId: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static from(o: OrganisationEntity): OrganisationResponseDto {
-    return { id: o.id, name: o.name, country: o.country, type: o.type, node: o.node, createdAt: o.createdAt.toISOString() };
+    return { id: o.id, name: o.name, country: o.country, type: o.type, node: o.node, partnerId: o.partnerId ?? null, createdAt: o.createdAt.toISOString() };
   }
 }
 

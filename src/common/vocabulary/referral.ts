@@ -1,0 +1,68 @@
+/**
+ * Referral vocabulary: statuses (FHIR Task words where they fit), the sides of a referral, and the cross-border
+ * milestones with the side responsible for recording each. The state machine, the entities, the DTOs and the
+ * statistics all take their values from here.
+ */
+export const REFERRAL_STATUSES = [
+  'draft',
+  'submitted',
+  'approved',
+  'sent',
+  'received',
+  'accepted',
+  'rejected',
+  'in_progress',
+  'completed',
+  'cancelled',
+  'failed',
+  'recalled',
+] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/**
+ * Who may move a referral: the sending organisation, the receiving organisation, or Lintas itself (delivery, the
+ * receiver's acknowledgement, delivery failing for good, a recall after consent is withdrawn).
+ */
+export const REFERRAL_SIDES = ['sender', 'receiver', 'system'] as const;
+export type ReferralSide = (typeof REFERRAL_SIDES)[number];
+
+/** Cross-border milestones in the order they normally happen (ACTIP Art. 14(3) and 15). */
+export const REFERRAL_MILESTONES = [
+  'home_state_notified',
+  'nationality_verified',
+  'travel_documents_issued',
+  'departed',
+  'arrived',
+  'reception_confirmed',
+] as const;
+export type ReferralMilestone = (typeof REFERRAL_MILESTONES)[number];
+
+export interface MilestoneRule {
+  /** The side that records the milestone (and gets the first overdue alert). */
+  recordedBy: Exclude<ReferralSide, 'system'>;
+  /** May be recorded as skipped, with a reason. */
+  skippable: boolean;
+}
+
+/**
+ * Who records what, and why:
+ * - home_state_notified: the state where the person was found notifies the home state (ACTIP Art. 14(3)); the sending
+ *   organisation works with that state, so it records it. The only skippable step: the person may object to the
+ *   notification, and then it is recorded as skipped with the reason.
+ * - nationality_verified, travel_documents_issued: done by the home state's authorities (Art. 15), which the receiving
+ *   organisation in the home country follows up with.
+ * - departed: the sending organisation sees the person leave its care and its country.
+ * - arrived, reception_confirmed: only the receiving organisation can confirm them.
+ */
+export const MILESTONE_RULES: Record<ReferralMilestone, MilestoneRule> = {
+  home_state_notified: { recordedBy: 'sender', skippable: true },
+  nationality_verified: { recordedBy: 'receiver', skippable: false },
+  travel_documents_issued: { recordedBy: 'receiver', skippable: false },
+  departed: { recordedBy: 'sender', skippable: false },
+  arrived: { recordedBy: 'receiver', skippable: false },
+  reception_confirmed: { recordedBy: 'receiver', skippable: false },
+};
+
+/** What a milestone's due period counts from: the referral's acceptance, or the previous milestone. */
+export const MILESTONE_ANCHORS = ['acceptance', 'previous'] as const;
+export type MilestoneAnchor = (typeof MILESTONE_ANCHORS)[number];

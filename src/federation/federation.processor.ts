@@ -1,0 +1,65 @@
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { ConfiguredWorkerHost } from '../queue/configured-worker';
+import { QUEUES } from '../queue/queues';
+
+/** Jobs of the federation queue. Delivery of referral packets, events and recalls joins here with referrals. */
+export type FederationJobName = 'federation.purge-received-jti';
+
+export const PURGE_EVERY_MS = 15 * 60_000;
+
+/**
+ * Housekeeping of the replay table: a packet id only has to be remembered until the packet would be refused as
+ * expired anyway. A job scheduler (one per queue, whatever the number of workers) runs the purge.
+ */
+@Processor(QUEUES.federation)
+export class FederationProcessor extends ConfiguredWorkerHost {
+  private readonly logger = new Logger(FederationProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QUEUES.federation) private readonly queue: Queue,
+    protected readonly appConfig: AppConfig,
+  ) {
+    super();
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    super.onApplicationBootstrap();
+    await this.queue.upsertJobScheduler('federation.purge-received-jti', { every: PURGE_EVERY_MS }, { name: 'federation.purge-received-jti' });
+  }
+
+  async process(job: Job<Record<string, never>, unknown, FederationJobName>): Promise<number> {
+    const name = job.name;
+    switch (name) {
+      case 'federation.purge-received-jti': {
+        const purged = await this.purgeExpiredJti();
+        this.logger.log({ jobId: job.id, purged }, name);
+        return purged;
+      }
+      default: {
+        const unknown: never = name;
+        throw new UnrecoverableError(`unknown job ${String(unknown)}`);
+      }
+    }
+  }
+
+  /** Idempotent: deletes what has expired, in bounded batches so a backlog never holds long locks. */
+  async purgeExpiredJti(now = new Date()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      // TypeORM answers a DELETE with [rows, affected].
+      const [, affected]: [unknown[], number] = await this.dataSource.query(
+        `DELETE FROM federation_received_jti WHERE ctid IN (
+           SELECT ctid FROM federation_received_jti WHERE expires_at < $1 LIMIT 5000)`,
+        [now],
+      );
+      total += affected;
+      if (affected < 5000) return total;
+    }
+  }
+}
