@@ -31,6 +31,8 @@ export const ERROR_STATUS = {
   ROLE_NOT_ASSIGNABLE: 403,
   ORGANISATION_NOT_FOUND: 404,
   CANNOT_CHANGE_OWN_ACCOUNT: 409,
+  // statistics
+  STATISTICS_PERIOD_INVALID: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
