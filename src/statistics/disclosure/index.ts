@@ -1,0 +1,7 @@
+export * from './attack';
+export * from './period';
+export * from './protect';
+export * from './rules';
+export * from './secondary';
+export * from './serialise';
+export * from './table';
