@@ -1,4 +1,5 @@
 export * from './attack';
+export * from './k-anonymity';
 export * from './period';
 export * from './protect';
 export * from './rules';
