@@ -87,6 +87,8 @@ export const ERROR_STATUS = {
   FEDERATION_INVALID_JWKS: 400,
   FEDERATION_UNSAFE_ADDRESS: 400,
   FEDERATION_PARTNER_UNREACHABLE: 502,
+  // statistics
+  STATISTICS_PERIOD_INVALID: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
