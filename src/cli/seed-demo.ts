@@ -7,6 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { PasswordHasher } from '../auth/password-hasher';
+import { CaseEntity } from '../cases/case.entity';
+import { CasesService } from '../cases/cases.service';
+import { seedDemoCases } from '../cases/demo-cases';
 import { OrganisationType, Role } from '../common/vocabulary';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { nameKey } from '../organisations/organisations.service';
@@ -34,7 +37,12 @@ export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
 
 export const demoEmail = (role: Role, orgKey: string): string => `${role.replace('_', '-')}.${orgKey}@demo.lintas.example`;
 
-export async function seedDemo(dataSource: DataSource, users: UsersService, hasher: PasswordHasher): Promise<{ organisations: number; users: number }> {
+export async function seedDemo(
+  dataSource: DataSource,
+  users: UsersService,
+  hasher: PasswordHasher,
+  cases?: CasesService,
+): Promise<{ organisations: number; users: number; cases: number }> {
   const passwordHash = await hasher.hash(DEMO_PASSWORD);
   let orgCount = 0;
   let userCount = 0;
@@ -54,7 +62,21 @@ export async function seedDemo(dataSource: DataSource, users: UsersService, hash
       }
     }
   });
-  return { organisations: orgCount, users: userCount };
+  // A few fictional cases for the shelters that have none yet (through the same service as the API: encrypted, audited).
+  let caseCount = 0;
+  if (cases) {
+    for (const key of ['th', 'kh']) {
+      const demo = DEMO_ORGANISATIONS.find((o) => o.key === key)!;
+      const org = await dataSource.getRepository(OrganisationEntity).findOneOrFail({ where: { country: demo.country, nameKey: nameKey(demo.name) } });
+      if ((await dataSource.getRepository(CaseEntity).count({ where: { ownerOrganisationId: org.id } })) > 0) continue;
+      const staff = async (role: Role) => {
+        const u = await dataSource.getRepository(UserEntity).findOneOrFail({ where: { email: demoEmail(role, key) } });
+        return { id: u.id, organisationId: org.id, organisationCountry: org.country, role };
+      };
+      caseCount += (await seedDemoCases(cases, { caseworker: await staff('caseworker'), supervisor: await staff('supervisor') })).length;
+    }
+  }
+  return { organisations: orgCount, users: userCount, cases: caseCount };
 }
 
 async function main(): Promise<void> {
@@ -64,8 +86,8 @@ async function main(): Promise<void> {
   }
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
-    const result = await seedDemo(app.get(DataSource), app.get(UsersService), app.get(PasswordHasher));
-    process.stdout.write(`lintas: demo data ready (${result.organisations} organisations and ${result.users} users added now)\n`);
+    const result = await seedDemo(app.get(DataSource), app.get(UsersService), app.get(PasswordHasher), app.get(CasesService));
+    process.stdout.write(`lintas: demo data ready (${result.organisations} organisations, ${result.users} users and ${result.cases} cases added now)\n`);
   } finally {
     await app.close();
   }
