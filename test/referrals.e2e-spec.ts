@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { REFERRAL_MILESTONES, REFERRAL_STATUSES, ReferralStatus } from '../src/common/vocabulary';
 import { REFERRAL_ACTIONS, TRANSITIONS } from '../src/referrals/referral.state-machine';
-import { eventually, startApi, startWorker, TestApi } from './support/app';
+import { startApi, startWorker, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
 import { createUser, organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { act, createReferral, permitConsent, waitForStatus } from './support/referrals';
