@@ -77,3 +77,12 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
 }
+
+/** The README's permission table, generated from the map above (a unit test keeps the README in step with it). */
+export function permissionTableMarkdown(): string {
+  const roles = Object.keys(ROLE_PERMISSIONS) as Role[];
+  const rows = Object.values(Permission).map(
+    (p) => `| \`${p}\` | ${roles.map((r) => (ROLE_PERMISSIONS[r].has(p) ? '✓' : '')).join(' | ')} |`,
+  );
+  return [`| permission | ${roles.join(' | ')} |`, `|---|${roles.map(() => '---').join('|')}|`, ...rows].join('\n');
+}
