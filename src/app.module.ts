@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { QueueModule } from './queue/queue.module';
+import { RestitutionModule } from './restitution/restitution.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -40,6 +41,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     CasesModule,
     ConsentApiModule,
+    RestitutionModule,
     AlertsApiModule,
     FederationModule,
     HealthModule,

@@ -27,6 +27,12 @@ export enum Permission {
   ConsentCreate = 'consent:create',
   ConsentRead = 'consent:read',
   ConsentWithdraw = 'consent:withdraw',
+  RestitutionCreate = 'restitution:create',
+  RestitutionRead = 'restitution:read',
+  RestitutionUpdate = 'restitution:update',
+  RestitutionPaymentRecord = 'restitution:payment_record',
+  /** Hand a claim to another organisation or record the survivor's contact organisation (a supervisor's decision). */
+  RestitutionResponsibility = 'restitution:responsibility',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
   // federation: the partner registry is the operator's (keys, addresses, remote organisations)
@@ -46,9 +52,11 @@ const CASEWORK = [
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
 const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
+/** Restitution claims are case work; which claims is RestitutionService's answer (case access, responsibility, consent). */
+const RESTITUTION = [Permission.RestitutionCreate, Permission.RestitutionRead, Permission.RestitutionUpdate, Permission.RestitutionPaymentRecord];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...RESTITUTION, ...ALERTS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -58,6 +66,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.CaseBreakGlassReview,
     Permission.CaseAccessLogRead,
     ...CONSENT,
+    ...RESTITUTION,
+    Permission.RestitutionResponsibility,
     ...ALERTS,
   ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
