@@ -71,6 +71,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(120000) FEDERATION_TIMEOUT_MS = 10000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(900) FEDERATION_PACKET_TTL_SECONDS = 300;
 
+  /** k of the statistics tables: counts 1..k−1 are never published. Never below 5 (refused at boot). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(1000) STATISTICS_MIN_CELL_SIZE = 11;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;
   /** Overrides of milestone due periods: "milestone=hours[:acceptance|previous],…". */

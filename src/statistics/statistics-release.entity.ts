@@ -25,5 +25,7 @@ export class StatisticsReleaseEntity {
   /** Hex sha256 of body: lets an auditor check a copy against what the service holds. */
   @Column({ type: 'char', length: 64 }) sha256: string;
   @Column({ type: 'integer', array: true, nullable: true }) entryCounts: number[] | null;
+  /** When the open-period snapshot rule was last evaluated for this row (once per UTC day). */
+  @Column({ type: 'timestamptz', default: () => 'now()' }) checkedAt: Date;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
 }

@@ -29,6 +29,9 @@ export enum Permission {
   ConsentWithdraw = 'consent:withdraw',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
+  // statistics: anonymised tables and the k-anonymised record-level export, for oversight bodies only
+  StatisticsRead = 'statistics:read',
+  StatisticsExport = 'statistics:export',
   // federation: the partner registry is the operator's (keys, addresses, remote organisations)
   FederationPartnerRead = 'federation-partner:read',
   FederationPartnerManage = 'federation-partner:manage',
@@ -61,7 +64,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     ...ALERTS,
   ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
-  auditor: new Set([...EVERYONE, Permission.AuditRead]),
+  auditor: new Set([...EVERYONE, Permission.AuditRead, Permission.StatisticsRead, Permission.StatisticsExport]),
   platform_admin: new Set([
     ...EVERYONE,
     Permission.OrganisationCreate,
