@@ -42,6 +42,7 @@ export class StatisticsReleases1796031088783 implements MigrationInterface {
                 "body" bytea NOT NULL,
                 "sha256" character(64) NOT NULL,
                 "entry_counts" integer array,
+                "checked_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
                 "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
                 CONSTRAINT "uq_statistics_releases_table_period" UNIQUE ("table_id", "period"),
                 CONSTRAINT "ck_statistics_releases_counts_only_provisional" CHECK (
