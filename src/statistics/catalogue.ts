@@ -148,11 +148,11 @@ export const CATALOGUE: readonly CatalogueTable[] = [
     additive: true,
     spec: (period) => ({ tableId: 'registrations-by-quarter', dimensions: [{ name: 'quarter', categories: quartersOf(period) }] }),
     fill: async (em, window, builder) => {
-      const sql = `SELECT owner_organisation_id AS o,
-                          to_char(registered_at AT TIME ZONE 'UTC', 'YYYY') || '-Q' || to_char(registered_at AT TIME ZONE 'UTC', 'Q') AS a,
-                          count(*)::int AS n
-                   FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1, 2`;
-      for (const r of await rows(em, sql, window)) builder.addCount([r.a], r.o, r.n);
+      // Integers in SQL, the label in TypeScript: to_char over a million rows costs more than the GROUP BY itself.
+      const sql = `SELECT owner_organisation_id AS o, extract(year FROM registered_at AT TIME ZONE 'UTC')::int AS a,
+                          extract(quarter FROM registered_at AT TIME ZONE 'UTC')::int AS b, count(*)::int AS n
+                   FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1, 2, 3`;
+      for (const r of await rows(em, sql, window)) builder.addCount([`${r.a}-Q${r.b}`], r.o, r.n);
     },
   },
   {
