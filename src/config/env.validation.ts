@@ -4,6 +4,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -74,8 +75,9 @@ export class EnvironmentVariables {
   /** k of the statistics tables: counts 1..k−1 are never published. Never below 5 (refused at boot). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(1000) STATISTICS_MIN_CELL_SIZE = 11;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;
+  /** Hours; a fraction (0.001 is 3.6 s) lets a drill or a test see a deadline pass. */
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0.0002) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0.0002) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;
   /** Overrides of milestone due periods: "milestone=hours[:acceptance|previous],…". */
   @IsOptional() @IsString() REFERRAL_MILESTONE_PERIODS = '';
 }
