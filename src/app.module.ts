@@ -22,6 +22,7 @@ import { OutboxModule } from './outbox/outbox.module';
 import { QueueModule } from './queue/queue.module';
 import { ReferralsModule } from './referrals/referrals.module';
 import { StatisticsModule } from './statistics/statistics.module';
+import { RestitutionModule } from './restitution/restitution.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -42,6 +43,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     CasesModule,
     ConsentApiModule,
+    RestitutionModule,
     AlertsApiModule,
     ReferralsModule,
     FederationModule,

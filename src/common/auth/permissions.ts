@@ -27,6 +27,12 @@ export enum Permission {
   ConsentCreate = 'consent:create',
   ConsentRead = 'consent:read',
   ConsentWithdraw = 'consent:withdraw',
+  RestitutionCreate = 'restitution:create',
+  RestitutionRead = 'restitution:read',
+  RestitutionUpdate = 'restitution:update',
+  RestitutionPaymentRecord = 'restitution:payment_record',
+  /** Hand a claim to another organisation or record the survivor's contact organisation (a supervisor's decision). */
+  RestitutionResponsibility = 'restitution:responsibility',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
   // referrals: which referrals is ReferralsService's answer (the caller's organisation is the sender or the receiver)
@@ -65,9 +71,11 @@ const REFERRALS = [
   Permission.ReferralMilestoneRecord,
   Permission.ReferralCaseRead,
 ];
+/** Restitution claims are case work; which claims is RestitutionService's answer (case access, responsibility, consent). */
+const RESTITUTION = [Permission.RestitutionCreate, Permission.RestitutionRead, Permission.RestitutionUpdate, Permission.RestitutionPaymentRecord];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS, ...REFERRALS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...RESTITUTION, ...ALERTS, ...REFERRALS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -77,6 +85,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.CaseBreakGlassReview,
     Permission.CaseAccessLogRead,
     ...CONSENT,
+    ...RESTITUTION,
+    Permission.RestitutionResponsibility,
     ...ALERTS,
     ...REFERRALS,
   ]),
