@@ -8,7 +8,16 @@
  * contributor the dominance rules look at.
  */
 import { EntityManager } from 'typeorm';
-import { COUNTRY_CODES, CTDC_AGE_BANDS, EXPLOITATION_TYPES, GENDERS, TRAFFICKING_STATUSES } from '../common/vocabulary';
+import {
+  CLAIM_STATUSES,
+  COUNTRY_CODES,
+  CTDC_AGE_BANDS,
+  EXPLOITATION_TYPES,
+  GENDERS,
+  REFERRAL_STATUSES,
+  RESTITUTION_ROUTES,
+  TRAFFICKING_STATUSES,
+} from '../common/vocabulary';
 import { Period, quartersOf, TableBuilder, TableSpec } from './disclosure';
 
 /** Where a value is not recorded. A category of its own, so "not recorded" is counted and protected like any other. */
@@ -30,7 +39,7 @@ export interface CatalogueTable {
    * Tables in the same family share their grand total (the number of cases registered in the period): it must be
    * published or hidden the same way in all of them, or one table's total would undo another's suppression.
    */
-  readonly family: 'cases' | 'consent_withdrawals';
+  readonly family: 'cases' | 'consent_withdrawals' | 'referrals' | 'restitution_claims';
   /** false where a record can sit in several categories (cells then do not add up to the total). */
   readonly additive: boolean;
   spec(period: Period): TableSpec;
@@ -172,6 +181,47 @@ export const CATALOGUE: readonly CatalogueTable[] = [
                    FROM consents w JOIN cases c ON c.id = w.case_id
                    WHERE w.withdrawn_at >= $1 AND w.withdrawn_at < $2 GROUP BY 1, 2`;
       for (const r of await rows(em, sql, window)) builder.addCount([r.a], r.o, r.n);
+    },
+  },
+  {
+    id: 'referrals-by-status-and-cross-border',
+    title: 'Referrals by current status (outcome) and whether they cross a border',
+    counts: 'referrals created in the period, by their status now; the contributor is the referred case\u2019s owner',
+    family: 'referrals',
+    additive: true,
+    spec: () => ({
+      tableId: 'referrals-by-status-and-cross-border',
+      dimensions: [
+        { name: 'status', categories: REFERRAL_STATUSES },
+        { name: 'crossBorder', categories: ['cross_border', 'domestic'] },
+      ],
+    }),
+    fill: async (em, window, builder) => {
+      const sql = `SELECT c.owner_organisation_id AS o, r.status::text AS a,
+                          CASE WHEN r.cross_border THEN 'cross_border' ELSE 'domestic' END AS b, count(*)::int AS n
+                   FROM referrals r JOIN cases c ON c.id = r.case_id
+                   WHERE r.created_at >= $1 AND r.created_at < $2 GROUP BY 1, 2, 3`;
+      for (const r of await rows(em, sql, window)) builder.addCount([r.a, r.b!], r.o, r.n);
+    },
+  },
+  {
+    id: 'restitution-claims-by-route-and-status',
+    title: 'Restitution claims by route and current status',
+    counts: 'claims opened in the period, by their status now; the contributor is the case\u2019s owner',
+    family: 'restitution_claims',
+    additive: true,
+    spec: () => ({
+      tableId: 'restitution-claims-by-route-and-status',
+      dimensions: [
+        { name: 'route', categories: RESTITUTION_ROUTES },
+        { name: 'status', categories: CLAIM_STATUSES },
+      ],
+    }),
+    fill: async (em, window, builder) => {
+      const sql = `SELECT c.owner_organisation_id AS o, k.route::text AS a, k.status::text AS b, count(*)::int AS n
+                   FROM restitution_claims k JOIN cases c ON c.id = k.case_id
+                   WHERE k.created_at >= $1 AND k.created_at < $2 GROUP BY 1, 2, 3`;
+      for (const r of await rows(em, sql, window)) builder.addCount([r.a, r.b!], r.o, r.n);
     },
   },
 ];
