@@ -21,7 +21,6 @@ const CEILING_PORT = Number(process.env.BENCH_CEILING_PORT ?? 3901);
 const root = join(__dirname, '..', '..');
 const api = `http://127.0.0.1:${API_PORT}`;
 const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
-const ADMIN = { email: 'bench-admin@lintas.example', password: 'bench operator passphrase' };
 const NOT_BUILT = 'not built yet';
 
 async function post(path: string, body: unknown, token?: string): Promise<any> {
@@ -112,8 +111,6 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    LINTAS_BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-    LINTAS_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     BENCH_CEILING_PORT: String(CEILING_PORT),
   };
   Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
@@ -126,7 +123,7 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { cases, seed: seeded };
   try {
     await Promise.all([waitFor(`${api}/health/ready`), waitFor(`${ceiling}/ceiling/users/x`)]);
-    const admin = await loginToken(ADMIN.email, ADMIN.password);
+    const admin = await loginToken(seeded.adminEmail, BENCH_PASSWORD);
     const token = await loginToken(seeded.caseworkerEmail, BENCH_PASSWORD);
     const auth = { authorization: `Bearer ${token}` };
     const pg = new Client({ connectionString: env.DATABASE_URL });

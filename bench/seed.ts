@@ -37,6 +37,8 @@ export const CASEWORKERS_PER_ORGANISATION = 10;
 export const BENCH_PASSWORD = 'bench operator passphrase';
 /** The caseworker the scenarios log in as (organisation 0, caseworker 0). */
 export const benchCaseworkerEmail = (cases: number): string => `bench-cw-0-0@c${cases}.bench.lintas.example`;
+/** A platform admin (for the outbox ping): the bootstrap admin never appears in a database that already holds users. */
+export const benchAdminEmail = (cases: number): string => `bench-admin@c${cases}.bench.lintas.example`;
 
 export interface SeedInfo {
   cases: number;
@@ -45,6 +47,7 @@ export interface SeedInfo {
   seconds: number;
   casesPerSecond: number;
   caseworkerEmail: string;
+  adminEmail: string;
   organisationId: string;
   reused: boolean;
 }
@@ -129,6 +132,10 @@ async function seedInto(db: Client, cases: number, config: AppConfig): Promise<S
       [ids, orgIds, emails, roles, passwordHash],
     );
   }
+  await db.query(
+    `INSERT INTO users (organisation_id, email, display_name, role, password_hash) VALUES ($1, $2, 'Bench operator', 'platform_admin', $3)`,
+    [orgs[0].id, benchAdminEmail(cases), passwordHash],
+  );
   await db.query('COMMIT');
 
   const counters = new Map<string, number>();
@@ -252,6 +259,7 @@ async function seedInto(db: Client, cases: number, config: AppConfig): Promise<S
     seconds: Math.round(seconds * 10) / 10,
     casesPerSecond: Math.round(cases / seconds),
     caseworkerEmail: benchCaseworkerEmail(cases),
+    adminEmail: benchAdminEmail(cases),
     organisationId: orgs[0].id,
     reused: false,
   };
