@@ -143,7 +143,7 @@ export class CasesService {
       const today = todayUtc();
       const created = await this.dataSource.transaction(async (em) => {
         const reference = await this.nextReference(em, actor.organisationCountry, new Date().getUTCFullYear());
-        await em.insert(CaseEntity, {
+        const values: Partial<CaseEntity> = {
           id,
           reference,
           ownerOrganisationId: actor.organisationId,
@@ -176,16 +176,21 @@ export class CasesService {
           objectsToHomeStateNotification: protection.objectsToHomeStateNotification ?? false,
           legalProceedings: legalProceedings(dto.legalProceedings),
           createdBy: actor.userId,
-        });
+        };
+        // The reference counter's row stays locked until commit (it serialises every create in the country), so the
+        // statements after it are kept few: the row is answered from what was inserted plus what the insert returned
+        // (timestamps), not read back, and a new case has no blind-index rows to clear.
+        const inserted = await em.insert(CaseEntity, { ...values });
         await em.insert(CaseKeyEntity, { caseId: id, masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, destroyedAt: null });
-        const possibleDuplicates = await this.indexDocuments(em, actor, id, digests);
+        const possibleDuplicates = await this.indexDocuments(em, actor, id, digests, { fresh: true });
         await this.audit.record(em, actor, {
           action: 'case.create',
           recordType: 'case',
           recordId: id,
           details: { reference, possibleDuplicates: possibleDuplicates.length },
         });
-        const record = await em.findOneOrFail(CaseEntity, { where: { id } });
+        const { createdAt, updatedAt } = inserted.generatedMaps[0] as Pick<CaseEntity, 'createdAt' | 'updatedAt'>;
+        const record = Object.assign(new CaseEntity(), values, { createdAt, updatedAt });
         return { record, possibleDuplicates };
       });
       // The caller just sent this identity: echo it without reading anything back.
@@ -210,8 +215,8 @@ export class CasesService {
    * Replaces the case's blind-index rows and answers the references of the caller's OWN organisation's other cases
    * that share a document. Another organisation's cases are never matched, so this cannot probe who holds whom.
    */
-  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, digests: Buffer[]): Promise<string[]> {
-    await em.delete(CaseBlindIndexEntity, { caseId });
+  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, digests: Buffer[], opts: { fresh?: boolean } = {}): Promise<string[]> {
+    if (!opts.fresh) await em.delete(CaseBlindIndexEntity, { caseId });
     if (digests.length === 0) return [];
     await em.insert(
       CaseBlindIndexEntity,
