@@ -18,7 +18,7 @@ export class LocalFixedWindowStorage implements ThrottlerStorage {
   private readonly windows = new Map<string, { window: number; hits: number }>();
   private lastSweep = 0;
 
-  increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+  increment(key: string, ttl: number, limit: number, _blockDuration?: number, _throttlerName?: string): Promise<ThrottlerStorageRecord> {
     const now = Date.now();
     const window = Math.floor(now / ttl);
     if (window !== this.lastSweep) this.sweep(window);
@@ -65,7 +65,7 @@ export class SplitThrottlerStorage implements ThrottlerStorage {
  * so that it holds across every API replica (it is what slows password guessing down).
  */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
-  // Its own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
+  // The auth limit's own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
   const redis = new ThrottlerStorageRedisService({ ...redisOptions(config.redis.url), keyPrefix: `${config.redis.queuePrefix}:throttle:`, connectionName: 'lintas-throttle' });
   return {
     throttlers: [
