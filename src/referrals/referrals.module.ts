@@ -1,3 +1,4 @@
+import { RestitutionModule } from '../restitution/restitution.module';
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
@@ -14,7 +15,7 @@ export class ReferralsCoreModule {}
 
 /** The routes under /api/v1/referrals; ReferralsService is exported for the federation module (applyPartnerEvent). */
 @Module({
-  imports: [ReferralsCoreModule, CasesModule],
+  imports: [ReferralsCoreModule, CasesModule, RestitutionModule],
   controllers: [ReferralsController],
   providers: [ReferralsService],
   exports: [ReferralsService],
