@@ -155,7 +155,7 @@ export class StatisticsService {
         const table = harmonised[i];
         out.push({
           def: m.def,
-          body: releaseBody(table, window.period, { provisional, dataCutoff: window.end }),
+          body: releaseBody(table, window.period, { provisional, dataCutoff: window.end, derive: m.def.derive }),
           counts: entryCounts(m.raw),
           suppressed: table.entries.map((e) => e.suppressed),
           rows: table.rows,
