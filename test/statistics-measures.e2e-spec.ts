@@ -4,8 +4,15 @@
  * with known values in 2025-Q2; the published numbers must match them exactly wherever they are not suppressed, and the
  * small, dominated and late-recorded parts must not show.
  */
+import { getQueueToken } from '@nestjs/bullmq';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { QUEUES } from '../src/queue/queues';
+import { PRECOMPUTE_PATTERN } from '../src/statistics/jobs/statistics.processor';
+import { CATALOGUE } from '../src/statistics/catalogue';
+import { periodsToPrecompute } from '../src/statistics/statistics.service';
 import { disclosedEntries, intervalAttack, PublishedEntry } from '../src/statistics/disclosure';
-import { startApi, TestApi } from './support/app';
+import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { designExampleCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
@@ -271,6 +278,37 @@ describe('statistics measure tables (e2e)', () => {
       await api.dataSource.query(`UPDATE referrals SET accepted_at = accepted_at + interval '1 hour'`);
       const again = await table(id);
       expect(again.text).toBe(first.text);
+    }
+  });
+
+  it('precomputes in the worker: a daily job scheduler stores the open and the last closed periods, and requests only read them', async () => {
+    const worker = await startWorker({ DATABASE_URL: scratch.url, QUEUE_PREFIX: `stats-${randomUUID()}` });
+    try {
+      const queue = worker.get<Queue>(getQueueToken(QUEUES.statistics));
+      expect(await queue.getJobScheduler('statistics.precompute')).toMatchObject({ pattern: PRECOMPUTE_PATTERN, tz: 'UTC' });
+      const periods = periodsToPrecompute(new Date());
+      await queue.add('statistics.precompute', {});
+      const stored = async () => {
+        const rows = await api.dataSource.query(`SELECT period, count(*)::int AS n FROM statistics_releases WHERE period = ANY($1) GROUP BY 1`, [periods]);
+        return rows.length === periods.length && rows.every((r: any) => r.n === CATALOGUE.length) ? rows : undefined;
+      };
+      await eventually(stored, 60000, 250);
+      const before = await api.dataSource.query(`SELECT table_id, period, checked_at, sha256 FROM statistics_releases WHERE period = ANY($1) ORDER BY 1, 2`, [periods]);
+      // The closed quarter and the open year: served from what the worker stored, nothing recomputed or re-checked.
+      for (const period of [periods[2], periods[0]]) {
+        const res = await api.http.get(`/api/v1/statistics/tables/time-to-acceptance-by-country-pair?period=${period}`, auditor.token);
+        expect(res.status).toBe(200);
+        const row = before.find((r: any) => r.table_id === 'time-to-acceptance-by-country-pair' && r.period === period);
+        expect(res.headers.get('etag')).toBe(`"${row.sha256}"`);
+      }
+      const after = await api.dataSource.query(`SELECT table_id, period, checked_at, sha256 FROM statistics_releases WHERE period = ANY($1) ORDER BY 1, 2`, [periods]);
+      expect(after).toEqual(before);
+      // A second run the same day finds every release current and computes nothing.
+      const job = await queue.add('statistics.precompute', {});
+      const result = await eventually(async () => ((await queue.getJob(job.id!))?.returnvalue as { computed: boolean }[] | undefined) ?? undefined, 30000, 250);
+      expect(result.every((p) => p.computed === false)).toBe(true);
+    } finally {
+      await worker.close();
     }
   });
 
