@@ -13,11 +13,12 @@ import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
 import { ReferralsWorkerModule } from './referrals/referrals.module';
 import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
+import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule, ReferralsWorkerModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule, ReferralsWorkerModule, StatisticsWorkerModule],
   providers: [OutboxRelay, SystemProcessor, ConsentProcessor, FederationProcessor, RestitutionProcessor],
 })
 export class WorkerModule {}

@@ -142,6 +142,10 @@ describe('statistics (e2e)', () => {
       'consent-withdrawals-by-quarter',
       'referrals-by-status-and-cross-border',
       'restitution-claims-by-route-and-status',
+      'time-to-acceptance-by-country-pair',
+      'time-to-completion-by-country-pair',
+      'overdue-milestones-by-milestone',
+      'restitution-awarded-and-paid-by-route',
     ]);
     expect(catalogue[0]).toMatchObject({ minimumCellSize: 11, dimensions: [{ name: 'exploitationType' }] });
   });

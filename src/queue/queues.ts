@@ -11,6 +11,7 @@ export const QUEUES = {
   federation: 'federation',
   restitution: 'restitution',
   referrals: 'referrals',
+  statistics: 'statistics',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);

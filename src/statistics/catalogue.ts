@@ -15,6 +15,9 @@ import {
   EXPLOITATION_TYPES,
   GENDERS,
   REFERRAL_STATUSES,
+  CURRENCY_CODES,
+  REFERRAL_MILESTONES,
+  REFERRAL_PAIR_COUNTRIES,
   RESTITUTION_ROUTES,
   TRAFFICKING_STATUSES,
 } from '../common/vocabulary';
@@ -39,11 +42,24 @@ export interface CatalogueTable {
    * Tables in the same family share their grand total (the number of cases registered in the period): it must be
    * published or hidden the same way in all of them, or one table's total would undo another's suppression.
    */
-  readonly family: 'cases' | 'consent_withdrawals' | 'referrals' | 'restitution_claims';
+  readonly family:
+    | 'cases'
+    | 'consent_withdrawals'
+    | 'referrals'
+    | 'referral_acceptances'
+    | 'referral_completions'
+    | 'referral_milestones'
+    | 'restitution_claims'
+    | 'restitution_awards';
   /** false where a record can sit in several categories (cells then do not add up to the total). */
   readonly additive: boolean;
   spec(period: Period): TableSpec;
   fill(em: EntityManager, window: Window, builder: TableBuilder): Promise<void>;
+  /**
+   * Fields derived from the published rows only (never from raw counts), added to each serialised row: e.g. a rate
+   * from a published numerator and denominator. What it adds is no more than an attacker could compute himself.
+   */
+  derive?(row: Record<string, unknown>, rows: readonly Record<string, unknown>[]): void;
 }
 
 const FACTS_IN_WINDOW = `registered_at >= $1 AND registered_at < $2`;
@@ -85,6 +101,55 @@ function multiValued(column: string, emptyAs: string | null): CatalogueTable['fi
 }
 
 const COUNTRIES_AND_UNKNOWN = [...COUNTRY_CODES, NOT_RECORDED];
+
+/** Median and p90 by nearest rank, so a published value is always one that was observed over at least 11 referrals. */
+const DURATION_QUANTILES = [
+  { name: 'median', q: 0.5 },
+  { name: 'p90', q: 0.9 },
+] as const;
+
+/** Countries outside South-eastern Asia are grouped as `other`, in SQL so the service never sees a rare country. */
+const PAIR_COUNTRY = (column: string) =>
+  `CASE WHEN ${column} IN (${REFERRAL_PAIR_COUNTRIES.filter((c) => c !== 'other').map((c) => `'${c}'`).join(', ')}) THEN ${column}::text ELSE 'other' END`;
+
+/**
+ * A duration table per country pair (sender's country → receiver's country). One record per referral whose measured
+ * event (`endColumn`) happened in the window, measured from when the referral was sent (created, where it never had a
+ * separate send step) in whole hours, rounded down. Contributor: the sending organisation.
+ */
+function durationPerCountryPair(measure: string, endEvent: string): CatalogueTable['fill'] {
+  return async (em, window, builder) => {
+    const sql = `SELECT r.sending_organisation_id AS o, ${PAIR_COUNTRY('so.country')} AS a, ${PAIR_COUNTRY('ro.country')} AS b,
+                        floor(extract(epoch FROM (e.at - COALESCE(r.sent_at, r.created_at))) / 3600)::int AS h
+                 FROM (${endEvent}) e
+                 JOIN referrals r ON r.id = e.referral_id
+                 JOIN organisations so ON so.id = r.sending_organisation_id
+                 JOIN organisations ro ON ro.id = r.receiving_organisation_id
+                 WHERE e.at >= $1 AND e.at < $2`;
+    const found: { o: string; a: string; b: string; h: number }[] = await em.query(sql, [window.start, window.end]);
+    for (const r of found) builder.addRecord({ organisationId: r.o, values: [r.a, r.b], measures: { [measure]: Math.max(0, r.h) } });
+  };
+}
+
+function durationSpec(tableId: string, measure: string): TableSpec {
+  return {
+    tableId,
+    dimensions: [
+      { name: 'senderCountry', categories: REFERRAL_PAIR_COUNTRIES },
+      { name: 'receiverCountry', categories: REFERRAL_PAIR_COUNTRIES },
+    ],
+    measures: [{ kind: 'quantiles', name: measure, quantiles: DURATION_QUANTILES }],
+  };
+}
+
+/** Published share of milestones recorded late, from published counts only: null where either count is hidden. */
+function overdueRate(row: Record<string, unknown>, rows: readonly Record<string, unknown>[]): void {
+  if (row.timeliness !== null) return;
+  const overdue = rows.find((r) => r.milestone === row.milestone && r.timeliness === 'overdue');
+  const due = row.count as number | null;
+  const late = overdue ? (overdue.count as number | null) : null;
+  row.overdueRate = due === null || late === null || due === 0 ? null : Math.round((late / due) * 1000) / 1000;
+}
 
 export const CATALOGUE: readonly CatalogueTable[] = [
   {
@@ -222,6 +287,90 @@ export const CATALOGUE: readonly CatalogueTable[] = [
                    FROM restitution_claims k JOIN cases c ON c.id = k.case_id
                    WHERE k.created_at >= $1 AND k.created_at < $2 GROUP BY 1, 2, 3`;
       for (const r of await rows(em, sql, window)) builder.addCount([r.a, r.b!], r.o, r.n);
+    },
+  },
+  {
+    id: 'time-to-acceptance-by-country-pair',
+    title: 'Time from sending a referral to its acceptance (median and p90, hours) per country pair',
+    counts:
+      'referrals accepted in the period (by the date of acceptance), measured from when they were sent; the contributor is the sending organisation',
+    family: 'referral_acceptances',
+    additive: true,
+    spec: () => durationSpec('time-to-acceptance-by-country-pair', 'hoursToAcceptance'),
+    fill: durationPerCountryPair('hoursToAcceptance', `SELECT id AS referral_id, accepted_at AS at FROM referrals WHERE accepted_at IS NOT NULL`),
+  },
+  {
+    id: 'time-to-completion-by-country-pair',
+    title: 'Time from sending a referral to its completion (median and p90, hours) per country pair',
+    counts:
+      'referrals completed in the period (by the date of completion), measured from when they were sent; the contributor is the sending organisation',
+    family: 'referral_completions',
+    additive: true,
+    spec: () => durationSpec('time-to-completion-by-country-pair', 'hoursToCompletion'),
+    fill: durationPerCountryPair(
+      'hoursToCompletion',
+      `SELECT referral_id, max(occurred_at) AS at FROM referral_events WHERE kind = 'transition' AND to_status = 'completed' GROUP BY referral_id`,
+    ),
+  },
+  {
+    id: 'overdue-milestones-by-milestone',
+    title: 'Cross-border milestones recorded after their due date, per milestone (with the overdue rate)',
+    counts:
+      'milestones due in the period (by due date): on time when recorded (done or skipped) by the due date, overdue when recorded later or still outstanding; milestones left outstanding by a referral that ended (cancelled, rejected, failed, recalled) are not counted. Each milestone\u2019s total row carries overdueRate = overdue / due, published only where both counts are; the contributor is the sending organisation',
+    family: 'referral_milestones',
+    additive: true,
+    spec: () => ({
+      tableId: 'overdue-milestones-by-milestone',
+      dimensions: [
+        { name: 'milestone', categories: REFERRAL_MILESTONES },
+        { name: 'timeliness', categories: ['on_time', 'overdue'] },
+      ],
+    }),
+    fill: async (em, window, builder) => {
+      const sql = `SELECT r.sending_organisation_id AS o, m.milestone::text AS a,
+                          CASE WHEN m.recorded_at IS NOT NULL AND m.recorded_at <= m.due_at THEN 'on_time' ELSE 'overdue' END AS b,
+                          count(*)::int AS n
+                   FROM referral_milestones m JOIN referrals r ON r.id = m.referral_id
+                   WHERE m.due_at >= $1 AND m.due_at < $2
+                     AND (m.recorded_at IS NOT NULL OR r.status NOT IN ('cancelled', 'rejected', 'failed', 'recalled'))
+                   GROUP BY 1, 2, 3`;
+      for (const r of await rows(em, sql, window)) builder.addCount([r.a, r.b!], r.o, r.n);
+    },
+    derive: overdueRate,
+  },
+  {
+    id: 'restitution-awarded-and-paid-by-route',
+    title: 'Restitution awarded and paid, per currency (minor units), by route',
+    counts:
+      'claims awarded in the period (by award date); awarded = the amount awarded, paid = payments in the award\u2019s currency net of corrections, recorded before the data cutoff; sums only over 11 or more claims; the contributor is the responsible organisation',
+    family: 'restitution_awards',
+    additive: true,
+    spec: () => ({
+      tableId: 'restitution-awarded-and-paid-by-route',
+      dimensions: [{ name: 'route', categories: RESTITUTION_ROUTES }],
+      measures: [
+        { kind: 'money', name: 'awarded', currencies: CURRENCY_CODES },
+        { kind: 'money', name: 'paid', currencies: CURRENCY_CODES },
+      ],
+    }),
+    fill: async (em, window, builder) => {
+      // Award dates are calendar dates: the window's UTC instants become the dates they start.
+      const sql = `SELECT k.responsible_organisation_id AS o, k.route::text AS a, k.currency AS c, k.awarded_minor::text AS awarded,
+                          COALESCE((SELECT sum(CASE WHEN p.reverses_payment_id IS NULL THEN p.amount_minor ELSE -p.amount_minor END)
+                                    FROM restitution_payments p
+                                    WHERE p.claim_id = k.id AND p.currency = k.currency AND p.created_at < $2), 0)::text AS paid
+                   FROM restitution_claims k
+                   WHERE k.awarded_minor IS NOT NULL AND k.awarded_at >= ($1::timestamptz AT TIME ZONE 'UTC')::date
+                     AND k.awarded_at < ($2::timestamptz AT TIME ZONE 'UTC')::date`;
+      const found: { o: string; a: string; c: string; awarded: string; paid: string }[] = await em.query(sql, [window.start, window.end]);
+      for (const r of found) {
+        const paid = BigInt(r.paid);
+        builder.addRecord({
+          organisationId: r.o,
+          values: [r.a],
+          measures: { awarded: { currency: r.c, amountMinor: BigInt(r.awarded) }, paid: { currency: r.c, amountMinor: paid < 0n ? 0n : paid } },
+        });
+      }
     },
   },
 ];

@@ -49,11 +49,14 @@ export interface ReleaseMeta {
   readonly provisional: boolean;
   /** Records registered before this instant are counted. */
   readonly dataCutoff: Date;
+  /** Adds fields computed from the published rows only (a rate from two published counts). */
+  readonly derive?: (row: Record<string, unknown>, rows: readonly Record<string, unknown>[]) => void;
 }
 
 /** The bytes a release stores and serves: the DESIGN.md shape plus whether it is provisional and its cutoff. */
 export function releaseBody(table: ProtectedTable, period: Period, meta: ReleaseMeta): Buffer {
   const s = serialiseTable(table, period.label);
+  if (meta.derive) for (const row of s.rows) meta.derive(row, s.rows);
   return Buffer.from(
     JSON.stringify({
       tableId: s.tableId,

@@ -43,6 +43,14 @@ interface Computed {
   columns: number | null;
 }
 
+/** The periods the worker keeps ready: the open year and quarter, the last closed quarter and the last closed year. */
+export function periodsToPrecompute(now: Date): string[] {
+  const year = now.getUTCFullYear();
+  const quarter = Math.floor(now.getUTCMonth() / 3) + 1;
+  const previousQuarter = quarter === 1 ? `${year - 1}-Q4` : `${year}-Q${quarter - 1}`;
+  return [String(year), `${year}-Q${quarter}`, previousQuarter, String(year - 1)];
+}
+
 /**
  * The statistics tables: the catalogue, and releases. A closed period's tables are computed together once (one
  * repeatable-read snapshot of the data, so they agree with each other), stored, and served byte for byte afterwards.
@@ -95,19 +103,35 @@ export class StatisticsService {
     return release;
   }
 
-  /** The stored release, computing (and storing) the period's tables first when there is none yet or it is due. */
+  /**
+   * The stored release. The worker precomputes every period a request is likely to ask for (precompute below), so
+   * this normally only reads; computing on the request path is the fallback for a period the worker has not reached
+   * (an older closed period, or a worker that was down at midnight).
+   */
   async release(def: CatalogueTable, period: Period, now: Date): Promise<ServedRelease> {
-    const cutoff = period.closed ? period.end : startOfUtcDay(now);
     const stored = await this.stored(this.dataSource.manager, def.id, period.label);
     if (stored && this.current(stored, period, now)) return this.served(stored);
-    await this.compute(period, cutoff, now);
+    await this.compute(period, now);
     const fresh = await this.stored(this.dataSource.manager, def.id, period.label);
     if (!fresh) throw new Error('statistics release missing after compute');
     return this.served(fresh);
   }
 
+  /**
+   * For the worker: the open year and quarter (their daily snapshot) and the most recently closed quarter and year
+   * (frozen once, shortly after they close). A period whose releases are all current costs one query.
+   */
+  async precompute(now: Date = new Date()): Promise<{ period: string; computed: boolean }[]> {
+    const out = [];
+    for (const label of periodsToPrecompute(now)) {
+      const period = parsePeriod(label, now);
+      out.push({ period: label, computed: await this.compute(period, now) });
+    }
+    return out;
+  }
+
   /** Final releases never change; a provisional one is current until the UTC day after it was last checked. */
-  private current(stored: StatisticsReleaseEntity, period: Period, now: Date): boolean {
+  private current(stored: Pick<StatisticsReleaseEntity, 'provisional' | 'checkedAt'>, period: Period, now: Date): boolean {
     if (!stored.provisional) return true;
     if (period.closed) return false;
     return stored.checkedAt.getTime() >= startOfUtcDay(now).getTime();
@@ -121,20 +145,47 @@ export class StatisticsService {
     return em.findOne(StatisticsReleaseEntity, { where: { tableId, period } });
   }
 
+  /** Whether every catalogue table of the period has a current release (read after taking the period's lock). */
+  private async allCurrent(em: EntityManager, period: Period, now: Date): Promise<boolean> {
+    const rows = await em.find(StatisticsReleaseEntity, { where: { period: period.label }, select: { tableId: true, provisional: true, checkedAt: true } });
+    const current = new Set(rows.filter((r) => this.current(r, period, now)).map((r) => r.tableId));
+    return CATALOGUE.every((def) => current.has(def.id));
+  }
+
   /**
-   * Computes every table of the period in one repeatable-read transaction, under a per-period advisory lock so two
-   * first requests do not race, and writes what the rules allow: a final release once (never overwritten), or a
-   * provisional snapshot that replaces the previous one only when the change between them is safe to show.
+   * Computes every table of the period in one repeatable-read transaction and writes what the rules allow: a final
+   * release once (never overwritten), or a provisional snapshot that replaces the previous one only when the change
+   * between them is safe to show. A per-period advisory lock, held by the session *before* the snapshot is taken,
+   * serialises the worker and concurrent first requests: whoever comes second sees the releases the first one
+   * committed and computes nothing. Returns whether it computed.
    */
-  private async compute(period: Period, cutoff: Date, now: Date): Promise<void> {
-    const started = Date.now();
-    await this.dataSource.transaction('REPEATABLE READ', async (em) => {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtext('lintas.statistics.' || $1))`, [period.label]);
-      const window: Window = { period, start: period.start, end: cutoff };
-      const computed = await this.computeAll(em, window, !period.closed);
-      for (const c of computed) await this.store(em, c, period, cutoff, now);
-    });
-    this.logger.log(`statistics period ${period.label} computed in ${Date.now() - started} ms`);
+  private async compute(period: Period, now: Date): Promise<boolean> {
+    const cutoff = period.closed ? period.end : startOfUtcDay(now);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`SELECT pg_advisory_lock(hashtext('lintas.statistics.' || $1))`, [period.label]);
+      try {
+        if (await this.allCurrent(runner.manager, period, now)) return false;
+        const started = Date.now();
+        await runner.startTransaction('REPEATABLE READ');
+        try {
+          const window: Window = { period, start: period.start, end: cutoff };
+          const computed = await this.computeAll(runner.manager, window, !period.closed);
+          for (const c of computed) await this.store(runner.manager, c, period, cutoff, now);
+          await runner.commitTransaction();
+        } catch (error) {
+          await runner.rollbackTransaction();
+          throw error;
+        }
+        this.logger.log(`statistics period ${period.label} computed in ${Date.now() - started} ms`);
+        return true;
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtext('lintas.statistics.' || $1))`, [period.label]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Every catalogue table over one window, protected, with shared grand totals made consistent per family. */
@@ -155,7 +206,7 @@ export class StatisticsService {
         const table = harmonised[i];
         out.push({
           def: m.def,
-          body: releaseBody(table, window.period, { provisional, dataCutoff: window.end }),
+          body: releaseBody(table, window.period, { provisional, dataCutoff: window.end, derive: m.def.derive }),
           counts: entryCounts(m.raw),
           suppressed: table.entries.map((e) => e.suppressed),
           rows: table.rows,

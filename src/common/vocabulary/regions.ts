@@ -38,3 +38,15 @@ for (const region of SUB_REGIONS) for (const country of MEMBERS[region].split(' 
 export function subRegionOf(country: string | null | undefined): SubRegion | null {
   return (country && BY_COUNTRY.get(country)) || null;
 }
+
+/**
+ * The country list of the referral tables' country pairs: each country of South-eastern Asia (where Lintas works), and
+ * `other` for every other country. 12 × 12 pairs keep the table's shape fixed and small; a full 250 × 250 grid would
+ * publish 62,500 mostly-empty cells whose zeros say which rare corridors exist.
+ */
+export const REFERRAL_PAIR_COUNTRIES: readonly string[] = [...MEMBERS.south_eastern_asia.split(' '), 'other'];
+
+/** A country as the referral tables group it: itself in South-eastern Asia, else `other`. */
+export function referralPairCountry(country: string | null | undefined): string {
+  return country && MEMBERS.south_eastern_asia.split(' ').includes(country) ? country : 'other';
+}
