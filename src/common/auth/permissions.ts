@@ -29,6 +29,14 @@ export enum Permission {
   ConsentWithdraw = 'consent:withdraw',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
+  // referrals: which referrals is ReferralsService's answer (the caller's organisation is the sender or the receiver)
+  ReferralCreate = 'referral:create',
+  ReferralRead = 'referral:read',
+  /** Submit, approve, accept, reject, cancel, start, complete: the state machine decides which side and role may. */
+  ReferralAct = 'referral:act',
+  ReferralMilestoneRecord = 'referral:milestone_record',
+  /** Read the consented part of a referred case (receiving organisation only). */
+  ReferralCaseRead = 'referral:case_read',
   // federation: the partner registry is the operator's (keys, addresses, remote organisations)
   FederationPartnerRead = 'federation-partner:read',
   FederationPartnerManage = 'federation-partner:manage',
@@ -46,9 +54,17 @@ const CASEWORK = [
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
 const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
+/** Referrals are case work; the state machine then tells a caseworker from a supervisor (approving a cross-border one). */
+const REFERRALS = [
+  Permission.ReferralCreate,
+  Permission.ReferralRead,
+  Permission.ReferralAct,
+  Permission.ReferralMilestoneRecord,
+  Permission.ReferralCaseRead,
+];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS, ...REFERRALS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -59,6 +75,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.CaseAccessLogRead,
     ...CONSENT,
     ...ALERTS,
+    ...REFERRALS,
   ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
   auditor: new Set([...EVERYONE, Permission.AuditRead]),

@@ -70,6 +70,17 @@ export const ERROR_STATUS = {
   REFERRAL_MILESTONE_NOT_APPLICABLE: 409,
   REFERRAL_MILESTONE_NOT_SKIPPABLE: 400,
   REFERRAL_MILESTONE_ALREADY_RECORDED: 409,
+  // referrals between organisations (src/referrals)
+  /** Consent does not permit a requested category for this recipient and purpose; details name each one and why. */
+  CONSENT_NOT_COVERING: 403,
+  /** The receiving organisation is unknown, or is the sending organisation itself. */
+  REFERRAL_RECEIVER_INVALID: 400,
+  /** The receiver holds no packet in this status (not delivered yet, rejected, cancelled, failed). */
+  REFERRAL_CASE_NOT_AVAILABLE: 403,
+  /** Consent was withdrawn and the referral recalled: the receiver's access has ended. */
+  REFERRAL_RECALLED: 403,
+  /** The person objects to home-state notification: the milestone can only be recorded as skipped. */
+  REFERRAL_MILESTONE_OBJECTED: 409,
   // federation: packets between deployments
   FEDERATION_MALFORMED_PACKET: 400,
   FEDERATION_WRONG_PACKET_TYPE: 400,

@@ -66,3 +66,28 @@ export const MILESTONE_RULES: Record<ReferralMilestone, MilestoneRule> = {
 /** What a milestone's due period counts from: the referral's acceptance, or the previous milestone. */
 export const MILESTONE_ANCHORS = ['acceptance', 'previous'] as const;
 export type MilestoneAnchor = (typeof MILESTONE_ANCHORS)[number];
+
+/** Who made a move recorded in a referral's history: a user here, a partner deployment's signed event, or Lintas itself. */
+export const REFERRAL_ACTOR_KINDS = ['user', 'partner', 'system'] as const;
+export type ReferralActorKind = (typeof REFERRAL_ACTOR_KINDS)[number];
+
+/** What a history row records: a change of status, or a milestone. */
+export const REFERRAL_EVENT_KINDS = ['transition', 'milestone'] as const;
+export type ReferralEventKind = (typeof REFERRAL_EVENT_KINDS)[number];
+
+/** A milestone's state: due (not yet recorded), recorded as done, or recorded as skipped with a reason. */
+export const MILESTONE_STATES = ['pending', 'done', 'skipped'] as const;
+export type MilestoneState = (typeof MILESTONE_STATES)[number];
+
+/** Codes (never free text) for why a delivery failed for good. */
+export const DELIVERY_FAILURE_REASONS = [
+  'consent_not_covering',
+  'remote_delivery_not_configured',
+  'partner_refused',
+  'retries_exhausted',
+] as const;
+export type DeliveryFailureReason = (typeof DELIVERY_FAILURE_REASONS)[number];
+
+/** The directions of GET /api/v1/referrals?direction=: received by the caller's organisation, or sent by it. */
+export const REFERRAL_DIRECTIONS = ['incoming', 'outgoing'] as const;
+export type ReferralDirection = (typeof REFERRAL_DIRECTIONS)[number];

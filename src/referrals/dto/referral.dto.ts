@@ -1,0 +1,178 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/http/pagination';
+import {
+  CONSENT_PURPOSES,
+  ConsentPurpose,
+  DATA_CATEGORIES,
+  DataCategory,
+  DELIVERY_FAILURE_REASONS,
+  DeliveryFailureReason,
+  MILESTONE_STATES,
+  MilestoneState,
+  REFERRAL_ACTOR_KINDS,
+  REFERRAL_DIRECTIONS,
+  REFERRAL_EVENT_KINDS,
+  REFERRAL_MILESTONES,
+  REFERRAL_STATUSES,
+  ReferralActorKind,
+  ReferralDirection,
+  ReferralEventKind,
+  ReferralMilestone,
+  ReferralStatus,
+} from '../../common/vocabulary';
+
+const TEXT_MAX = 2000;
+
+export class CreateReferralDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  caseId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'A local organisation, or a remote one reached through a partner deployment' })
+  @IsUUID()
+  receivingOrganisationId: string;
+
+  @ApiProperty({ enum: CONSENT_PURPOSES, example: 'cross_border_referral' })
+  @IsIn(CONSENT_PURPOSES)
+  purpose: ConsentPurpose;
+
+  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(DATA_CATEGORIES.length) @ArrayUnique() @IsIn(DATA_CATEGORIES, { each: true })
+  dataCategories: DataCategory[];
+
+  @ApiProperty({ example: 'Return to Myanmar; family located', maxLength: TEXT_MAX })
+  @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  reason: string;
+
+  @ApiPropertyOptional({ default: false, description: 'On acceptance the receiving organisation becomes the owner of the case' })
+  @IsOptional() @IsBoolean()
+  transferOwnership?: boolean;
+}
+
+/** submit, approve, accept, start, complete: `{}` or `{ note }`; reject and cancel: `{ reason }` (required there). */
+export class ReferralActionDto {
+  @ApiPropertyOptional({ maxLength: TEXT_MAX })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  note?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_MAX, description: 'Required for reject and cancel' })
+  @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  reason?: string;
+}
+
+export class RecordMilestoneDto {
+  @ApiPropertyOptional({ example: '2026-10-02T09:00:00+07:00', description: 'When it happened; default now. Not in the future.' })
+  @IsOptional() @IsDateString({ strict: true })
+  occurredAt?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_MAX })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  note?: string;
+
+  @ApiPropertyOptional({ enum: [true], description: 'Only home_state_notified may be skipped, with skipReason' })
+  @IsOptional() @Equals(true)
+  skipped?: true;
+
+  @ApiPropertyOptional({ maxLength: TEXT_MAX })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  skipReason?: string;
+}
+
+export class ListReferralsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: REFERRAL_DIRECTIONS, description: 'incoming: the caller\u2019s organisation receives; outgoing: it sends. Default both.' })
+  @IsOptional() @IsIn(REFERRAL_DIRECTIONS)
+  direction?: ReferralDirection;
+
+  @ApiPropertyOptional({ enum: REFERRAL_STATUSES })
+  @IsOptional() @IsIn(REFERRAL_STATUSES)
+  status?: ReferralStatus;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional() @IsUUID()
+  caseId?: string;
+}
+
+export class MilestoneViewDto {
+  @ApiProperty({ enum: REFERRAL_MILESTONES }) milestone: ReferralMilestone;
+  @ApiProperty({ enum: MILESTONE_STATES }) state: MilestoneState;
+  @ApiProperty({ enum: ['sender', 'receiver'] }) recordedBy: 'sender' | 'receiver';
+  @ApiProperty({ format: 'date-time' }) dueAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) occurredAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) recordedAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) note: string | null;
+  @ApiProperty({ type: String, nullable: true }) skipReason: string | null;
+}
+
+export class ReferralResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) caseId: string;
+  @ApiProperty({ format: 'uuid' }) sendingOrganisationId: string;
+  @ApiProperty({ format: 'uuid' }) receivingOrganisationId: string;
+  @ApiProperty({ format: 'uuid' }) responsibleUserId: string;
+  @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: ConsentPurpose;
+  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
+  @ApiProperty() reason: string;
+  @ApiProperty() crossBorder: boolean;
+  @ApiProperty() transferOwnership: boolean;
+  @ApiProperty({ enum: REFERRAL_STATUSES }) status: ReferralStatus;
+  @ApiProperty() version: number;
+  @ApiProperty({ enum: REFERRAL_STATUSES, isArray: true, description: 'Statuses the table allows next (who may is checked on the action)' })
+  nextStatuses: ReferralStatus[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) receivedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptanceDueAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptedAt: string | null;
+  @ApiProperty({ enum: DELIVERY_FAILURE_REASONS, nullable: true }) failureReason: DeliveryFailureReason | null;
+  @ApiProperty({ type: [MilestoneViewDto], description: 'Accepted cross-border referrals only; empty otherwise' })
+  milestones: MilestoneViewDto[];
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class ReferralPageDto {
+  @ApiProperty({ type: [ReferralResponseDto] }) items: ReferralResponseDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}
+
+export class ReferralHistoryEntryDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: REFERRAL_EVENT_KINDS }) kind: ReferralEventKind;
+  @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true }) from: ReferralStatus | null;
+  @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true }) to: ReferralStatus | null;
+  @ApiProperty({ enum: REFERRAL_MILESTONES, nullable: true }) milestone: ReferralMilestone | null;
+  @ApiProperty() skipped: boolean;
+  @ApiProperty({ enum: REFERRAL_ACTOR_KINDS }) actorKind: ReferralActorKind;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) userId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) organisationId: string | null;
+  @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ type: String, nullable: true }) note: string | null;
+  @ApiProperty({ type: Object, nullable: true, description: 'Codes and ids only' }) details: Record<string, unknown> | null;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ format: 'date-time' }) recordedAt: string;
+}
+
+export class ReferredCaseDto {
+  @ApiProperty({ format: 'uuid' }) referralId: string;
+  @ApiProperty() caseReference: string;
+  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, description: 'The categories consent permits for this recipient and purpose now' })
+  dataCategories: DataCategory[];
+  @ApiProperty({ type: Object, description: 'One object per permitted category (referral-packet.ts maps case fields to categories)' })
+  data: Record<string, Record<string, unknown>>;
+}

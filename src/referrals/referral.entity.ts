@@ -1,0 +1,70 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { CaseEntity } from '../cases/case.entity';
+import {
+  CONSENT_PURPOSES,
+  ConsentPurpose,
+  DATA_CATEGORIES,
+  DataCategory,
+  DELIVERY_FAILURE_REASONS,
+  DeliveryFailureReason,
+  REFERRAL_STATUSES,
+  ReferralStatus,
+} from '../common/vocabulary';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import { UserEntity } from '../users/user.entity';
+
+/**
+ * A case handed from one organisation to another, for one purpose, with the data categories asked for. The packet the
+ * receiver reads is built from the case on every read (GET /referrals/{id}/case), filtered by consent at that moment;
+ * nothing of the person is copied here. `reason` is the sender's free-text explanation: it stays in this row and is
+ * never written to logs, job payloads or audit entries.
+ */
+@Entity('referrals')
+@Index('ix_referrals_sending', ['sendingOrganisationId', 'createdAt'])
+@Index('ix_referrals_receiving', ['receivingOrganisationId', 'createdAt'])
+@Index('ix_referrals_case', ['caseId'])
+@Check('ck_referrals_distinct_sides', 'sending_organisation_id <> receiving_organisation_id')
+@Check('ck_referrals_categories_not_empty', 'cardinality(data_categories) > 0')
+@Check('ck_referrals_version_positive', '"version" >= 1')
+export class ReferralEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ type: 'uuid' }) caseId: string;
+  @ManyToOne(() => CaseEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'case_id' })
+  case?: CaseEntity;
+  @Column({ type: 'uuid' }) sendingOrganisationId: string;
+  @ManyToOne(() => OrganisationEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'sending_organisation_id' })
+  sendingOrganisation?: OrganisationEntity;
+  @Column({ type: 'uuid' }) receivingOrganisationId: string;
+  @ManyToOne(() => OrganisationEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'receiving_organisation_id' })
+  receivingOrganisation?: OrganisationEntity;
+  /** The caseworker who drafted it: may approve it when it is domestic. */
+  @Column({ type: 'uuid' }) responsibleUserId: string;
+  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'responsible_user_id' })
+  responsibleUser?: UserEntity;
+  @Column({ type: 'enum', enum: CONSENT_PURPOSES, enumName: 'consent_purpose' }) purpose: ConsentPurpose;
+  @Column({ type: 'enum', enum: DATA_CATEGORIES, enumName: 'consent_data_category', array: true }) dataCategories: DataCategory[];
+  @Column({ type: 'text' }) reason: string;
+  /** The organisations' countries differed when it was created: approval by a supervisor, milestones with due dates. */
+  @Column({ type: 'boolean' }) crossBorder: boolean;
+  /** On acceptance, the case's owner becomes the receiving organisation. */
+  @Column({ type: 'boolean', default: false }) transferOwnership: boolean;
+  @Column({ type: 'enum', enum: REFERRAL_STATUSES, enumName: 'referral_status', default: 'draft' }) status: ReferralStatus;
+  @Column({ type: 'integer', default: 1 }) version: number;
+  /**
+   * The consents whose provisions permitted the packet at approval and at delivery. Withdrawing any of them recalls the
+   * referral (consent.withdrawn → recall).
+   */
+  @Column({ type: 'uuid', array: true, default: () => "'{}'" }) consentIds: string[];
+  @Column({ type: 'timestamptz', nullable: true }) sentAt: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) receivedAt: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) acceptanceDueAt: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) acceptedAt: Date | null;
+  @Column({ type: 'enum', enum: DELIVERY_FAILURE_REASONS, enumName: 'referral_delivery_failure', nullable: true })
+  failureReason: DeliveryFailureReason | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
+}
