@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { OrganisationEntity } from '../organisations/organisation.entity';
+import { ReferralEntity } from '../referrals/referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
 
 /**
@@ -22,6 +23,7 @@ export class FederationInboundReferralEntity {
   @Column({ type: 'uuid' }) remoteReferralId: string;
   /** The local (incoming) referral record this packet became. */
   @Column({ type: 'uuid', nullable: true }) referralId: string | null;
+  @ManyToOne(() => ReferralEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: ReferralEntity;
   @Column({ type: 'uuid' }) receivingOrganisationId: string;
   @ManyToOne(() => OrganisationEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'receiving_organisation_id' }) receivingOrganisation?: OrganisationEntity;
   /** The remote organisation (registered on this node) that sent it. */

@@ -1,4 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { ReferralEntity } from '../referrals/referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
 
 /**
@@ -9,6 +10,7 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 export class FederationOutboundReferralEntity {
   /** The local referral's id (also its id on the wire). */
   @PrimaryColumn('uuid') referralId: string;
+  @ManyToOne(() => ReferralEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: ReferralEntity;
   @Column({ type: 'uuid' }) partnerId: string;
   @ManyToOne(() => FederationPartnerEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'partner_id' }) partner?: FederationPartnerEntity;
   /** The partner's own id of the incoming referral. */

@@ -3,6 +3,9 @@ import { OrganisationsModule } from '../organisations/organisations.module';
 import { FederationClient } from './federation-client';
 import { FederationController } from './federation.controller';
 import { FederationInboundService } from './federation-inbound.service';
+import { FederationReferralInboundService } from './federation-referral-inbound.service';
+import { FederationReferralRecords } from './federation-referral-records';
+import { ReferralFederationPort } from './referral-federation.port';
 import { FederationPartnersController } from './federation-partners.controller';
 import { FederationPartnersService } from './federation-partners.service';
 import { FederationSigner } from './federation-signer';
@@ -16,7 +19,12 @@ export class FederationCoreModule {}
 @Module({
   imports: [FederationCoreModule, OrganisationsModule],
   controllers: [FederationController, FederationPartnersController],
-  providers: [FederationInboundService, FederationPartnersService],
-  exports: [FederationCoreModule],
+  providers: [
+    FederationInboundService,
+    FederationPartnersService,
+    FederationReferralInboundService,
+    { provide: ReferralFederationPort, useClass: FederationReferralRecords },
+  ],
+  exports: [FederationCoreModule, FederationReferralInboundService],
 })
 export class FederationModule {}

@@ -26,9 +26,14 @@ import { UserEntity } from '../users/user.entity';
 @Check('ck_referrals_distinct_sides', 'sending_organisation_id <> receiving_organisation_id')
 @Check('ck_referrals_categories_not_empty', 'cardinality(data_categories) > 0')
 @Check('ck_referrals_version_positive', '"version" >= 1')
+@Check('ck_referrals_incoming_remote', '(case_id IS NULL) = (responsible_user_id IS NULL)')
 export class ReferralEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Column({ type: 'uuid' }) caseId: string;
+  /**
+   * The referred case. Null only on an incoming referral from a partner deployment: the case stays on the sending
+   * deployment, and what was sent is the encrypted packet in federation_inbound_referrals.
+   */
+  @Column({ type: 'uuid', nullable: true }) caseId: string | null;
   @ManyToOne(() => CaseEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'case_id' })
   case?: CaseEntity;
@@ -41,7 +46,8 @@ export class ReferralEntity {
   @JoinColumn({ name: 'receiving_organisation_id' })
   receivingOrganisation?: OrganisationEntity;
   /** The caseworker who drafted it: may approve it when it is domestic. */
-  @Column({ type: 'uuid' }) responsibleUserId: string;
+  /** Null exactly when caseId is (an incoming referral from a partner deployment: nobody here drafted it). */
+  @Column({ type: 'uuid', nullable: true }) responsibleUserId: string | null;
   @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'responsible_user_id' })
   responsibleUser?: UserEntity;

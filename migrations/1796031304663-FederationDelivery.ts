@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class FederationDelivery1796031193988 implements MigrationInterface {
-    name = 'FederationDelivery1796031193988'
+export class FederationDelivery1796031304663 implements MigrationInterface {
+    name = 'FederationDelivery1796031304663'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -46,8 +46,40 @@ export class FederationDelivery1796031193988 implements MigrationInterface {
             )
         `);
         await queryRunner.query(`
+            ALTER TABLE "referrals" DROP CONSTRAINT "FK_68ab334842810ff933271725799"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals" DROP CONSTRAINT "FK_0ddeb0e203db082a32445bff36e"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ALTER COLUMN "case_id" DROP NOT NULL
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ALTER COLUMN "responsible_user_id" DROP NOT NULL
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ADD CONSTRAINT "ck_referrals_incoming_remote" CHECK (
+                    (case_id IS NULL) = (responsible_user_id IS NULL)
+                )
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ADD CONSTRAINT "FK_68ab334842810ff933271725799" FOREIGN KEY ("case_id") REFERENCES "cases"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ADD CONSTRAINT "FK_0ddeb0e203db082a32445bff36e" FOREIGN KEY ("responsible_user_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
+        `);
+        await queryRunner.query(`
             ALTER TABLE "federation_inbound_referrals"
             ADD CONSTRAINT "FK_b7506bd6e50e5f3f6ce37c2575e" FOREIGN KEY ("partner_id") REFERENCES "federation_partners"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "federation_inbound_referrals"
+            ADD CONSTRAINT "FK_4d9010958e97b7053b73fcb4ebb" FOREIGN KEY ("referral_id") REFERENCES "referrals"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
         `);
         await queryRunner.query(`
             ALTER TABLE "federation_inbound_referrals"
@@ -56,6 +88,10 @@ export class FederationDelivery1796031193988 implements MigrationInterface {
         await queryRunner.query(`
             ALTER TABLE "federation_inbound_referrals"
             ADD CONSTRAINT "FK_1b649ea6a79e51d845ba9b5bfe4" FOREIGN KEY ("sending_organisation_id") REFERENCES "organisations"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "federation_outbound_referrals"
+            ADD CONSTRAINT "FK_c6971bdce79c6c85434ec06d318" FOREIGN KEY ("referral_id") REFERENCES "referrals"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
         `);
         await queryRunner.query(`
             ALTER TABLE "federation_outbound_referrals"
@@ -68,13 +104,46 @@ export class FederationDelivery1796031193988 implements MigrationInterface {
             ALTER TABLE "federation_outbound_referrals" DROP CONSTRAINT "FK_d3049e26c8c9a8e933870160b08"
         `);
         await queryRunner.query(`
+            ALTER TABLE "federation_outbound_referrals" DROP CONSTRAINT "FK_c6971bdce79c6c85434ec06d318"
+        `);
+        await queryRunner.query(`
             ALTER TABLE "federation_inbound_referrals" DROP CONSTRAINT "FK_1b649ea6a79e51d845ba9b5bfe4"
         `);
         await queryRunner.query(`
             ALTER TABLE "federation_inbound_referrals" DROP CONSTRAINT "FK_8b22bca9d158a397cc3ae347918"
         `);
         await queryRunner.query(`
+            ALTER TABLE "federation_inbound_referrals" DROP CONSTRAINT "FK_4d9010958e97b7053b73fcb4ebb"
+        `);
+        await queryRunner.query(`
             ALTER TABLE "federation_inbound_referrals" DROP CONSTRAINT "FK_b7506bd6e50e5f3f6ce37c2575e"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals" DROP CONSTRAINT "FK_0ddeb0e203db082a32445bff36e"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals" DROP CONSTRAINT "FK_68ab334842810ff933271725799"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals" DROP CONSTRAINT "ck_referrals_incoming_remote"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ALTER COLUMN "responsible_user_id"
+            SET NOT NULL
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ALTER COLUMN "case_id"
+            SET NOT NULL
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ADD CONSTRAINT "FK_0ddeb0e203db082a32445bff36e" FOREIGN KEY ("responsible_user_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "referrals"
+            ADD CONSTRAINT "FK_68ab334842810ff933271725799" FOREIGN KEY ("case_id") REFERENCES "cases"("id") ON DELETE RESTRICT ON UPDATE NO ACTION
         `);
         await queryRunner.query(`
             DROP TABLE "federation_outbound_referrals"
