@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { QueueModule } from './queue/queue.module';
+import { ReferralsModule } from './referrals/referrals.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -41,6 +42,7 @@ import { UsersModule } from './users/users.module';
     CasesModule,
     ConsentApiModule,
     AlertsApiModule,
+    ReferralsModule,
     FederationModule,
     HealthModule,
     BootstrapModule,

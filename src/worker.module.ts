@@ -11,11 +11,12 @@ import { FederationProcessor } from './federation/federation.processor';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
+import { ReferralsWorkerModule } from './referrals/referrals.module';
 import { SystemProcessor } from './system/system.processor';
 
 /** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule, ReferralsWorkerModule],
   providers: [OutboxRelay, SystemProcessor, ConsentProcessor, FederationProcessor],
 })
 export class WorkerModule {}

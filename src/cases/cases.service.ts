@@ -330,6 +330,71 @@ export class CasesService {
     }
   }
 
+  // ---------------------------------------------------------------- disclosure to trusted internal callers
+
+  /**
+   * For a disclosure the caller has already authorised (a referral packet that consent permits now): the case's
+   * non-identity columns and ONLY the identity fields asked for, decrypted. No access check and no audit here: the
+   * caller checks who may read and records the read (`referral.read_case`). Identity is null when it was erased.
+   */
+  async forDisclosure(
+    em: EntityManager,
+    caseId: string,
+    fields: readonly IdentityField[],
+  ): Promise<{ record: CaseEntity; identity: Partial<Record<IdentityField, unknown>> | null }> {
+    const qb = em.createQueryBuilder(CaseEntity, 'c').where('c.id = :caseId', { caseId });
+    if (fields.length > 0) {
+      qb.addSelect(fields.map((f) => `c.${String(IDENTITY_COLUMN[f])}`))
+        .leftJoin(CaseKeyEntity, 'k', 'k.case_id = c.id')
+        .addSelect(['k.master_key_id AS k_master_key_id', 'k.wrapped_key AS k_wrapped_key']);
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ k_master_key_id: string | null; k_wrapped_key: Buffer | null }>();
+    const record = entities[0];
+    if (!record) throw notFound('Case');
+    if (record.identityErasedAt) return { record, identity: null };
+    if (fields.length === 0) return { record, identity: {} };
+    const wrapped = raw[0];
+    if (!wrapped.k_wrapped_key || !wrapped.k_master_key_id) throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case is missing');
+    const dataKey = this.crypto.unwrap(record.id, { masterKeyId: wrapped.k_master_key_id, wrappedKey: wrapped.k_wrapped_key });
+    try {
+      const identity: Partial<Record<IdentityField, unknown>> = {};
+      for (const field of fields) {
+        const sealed = record[IDENTITY_COLUMN[field]] as Buffer | null;
+        identity[field] = sealed ? this.crypto.decrypt(dataKey, record.id, field, sealed) : null;
+        // The ciphertext is not needed past this point.
+        (record as unknown as Record<string, unknown>)[IDENTITY_COLUMN[field]] = undefined;
+      }
+      return { record, identity };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /**
+   * A referral accepted with transferOwnership: the receiving organisation becomes the owner, the assignee is cleared
+   * (the new owner assigns one of its own), in the caller's transaction, audited as case.ownership_transferred.
+   */
+  async transferOwnership(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    toOrganisationId: string,
+    referralId: string,
+  ): Promise<{ fromOrganisationId: string }> {
+    const record = await em.findOne(CaseEntity, { where: { id: caseId }, lock: { mode: 'pessimistic_write' } });
+    if (!record) throw notFound('Case');
+    const fromOrganisationId = record.ownerOrganisationId;
+    const version = record.version + 1;
+    await em.update(CaseEntity, { id: caseId, version: record.version }, { ownerOrganisationId: toOrganisationId, assignedCaseworkerId: null, version });
+    await this.audit.record(em, actor, {
+      action: 'case.ownership_transferred',
+      recordType: 'case',
+      recordId: caseId,
+      details: { fromOrganisationId, toOrganisationId, referralId, previousAssigneeId: record.assignedCaseworkerId, version },
+    });
+    return { fromOrganisationId };
+  }
+
   // ---------------------------------------------------------------- change
 
   async update(actor: Actor, id: string, expectedVersion: number, dto: UpdateCaseDto): Promise<CaseResponseDto> {

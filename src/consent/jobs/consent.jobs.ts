@@ -1,6 +1,6 @@
 /** The consent queue's jobs and their payloads: ids and indexes only. */
 export const CONSENT_JOBS = {
-  /** A consent was withdrawn. The referrals module will recall the referrals that relied on it here. */
+  /** A consent was withdrawn: the referrals that relied on it are recalled (ReferralWorkflow.recallForConsent). */
   withdrawn: 'consent.withdrawn',
   /** 14 days before a permit provision ends: raise consent_expiring unless the consent was withdrawn or renewed. */
   expiryCheck: 'consent.expiry-check',

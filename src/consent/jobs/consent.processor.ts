@@ -8,6 +8,7 @@ import { CaseEntity } from '../../cases/case.entity';
 import { OrganisationEntity } from '../../organisations/organisation.entity';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { QUEUES } from '../../queue/queues';
+import { ReferralWorkflow } from '../../referrals/referral-workflow.service';
 import { evaluateConsent } from '../consent-evaluator';
 import { ConsentService } from '../consent.service';
 import { ConsentEntity } from '../consent.entity';
@@ -24,6 +25,7 @@ export class ConsentProcessor extends WorkerHost {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly consents: ConsentService,
     private readonly alerts: AlertsService,
+    private readonly referrals: ReferralWorkflow,
   ) {
     super();
   }
@@ -32,9 +34,12 @@ export class ConsentProcessor extends WorkerHost {
     const name = job.name;
     switch (name) {
       case CONSENT_JOBS.withdrawn: {
-        // Nothing to do yet: the referrals issue adds the recall of every referral that relied on this consent here.
-        const outcome = await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
-        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome }, name);
+        // Every referral whose packet relied on this consent, and has not ended, is recalled (history + audit each).
+        let recalled = 0;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          recalled = (await this.referrals.recallForConsent(em, String(job.data.consentId), String(job.data.caseId))).length;
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, recalled }, name);
         return outcome;
       }
       case CONSENT_JOBS.expiryCheck: {

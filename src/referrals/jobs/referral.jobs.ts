@@ -1,0 +1,24 @@
+/** The referrals queue's jobs and their payloads: ids and codes only. */
+import { DeadlineStep } from '../referral-milestones';
+
+export const REFERRAL_JOBS = {
+  /** An approved referral: re-check consent, then deliver (local: recorded as received; remote: the port). */
+  deliver: 'referrals.deliver',
+  /** A delayed check at a step's due date (stage overdue) and one escalation period later (stage escalated). */
+  deadline: 'referrals.deadline',
+  /** A referral to a remote organisation was recalled: tell the partner (the port). */
+  recallRemote: 'referrals.recall-remote',
+} as const;
+export type ReferralJobName = (typeof REFERRAL_JOBS)[keyof typeof REFERRAL_JOBS];
+
+export interface ReferralDeliverPayload {
+  referralId: string;
+  [key: string]: string;
+}
+
+export interface ReferralDeadlinePayload {
+  referralId: string;
+  step: DeadlineStep;
+  stage: 'overdue' | 'escalated';
+  [key: string]: string;
+}

@@ -1,0 +1,108 @@
+import { Processor } from '@nestjs/bullmq';
+import { Inject, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { DeliveryFailureReason } from '../../common/vocabulary';
+import { AppConfig } from '../../config/app-config';
+import { OrganisationEntity } from '../../organisations/organisation.entity';
+import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
+import { ConfiguredWorkerHost } from '../../queue/configured-worker';
+import { QUEUES } from '../../queue/queues';
+import { DeadlineStep } from '../referral-milestones';
+import { ReferralWorkflow } from '../referral-workflow.service';
+import { ReferralEntity } from '../referral.entity';
+import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
+import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
+
+/**
+ * The referrals queue: delivery of approved referrals, deadline checks, recalls to partner deployments. Every effect
+ * is recorded exactly once (processOnce); a network call to a partner happens before, outside the transaction, and
+ * the port is idempotent per referral, so a crash in between at worst repeats the call.
+ */
+@Processor(QUEUES.referrals)
+export class ReferralProcessor extends ConfiguredWorkerHost {
+  private readonly logger = new Logger(ReferralProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly workflow: ReferralWorkflow,
+    @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
+    protected readonly appConfig: AppConfig,
+  ) {
+    super();
+  }
+
+  async process(job: Job<OutboxJobData, unknown, ReferralJobName>): Promise<string> {
+    const name = job.name;
+    const referralId = String(job.data.referralId);
+    switch (name) {
+      case REFERRAL_JOBS.deliver: {
+        const outcome = await this.deliver(job, referralId);
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, referralId, outcome }, name);
+        return outcome;
+      }
+      case REFERRAL_JOBS.deadline: {
+        let result = 'done';
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          result = await this.workflow.checkDeadline(em, referralId, String(job.data.step) as DeadlineStep, job.data.stage === 'escalated' ? 'escalated' : 'overdue');
+        });
+        this.logger.log({ jobId: job.id, referralId, step: job.data.step, stage: job.data.stage, outcome, result }, name);
+        return outcome;
+      }
+      case REFERRAL_JOBS.recallRemote: {
+        const result = await this.remote.recall(referralId);
+        if (result.outcome === 'retry') this.retryOrGiveUp(job);
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+        // The acknowledgement arrives later as a partner event; a recall that could not be sent stays visible in the log.
+        this.logger.log({ jobId: job.id, referralId, outcome, recall: result.outcome, reason: result.reason ?? null }, name);
+        return outcome;
+      }
+      default: {
+        const unknown: never = name;
+        throw new UnrecoverableError(`unknown job ${String(unknown)}`);
+      }
+    }
+  }
+
+  /**
+   * Consent is asked again just before the packet leaves. A local receiver is recorded as having it at once
+   * (approved → sent → received); a remote one goes through the port, and its acknowledgement arrives as a partner event.
+   */
+  private async deliver(job: Job<OutboxJobData>, referralId: string): Promise<string> {
+    const referral = await this.dataSource.manager.findOne(ReferralEntity, { where: { id: referralId } });
+    if (!referral || referral.status !== 'approved') return processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+    const receiver = await this.dataSource.manager.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: referral.receivingOrganisationId } });
+    const local = receiver?.node === 'local';
+
+    let remote: RemoteDeliveryResult | null = null;
+    if (!local) {
+      // The consent check is repeated inside the recording transaction below; a packet the port builds asks the gate itself.
+      remote = await this.remote.deliver(referralId);
+      if (remote.outcome === 'retry') remote = this.retryOrGiveUp(job);
+    }
+
+    return processOnce(this.dataSource, job.data.outboxId, async (em) => {
+      const locked = await this.workflow.lock(em, referralId);
+      // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
+      if (!locked || locked.status !== 'approved') return;
+      const consent = await this.workflow.packetConsent(em, locked.caseId, locked.receivingOrganisationId, locked.purpose, locked.dataCategories);
+      if (consent.refused.length > 0) {
+        await this.workflow.recordFailed(em, locked, 'consent_not_covering');
+        return;
+      }
+      if (remote && remote.outcome === 'permanent_failure') {
+        await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason);
+        return;
+      }
+      await this.workflow.recordDelivered(em, locked, consent.consentIds, local);
+    });
+  }
+
+  /** Retries with the queue's backoff; on the last attempt, a permanent failure (retries exhausted). */
+  private retryOrGiveUp(job: Job): RemoteDeliveryResult {
+    const attempts = job.opts.attempts ?? 1;
+    if (job.attemptsMade + 1 < attempts) throw new Error('partner unreachable; retrying');
+    return { outcome: 'permanent_failure', reason: 'retries_exhausted' };
+  }
+}

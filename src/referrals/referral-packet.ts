@@ -1,0 +1,97 @@
+/**
+ * What each consent data category of a referred case contains: the ONE mapping from case fields to categories. The
+ * receiving organisation's GET /referrals/{id}/case and the packet a partner deployment receives are both built here,
+ * from the categories consent permits at that moment only. Identity fields are decrypted only for the categories
+ * served (identityFieldsFor), so a packet without "identity" never decrypts a name. Documented in docs/referrals.md.
+ */
+import type { CaseEntity } from '../cases/case.entity';
+import { DataCategory, IdentityField } from '../common/vocabulary';
+
+/** The encrypted identity fields each category needs; the other categories need none. */
+export const CATEGORY_IDENTITY_FIELDS: Readonly<Record<DataCategory, readonly IdentityField[]>> = {
+  identity: ['givenName', 'familyName', 'dateOfBirth', 'identityDocuments'],
+  contact: ['phone', 'email'],
+  location: ['currentLocation'],
+  health: [],
+  legal: [],
+  exploitation: [],
+  immigration: [],
+  restitution: [],
+};
+
+/** The identity fields to decrypt for these categories, and no others. */
+export function identityFieldsFor(categories: readonly DataCategory[]): IdentityField[] {
+  return [...new Set(categories.flatMap((c) => CATEGORY_IDENTITY_FIELDS[c]))];
+}
+
+/** Decrypted identity values (only the fields asked for are present), or null when the case's identity was erased. */
+export type DisclosedIdentity = Partial<Record<IdentityField, unknown>> | null;
+
+/** The non-identity columns the mapping reads. */
+export type PacketCase = Pick<
+  CaseEntity,
+  | 'gender'
+  | 'citizenship'
+  | 'traffickingStatus'
+  | 'traffickingStatusDecidedByOrganisationId'
+  | 'traffickingStatusDecidedAt'
+  | 'exploitationTypes'
+  | 'meansOfControl'
+  | 'recruitmentMethods'
+  | 'recruitmentPlatforms'
+  | 'countryOfRecruitment'
+  | 'countryOfExploitation'
+  | 'ageWhenTrafficked'
+  | 'immigrationStatus'
+  | 'detentionStatus'
+  | 'nonPunishmentAssessment'
+  | 'reflectionPeriodStart'
+  | 'reflectionPeriodEnd'
+  | 'legalProceedings'
+>;
+
+export type PacketData = Partial<Record<DataCategory, Record<string, unknown>>>;
+
+const pick = (identity: DisclosedIdentity, fields: readonly IdentityField[]): Record<string, unknown> =>
+  identity === null ? { erased: true } : Object.fromEntries(fields.map((f) => [f, identity[f] ?? (f === 'identityDocuments' ? [] : null)]));
+
+const SECTIONS: Record<DataCategory, (c: PacketCase, identity: DisclosedIdentity) => Record<string, unknown>> = {
+  identity: (c, identity) => ({ ...pick(identity, CATEGORY_IDENTITY_FIELDS.identity), gender: c.gender, citizenship: [...c.citizenship] }),
+  contact: (_c, identity) => pick(identity, CATEGORY_IDENTITY_FIELDS.contact),
+  location: (_c, identity) => pick(identity, CATEGORY_IDENTITY_FIELDS.location),
+  exploitation: (c) => ({
+    exploitationTypes: [...c.exploitationTypes],
+    meansOfControl: [...c.meansOfControl],
+    recruitmentMethods: [...c.recruitmentMethods],
+    recruitmentPlatforms: [...c.recruitmentPlatforms],
+    countryOfRecruitment: c.countryOfRecruitment,
+    countryOfExploitation: c.countryOfExploitation,
+    ageWhenTrafficked: c.ageWhenTrafficked,
+  }),
+  immigration: (c) => ({
+    immigrationStatus: c.immigrationStatus,
+    detentionStatus: c.detentionStatus,
+    nonPunishmentAssessment: c.nonPunishmentAssessment,
+    reflectionPeriodStart: c.reflectionPeriodStart,
+    reflectionPeriodEnd: c.reflectionPeriodEnd,
+  }),
+  legal: (c) => ({
+    traffickingStatus: c.traffickingStatus,
+    traffickingStatusDecidedByOrganisationId: c.traffickingStatusDecidedByOrganisationId,
+    traffickingStatusDecidedAt: c.traffickingStatusDecidedAt,
+    legalProceedings: c.legalProceedings.map((p) => ({ ...p })),
+  }),
+  // Lintas keeps no health record yet, and restitution claims are not stored yet: the category is served, empty.
+  health: () => ({}),
+  restitution: () => ({}),
+};
+
+/**
+ * The packet's `data`: one object per category given, nothing else. The caller passes only the categories consent
+ * permits now, and an identity decrypted for exactly identityFieldsFor(those categories).
+ */
+export function buildPacketData(c: PacketCase, identity: DisclosedIdentity, categories: readonly DataCategory[]): PacketData {
+  const data: PacketData = {};
+  for (const category of new Set(categories)) data[category] = SECTIONS[category](c, identity);
+  return data;
+}

@@ -1,0 +1,542 @@
+/**
+ * The referral unit of work shared by the API and the worker: every change of status (state machine check, history
+ * row, audit event, alerts, outbox rows) in the caller's transaction, milestones and their deadlines, delivery
+ * outcomes and recalls. No HTTP and no decryption here: ReferralsService (API) adds those.
+ */
+import { Injectable } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
+import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
+import { AuditActor, AuditService } from '../audit/audit.service';
+import { CaseEntity } from '../cases/case.entity';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import {
+  DataCategory,
+  DeliveryFailureReason,
+  MILESTONE_RULES,
+  REFERRAL_MILESTONES,
+  ReferralMilestone,
+  ReferralStatus,
+} from '../common/vocabulary';
+import { AppConfig } from '../config/app-config';
+import { evaluateConsent } from '../consent/consent-evaluator';
+import { ConsentService } from '../consent/consent.service';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import { OutboxService } from '../outbox/outbox.service';
+import { REFERRAL_JOBS } from './jobs/referral.jobs';
+import { ReferralEventEntity } from './referral-event.entity';
+import { ReferralMilestoneEntity } from './referral-milestone.entity';
+import {
+  acceptanceDueAt,
+  assertMilestoneRecordable,
+  DeadlineStep,
+  dueDates,
+  overdueAlertTarget,
+  overdueSchedule,
+} from './referral-milestones';
+import { ReferralEntity } from './referral.entity';
+import { assertTransition, TERMINAL_STATUSES, TransitionActor } from './referral.state-machine';
+
+/** Who is acting, for the state machine and for the audit log (null: Lintas itself or a partner deployment). */
+export interface Mover {
+  actor: TransitionActor;
+  audit: AuditActor | null;
+}
+
+export const SYSTEM: Mover = { actor: { kind: 'system' }, audit: null };
+
+export interface MoveOptions {
+  reason?: string | null;
+  note?: string | null;
+  /** Codes and ids only, for the history row and the audit event. */
+  details?: Record<string, string | number | boolean | null | string[]>;
+  occurredAt?: Date;
+}
+
+/** The consent answer for a referral's packet right now: the categories permitted and the consents that permit them. */
+export interface PacketConsent {
+  permitted: DataCategory[];
+  refused: Array<{ category: DataCategory; purpose: string; reason: string; consentId?: string }>;
+  consentIds: string[];
+}
+
+export const REFERRAL_RECORD = 'referral';
+export const MILESTONE_RECORD = 'referral_milestone';
+/** Shown (and stored) when the person objects to the home state being told. */
+export const OBJECTION_SKIP_REASON = 'The person objects to notification of the home state (ACTIP Art. 14(3))';
+
+@Injectable()
+export class ReferralWorkflow {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly consents: ConsentService,
+    private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  // ---------------------------------------------------------------- loading
+
+  /** The referral, row-locked, if the organisation is its sender or receiver; otherwise the same 404 as a missing id. */
+  async lockForOrganisation(em: EntityManager, organisationId: string, id: string): Promise<ReferralEntity> {
+    const referral = await em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!referral || (referral.sendingOrganisationId !== organisationId && referral.receivingOrganisationId !== organisationId)) {
+      throw notFound('Referral');
+    }
+    return referral;
+  }
+
+  async lock(em: EntityManager, id: string): Promise<ReferralEntity | null> {
+    return em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  // ---------------------------------------------------------------- consent
+
+  /**
+   * Asks the consent gate about every category of the packet for this recipient and purpose, now: what is permitted,
+   * what is refused and why, and which consents the permits rest on (withdrawing one of those recalls the referral).
+   */
+  async packetConsent(
+    em: EntityManager,
+    caseId: string,
+    recipientOrganisationId: string,
+    purpose: ReferralEntity['purpose'],
+    categories: readonly DataCategory[],
+    at = new Date(),
+  ): Promise<PacketConsent> {
+    const decision = await this.consents.permittedCategories(em, caseId, { recipientOrganisationId, purpose, categories, at });
+    const consentIds = new Set<string>();
+    if (decision.permitted.length > 0) {
+      const org = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: recipientOrganisationId } });
+      const all = await this.consents.forCase(em, caseId);
+      for (const category of decision.permitted) {
+        const answer = evaluateConsent(all, { recipientOrganisationId, recipientCountry: org!.country, purpose, category, at });
+        if (answer.consentId) consentIds.add(answer.consentId);
+      }
+    }
+    return {
+      permitted: decision.permitted,
+      refused: decision.refused.map((r) => ({ category: r.category, purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
+      consentIds: [...consentIds].sort(),
+    };
+  }
+
+  /** Refuses (CONSENT_NOT_COVERING) unless consent permits every requested category; answers the consents relied on. */
+  async assertConsentCovers(em: EntityManager, referral: Pick<ReferralEntity, 'caseId' | 'receivingOrganisationId' | 'purpose' | 'dataCategories'>): Promise<string[]> {
+    const answer = await this.packetConsent(em, referral.caseId, referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
+    if (answer.refused.length > 0) {
+      throw new DomainError('CONSENT_NOT_COVERING', 'The person’s consent does not cover every requested category for this recipient and purpose', {
+        purpose: referral.purpose,
+        refused: answer.refused,
+      });
+    }
+    return answer.consentIds;
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  /**
+   * One move of the state machine, in the caller's transaction (the referral row is locked by the caller): the status
+   * and version, the history row, the audit event and what the new status implies (alerts, jobs, milestones).
+   */
+  async move(em: EntityManager, referral: ReferralEntity, to: ReferralStatus, mover: Mover, opts: MoveOptions = {}): Promise<ReferralEntity> {
+    const from = referral.status;
+    assertTransition(from, to, {
+      actor: mover.actor,
+      sendingOrganisationId: referral.sendingOrganisationId,
+      receivingOrganisationId: referral.receivingOrganisationId,
+      crossBorder: referral.crossBorder,
+      responsibleUserId: referral.responsibleUserId,
+      reason: opts.reason ?? null,
+    });
+    const now = opts.occurredAt ?? new Date();
+    const changes: Partial<ReferralEntity> = { status: to, version: referral.version + 1 };
+    const details: Record<string, unknown> = { ...(opts.details ?? {}) };
+
+    switch (to) {
+      case 'approved': {
+        // Consent may have been withdrawn since the draft: checked again, and the consents relied on are kept.
+        changes.consentIds = await this.assertConsentCovers(em, referral);
+        details.consentIds = changes.consentIds;
+        break;
+      }
+      case 'sent': {
+        changes.sentAt = now;
+        changes.acceptanceDueAt = acceptanceDueAt(now, this.config.referrals, await this.partnerAcceptanceHours(em, referral.receivingOrganisationId));
+        break;
+      }
+      case 'received':
+        changes.receivedAt = now;
+        break;
+      case 'accepted':
+        changes.acceptedAt = now;
+        break;
+      case 'failed':
+        changes.failureReason = (opts.details?.failureReason as DeliveryFailureReason | undefined) ?? null;
+        break;
+      default:
+        break;
+    }
+
+    const result = await em.update(ReferralEntity, { id: referral.id, version: referral.version }, changes);
+    if (result.affected !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
+    Object.assign(referral, changes);
+
+    await em.insert(ReferralEventEntity, {
+      referralId: referral.id,
+      kind: 'transition',
+      fromStatus: from,
+      toStatus: to,
+      actorKind: mover.actor.kind,
+      actorUserId: mover.actor.kind === 'user' ? mover.actor.userId : null,
+      actorOrganisationId: mover.actor.kind === 'system' ? null : mover.actor.organisationId,
+      reason: opts.reason ?? null,
+      note: opts.note ?? null,
+      details: (Object.keys(details).length > 0 ? details : null) as never,
+      occurredAt: now,
+    });
+    await this.audit.record(em, mover.audit, {
+      action: `referral.${to}`,
+      recordType: REFERRAL_RECORD,
+      recordId: referral.id,
+      purpose: referral.purpose,
+      details: {
+        caseId: referral.caseId,
+        from,
+        to,
+        ...(mover.actor.kind === 'partner' ? { partnerOrganisationId: mover.actor.organisationId } : {}),
+        ...details,
+      },
+    });
+    await this.afterMove(em, referral, from, to, now);
+    return referral;
+  }
+
+  private async afterMove(em: EntityManager, referral: ReferralEntity, from: ReferralStatus, to: ReferralStatus, now: Date): Promise<void> {
+    const id = referral.id;
+    switch (to) {
+      case 'submitted':
+        // A cross-border referral waits for a supervisor; a domestic one for its caseworker or a supervisor.
+        await this.alerts.raise(em, {
+          organisationId: referral.sendingOrganisationId,
+          type: 'referral_awaiting_approval',
+          recordType: REFERRAL_RECORD,
+          recordId: id,
+          caseId: referral.caseId,
+          audience: referral.crossBorder ? 'supervisors' : 'organisation',
+        });
+        return;
+      case 'approved':
+        await this.alerts.resolveOpenForRecord(em, { recordType: REFERRAL_RECORD, recordId: id, type: 'referral_awaiting_approval' }, 'no_longer_applies');
+        await this.outbox.add(em, { type: REFERRAL_JOBS.deliver, payload: { referralId: id } });
+        return;
+      case 'received': {
+        const receiverLocal = await this.isLocal(em, referral.receivingOrganisationId);
+        if (receiverLocal) {
+          await this.alerts.raise(em, {
+            organisationId: referral.receivingOrganisationId,
+            type: 'referral_awaiting_acceptance',
+            recordType: REFERRAL_RECORD,
+            recordId: id,
+            caseId: null,
+            dueAt: referral.acceptanceDueAt,
+          });
+        }
+        await this.scheduleDeadline(em, id, 'acceptance', 'overdue', referral.acceptanceDueAt ?? now);
+        return;
+      }
+      case 'accepted':
+        await this.resolveReferralAlerts(em, referral, 'no_longer_applies');
+        if (referral.crossBorder) await this.openMilestones(em, referral, now);
+        return;
+      case 'rejected':
+      case 'cancelled':
+        await this.resolveReferralAlerts(em, referral, 'record_closed');
+        return;
+      case 'completed':
+        await this.resolveReferralAlerts(em, referral, 'record_closed');
+        return;
+      case 'recalled':
+        await this.resolveReferralAlerts(em, referral, 'consent_withdrawn');
+        if (from !== 'draft' && from !== 'submitted' && !(await this.isLocal(em, referral.receivingOrganisationId))) {
+          // The partner may hold the packet: it is told, durably, by the worker.
+          await this.outbox.add(em, { type: REFERRAL_JOBS.recallRemote, payload: { referralId: id } });
+        }
+        return;
+      case 'failed':
+        await this.resolveReferralAlerts(em, referral, 'no_longer_applies');
+        await this.alerts.raise(em, {
+          organisationId: referral.sendingOrganisationId,
+          type: 'delivery_failed',
+          recordType: REFERRAL_RECORD,
+          recordId: id,
+          caseId: referral.caseId,
+          details: { failureReason: referral.failureReason },
+        });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Closes every open alert about the referral and its milestones, in both organisations. */
+  private async resolveReferralAlerts(em: EntityManager, referral: ReferralEntity, code: SystemResolutionCode): Promise<void> {
+    await this.alerts.resolveOpenForRecord(em, { recordType: REFERRAL_RECORD, recordId: referral.id }, code);
+    const rows = await em.find(ReferralMilestoneEntity, { select: { id: true }, where: { referralId: referral.id } });
+    for (const row of rows) await this.alerts.resolveOpenForRecord(em, { recordType: MILESTONE_RECORD, recordId: row.id }, code);
+  }
+
+  private async isLocal(em: EntityManager, organisationId: string): Promise<boolean> {
+    const org = await em.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: organisationId } });
+    return org?.node === 'local';
+  }
+
+  /** The acceptance deadline agreed with the partner deployment of a remote receiver, if any. */
+  private async partnerAcceptanceHours(em: EntityManager, organisationId: string): Promise<number | null> {
+    const rows: Array<{ hours: number }> = await em.query(
+      `SELECT p.acceptance_deadline_hours AS hours FROM organisations o JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
+      [organisationId],
+    );
+    return rows[0]?.hours ?? null;
+  }
+
+  // ---------------------------------------------------------------- delivery outcomes (worker)
+
+  /** Records a delivery that reached the receiver: approved → sent, and for a local receiver sent → received at once. */
+  async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], local: boolean): Promise<void> {
+    await this.move(em, referral, 'sent', SYSTEM, { details: { consentIds, delivery: local ? 'local' : 'remote' } });
+    // Approval's consents and delivery's: withdrawing any of them recalls the referral.
+    const all = [...new Set([...referral.consentIds, ...consentIds])].sort();
+    await em.update(ReferralEntity, { id: referral.id }, { consentIds: all });
+    referral.consentIds = all;
+    if (local) await this.move(em, referral, 'received', SYSTEM, { details: { delivery: 'local' } });
+  }
+
+  async recordFailed(em: EntityManager, referral: ReferralEntity, reason: DeliveryFailureReason): Promise<void> {
+    await this.move(em, referral, 'failed', SYSTEM, { details: { failureReason: reason } });
+  }
+
+  // ---------------------------------------------------------------- recall (worker)
+
+  /**
+   * consent.withdrawn: every referral of the case whose packet relied on that consent and that has not ended moves to
+   * recalled. A local receiver's next GET /case then answers REFERRAL_RECALLED; a remote one is told by the worker.
+   */
+  async recallForConsent(em: EntityManager, consentId: string, caseId: string): Promise<string[]> {
+    const candidates = await em
+      .createQueryBuilder(ReferralEntity, 'r')
+      .setLock('pessimistic_write')
+      .where('r.case_id = :caseId', { caseId })
+      .andWhere(':consentId = ANY(r.consent_ids)', { consentId })
+      .andWhere('r.status NOT IN (:...ended)', { ended: TERMINAL_STATUSES })
+      .orderBy('r.created_at', 'ASC')
+      .getMany();
+    const recalled: string[] = [];
+    for (const referral of candidates) {
+      await this.move(em, referral, 'recalled', SYSTEM, { details: { consentId } });
+      recalled.push(referral.id);
+    }
+    return recalled;
+  }
+
+  // ---------------------------------------------------------------- milestones
+
+  /** At acceptance of a cross-border referral: the six milestones with their due dates, and a delayed check for each. */
+  private async openMilestones(em: EntityManager, referral: ReferralEntity, acceptedAt: Date): Promise<void> {
+    const due = dueDates(acceptedAt, this.config.referrals.milestones);
+    await em.insert(
+      ReferralMilestoneEntity,
+      REFERRAL_MILESTONES.map((milestone) => ({ referralId: referral.id, milestone, state: 'pending' as const, dueAt: due[milestone] })),
+    );
+    const objects = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: referral.caseId } });
+    if (objects?.objectsToHomeStateNotification) {
+      // The person objects: the step is recorded as skipped at once, with the reason, so nobody is chased for it.
+      await this.writeMilestone(em, referral, 'home_state_notified', SYSTEM, { skipped: true, skipReason: OBJECTION_SKIP_REASON, occurredAt: acceptedAt });
+    }
+    for (const row of await em.find(ReferralMilestoneEntity, { where: { referralId: referral.id, state: 'pending' } })) {
+      await this.scheduleDeadline(em, referral.id, row.milestone, 'overdue', row.dueAt);
+    }
+  }
+
+  /**
+   * Records one milestone (done or skipped) after the rules of referral-milestones.ts; the caller has locked the
+   * referral and resolved the actor's side. Moves later due dates, resolves the milestone's alerts, writes the history.
+   */
+  async recordMilestone(
+    em: EntityManager,
+    referral: ReferralEntity,
+    milestone: ReferralMilestone,
+    mover: Mover,
+    input: { skipped: boolean; skipReason?: string | null; note?: string | null; occurredAt?: Date },
+  ): Promise<void> {
+    if (mover.actor.kind === 'system') throw new Error('a milestone is recorded by a side of the referral');
+    const side = mover.actor.organisationId === referral.sendingOrganisationId ? 'sender' : 'receiver';
+    const row = await em.findOne(ReferralMilestoneEntity, { where: { referralId: referral.id, milestone } });
+    let skipReason = input.skipReason ?? null;
+    if (milestone === 'home_state_notified' && row?.state === 'pending') {
+      const c = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: referral.caseId } });
+      if (c?.objectsToHomeStateNotification) {
+        if (!input.skipped) {
+          throw new DomainError('REFERRAL_MILESTONE_OBJECTED', 'The person objects to notification of the home state: record it as skipped', {
+            milestone,
+            suggestedSkipReason: OBJECTION_SKIP_REASON,
+          });
+        }
+        skipReason ??= OBJECTION_SKIP_REASON;
+      }
+    }
+    assertMilestoneRecordable({
+      milestone,
+      side,
+      status: referral.status,
+      crossBorder: referral.crossBorder,
+      skipped: input.skipped,
+      reason: input.skipped ? skipReason : null,
+      alreadyRecorded: row !== null && row.state !== 'pending',
+    });
+    if (input.occurredAt && input.occurredAt.getTime() > Date.now() + 60_000) {
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'occurredAt', errors: ['occurredAt must not be in the future'] }]);
+    }
+    await this.writeMilestone(em, referral, milestone, mover, { ...input, skipReason });
+  }
+
+  private async writeMilestone(
+    em: EntityManager,
+    referral: ReferralEntity,
+    milestone: ReferralMilestone,
+    mover: Mover,
+    input: { skipped: boolean; skipReason?: string | null; note?: string | null; occurredAt?: Date },
+  ): Promise<void> {
+    const now = new Date();
+    const occurredAt = input.occurredAt ?? now;
+    const row = await em.findOneOrFail(ReferralMilestoneEntity, { where: { referralId: referral.id, milestone } });
+    const organisationId = mover.actor.kind === 'system' ? null : mover.actor.organisationId;
+    await em.update(ReferralMilestoneEntity, { id: row.id }, {
+      state: input.skipped ? 'skipped' : 'done',
+      occurredAt,
+      recordedAt: now,
+      recordedByUserId: mover.actor.kind === 'user' ? mover.actor.userId : null,
+      recordedByOrganisationId: organisationId,
+      note: input.note ?? null,
+      skipReason: input.skipped ? (input.skipReason ?? null) : null,
+    });
+    await em.insert(ReferralEventEntity, {
+      referralId: referral.id,
+      kind: 'milestone',
+      fromStatus: referral.status,
+      toStatus: null,
+      milestone,
+      skipped: input.skipped,
+      actorKind: mover.actor.kind,
+      actorUserId: mover.actor.kind === 'user' ? mover.actor.userId : null,
+      actorOrganisationId: organisationId,
+      reason: input.skipped ? (input.skipReason ?? null) : null,
+      note: input.note ?? null,
+      details: { dueAt: row.dueAt.toISOString() },
+      occurredAt,
+    });
+    await this.audit.record(em, mover.audit, {
+      action: 'referral.milestone',
+      recordType: REFERRAL_RECORD,
+      recordId: referral.id,
+      purpose: referral.purpose,
+      details: {
+        caseId: referral.caseId,
+        milestone,
+        skipped: input.skipped,
+        ...(mover.actor.kind === 'partner' ? { partnerOrganisationId: mover.actor.organisationId } : {}),
+      },
+    });
+    await this.alerts.resolveOpenForRecord(em, { recordType: MILESTONE_RECORD, recordId: row.id }, 'no_longer_applies');
+    await this.rescheduleMilestones(em, referral);
+  }
+
+  /** Milestones counted from the previous one move when it is recorded: new due dates, and a check at each new one. */
+  private async rescheduleMilestones(em: EntityManager, referral: ReferralEntity): Promise<void> {
+    if (!referral.acceptedAt) return;
+    const rows = await em.find(ReferralMilestoneEntity, { where: { referralId: referral.id } });
+    const recorded: Partial<Record<ReferralMilestone, Date>> = {};
+    for (const r of rows) if (r.state !== 'pending' && r.recordedAt) recorded[r.milestone] = r.recordedAt;
+    const due = dueDates(referral.acceptedAt, this.config.referrals.milestones, recorded);
+    for (const r of rows) {
+      if (r.state !== 'pending' || r.dueAt.getTime() === due[r.milestone].getTime()) continue;
+      await em.update(ReferralMilestoneEntity, { id: r.id }, { dueAt: due[r.milestone] });
+      await this.scheduleDeadline(em, referral.id, r.milestone, 'overdue', due[r.milestone]);
+    }
+  }
+
+  // ---------------------------------------------------------------- deadlines (worker)
+
+  async scheduleDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', at: Date): Promise<void> {
+    await this.outbox.add(em, { type: REFERRAL_JOBS.deadline, payload: { referralId, step, stage }, availableAt: at });
+  }
+
+  /**
+   * A delayed check. Nothing happens when the step was done meanwhile; a check that fires before the (moved) due date
+   * is scheduled again for it; otherwise the overdue alert goes to the side responsible, and the escalation one period
+   * later to the sending organisation's supervisors.
+   */
+  async checkDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', now = new Date()): Promise<'raised' | 'not_due' | 'done'> {
+    const referral = await this.lock(em, referralId);
+    if (!referral) return 'done';
+    let dueAt: Date | null;
+    let recordType: string;
+    let recordId: string;
+    if (step === 'acceptance') {
+      if (referral.status !== 'sent' && referral.status !== 'received') return 'done';
+      dueAt = referral.acceptanceDueAt;
+      recordType = REFERRAL_RECORD;
+      recordId = referral.id;
+    } else {
+      if (referral.status !== 'accepted' && referral.status !== 'in_progress') return 'done';
+      const row = await em.findOne(ReferralMilestoneEntity, { where: { referralId, milestone: step } });
+      if (!row || row.state !== 'pending') return 'done';
+      dueAt = row.dueAt;
+      recordType = MILESTONE_RECORD;
+      recordId = row.id;
+    }
+    if (!dueAt) return 'done';
+    const { alertAt, escalateAt } = overdueSchedule(dueAt, this.config.referrals.escalationHours);
+    const fireAt = stage === 'overdue' ? alertAt : escalateAt;
+    if (now.getTime() < fireAt.getTime()) {
+      await this.scheduleDeadline(em, referralId, step, stage, fireAt);
+      return 'not_due';
+    }
+    const target = overdueAlertTarget(step, stage);
+    let organisationId = target.side === 'sender' ? referral.sendingOrganisationId : referral.receivingOrganisationId;
+    // A remote organisation has no users here: its overdue step is the sender's to chase.
+    if (!(await this.isLocal(em, organisationId))) organisationId = referral.sendingOrganisationId;
+    await this.alerts.raise(em, {
+      organisationId,
+      type: 'overdue_step',
+      recordType,
+      recordId,
+      caseId: organisationId === referral.sendingOrganisationId && (await this.ownsCase(em, organisationId, referral.caseId)) ? referral.caseId : null,
+      dueAt,
+      severity: stage === 'escalated' ? 'critical' : 'warning',
+      audience: stage === 'escalated' ? 'supervisors' : 'organisation',
+      details: { referralId, step, stage },
+      dedupeKey: `overdue_step:${referralId}:${step}:${stage}`,
+    });
+    if (stage === 'overdue') await this.scheduleDeadline(em, referralId, step, 'escalated', escalateAt);
+    return 'raised';
+  }
+
+  private async ownsCase(em: EntityManager, organisationId: string, caseId: string): Promise<boolean> {
+    return (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: organisationId } })) > 0;
+  }
+
+  /** Who records a milestone, for views. */
+  static recordedBy(milestone: ReferralMilestone): 'sender' | 'receiver' {
+    return MILESTONE_RULES[milestone].recordedBy;
+  }
+
+  async milestonesOf(em: EntityManager, referralIds: string[]): Promise<Map<string, ReferralMilestoneEntity[]>> {
+    const out = new Map<string, ReferralMilestoneEntity[]>();
+    if (referralIds.length === 0) return out;
+    const rows = await em.find(ReferralMilestoneEntity, { where: { referralId: In(referralIds) } });
+    const order = (m: ReferralMilestone) => REFERRAL_MILESTONES.indexOf(m);
+    rows.sort((a, b) => order(a.milestone) - order(b.milestone));
+    for (const r of rows) out.set(r.referralId, [...(out.get(r.referralId) ?? []), r]);
+    return out;
+  }
+}

@@ -1,0 +1,196 @@
+import { Body, Controller, Get, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Actor as ActorShape } from '../common/auth/actor';
+import { Actor, Authorize } from '../common/auth/decorators';
+import { Permission } from '../common/auth/permissions';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { Page } from '../common/http/pagination';
+import { REFERRAL_MILESTONES, ReferralMilestone } from '../common/vocabulary';
+import {
+  CreateReferralDto,
+  ListReferralsQueryDto,
+  RecordMilestoneDto,
+  ReferralActionDto,
+  ReferralHistoryEntryDto,
+  ReferralPageDto,
+  ReferralResponseDto,
+  ReferredCaseDto,
+} from './dto/referral.dto';
+import { ReferralsService } from './referrals.service';
+
+const NOT_FOUND = { type: ErrorResponseDto, description: 'No such referral, or the caller\u2019s organisation is neither its sender nor (once sent) its receiver' };
+const CONFLICT = { type: ErrorResponseDto, description: 'REFERRAL_INVALID_TRANSITION (details.currentStatus), CONSENT_NOT_COVERING at approval' };
+const FORBIDDEN = { type: ErrorResponseDto, description: 'REFERRAL_ACTION_FORBIDDEN: the wrong side or role for this move; CONSENT_NOT_COVERING' };
+const ACTION_BODY = { type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_REASON_REQUIRED' };
+
+@ApiTags('referrals')
+@Controller('api/v1/referrals')
+export class ReferralsController {
+  constructor(private readonly referrals: ReferralsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Draft a referral of a case to another organisation (consent must cover every requested category)' })
+  @Authorize(Permission.ReferralCreate)
+  @ApiCreatedResponse({ type: ReferralResponseDto, description: 'status draft; crossBorder when the two countries differ' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_RECEIVER_INVALID' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'CONSENT_NOT_COVERING: details.refused names each category, the purpose and why' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such case, or not visible to the caller' })
+  create(@Actor() actor: ActorShape, @Body() dto: CreateReferralDto): Promise<ReferralResponseDto> {
+    return this.referrals.create(actor, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Referrals the caller\u2019s organisation sends or receives' })
+  @Authorize(Permission.ReferralRead)
+  @ApiOkResponse({ type: ReferralPageDto })
+  list(@Actor() actor: ActorShape, @Query() query: ListReferralsQueryDto): Promise<Page<ReferralResponseDto>> {
+    return this.referrals.list(actor, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read one referral with its milestones' })
+  @Authorize(Permission.ReferralRead)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferralResponseDto> {
+    return this.referrals.get(actor, id);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'Every change of status (who, when, from, to, reason) and every milestone, oldest first' })
+  @Authorize(Permission.ReferralRead)
+  @ApiOkResponse({ type: [ReferralHistoryEntryDto] })
+  @ApiNotFoundResponse(NOT_FOUND)
+  history(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferralHistoryEntryDto[]> {
+    return this.referrals.history(actor, id);
+  }
+
+  @Get(':id/case')
+  @ApiOperation({ summary: 'The referred case, for the receiving organisation: only the categories consent permits now' })
+  @Authorize(Permission.ReferralCaseRead)
+  @ApiOkResponse({ type: ReferredCaseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'REFERRAL_RECALLED, REFERRAL_CASE_NOT_AVAILABLE, CONSENT_NOT_COVERING, REFERRAL_ACTION_FORBIDDEN (the sender)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  readCase(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferredCaseDto> {
+    return this.referrals.readCase(actor, id);
+  }
+
+  @Post(':id/submit')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sender: submit a draft for approval' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  submit(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'submit', dto);
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sender: approve (cross-border: a supervisor); consent is checked again, delivery runs in the background' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  approve(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'approve', dto);
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Receiver: accept (transfers ownership of the case when the referral asks for it)' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  accept(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'accept', dto);
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Receiver: reject, with a reason' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  reject(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'reject', dto);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sender: cancel before acceptance, with a reason' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  cancel(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'cancel', dto);
+  }
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Receiver: start work on an accepted referral' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  start(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'start', dto);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Receiver: complete the referral' })
+  @Authorize(Permission.ReferralAct)
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse(ACTION_BODY)
+  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(CONFLICT)
+  complete(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    return this.referrals.act(actor, id, 'complete', dto);
+  }
+
+  @Post(':id/milestones/:milestone')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record a milestone of an accepted cross-border referral (done, or skipped with a reason)' })
+  @Authorize(Permission.ReferralMilestoneRecord)
+  @ApiParam({ name: 'milestone', enum: REFERRAL_MILESTONES })
+  @ApiOkResponse({ type: ReferralResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_MILESTONE_NOT_SKIPPABLE, REFERRAL_REASON_REQUIRED' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'REFERRAL_ACTION_FORBIDDEN: the other side records this milestone' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'REFERRAL_MILESTONE_NOT_APPLICABLE, REFERRAL_MILESTONE_ALREADY_RECORDED, REFERRAL_MILESTONE_OBJECTED' })
+  recordMilestone(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('milestone', new ParseEnumPipe(Object.fromEntries(REFERRAL_MILESTONES.map((m) => [m, m])))) milestone: ReferralMilestone,
+    @Body() dto: RecordMilestoneDto,
+  ): Promise<ReferralResponseDto> {
+    return this.referrals.recordMilestone(actor, id, milestone, dto);
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * Referrals for the API: create, list, read, act, milestones, history, and the receiving organisation's read of the
+ * referred case. Each state change is one transaction through ReferralWorkflow (history + audit + status + jobs).
+ * An organisation sees a referral when it is the sender or the receiver; anyone else gets the 404 of a missing id.
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { CasesService } from '../cases/cases.service';
+import { Actor } from '../common/auth/actor';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import { Page, pageWindow } from '../common/http/pagination';
+import { isClosedStatus, ReferralMilestone } from '../common/vocabulary';
+import { AppConfig } from '../config/app-config';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import {
+  CreateReferralDto,
+  ListReferralsQueryDto,
+  MilestoneViewDto,
+  RecordMilestoneDto,
+  ReferralActionDto,
+  ReferralHistoryEntryDto,
+  ReferralResponseDto,
+  ReferredCaseDto,
+} from './dto/referral.dto';
+import { PartnerReferralEvent } from './remote-delivery.port';
+import { buildPacketData, identityFieldsFor } from './referral-packet';
+import { ReferralEventEntity } from './referral-event.entity';
+import { ReferralMilestoneEntity } from './referral-milestone.entity';
+import { Mover, ReferralWorkflow, SYSTEM } from './referral-workflow.service';
+import { ReferralEntity } from './referral.entity';
+import { nextStatuses, REFERRAL_ACTIONS, ReferralAction } from './referral.state-machine';
+
+/** The statuses in which the receiving organisation holds the packet (and may read it while consent permits). */
+const RECEIVER_HOLDS = ['received', 'accepted', 'in_progress', 'completed'] as const;
+
+/** Statuses in which the receiving organisation does not see the referral at all (the sender has not let it go yet). */
+const HIDDEN_FROM_RECEIVER: readonly string[] = ['draft', 'submitted', 'approved'];
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+@Injectable()
+export class ReferralsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly workflow: ReferralWorkflow,
+    private readonly cases: CasesService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private mover(actor: Actor): Mover {
+    return { actor: { kind: 'user', userId: actor.userId, organisationId: actor.organisationId, role: actor.role }, audit: actor };
+  }
+
+  // ---------------------------------------------------------------- create
+
+  /**
+   * A draft referral of a case the caller may work on, to another organisation. Refused with CONSENT_NOT_COVERING
+   * (nothing written) unless consent permits every requested category for that recipient and purpose now.
+   */
+  async create(actor: Actor, dto: CreateReferralDto): Promise<ReferralResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const kase = await this.cases.findAccessible(em, actor, dto.caseId, { lock: true });
+      if (isClosedStatus(kase.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be referred');
+      const receiver = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: dto.receivingOrganisationId } });
+      if (!receiver || receiver.id === actor.organisationId) {
+        throw new DomainError('REFERRAL_RECEIVER_INVALID', 'The receiving organisation must be another organisation known to this deployment', {
+          field: 'receivingOrganisationId',
+        });
+      }
+      const consentIds = await this.workflow.assertConsentCovers(em, {
+        caseId: kase.id,
+        receivingOrganisationId: receiver.id,
+        purpose: dto.purpose,
+        dataCategories: dto.dataCategories,
+      });
+      const sender = await em.findOneOrFail(OrganisationEntity, { select: { id: true, country: true }, where: { id: actor.organisationId } });
+      const inserted = await em.insert(ReferralEntity, {
+        caseId: kase.id,
+        sendingOrganisationId: actor.organisationId,
+        receivingOrganisationId: receiver.id,
+        responsibleUserId: actor.userId,
+        purpose: dto.purpose,
+        dataCategories: dto.dataCategories,
+        reason: dto.reason,
+        crossBorder: sender.country !== receiver.country,
+        transferOwnership: dto.transferOwnership ?? false,
+        status: 'draft',
+        version: 1,
+        consentIds,
+      });
+      const id = inserted.identifiers[0].id as string;
+      await em.insert(ReferralEventEntity, {
+        referralId: id,
+        kind: 'transition',
+        fromStatus: null,
+        toStatus: 'draft',
+        actorKind: 'user',
+        actorUserId: actor.userId,
+        actorOrganisationId: actor.organisationId,
+        reason: dto.reason,
+        details: { consentIds },
+      });
+      await this.audit.record(em, actor, {
+        action: 'referral.create',
+        recordType: 'referral',
+        recordId: id,
+        purpose: dto.purpose,
+        details: { caseId: kase.id, receivingOrganisationId: receiver.id, dataCategories: dto.dataCategories, consentIds },
+      });
+      return this.view(em, await em.findOneOrFail(ReferralEntity, { where: { id } }));
+    });
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /** The referral if the actor's organisation is its sender or receiver; otherwise 404 like a missing id. */
+  async findForActor(em: EntityManager, actor: Actor, id: string): Promise<ReferralEntity> {
+    const referral = await em.findOne(ReferralEntity, { where: { id } });
+    if (!referral) throw notFound('Referral');
+    const sender = referral.sendingOrganisationId === actor.organisationId;
+    const receiver = referral.receivingOrganisationId === actor.organisationId;
+    // Until it is sent, a referral is the sender's internal business: the receiver does not learn it exists.
+    if (!sender && (!receiver || HIDDEN_FROM_RECEIVER.includes(referral.status))) throw notFound('Referral');
+    return referral;
+  }
+
+  async get(actor: Actor, id: string): Promise<ReferralResponseDto> {
+    const em = this.dataSource.manager;
+    return this.view(em, await this.findForActor(em, actor, id));
+  }
+
+  async list(actor: Actor, query: ListReferralsQueryDto): Promise<Page<ReferralResponseDto>> {
+    const { page, limit, skip } = pageWindow(query, this.config.http.listLimitMax);
+    const em = this.dataSource.manager;
+    const qb = em.createQueryBuilder(ReferralEntity, 'r');
+    const org = { org: actor.organisationId };
+    if (query.direction === 'incoming') qb.where('r.receiving_organisation_id = :org', org);
+    else if (query.direction === 'outgoing') qb.where('r.sending_organisation_id = :org', org);
+    else qb.where('(r.sending_organisation_id = :org OR r.receiving_organisation_id = :org)', org);
+    // A receiver has no business with referrals still being drafted or approved at the sender.
+    qb.andWhere(`(r.sending_organisation_id = :org OR r.status NOT IN (:...hidden))`, { ...org, hidden: HIDDEN_FROM_RECEIVER });
+    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
+    if (query.caseId) qb.andWhere('r.case_id = :caseId', { caseId: query.caseId });
+    const [rows, total] = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').skip(skip).take(limit).getManyAndCount();
+    const milestones = await this.workflow.milestonesOf(em, rows.map((r) => r.id));
+    return { items: rows.map((r) => this.toDto(r, milestones.get(r.id) ?? [])), total, page, limit };
+  }
+
+  async history(actor: Actor, id: string): Promise<ReferralHistoryEntryDto[]> {
+    const em = this.dataSource.manager;
+    await this.findForActor(em, actor, id);
+    const rows = await em.find(ReferralEventEntity, { where: { referralId: id }, order: { occurredAt: 'ASC', recordedAt: 'ASC' } });
+    return rows.map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      from: e.fromStatus,
+      to: e.toStatus,
+      milestone: e.milestone,
+      skipped: e.skipped,
+      actorKind: e.actorKind,
+      userId: e.actorUserId,
+      organisationId: e.actorOrganisationId,
+      reason: e.reason,
+      note: e.note,
+      details: e.details,
+      occurredAt: e.occurredAt.toISOString(),
+      recordedAt: e.recordedAt.toISOString(),
+    }));
+  }
+
+  // ---------------------------------------------------------------- act
+
+  /** submit, approve, accept, reject, cancel, start, complete: one state change, in one transaction. */
+  async act(actor: Actor, id: string, action: ReferralAction, dto: ReferralActionDto): Promise<ReferralResponseDto> {
+    const to = REFERRAL_ACTIONS[action];
+    return this.dataSource.transaction(async (em) => {
+      const referral = await this.workflow.lockForOrganisation(em, actor.organisationId, id);
+      // Before approval the receiver does not know the referral exists.
+      if (referral.sendingOrganisationId !== actor.organisationId && HIDDEN_FROM_RECEIVER.includes(referral.status)) throw notFound('Referral');
+      const reason = dto.reason?.trim() ? dto.reason : null;
+      await this.workflow.move(em, referral, to, this.mover(actor), { reason, note: dto.note ?? null });
+      if (to === 'accepted' && referral.transferOwnership) await this.transferOwnership(em, actor, referral);
+      return this.view(em, referral);
+    });
+  }
+
+  /** Ownership moves with an accepted referral when the sender asked for it (local receivers; see docs/referrals.md). */
+  private async transferOwnership(em: EntityManager, actor: Actor, referral: ReferralEntity): Promise<void> {
+    const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, referral.caseId, referral.receivingOrganisationId, referral.id);
+    await em.insert(ReferralEventEntity, {
+      referralId: referral.id,
+      kind: 'transition',
+      fromStatus: 'accepted',
+      toStatus: 'accepted',
+      actorKind: 'user',
+      actorUserId: actor.userId,
+      actorOrganisationId: actor.organisationId,
+      details: { ownershipTransferred: true, fromOrganisationId, toOrganisationId: referral.receivingOrganisationId },
+    });
+  }
+
+  // ---------------------------------------------------------------- milestones
+
+  async recordMilestone(actor: Actor, id: string, milestone: ReferralMilestone, dto: RecordMilestoneDto): Promise<ReferralResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const referral = await this.workflow.lockForOrganisation(em, actor.organisationId, id);
+      if (referral.sendingOrganisationId !== actor.organisationId && HIDDEN_FROM_RECEIVER.includes(referral.status)) throw notFound('Referral');
+      if (!dto.skipped && dto.skipReason !== undefined) {
+        throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'skipReason', errors: ['skipReason goes with skipped: true'] }]);
+      }
+      await this.workflow.recordMilestone(em, referral, milestone, this.mover(actor), {
+        skipped: dto.skipped === true,
+        skipReason: dto.skipReason ?? null,
+        note: dto.note ?? null,
+        occurredAt: dto.occurredAt ? new Date(dto.occurredAt) : undefined,
+      });
+      return this.view(em, referral);
+    });
+  }
+
+  // ---------------------------------------------------------------- the referred case
+
+  /**
+   * The receiving organisation's read of the case: only the categories consent permits for it and this purpose right
+   * now (asked again on every read), identity decrypted only when a category served needs it, audited each time.
+   */
+  async readCase(actor: Actor, id: string): Promise<ReferredCaseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const referral = await em.findOne(ReferralEntity, { where: { id } });
+      if (!referral || referral.receivingOrganisationId !== actor.organisationId || HIDDEN_FROM_RECEIVER.includes(referral.status)) {
+        // The sender reads its own case through /cases; anyone else must not learn the referral exists.
+        if (referral && referral.sendingOrganisationId === actor.organisationId) {
+          throw new DomainError('REFERRAL_ACTION_FORBIDDEN', 'Only the receiving organisation reads a referred case here', { requiredSide: 'receiver' });
+        }
+        throw notFound('Referral');
+      }
+      if (referral.status === 'recalled') {
+        throw new DomainError('REFERRAL_RECALLED', 'The person withdrew the consent this referral relied on; the case is no longer available', {
+          status: referral.status,
+        });
+      }
+      if (!(RECEIVER_HOLDS as readonly string[]).includes(referral.status)) {
+        throw new DomainError('REFERRAL_CASE_NOT_AVAILABLE', 'The referred case is not available to the receiver in this status', { status: referral.status });
+      }
+      const consent = await this.workflow.packetConsent(em, referral.caseId, referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
+      if (consent.permitted.length === 0) {
+        throw new DomainError('CONSENT_NOT_COVERING', 'The person’s consent no longer covers any category of this referral', {
+          purpose: referral.purpose,
+          refused: consent.refused,
+        });
+      }
+      const { record, identity } = await this.cases.forDisclosure(em, referral.caseId, identityFieldsFor(consent.permitted));
+      await this.audit.record(em, actor, {
+        action: 'referral.read_case',
+        recordType: 'case',
+        recordId: referral.caseId,
+        purpose: referral.purpose,
+        details: { referralId: referral.id, dataCategories: consent.permitted, refused: consent.refused.map((r) => r.category), consentIds: consent.consentIds },
+      });
+      return {
+        referralId: referral.id,
+        caseReference: record.reference,
+        dataCategories: consent.permitted,
+        data: buildPacketData(record, identity, consent.permitted) as Record<string, Record<string, unknown>>,
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- partner events (federation calls these)
+
+  /**
+   * Applies what a partner deployment reports about a referral (verified and de-duplicated by the federation module):
+   * the remote organisation acts through the state machine as a `partner`, with the same history and audit as a user.
+   * `partnerOrganisationId` is the local row of the remote organisation that acted.
+   */
+  async applyPartnerEvent(referralId: string, partnerOrganisationId: string, event: PartnerReferralEvent): Promise<ReferralResponseDto> {
+    return this.dataSource.transaction(async (em) => {
+      const referral = await this.workflow.lockForOrganisation(em, partnerOrganisationId, referralId);
+      const partner: Mover = { actor: { kind: 'partner', organisationId: partnerOrganisationId }, audit: null };
+      const at = event.occurredAt;
+      switch (event.type) {
+        case 'received':
+          // The acknowledgement of delivery is a system move: the partner's node confirms it holds the packet.
+          if (referral.status === 'sent') await this.workflow.move(em, referral, 'received', SYSTEM, { occurredAt: at, details: { acknowledgedBy: partnerOrganisationId } });
+          break;
+        case 'accepted':
+        case 'in_progress':
+        case 'completed':
+          await this.workflow.move(em, referral, event.type, partner, { note: event.note ?? null, occurredAt: at });
+          break;
+        case 'rejected':
+        case 'cancelled':
+          await this.workflow.move(em, referral, event.type, partner, { reason: event.reason, occurredAt: at });
+          break;
+        case 'milestone':
+          await this.workflow.recordMilestone(em, referral, event.milestone, partner, {
+            skipped: event.skipped === true,
+            skipReason: event.skipReason ?? null,
+            note: event.note ?? null,
+            occurredAt: at,
+          });
+          break;
+        case 'recall_acknowledged':
+          await em.insert(ReferralEventEntity, {
+            referralId,
+            kind: 'transition',
+            fromStatus: referral.status,
+            toStatus: referral.status,
+            actorKind: 'partner',
+            actorOrganisationId: partnerOrganisationId,
+            details: { recallAcknowledged: true },
+            occurredAt: at ?? new Date(),
+          });
+          await this.audit.record(em, null, {
+            action: 'referral.recall_acknowledged',
+            recordType: 'referral',
+            recordId: referralId,
+            details: { partnerOrganisationId },
+          });
+          break;
+        default: {
+          const unknown: never = event;
+          throw new Error(`unknown partner event ${String((unknown as { type: string }).type)}`);
+        }
+      }
+      return this.view(em, referral);
+    });
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private async view(em: EntityManager, referral: ReferralEntity): Promise<ReferralResponseDto> {
+    const fresh = await em.findOneOrFail(ReferralEntity, { where: { id: referral.id } });
+    const milestones = await this.workflow.milestonesOf(em, [fresh.id]);
+    return this.toDto(fresh, milestones.get(fresh.id) ?? []);
+  }
+
+  private toDto(r: ReferralEntity, milestones: ReferralMilestoneEntity[]): ReferralResponseDto {
+    return {
+      id: r.id,
+      caseId: r.caseId,
+      sendingOrganisationId: r.sendingOrganisationId,
+      receivingOrganisationId: r.receivingOrganisationId,
+      responsibleUserId: r.responsibleUserId,
+      purpose: r.purpose,
+      dataCategories: r.dataCategories,
+      reason: r.reason,
+      crossBorder: r.crossBorder,
+      transferOwnership: r.transferOwnership,
+      status: r.status,
+      version: r.version,
+      nextStatuses: nextStatuses(r.status),
+      sentAt: iso(r.sentAt),
+      receivedAt: iso(r.receivedAt),
+      acceptanceDueAt: iso(r.acceptanceDueAt),
+      acceptedAt: iso(r.acceptedAt),
+      failureReason: r.failureReason,
+      milestones: milestones.map(milestoneView),
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+}
+
+function milestoneView(m: ReferralMilestoneEntity): MilestoneViewDto {
+  return {
+    milestone: m.milestone,
+    state: m.state,
+    recordedBy: ReferralWorkflow.recordedBy(m.milestone),
+    dueAt: m.dueAt.toISOString(),
+    occurredAt: iso(m.occurredAt),
+    recordedAt: iso(m.recordedAt),
+    note: m.note,
+    skipReason: m.skipReason,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The seam between referrals and federation. Referrals decide WHEN a packet leaves, a recall is sent, and what a
+ * partner's event changes; the federation module decides HOW (signed packets over HTTPS, see docs/federation.md).
+ *
+ * The referrals worker calls the port outside any database transaction (it talks to the network) and then records
+ * the outcome once (processOnce), so an implementation must be idempotent for the same referral: a delivery or recall
+ * repeated after a crash must not duplicate anything at the partner.
+ *
+ * Inbound, the federation module calls ReferralsService.applyPartnerEvent(referralId, event) with the partner
+ * organisation that acted (verified from the signed event).
+ */
+import { ReferralMilestone } from '../common/vocabulary';
+
+export const REMOTE_DELIVERY_PORT = Symbol('RemoteDeliveryPort');
+
+export type RemoteDeliveryOutcome = 'delivered' | 'permanent_failure' | 'retry';
+
+export interface RemoteDeliveryResult {
+  outcome: RemoteDeliveryOutcome;
+  /** A code for the history and the alert when it failed (e.g. "partner_refused"); never personal data. */
+  reason?: 'remote_delivery_not_configured' | 'partner_refused' | 'retries_exhausted';
+}
+
+export interface RemoteDeliveryPort {
+  /** Build (consented categories only) and send the packet of an approved referral to its remote receiver. */
+  deliver(referralId: string): Promise<RemoteDeliveryResult>;
+  /** Tell the remote receiver the referral was recalled (consent withdrawn); it acknowledges with a recall_acknowledged event. */
+  recall(referralId: string): Promise<RemoteDeliveryResult>;
+}
+
+/** What a partner deployment reports about a referral this deployment sent (or sends us about ours). */
+export type PartnerReferralEvent =
+  | { type: 'received'; occurredAt?: Date }
+  | { type: 'accepted'; note?: string | null; occurredAt?: Date }
+  | { type: 'rejected'; reason: string; occurredAt?: Date }
+  | { type: 'in_progress'; note?: string | null; occurredAt?: Date }
+  | { type: 'completed'; note?: string | null; occurredAt?: Date }
+  | { type: 'cancelled'; reason: string; occurredAt?: Date }
+  | {
+      type: 'milestone';
+      milestone: ReferralMilestone;
+      occurredAt?: Date;
+      skipped?: boolean;
+      skipReason?: string | null;
+      note?: string | null;
+    }
+  | { type: 'recall_acknowledged'; occurredAt?: Date };
+
+/**
+ * Until the federation delivery is wired in, a referral to a remote organisation fails for good, visibly: the
+ * referral becomes `failed` with reason remote_delivery_not_configured and the sender gets a delivery_failed alert.
+ */
+export class UnconfiguredRemoteDelivery implements RemoteDeliveryPort {
+  async deliver(): Promise<RemoteDeliveryResult> {
+    return { outcome: 'permanent_failure', reason: 'remote_delivery_not_configured' };
+  }
+  async recall(): Promise<RemoteDeliveryResult> {
+    return { outcome: 'permanent_failure', reason: 'remote_delivery_not_configured' };
+  }
+}
