@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { FederationSigner } from '../src/federation/federation-signer';
 import { FederationVerifier } from '../src/federation/federation-verifier';
-import { FederationReferralInboundService } from '../src/federation/federation-referral-inbound.service';
+import { InboundPacketStore } from '../src/federation/inbound-packet-store';
 import { buildClaims, signClaims } from '../src/federation/packet';
 import { createOrganisation } from './support/factories';
 import { startTwoNodes, TwoNodes } from './support/two-nodes';
@@ -72,13 +72,21 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
 
     const referral = await referralRow(row.referral_id);
     expect(referral).toMatchObject({ status: 'received', case_id: null, receiving_organisation_id: receiverB.id, cross_border: true });
-    const [history] = await b.api.dataSource.query(`SELECT to_status, actor_kind, actor_organisation_id FROM referral_events WHERE referral_id = $1`, [
-      row.referral_id,
+    // Sent by the partner organisation, received by this deployment: the same two steps as on the sending side.
+    const history = await b.api.dataSource.query(
+      `SELECT from_status, to_status, actor_kind, actor_organisation_id FROM referral_events WHERE referral_id = $1 ORDER BY occurred_at, recorded_at`,
+      [row.referral_id],
+    );
+    expect(history).toEqual([
+      { from_status: null, to_status: 'sent', actor_kind: 'partner', actor_organisation_id: row.sending_organisation_id },
+      { from_status: 'sent', to_status: 'received', actor_kind: 'system', actor_organisation_id: null },
     ]);
-    expect(history).toMatchObject({ to_status: 'received', actor_kind: 'partner' });
+    // B's receiving organisation is asked to accept it.
+    const alerts = await b.api.dataSource.query(`SELECT organisation_id, type FROM alerts WHERE record_id = $1 AND status = 'open'`, [row.referral_id]);
+    expect(alerts).toEqual([{ organisation_id: receiverB.id, type: 'referral_awaiting_acceptance' }]);
 
     // The receiving side decrypts exactly what was sent.
-    const stored = await b.api.dataSource.transaction((em) => b.api.app.get(FederationReferralInboundService).readPacket(em, row.referral_id));
+    const stored = await b.api.dataSource.transaction((em) => b.api.app.get(InboundPacketStore).read(em, row.referral_id));
     expect(stored).toEqual({ caseReference: body.caseReference, reason: body.reason, dataCategories: body.dataCategories, data: body.data });
 
     const audit = await b.api.dataSource.query(`SELECT actor_user_id, details FROM audit_events WHERE action = 'federation.referral_received' AND record_id = $1`, [
@@ -204,7 +212,7 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
     const cancel = await b.api.http.post(`/federation/v1/referrals/${body.referralId}/events`, { jws: signed.jws });
     expect(cancel.status).toBe(200);
     expect((await readAck(cancel.body.jws)).claims.body).toEqual({ ack: 'event', referralId: body.referralId, jti: signed.claims.jti });
-    expect(await referralRow(row.referral_id)).toMatchObject({ status: 'cancelled', version: 2 });
+    expect(await referralRow(row.referral_id)).toMatchObject({ status: 'cancelled', version: 3 });
     const history = await b.api.dataSource.query(
       `SELECT from_status, to_status, actor_kind, reason FROM referral_events WHERE referral_id = $1 ORDER BY recorded_at, occurred_at`,
       [row.referral_id],
@@ -229,7 +237,7 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
     expect(after.restricted_at.toISOString()).toBe(ack.claims.body.restrictedAt);
     expect(await referralRow(row.referral_id)).toMatchObject({ status: 'recalled' });
     await expect(
-      b.api.dataSource.transaction((em) => b.api.app.get(FederationReferralInboundService).readPacket(em, row.referral_id)),
+      b.api.dataSource.transaction((em) => b.api.app.get(InboundPacketStore).read(em, row.referral_id)),
     ).rejects.toMatchObject({ code: 'REFERRAL_RECALLED' });
 
     // A recall sent again (a lost acknowledgement) is acknowledged with the first restriction's time.

@@ -6,27 +6,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { SignedPacketDto } from './dto/partner.dto';
 import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { FederationVerifier, VerifiedPacket } from './federation-verifier';
+import { InboundPacketStore } from './inbound-packet-store';
 import { CLOCK_SKEW_SECONDS, canonicalJson } from './packet';
 import { AckPacketBody, EventPacketBody, parseEventBody, parseRecallBody, parseReferralBody, ReferralPacketBody } from './referral-packets';
 import { ReferralFederationPort } from './referral-federation.port';
-
-/** The field name in the packet's associated data: a ciphertext cannot be moved to another row or field. */
-export const PACKET_FIELD = 'federation_referral_packet';
-
-/** What the receiving deployment stores of a packet (encrypted) and serves to its receiving organisation. */
-export interface StoredPacket {
-  caseReference: string;
-  reason: string;
-  dataCategories: ReferralPacketBody['dataCategories'];
-  data: ReferralPacketBody['data'];
-}
 
 const bodyDigest = (body: unknown): Buffer => createHash('sha256').update(canonicalJson(body)).digest();
 
@@ -44,7 +33,7 @@ export class FederationReferralInboundService {
     private readonly config: AppConfig,
     private readonly verifier: FederationVerifier,
     private readonly signer: FederationSigner,
-    private readonly crypto: CaseCryptoService,
+    private readonly packets: InboundPacketStore,
     private readonly audit: AuditService,
     private readonly referrals: ReferralFederationPort,
   ) {}
@@ -92,14 +81,12 @@ export class FederationReferralInboundService {
       });
     }
     const id = randomUUID();
-    const { dataKey, wrapped } = this.crypto.newKey(id);
-    let sealed: Buffer;
-    try {
-      const stored: StoredPacket = { caseReference: body.caseReference, reason: body.reason, dataCategories: body.dataCategories, data: body.data };
-      sealed = this.crypto.encrypt(dataKey, id, PACKET_FIELD, stored);
-    } finally {
-      dataKey.fill(0);
-    }
+    const { masterKeyId, wrappedKey, sealed } = this.packets.seal(id, {
+      caseReference: body.caseReference,
+      reason: body.reason,
+      dataCategories: body.dataCategories,
+      data: body.data,
+    });
     const receivedAt = new Date();
     const referralId = await this.referrals.createIncoming(em, {
       sendingOrganisationId: sending.id,
@@ -120,8 +107,8 @@ export class FederationReferralInboundService {
       sendingOrganisationId: sending.id,
       jti: packet.claims.jti,
       bodyDigest: digest,
-      masterKeyId: wrapped.masterKeyId,
-      wrappedKey: wrapped.wrappedKey,
+      masterKeyId,
+      wrappedKey,
       packet: sealed,
       receivedAt,
       restrictedAt: null,
@@ -193,8 +180,7 @@ export class FederationReferralInboundService {
       });
       if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No referral exchanged with this partner has this id');
       if (!row.restrictedAt) {
-        row.restrictedAt = new Date();
-        await em.update(FederationInboundReferralEntity, { id: row.id }, { wrappedKey: null, packet: null, restrictedAt: row.restrictedAt });
+        await this.packets.restrict(em, row);
         if (row.referralId) await this.referrals.recallIncoming(em, row.referralId);
         await this.audit.record(em, null, {
           action: 'federation.recall_received',
@@ -203,28 +189,9 @@ export class FederationReferralInboundService {
           details: { partnerId: packet.partner.id, jti: packet.claims.jti, reason: body.reason },
         });
       }
-      return { partnerId: row.partnerId, jti: packet.claims.jti, referralId: body.referralId, restrictedAt: row.restrictedAt.toISOString() };
+      return { partnerId: row.partnerId, jti: packet.claims.jti, referralId: body.referralId, restrictedAt: row.restrictedAt!.toISOString() };
     });
     return this.signAck(ack.partnerId, { ack: 'recall', referralId: ack.referralId, jti: ack.jti, restrictedAt: ack.restrictedAt });
-  }
-
-  /**
-   * The stored packet of an incoming referral, decrypted for its receiving organisation's `/case` read. The caller
-   * (the referrals service) has checked the reader's organisation and the referral's status; a restricted packet
-   * is refused whatever the status says.
-   */
-  async readPacket(em: EntityManager, referralId: string): Promise<StoredPacket> {
-    const row = await em.findOne(FederationInboundReferralEntity, { where: { referralId } });
-    if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No packet was received for this referral');
-    if (!row.wrappedKey || !row.packet) {
-      throw new DomainError('REFERRAL_RECALLED', 'The sender recalled this referral; its data is no longer held here');
-    }
-    const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
-    try {
-      return this.crypto.decrypt<StoredPacket>(dataKey, row.id, PACKET_FIELD, row.packet);
-    } finally {
-      dataKey.fill(0);
-    }
   }
 
   /**

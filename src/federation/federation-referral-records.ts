@@ -1,23 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '../common/errors/domain-error';
 import { ReferralStatus } from '../common/vocabulary';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { ReferralEventEntity } from '../referrals/referral-event.entity';
+import { ReferralWorkflow, SYSTEM } from '../referrals/referral-workflow.service';
 import { ReferralEntity } from '../referrals/referral.entity';
-import { assertTransition } from '../referrals/referral.state-machine';
+import { ReferralsService } from '../referrals/referrals.service';
+import { PartnerReferralEvent } from '../referrals/remote-delivery.port';
 import type { PartnerEvent } from './federation-referral-inbound.service';
 import { IncomingReferralInput, ReferralFederationPort } from './referral-federation.port';
 
 const HOUR_MS = 3600_000;
 
+/** Statuses in which the receiver's access has already ended: a recall destroys the data, the status stays. */
+const ENDED: readonly ReferralStatus[] = ['rejected', 'cancelled', 'failed', 'recalled'];
+
 /**
- * The referral records federation writes: the incoming referral a partner's packet becomes, its recall, and partner
- * status events, each through the referral state machine with the partner organisation (or Lintas itself) as actor
- * and a history row. Milestone events need the referrals service (which owns milestone rows and their deadlines).
+ * The referral records behind inbound packets, through the referrals module's own unit of work (state machine,
+ * history, audit, alerts, deadlines), in the transaction that also records the packet id.
  */
 @Injectable()
 export class FederationReferralRecords extends ReferralFederationPort {
+  constructor(
+    private readonly workflow: ReferralWorkflow,
+    private readonly referrals: ReferralsService,
+  ) {
+    super();
+  }
+
+  /**
+   * The partner sent it (`sent`, by the partner organisation), this deployment has it (`received`, by Lintas): the
+   * same two steps a referral takes on the sending side, so alerts and the acceptance deadline follow as usual.
+   */
   async createIncoming(em: EntityManager, input: IncomingReferralInput): Promise<string> {
     const result = await em.insert(ReferralEntity, {
       caseId: null,
@@ -28,25 +42,31 @@ export class FederationReferralRecords extends ReferralFederationPort {
       dataCategories: input.dataCategories,
       reason: input.reason,
       crossBorder: input.crossBorder,
-      status: 'received',
+      status: 'sent',
+      version: 1,
       sentAt: input.receivedAt,
-      receivedAt: input.receivedAt,
       acceptanceDueAt: new Date(input.receivedAt.getTime() + input.acceptanceDeadlineHours * HOUR_MS),
     });
     const id = result.identifiers[0].id as string;
-    await this.history(em, id, null, 'received', input.sendingOrganisationId, null, null, input.receivedAt);
+    await em.insert(ReferralEventEntity, {
+      referralId: id,
+      kind: 'transition',
+      fromStatus: null,
+      toStatus: 'sent',
+      actorKind: 'partner',
+      actorOrganisationId: input.sendingOrganisationId,
+      details: { delivery: 'partner' },
+      occurredAt: input.receivedAt,
+    });
+    const referral = await em.findOneOrFail(ReferralEntity, { where: { id } });
+    await this.workflow.move(em, referral, 'received', SYSTEM, { occurredAt: input.receivedAt, details: { delivery: 'partner' } });
     return id;
   }
 
   async recallIncoming(em: EntityManager, referralId: string): Promise<void> {
-    const referral = await em.findOne(ReferralEntity, { where: { id: referralId }, lock: { mode: 'pessimistic_write' } });
-    if (!referral || referral.status === 'recalled') return;
-    // Rejected, cancelled and failed referrals have ended the receiver's access already: the data is destroyed all
-    // the same, the status stays.
-    if (!TERMINAL.includes(referral.status)) {
-      const to = assertTransition(referral.status, 'recalled', this.context(referral, { kind: 'system' }, null));
-      await this.move(em, referral, to, null, null, null, new Date());
-    }
+    const referral = await this.workflow.lock(em, referralId);
+    if (!referral || ENDED.includes(referral.status)) return;
+    await this.workflow.move(em, referral, 'recalled', SYSTEM, { details: { recalledBy: 'partner' } });
   }
 
   async outgoingToPartner(em: EntityManager, referralId: string, partnerId: string): Promise<{ receivingOrganisationId: string } | null> {
@@ -54,69 +74,27 @@ export class FederationReferralRecords extends ReferralFederationPort {
       .createQueryBuilder(ReferralEntity, 'r')
       .innerJoin(OrganisationEntity, 'o', 'o.id = r.receiving_organisation_id')
       .where('r.id = :referralId AND o.partner_id = :partnerId AND r.case_id IS NOT NULL', { referralId, partnerId })
-      .select(['r.receivingOrganisationId'])
+      .select(['r.id', 'r.receivingOrganisationId'])
       .getOne();
     return row ? { receivingOrganisationId: row.receivingOrganisationId } : null;
   }
 
   async applyPartnerEvent(em: EntityManager, referralId: string, partnerOrganisationId: string, event: PartnerEvent): Promise<void> {
-    const referral = await em.findOne(ReferralEntity, { where: { id: referralId }, lock: { mode: 'pessimistic_write' } });
-    if (!referral) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No referral exchanged with this partner has this id');
-    if (event.kind === 'milestone') {
-      throw new DomainError('REFERRAL_MILESTONE_NOT_APPLICABLE', 'Milestones from a partner deployment are not applied yet', { milestone: event.milestone });
-    }
-    const to = assertTransition(referral.status, event.status, this.context(referral, { kind: 'partner', organisationId: partnerOrganisationId }, event.reason));
-    await this.move(em, referral, to, partnerOrganisationId, event.reason, event.note, event.occurredAt);
-  }
-
-  private context(referral: ReferralEntity, actor: Parameters<typeof assertTransition>[2]['actor'], reason: string | null) {
-    return {
-      actor,
-      sendingOrganisationId: referral.sendingOrganisationId,
-      receivingOrganisationId: referral.receivingOrganisationId,
-      crossBorder: referral.crossBorder,
-      responsibleUserId: referral.responsibleUserId ?? '',
-      reason,
-    };
-  }
-
-  private async move(
-    em: EntityManager,
-    referral: ReferralEntity,
-    to: ReferralStatus,
-    partnerOrganisationId: string | null,
-    reason: string | null,
-    note: string | null,
-    occurredAt: Date,
-  ): Promise<void> {
-    const stamp = to === 'accepted' ? { acceptedAt: occurredAt } : {};
-    await em.update(ReferralEntity, { id: referral.id, version: referral.version }, { status: to, version: referral.version + 1, ...stamp });
-    await this.history(em, referral.id, referral.status, to, partnerOrganisationId, reason, note, occurredAt);
-  }
-
-  private async history(
-    em: EntityManager,
-    referralId: string,
-    from: ReferralStatus | null,
-    to: ReferralStatus,
-    partnerOrganisationId: string | null,
-    reason: string | null,
-    note: string | null,
-    occurredAt: Date,
-  ): Promise<void> {
-    await em.insert(ReferralEventEntity, {
-      referralId,
-      kind: 'transition',
-      fromStatus: from,
-      toStatus: to,
-      actorKind: partnerOrganisationId ? 'partner' : 'system',
-      actorUserId: null,
-      actorOrganisationId: partnerOrganisationId,
-      reason,
-      note,
-      occurredAt,
-    });
+    await this.referrals.applyPartnerEvent(referralId, partnerOrganisationId, toReferralEvent(event), em);
   }
 }
 
-const TERMINAL: readonly ReferralStatus[] = ['rejected', 'cancelled', 'failed'];
+function toReferralEvent(event: PartnerEvent): PartnerReferralEvent {
+  const { occurredAt } = event;
+  if (event.kind === 'milestone') {
+    return { type: 'milestone', milestone: event.milestone, skipped: event.skipped, skipReason: event.reason, note: event.note, occurredAt };
+  }
+  switch (event.status) {
+    case 'rejected':
+    case 'cancelled':
+      // The state machine refuses an empty reason (REFERRAL_REASON_REQUIRED), as for a user of this deployment.
+      return { type: event.status, reason: event.reason ?? '', occurredAt };
+    default:
+      return { type: event.status, note: event.note, occurredAt };
+  }
+}

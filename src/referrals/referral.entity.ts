@@ -74,3 +74,12 @@ export class ReferralEntity {
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }
+
+/**
+ * The case of a referral this deployment sent. An incoming referral from a partner deployment has none (the case
+ * stays with the sender); asking for it there is a programming error, not a user's.
+ */
+export function localCaseId(referral: Pick<ReferralEntity, 'caseId'>): string {
+  if (!referral.caseId) throw new Error('an incoming referral from a partner deployment has no local case');
+  return referral.caseId;
+}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
+import { FederationCoreModule } from '../federation/federation-core.module';
 import { ConsentModule } from '../consent/consent.module';
 import { ReferralProcessor } from './jobs/referral.processor';
 import { ReferralWorkflow } from './referral-workflow.service';
@@ -14,7 +15,7 @@ export class ReferralsCoreModule {}
 
 /** The routes under /api/v1/referrals; ReferralsService is exported for the federation module (applyPartnerEvent). */
 @Module({
-  imports: [ReferralsCoreModule, CasesModule],
+  imports: [ReferralsCoreModule, CasesModule, FederationCoreModule],
   controllers: [ReferralsController],
   providers: [ReferralsService],
   exports: [ReferralsService],
