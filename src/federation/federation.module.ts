@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { OrganisationsModule } from '../organisations/organisations.module';
-import { ReferralsCoreModule, ReferralsModule } from '../referrals/referrals.module';
+import { ReferralsCoreModule } from '../referrals/referrals-core.module';
+import { ReferralsModule } from '../referrals/referrals.module';
 import { FederationController } from './federation.controller';
 import { FederationCoreModule } from './federation-core.module';
 import { FederationInboundService } from './federation-inbound.service';
