@@ -41,7 +41,7 @@ describe('a referral between two deployments (e2e)', () => {
   afterAll(() => nodes?.close());
 
   /** A case on A with consent to share identity and exploitation (not contact or location) with the MM organisation. */
-  async function consentedCase(): Promise<{ caseId: string; consentId: string; reference: string }> {
+  async function consentedCase(recipient = mmOnA): Promise<{ caseId: string; consentId: string; reference: string }> {
     const { a } = nodes;
     const kase = await createCase(a.api, th.caseworker);
     const consent = await a.api.http.post(
@@ -51,7 +51,7 @@ describe('a referral between two deployments (e2e)', () => {
         method: 'written',
         language: 'mya',
         interpreterUsed: true,
-        provisions: [{ effect: 'permit', recipientOrganisationId: mmOnA, purposes: ['cross_border_referral'], dataCategories: ['identity', 'exploitation'], validUntil: '2099-06-30' }],
+        provisions: [{ effect: 'permit', recipientOrganisationId: recipient, purposes: ['cross_border_referral'], dataCategories: ['identity', 'exploitation'], validUntil: '2099-06-30' }],
       },
       th.caseworker.token,
     );
@@ -60,11 +60,11 @@ describe('a referral between two deployments (e2e)', () => {
   }
 
   /** Drafted, submitted and approved on A; the worker then delivers it. */
-  async function approvedReferral(caseId: string): Promise<string> {
+  async function approvedReferral(caseId: string, recipient = mmOnA): Promise<string> {
     const { a } = nodes;
     const created = await a.api.http.post(
       '/api/v1/referrals',
-      { caseId, receivingOrganisationId: mmOnA, purpose: 'cross_border_referral', dataCategories: ['identity', 'exploitation'], reason: 'Return to Myanmar; family located' },
+      { caseId, receivingOrganisationId: recipient, purpose: 'cross_border_referral', dataCategories: ['identity', 'exploitation'], reason: 'Return to Myanmar; family located' },
       th.caseworker.token,
     );
     expect(created.status).toBe(201);
@@ -149,6 +149,25 @@ describe('a referral between two deployments (e2e)', () => {
     expect(ackEntry.occurredAt).toBe(stored.restricted_at.toISOString());
     await workerA.close();
   }, 60_000);
+
+  it('a partner that refuses the packet (4xx): failed for good, and the sender is alerted', async () => {
+    const { a } = nodes;
+    const workerA = await a.startWorker();
+    // Registered on A under an id B does not have: B answers 422 FEDERATION_ORGANISATION_UNKNOWN.
+    const ghost = await a.api.http.post(
+      `/api/v1/federation/partners/${a.partnerId}/organisations`,
+      { remoteOrganisationId: '6a0c1f9e-0000-4000-8000-000000000000', name: `Closed office ${Date.now()}`, country: 'MM', type: 'ngo' },
+      a.admin.token,
+    );
+    expect(ghost.status).toBe(201);
+    const { caseId } = await consentedCase(ghost.body.id);
+    const id = await approvedReferral(caseId, ghost.body.id);
+    await untilStatus(a, th.caseworker, id, 'failed');
+    expect((await a.api.http.get(`/api/v1/referrals/${id}`, th.caseworker.token)).body.failureReason).toBe('partner_refused');
+    const alerts = await a.api.http.get('/api/v1/alerts', th.supervisor.token);
+    expect(alerts.body.items).toContainEqual(expect.objectContaining({ type: 'delivery_failed', recordId: id }));
+    await workerA.close();
+  }, 30_000);
 
   it('a partner that is down: the delivery is retried and arrives when it is back', async () => {
     const { a, b } = nodes;
