@@ -73,6 +73,8 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         frameAncestors: ["'none'"],
+        // Not here: on a plain-http local run it would send the docs' scripts to https and break them; HSTS covers production.
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -12,6 +12,7 @@ import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
 import { ReferralsWorkerModule } from './referrals/referrals.module';
+import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
 import { SystemProcessor } from './system/system.processor';
 
 /**
@@ -20,6 +21,6 @@ import { SystemProcessor } from './system/system.processor';
  */
 @Module({
   imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule, CryptoModule, ReferralsWorkerModule],
-  providers: [OutboxRelay, SystemProcessor, ConsentProcessor],
+  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, RestitutionProcessor],
 })
 export class WorkerModule {}

@@ -4,6 +4,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -82,8 +83,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600000) WORKER_LOCK_DURATION_MS = 30000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(600000) WORKER_STALLED_INTERVAL_MS = 30000;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;
+  /** Hours; a fraction (0.001 is 3.6 s) lets a drill or a test see a deadline pass. */
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0.0002) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0.0002) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;
   /** Overrides of milestone due periods: "milestone=hours[:acceptance|previous],…". */
   @IsOptional() @IsString() REFERRAL_MILESTONE_PERIODS = '';
 }

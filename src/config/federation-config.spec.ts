@@ -18,7 +18,11 @@ describe('federation and referral settings', () => {
     expect(periods.nationality_verified).toEqual({ hours: 720, from: 'previous' });
   });
 
-  it.each(['unknown_step=10', 'arrived=0', 'arrived=ten', 'arrived=10:later', 'arrived'])('refuses "%s"', (value) => {
+  it('takes seconds with an "s" suffix, for drills and tests', () => {
+    expect(parseMilestonePeriods('arrived=36s').arrived).toEqual({ hours: 0.01, from: 'previous' });
+  });
+
+  it.each(['arrived=0s', 'arrived=5m', 'unknown_step=10', 'arrived=0', 'arrived=ten', 'arrived=10:later', 'arrived'])('refuses "%s"', (value) => {
     expect(() => parseMilestonePeriods(value)).toThrow(ConfigurationError);
   });
 

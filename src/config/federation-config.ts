@@ -22,20 +22,23 @@ export function parseAllowedAddresses(value: string): ReadonlySet<AddressCategor
   return new Set(items as AddressCategory[]);
 }
 
-/** "home_state_notified=96,departed=240:acceptance" over the defaults. */
+/**
+ * "home_state_notified=96,departed=240:acceptance" over the defaults: hours, or seconds with an "s" suffix
+ * ("arrived=30s") for drills and tests that must see a step fall overdue.
+ */
 export function parseMilestonePeriods(value: string): MilestonePeriods {
   const periods: MilestonePeriods = { ...DEFAULT_MILESTONE_PERIODS };
   for (const item of list(value)) {
-    const m = /^([a-z_]+)=(\d{1,5})(?::([a-z]+))?$/.exec(item);
+    const m = /^([a-z_]+)=(\d{1,8})(s?)(?::([a-z]+))?$/.exec(item);
     if (!m || !(REFERRAL_MILESTONES as readonly string[]).includes(m[1])) {
       throw new ConfigurationError(
-        `REFERRAL_MILESTONE_PERIODS: "${item}" must be <milestone>=<hours>[:acceptance|previous] with a milestone of ${REFERRAL_MILESTONES.join(', ')}`,
+        `REFERRAL_MILESTONE_PERIODS: "${item}" must be <milestone>=<hours>[s][:acceptance|previous] with a milestone of ${REFERRAL_MILESTONES.join(', ')}`,
       );
     }
-    const hours = Number(m[2]);
-    if (hours < 1 || hours > 24 * 365) throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} must be 1 to 8760 hours`);
+    const hours = m[3] === 's' ? Number(m[2]) / 3600 : Number(m[2]);
+    if (Number(m[2]) < 1 || hours > 24 * 365) throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} must be 1 second to 8760 hours`);
     const milestone = m[1] as ReferralMilestone;
-    const from = (m[3] ?? periods[milestone].from) as MilestoneAnchor;
+    const from = (m[4] ?? periods[milestone].from) as MilestoneAnchor;
     if (!MILESTONE_ANCHORS.includes(from)) throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} counts from acceptance or previous`);
     periods[milestone] = { hours, from };
   }

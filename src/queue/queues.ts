@@ -4,7 +4,14 @@ import type { DefaultJobOptions } from 'bullmq';
  * Queue names. An outbox event type is "<queue>.<job>": the relay sends `system.ping` to the `system` queue as job
  * `system.ping`. Payloads carry ids only.
  */
-export const QUEUES = { system: 'system', audit: 'audit', consent: 'consent', federation: 'federation', referrals: 'referrals' } as const;
+export const QUEUES = {
+  system: 'system',
+  audit: 'audit',
+  consent: 'consent',
+  federation: 'federation',
+  restitution: 'restitution',
+  referrals: 'referrals',
+} as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 

@@ -27,6 +27,12 @@ export enum Permission {
   ConsentCreate = 'consent:create',
   ConsentRead = 'consent:read',
   ConsentWithdraw = 'consent:withdraw',
+  RestitutionCreate = 'restitution:create',
+  RestitutionRead = 'restitution:read',
+  RestitutionUpdate = 'restitution:update',
+  RestitutionPaymentRecord = 'restitution:payment_record',
+  /** Hand a claim to another organisation or record the survivor's contact organisation (a supervisor's decision). */
+  RestitutionResponsibility = 'restitution:responsibility',
   AlertRead = 'alert:read',
   AlertResolve = 'alert:resolve',
   // referrals: which referrals is ReferralsService's answer (the caller's organisation is the sender or the receiver)
@@ -54,6 +60,8 @@ const CASEWORK = [
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
 const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
+/** Restitution claims are case work; which claims is RestitutionService's answer (case access, responsibility, consent). */
+const RESTITUTION = [Permission.RestitutionCreate, Permission.RestitutionRead, Permission.RestitutionUpdate, Permission.RestitutionPaymentRecord];
 /** Referrals are case work; the state machine then tells a caseworker from a supervisor (approving a cross-border one). */
 const REFERRALS = [
   Permission.ReferralCreate,
@@ -64,7 +72,7 @@ const REFERRALS = [
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...ALERTS, ...REFERRALS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...RESTITUTION, ...ALERTS, ...REFERRALS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -74,6 +82,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.CaseBreakGlassReview,
     Permission.CaseAccessLogRead,
     ...CONSENT,
+    ...RESTITUTION,
+    Permission.RestitutionResponsibility,
     ...ALERTS,
     ...REFERRALS,
   ]),
@@ -93,4 +103,13 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 
 export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
+}
+
+/** The README's permission table, generated from the map above (a unit test keeps the README in step with it). */
+export function permissionTableMarkdown(): string {
+  const roles = Object.keys(ROLE_PERMISSIONS) as Role[];
+  const rows = Object.values(Permission).map(
+    (p) => `| \`${p}\` | ${roles.map((r) => (ROLE_PERMISSIONS[r].has(p) ? '✓' : '')).join(' | ')} |`,
+  );
+  return [`| permission | ${roles.join(' | ')} |`, `|---|${roles.map(() => '---').join('|')}|`, ...rows].join('\n');
 }

@@ -63,6 +63,10 @@ export const ERROR_STATUS = {
   CLAIM_NOT_PAYABLE: 409,
   PAYMENT_INVALID: 400,
   PAYMENT_ALREADY_REVERSED: 409,
+  /** The caller may read the claim but only its responsible organisation may change it or record payments. */
+  RESTITUTION_NOT_RESPONSIBLE: 403,
+  /** A responsibility move to an organisation that cannot take it (unknown, remote, or no change). */
+  RESTITUTION_ORGANISATION_INVALID: 400,
   // referrals
   REFERRAL_INVALID_TRANSITION: 409,
   REFERRAL_ACTION_FORBIDDEN: 403,

@@ -50,3 +50,19 @@ export const RESTITUTION_ALERT_KINDS = [
   'payment_overdue',
 ] as const;
 export type RestitutionAlertKind = (typeof RESTITUTION_ALERT_KINDS)[number];
+
+/** Why a claim's responsible or survivor-contact organisation changed (claim_responsibility_history.cause). */
+export const RESPONSIBILITY_CAUSES = [
+  'claim_created', // the organisation that opened the claim pursues it
+  'responsibility_moved', // a supervisor handed the claim to another organisation
+  'survivor_contact_recorded', // the claim stays; another organisation is the survivor's contact for payout
+  'case_ownership_transferred', // a referral that transferred the case's ownership was accepted
+] as const;
+export type ResponsibilityCause = (typeof RESPONSIBILITY_CAUSES)[number];
+
+/**
+ * When a referral transfers a case's ownership, what happens to its open claims: they move with the case, or they
+ * stay with the organisation that pursues them and the receiving organisation becomes the survivor's contact for payout.
+ */
+export const CLAIM_TRANSFER_MODES = ['move_with_case', 'stay_with_original'] as const;
+export type ClaimTransferMode = (typeof CLAIM_TRANSFER_MODES)[number];

@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { evaluateCategories, EvaluatedConsent, EvaluatedProvision } from '../consent/consent-evaluator';
+import { CONSENT_PURPOSES, DATA_CATEGORIES, DataCategory, IDENTITY_FIELDS, IdentityField } from '../common/vocabulary';
+import { buildPacketData, CATEGORY_IDENTITY_FIELDS, identityFieldsFor, PacketCase } from './referral-packet';
+
+const ORG = 'org-receiver';
+const T = (day: number) => new Date(Date.UTC(2026, 0, 1 + day));
+
+const kase: PacketCase = {
+  gender: 'feminine',
+  citizenship: ['MM'],
+  traffickingStatus: 'actual',
+  traffickingStatusDecidedByOrganisationId: 'org-sender',
+  traffickingStatusDecidedAt: '2026-01-02',
+  exploitationTypes: ['forced_criminality'],
+  meansOfControl: [],
+  recruitmentMethods: [],
+  recruitmentPlatforms: [],
+  countryOfRecruitment: 'MM',
+  countryOfExploitation: 'KH',
+  ageWhenTrafficked: 22,
+  immigrationStatus: null,
+  detentionStatus: null,
+  nonPunishmentAssessment: null,
+  reflectionPeriodStart: null,
+  reflectionPeriodEnd: null,
+  legalProceedings: [],
+};
+const identity: Record<IdentityField, unknown> = {
+  givenName: 'Aye',
+  familyName: 'Mya',
+  dateOfBirth: '2001-04-12',
+  identityDocuments: [{ type: 'passport', number: 'MA1234567', country: 'MM' }],
+  phone: '+66 81 000 0000',
+  email: null,
+  currentLocation: 'Mercy Shelter, Bangkok',
+};
+const only = (fields: readonly IdentityField[]) => Object.fromEntries(fields.map((f) => [f, identity[f]])) as Record<IdentityField, unknown>;
+
+const provisionArb: fc.Arbitrary<EvaluatedProvision> = fc.record({
+  effect: fc.constantFrom('permit' as const, 'permit' as const, 'deny' as const),
+  recipientOrganisationId: fc.constantFrom(ORG, 'org-other'),
+  recipientCountry: fc.constant(null),
+  purposes: fc.subarray([...CONSENT_PURPOSES], { minLength: 1 }),
+  dataCategories: fc.subarray([...DATA_CATEGORIES], { minLength: 1 }),
+  validFrom: fc.integer({ min: 0, max: 10 }).map(T),
+  validUntil: fc.integer({ min: 5, max: 30 }).map(T),
+});
+const consentsArb: fc.Arbitrary<EvaluatedConsent[]> = fc.array(
+  fc.record({
+    id: fc.uuid(),
+    status: fc.constantFrom('active' as const, 'active' as const, 'withdrawn' as const),
+    withdrawnAt: fc.constant(null),
+    provisions: fc.array(provisionArb, { minLength: 1, maxLength: 3 }),
+  }),
+  { maxLength: 4 },
+);
+
+describe('the referral packet', () => {
+  it('maps every category to a section, and identity fields only to identity, contact and location', () => {
+    expect(Object.keys(CATEGORY_IDENTITY_FIELDS).sort()).toEqual([...DATA_CATEGORIES].sort());
+    expect(Object.values(CATEGORY_IDENTITY_FIELDS).flat().sort()).toEqual([...IDENTITY_FIELDS].sort());
+    const all = buildPacketData(kase, identity, DATA_CATEGORIES);
+    expect(Object.keys(all).sort()).toEqual([...DATA_CATEGORIES].sort());
+    expect(all.identity).toEqual({ ...only(CATEGORY_IDENTITY_FIELDS.identity), gender: 'feminine', citizenship: ['MM'] });
+    expect(all.contact).toEqual({ phone: '+66 81 000 0000', email: null });
+    expect(all.location).toEqual({ currentLocation: 'Mercy Shelter, Bangkok' });
+    expect(all.health).toEqual({});
+  });
+
+  it('says so when the identity was erased, without failing', () => {
+    expect(buildPacketData(kase, null, ['identity', 'contact'])).toEqual({
+      identity: { erased: true, gender: 'feminine', citizenship: ['MM'] },
+      contact: { erased: true },
+    });
+  });
+
+  it('property: whatever the consents, the data holds only permitted categories, and only their identity fields are decrypted', () => {
+    fc.assert(
+      fc.property(
+        consentsArb,
+        fc.constantFrom(...CONSENT_PURPOSES),
+        fc.subarray([...DATA_CATEGORIES], { minLength: 1 }),
+        fc.integer({ min: 0, max: 35 }),
+        (consents, purpose, requested, day) => {
+          const { permitted } = evaluateCategories(consents, { recipientOrganisationId: ORG, recipientCountry: 'MM', purpose, categories: requested, at: T(day) });
+          const fields = identityFieldsFor(permitted);
+          // What ReferralsService.readCase does: decrypt exactly these fields, build from the permitted categories.
+          const data = buildPacketData(kase, only(fields), permitted);
+          const keys = Object.keys(data) as DataCategory[];
+          expect(keys.every((k) => permitted.includes(k))).toBe(true);
+          expect(keys.every((k) => requested.includes(k))).toBe(true);
+          for (const f of fields) expect(permitted.some((c) => CATEGORY_IDENTITY_FIELDS[c].includes(f))).toBe(true);
+          const text = JSON.stringify(data);
+          if (!permitted.includes('identity')) expect(text).not.toMatch(/Aye|Mya|MA1234567|2001-04-12/);
+          if (!permitted.includes('contact')) expect(text).not.toContain('+66');
+          if (!permitted.includes('location')) expect(text).not.toContain('Mercy Shelter');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

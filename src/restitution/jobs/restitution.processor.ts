@@ -1,0 +1,89 @@
+import { Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource, EntityManager } from 'typeorm';
+import { AlertsService } from '../../alerts/alerts.service';
+import { CaseEntity } from '../../cases/case.entity';
+import { RESTITUTION_ALERT_KINDS, RestitutionAlertKind } from '../../common/vocabulary/restitution';
+import { AppConfig } from '../../config/app-config';
+import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
+import { ConfiguredWorkerHost } from '../../queue/configured-worker';
+import { QUEUES } from '../../queue/queues';
+import { awardedOf, deadlinesOf, ledgerEntry, ledgersOf } from '../claim-records';
+import { alertStillDue, deadlinePassesAt, deadlineTimeZone } from '../deadlines';
+import { claimBalance } from '../ledger';
+import { RestitutionClaimEntity } from '../restitution-claim.entity';
+import { RESTITUTION_JOBS, RestitutionJobName } from './restitution.jobs';
+
+@Processor(QUEUES.restitution)
+export class RestitutionProcessor extends ConfiguredWorkerHost {
+  private readonly logger = new Logger(RestitutionProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly alerts: AlertsService,
+    protected readonly appConfig: AppConfig,
+  ) {
+    super();
+  }
+
+  async process(job: Job<OutboxJobData, unknown, RestitutionJobName>): Promise<string> {
+    const name = job.name;
+    switch (name) {
+      case RESTITUTION_JOBS.deadline: {
+        const kind = String(job.data.kind);
+        if (!(RESTITUTION_ALERT_KINDS as readonly string[]).includes(kind)) throw new UnrecoverableError('unknown restitution alert kind');
+        let raised = false;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          raised = await this.raiseIfDue(em, String(job.data.claimId), kind as RestitutionAlertKind, String(job.data.dueDate));
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, kind, raised }, name);
+        return outcome;
+      }
+      default: {
+        const unknown: never = name;
+        throw new UnrecoverableError(`unknown job ${String(unknown)}`);
+      }
+    }
+  }
+
+  /**
+   * Raises the alert for the claim's responsible organisation if the claim, as it is now, still calls for it
+   * (deadlines.ts alertStillDue): same date, a status in which the deadline matters, something still owed, and for a
+   * "passed" alert the date really gone. A job for a moved deadline, a filed claim or a paid award raises nothing.
+   */
+  private async raiseIfDue(em: EntityManager, claimId: string, kind: RestitutionAlertKind, dueDate: string): Promise<boolean> {
+    const claim = await em.findOne(RestitutionClaimEntity, { where: { id: claimId } });
+    if (!claim) return false;
+    const ledger = (await ledgersOf(em, [claimId])).get(claimId)!.map(ledgerEntry);
+    const balance = claimBalance(awardedOf(claim), ledger);
+    const timeZone = deadlineTimeZone(claim.jurisdiction);
+    const state = {
+      status: claim.status,
+      deadlines: deadlinesOf(claim),
+      outstandingMinor: claim.awardedMinor === null ? null : balance.outstanding.get(claim.currency),
+    };
+    if (!alertStillDue({ kind, dueDate }, state, { now: new Date(), timeZone })) return false;
+
+    // In the organisation that owns the case, a danger-flagged case's alert goes to its assignee only.
+    const record = await em.findOne(CaseEntity, {
+      select: { id: true, ownerOrganisationId: true, assignedCaseworkerId: true, dangerFlag: true },
+      where: { id: claim.caseId },
+    });
+    const hidden = record !== null && record.dangerFlag && record.ownerOrganisationId === claim.responsibleOrganisationId;
+    const { created } = await this.alerts.raise(em, {
+      organisationId: claim.responsibleOrganisationId,
+      type: kind === 'payment_overdue' ? 'restitution_payment_overdue' : 'restitution_deadline',
+      severity: kind.endsWith('_near') ? 'warning' : 'critical',
+      recordType: 'restitution_claim',
+      recordId: claim.id,
+      caseId: claim.caseId,
+      dueAt: deadlinePassesAt(dueDate, timeZone),
+      ...(hidden ? (record.assignedCaseworkerId ? { assigneeUserId: record.assignedCaseworkerId } : { audience: 'supervisors' as const }) : {}),
+      details: { kind, dueDate },
+      dedupeKey: `restitution:${claim.id}:${kind}:${dueDate}`,
+    });
+    return created;
+  }
+}

@@ -1,0 +1,170 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPreconditionFailedResponse,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Actor as ActorShape } from '../common/auth/actor';
+import { Actor, Authorize } from '../common/auth/decorators';
+import { Permission } from '../common/auth/permissions';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { etagOf, versionFromIfMatch } from '../common/http/etag';
+import { Page } from '../common/http/pagination';
+import {
+  CreateRestitutionClaimDto,
+  ListClaimsQueryDto,
+  ListPaymentsQueryDto,
+  MoveResponsibilityDto,
+  RecordPaymentDto,
+  UpdateRestitutionClaimDto,
+} from './dto/restitution-input.dto';
+import {
+  PaymentPageDto,
+  PaymentResponseDto,
+  RecordedPaymentResponseDto,
+  ResponsibilityPeriodDto,
+  ResponsibilityResponseDto,
+  RestitutionClaimPageDto,
+  RestitutionClaimResponseDto,
+  RestitutionSummaryDto,
+} from './dto/restitution-response.dto';
+import { RestitutionService } from './restitution.service';
+
+function withEtag<T extends { version: number }>(reply: FastifyReply, body: T): T {
+  void reply.header('ETag', etagOf(body.version));
+  return body;
+}
+
+const CASE_NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
+const CLAIM_NOT_FOUND = { type: ErrorResponseDto, description: 'No such claim, or not visible to the caller (the same answer)' };
+const NOT_RESPONSIBLE = { type: ErrorResponseDto, description: 'RESTITUTION_NOT_RESPONSIBLE: only the claim\u2019s responsible organisation changes it' };
+
+/** Claims under a case: `/api/v1/cases/{id}/…` (the cases routes name the case segment `id`). */
+@ApiTags('restitution')
+@Controller('api/v1/cases/:id')
+export class CaseRestitutionController {
+  constructor(private readonly restitution: RestitutionService) {}
+
+  @Post('restitution-claims')
+  @ApiOperation({ summary: 'Open a restitution claim on a case' })
+  @Authorize(Permission.RestitutionCreate)
+  @ApiCreatedResponse({ type: RestitutionClaimResponseDto, description: 'The claim (preparing, or filed when filedAt is given), with an ETag' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT' })
+  @ApiNotFoundResponse(CASE_NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_IDENTITY_ERASED: notes cannot be kept for an erased case' })
+  async create(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) caseId: string,
+    @Body() dto: CreateRestitutionClaimDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RestitutionClaimResponseDto> {
+    const body = await this.restitution.create(actor, caseId, dto);
+    void reply.header('Location', `/api/v1/restitution-claims/${body.id}`);
+    return withEtag(reply, body);
+  }
+
+  @Get('restitution-claims')
+  @ApiOperation({ summary: 'List the restitution claims of a case the caller may see' })
+  @Authorize(Permission.RestitutionRead)
+  @ApiOkResponse({ type: RestitutionClaimPageDto, description: 'Oldest first; without notes (read one claim for them)' })
+  @ApiNotFoundResponse(CASE_NOT_FOUND)
+  list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string, @Query() query: ListClaimsQueryDto): Promise<Page<RestitutionClaimResponseDto>> {
+    return this.restitution.list(actor, caseId, query);
+  }
+
+  @Get('restitution-summary')
+  @ApiOperation({ summary: 'Claimed, awarded, paid and outstanding per currency for a case, and its open deadlines' })
+  @Authorize(Permission.RestitutionRead)
+  @ApiOkResponse({ type: RestitutionSummaryDto })
+  @ApiNotFoundResponse(CASE_NOT_FOUND)
+  summary(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string): Promise<RestitutionSummaryDto> {
+    return this.restitution.summary(actor, caseId);
+  }
+}
+
+@ApiTags('restitution')
+@Controller('api/v1/restitution-claims')
+export class RestitutionClaimsController {
+  constructor(private readonly restitution: RestitutionService) {}
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a restitution claim with its paid and outstanding amounts' })
+  @Authorize(Permission.RestitutionRead)
+  @ApiOkResponse({ type: RestitutionClaimResponseDto, description: 'With an ETag; a partner reading under consent gets no free text' })
+  @ApiNotFoundResponse(CLAIM_NOT_FOUND)
+  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestitutionClaimResponseDto> {
+    return withEtag(reply, await this.restitution.get(actor, id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a claim or move its status (If-Match with the ETag from GET)' })
+  @Authorize(Permission.RestitutionUpdate)
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag from GET /restitution-claims/{id}' })
+  @ApiOkResponse({ type: RestitutionClaimResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT' })
+  @ApiForbiddenResponse(NOT_RESPONSIBLE)
+  @ApiNotFoundResponse(CLAIM_NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_INVALID_TRANSITION, CLAIM_STATUS_LEDGER_DRIVEN' })
+  @ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale If-Match' })
+  @ApiResponse({ status: 428, type: ErrorResponseDto, description: 'PRECONDITION_REQUIRED: no If-Match' })
+  async update(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() dto: UpdateRestitutionClaimDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RestitutionClaimResponseDto> {
+    return withEtag(reply, await this.restitution.update(actor, id, versionFromIfMatch(ifMatch), dto));
+  }
+
+  @Post(':id/payments')
+  @ApiOperation({ summary: 'Append a payment, or a correction { reversesPaymentId, reason }, to the claim\u2019s ledger' })
+  @Authorize(Permission.RestitutionPaymentRecord)
+  @ApiCreatedResponse({ type: RecordedPaymentResponseDto, description: 'The ledger entry and the claim after it' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, PAYMENT_INVALID' })
+  @ApiForbiddenResponse(NOT_RESPONSIBLE)
+  @ApiNotFoundResponse(CLAIM_NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_NOT_PAYABLE, PAYMENT_ALREADY_REVERSED' })
+  recordPayment(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RecordPaymentDto): Promise<RecordedPaymentResponseDto> {
+    return this.restitution.recordPayment(actor, id, dto);
+  }
+
+  @Get(':id/payments')
+  @ApiOperation({ summary: 'The claim\u2019s payments ledger, in the order it was written' })
+  @Authorize(Permission.RestitutionRead)
+  @ApiOkResponse({ type: PaymentPageDto, description: 'Payments and corrections; a reversed payment names its correction' })
+  @ApiNotFoundResponse(CLAIM_NOT_FOUND)
+  listPayments(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Query() query: ListPaymentsQueryDto): Promise<Page<PaymentResponseDto>> {
+    return this.restitution.listPayments(actor, id, query);
+  }
+
+  @Post(':id/responsibility')
+  @ApiOperation({ summary: 'Hand the claim to another organisation, or record the survivor\u2019s contact organisation for payout' })
+  @HttpCode(200)
+  @Authorize(Permission.RestitutionResponsibility)
+  @ApiOkResponse({ type: ResponsibilityResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, RESTITUTION_ORGANISATION_INVALID' })
+  @ApiForbiddenResponse(NOT_RESPONSIBLE)
+  @ApiNotFoundResponse(CLAIM_NOT_FOUND)
+  moveResponsibility(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: MoveResponsibilityDto): Promise<ResponsibilityResponseDto> {
+    return this.restitution.moveResponsibility(actor, id, dto);
+  }
+
+  @Get(':id/responsibility')
+  @ApiOperation({ summary: 'Who was responsible for the claim, and who was the survivor\u2019s contact, when' })
+  @Authorize(Permission.RestitutionRead)
+  @ApiOkResponse({ type: [ResponsibilityPeriodDto] })
+  @ApiNotFoundResponse(CLAIM_NOT_FOUND)
+  responsibilityHistory(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ResponsibilityPeriodDto[]> {
+    return this.restitution.responsibilityHistory(actor, id);
+  }
+}

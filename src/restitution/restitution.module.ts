@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
+import { CasesModule } from '../cases/cases.module';
+import { ConsentModule } from '../consent/consent.module';
+import { CaseRestitutionController, RestitutionClaimsController } from './restitution.controller';
+import { RestitutionService } from './restitution.service';
+
+/**
+ * Restitution claims and payments (API). Exports RestitutionService so the referrals module can call
+ * onCaseOwnershipTransferred when an accepted referral transfers a case.
+ */
+@Module({
+  imports: [CasesModule, ConsentModule, AlertsModule],
+  controllers: [CaseRestitutionController, RestitutionClaimsController],
+  providers: [RestitutionService],
+  exports: [RestitutionService],
+})
+export class RestitutionModule {}
