@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { createCase } from './support/cases';
 import { eventually } from './support/app';
 import { createOrganisation, createUser, organisationWithStaff, TestUser } from './support/factories';
@@ -185,6 +186,17 @@ describe('a referral between two deployments (e2e)', () => {
     await b.startApi();
     await untilStatus(a, th.caseworker, id, 'received', 30_000);
     expect(await incomingOnB(id)).toBeDefined();
+    // The delivery job (its id is the outbox row's) failed at least once before it got through.
+    const [outbox] = await a.api.dataSource.query(`SELECT id FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = $1`, [id]);
+    const queue = new Queue('referrals', { connection: { url: process.env.REDIS_URL! }, prefix: a.env.QUEUE_PREFIX });
+    try {
+      const job = await queue.getJob(outbox.id);
+      expect(job?.attemptsMade).toBeGreaterThanOrEqual(2);
+      // Redis holds ids only.
+      expect(job?.data).toEqual({ referralId: id, outboxId: outbox.id, correlationId: null });
+    } finally {
+      await queue.close();
+    }
     await workerA.close();
   }, 60_000);
 
