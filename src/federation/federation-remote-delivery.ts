@@ -186,7 +186,8 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
     try {
       await assertSafeOutboundUrl(partner.baseUrl, this.config);
     } catch (err) {
-      if (err instanceof DomainError) return { outcome: 'permanent', errorCode: err.code };
+      // A name that does not resolve now may resolve later; an address this deployment never calls will not change.
+      if (err instanceof DomainError && err.code === 'FEDERATION_UNSAFE_ADDRESS') return { outcome: 'permanent', errorCode: err.code };
       return { outcome: 'retry' };
     }
     const { jws, claims } = await this.signer.sign(typ, partner.nodeId, body, jti ? { jti } : {});

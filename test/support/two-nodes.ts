@@ -1,7 +1,7 @@
 /**
  * Two Lintas deployments in one jest process, as two partner countries would run them: separate databases
- * (DATABASE_URL and DATABASE_URL_B, both migrated by `npm test`), separate Ed25519 node keys, separate queue prefixes
- * and key folders, separate loopback ports, registered as partners of each other through the real partner API (each
+ * (DATABASE_URL and DATABASE_URL_B, both migrated by `npm test`), separate Ed25519 node keys (A keeps the suite's, B gets a
+ * fresh one and its own key folder), separate queue prefixes, separate loopback ports, registered as partners of each other through the real partner API (each
  * fetches the other's keys from /federation/v1/keys). Node ids are unique per call, so specs sharing the databases
  * never collide.
  *
@@ -80,12 +80,12 @@ export async function startTwoNodes(extraEnv: Record<string, string> = {}): Prom
   const run = randomUUID().slice(0, 8);
   const localDir = resolve(process.env.LINTAS_LOCAL_DIR ?? '.local');
   const common = { FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'loopback', ...extraEnv };
+  // Node A shares the suite's database, so it keeps the suite's keys (master key, node signing key): the cases it
+  // encrypts and the audit checkpoints its worker signs there must stay readable and verifiable by every other spec.
   const envA: Record<string, string> = {
     ...common,
     FEDERATION_NODE_ID: `lintas-a-${run}`,
-    NODE_SIGNING_KEY: ed25519Pem(),
     QUEUE_PREFIX: `lintas-a-${run}`,
-    LINTAS_LOCAL_DIR: join(localDir, 'node-a'),
   };
   const envB: Record<string, string> = {
     ...common,
