@@ -1,6 +1,8 @@
 // Two projects: unit specs beside the code (pure logic, no services) and e2e specs under test/ (real PostgreSQL and Redis).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
+  // A global option (Jest ignores it inside a project): e2e specs boot real services, and the machine may be busy.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -15,7 +17,6 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
-      testTimeout: 60000,
     },
   ],
 };

@@ -12,8 +12,8 @@ export interface LoadResult {
   durationSeconds: number;
 }
 
-export function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+export function start(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
   return child;
 }
@@ -37,13 +37,25 @@ export async function load(opts: {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: () => string;
+  /** A fresh path per request (random ids), relative to the url's origin. */
+  path?: () => string;
   connections?: number;
   seconds: number;
   overallRate?: number;
 }): Promise<LoadResult> {
-  const requests = opts.body
-    ? [{ method: opts.method ?? 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: opts.body!() }) }]
-    : undefined;
+  const requests =
+    opts.body || opts.path
+      ? [
+          {
+            method: opts.method ?? (opts.body ? 'POST' : 'GET'),
+            setupRequest: (req: Record<string, unknown>) => ({
+              ...req,
+              ...(opts.body ? { body: opts.body() } : {}),
+              ...(opts.path ? { path: opts.path() } : {}),
+            }),
+          },
+        ]
+      : undefined;
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? 'GET',
@@ -71,6 +83,12 @@ export function rssMb(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** The run whose requests/s is the median of the runs (repeats smooth out a shared machine's noise). */
+export function medianRun<T extends { requestsPerSecond: number }>(runs: T[]): T & { runs: number[] } {
+  const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return { ...sorted[Math.floor(sorted.length / 2)], runs: runs.map((r) => r.requestsPerSecond) };
 }
 
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;

@@ -7,14 +7,16 @@ data="$(pwd)/.local/bench"
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 npm run -s build
 npx tsc -p bench/tsconfig.json
-bash scripts/services.sh start "$data" "${BENCH_PG_PORT:-55610}" "${BENCH_REDIS_PORT:-63910}"
+# One database per seeded size (lintas_c10000 …), kept between runs; the first one only carries the connection URLs.
+sizes=${BENCH_CASES:-10000}
+dbs="lintas"; for n in ${sizes//,/ }; do dbs="$dbs lintas_c$n"; done
+LINTAS_DATABASES="$dbs" bash scripts/services.sh start "$data" "${BENCH_PG_PORT:-55610}" "${BENCH_REDIS_PORT:-63910}"
 trap 'bash scripts/services.sh stop "$data" >/dev/null 2>&1 || true' EXIT
 set -a
 # shellcheck disable=SC1091
 . "$data/env"
 set +a
 export LINTAS_LOCAL_DIR="$data"
-npm run -s migration:run >/dev/null
-"$PG_BIN/psql" "$DATABASE_ADMIN_URL" -qc "CREATE TABLE IF NOT EXISTS bench_ceiling_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  label text NOT NULL, level text NOT NULL, count int NOT NULL); GRANT SELECT, INSERT ON bench_ceiling_rows TO lintas_app;" >/dev/null
+for db in $dbs; do DATABASE_MIGRATION_URL="${DATABASE_MIGRATION_URL%/*}/$db" npm run -s migration:run >/dev/null; done
+export BENCH_CASES="$sizes"
 node dist-bench/bench/run.js "$@"

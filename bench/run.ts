@@ -7,15 +7,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { load, LoadResult, ratio, rssMb, start, waitFor } from './lib';
+import { auditScale, onDb } from './audit-scale';
+import { load, LoadResult, medianRun, ratio, rssMb, start, waitFor } from './lib';
+import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Each throughput figure is measured this many times and the median kept (the machine is shared). */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const SIZES = (process.env.BENCH_CASES ?? '10000').split(/[\s,]+/).filter(Boolean).map(Number);
+const AUDIT_EVENTS = (process.env.BENCH_AUDIT_EVENTS ?? '1000000').split(/[\s,]+/).filter(Boolean).map(Number);
 const API_PORT = Number(process.env.BENCH_API_PORT ?? 3900);
 const CEILING_PORT = Number(process.env.BENCH_CEILING_PORT ?? 3901);
 const root = join(__dirname, '..', '..');
 const api = `http://127.0.0.1:${API_PORT}`;
 const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
-const ADMIN = { email: 'bench-admin@lintas.example', password: 'bench operator passphrase' };
+const NOT_BUILT = 'not built yet';
 
 async function post(path: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(`${api}${path}`, {
@@ -57,98 +63,198 @@ async function outboxLatency(token: string, perSecond: number, seconds: number) 
   return { sent: ids.length, processed: ms.length, p50Ms: Math.round(percentile(ms, 50)), p95Ms: Math.round(percentile(ms, 95)) };
 }
 
-async function main(): Promise<void> {
-  const env = {
+/** A realistic POST /api/v1/cases body: every identity field, a document, vocabulary, protection. All invented. */
+function newCaseBody(): string {
+  const n = Math.floor(Math.random() * 1e7);
+  return JSON.stringify({
+    person: {
+      givenName: 'Aye',
+      familyName: 'Win',
+      dateOfBirth: '2003-04-12',
+      gender: 'feminine',
+      citizenship: ['MM'],
+      languages: ['mya'],
+      identityDocuments: [{ type: 'passport', number: `MA${n}`, country: 'MM' }],
+      phone: '+66 81 000 0000',
+      currentLocation: 'Mercy Shelter, Bangkok',
+    },
+    traffickingStatus: 'possible',
+    exploitationTypes: ['forced_criminality'],
+    meansOfControl: ['debt_bondage', 'withholds_documents'],
+    recruitmentMethods: ['online_advertisement'],
+    recruitmentPlatforms: ['facebook', 'telegram'],
+    countryOfRecruitment: 'MM',
+    countryOfExploitation: 'KH',
+    ageWhenTrafficked: 21,
+    protection: { riskLevel: 'high', dangerFlag: false, immigrationStatus: undefined },
+  });
+}
+
+async function repeated(run: () => Promise<LoadResult>): Promise<LoadResult & { runs: number[] }> {
+  const runs: LoadResult[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await run());
+  return medianRun(runs);
+}
+
+const targetVerdict = (met: boolean): string => (met ? 'met' : 'MISSED');
+
+/** One size: seed (or reuse), start the API, worker and ceiling on that database, measure, stop them. */
+async function measureSize(cases: number): Promise<Record<string, unknown>> {
+  const dbName = `lintas_c${cases}`;
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
+    DATABASE_URL: onDb(process.env.DATABASE_URL!, dbName),
+    DATABASE_MIGRATION_URL: onDb(process.env.DATABASE_MIGRATION_URL!, dbName),
     NODE_ENV: 'development',
     PORT: String(API_PORT),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    LINTAS_BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-    LINTAS_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     BENCH_CEILING_PORT: String(CEILING_PORT),
   };
-  const apiProc = start('api', join(root, 'dist/src/main.js'), env);
+  Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
+  const seeded = await seed(cases);
+  process.stderr.write(`[bench] ${cases} cases: ${JSON.stringify(seeded)}\n`);
+
+  const apiProc = start('api', join(root, 'dist/src/main.js'), env, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
   const workerProc = start('worker', join(root, 'dist/src/worker.js'), env);
   const ceilingProc = start('ceiling', join(root, 'dist-bench/bench/ceiling.js'), env);
-  const results: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { cases, seed: seeded };
   try {
     await Promise.all([waitFor(`${api}/health/ready`), waitFor(`${ceiling}/ceiling/users/x`)]);
-    const admin = await loginToken(ADMIN.email, ADMIN.password);
-    const org = await post('/api/v1/organisations', { name: `Bench Shelter ${Date.now()}`, country: 'TH', type: 'ngo' }, admin);
-    const orgAdminEmail = `bench-orgadmin-${Date.now()}@lintas.example`;
-    const orgAdmin = await post(
-      '/api/v1/users',
-      { email: orgAdminEmail, password: ADMIN.password, role: 'org_admin', organisationId: org.id, displayName: 'Bench org admin' },
-      admin,
-    );
-    const token = await loginToken(orgAdminEmail, ADMIN.password);
+    const admin = await loginToken(seeded.adminEmail, BENCH_PASSWORD);
+    const token = await loginToken(seeded.caseworkerEmail, BENCH_PASSWORD);
     const auth = { authorization: `Bearer ${token}` };
+    const pg = new Client({ connectionString: env.DATABASE_URL });
+    await pg.connect();
+    const me = (await pg.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [seeded.caseworkerEmail])).rows[0].id;
+    // The cases this caseworker may open: the organisation's, less danger-flagged ones assigned to someone else.
+    const caseIds = (
+      await pg.query<{ id: string }>(
+        `SELECT id FROM cases WHERE owner_organisation_id = $1 AND (danger_flag = false OR assigned_caseworker_id = $2) ORDER BY random() LIMIT 2000`,
+        [seeded.organisationId, me],
+      )
+    ).rows.map((r) => r.id);
+    await pg.end();
+    const randomCase = () => `/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}`;
 
     // Warm both up before measuring.
-    await load({ url: `${ceiling}/ceiling/users/${orgAdmin.id}`, headers: auth, seconds: 2 });
-    await load({ url: `${api}/api/v1/users/${orgAdmin.id}`, headers: auth, seconds: 2 });
+    await load({ url: `${ceiling}/ceiling/users/${me}`, headers: auth, seconds: 2 });
+    await load({ url: api, path: randomCase, headers: auth, seconds: 2 });
 
-    const ceilingRead = await load({ url: `${ceiling}/ceiling/users/${orgAdmin.id}`, headers: auth, seconds: SECONDS });
-    const guardedRead = await load({ url: `${api}/api/v1/users/${orgAdmin.id}`, headers: auth, seconds: SECONDS });
-    const guardedReadHalf = await load({
-      url: `${api}/api/v1/users/${orgAdmin.id}`,
-      headers: auth,
-      seconds: SECONDS,
-      overallRate: Math.max(1, Math.floor(guardedRead.requestsPerSecond / 2)),
-    });
-    const ceilingInsert = await load({
-      url: `${ceiling}/ceiling/rows`,
-      method: 'POST',
-      headers: auth,
-      body: () => JSON.stringify({ label: 'bench', level: 'high', count: 3 }),
-      seconds: SECONDS,
-    });
+    const ceilingRead = await repeated(() => load({ url: `${ceiling}/ceiling/users/${me}`, headers: auth, seconds: SECONDS }));
+    const getCase = await repeated(() => load({ url: api, path: randomCase, headers: auth, seconds: SECONDS }));
+    const getCaseHalf = await load({ url: api, path: randomCase, headers: auth, seconds: SECONDS, overallRate: Math.max(1, Math.floor(getCase.requestsPerSecond / 2)) });
+    const listCases = await repeated(() => load({ url: `${api}/api/v1/cases?limit=50`, headers: auth, seconds: SECONDS }));
+    const ceilingInsert = await repeated(() =>
+      load({ url: `${ceiling}/ceiling/rows`, method: 'POST', headers: auth, body: () => JSON.stringify({ label: 'bench', level: 'high', count: 3 }), seconds: SECONDS }),
+    );
+    const postCase = await repeated(() => load({ url: `${api}/api/v1/cases`, method: 'POST', headers: auth, body: newCaseBody, seconds: SECONDS }));
     const outbox = await outboxLatency(admin, 50, Math.min(SECONDS, 10));
+    const rss = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
 
-    results.ceiling = { guardedRead: ceilingRead, validatedInsert: ceilingInsert };
-    results.scenarios = {
-      'GET /api/v1/users/{id} (stand-in for GET case until cases land)': {
-        ...guardedRead,
-        ratioToCeiling: ratio(guardedRead.requestsPerSecond, ceilingRead.requestsPerSecond),
-        p99AtHalfRateMs: guardedReadHalf.latencyP99Ms,
+    const getRatio = ratio(getCase.requestsPerSecond, ceilingRead.requestsPerSecond);
+    const postRatio = ratio(postCase.requestsPerSecond, ceilingInsert.requestsPerSecond);
+    out.ceiling = { guardedRead: ceilingRead, validatedInsert: ceilingInsert };
+    out.scenarios = {
+      'GET /api/v1/cases/{id}': {
+        ...getCase,
+        ratioToCeiling: getRatio,
+        p99AtHalfRateMs: getCaseHalf.latencyP99Ms,
+        halfRate: getCaseHalf,
+        target: '≥ 0.6 of ceiling read, p99 < 50 ms at half rate',
+        verdict: targetVerdict(getRatio >= 0.6 && getCaseHalf.latencyP99Ms < 50),
       },
+      'POST /api/v1/cases': {
+        ...postCase,
+        ratioToCeiling: postRatio,
+        ceilingKind: 'validated insert',
+        target: '≥ 0.5 of ceiling insert',
+        verdict: targetVerdict(postRatio >= 0.5),
+      },
+      'GET /api/v1/cases?limit=50': { ...listCases, ratioToCeiling: ratio(listCases.requestsPerSecond, ceilingRead.requestsPerSecond), target: 'none set' },
       'outbox → queue → worker latency at 50/s (system.ping)': outbox,
-      'GET /api/v1/cases/{id}': 'not built yet',
-      'POST /api/v1/cases': 'not built yet',
-      'GET /api/v1/cases?limit=50': 'not built yet',
-      'referral delivery approve → received': 'not built yet',
-      'statistics tables at 1M cases': 'not built yet',
-      'audit chain verification rate': 'not built yet',
+      'referral delivery approve → received': NOT_BUILT,
+      'referral deliveries/s per worker': NOT_BUILT,
+      'statistics tables at 1M cases (fresh / frozen release)': NOT_BUILT,
     };
-    results.rssMb = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
+    out.rssMb = { ...rss, target: 'API < 250 MB after load', verdict: targetVerdict(rss.api !== null && rss.api < 250) };
   } finally {
     for (const p of [apiProc, workerProc, ceilingProc]) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const sizes: Record<string, unknown>[] = [];
+  const load1 = () => Math.round(require('node:os').loadavg()[0] * 100) / 100;
+  const loadAtStart = load1();
+  for (const cases of SIZES) sizes.push(await measureSize(cases));
+  const audit = [];
+  for (const events of AUDIT_EVENTS) {
+    const r = await auditScale(events);
+    audit.push({ ...r, target: '≥ 200,000 events/s', verdict: targetVerdict(r.eventsPerSecond >= 200_000) });
   }
   const date = new Date().toISOString().slice(0, 10);
   const out = join(root, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  const doc = { date: new Date().toISOString(), machine: { cores: require('node:os').cpus().length, node: process.version }, secondsPerRun: SECONDS, ...results };
-  writeFileSync(join(out, `${date}.json`), JSON.stringify(doc, null, 2) + '\n');
-  writeFileSync(join(out, `${date}.md`), markdown(doc));
+  const doc = {
+    date: new Date().toISOString(),
+    machine: { cores: require('node:os').cpus().length, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: load1() },
+    secondsPerRun: SECONDS,
+    repeats: REPEAT,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    sizes,
+    auditVerification: audit,
+  };
+  const suffix = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL}` : '';
+  writeFileSync(join(out, `${date}${suffix}.json`), JSON.stringify(doc, null, 2) + '\n');
+  writeFileSync(join(out, `${date}${suffix}.md`), markdown(doc));
   process.stdout.write(markdown(doc));
 }
 
 function markdown(doc: any): string {
-  const lines = [`# Lintas benchmark ${doc.date}`, '', `${doc.machine.cores} cores, Node ${doc.machine.node}, ${doc.secondsPerRun} s per run, 50 connections, load generator on the same machine.`, ''];
-  lines.push('| scenario | req/s | p50 ms | p99 ms | ratio to ceiling | p99 at half rate ms |', '|---|---|---|---|---|---|');
-  const row = (name: string, r: LoadResult & { ratioToCeiling?: number; p99AtHalfRateMs?: number }) =>
-    lines.push(`| ${name} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.ratioToCeiling ?? '1 (ceiling)'} | ${r.p99AtHalfRateMs ?? ''} |`);
-  row('ceiling: JWT + read by id', doc.ceiling.guardedRead);
-  row('ceiling: validated insert', doc.ceiling.validatedInsert);
-  for (const [name, r] of Object.entries<any>(doc.scenarios)) {
-    if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | |`);
-    else if ('requestsPerSecond' in r) row(name, r);
-    else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | |`);
+  const lines = [
+    `# Lintas benchmark ${doc.date}`,
+    '',
+    `${doc.machine.cores} cores, Node ${doc.machine.node}, ${doc.secondsPerRun} s per run, median of ${doc.repeats} runs for req/s, 50 connections, ` +
+      `load generator on the same machine; load average ${doc.machine.loadAverageAtStart} at start, ${doc.machine.loadAverageAtEnd} at end.`,
+    '',
+  ];
+  for (const size of doc.sizes) {
+    lines.push(
+      `## ${size.cases.toLocaleString('en')} cases`,
+      '',
+      `Seed: ${size.seed.reused ? 'reused' : 'seeded now'}, ${size.seed.organisations} organisations, ${size.seed.consents} consents, ` +
+        `${size.seed.seconds} s (${size.seed.casesPerSecond} cases/s).`,
+      '',
+      '| scenario | req/s (runs) | p50 ms | p99 ms | ratio to ceiling | p99 at half rate ms | target | verdict |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    const row = (name: string, r: any) =>
+      lines.push(
+        `| ${name} | ${r.requestsPerSecond} (${(r.runs ?? []).join(', ')}) | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.ratioToCeiling ?? '1 (ceiling)'} | ` +
+          `${r.p99AtHalfRateMs ?? ''} | ${r.target ?? ''} | ${r.verdict ?? ''} |`,
+      );
+    row('ceiling: JWT + read by id', size.ceiling.guardedRead);
+    row('ceiling: validated insert', size.ceiling.validatedInsert);
+    for (const [name, r] of Object.entries<any>(size.scenarios)) {
+      if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | | | |`);
+      else if ('requestsPerSecond' in r) row(name, r);
+      else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | | | |`);
+    }
+    lines.push('', `RSS after load: API ${size.rssMb.api} MB, worker ${size.rssMb.worker} MB (target API < 250 MB: ${size.rssMb.verdict})`, '');
   }
-  lines.push('', `RSS after load: API ${doc.rssMb.api} MB, worker ${doc.rssMb.worker} MB`, '');
+  if (doc.auditVerification.length) {
+    lines.push('## Audit chain verification', '', '| events | verifier events/s (runs) | `npm run audit:verify` s | target | verdict |', '|---|---|---|---|---|');
+    for (const a of doc.auditVerification) {
+      lines.push(`| ${a.events.toLocaleString('en')} | ${a.eventsPerSecond} (${a.verifyRuns.join(', ')}) | ${a.cliSeconds} | ${a.target} | ${a.verdict} |`);
+    }
+    lines.push('');
+  }
   return lines.join('\n');
 }
 

@@ -21,6 +21,7 @@ import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { QueueModule } from './queue/queue.module';
 import { ReferralsModule } from './referrals/referrals.module';
+import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
@@ -46,6 +47,7 @@ import { UsersModule } from './users/users.module';
     AlertsApiModule,
     ReferralsModule,
     FederationModule,
+    StatisticsModule,
     HealthModule,
     BootstrapModule,
   ],

@@ -429,6 +429,41 @@ describe('referrals within one deployment (e2e)', () => {
     expect((await api.http.get(`/api/v1/referrals/${id}`, th.caseworker.token)).status).toBe(200);
   });
 
+  it('moves the restitution claims with the case, or keeps them with the sender, as the referral asked', async () => {
+    const claimBody = { route: 'labour_back_pay', jurisdiction: 'TH', claimed: { currency: 'THB', amountMinor: 1500000 } };
+    for (const mode of ['move_with_case', 'stay_with_original'] as const) {
+      const kase = await createCase(api, th.caseworker);
+      const claim = await api.http.post(`/api/v1/cases/${kase.id}/restitution-claims`, claimBody, th.caseworker.token);
+      expect(claim.status).toBe(201);
+      await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['identity', 'exploitation']);
+      const referral = await createReferral(api, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: mm.org.id,
+        dataCategories: ['identity', 'exploitation'],
+        transferOwnership: true,
+        claimsOnTransfer: mode,
+      });
+      expect(referral.claimsOnTransfer).toBe(mode);
+      await api.dataSource.query(`UPDATE referrals SET status = 'received' WHERE id = $1`, [referral.id]);
+      await act(api, mm.caseworker, referral.id, 'accept');
+
+      const rows = await api.dataSource.query(
+        'SELECT responsible_organisation_id, survivor_contact_organisation_id FROM restitution_claims WHERE id = $1',
+        [claim.body.id],
+      );
+      if (mode === 'move_with_case') {
+        expect(rows[0]).toEqual({ responsible_organisation_id: mm.org.id, survivor_contact_organisation_id: null });
+      } else {
+        expect(rows[0]).toEqual({ responsible_organisation_id: th.org.id, survivor_contact_organisation_id: mm.org.id });
+      }
+      const history = await api.dataSource.query(
+        'SELECT count(*)::int AS n FROM claim_responsibility_history WHERE claim_id = $1',
+        [claim.body.id],
+      );
+      expect(history[0].n).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('records home_state_notified as skipped when the person objects, and refuses it as done', async () => {
     const objecting = designExampleCase();
     objecting.protection.objectsToHomeStateNotification = true;

@@ -1,6 +1,6 @@
 /**
  * Case references: "<owner country>-<year>-<counter>", e.g. TH-2026-000123. The counter runs per country and year
- * (case_reference_counters, bumped inside the creating transaction), so a reference says where and when a case was
+ * (case_reference_counters, bumped just before the creating transaction; gaps are possible), so a reference says where and when a case was
  * opened and nothing about the person.
  */
 export const REFERENCE_PATTERN = /^[A-Z]{2}-\d{4}-\d{6,}$/;

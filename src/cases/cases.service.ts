@@ -141,9 +141,9 @@ export class CasesService {
       const ciphertext = this.encryptIdentity(dataKey, id, person);
       const digests = (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d));
       const today = todayUtc();
+      const reference = await this.nextReference(actor.organisationCountry, new Date().getUTCFullYear());
       const created = await this.dataSource.transaction(async (em) => {
-        const reference = await this.nextReference(em, actor.organisationCountry, new Date().getUTCFullYear());
-        await em.insert(CaseEntity, {
+        const values: Partial<CaseEntity> = {
           id,
           reference,
           ownerOrganisationId: actor.organisationId,
@@ -176,16 +176,20 @@ export class CasesService {
           objectsToHomeStateNotification: protection.objectsToHomeStateNotification ?? false,
           legalProceedings: legalProceedings(dto.legalProceedings),
           createdBy: actor.userId,
-        });
+        };
+        // The row is answered from what was inserted plus what the insert returned (timestamps), not read back, and a
+        // new case has no blind-index rows to clear.
+        const inserted = await em.insert(CaseEntity, { ...values });
         await em.insert(CaseKeyEntity, { caseId: id, masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, destroyedAt: null });
-        const possibleDuplicates = await this.indexDocuments(em, actor, id, digests);
+        const possibleDuplicates = await this.indexDocuments(em, actor, id, digests, { fresh: true });
         await this.audit.record(em, actor, {
           action: 'case.create',
           recordType: 'case',
           recordId: id,
           details: { reference, possibleDuplicates: possibleDuplicates.length },
         });
-        const record = await em.findOneOrFail(CaseEntity, { where: { id } });
+        const { createdAt, updatedAt } = inserted.generatedMaps[0] as Pick<CaseEntity, 'createdAt' | 'updatedAt'>;
+        const record = Object.assign(new CaseEntity(), values, { createdAt, updatedAt });
         return { record, possibleDuplicates };
       });
       // The caller just sent this identity: echo it without reading anything back.
@@ -195,14 +199,23 @@ export class CasesService {
     }
   }
 
-  /** Per owner country and year; the row lock serialises concurrent creates in one country until commit. */
-  private async nextReference(em: EntityManager, country: string, year: number): Promise<string> {
-    const rows: Array<{ last_value: number }> = await em.query(
-      `INSERT INTO case_reference_counters (country, year, last_value) VALUES ($1, $2, 1)
-       ON CONFLICT (country, year) DO UPDATE SET last_value = case_reference_counters.last_value + 1
-       RETURNING last_value`,
-      [country, year],
-    );
+  /**
+   * The next reference of the owner's country and year, taken in a short transaction of its own before the case's: the
+   * counter row is then locked for one statement, not for the whole create (which serialised every create in a country).
+   * A create that fails afterwards leaves a gap in the numbering; references are unique and increasing, never reused.
+   * The commit need not wait for the disk: WAL is flushed in order, so the case's own synchronous commit makes this
+   * increment durable before any case can carry the number.
+   */
+  private async nextReference(country: string, year: number): Promise<string> {
+    const rows: Array<{ last_value: number }> = await this.dataSource.transaction(async (em) => {
+      await em.query('SET LOCAL synchronous_commit = off');
+      return em.query(
+        `INSERT INTO case_reference_counters (country, year, last_value) VALUES ($1, $2, 1)
+         ON CONFLICT (country, year) DO UPDATE SET last_value = case_reference_counters.last_value + 1
+         RETURNING last_value`,
+        [country, year],
+      );
+    });
     return formatReference(country, year, Number(rows[0].last_value));
   }
 
@@ -210,8 +223,8 @@ export class CasesService {
    * Replaces the case's blind-index rows and answers the references of the caller's OWN organisation's other cases
    * that share a document. Another organisation's cases are never matched, so this cannot probe who holds whom.
    */
-  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, digests: Buffer[]): Promise<string[]> {
-    await em.delete(CaseBlindIndexEntity, { caseId });
+  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, digests: Buffer[], opts: { fresh?: boolean } = {}): Promise<string[]> {
+    if (!opts.fresh) await em.delete(CaseBlindIndexEntity, { caseId });
     if (digests.length === 0) return [];
     await em.insert(
       CaseBlindIndexEntity,

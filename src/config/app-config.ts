@@ -58,6 +58,8 @@ export class AppConfig {
   readonly audit: { sealIntervalMs: number; checkpointIntervalMs: number; checkpointEveryEvents: number };
   /** Days before a restitution deadline (filing, appeal, payment due) that its reminder is raised. */
   readonly restitution: { reminderLeadDays: number };
+  /** Disclosure control of the statistics tables: k (minimum cell size), validated ≥ 5 at boot. */
+  readonly statistics: { minimumCellSize: number };
   /** Names of keys that were generated locally (never in production), for one warning at boot. */
   readonly generatedKeys: string[];
 
@@ -123,6 +125,7 @@ export class AppConfig {
       checkpointEveryEvents: env.AUDIT_CHECKPOINT_EVERY_EVENTS,
     };
     this.restitution = { reminderLeadDays: env.RESTITUTION_REMINDER_LEAD_DAYS };
+    this.statistics = { minimumCellSize: env.STATISTICS_MIN_CELL_SIZE };
   }
 
   static fromEnvironment(raw: Record<string, unknown> = process.env): AppConfig {

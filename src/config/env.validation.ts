@@ -83,6 +83,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600000) WORKER_LOCK_DURATION_MS = 30000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(600000) WORKER_STALLED_INTERVAL_MS = 30000;
 
+  /** k of the statistics tables: counts 1..k−1 are never published. Never below 5 (refused at boot). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(1000) STATISTICS_MIN_CELL_SIZE = 11;
+
   /** Hours; a fraction (0.001 is 3.6 s) lets a drill or a test see a deadline pass. */
   @IsOptional() @Transform(toInt) @IsNumber() @Min(0.0002) @Max(24 * 90) REFERRAL_ACCEPTANCE_HOURS = 72;
   @IsOptional() @Transform(toInt) @IsNumber() @Min(0.0002) @Max(24 * 90) REFERRAL_ESCALATION_HOURS = 48;

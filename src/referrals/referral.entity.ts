@@ -9,6 +9,7 @@ import {
   DeliveryFailureReason,
   REFERRAL_STATUSES,
   ReferralStatus,
+  ClaimTransferMode,
 } from '../common/vocabulary';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { UserEntity } from '../users/user.entity';
@@ -25,6 +26,7 @@ import { UserEntity } from '../users/user.entity';
 @Index('ix_referrals_case', ['caseId'])
 @Check('ck_referrals_distinct_sides', 'sending_organisation_id <> receiving_organisation_id')
 @Check('ck_referrals_categories_not_empty', 'cardinality(data_categories) > 0')
+@Check('ck_referrals_claims_on_transfer', "claims_on_transfer IN ('move_with_case', 'stay_with_original')")
 @Check('ck_referrals_version_positive', '"version" >= 1')
 @Check('ck_referrals_incoming_remote', '(case_id IS NULL) = (responsible_user_id IS NULL)')
 export class ReferralEntity {
@@ -58,6 +60,8 @@ export class ReferralEntity {
   @Column({ type: 'boolean' }) crossBorder: boolean;
   /** On acceptance, the case's owner becomes the receiving organisation. */
   @Column({ type: 'boolean', default: false }) transferOwnership: boolean;
+  /** With a transfer: whether the case's restitution claims move to the receiver or stay with the sender (who pursues them, the receiver being the survivor's contact for payout). */
+  @Column({ type: 'varchar', length: 30, default: 'stay_with_original' }) claimsOnTransfer: ClaimTransferMode;
   @Column({ type: 'enum', enum: REFERRAL_STATUSES, enumName: 'referral_status', default: 'draft' }) status: ReferralStatus;
   @Column({ type: 'integer', default: 1 }) version: number;
   /**

@@ -1,3 +1,4 @@
+import { RestitutionModule } from '../restitution/restitution.module';
 import { Module } from '@nestjs/common';
 import { CasesModule } from '../cases/cases.module';
 import { FederationCoreModule } from '../federation/federation-core.module';
@@ -11,7 +12,7 @@ import { ReferralsService } from './referrals.service';
 
 /** The routes under /api/v1/referrals; ReferralsService is exported for the federation module (applyPartnerEvent). */
 @Module({
-  imports: [ReferralsCoreModule, CasesModule, FederationCoreModule],
+  imports: [ReferralsCoreModule, CasesModule, RestitutionModule, FederationCoreModule],
   controllers: [ReferralsController],
   providers: [ReferralsService],
   exports: [ReferralsService],

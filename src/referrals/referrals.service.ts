@@ -6,6 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { RestitutionService } from '../restitution/restitution.service';
 import { AuditService } from '../audit/audit.service';
 import { CasesService } from '../cases/cases.service';
 import { Actor } from '../common/auth/actor';
@@ -50,6 +51,7 @@ export class ReferralsService {
     private readonly cases: CasesService,
     private readonly audit: AuditService,
     private readonly inboundPackets: InboundPacketStore,
+    private readonly restitution: RestitutionService,
   ) {}
 
   private mover(actor: Actor): Mover {
@@ -89,6 +91,7 @@ export class ReferralsService {
         reason: dto.reason,
         crossBorder: sender.country !== receiver.country,
         transferOwnership: dto.transferOwnership ?? false,
+        claimsOnTransfer: dto.claimsOnTransfer ?? 'stay_with_original',
         status: 'draft',
         version: 1,
         consentIds,
@@ -202,6 +205,8 @@ export class ReferralsService {
       actorOrganisationId: actor.organisationId,
       details: { ownershipTransferred: true, fromOrganisationId, toOrganisationId: referral.receivingOrganisationId },
     });
+    // The restitution claims follow the survivor, or stay with the organisation pursuing them (history says who was responsible when).
+    await this.restitution.onCaseOwnershipTransferred(em, localCaseId(referral), fromOrganisationId, referral.receivingOrganisationId, referral.claimsOnTransfer, actor);
   }
 
   // ---------------------------------------------------------------- milestones
@@ -361,6 +366,7 @@ export class ReferralsService {
       reason: r.reason,
       crossBorder: r.crossBorder,
       transferOwnership: r.transferOwnership,
+      claimsOnTransfer: r.claimsOnTransfer,
       status: r.status,
       version: r.version,
       nextStatuses: nextStatuses(r.status),

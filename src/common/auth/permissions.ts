@@ -43,6 +43,9 @@ export enum Permission {
   ReferralMilestoneRecord = 'referral:milestone_record',
   /** Read the consented part of a referred case (receiving organisation only). */
   ReferralCaseRead = 'referral:case_read',
+  // statistics: anonymised tables and the k-anonymised record-level export, for oversight bodies only
+  StatisticsRead = 'statistics:read',
+  StatisticsExport = 'statistics:export',
   // federation: the partner registry is the operator's (keys, addresses, remote organisations)
   FederationPartnerRead = 'federation-partner:read',
   FederationPartnerManage = 'federation-partner:manage',
@@ -88,7 +91,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     ...REFERRALS,
   ]),
   org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
-  auditor: new Set([...EVERYONE, Permission.AuditRead]),
+  auditor: new Set([...EVERYONE, Permission.AuditRead, Permission.StatisticsRead, Permission.StatisticsExport]),
   platform_admin: new Set([
     ...EVERYONE,
     Permission.OrganisationCreate,

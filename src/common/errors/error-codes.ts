@@ -109,6 +109,9 @@ export const ERROR_STATUS = {
   FEDERATION_PARTNER_UNREACHABLE: 502,
   // statistics
   STATISTICS_PERIOD_INVALID: 400,
+  STATISTICS_TABLE_NOT_FOUND: 404,
+  /** The record-level export is only for closed periods: two exports of an open period differ by whole records. */
+  STATISTICS_PERIOD_OPEN: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

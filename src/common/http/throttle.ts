@@ -1,5 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
-import { ThrottlerModuleOptions } from '@nestjs/throttler';
+import { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { redisOptions } from '../../queue/redis';
 import { AUTH_THROTTLE_KEY } from '../../auth/auth.controller';
@@ -8,17 +9,69 @@ import { AppConfig } from '../../config/app-config';
 const isAuthRoute = (ctx: ExecutionContext): boolean => Reflect.getMetadata(AUTH_THROTTLE_KEY, ctx.getClass()) === true;
 
 /**
- * Per-address limits kept in Redis (shared by every API replica, and a fixed-window counter that stays fast under
- * sustained load): a general limit on every route, and a stricter one on the auth routes.
+ * A fixed-window counter per key in this process: one Map lookup per request, no scan, no network. Windows are aligned
+ * to the clock (floor(now / ttl)), so a key costs one entry that the next window replaces; stale keys are swept once a
+ * window. Blocking is not used by Lintas (blockDuration is the window), so a key over the limit stays refused until
+ * its window ends.
+ */
+export class LocalFixedWindowStorage implements ThrottlerStorage {
+  private readonly windows = new Map<string, { window: number; hits: number }>();
+  private lastSweep = 0;
+
+  increment(key: string, ttl: number, limit: number, _blockDuration?: number, _throttlerName?: string): Promise<ThrottlerStorageRecord> {
+    const now = Date.now();
+    const window = Math.floor(now / ttl);
+    if (window !== this.lastSweep) this.sweep(window);
+    let entry = this.windows.get(key);
+    if (!entry || entry.window !== window) {
+      entry = { window, hits: 0 };
+      this.windows.set(key, entry);
+    }
+    entry.hits++;
+    const timeToExpire = Math.ceil(((window + 1) * ttl - now) / 1000);
+    const isBlocked = entry.hits > limit;
+    return Promise.resolve({ totalHits: entry.hits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 });
+  }
+
+  private sweep(window: number): void {
+    this.lastSweep = window;
+    for (const [key, entry] of this.windows) if (entry.window < window) this.windows.delete(key);
+  }
+}
+
+/** Sends each throttler's counts to its own storage, by throttler name. */
+export class SplitThrottlerStorage implements ThrottlerStorage {
+  constructor(
+    private readonly byName: Record<string, ThrottlerStorage>,
+    private readonly fallback: ThrottlerStorage,
+  ) {}
+
+  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    return (this.byName[throttlerName] ?? this.fallback).increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  /** The Redis storage owns a connection: let Nest close it at shutdown. */
+  async onModuleDestroy(): Promise<void> {
+    for (const storage of [...Object.values(this.byName), this.fallback]) {
+      await (storage as { onModuleDestroy?: () => unknown }).onModuleDestroy?.();
+    }
+  }
+}
+
+/**
+ * Per-address limits: a general limit on every route, counted in this process (a Redis round trip on every request
+ * cost more than the rest of a guarded read's overhead; with N replicas behind a balancer the effective general limit
+ * is up to N × the setting, which is fine for a flood guard), and a stricter limit on the auth routes, kept in Redis
+ * so that it holds across every API replica (it is what slows password guessing down).
  */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
-  // Its own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
+  // The auth limit's own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
+  const redis = new ThrottlerStorageRedisService({ ...redisOptions(config.redis.url), keyPrefix: `${config.redis.queuePrefix}:throttle:`, connectionName: 'lintas-throttle' });
   return {
     throttlers: [
       { name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute },
       { name: 'auth', ttl: 60_000, limit: config.http.authRateLimitPerMinute, skipIf: (ctx) => !isAuthRoute(ctx) },
     ],
-    // Given options (not a client), the storage owns its connection and closes it when the module shuts down.
-    storage: new ThrottlerStorageRedisService({ ...redisOptions(config.redis.url), keyPrefix: `${config.redis.queuePrefix}:throttle:`, connectionName: 'lintas-throttle' }),
+    storage: new SplitThrottlerStorage({ default: new LocalFixedWindowStorage(), auth: redis }, redis),
   };
 }

@@ -34,6 +34,8 @@ import {
   ReferralEventKind,
   ReferralMilestone,
   ReferralStatus,
+  CLAIM_TRANSFER_MODES,
+  ClaimTransferMode,
 } from '../../common/vocabulary';
 
 const TEXT_MAX = 2000;
@@ -62,6 +64,16 @@ export class CreateReferralDto {
   @ApiPropertyOptional({ default: false, description: 'On acceptance the receiving organisation becomes the owner of the case' })
   @IsOptional() @IsBoolean()
   transferOwnership?: boolean;
+
+  @ApiPropertyOptional({
+    enum: CLAIM_TRANSFER_MODES,
+    default: 'stay_with_original',
+    description:
+      "With transferOwnership: the case's restitution claims move to the receiver, or stay with the sender who keeps pursuing them " +
+      "while the receiver is recorded as the survivor's contact for payout",
+  })
+  @IsOptional() @IsIn(CLAIM_TRANSFER_MODES)
+  claimsOnTransfer?: ClaimTransferMode;
 }
 
 /** submit, approve, accept, start, complete: `{}` or `{ note }`; reject and cancel: `{ reason }` (required there). */
@@ -131,6 +143,7 @@ export class ReferralResponseDto {
   @ApiProperty() reason: string;
   @ApiProperty() crossBorder: boolean;
   @ApiProperty() transferOwnership: boolean;
+  @ApiProperty({ enum: CLAIM_TRANSFER_MODES }) claimsOnTransfer: ClaimTransferMode;
   @ApiProperty({ enum: REFERRAL_STATUSES }) status: ReferralStatus;
   @ApiProperty() version: number;
   @ApiProperty({ enum: REFERRAL_STATUSES, isArray: true, description: 'Statuses the table allows next (who may is checked on the action)' })

@@ -340,3 +340,15 @@ describe('whole tables', () => {
     expect(ms).toBeLessThan(500);
   });
 });
+
+describe('TableBuilder.addEntryCount', () => {
+  it('adds to exactly one entry, so multi-valued cells and their total can come from separate GROUP BYs', () => {
+    const b = new TableBuilder({ tableId: 't', dimensions: [{ name: 'x', categories: ['a', 'b'] }] });
+    b.addEntryCount(['a'], 'o1', 5).addEntryCount(['b'], 'o1', 4).addEntryCount([null], 'o1', 7);
+    expect(b.build().entries.map((e) => e.tally.count)).toEqual([5, 4, 7]);
+    const two = new TableBuilder({ tableId: 't2', dimensions: [{ name: 'x', categories: ['a', 'b'] }, { name: 'y', categories: ['c'] }] });
+    two.addEntryCount(['b', 'c'], 'o', 1).addEntryCount(['a', null], 'o', 2).addEntryCount([null, 'c'], 'o', 3).addEntryCount([null, null], 'o', 4);
+    expect(two.build().entries.map((e) => e.tally.count)).toEqual([0, 1, 2, 0, 3, 4]);
+    expect(() => b.addEntryCount(['z'], 'o', 1)).toThrow(TableInputError);
+  });
+});

@@ -249,6 +249,34 @@ export class TableBuilder {
     return this;
   }
 
+  /**
+   * A pre-aggregated count for exactly one entry: a cell (every value given) or a total (null for each dimension it
+   * totals over). For records in several categories counted in SQL: the cells from the unnested values, the totals
+   * from the records, so a record with two categories still counts once in its total.
+   */
+  addEntryCount(values: readonly (string | null)[], organisationId: string, count: number): this {
+    assertOrganisation(organisationId);
+    if (!Number.isSafeInteger(count) || count < 0) throw new TableInputError('A count must be a non-negative integer');
+    const dims = this.spec.dimensions;
+    if (values.length !== dims.length) throw new TableInputError(`A record needs ${dims.length} dimension value(s)`);
+    if (count === 0) return this;
+    const p = values.map((v, d) => {
+      if (v === null) return null;
+      const i = this.index[d].get(v);
+      if (i === undefined) throw new TableInputError(`A value is not a category of dimension ${dims[d].name}`);
+      return i;
+    });
+    const L = this.layout;
+    let entry: number;
+    if (!L.twoDimensional) entry = p[0] === null ? L.size - 1 : p[0];
+    else if (p[0] !== null && p[1] !== null) entry = p[0] * L.columns + p[1];
+    else if (p[0] !== null) entry = L.rows * L.columns + p[0];
+    else if (p[1] !== null) entry = L.rows * L.columns + L.rows + p[1];
+    else entry = L.size - 1;
+    this.entries[entry].tally.add(organisationId, count);
+    return this;
+  }
+
   build(): Table {
     return { spec: this.spec, layout: this.layout, entries: this.entries };
   }

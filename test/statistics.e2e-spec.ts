@@ -1,0 +1,315 @@
+/**
+ * Statistics against the built service, in a database of its own (statistics count every case of a deployment, so
+ * other specs' cases must not be in it): a seeded dataset with known counts, frozen releases, the open-period
+ * snapshot rule, the disclosure attack over everything published, the k-anonymised export, roles and audit events.
+ */
+import { AppConfig } from '../src/config/app-config';
+import { disclosedEntries, intervalAttack, ProtectedTable, PublishedEntry } from '../src/statistics/disclosure';
+import { HTCDS_COLUMNS } from '../src/statistics/htcds-export';
+import { startApi, TestApi } from './support/app';
+import { designExampleCase } from './support/cases';
+import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
+import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
+
+type Staff = Awaited<ReturnType<typeof organisationWithStaff>>;
+
+interface Seed {
+  org: number;
+  gender: string;
+  age: number;
+  citizenship: string[];
+  exploitation: string[];
+  country: string;
+  status: string;
+  means: string[];
+}
+
+const CLOSED = '2025-Q1';
+/** The tables whose grand total is the number of cases registered in the period. */
+const CASE_TABLES = [
+  'cases-by-exploitation-type',
+  'cases-by-gender-and-age-band',
+  'cases-by-citizenship',
+  'cases-by-country-of-exploitation',
+  'cases-by-trafficking-status',
+  'registrations-by-quarter',
+];
+const K = 11;
+
+/** 51 cases in 2025-Q1 from four shelters, with counts chosen to hit each rule. */
+function seedPlan(): Seed[] {
+  const out: Seed[] = [];
+  const add = (n: number, s: Omit<Seed, 'org'>, orgs: number[]) => {
+    for (let i = 0; i < n; i++) out.push({ ...s, org: orgs[i % orgs.length] });
+  };
+  // 20 forced labour, 4 shelters × 5: published everywhere it is alone.
+  add(20, { gender: 'feminine', age: 22, citizenship: ['MM'], exploitation: ['forced_labour'], country: 'TH', status: 'actual', means: ['debt_bondage'] }, [0, 1, 2, 3]);
+  // 16 forced criminality (scam compounds), 4 × 4.
+  add(16, { gender: 'masculine', age: 25, citizenship: ['LA'], exploitation: ['forced_criminality'], country: 'KH', status: 'actual', means: ['withholds_documents', 'threats'] }, [0, 1, 2, 3]);
+  // 3 sexual exploitation from three shelters: a small cell.
+  add(3, { gender: 'feminine', age: 17, citizenship: ['MM'], exploitation: ['sexual_exploitation'], country: 'TH', status: 'possible', means: [] }, [0, 1, 2]);
+  // 12 "other" all from one shelter: large but dominated.
+  add(12, { gender: 'feminine', age: 31, citizenship: ['KH'], exploitation: ['other'], country: 'TH', status: 'actual', means: ['other'] }, [0]);
+  return out;
+}
+
+function caseBody(s: Seed) {
+  const body = designExampleCase() as any;
+  body.person = { ...body.person, gender: s.gender, citizenship: s.citizenship, dateOfBirth: undefined };
+  delete body.person.dateOfBirth;
+  return { ...body, exploitationTypes: s.exploitation, countryOfExploitation: s.country, traffickingStatus: s.status, ageWhenTrafficked: s.age, meansOfControl: s.means };
+}
+
+/** A published table as the attacker reads it. */
+function asProtected(body: any, rows: number, columns: number | null, dimensions: string[]): ProtectedTable {
+  return {
+    tableId: body.tableId,
+    dimensions,
+    rows,
+    columns,
+    minimumCellSize: body.minimumCellSize,
+    entries: body.rows.map((r: any): PublishedEntry => ({
+      kind: r.total ? 'grand_total' : 'cell',
+      categories: dimensions.map((d) => r[d]),
+      count: r.count,
+      suppressed: r.suppressed,
+      measures: [],
+    })),
+  };
+}
+
+describe('statistics (e2e)', () => {
+  let scratch: ScratchDatabase;
+  let api: TestApi;
+  let admin: TestUser;
+  let orgs: Staff[];
+  let auditor: TestUser;
+  let seeds: Seed[];
+  let catalogue: any[];
+
+  const table = (id: string, period: string, token = auditor.token) => api.http.get(`/api/v1/statistics/tables/${id}?period=${period}`, token);
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+    await (await scratch.owner()).runMigrations({ transaction: 'each' });
+    api = await startApi({ DATABASE_URL: scratch.url, DATABASE_MIGRATION_URL: scratch.migrationUrl });
+    admin = await platformAdmin(api);
+    orgs = [];
+    for (const country of ['TH', 'TH', 'KH', 'LA']) orgs.push(await organisationWithStaff(api, admin, { country }));
+    auditor = orgs[0].auditor;
+    seeds = seedPlan();
+    const ids: string[] = [];
+    for (const s of seeds) {
+      const res = await api.http.post('/api/v1/cases', caseBody(s), orgs[s.org].caseworker.token);
+      if (res.status !== 201) throw new Error(`case create failed: ${res.status} ${res.text}`);
+      ids.push(res.body.id);
+    }
+    // Registered in 2025-Q1 (the statistics period of a case is when it was registered): spread over the quarter.
+    await api.dataSource.query(
+      `UPDATE cases SET created_at = timestamptz '2025-01-02T00:00:00Z' + (array_position($1::uuid[], id) * interval '1 day') WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    catalogue = (await api.http.get('/api/v1/statistics/tables', auditor.token)).body.items;
+  }, 180000);
+
+  afterAll(async () => {
+    await api?.close();
+    await scratch?.drop();
+  });
+
+  it('keeps one fact row per case, age banded like the vocabulary, in step with the case', async () => {
+    const facts = await api.dataSource.query(`SELECT count(*)::int AS n FROM statistics_case_facts WHERE registered_at < '2025-04-01'`);
+    expect(facts[0].n).toBe(seeds.length);
+    const bands = await api.dataSource.query(`SELECT age_band AS b, count(*)::int AS n FROM statistics_case_facts GROUP BY 1 ORDER BY 1`);
+    expect(bands).toEqual([
+      { b: '21-23', n: 20 },
+      { b: '24-26', n: 16 },
+      { b: '30-38', n: 12 },
+      { b: '9-17', n: 3 },
+    ]);
+    const row = await api.dataSource.query(`SELECT f.exploitation_types, f.citizenship, f.means_of_control FROM statistics_case_facts f JOIN cases c ON c.id = f.case_id WHERE c.age_when_trafficked = 25 LIMIT 1`);
+    expect(row[0]).toEqual({ exploitation_types: ['forced_criminality'], citizenship: ['LA'], means_of_control: ['withholds_documents', 'threats'] });
+  });
+
+  it('lists the fixed catalogue', async () => {
+    expect(catalogue.map((t) => t.tableId)).toEqual([
+      'cases-by-exploitation-type',
+      'cases-by-gender-and-age-band',
+      'cases-by-citizenship',
+      'cases-by-country-of-exploitation',
+      'cases-by-trafficking-status',
+      'registrations-by-quarter',
+      'consent-withdrawals-by-quarter',
+      'referrals-by-status-and-cross-border',
+      'restitution-claims-by-route-and-status',
+    ]);
+    expect(catalogue[0]).toMatchObject({ minimumCellSize: 11, dimensions: [{ name: 'exploitationType' }] });
+  });
+
+  it('publishes the known counts exactly where not suppressed, and hides the small and the dominated', async () => {
+    const res = await table('cases-by-exploitation-type', CLOSED);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const by = Object.fromEntries(res.body.rows.map((r: any) => [r.exploitationType ?? 'total', r]));
+    expect(by.forced_labour).toEqual({ exploitationType: 'forced_labour', count: 20, suppressed: false });
+    expect(by.forced_criminality).toEqual({ exploitationType: 'forced_criminality', count: 16, suppressed: false });
+    expect(by.sexual_exploitation).toEqual({ exploitationType: 'sexual_exploitation', count: null, suppressed: true });
+    expect(by.other).toEqual({ exploitationType: 'other', count: null, suppressed: true });
+    expect(by.forced_begging).toEqual({ exploitationType: 'forced_begging', count: 0, suppressed: false });
+    expect(by.total).toEqual({ exploitationType: null, count: 51, suppressed: false, total: true });
+    expect(res.body).toMatchObject({ tableId: 'cases-by-exploitation-type', period: CLOSED, provisional: false, minimumCellSize: 11 });
+
+    // Every published count of every table equals the count from the seed.
+    const truth: Record<string, (s: Seed) => string[]> = {
+      'cases-by-exploitation-type': (s) => s.exploitation,
+      'cases-by-citizenship': (s) => s.citizenship,
+      'cases-by-country-of-exploitation': (s) => [s.country],
+      'cases-by-trafficking-status': (s) => [s.status],
+      'registrations-by-quarter': () => [CLOSED],
+    };
+    for (const [id, values] of Object.entries(truth)) {
+      const body = (await table(id, CLOSED)).body;
+      const dim = catalogue.find((t) => t.tableId === id).dimensions[0].name;
+      for (const row of body.rows.filter((r: any) => !r.suppressed)) {
+        const expected = row.total ? seeds.length : seeds.filter((s) => values(s).includes(row[dim])).length;
+        expect({ id, value: row[dim], count: row.count }).toEqual({ id, value: row[dim], count: expected });
+      }
+    }
+    const status = (await table('cases-by-trafficking-status', CLOSED)).body.rows;
+    // possible (3) is small; with only two non-zero cells its complement, actual (48), is hidden too; the total is not.
+    expect(status.find((r: any) => r.traffickingStatus === 'actual')).toEqual({ traffickingStatus: 'actual', count: null, suppressed: true });
+    expect(status.find((r: any) => r.traffickingStatus === 'not_a_victim')).toEqual({ traffickingStatus: 'not_a_victim', count: 0, suppressed: false });
+    expect(status.at(-1)).toEqual({ traffickingStatus: null, count: 51, suppressed: false, total: true });
+  });
+
+  it('freezes a closed period: byte-identical on repeat, also after the cases change', async () => {
+    const first = await table('cases-by-gender-and-age-band', CLOSED);
+    const second = await table('cases-by-gender-and-age-band', CLOSED);
+    expect(second.text).toBe(first.text);
+    expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+    await api.dataSource.query(`UPDATE cases SET gender = 'masculine' WHERE gender = 'feminine' AND created_at < '2025-04-01'`);
+    const later = await table('cases-by-gender-and-age-band', CLOSED);
+    expect(later.text).toBe(first.text);
+    await api.dataSource.query(`UPDATE cases SET gender = 'feminine' WHERE gender = 'masculine' AND age_when_trafficked <> 25 AND created_at < '2025-04-01'`);
+    const stored = await api.dataSource.query(`SELECT provisional, sha256, entry_counts FROM statistics_releases WHERE table_id = $1 AND period = $2`, [
+      'cases-by-gender-and-age-band',
+      CLOSED,
+    ]);
+    expect(stored).toEqual([{ provisional: false, sha256: first.headers.get('etag')!.replace(/"/g, ''), entry_counts: null }]);
+  });
+
+  it('resists the attacker: no suppressed cell of any table can be pinned, even knowing every total published anywhere', async () => {
+    for (const period of [CLOSED, '2025']) {
+      const bodies = [];
+      for (const t of catalogue) bodies.push({ t, body: (await table(t.tableId, period)).body });
+      // The grand total of the case tables, from whichever table publishes it.
+      const known = bodies.filter((b) => CASE_TABLES.includes(b.t.tableId)).map((b) => b.body.rows.at(-1)).find((r: any) => !r.suppressed);
+      for (const { t, body } of bodies) {
+        const dims = t.dimensions.map((d: any) => d.name);
+        const rows = dims.length === 1 ? body.rows.length - 1 : t.dimensions[0].categories.length;
+        const columns = dims.length === 1 ? null : t.dimensions[1].categories.length;
+        const published = asProtected(body, rows, columns, dims);
+        if (known && CASE_TABLES.includes(t.tableId)) {
+          const last = published.entries.length - 1;
+          (published.entries as PublishedEntry[])[last] = { ...published.entries[last], count: known.count, suppressed: false };
+        }
+        const additive = !['cases-by-exploitation-type', 'cases-by-citizenship'].includes(t.tableId);
+        const bounds = intervalAttack(published, { additive });
+        expect({ table: t.tableId, period, disclosed: disclosedEntries(bounds, K) }).toEqual({ table: t.tableId, period, disclosed: [] });
+      }
+    }
+  });
+
+  it('serves the open period as a daily snapshot that a one-case change does not move', async () => {
+    const now = new Date();
+    const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    const first = await table('cases-by-country-of-exploitation', quarter);
+    expect(first.status).toBe(200);
+    expect(first.body.provisional).toBe(true);
+    const again = await table('cases-by-country-of-exploitation', quarter);
+    expect(again.text).toBe(first.text);
+
+    // Eleven cases registered yesterday from four shelters, then "tomorrow" (the snapshot was last checked a day ago).
+    const yesterday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 3600_000);
+    const inQuarter = Math.floor(yesterday.getUTCMonth() / 3) === Math.floor(now.getUTCMonth() / 3);
+    const create = async (n: number, country: string) => {
+      const ids = [];
+      for (let i = 0; i < n; i++) {
+        const res = await api.http.post('/api/v1/cases', { ...caseBody(seeds[0]), countryOfExploitation: country }, orgs[i % 4].caseworker.token);
+        ids.push(res.body.id);
+      }
+      await api.dataSource.query(`UPDATE cases SET created_at = $2 WHERE id = ANY($1::uuid[])`, [ids, inQuarter ? yesterday : now]);
+    };
+    const nextDay = () => api.dataSource.query(`UPDATE statistics_releases SET checked_at = checked_at - interval '1 day' WHERE period = $1`, [quarter]);
+    await create(12, 'VN');
+    await nextDay();
+    const grown = await table('cases-by-country-of-exploitation', quarter);
+    if (inQuarter) {
+      // 12 new cases in one cell, total +12: a change of at least k everywhere, so the snapshot moves.
+      expect(grown.text).not.toBe(first.text);
+      expect(grown.body.rows.find((r: any) => r.countryOfExploitation === 'VN')).toEqual({ countryOfExploitation: 'VN', count: 12, suppressed: false });
+    }
+    // One more case: the difference would single it out, so the next day serves the same bytes.
+    await create(1, 'MY');
+    await nextDay();
+    const after = await table('cases-by-country-of-exploitation', quarter);
+    expect(after.text).toBe(grown.text);
+  });
+
+  it('exports the closed period as k-anonymous CSV in the CTDC layout, without ids or identity', async () => {
+    const res = await api.http.get(`/api/v1/statistics/exports/htcds?period=${CLOSED}`, auditor.token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const [header, ...lines] = res.text.trimEnd().split('\n');
+    expect(header.split(',')).toEqual([...HTCDS_COLUMNS]);
+    expect(lines.length).toBeGreaterThanOrEqual(seeds.length - Math.floor(seeds.length * 0.05));
+    const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [HTCDS_COLUMNS[i], v])));
+    const quasi = ['yearOfRegistration', 'gender', 'ageBroad', 'majorityStatus', 'citizenship', 'CountryOfExploitation'];
+    const classes = new Map<string, number>();
+    for (const r of rows) classes.set(quasi.map((q) => r[q]).join('|'), (classes.get(quasi.map((q) => r[q]).join('|')) ?? 0) + 1);
+    expect([...classes.values()].filter((n) => n < K)).toEqual([]);
+    // Forced criminality is CTDC "other" exploitation, and flagged in the Lintas extension column.
+    const scam = rows.filter((r) => r.lintasForcedCriminality === '1');
+    expect(scam).toHaveLength(16);
+    expect(scam.every((r) => r.isOtherExploit === '1' && r.isForcedLabour === '0' && r.meansOfControlWithholdsDocuments === '1')).toBe(true);
+    expect(res.text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
+    expect(res.text).not.toMatch(/Aye|Mya|MA1234567|Bangkok|TH-20/);
+    // Same bytes on repeat (keyed order, not insertion order).
+    expect((await api.http.get(`/api/v1/statistics/exports/htcds?period=${CLOSED}`, auditor.token)).text).toBe(res.text);
+  });
+
+  it('refuses the open period for the export, bad periods and unknown tables', async () => {
+    const now = new Date();
+    const open = await api.http.get(`/api/v1/statistics/exports/htcds?period=${now.getUTCFullYear()}`, auditor.token);
+    expect(open.status).toBe(409);
+    expect(open.body.code).toBe('STATISTICS_PERIOD_OPEN');
+    const bad = await table('cases-by-exploitation-type', '2025-03');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('STATISTICS_PERIOD_INVALID');
+    const missing = await table('cases-by-name', CLOSED);
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('STATISTICS_TABLE_NOT_FOUND');
+  });
+
+  it('is for auditors only, and audits every table read and export', async () => {
+    const staff = orgs[1];
+    for (const user of [staff.caseworker, staff.supervisor, staff.orgAdmin, admin]) {
+      for (const path of ['/api/v1/statistics/tables', `/api/v1/statistics/tables/cases-by-exploitation-type?period=${CLOSED}`, `/api/v1/statistics/exports/htcds?period=${CLOSED}`]) {
+        const res = await api.http.get(path, user.token);
+        expect({ role: user.role, path, status: res.status }).toEqual({ role: user.role, path, status: 403 });
+      }
+    }
+    const events = await api.dataSource.query(
+      `SELECT action, actor_role, details FROM audit_events WHERE actor_user_id = $1 AND action LIKE 'statistics.%' ORDER BY id`,
+      [auditor.id],
+    );
+    expect(events.some((e: any) => e.action === 'statistics.table_read' && e.details.tableId === 'cases-by-exploitation-type' && e.details.period === CLOSED)).toBe(true);
+    expect(events.some((e: any) => e.action === 'statistics.export' && e.details.period === CLOSED && e.details.k === 11)).toBe(true);
+    expect(events.every((e: any) => e.actor_role === 'auditor')).toBe(true);
+  });
+
+  it('refuses a minimum cell size below 5 at boot', () => {
+    expect(() => AppConfig.fromEnvironment({ ...process.env, STATISTICS_MIN_CELL_SIZE: '4' })).toThrow(/STATISTICS_MIN_CELL_SIZE/);
+    expect(AppConfig.fromEnvironment({ ...process.env, STATISTICS_MIN_CELL_SIZE: '5' }).statistics.minimumCellSize).toBe(5);
+  });
+});
