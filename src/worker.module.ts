@@ -6,8 +6,8 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { ConsentModule } from './consent/consent.module';
 import { ConsentProcessor } from './consent/jobs/consent.processor';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
-import { FederationProcessor } from './federation/federation.processor';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
@@ -16,9 +16,25 @@ import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
 
-/** The worker process: the outbox relay and the BullMQ processors. No HTTP. */
+/**
+ * The worker process: the outbox relay and the BullMQ processors. No HTTP. CryptoModule: remote delivery decrypts the
+ * identity fields a packet's consented categories need.
+ */
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, QueueModule, OutboxModule, AuditModule, AuditWorkerModule, AlertsModule, ConsentModule, ReferralsWorkerModule, StatisticsWorkerModule],
-  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, FederationProcessor, RestitutionProcessor],
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueueModule,
+    OutboxModule,
+    AuditModule,
+    AuditWorkerModule,
+    AlertsModule,
+    ConsentModule,
+    CryptoModule,
+    ReferralsWorkerModule,
+    StatisticsWorkerModule,
+  ],
+  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, RestitutionProcessor],
 })
 export class WorkerModule {}

@@ -6,6 +6,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ConfigurationError } from './config/env.validation';
 import { createRedis, evictionPolicy } from './queue/redis';
+import { applyWorkerLocks } from './queue/worker-locks';
 import { WorkerModule } from './worker.module';
 
 /** BullMQ keeps every job in Redis; a Redis that evicts keys would lose work silently, so the worker will not start on one. */
@@ -25,6 +26,7 @@ export async function assertRedisKeepsJobs(config: AppConfig): Promise<void> {
 
 export async function createWorkerApp(config = AppConfig.fromEnvironment()) {
   await assertRedisKeepsJobs(config);
+  applyWorkerLocks(config);
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();

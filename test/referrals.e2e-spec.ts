@@ -494,9 +494,10 @@ describe('referrals within one deployment (e2e)', () => {
     expect(skipped.body.milestones[0]).toMatchObject({ state: 'skipped', skipReason: expect.stringContaining('objects') });
   });
 
-  it('fails a referral to a remote organisation visibly until federation delivery is configured', async () => {
+  it('fails a referral to a remote organisation whose partner address this deployment does not call, visibly', async () => {
+    // Loopback is not an allowed outbound address in this suite: the delivery is refused for good, not retried.
     const [partner] = await api.dataSource.query(
-      `INSERT INTO federation_partners (node_id, name, base_url, jwks, acceptance_deadline_hours) VALUES ($1, 'Partner', 'https://partner.example', '{"keys":[]}', 96) RETURNING id`,
+      `INSERT INTO federation_partners (node_id, name, base_url, jwks, acceptance_deadline_hours) VALUES ($1, 'Partner', 'https://127.0.0.1:9', '{"keys":[]}', 96) RETURNING id`,
       [`node-${randomUUID().slice(0, 8)}`],
     );
     const [remote] = await api.dataSource.query(
@@ -509,7 +510,7 @@ describe('referrals within one deployment (e2e)', () => {
     await act(api, th.caseworker, referral.id, 'submit');
     await act(api, th.supervisor, referral.id, 'approve');
     const failed = await waitForStatus(api, th.caseworker, referral.id, 'failed');
-    expect(failed.failureReason).toBe('remote_delivery_not_configured');
+    expect(failed.failureReason).toBe('partner_refused');
     const alerts = await alertsOf(th.caseworker, 'delivery_failed');
     expect(alerts.filter((a) => a.recordId === referral.id)).toHaveLength(1);
   });

@@ -101,6 +101,19 @@ describe('AppConfig.fromEnvironment', () => {
       expect(configurationError(env).message).toContain('LINTAS_MASTER_KEY');
     });
 
+    it('refuses the federation test delay hook, which is off by default', () => {
+      expect(AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys() }).federation.testInboundDelayMs).toBe(0);
+      expect(configurationError({ ...base(), NODE_ENV: 'production', ...strongKeys(), FEDERATION_TEST_INBOUND_DELAY_MS: '3000' }).message).toContain(
+        'FEDERATION_TEST_INBOUND_DELAY_MS',
+      );
+    });
+
+    it('takes worker lock and stalled-job intervals from the environment (BullMQ defaults otherwise)', () => {
+      expect(AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys() }).workerLocks).toEqual({ lockDurationMs: 30000, stalledIntervalMs: 30000 });
+      const config = AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys(), WORKER_LOCK_DURATION_MS: '5000', WORKER_STALLED_INTERVAL_MS: '2000' });
+      expect(config.workerLocks).toEqual({ lockDurationMs: 5000, stalledIntervalMs: 2000 });
+    });
+
     it('accepts PEM written with literal \\n, as environment files often carry it', () => {
       const keys = strongKeys();
       const config = AppConfig.fromEnvironment({

@@ -2,7 +2,7 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { AddressCategory } from '../federation/outbound-url';
 import { ReferralDeadlineConfig } from '../referrals/referral-milestones';
-import { EnvironmentVariables, validateEnvironment } from './env.validation';
+import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { keyId, MasterKey, resolveKeys } from './keys';
 
@@ -42,6 +42,8 @@ export class AppConfig {
     allowedAddresses: ReadonlySet<AddressCategory>;
     timeoutMs: number;
     packetTtlSeconds: number;
+    /** Test-only delay of the inbound referral route (0 = off; refused in production). */
+    testInboundDelayMs: number;
   };
   readonly referrals: ReferralDeadlineConfig;
   readonly bootstrapAdmin?: { email: string; password: string };
@@ -51,6 +53,8 @@ export class AppConfig {
   readonly localDir: string;
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
+  /** BullMQ lock duration and stalled-job check interval of every processor. */
+  readonly workerLocks: { lockDurationMs: number; stalledIntervalMs: number };
   readonly audit: { sealIntervalMs: number; checkpointIntervalMs: number; checkpointEveryEvents: number };
   /** Days before a restitution deadline (filing, appeal, payment due) that its reminder is raised. */
   readonly restitution: { reminderLeadDays: number };
@@ -101,7 +105,11 @@ export class AppConfig {
       allowedAddresses: parseAllowedAddresses(env.FEDERATION_ALLOW_PRIVATE_ADDRESSES),
       timeoutMs: env.FEDERATION_TIMEOUT_MS,
       packetTtlSeconds: env.FEDERATION_PACKET_TTL_SECONDS,
+      testInboundDelayMs: env.FEDERATION_TEST_INBOUND_DELAY_MS,
     };
+    if (this.production && this.federation.testInboundDelayMs > 0) {
+      throw new ConfigurationError('FEDERATION_TEST_INBOUND_DELAY_MS is a test hook and must not be set when NODE_ENV=production');
+    }
     this.referrals = parseReferralDeadlines(env.REFERRAL_ACCEPTANCE_HOURS, env.REFERRAL_ESCALATION_HOURS, env.REFERRAL_MILESTONE_PERIODS);
     if (env.LINTAS_BOOTSTRAP_ADMIN_EMAIL && env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD) {
       this.bootstrapAdmin = { email: env.LINTAS_BOOTSTRAP_ADMIN_EMAIL, password: env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD };
@@ -110,6 +118,7 @@ export class AppConfig {
     this.logFile = env.LOG_FILE || undefined;
     this.outboxPollMs = env.OUTBOX_POLL_MS;
     this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.workerLocks = { lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS };
     this.audit = {
       sealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
       checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,

@@ -71,6 +71,17 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() FEDERATION_ALLOW_PRIVATE_ADDRESSES = '';
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(120000) FEDERATION_TIMEOUT_MS = 10000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(900) FEDERATION_PACKET_TTL_SECONDS = 300;
+  /**
+   * Test-only: the inbound referral route waits this long before answering, so a test can kill the sender's worker
+   * while its request is in flight. 0 (off) by default; refused in production.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) FEDERATION_TEST_INBOUND_DELAY_MS = 0;
+  /**
+   * How long a worker holds a job's lock, and how often workers look for jobs whose worker died (the lock lapsed).
+   * A job of a crashed worker runs again after at most about lock + 2 × interval. BullMQ's defaults: 30 s each.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600000) WORKER_LOCK_DURATION_MS = 30000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(600000) WORKER_STALLED_INTERVAL_MS = 30000;
 
   /** k of the statistics tables: counts 1..k−1 are never published. Never below 5 (refused at boot). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(1000) STATISTICS_MIN_CELL_SIZE = 11;

@@ -9,8 +9,8 @@ import { KeyObject, randomUUID } from 'node:crypto';
 import { CompactSign, compactVerify, importJWK, JWK } from 'jose';
 import { DomainError } from '../common/errors/domain-error';
 
-/** referral packets, status and milestone events, recalls; ping is the operator's connectivity check. */
-export const PACKET_TYPES = ['referral', 'event', 'recall', 'ping'] as const;
+/** referral packets, status and milestone events, recalls, the receiver's signed acknowledgements; ping is the operator's connectivity check. */
+export const PACKET_TYPES = ['referral', 'event', 'recall', 'ack', 'ping'] as const;
 export type PacketType = (typeof PACKET_TYPES)[number];
 
 /** Explicit JWS type (RFC 8725 §3.11): the node key also signs audit checkpoints, which must never pass for a packet. */

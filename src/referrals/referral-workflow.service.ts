@@ -33,7 +33,7 @@ import {
   overdueAlertTarget,
   overdueSchedule,
 } from './referral-milestones';
-import { ReferralEntity } from './referral.entity';
+import { localCaseId, ReferralEntity } from './referral.entity';
 import { assertTransition, TERMINAL_STATUSES, TransitionActor } from './referral.state-machine';
 
 /** Who is acting, for the state machine and for the audit log (null: Lintas itself or a partner deployment). */
@@ -60,6 +60,10 @@ export interface PacketConsent {
 }
 
 export const REFERRAL_RECORD = 'referral';
+/** The moves one side of a cross-deployment referral tells the other about (see src/federation/referral-packets.ts). */
+const PARTNER_VISIBLE_MOVES: readonly ReferralStatus[] = ['accepted', 'rejected', 'in_progress', 'completed', 'cancelled'];
+/** Before delivery, the partner deployment does not know the referral. */
+const HIDDEN_FROM_PARTNER: readonly ReferralStatus[] = ['draft', 'submitted', 'approved'];
 export const MILESTONE_RECORD = 'referral_milestone';
 /** Shown (and stored) when the person objects to the home state being told. */
 export const OBJECTION_SKIP_REASON = 'The person objects to notification of the home state (ACTIP Art. 14(3))';
@@ -122,7 +126,7 @@ export class ReferralWorkflow {
 
   /** Refuses (CONSENT_NOT_COVERING) unless consent permits every requested category; answers the consents relied on. */
   async assertConsentCovers(em: EntityManager, referral: Pick<ReferralEntity, 'caseId' | 'receivingOrganisationId' | 'purpose' | 'dataCategories'>): Promise<string[]> {
-    const answer = await this.packetConsent(em, referral.caseId, referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
+    const answer = await this.packetConsent(em, localCaseId(referral), referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
     if (answer.refused.length > 0) {
       throw new DomainError('CONSENT_NOT_COVERING', 'The person’s consent does not cover every requested category for this recipient and purpose', {
         purpose: referral.purpose,
@@ -145,7 +149,8 @@ export class ReferralWorkflow {
       sendingOrganisationId: referral.sendingOrganisationId,
       receivingOrganisationId: referral.receivingOrganisationId,
       crossBorder: referral.crossBorder,
-      responsibleUserId: referral.responsibleUserId,
+      // Null on an incoming referral from a partner: nothing is approved here, so no caseworker can be responsible.
+      responsibleUserId: referral.responsibleUserId ?? '',
       reason: opts.reason ?? null,
     });
     const now = opts.occurredAt ?? new Date();
@@ -181,7 +186,7 @@ export class ReferralWorkflow {
     if (result.affected !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
     Object.assign(referral, changes);
 
-    await em.insert(ReferralEventEntity, {
+    const historyRow = await em.insert(ReferralEventEntity, {
       referralId: referral.id,
       kind: 'transition',
       fromStatus: from,
@@ -208,6 +213,7 @@ export class ReferralWorkflow {
       },
     });
     await this.afterMove(em, referral, from, to, now);
+    await this.notifyPartner(em, referral, mover, historyRow.identifiers[0].id as string, from, to);
     return referral;
   }
 
@@ -338,6 +344,40 @@ export class ReferralWorkflow {
     return recalled;
   }
 
+  /** The partner deployment confirmed it destroyed the packet of a recalled referral: a history row and an audit event. */
+  async recordRecallAcknowledged(em: EntityManager, referral: ReferralEntity, partnerOrganisationId: string, at = new Date()): Promise<void> {
+    await em.insert(ReferralEventEntity, {
+      referralId: referral.id,
+      kind: 'transition',
+      fromStatus: referral.status,
+      toStatus: referral.status,
+      actorKind: 'partner',
+      actorOrganisationId: partnerOrganisationId,
+      details: { recallAcknowledged: true },
+      occurredAt: at,
+    });
+    await this.audit.record(em, null, {
+      action: 'referral.recall_acknowledged',
+      recordType: REFERRAL_RECORD,
+      recordId: referral.id,
+      details: { partnerOrganisationId },
+    });
+  }
+
+  /**
+   * A move or milestone a user of this deployment made on a referral whose other side is on a partner deployment:
+   * the partner is told by a signed event, durably, through the outbox (federation.notify-partner, ids only).
+   * Moves the partner made itself are not echoed back, and a referral the partner never got is not its business.
+   */
+  private async notifyPartner(em: EntityManager, referral: ReferralEntity, mover: Mover, eventId: string, from: ReferralStatus, what: ReferralStatus | 'milestone'): Promise<void> {
+    if (mover.actor.kind !== 'user') return;
+    if (what !== 'milestone' && !PARTNER_VISIBLE_MOVES.includes(what)) return;
+    if (HIDDEN_FROM_PARTNER.includes(from)) return;
+    const other = mover.actor.organisationId === referral.sendingOrganisationId ? referral.receivingOrganisationId : referral.sendingOrganisationId;
+    if (await this.isLocal(em, other)) return;
+    await this.outbox.add(em, { type: 'federation.notify-partner', payload: { referralId: referral.id, referralEventId: eventId } });
+  }
+
   // ---------------------------------------------------------------- milestones
 
   /** At acceptance of a cross-border referral: the six milestones with their due dates, and a delayed check for each. */
@@ -347,7 +387,11 @@ export class ReferralWorkflow {
       ReferralMilestoneEntity,
       REFERRAL_MILESTONES.map((milestone) => ({ referralId: referral.id, milestone, state: 'pending' as const, dueAt: due[milestone] })),
     );
-    const objects = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: referral.caseId } });
+    // On an incoming referral from a partner the case (and the objection) is on the sending deployment, which records
+    // the skipped notification itself and sends it over as a milestone event.
+    const objects = referral.caseId
+      ? await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: referral.caseId } })
+      : null;
     if (objects?.objectsToHomeStateNotification) {
       // The person objects: the step is recorded as skipped at once, with the reason, so nobody is chased for it.
       await this.writeMilestone(em, referral, 'home_state_notified', SYSTEM, { skipped: true, skipReason: OBJECTION_SKIP_REASON, occurredAt: acceptedAt });
@@ -372,7 +416,7 @@ export class ReferralWorkflow {
     const side = mover.actor.organisationId === referral.sendingOrganisationId ? 'sender' : 'receiver';
     const row = await em.findOne(ReferralMilestoneEntity, { where: { referralId: referral.id, milestone } });
     let skipReason = input.skipReason ?? null;
-    if (milestone === 'home_state_notified' && row?.state === 'pending') {
+    if (milestone === 'home_state_notified' && row?.state === 'pending' && referral.caseId) {
       const c = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: referral.caseId } });
       if (c?.objectsToHomeStateNotification) {
         if (!input.skipped) {
@@ -419,7 +463,7 @@ export class ReferralWorkflow {
       note: input.note ?? null,
       skipReason: input.skipped ? (input.skipReason ?? null) : null,
     });
-    await em.insert(ReferralEventEntity, {
+    const historyRow = await em.insert(ReferralEventEntity, {
       referralId: referral.id,
       kind: 'milestone',
       fromStatus: referral.status,
@@ -448,6 +492,7 @@ export class ReferralWorkflow {
     });
     await this.alerts.resolveOpenForRecord(em, { recordType: MILESTONE_RECORD, recordId: row.id }, 'no_longer_applies');
     await this.rescheduleMilestones(em, referral);
+    await this.notifyPartner(em, referral, mover, historyRow.identifiers[0].id as string, referral.status, 'milestone');
   }
 
   /** Milestones counted from the previous one move when it is recorded: new due dates, and a check at each new one. */
@@ -521,7 +566,8 @@ export class ReferralWorkflow {
     return 'raised';
   }
 
-  private async ownsCase(em: EntityManager, organisationId: string, caseId: string): Promise<boolean> {
+  private async ownsCase(em: EntityManager, organisationId: string, caseId: string | null): Promise<boolean> {
+    if (!caseId) return false;
     return (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: organisationId } })) > 0;
   }
 

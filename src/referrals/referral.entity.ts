@@ -28,9 +28,14 @@ import { UserEntity } from '../users/user.entity';
 @Check('ck_referrals_categories_not_empty', 'cardinality(data_categories) > 0')
 @Check('ck_referrals_claims_on_transfer', "claims_on_transfer IN ('move_with_case', 'stay_with_original')")
 @Check('ck_referrals_version_positive', '"version" >= 1')
+@Check('ck_referrals_incoming_remote', '(case_id IS NULL) = (responsible_user_id IS NULL)')
 export class ReferralEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Column({ type: 'uuid' }) caseId: string;
+  /**
+   * The referred case. Null only on an incoming referral from a partner deployment: the case stays on the sending
+   * deployment, and what was sent is the encrypted packet in federation_inbound_referrals.
+   */
+  @Column({ type: 'uuid', nullable: true }) caseId: string | null;
   @ManyToOne(() => CaseEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'case_id' })
   case?: CaseEntity;
@@ -43,7 +48,8 @@ export class ReferralEntity {
   @JoinColumn({ name: 'receiving_organisation_id' })
   receivingOrganisation?: OrganisationEntity;
   /** The caseworker who drafted it: may approve it when it is domestic. */
-  @Column({ type: 'uuid' }) responsibleUserId: string;
+  /** Null exactly when caseId is (an incoming referral from a partner deployment: nobody here drafted it). */
+  @Column({ type: 'uuid', nullable: true }) responsibleUserId: string | null;
   @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'responsible_user_id' })
   responsibleUser?: UserEntity;
@@ -71,4 +77,13 @@ export class ReferralEntity {
   failureReason: DeliveryFailureReason | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
+}
+
+/**
+ * The case of a referral this deployment sent. An incoming referral from a partner deployment has none (the case
+ * stays with the sender); asking for it there is a programming error, not a user's.
+ */
+export function localCaseId(referral: Pick<ReferralEntity, 'caseId'>): string {
+  if (!referral.caseId) throw new Error('an incoming referral from a partner deployment has no local case');
+  return referral.caseId;
 }

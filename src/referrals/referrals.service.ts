@@ -30,7 +30,8 @@ import { buildPacketData, identityFieldsFor } from './referral-packet';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
 import { Mover, ReferralWorkflow, SYSTEM } from './referral-workflow.service';
-import { ReferralEntity } from './referral.entity';
+import { localCaseId, ReferralEntity } from './referral.entity';
+import { InboundPacketStore } from '../federation/inbound-packet-store';
 import { nextStatuses, REFERRAL_ACTIONS, ReferralAction } from './referral.state-machine';
 
 /** The statuses in which the receiving organisation holds the packet (and may read it while consent permits). */
@@ -49,6 +50,7 @@ export class ReferralsService {
     private readonly workflow: ReferralWorkflow,
     private readonly cases: CasesService,
     private readonly audit: AuditService,
+    private readonly inboundPackets: InboundPacketStore,
     private readonly restitution: RestitutionService,
   ) {}
 
@@ -192,7 +194,7 @@ export class ReferralsService {
 
   /** Ownership moves with an accepted referral when the sender asked for it (local receivers; see docs/referrals.md). */
   private async transferOwnership(em: EntityManager, actor: Actor, referral: ReferralEntity): Promise<void> {
-    const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, referral.caseId, referral.receivingOrganisationId, referral.id);
+    const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, localCaseId(referral), referral.receivingOrganisationId, referral.id);
     await em.insert(ReferralEventEntity, {
       referralId: referral.id,
       kind: 'transition',
@@ -204,7 +206,7 @@ export class ReferralsService {
       details: { ownershipTransferred: true, fromOrganisationId, toOrganisationId: referral.receivingOrganisationId },
     });
     // The restitution claims follow the survivor, or stay with the organisation pursuing them (history says who was responsible when).
-    await this.restitution.onCaseOwnershipTransferred(em, referral.caseId, fromOrganisationId, referral.receivingOrganisationId, referral.claimsOnTransfer, actor);
+    await this.restitution.onCaseOwnershipTransferred(em, localCaseId(referral), fromOrganisationId, referral.receivingOrganisationId, referral.claimsOnTransfer, actor);
   }
 
   // ---------------------------------------------------------------- milestones
@@ -250,6 +252,7 @@ export class ReferralsService {
       if (!(RECEIVER_HOLDS as readonly string[]).includes(referral.status)) {
         throw new DomainError('REFERRAL_CASE_NOT_AVAILABLE', 'The referred case is not available to the receiver in this status', { status: referral.status });
       }
+      if (!referral.caseId) return this.readIncomingPacket(em, actor, referral);
       const consent = await this.workflow.packetConsent(em, referral.caseId, referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
       if (consent.permitted.length === 0) {
         throw new DomainError('CONSENT_NOT_COVERING', 'The person’s consent no longer covers any category of this referral', {
@@ -274,6 +277,27 @@ export class ReferralsService {
     });
   }
 
+  /**
+   * A referral received from a partner deployment: the case is there, and what its consent permitted when the
+   * packet left is what the partner sent, kept here encrypted until a recall destroys it. Audited like a local read.
+   */
+  private async readIncomingPacket(em: EntityManager, actor: Actor, referral: ReferralEntity): Promise<ReferredCaseDto> {
+    const packet = await this.inboundPackets.read(em, referral.id);
+    await this.audit.record(em, actor, {
+      action: 'referral.read_case',
+      recordType: 'referral',
+      recordId: referral.id,
+      purpose: referral.purpose,
+      details: { referralId: referral.id, dataCategories: packet.dataCategories, source: 'partner_packet' },
+    });
+    return {
+      referralId: referral.id,
+      caseReference: packet.caseReference,
+      dataCategories: packet.dataCategories,
+      data: packet.data as Record<string, Record<string, unknown>>,
+    };
+  }
+
   // ---------------------------------------------------------------- partner events (federation calls these)
 
   /**
@@ -281,8 +305,10 @@ export class ReferralsService {
    * the remote organisation acts through the state machine as a `partner`, with the same history and audit as a user.
    * `partnerOrganisationId` is the local row of the remote organisation that acted.
    */
-  async applyPartnerEvent(referralId: string, partnerOrganisationId: string, event: PartnerReferralEvent): Promise<ReferralResponseDto> {
-    return this.dataSource.transaction(async (em) => {
+  async applyPartnerEvent(referralId: string, partnerOrganisationId: string, event: PartnerReferralEvent, inTransaction?: EntityManager): Promise<ReferralResponseDto> {
+    // Federation passes its own transaction, so the packet id it records and the event's effect commit together.
+    const run = <T>(fn: (em: EntityManager) => Promise<T>): Promise<T> => (inTransaction ? fn(inTransaction) : this.dataSource.transaction(fn));
+    return run(async (em) => {
       const referral = await this.workflow.lockForOrganisation(em, partnerOrganisationId, referralId);
       const partner: Mover = { actor: { kind: 'partner', organisationId: partnerOrganisationId }, audit: null };
       const at = event.occurredAt;
@@ -309,22 +335,7 @@ export class ReferralsService {
           });
           break;
         case 'recall_acknowledged':
-          await em.insert(ReferralEventEntity, {
-            referralId,
-            kind: 'transition',
-            fromStatus: referral.status,
-            toStatus: referral.status,
-            actorKind: 'partner',
-            actorOrganisationId: partnerOrganisationId,
-            details: { recallAcknowledged: true },
-            occurredAt: at ?? new Date(),
-          });
-          await this.audit.record(em, null, {
-            action: 'referral.recall_acknowledged',
-            recordType: 'referral',
-            recordId: referralId,
-            details: { partnerOrganisationId },
-          });
+          await this.workflow.recordRecallAcknowledged(em, referral, partnerOrganisationId, at);
           break;
         default: {
           const unknown: never = event;

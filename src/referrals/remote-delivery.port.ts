@@ -19,6 +19,8 @@ export interface RemoteDeliveryResult {
   outcome: RemoteDeliveryOutcome;
   /** A code for the history and the alert when it failed (e.g. "partner_refused"); never personal data. */
   reason?: 'remote_delivery_not_configured' | 'partner_refused' | 'retries_exhausted';
+  /** The partner answered a delivery with its signed acknowledgement: the referral is `received` at once. */
+  acknowledged?: boolean;
 }
 
 export interface RemoteDeliveryPort {

@@ -42,12 +42,13 @@ export function requireTestEnvironment(): void {
   }
 }
 
-export async function startApi(env: Record<string, string | undefined> = {}): Promise<TestApi> {
+/** `port`: listen there (a restarted node keeps its address, as partners registered it); default any free port. */
+export async function startApi(env: Record<string, string | undefined> = {}, opts: { port?: number } = {}): Promise<TestApi> {
   requireTestEnvironment();
   return withEnv(env, async () => {
     const config = AppConfig.fromEnvironment();
     const app = await createApiApp(config);
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address() as { port: number };
     return {
       app,

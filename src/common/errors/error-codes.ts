@@ -94,6 +94,11 @@ export const ERROR_STATUS = {
   FEDERATION_WRONG_RECIPIENT: 403,
   FEDERATION_PARTNER_INACTIVE: 403,
   FEDERATION_REPLAY: 409,
+  // federation: referral delivery between deployments
+  /** A referral packet names an organisation the receiver does not have (or has not registered for that partner). */
+  FEDERATION_ORGANISATION_UNKNOWN: 422,
+  /** An event or recall names a referral never exchanged with that partner. */
+  FEDERATION_REFERRAL_NOT_FOUND: 404,
   // federation: partner registry and outbound calls
   FEDERATION_PARTNER_NOT_FOUND: 404,
   FEDERATION_PARTNER_EXISTS: 409,

@@ -132,10 +132,12 @@ export class MilestoneViewDto {
 
 export class ReferralResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) caseId: string;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true, description: 'Null on a referral received from a partner deployment (the case stays there)' })
+  caseId: string | null;
   @ApiProperty({ format: 'uuid' }) sendingOrganisationId: string;
   @ApiProperty({ format: 'uuid' }) receivingOrganisationId: string;
-  @ApiProperty({ format: 'uuid' }) responsibleUserId: string;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true, description: 'Null on a referral received from a partner deployment' })
+  responsibleUserId: string | null;
   @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: ConsentPurpose;
   @ApiProperty({ enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
   @ApiProperty() reason: string;

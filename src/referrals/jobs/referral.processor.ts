@@ -10,8 +10,8 @@ import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
 import { DeadlineStep } from '../referral-milestones';
-import { ReferralWorkflow } from '../referral-workflow.service';
-import { ReferralEntity } from '../referral.entity';
+import { ReferralWorkflow, SYSTEM } from '../referral-workflow.service';
+import { localCaseId, ReferralEntity } from '../referral.entity';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
@@ -86,7 +86,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       const locked = await this.workflow.lock(em, referralId);
       // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
       if (!locked || locked.status !== 'approved') return;
-      const consent = await this.workflow.packetConsent(em, locked.caseId, locked.receivingOrganisationId, locked.purpose, locked.dataCategories);
+      const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories);
       if (consent.refused.length > 0) {
         await this.workflow.recordFailed(em, locked, 'consent_not_covering');
         return;
@@ -96,6 +96,8 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         return;
       }
       await this.workflow.recordDelivered(em, locked, consent.consentIds, local);
+      // The partner's signed acknowledgement came with the answer: it holds the packet.
+      if (remote?.acknowledged) await this.workflow.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
     });
   }
 

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error';
+import { CaseCryptoService } from '../crypto/case-crypto.service';
+import { DataCategory } from '../common/vocabulary';
+import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
+import { ReferralPacketBody } from './referral-packets';
+
+/** The field name in the packet's associated data: a ciphertext cannot be moved to another row or field. */
+export const PACKET_FIELD = 'federation_referral_packet';
+
+/** What the receiving deployment keeps of a packet (encrypted) and serves to its receiving organisation. */
+export interface StoredPacket {
+  caseReference: string;
+  reason: string;
+  dataCategories: DataCategory[];
+  data: ReferralPacketBody['data'];
+}
+
+/**
+ * The receiving side's encrypted copy of referral packets from partner deployments: sealed when a packet arrives,
+ * opened only for the receiving organisation's read of the referred case, destroyed by a recall.
+ */
+@Injectable()
+export class InboundPacketStore {
+  constructor(private readonly crypto: CaseCryptoService) {}
+
+  /** Encrypts a packet's content under a fresh data key bound to the inbound row's id. */
+  seal(rowId: string, packet: StoredPacket): { masterKeyId: string; wrappedKey: Buffer; sealed: Buffer } {
+    const { dataKey, wrapped } = this.crypto.newKey(rowId);
+    try {
+      return { masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, sealed: this.crypto.encrypt(dataKey, rowId, PACKET_FIELD, packet) };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** The incoming referral's packet, decrypted; refused once the sender recalled it (the key is gone). */
+  async read(em: EntityManager, referralId: string): Promise<StoredPacket> {
+    const row = await em.findOne(FederationInboundReferralEntity, { where: { referralId } });
+    if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No packet was received for this referral');
+    if (!row.wrappedKey || !row.packet) {
+      throw new DomainError('REFERRAL_RECALLED', 'The sender recalled this referral; its data is no longer held here', { status: 'recalled' });
+    }
+    const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
+    try {
+      return this.crypto.decrypt<StoredPacket>(dataKey, row.id, PACKET_FIELD, row.packet);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** Destroys the key and the ciphertext (a recall); answers when that happened (the first time). */
+  async restrict(em: EntityManager, row: FederationInboundReferralEntity, at = new Date()): Promise<Date> {
+    if (row.restrictedAt) return row.restrictedAt;
+    await em.update(FederationInboundReferralEntity, { id: row.id }, { wrappedKey: null, packet: null, restrictedAt: at });
+    row.restrictedAt = at;
+    return at;
+  }
+}

@@ -1,0 +1,33 @@
+import { EntityManager } from 'typeorm';
+import { ConsentPurpose, DataCategory } from '../common/vocabulary';
+import type { PartnerEvent } from './federation-referral-inbound.service';
+
+export interface IncomingReferralInput {
+  /** The remote organisation (registered on this deployment) the partner speaks for. */
+  sendingOrganisationId: string;
+  receivingOrganisationId: string;
+  purpose: ConsentPurpose;
+  dataCategories: DataCategory[];
+  crossBorder: boolean;
+  /** The sender's explanation, kept like the sender keeps it (never logged or audited). */
+  reason: string;
+  receivedAt: Date;
+  /** The acceptance deadline agreed with the sending partner. */
+  acceptanceDeadlineHours: number;
+}
+
+/**
+ * What federation needs from the referral records of this deployment, in the caller's transaction. Federation
+ * verifies packets and keeps the encrypted packet data; the referrals module owns the referral rows, their state
+ * machine, history, milestones and alerts, and implements this.
+ */
+export abstract class ReferralFederationPort {
+  /** Creates the local record of an incoming referral from a partner, already `received`; returns its id. */
+  abstract createIncoming(em: EntityManager, input: IncomingReferralInput): Promise<string>;
+  /** Applies a verified status change or milestone that the partner organisation made on its own deployment. */
+  abstract applyPartnerEvent(em: EntityManager, referralId: string, partnerOrganisationId: string, event: PartnerEvent): Promise<void>;
+  /** The sender recalled an incoming referral: it becomes `recalled` here. */
+  abstract recallIncoming(em: EntityManager, referralId: string): Promise<void>;
+  /** One of this deployment's referrals sent to an organisation of that partner, or null. */
+  abstract outgoingToPartner(em: EntityManager, referralId: string, partnerId: string): Promise<{ receivingOrganisationId: string } | null>;
+}
