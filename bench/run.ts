@@ -2,7 +2,7 @@
  * `npm run bench` (bench/run.sh builds, starts PostgreSQL and Redis on loopback and calls this). Starts the built API,
  * worker and the ceiling app on 127.0.0.1, seeds what the scenarios need, measures each scenario for a bounded time, and
  * writes bench/results/<date>.json and .md. Every figure sits beside its ratio to the ceiling measured in the same run.
- * Scenarios for parts not built yet are listed as such, never faked.
+ * Scenarios not measured here are listed as such, never faked.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,9 @@ const CEILING_PORT = Number(process.env.BENCH_CEILING_PORT ?? 3901);
 const root = join(__dirname, '..', '..');
 const api = `http://127.0.0.1:${API_PORT}`;
 const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
-const NOT_BUILT = 'not built yet';
+/** Built in the product but not yet measured by this runner (never a made-up figure). */
+const NOT_MEASURED = 'not measured by this runner yet';
+const STATISTICS_BENCH = 'measured by bench/statistics.ts (see docs/statistics.md)';
 
 async function post(path: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(`${api}${path}`, {
@@ -175,9 +177,9 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
       },
       'GET /api/v1/cases?limit=50': { ...listCases, ratioToCeiling: ratio(listCases.requestsPerSecond, ceilingRead.requestsPerSecond), target: 'none set' },
       'outbox → queue → worker latency at 50/s (system.ping)': outbox,
-      'referral delivery approve → received': NOT_BUILT,
-      'referral deliveries/s per worker': NOT_BUILT,
-      'statistics tables at 1M cases (fresh / frozen release)': NOT_BUILT,
+      'referral delivery approve → received': NOT_MEASURED,
+      'referral deliveries/s per worker': NOT_MEASURED,
+      'statistics tables at 1M cases (fresh / frozen release)': STATISTICS_BENCH,
     };
     out.rssMb = { ...rss, target: 'API < 250 MB after load', verdict: targetVerdict(rss.api !== null && rss.api < 250) };
   } finally {
