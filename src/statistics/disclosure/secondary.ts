@@ -263,11 +263,13 @@ class Network {
     };
     const t = (f: number) => this.tail[f];
     const h = (f: number) => this.head[f];
-    let pick = choose(
-      (f) => (reach[t(f)] && toTail[h(f)]) || (reach[h(f)] && toTail[t(f)] && this.value[f] > 0),
-    );
-    if (pick < 0) pick = choose((f) => reach[t(f)] !== reach[h(f)]);
-    if (pick < 0) pick = choose((f) => toTail[t(f)] !== toTail[h(f)]);
+    // A published zero stays published: zeros are never chosen while any non-zero entry (a total, if need be) is left,
+    // even one off the cut — the loop then audits again and widens further, and with every total hidden nothing is pinned.
+    const nonZero = (f: number) => this.value[f] > 0;
+    let pick = choose((f) => nonZero(f) && ((reach[t(f)] && toTail[h(f)]) || (reach[h(f)] && toTail[t(f)])));
+    if (pick < 0) pick = choose((f) => nonZero(f) && reach[t(f)] !== reach[h(f)]);
+    if (pick < 0) pick = choose((f) => nonZero(f) && toTail[t(f)] !== toTail[h(f)]);
+    if (pick < 0) pick = choose(nonZero);
     if (pick < 0) pick = choose(() => true);
     if (pick < 0) return false;
     this.suppressed[pick] = true;
