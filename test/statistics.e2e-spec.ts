@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Statistics against the built service, in a database of its own (statistics count every case of a deployment, so
  * other specs' cases must not be in it): a seeded dataset with known counts, frozen releases, the open-period
@@ -280,6 +281,16 @@ describe('statistics (e2e)', () => {
     expect(res.text).not.toMatch(/Aye|Mya|MA1234567|Bangkok|TH-20/);
     // Same bytes on repeat (keyed order, not insertion order).
     expect((await api.http.get(`/api/v1/statistics/exports/htcds?period=${CLOSED}`, auditor.token)).text).toBe(res.text);
+    // Frozen at the first export: stored once, and a later correction to a case of that period changes nothing served.
+    const [frozen] = await api.dataSource.query('SELECT rows, sha256 FROM statistics_exports WHERE period = $1', [CLOSED]);
+    expect(frozen).toEqual({ rows: lines.length, sha256: createHash('sha256').update(res.text).digest('hex') });
+    const [one] = await api.dataSource.query(`SELECT id, exploitation_types FROM cases WHERE created_at < '2025-04-01' ORDER BY id LIMIT 1`);
+    await api.dataSource.query(`UPDATE cases SET exploitation_types = '{organ_removal}' WHERE id = $1`, [one.id]);
+    try {
+      expect((await api.http.get(`/api/v1/statistics/exports/htcds?period=${CLOSED}`, auditor.token)).text).toBe(res.text);
+    } finally {
+      await api.dataSource.query('UPDATE cases SET exploitation_types = $2 WHERE id = $1', [one.id, one.exploitation_types]);
+    }
   });
 
   it('refuses the open period for the export, bad periods and unknown tables', async () => {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -9,6 +9,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { applyPlan, CTDC_HIERARCHIES, CtdcExportRecord, DEFAULT_K, planKAnonymity, parsePeriod, Period } from './disclosure';
 import { ExportFact, HTCDS_COLUMNS, htcdsLine, quasiIdentifiers } from './htcds-export';
+import { StatisticsExportEntity } from './statistics-export.entity';
 
 /** Rows fetched per round trip from the server-side cursor: memory stays at one batch whatever the period's size. */
 const BATCH = 5000;
@@ -42,10 +43,12 @@ const toFact = (r: FactRow): ExportFact => ({
 });
 
 /**
- * The anonymised record-level export (CTDC layout), k-anonymised with k = 11. Two passes over one repeatable-read
- * snapshot: a GROUP BY of the detailed quasi-identifiers gives the histogram the plan needs; then a server-side cursor
- * streams the rows in a keyed pseudo-random order (never creation order, which could link a row to a case), each
- * generalised by the plan or dropped. Only closed periods: two exports of an open period would differ by whole records.
+ * The anonymised record-level export (CTDC layout), k-anonymised with k = 11. Only closed periods, and each is frozen at
+ * its first request: built once — two passes over one repeatable-read snapshot: a GROUP BY of the detailed
+ * quasi-identifiers gives the histogram the plan needs, then a server-side cursor reads the rows in a keyed pseudo-random
+ * order (never creation order, which could link a row to a case), each generalised by the plan or dropped — and stored in
+ * chunks; every request, the first included, streams the stored chunks. Two exports of a period can therefore never be
+ * differenced, and memory stays at one batch.
  */
 @Injectable()
 export class StatisticsExportService {
@@ -68,21 +71,48 @@ export class StatisticsExportService {
         { field: 'period', errors: ['must have ended'] },
       ]);
     }
+    const frozen = await this.frozen(period);
+    await this.audit.record(this.dataSource.manager, actor, {
+      action: 'statistics.export',
+      recordType: 'statistics_export',
+      details: { format: 'htcds', period: period.label, k: DEFAULT_K, rows: frozen.rows, sha256: frozen.sha256 },
+    });
+    return Readable.from(this.stored(period.label, frozen.chunks));
+  }
+
+  /** The stored export of a closed period, built now if this is its first request (one builder at a time per period). */
+  private async frozen(period: Period): Promise<{ rows: number; chunks: number; sha256: string }> {
+    const find = () => this.dataSource.getRepository(StatisticsExportEntity).findOne({ where: { period: period.label } });
+    const existing = await find();
+    if (existing) return existing;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    const lockKey = `lintas:statistics-export:${period.label}`;
     try {
-      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // Session-level lock taken before the transaction: a second builder waits, then its snapshot sees the stored export.
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      try {
+        const again = await find();
+        if (again) return again;
+        return await this.build(runner, period);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async build(runner: ReturnType<DataSource['createQueryRunner']>, period: Period): Promise<{ rows: number; chunks: number; sha256: string }> {
+    const started = Date.now();
+    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
       const histogram: FactRow[] = await runner.query(
         `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
          WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
         [period.start, period.end],
       );
       const plan = planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K });
-      await this.audit.record(this.dataSource.manager, actor, {
-        action: 'statistics.export',
-        recordType: 'statistics_export',
-        details: { format: 'htcds', period: period.label, k: plan.k, levels: plan.report.levels },
-      });
       const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
       await runner.query(
         `DECLARE htcds_export NO SCROLL CURSOR FOR
@@ -90,24 +120,14 @@ export class StatisticsExportService {
          WHERE registered_at >= $1 AND registered_at < $2 ORDER BY md5($3 || case_id::text)`,
         [period.start, period.end, orderSalt],
       );
-      return Readable.from(this.lines(runner, plan, period));
-    } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
-      throw error;
-    }
-  }
-
-  private async *lines(
-    runner: ReturnType<DataSource['createQueryRunner']>,
-    plan: ReturnType<typeof planKAnonymity<CtdcExportRecord>>,
-    period: Period,
-  ): AsyncGenerator<string> {
-    const started = Date.now();
-    let written = 0;
-    let committed = false;
-    try {
-      yield HTCDS_COLUMNS.join(',') + '\n';
+      const hash = createHash('sha256');
+      let seq = 0;
+      let rows = 0;
+      const store = async (body: string) => {
+        hash.update(body);
+        await runner.query('INSERT INTO statistics_export_chunks (period, seq, body) VALUES ($1, $2, $3)', [period.label, seq++, body]);
+      };
+      await store(HTCDS_COLUMNS.join(',') + '\n');
       for (;;) {
         const batch: FactRow[] = await runner.query(`FETCH ${BATCH} FROM htcds_export`);
         if (batch.length === 0) break;
@@ -117,17 +137,36 @@ export class StatisticsExportService {
           const quasi = applyPlan(plan, CTDC_HIERARCHIES, quasiIdentifiers(fact));
           if (!quasi) continue;
           chunk += htcdsLine(quasi, fact) + '\n';
-          written++;
+          rows++;
         }
-        if (chunk) yield chunk;
+        if (chunk) await store(chunk);
       }
+      const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
+      await runner.query('CLOSE htcds_export');
+      await runner.query('INSERT INTO statistics_exports (period, rows, chunks, sha256) VALUES ($1, $2, $3, $4)', [
+        period.label,
+        frozen.rows,
+        frozen.chunks,
+        frozen.sha256,
+      ]);
       await runner.query('COMMIT');
-      committed = true;
-      this.logger.log(`htcds export of ${period.label}: ${written} rows in ${Date.now() - started} ms`);
-    } finally {
-      // A client that goes away mid-stream ends the generator early: the cursor's transaction is rolled back.
-      if (!committed) await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
+      this.logger.log(`htcds export of ${period.label} frozen: ${rows} rows in ${Date.now() - started} ms`);
+      return frozen;
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Streams the stored chunks, a few at a time. */
+  private async *stored(period: string, chunks: number): AsyncGenerator<string> {
+    const PER_READ = 4;
+    for (let from = 0; from < chunks; from += PER_READ) {
+      const rows: Array<{ body: string }> = await this.dataSource.query(
+        'SELECT body FROM statistics_export_chunks WHERE period = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
+        [period, from, from + PER_READ],
+      );
+      for (const row of rows) yield row.body;
     }
   }
 }
