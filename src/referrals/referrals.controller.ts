@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -32,6 +32,21 @@ const NOT_FOUND = { type: ErrorResponseDto, description: 'No such referral, or t
 const CONFLICT = { type: ErrorResponseDto, description: 'REFERRAL_INVALID_TRANSITION (details.currentStatus), CONSENT_NOT_COVERING at approval' };
 const FORBIDDEN = { type: ErrorResponseDto, description: 'REFERRAL_ACTION_FORBIDDEN: the wrong side or role for this move; CONSENT_NOT_COVERING' };
 const ACTION_BODY = { type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_REASON_REQUIRED' };
+
+/** The decorators every state-machine action shares: one route per action, so each has its own OpenAPI operation. */
+function ActionRoute(action: string, summary: string) {
+  return applyDecorators(
+    Post(`:id/${action}`),
+    HttpCode(200),
+    ApiOperation({ summary }),
+    Authorize(Permission.ReferralAct),
+    ApiOkResponse({ type: ReferralResponseDto }),
+    ApiBadRequestResponse(ACTION_BODY),
+    ApiForbiddenResponse(FORBIDDEN),
+    ApiNotFoundResponse(NOT_FOUND),
+    ApiConflictResponse(CONFLICT),
+  );
+}
 
 @ApiTags('referrals')
 @Controller('api/v1/referrals')
@@ -85,92 +100,37 @@ export class ReferralsController {
     return this.referrals.readCase(actor, id);
   }
 
-  @Post(':id/submit')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Sender: submit a draft for approval' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('submit', 'Sender: submit a draft for approval')
   submit(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'submit', dto);
   }
 
-  @Post(':id/approve')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Sender: approve (cross-border: a supervisor); consent is checked again, delivery runs in the background' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('approve', 'Sender: approve (cross-border: a supervisor); consent is checked again, delivery runs in the background')
   approve(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'approve', dto);
   }
 
-  @Post(':id/accept')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Receiver: accept (transfers ownership of the case when the referral asks for it)' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('accept', 'Receiver: accept (transfers ownership of the case when the referral asks for it)')
   accept(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'accept', dto);
   }
 
-  @Post(':id/reject')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Receiver: reject, with a reason' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('reject', 'Receiver: reject, with a reason')
   reject(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'reject', dto);
   }
 
-  @Post(':id/cancel')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Sender: cancel before acceptance, with a reason' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('cancel', 'Sender: cancel before acceptance, with a reason')
   cancel(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'cancel', dto);
   }
 
-  @Post(':id/start')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Receiver: start work on an accepted referral' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('start', 'Receiver: start work on an accepted referral')
   start(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'start', dto);
   }
 
-  @Post(':id/complete')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Receiver: complete the referral' })
-  @Authorize(Permission.ReferralAct)
-  @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse(ACTION_BODY)
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse(CONFLICT)
+  @ActionRoute('complete', 'Receiver: complete the referral')
   complete(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'complete', dto);
   }
