@@ -7,8 +7,6 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiPreconditionFailedResponse,
-  ApiResponse,
   ApiTags,
   ApiOperation,
 } from '@nestjs/swagger';
@@ -17,7 +15,7 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { etagOf, versionFromIfMatch } from '../common/http/etag';
+import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import { CasesService } from './cases.service';
 import { AssignCaseDto, BreakGlassDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, UpdateCaseDto } from './dto/case-input.dto';
@@ -32,11 +30,6 @@ import {
   IdentityDto,
 } from './dto/case-response.dto';
 
-/** Sets the ETag of the version the body carries; PATCH needs it back in If-Match. */
-function withEtag<T extends { version: number }>(reply: FastifyReply, body: T): T {
-  void reply.header('ETag', etagOf(body.version));
-  return body;
-}
 
 /** If-Match is optional on the action routes: when sent, a stale version answers 412. */
 const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
@@ -81,13 +74,11 @@ export class CasesController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a case (If-Match with the ETag from GET)' })
   @Authorize(Permission.CaseUpdate)
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag from GET /cases/{id}' })
+  @ApiRequiresIfMatch('/cases/{id}')
   @ApiOkResponse({ type: CaseResponseDto, description: 'The case without identity (GET it to read identity)' })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_CLOSED, CASE_IDENTITY_ERASED' })
-  @ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale If-Match' })
-  @ApiResponse({ status: 428, type: ErrorResponseDto, description: 'PRECONDITION_REQUIRED: no If-Match' })
   async update(
     @Actor() actor: ActorShape,
     @Param('id', ParseUUIDPipe) id: string,

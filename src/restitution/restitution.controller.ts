@@ -4,12 +4,9 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
-  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiPreconditionFailedResponse,
-  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -17,7 +14,7 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { etagOf, versionFromIfMatch } from '../common/http/etag';
+import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import {
   CreateRestitutionClaimDto,
@@ -39,10 +36,6 @@ import {
 } from './dto/restitution-response.dto';
 import { RestitutionService } from './restitution.service';
 
-function withEtag<T extends { version: number }>(reply: FastifyReply, body: T): T {
-  void reply.header('ETag', etagOf(body.version));
-  return body;
-}
 
 const CASE_NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 const CLAIM_NOT_FOUND = { type: ErrorResponseDto, description: 'No such claim, or not visible to the caller (the same answer)' };
@@ -108,14 +101,12 @@ export class RestitutionClaimsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change a claim or move its status (If-Match with the ETag from GET)' })
   @Authorize(Permission.RestitutionUpdate)
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag from GET /restitution-claims/{id}' })
+  @ApiRequiresIfMatch('/restitution-claims/{id}')
   @ApiOkResponse({ type: RestitutionClaimResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT' })
   @ApiForbiddenResponse(NOT_RESPONSIBLE)
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_INVALID_TRANSITION, CLAIM_STATUS_LEDGER_DRIVEN' })
-  @ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale If-Match' })
-  @ApiResponse({ status: 428, type: ErrorResponseDto, description: 'PRECONDITION_REQUIRED: no If-Match' })
   async update(
     @Actor() actor: ActorShape,
     @Param('id', ParseUUIDPipe) id: string,
