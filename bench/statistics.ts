@@ -55,7 +55,7 @@ async function main() {
     console.log(`seeded ${ROWS} fact rows in ${seedMs} ms`);
 
     const config = AppConfig.fromEnvironment({ ...process.env, DATABASE_URL: scratch.migrationUrl });
-    const stats = new StatisticsService(owner, config, new AuditService());
+    const stats = new StatisticsService(owner, config, new AuditService(owner));
     const now = new Date('2026-06-01T00:00:00Z');
     const results: Record<string, unknown>[] = [];
     for (const period of [parsePeriod('2025', now), parsePeriod('2025-Q3', now)]) {
@@ -84,7 +84,7 @@ async function main() {
     }
     console.table(results);
 
-    const exporter = new StatisticsExportService(owner, config, new AuditService());
+    const exporter = new StatisticsExportService(owner, config, new AuditService(owner));
     const actor = { userId: null, organisationId: null, role: 'auditor', correlationId: null } as never;
     let bytes = 0;
     let lines = 0;

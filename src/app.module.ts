@@ -5,7 +5,7 @@ import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { CasesModule } from './cases/cases.module';
-import { AuthGuard } from './common/auth/auth.guard';
+import { ActorLookup, AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AuditModule } from './audit/audit.module';
@@ -54,6 +54,7 @@ import { UsersModule } from './users/users.module';
   controllers: [SystemController],
   providers: [
     { provide: APP_GUARD, useClass: ThrottlerGuard },
+    ActorLookup,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
 })

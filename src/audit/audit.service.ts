@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
+import { MicroBatcher } from '../common/batching/micro-batcher';
 import { AuditEventEntity } from './audit-event.entity';
 
 export interface AuditRecord {
@@ -16,14 +18,52 @@ export interface AuditRecord {
 /** Who an event is attributed to: a request's actor, or (at login, before there is one) the user who signed in. */
 export type AuditActor = Pick<Actor, 'userId' | 'organisationId' | 'role'> & { correlationId?: string | null };
 
+type AuditRow = Pick<
+  AuditEventEntity,
+  'actorUserId' | 'actorOrganisationId' | 'actorRole' | 'action' | 'recordType' | 'recordId' | 'purpose' | 'correlationId' | 'details'
+>;
+
 /**
- * Writes audit events. One insert per event, inside the caller's transaction where there is one. The event is sealed
- * into the hash chain by the worker within about a second (audit-sealer.ts), so an audited request costs one insert.
+ * Writes audit events. Inside a transaction: one insert in the caller's transaction, committed (or rolled back) with the
+ * change it records. Outside one (the reads, e.g. GET /cases/{id}): the events of the requests that reach this point in
+ * the same turn of the event loop are written by one multi-row INSERT, and each caller's promise settles only when that
+ * INSERT has committed, so an answer still never leaves before its audit event is stored. A batch that fails is retried
+ * row by row, so one caller's failure cannot fail another's read.
+ *
+ * Events are sealed into the hash chain by the worker within about a second (audit-sealer.ts).
  */
 @Injectable()
 export class AuditService {
+  private readonly batcher: MicroBatcher<AuditRow, void>;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.batcher = new MicroBatcher<AuditRow, void>(
+      async (rows) => {
+        await dataSource.query(
+          `INSERT INTO audit_events
+             (actor_user_id, actor_organisation_id, actor_role, action, record_type, record_id, purpose, correlation_id, details)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
+                                $8::varchar[], $9::jsonb[])`,
+          [
+            rows.map((r) => r.actorUserId),
+            rows.map((r) => r.actorOrganisationId),
+            rows.map((r) => r.actorRole),
+            rows.map((r) => r.action),
+            rows.map((r) => r.recordType),
+            rows.map((r) => r.recordId),
+            rows.map((r) => r.purpose),
+            rows.map((r) => r.correlationId),
+            rows.map((r) => (r.details === null ? null : JSON.stringify(r.details))),
+          ],
+        );
+        return rows.map(() => undefined);
+      },
+      { retrySingly: true },
+    );
+  }
+
   async record(em: EntityManager, actor: AuditActor | null, record: AuditRecord): Promise<void> {
-    await em.insert(AuditEventEntity, {
+    const row: AuditRow = {
       actorUserId: actor?.userId ?? null,
       actorOrganisationId: actor?.organisationId ?? null,
       actorRole: actor?.role ?? null,
@@ -33,6 +73,9 @@ export class AuditService {
       purpose: record.purpose ?? null,
       correlationId: actor?.correlationId ?? null,
       details: record.details ?? null,
-    });
+    };
+    // A manager without a query runner of its own is the data source's: no transaction to join.
+    if (em.queryRunner === undefined) return this.batcher.submit(row);
+    await em.insert(AuditEventEntity, row);
   }
 }

@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     }
     try {
       await dataSource.transaction((em) =>
-        new AuditService().record(em, null, {
+        new AuditService(dataSource).record(em, null, {
           action: 'audit.verify',
           recordType: 'audit_chain',
           details: {

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { TokenService } from '../../auth/token.service';
 import { DomainError } from '../errors/domain-error';
+import { MicroBatcher } from '../batching/micro-batcher';
 import { Role } from '../vocabulary/roles';
 import { Actor } from './actor';
 import { PERMISSION_KEY, PUBLIC_KEY } from './decorators';
@@ -17,6 +18,36 @@ interface ActorRow {
 }
 
 /**
+ * The user, role, organisation and session behind each access token, read afresh for every request. The requests that
+ * arrive in the same turn of the event loop are looked up in one query (one row per request that is still valid), so
+ * a busy API pays one round trip for many of them; every lookup is still made after its request arrived, so a logout,
+ * a disabled user or a role change committed before a request is seen by that request.
+ */
+@Injectable()
+export class ActorLookup {
+  private readonly batcher: MicroBatcher<{ userId: string; sessionId: string }, ActorRow | null>;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.batcher = new MicroBatcher<{ userId: string; sessionId: string }, ActorRow | null>(async (items) => {
+      const rows: Array<ActorRow & { i: string }> = await dataSource.query(
+        `SELECT q.i, u.organisation_id, u.role, o.country
+           FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(user_id, session_id, i)
+           JOIN users u ON u.id = q.user_id AND u.disabled_at IS NULL
+           JOIN organisations o ON o.id = u.organisation_id
+           JOIN auth_sessions s ON s.id = q.session_id AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()`,
+        [items.map((x) => x.userId), items.map((x) => x.sessionId)],
+      );
+      const found = new Map(rows.map((r) => [Number(r.i), r]));
+      return items.map((_, index) => found.get(index + 1) ?? null);
+    });
+  }
+
+  find(userId: string, sessionId: string): Promise<ActorRow | null> {
+    return this.batcher.submit({ userId, sessionId });
+  }
+}
+
+/**
  * Global guard, deny by default: a route must be marked @Public() or name a permission with @Authorize().
  * The user, its role and its session are read from the database on every request, so disabling a user, changing a
  * role or logging out takes effect on the next request.
@@ -26,7 +57,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly actors: ActorLookup,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -42,16 +73,8 @@ export class AuthGuard implements CanActivate {
     const claims = this.tokens.verifyAccess(match[1]);
     if (!claims) throw new DomainError('TOKEN_INVALID', 'Access token is invalid or expired');
 
-    const rows: ActorRow[] = await this.dataSource.query(
-      `SELECT u.organisation_id, u.role, o.country
-         FROM users u
-         JOIN organisations o ON o.id = u.organisation_id
-         JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id
-        WHERE u.id = $1 AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()`,
-      [claims.sub, claims.sid],
-    );
-    if (rows.length === 0) throw new DomainError('TOKEN_INVALID', 'Access token is invalid or expired');
-    const row = rows[0];
+    const row = await this.actors.find(claims.sub, claims.sid);
+    if (!row) throw new DomainError('TOKEN_INVALID', 'Access token is invalid or expired');
     if (!can(row.role, permission)) throw new DomainError('FORBIDDEN', 'Your role does not allow this action');
     request.actor = {
       userId: claims.sub,
