@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
@@ -56,7 +57,6 @@ const IDENTITY_COLUMN: Record<IdentityField, keyof CaseEntity> = {
   email: 'identityEmail',
   currentLocation: 'identityCurrentLocation',
 };
-const IDENTITY_SELECT = IDENTITY_FIELDS.map((f) => `c.${String(IDENTITY_COLUMN[f])}`);
 
 /** How long a break-glass grant lasts: long enough to act in an emergency, short enough to need a new reason tomorrow. */
 export const BREAK_GLASS_TTL_MS = 60 * 60 * 1000;
@@ -280,15 +280,9 @@ export class CasesService {
   async get(actor: Actor, id: string): Promise<CaseResponseDto> {
     if (!isCaseStaff(actor)) throw notFound('Case');
     const em = this.dataSource.manager;
-    const { entities, raw } = await em
-      .createQueryBuilder(CaseEntity, 'c')
-      .addSelect(IDENTITY_SELECT)
-      .leftJoin(CaseKeyEntity, 'k', 'k.case_id = c.id')
-      .addSelect(['k.master_key_id AS k_master_key_id', 'k.wrapped_key AS k_wrapped_key'])
-      .where('c.id = :id AND c.owner_organisation_id = :org', { id, org: actor.organisationId })
-      .getRawAndEntities<{ k_master_key_id: string | null; k_wrapped_key: Buffer | null }>();
-    const record = entities[0];
-    if (!record) throw notFound('Case');
+    const found = await this.readCaseWithKey(id, actor.organisationId);
+    if (!found) throw notFound('Case');
+    const { record, wrapped: key } = found;
     const { access, grantId } = await this.applyRule(em, actor, record);
 
     let identity: IdentityView;
@@ -300,9 +294,8 @@ export class CasesService {
       identity = { withheld: 'danger_flag' };
       action = 'case.read';
     } else {
-      const wrapped = raw[0];
-      if (!wrapped.k_wrapped_key || !wrapped.k_master_key_id) throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case is missing');
-      identity = this.decryptIdentity(record, { masterKeyId: wrapped.k_master_key_id, wrappedKey: wrapped.k_wrapped_key });
+      if (!key) throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case is missing');
+      identity = this.decryptIdentity(record, key);
       action = 'case.read_identity';
     }
     await this.audit.record(em, actor, {
@@ -313,6 +306,42 @@ export class CasesService {
       ...(grantId ? { details: { breakGlassId: grantId } } : {}),
     });
     return caseView(record, identity);
+  }
+
+  /**
+   * The hot read of GET /cases/{id}: the case of the caller's organisation (every column, ciphertext included) and its
+   * wrapped data key, in one query whose text is built once. Hydrated column by column with TypeORM's own driver conversion, so the
+   * entity is the same as the query builder's, without building the query on every request.
+   */
+  private async readCaseWithKey(
+    id: string,
+    organisationId: string,
+  ): Promise<{ record: CaseEntity; wrapped: { masterKeyId: string; wrappedKey: Buffer } | null } | null> {
+    const read = (this.caseRead ??= this.prepareCaseRead());
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(read.sql, [id, organisationId]);
+    if (rows.length === 0) return null;
+    const raw = rows[0];
+    const record = new CaseEntity();
+    const target = record as unknown as Record<string, unknown>;
+    read.columns.forEach((column, i) => {
+      target[column.propertyName] = this.dataSource.driver.prepareHydratedValue(raw[`c${i}`], column);
+    });
+    const wrapped = raw.k_wrapped_key && raw.k_master_key_id ? { masterKeyId: String(raw.k_master_key_id), wrappedKey: raw.k_wrapped_key as Buffer } : null;
+    return { record, wrapped };
+  }
+
+  private caseRead?: { sql: string; columns: ColumnMetadata[] };
+
+  private prepareCaseRead(): { sql: string; columns: ColumnMetadata[] } {
+    const seen = new Set<string>();
+    const columns = this.dataSource.getMetadata(CaseEntity).columns.filter((c) => !seen.has(c.databaseName) && seen.add(c.databaseName));
+    const select = columns.map((c, i) => `c."${c.databaseName}" AS c${i}`).join(', ');
+    return {
+      sql: `SELECT ${select}, k.master_key_id AS k_master_key_id, k.wrapped_key AS k_wrapped_key
+              FROM cases c LEFT JOIN case_keys k ON k.case_id = c.id
+             WHERE c.id = $1 AND c.owner_organisation_id = $2`,
+      columns,
+    };
   }
 
   private decryptIdentity(record: CaseEntity, wrapped: { masterKeyId: string; wrappedKey: Buffer }): IdentityDto {
