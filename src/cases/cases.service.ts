@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
-import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
+import { MicroBatcher } from '../common/batching/micro-batcher';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow, PageQueryDto } from '../common/http/pagination';
 import { todayUtc } from '../common/validation/is-date-only';
@@ -65,6 +65,7 @@ const breakGlassReasonField = (grantId: string): string => `breakGlassReason:${g
 export const BREAK_GLASS_RECORD = 'case_break_glass_grant';
 
 type CaseChanges = Partial<CaseEntity>;
+type CaseWithKey = { record: CaseEntity; wrapped: { masterKeyId: string; wrappedKey: Buffer } | null };
 
 /**
  * Cases: the unit of work for every case change (one transaction: the row, its key, its blind index, the audit event),
@@ -310,38 +311,38 @@ export class CasesService {
 
   /**
    * The hot read of GET /cases/{id}: the case of the caller's organisation (every column, ciphertext included) and its
-   * wrapped data key, in one query whose text is built once. Hydrated column by column with TypeORM's own driver conversion, so the
-   * entity is the same as the query builder's, without building the query on every request.
+   * wrapped data key. The reads of the requests that reach this point in the same turn of the event loop go to the
+   * database as one query (MicroBatcher), each answered with its own row or none; the query text is built once and rows
+   * are hydrated column by column with TypeORM's own driver conversion, so the entity equals the query builder's.
    */
-  private async readCaseWithKey(
-    id: string,
-    organisationId: string,
-  ): Promise<{ record: CaseEntity; wrapped: { masterKeyId: string; wrappedKey: Buffer } | null } | null> {
-    const read = (this.caseRead ??= this.prepareCaseRead());
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(read.sql, [id, organisationId]);
-    if (rows.length === 0) return null;
-    const raw = rows[0];
-    const record = new CaseEntity();
-    const target = record as unknown as Record<string, unknown>;
-    read.columns.forEach((column, i) => {
-      target[column.propertyName] = this.dataSource.driver.prepareHydratedValue(raw[`c${i}`], column);
-    });
-    const wrapped = raw.k_wrapped_key && raw.k_master_key_id ? { masterKeyId: String(raw.k_master_key_id), wrappedKey: raw.k_wrapped_key as Buffer } : null;
-    return { record, wrapped };
+  private readCaseWithKey(id: string, organisationId: string): Promise<CaseWithKey | null> {
+    return (this.caseReads ??= this.caseReadBatcher()).submit({ id, organisationId });
   }
 
-  private caseRead?: { sql: string; columns: ColumnMetadata[] };
+  private caseReads?: MicroBatcher<{ id: string; organisationId: string }, CaseWithKey | null>;
 
-  private prepareCaseRead(): { sql: string; columns: ColumnMetadata[] } {
+  private caseReadBatcher(): MicroBatcher<{ id: string; organisationId: string }, CaseWithKey | null> {
     const seen = new Set<string>();
     const columns = this.dataSource.getMetadata(CaseEntity).columns.filter((c) => !seen.has(c.databaseName) && seen.add(c.databaseName));
-    const select = columns.map((c, i) => `c."${c.databaseName}" AS c${i}`).join(', ');
-    return {
-      sql: `SELECT ${select}, k.master_key_id AS k_master_key_id, k.wrapped_key AS k_wrapped_key
-              FROM cases c LEFT JOIN case_keys k ON k.case_id = c.id
-             WHERE c.id = $1 AND c.owner_organisation_id = $2`,
-      columns,
-    };
+    const sql = `SELECT q.i, ${columns.map((c, i) => `c."${c.databaseName}" AS c${i}`).join(', ')},
+                        k.master_key_id AS k_master_key_id, k.wrapped_key AS k_wrapped_key
+                   FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, organisation_id, i)
+                   JOIN cases c ON c.id = q.id AND c.owner_organisation_id = q.organisation_id
+                   LEFT JOIN case_keys k ON k.case_id = c.id`;
+    const driver = this.dataSource.driver;
+    return new MicroBatcher(async (items) => {
+      const rows: Array<Record<string, unknown>> = await this.dataSource.query(sql, [items.map((x) => x.id), items.map((x) => x.organisationId)]);
+      const byIndex = new Map(rows.map((raw) => [Number(raw.i), raw]));
+      return items.map((_, index) => {
+        const raw = byIndex.get(index + 1);
+        if (!raw) return null;
+        const record = new CaseEntity();
+        const target = record as unknown as Record<string, unknown>;
+        columns.forEach((column, i) => (target[column.propertyName] = driver.prepareHydratedValue(raw[`c${i}`], column)));
+        const wrapped = raw.k_wrapped_key && raw.k_master_key_id ? { masterKeyId: String(raw.k_master_key_id), wrappedKey: raw.k_wrapped_key as Buffer } : null;
+        return { record, wrapped };
+      });
+    });
   }
 
   private decryptIdentity(record: CaseEntity, wrapped: { masterKeyId: string; wrappedKey: Buffer }): IdentityDto {
