@@ -100,6 +100,17 @@ describe('auth (e2e)', () => {
       expect((await refresh(other.refreshToken)).status).toBe(200);
     });
 
+    it('answers requests sent together (one batched session check) each by its own session: a logged-out one among valid ones is refused', async () => {
+      const { org, caseworker } = await organisationWithStaff(api, admin, { country: 'LA' });
+      const leaving = await createUser(api, admin, org.id, 'caseworker');
+      expect((await api.http.request('POST', '/api/v1/auth/logout', { token: leaving.token })).status).toBe(204);
+      const tokens = [caseworker, leaving, admin, leaving, caseworker, admin];
+      const answers = await Promise.all(tokens.map((u) => me(u.token)));
+      expect(answers.map((r) => [r.status, r.body.id ?? r.body.code])).toEqual(
+        tokens.map((u) => (u === leaving ? [401, 'TOKEN_INVALID'] : [200, u.id])),
+      );
+    });
+
     it('ends the session of the refresh token given in the body, when it is the caller\'s own', async () => {
       const user = await createUser(api, admin, admin.organisationId, 'caseworker');
       const phone = await login(api, user.email);

@@ -114,6 +114,43 @@ describe('who sees which case (e2e)', () => {
     ]);
   });
 
+  it('answers reads sent together (one batched query and one batched audit insert) each with its own case, scope and audit row', async () => {
+    const mine = await Promise.all([1, 2, 3, 4].map(() => createCase(api, a.caseworker, { person })));
+    const theirs = await createCase(api, b.caseworker, { person });
+    // Interleaved in one burst: own cases as identity reads, the same case twice, a danger-flagged one as a withheld read,
+    // a danger-flagged one unassigned caseworkers cannot see, another organisation's case and a missing id as 404s.
+    const burst: Array<[TestUser, string, number]> = [
+      ...mine.map((c): [TestUser, string, number] => [a.caseworker, c.id, 200]),
+      [a.supervisor, mine[0].id, 200],
+      [a.caseworker, theirs.id, 404],
+      [b.caseworker, theirs.id, 200],
+      [otherCaseworker, danger.id, 404],
+      [a.supervisor, danger.id, 200],
+      [a.caseworker, randomUUID(), 404],
+    ];
+    const answers = await Promise.all(burst.map(([user, id]) => api.http.get(`/api/v1/cases/${id}`, user.token)));
+    answers.forEach((res, i) => {
+      const [user, id, status] = burst[i];
+      expect({ i, status: res.status }).toEqual({ i, status });
+      if (status === 200) expect(res.body.id).toBe(id);
+      if (status === 200 && id !== danger.id) expect(res.body.person.identity.givenName).toBe('Visible');
+      if (status === 200 && id === danger.id) expect(res.body.person.identity).toEqual({ withheld: 'danger_flag' });
+      if (status === 200) expect(res.body.ownerOrganisationId).toBe(user.organisationId);
+    });
+    // Exactly one audit row per answered read, attributed to its reader, with that request's correlation id.
+    for (const [i, [user, id, status]] of burst.entries()) {
+      if (status !== 200) continue;
+      const rows: Array<{ actor_user_id: string; correlation_id: string }> = await api.dataSource.query(
+        `SELECT actor_user_id, correlation_id FROM audit_events WHERE record_type = 'case' AND record_id = $1 AND action LIKE 'case.read%' ORDER BY id`,
+        [id],
+      );
+      expect(rows.filter((r) => r.correlation_id === answers[i].headers.get('x-correlation-id'))).toEqual([
+        { actor_user_id: user.id, correlation_id: answers[i].headers.get('x-correlation-id') },
+      ]);
+    }
+    expect(await auditRows(api, theirs.id)).toHaveLength(2); // its create and its owner's read; the refused read left none
+  });
+
   describe('break-glass', () => {
     it('opens a danger-flagged case to an unassigned caseworker for an hour, on a stated reason, audited without it', async () => {
       const c = await createCase(api, a.caseworker, { person, protection: { dangerFlag: true } });
