@@ -1,6 +1,7 @@
 /** Small helpers for the benchmark runner: processes, readiness, autocannon, RSS. Loopback only, bounded in time. */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -10,6 +11,8 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   durationSeconds: number;
+  /** Requests answered (any status) during the run. */
+  requests: number;
 }
 
 export function start(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
@@ -72,6 +75,7 @@ export async function load(opts: {
     non2xx: result.non2xx,
     errors: result.errors,
     durationSeconds: opts.seconds,
+    requests: result.requests.total,
   };
 }
 
@@ -92,3 +96,46 @@ export function medianRun<T extends { requestsPerSecond: number }>(runs: T[]): T
 }
 
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** utime, stime, cutime, cstime and ppid of a process from /proc/<pid>/stat (the name may hold spaces and parentheses). */
+function procTimes(pid: number): { ppid: number; own: number; children: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+    return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system, ms) one process has used so far; null when it is gone or not on Linux. */
+export function processCpuMs(pid: number | undefined): number | null {
+  const t = pid ? procTimes(pid) : null;
+  return t ? (t.own * 1000) / TICKS_PER_SECOND : null;
+}
+
+/**
+ * CPU time (ms) the whole PostgreSQL cluster has used so far: the postmaster, every live child (backends, WAL writer,
+ * checkpointer …) and the children it has already reaped. `pgDir` is the folder whose data/postmaster.pid names it.
+ */
+export function postgresCpuMs(pgDir: string): number | null {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(join(pgDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+  const root = procTimes(postmaster);
+  if (!root) return null;
+  let ticks = root.own + root.children;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const t = procTimes(Number(name));
+    if (t && t.ppid === postmaster) ticks += t.own;
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}

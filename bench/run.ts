@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
-import { load, LoadResult, medianRun, ratio, rssMb, start, waitFor } from './lib';
+import { readFileSync } from 'node:fs';
+import { load, LoadResult, medianRun, postgresCpuMs, processCpuMs, ratio, rssMb, start, waitFor } from './lib';
 import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -92,8 +93,35 @@ function newCaseBody(): string {
   });
 }
 
-async function repeated(run: () => Promise<LoadResult>): Promise<LoadResult & { runs: number[] }> {
-  const runs: LoadResult[] = [];
+/** The PostgreSQL cluster's folder (scripts/services.sh writes it to <data>/pg-dir), for its CPU time. */
+function pgDir(): string | null {
+  try {
+    return readFileSync(join(process.env.LINTAS_LOCAL_DIR ?? '', 'pg-dir'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+type Measured = LoadResult & { cpuMsPerRequest?: { server: number | null; postgres: number | null } };
+
+/**
+ * A load run with the CPU time (user + system) the server process and the whole PostgreSQL cluster spent on it, per
+ * request answered: steadier than req/s on a shared machine, since it does not count time the cores spent on others.
+ */
+async function withCpu(serverPid: number | undefined, run: () => Promise<LoadResult>): Promise<Measured> {
+  const dir = pgDir();
+  const perRequest = (before: number | null, after: number | null, n: number) =>
+    before === null || after === null || n === 0 ? null : Math.round(((after - before) / n) * 1000) / 1000;
+  const server0 = processCpuMs(serverPid);
+  const pg0 = dir ? postgresCpuMs(dir) : null;
+  const result = await run();
+  const server1 = processCpuMs(serverPid);
+  const pg1 = dir ? postgresCpuMs(dir) : null;
+  return { ...result, cpuMsPerRequest: { server: perRequest(server0, server1, result.requests), postgres: perRequest(pg0, pg1, result.requests) } };
+}
+
+async function repeated(run: () => Promise<Measured>): Promise<Measured & { runs: number[] }> {
+  const runs: Measured[] = [];
   for (let i = 0; i < REPEAT; i++) runs.push(await run());
   return medianRun(runs);
 }
@@ -145,14 +173,18 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     await load({ url: `${ceiling}/ceiling/users/${me}`, headers: auth, seconds: 2 });
     await load({ url: api, path: randomCase, headers: auth, seconds: 2 });
 
-    const ceilingRead = await repeated(() => load({ url: `${ceiling}/ceiling/users/${me}`, headers: auth, seconds: SECONDS }));
-    const getCase = await repeated(() => load({ url: api, path: randomCase, headers: auth, seconds: SECONDS }));
+    const onCeiling = (run: () => Promise<LoadResult>) => () => withCpu(ceilingProc.pid, run);
+    const onApi = (run: () => Promise<LoadResult>) => () => withCpu(apiProc.pid, run);
+    const ceilingRead = await repeated(onCeiling(() => load({ url: `${ceiling}/ceiling/users/${me}`, headers: auth, seconds: SECONDS })));
+    const getCase = await repeated(onApi(() => load({ url: api, path: randomCase, headers: auth, seconds: SECONDS })));
     const getCaseHalf = await load({ url: api, path: randomCase, headers: auth, seconds: SECONDS, overallRate: Math.max(1, Math.floor(getCase.requestsPerSecond / 2)) });
-    const listCases = await repeated(() => load({ url: `${api}/api/v1/cases?limit=50`, headers: auth, seconds: SECONDS }));
-    const ceilingInsert = await repeated(() =>
-      load({ url: `${ceiling}/ceiling/rows`, method: 'POST', headers: auth, body: () => JSON.stringify({ label: 'bench', level: 'high', count: 3 }), seconds: SECONDS }),
+    const listCases = await repeated(onApi(() => load({ url: `${api}/api/v1/cases?limit=50`, headers: auth, seconds: SECONDS })));
+    const ceilingInsert = await repeated(
+      onCeiling(() =>
+        load({ url: `${ceiling}/ceiling/rows`, method: 'POST', headers: auth, body: () => JSON.stringify({ label: 'bench', level: 'high', count: 3 }), seconds: SECONDS }),
+      ),
     );
-    const postCase = await repeated(() => load({ url: `${api}/api/v1/cases`, method: 'POST', headers: auth, body: newCaseBody, seconds: SECONDS }));
+    const postCase = await repeated(onApi(() => load({ url: `${api}/api/v1/cases`, method: 'POST', headers: auth, body: newCaseBody, seconds: SECONDS })));
     const outbox = await outboxLatency(admin, 50, Math.min(SECONDS, 10));
     const rss = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
 
@@ -233,20 +265,21 @@ function markdown(doc: any): string {
       `Seed: ${size.seed.reused ? 'reused' : 'seeded now'}, ${size.seed.organisations} organisations, ${size.seed.consents} consents, ` +
         `${size.seed.seconds} s (${size.seed.casesPerSecond} cases/s).`,
       '',
-      '| scenario | req/s (runs) | p50 ms | p99 ms | ratio to ceiling | p99 at half rate ms | target | verdict |',
-      '|---|---|---|---|---|---|---|---|',
+      '| scenario | req/s (runs) | p50 ms | p99 ms | ratio to ceiling | p99 at half rate ms | CPU ms/req server, PostgreSQL | target | verdict |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     const row = (name: string, r: any) =>
       lines.push(
         `| ${name} | ${r.requestsPerSecond} (${(r.runs ?? []).join(', ')}) | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.ratioToCeiling ?? '1 (ceiling)'} | ` +
-          `${r.p99AtHalfRateMs ?? ''} | ${r.target ?? ''} | ${r.verdict ?? ''} |`,
+          `${r.p99AtHalfRateMs ?? ''} | ${r.cpuMsPerRequest ? `${r.cpuMsPerRequest.server ?? '?'}, ${r.cpuMsPerRequest.postgres ?? '?'}` : ''} | ` +
+          `${r.target ?? ''} | ${r.verdict ?? ''} |`,
       );
     row('ceiling: JWT + read by id', size.ceiling.guardedRead);
     row('ceiling: validated insert', size.ceiling.validatedInsert);
     for (const [name, r] of Object.entries<any>(size.scenarios)) {
-      if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | | | |`);
+      if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | | | | |`);
       else if ('requestsPerSecond' in r) row(name, r);
-      else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | | | |`);
+      else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | | | | |`);
     }
     lines.push('', `RSS after load: API ${size.rssMb.api} MB, worker ${size.rssMb.worker} MB (target API < 250 MB: ${size.rssMb.verdict})`, '');
   }

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The last reference number handed out per owner country and year; bumped in the case-creating transaction. */
+/** The last reference number handed out per owner country and year; bumped in a statement of its own just before the case is inserted (CasesService.takeReferences). */
 @Entity('case_reference_counters')
 export class CaseReferenceCounterEntity {
   @PrimaryColumn({ type: 'char', length: 2 }) country: string;

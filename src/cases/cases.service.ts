@@ -13,9 +13,12 @@ import { todayUtc } from '../common/validation/is-date-only';
 import { IDENTITY_FIELDS, IdentityField, isClosedStatus, REFERRAL_CLOSURE_REASONS } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
+import { InsertTemplate } from '../database/insert-template';
+import { preparedQuery } from '../database/prepared-query';
 import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { CaseAccess, caseAccess, isCaseStaff, needsBreakGlass } from './case-access';
 import { CaseBlindIndexEntity } from './case-blind-index.entity';
+import { caseCreateStatement, CaseCreateRow } from './case-create.statement';
 import { CaseKeyEntity } from './case-key.entity';
 import { deriveMinor, formatReference } from './case-reference';
 import { caseSummary, caseView } from './case-view';
@@ -41,6 +44,11 @@ import {
   IdentityDto,
   IdentityView,
 } from './dto/case-response.dto';
+
+interface ReferenceAsk {
+  country: string;
+  year: number;
+}
 
 export interface FindCaseOptions {
   /** Lock the row (SELECT … FOR UPDATE) for a state change in the caller's transaction. */
@@ -75,6 +83,10 @@ type CaseWithKey = { record: CaseEntity; wrapped: { masterKeyId: string; wrapped
 @Injectable()
 export class CasesService {
   private readonly logger = new Logger(CasesService.name);
+  /** The creates of one turn of the event loop take their references in one statement. */
+  private readonly references = new MicroBatcher<ReferenceAsk, string>((asks) => this.takeReferences(asks), { retrySingly: true });
+  /** The cases INSERT, TypeORM's SQL built once per shape. */
+  private readonly caseInsert: InsertTemplate<CaseEntity>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -82,7 +94,9 @@ export class CasesService {
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
-  ) {}
+  ) {
+    this.caseInsert = new InsertTemplate(dataSource, CaseEntity, ['createdAt', 'updatedAt']);
+  }
 
   // ---------------------------------------------------------------- access
 
@@ -143,81 +157,111 @@ export class CasesService {
       const digests = (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d));
       const today = todayUtc();
       const reference = await this.nextReference(actor.organisationCountry, new Date().getUTCFullYear());
-      const created = await this.dataSource.transaction(async (em) => {
-        const values: Partial<CaseEntity> = {
-          id,
-          reference,
-          ownerOrganisationId: actor.organisationId,
-          assignedCaseworkerId: actor.userId,
-          status: 'active',
-          version: 1,
-          ...ciphertext,
-          gender: person.gender ?? null,
-          citizenship: person.citizenship ?? [],
-          languages: person.languages ?? [],
-          minor: deriveMinor(person.dateOfBirth ?? null, dto.ageWhenTrafficked ?? null),
-          traffickingStatus: dto.traffickingStatus ?? null,
-          traffickingStatusDecidedByOrganisationId: dto.traffickingStatus ? actor.organisationId : null,
-          traffickingStatusDecidedAt: dto.traffickingStatus ? (dto.traffickingStatusDecidedAt ?? today) : null,
-          exploitationTypes: dto.exploitationTypes ?? [],
-          meansOfControl: dto.meansOfControl ?? [],
-          recruitmentMethods: dto.recruitmentMethods ?? [],
-          recruitmentPlatforms: dto.recruitmentPlatforms ?? [],
-          countryOfRecruitment: dto.countryOfRecruitment ?? null,
-          countryOfExploitation: dto.countryOfExploitation ?? null,
-          ageWhenTrafficked: dto.ageWhenTrafficked ?? null,
-          riskLevel: protection.riskLevel ?? null,
-          riskAssessedAt: protection.riskLevel ? (protection.riskAssessedAt ?? today) : (protection.riskAssessedAt ?? null),
-          dangerFlag: protection.dangerFlag ?? false,
-          reflectionPeriodStart: protection.reflectionPeriodStart ?? null,
-          reflectionPeriodEnd: protection.reflectionPeriodEnd ?? null,
-          immigrationStatus: protection.immigrationStatus ?? null,
-          detentionStatus: protection.detentionStatus ?? null,
-          nonPunishmentAssessment: protection.nonPunishmentAssessment ?? null,
-          objectsToHomeStateNotification: protection.objectsToHomeStateNotification ?? false,
-          legalProceedings: legalProceedings(dto.legalProceedings),
-          createdBy: actor.userId,
-        };
-        // The row is answered from what was inserted plus what the insert returned (timestamps), not read back, and a
-        // new case has no blind-index rows to clear.
-        const inserted = await em.insert(CaseEntity, { ...values });
-        await em.insert(CaseKeyEntity, { caseId: id, masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, destroyedAt: null });
-        const possibleDuplicates = await this.indexDocuments(em, actor, id, digests, { fresh: true });
-        await this.audit.record(em, actor, {
-          action: 'case.create',
-          recordType: 'case',
-          recordId: id,
-          details: { reference, possibleDuplicates: possibleDuplicates.length },
-        });
-        const { createdAt, updatedAt } = inserted.generatedMaps[0] as Pick<CaseEntity, 'createdAt' | 'updatedAt'>;
-        const record = Object.assign(new CaseEntity(), values, { createdAt, updatedAt });
-        return { record, possibleDuplicates };
+      const values: Partial<CaseEntity> = {
+        id,
+        reference,
+        ownerOrganisationId: actor.organisationId,
+        assignedCaseworkerId: actor.userId,
+        status: 'active',
+        version: 1,
+        ...ciphertext,
+        gender: person.gender ?? null,
+        citizenship: person.citizenship ?? [],
+        languages: person.languages ?? [],
+        minor: deriveMinor(person.dateOfBirth ?? null, dto.ageWhenTrafficked ?? null),
+        traffickingStatus: dto.traffickingStatus ?? null,
+        traffickingStatusDecidedByOrganisationId: dto.traffickingStatus ? actor.organisationId : null,
+        traffickingStatusDecidedAt: dto.traffickingStatus ? (dto.traffickingStatusDecidedAt ?? today) : null,
+        exploitationTypes: dto.exploitationTypes ?? [],
+        meansOfControl: dto.meansOfControl ?? [],
+        recruitmentMethods: dto.recruitmentMethods ?? [],
+        recruitmentPlatforms: dto.recruitmentPlatforms ?? [],
+        countryOfRecruitment: dto.countryOfRecruitment ?? null,
+        countryOfExploitation: dto.countryOfExploitation ?? null,
+        ageWhenTrafficked: dto.ageWhenTrafficked ?? null,
+        riskLevel: protection.riskLevel ?? null,
+        riskAssessedAt: protection.riskLevel ? (protection.riskAssessedAt ?? today) : (protection.riskAssessedAt ?? null),
+        dangerFlag: protection.dangerFlag ?? false,
+        reflectionPeriodStart: protection.reflectionPeriodStart ?? null,
+        reflectionPeriodEnd: protection.reflectionPeriodEnd ?? null,
+        immigrationStatus: protection.immigrationStatus ?? null,
+        detentionStatus: protection.detentionStatus ?? null,
+        nonPunishmentAssessment: protection.nonPunishmentAssessment ?? null,
+        objectsToHomeStateNotification: protection.objectsToHomeStateNotification ?? false,
+        legalProceedings: legalProceedings(dto.legalProceedings),
+        createdBy: actor.userId,
+      };
+      // One statement (one implicit transaction): the row, its key, its blind index, the duplicates look-up and the
+      // case.create audit event (case-create.statement.ts). The answer is built from what was inserted plus the
+      // timestamps the insert returned, not read back.
+      const [sql, parameters] = caseCreateStatement(this.caseInsert.build(values), {
+        caseId: id,
+        reference,
+        ownerOrganisationId: actor.organisationId,
+        key: wrapped,
+        digests,
+        audit: { actorUserId: actor.userId, actorOrganisationId: actor.organisationId, actorRole: actor.role, correlationId: actor.correlationId ?? null },
       });
+      const [row] = await preparedQuery<CaseCreateRow>(this.dataSource, sql, parameters);
+      const record = Object.assign(new CaseEntity(), values, { createdAt: row.created_at, updatedAt: row.updated_at });
       // The caller just sent this identity: echo it without reading anything back.
-      return { ...caseView(created.record, identityFromInput(person)), possibleDuplicates: created.possibleDuplicates };
+      return { ...caseView(record, identityFromInput(person)), possibleDuplicates: row.possible_duplicates };
     } finally {
       dataKey.fill(0);
     }
   }
 
   /**
-   * The next reference of the owner's country and year, taken in a short transaction of its own before the case's: the
-   * counter row is then locked for one statement, not for the whole create (which serialised every create in a country).
-   * A create that fails afterwards leaves a gap in the numbering; references are unique and increasing, never reused.
-   * The commit need not wait for the disk: WAL is flushed in order, so the case's own synchronous commit makes this
-   * increment durable before any case can carry the number.
+   * The next reference of the owner's country and year, taken in a statement (and so a transaction) of its own before
+   * the case's: the counter row is then locked for one statement, not for the whole create (which serialised every
+   * create in a country). A create that fails afterwards leaves a gap in the numbering; references are unique and
+   * increasing, never reused. The creates that ask in the same turn of the event loop share one statement (see
+   * takeReferences).
    */
-  private async nextReference(country: string, year: number): Promise<string> {
-    const rows: Array<{ last_value: number }> = await this.dataSource.transaction(async (em) => {
-      await em.query('SET LOCAL synchronous_commit = off');
-      return em.query(
-        `INSERT INTO case_reference_counters (country, year, last_value) VALUES ($1, $2, 1)
-         ON CONFLICT (country, year) DO UPDATE SET last_value = case_reference_counters.last_value + 1
-         RETURNING last_value`,
-        [country, year],
-      );
+  private nextReference(country: string, year: number): Promise<string> {
+    return this.references.submit({ country, year });
+  }
+
+  /**
+   * Advances each asked-for country-year counter by the number of references asked for it, in one statement, and hands
+   * the numbers out in the order they were asked for. Counters are locked in a fixed order (country, year), so two
+   * API processes cannot deadlock on them. `set_config(…, true)` turns synchronous_commit off for this statement's own
+   * implicit transaction (rows are written only when it did), so its commit need not wait for the disk: WAL is
+   * flushed in order, so the case's own synchronous commit makes this increment durable before any case can carry the
+   * number.
+   */
+  private async takeReferences(asks: ReferenceAsk[]): Promise<string[]> {
+    const counts = new Map<string, { country: string; year: number; n: number }>();
+    for (const { country, year } of asks) {
+      const key = `${country}-${year}`;
+      const entry = counts.get(key) ?? { country, year, n: 0 };
+      entry.n++;
+      counts.set(key, entry);
+    }
+    const groups = [...counts.values()].sort((a, b) => (a.country === b.country ? a.year - b.year : a.country < b.country ? -1 : 1));
+    const rows = await preparedQuery<{ country: string; year: number; last_value: number }>(
+      this.dataSource,
+      `INSERT INTO case_reference_counters AS r (country, year, last_value)
+       SELECT u.country, u.year, u.n FROM unnest($1::char(2)[], $2::smallint[], $3::integer[]) WITH ORDINALITY AS u(country, year, n, i)
+        WHERE set_config('synchronous_commit', 'off', true) = 'off'
+        ORDER BY u.i
+       ON CONFLICT (country, year) DO UPDATE SET last_value = r.last_value + EXCLUDED.last_value
+       RETURNING r.country, r.year, r.last_value`,
+      [groups.map((g) => g.country), groups.map((g) => g.year), groups.map((g) => g.n)],
+    );
+    // The next number to hand out per country-year: the first of the block this statement reserved.
+    const next = new Map<string, number>();
+    for (const row of rows) {
+      const key = `${row.country}-${row.year}`;
+      next.set(key, Number(row.last_value) - counts.get(key)!.n + 1);
+    }
+    if (next.size !== counts.size) throw new Error('case reference counters were not advanced');
+    return asks.map(({ country, year }) => {
+      const key = `${country}-${year}`;
+      const value = next.get(key)!;
+      next.set(key, value + 1);
+      return formatReference(country, year, value);
     });
-    return formatReference(country, year, Number(rows[0].last_value));
   }
 
   /**
