@@ -1,6 +1,7 @@
 /** Small helpers for the benchmark runner: processes, readiness, autocannon, RSS. Loopback only, bounded in time. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -15,6 +16,16 @@ export interface LoadResult {
 export function start(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  return child;
+}
+
+/**
+ * The API or the worker, started the way production starts them (scripts/start.sh: allocator and V8 heap settings), so the
+ * memory and throughput measured are those of a deployment. The script execs node: the pid is node's.
+ */
+export function startLintas(which: 'api' | 'worker', root: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn('bash', [join(root, 'scripts/start.sh'), which, ...nodeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${which}] ${d}`));
   return child;
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
-import { load, LoadResult, medianRun, ratio, rssMb, start, waitFor } from './lib';
+import { load, LoadResult, medianRun, ratio, rssMb, start, startLintas, waitFor } from './lib';
 import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -119,8 +119,8 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
   const seeded = await seed(cases);
   process.stderr.write(`[bench] ${cases} cases: ${JSON.stringify(seeded)}\n`);
 
-  const apiProc = start('api', join(root, 'dist/src/main.js'), env, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
-  const workerProc = start('worker', join(root, 'dist/src/worker.js'), env);
+  const apiProc = startLintas('api', root, env, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+  const workerProc = startLintas('worker', root, env);
   const ceilingProc = start('ceiling', join(root, 'dist-bench/bench/ceiling.js'), env);
   const out: Record<string, unknown> = { cases, seed: seeded };
   try {
