@@ -21,6 +21,16 @@ export function start(name: string, script: string, env: NodeJS.ProcessEnv, node
   return child;
 }
 
+/**
+ * The API or the worker, started the way production starts them (scripts/start.sh: allocator and V8 heap settings), so the
+ * memory and throughput measured are those of a deployment. The script execs node: the pid is node's.
+ */
+export function startLintas(which: 'api' | 'worker', root: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn('bash', [join(root, 'scripts/start.sh'), which, ...nodeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${which}] ${d}`));
+  return child;
+}
+
 export async function waitFor(url: string, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
 import { readFileSync } from 'node:fs';
-import { load, LoadResult, medianRun, postgresCpuMs, processCpuMs, ratio, rssMb, start, waitFor } from './lib';
+import { load, LoadResult, medianRun, postgresCpuMs, processCpuMs, ratio, rssMb, start, startLintas, waitFor } from './lib';
 import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -147,12 +147,13 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
   const seeded = await seed(cases);
   process.stderr.write(`[bench] ${cases} cases: ${JSON.stringify(seeded)}\n`);
 
-  const apiProc = start('api', join(root, 'dist/src/main.js'), env, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
-  const workerProc = start('worker', join(root, 'dist/src/worker.js'), env);
+  const apiProc = startLintas('api', root, env, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+  const workerProc = startLintas('worker', root, env);
   const ceilingProc = start('ceiling', join(root, 'dist-bench/bench/ceiling.js'), env);
   const out: Record<string, unknown> = { cases, seed: seeded };
   try {
     await Promise.all([waitFor(`${api}/health/ready`), waitFor(`${ceiling}/ceiling/users/x`)]);
+    const rssIdle = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
     const admin = await loginToken(seeded.adminEmail, BENCH_PASSWORD);
     const token = await loginToken(seeded.caseworkerEmail, BENCH_PASSWORD);
     const auth = { authorization: `Bearer ${token}` };
@@ -213,7 +214,7 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
       'referral deliveries/s per worker': NOT_MEASURED,
       'statistics tables at 1M cases (fresh / frozen release)': STATISTICS_BENCH,
     };
-    out.rssMb = { ...rss, target: 'API < 250 MB after load', verdict: targetVerdict(rss.api !== null && rss.api < 250) };
+    out.rssMb = { ...rss, idle: rssIdle, target: 'API < 250 MB after load', verdict: targetVerdict(rss.api !== null && rss.api < 250) };
   } finally {
     for (const p of [apiProc, workerProc, ceilingProc]) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
@@ -281,7 +282,7 @@ function markdown(doc: any): string {
       else if ('requestsPerSecond' in r) row(name, r);
       else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | | | | |`);
     }
-    lines.push('', `RSS after load: API ${size.rssMb.api} MB, worker ${size.rssMb.worker} MB (target API < 250 MB: ${size.rssMb.verdict})`, '');
+    lines.push('', `RSS after load: API ${size.rssMb.api} MB, worker ${size.rssMb.worker} MB (target API < 250 MB: ${size.rssMb.verdict}); when ready, before any request: API ${size.rssMb.idle?.api} MB, worker ${size.rssMb.idle?.worker} MB`, '');
   }
   if (doc.auditVerification.length) {
     lines.push('## Audit chain verification', '', '| events | verifier events/s (runs) | `npm run audit:verify` s | target | verdict |', '|---|---|---|---|---|');

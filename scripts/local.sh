@@ -42,8 +42,8 @@ npm run -s migration:run >/dev/null
 echo "lintas: seeding the demo dataset"
 node dist/src/cli/seed-demo.js
 
-node dist/src/main.js & pids+=($!)
-node dist/src/worker.js & pids+=($!)
+bash scripts/start.sh api & pids+=($!)
+bash scripts/start.sh worker & pids+=($!)
 node -e '
   const url = process.argv[1];
   (async () => { for (let i = 0; i < 150; i++) { try { if ((await fetch(url)).ok) return; } catch {} await new Promise((r) => setTimeout(r, 200)); } })();
