@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
 import { load, LoadResult, medianRun, ratio, rssMb, start, waitFor } from './lib';
+import { slopesMarkdown, storageMarkdown, storageRecord } from './scale-record';
+import { lastClosedYear, measureOnePeriod, measureStatistics, statisticsMarkdown } from './statistics-scale';
 import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Each throughput figure is measured this many times and the median kept (the machine is shared). */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const SIZES = (process.env.BENCH_CASES ?? '10000').split(/[\s,]+/).filter(Boolean).map(Number);
+/** Audit chains to verify (events each); empty skips the audit part. */
 const AUDIT_EVENTS = (process.env.BENCH_AUDIT_EVENTS ?? '1000000').split(/[\s,]+/).filter(Boolean).map(Number);
+/** Statistics' worst case: this many cases all registered in one closed year (bench/statistics-scale.ts); empty skips it. */
+const STATISTICS_FACTS = (process.env.BENCH_STATISTICS_FACTS ?? '1000000').split(/[\s,]+/).filter(Boolean).map(Number);
 const API_PORT = Number(process.env.BENCH_API_PORT ?? 3900);
 const CEILING_PORT = Number(process.env.BENCH_CEILING_PORT ?? 3901);
 const root = join(__dirname, '..', '..');
@@ -23,7 +28,7 @@ const api = `http://127.0.0.1:${API_PORT}`;
 const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
 /** Built in the product but not yet measured by this runner (never a made-up figure). */
 const NOT_MEASURED = 'not measured by this runner yet';
-const STATISTICS_BENCH = 'measured by bench/statistics.ts (see docs/statistics.md)';
+const STATISTICS_BENCH = 'see "Statistics tables" below';
 
 async function post(path: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(`${api}${path}`, {
@@ -118,11 +123,12 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
   Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
   const seeded = await seed(cases);
   process.stderr.write(`[bench] ${cases} cases: ${JSON.stringify(seeded)}\n`);
+  const storage = await storageRecord(env.DATABASE_MIGRATION_URL!);
 
   const apiProc = start('api', join(root, 'dist/src/main.js'), env, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
   const workerProc = start('worker', join(root, 'dist/src/worker.js'), env);
   const ceilingProc = start('ceiling', join(root, 'dist-bench/bench/ceiling.js'), env);
-  const out: Record<string, unknown> = { cases, seed: seeded };
+  const out: Record<string, unknown> = { cases, seed: seeded, storage };
   try {
     await Promise.all([waitFor(`${api}/health/ready`), waitFor(`${ceiling}/ceiling/users/x`)]);
     const admin = await loginToken(seeded.adminEmail, BENCH_PASSWORD);
@@ -186,6 +192,14 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     for (const p of [apiProc, workerProc, ceilingProc]) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
   }
+  // With the API and worker stopped, so their load does not share the cores.
+  out.statistics = await measureStatistics({
+    kind: 'seeded',
+    database: dbName,
+    appUrl: env.DATABASE_URL!,
+    ownerUrl: env.DATABASE_MIGRATION_URL!,
+    periodLabel: lastClosedYear(new Date()),
+  });
   return out;
 }
 
@@ -200,6 +214,8 @@ async function main(): Promise<void> {
     const r = await auditScale(events);
     audit.push({ ...r, target: '≥ 200,000 events/s', verdict: targetVerdict(r.eventsPerSecond >= 200_000) });
   }
+  const statisticsOnePeriod = [];
+  for (const facts of STATISTICS_FACTS) statisticsOnePeriod.push(await measureOnePeriod(facts));
   const date = new Date().toISOString().slice(0, 10);
   const out = join(root, 'bench', 'results');
   mkdirSync(out, { recursive: true });
@@ -211,6 +227,7 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - started) / 1000),
     sizes,
     auditVerification: audit,
+    statisticsOnePeriod,
   };
   const suffix = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL}` : '';
   writeFileSync(join(out, `${date}${suffix}.json`), JSON.stringify(doc, null, 2) + '\n');
@@ -249,7 +266,10 @@ function markdown(doc: any): string {
       else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | | | |`);
     }
     lines.push('', `RSS after load: API ${size.rssMb.api} MB, worker ${size.rssMb.worker} MB (target API < 250 MB: ${size.rssMb.verdict})`, '');
+    lines.push(...storageMarkdown(size.storage));
   }
+  // Every table of the largest seeded size and of the one-period worst case; the smaller sizes are in the slopes.
+  lines.push(...statisticsMarkdown([doc.sizes[doc.sizes.length - 1]?.statistics, ...doc.statisticsOnePeriod].filter(Boolean)));
   if (doc.auditVerification.length) {
     lines.push('## Audit chain verification', '', '| events | verifier events/s (runs) | `npm run audit:verify` s | target | verdict |', '|---|---|---|---|---|');
     for (const a of doc.auditVerification) {
@@ -257,6 +277,7 @@ function markdown(doc: any): string {
     }
     lines.push('');
   }
+  lines.push(...slopesMarkdown(doc));
   return lines.join('\n');
 }
 
