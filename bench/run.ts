@@ -17,8 +17,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Each throughput figure is measured this many times and the median kept (the machine is shared). */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const SIZES = (process.env.BENCH_CASES ?? '10000').split(/[\s,]+/).filter(Boolean).map(Number);
-/** Audit chains to verify (events each); empty skips the audit part. */
-const AUDIT_EVENTS = (process.env.BENCH_AUDIT_EVENTS ?? '1000000').split(/[\s,]+/).filter(Boolean).map(Number);
+/** Audit chains to verify (events each; issue 7 asks for 10M); empty skips the audit part. Each chain is built once and kept. */
+const AUDIT_EVENTS = (process.env.BENCH_AUDIT_EVENTS ?? '1000000,10000000').split(/[\s,]+/).filter(Boolean).map(Number);
 /** Statistics' worst case: this many cases all registered in one closed year (bench/statistics-scale.ts); empty skips it. */
 const STATISTICS_FACTS = (process.env.BENCH_STATISTICS_FACTS ?? '1000000').split(/[\s,]+/).filter(Boolean).map(Number);
 const API_PORT = Number(process.env.BENCH_API_PORT ?? 3900);
@@ -271,11 +271,21 @@ function markdown(doc: any): string {
   // Every table of the largest seeded size and of the one-period worst case; the smaller sizes are in the slopes.
   lines.push(...statisticsMarkdown([doc.sizes[doc.sizes.length - 1]?.statistics, ...doc.statisticsOnePeriod].filter(Boolean)));
   if (doc.auditVerification.length) {
-    lines.push('## Audit chain verification', '', '| events | verifier events/s (runs) | `npm run audit:verify` s | target | verdict |', '|---|---|---|---|---|');
+    lines.push(
+      '## Audit chain verification',
+      '',
+      '| events | chain built s | verifier events/s (runs) | `npm run audit:verify` s | target | verdict |',
+      '|---|---|---|---|---|---|',
+    );
     for (const a of doc.auditVerification) {
-      lines.push(`| ${a.events.toLocaleString('en')} | ${a.eventsPerSecond} (${a.verifyRuns.join(', ')}) | ${a.cliSeconds} | ${a.target} | ${a.verdict} |`);
+      lines.push(
+        `| ${a.events.toLocaleString('en')} | ${a.seededNow ? a.seedSeconds : 'kept from an earlier run'} | ${a.eventsPerSecond} (${a.verifyRuns.join(', ')}) | ` +
+          `${a.cliSeconds} | ${a.target} | ${a.verdict} |`,
+      );
     }
     lines.push('');
+  } else {
+    lines.push('## Audit chain verification', '', 'Not run (BENCH_AUDIT_EVENTS is empty).', '');
   }
   lines.push(...slopesMarkdown(doc));
   return lines.join('\n');
