@@ -3,6 +3,9 @@
  * 2025) in a scratch database, then: each table computed fresh (SQL + disclosure control), the whole release of a
  * period computed and stored, the same table served from the frozen release, and the HTCDS export streamed.
  *
+ * The runner (bench/run.ts) measures the same tables per seeded size and for 1M cases in one year, with targets and
+ * verdicts (bench/statistics-scale.ts); this script adds the HTCDS export.
+ *
  * Not a test. Needs the test services' environment (DATABASE_URL, DATABASE_MIGRATION_URL, DATABASE_ADMIN_URL):
  *   set -a; . .local/test/env; set +a; export NODE_ENV=test LINTAS_LOCAL_DIR=.local/test
  *   npx ts-node --transpile-only -P tsconfig.json bench/statistics.ts [rows]
@@ -15,29 +18,11 @@ import { parsePeriod, protectTable, TableBuilder } from '../src/statistics/discl
 import { StatisticsExportService } from '../src/statistics/statistics-export.service';
 import { StatisticsService } from '../src/statistics/statistics.service';
 import { createScratchDatabase } from '../test/support/scratch-db';
+import { oneYearFactsSql } from './statistics-scale';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 
-const SEED_SQL = `
-  SELECT setseed(0.42);
-  WITH orgs AS (SELECT array_agg(gen_random_uuid()) AS ids FROM generate_series(1, 40))
-  INSERT INTO statistics_case_facts (case_id, owner_organisation_id, registered_at, gender, age_band, minor, citizenship,
-    country_of_exploitation, trafficking_status, exploitation_types, means_of_control, recruitment_methods)
-  SELECT gen_random_uuid(),
-    -- a few large shelters and many small ones
-    orgs.ids[1 + floor(power(random(), 2) * 40)::int],
-    timestamptz '2025-01-01' + random() * interval '364 days',
-    (ARRAY['feminine','feminine','feminine','feminine','feminine','masculine','masculine','masculine','masculine','transgender_feminine','not_specified'])[1 + floor(random() * 11)::int],
-    statistics_ctdc_age_band(CASE WHEN random() < 0.05 THEN NULL ELSE (8 + floor(random() * 45))::int END),
-    random() < 0.2,
-    ARRAY[(ARRAY['MM','MM','MM','LA','LA','KH','KH','VN','TH','CN','ID','PH','BD','LK'])[1 + floor(random() * 14)::int]]::varchar[],
-    (ARRAY['TH','TH','TH','KH','KH','MM','MY','LA','CN',NULL])[1 + floor(random() * 10)::int],
-    (ARRAY['actual','actual','actual','possible','not_a_victim',NULL])[1 + floor(random() * 6)::int],
-    CASE WHEN random() < 0.1 THEN ARRAY['forced_labour','sexual_exploitation']::varchar[]
-         ELSE ARRAY[(ARRAY['forced_labour','forced_labour','forced_labour','sexual_exploitation','sexual_exploitation','forced_criminality','forced_criminality','forced_marriage','forced_begging','servitude','child_labour','other'])[1 + floor(random() * 12)::int]]::varchar[] END,
-    ARRAY[(ARRAY['debt_bondage','withholds_documents','threats','restricts_movement','false_promises','physical_abuse'])[1 + floor(random() * 6)::int]]::varchar[],
-    ARRAY[(ARRAY['job_offer','online_advertisement','friend_or_acquaintance','family_member','intimate_partner','labour_broker','abduction'])[1 + floor(random() * 7)::int]]::varchar[]
-  FROM orgs, generate_series(1, ${ROWS});
+const SEED_SQL = `${oneYearFactsSql(ROWS, 2025)};
   ANALYZE statistics_case_facts;`;
 
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {

@@ -180,6 +180,9 @@ describe('statistics (e2e)', () => {
         expect({ id, value: row[dim], count: row.count }).toEqual({ id, value: row[dim], count: expected });
       }
     }
+    // The year: one counter per quarter, every case in Q1, the other quarters published as zero.
+    const year = (await table('registrations-by-quarter', '2025')).body.rows;
+    expect(year.map((r: any) => [r.quarter, r.count])).toEqual([['2025-Q1', 51], ['2025-Q2', 0], ['2025-Q3', 0], ['2025-Q4', 0], [null, 51]]);
     const status = (await table('cases-by-trafficking-status', CLOSED)).body.rows;
     // possible (3) is small; with only two non-zero cells its complement, actual (48), is hidden too; the total is not.
     expect(status.find((r: any) => r.traffickingStatus === 'actual')).toEqual({ traffickingStatus: 'actual', count: null, suppressed: true });

@@ -1,6 +1,6 @@
 import { DomainError } from '../../common/errors/domain-error';
 import { statusOf } from '../../common/errors/error-codes';
-import { parsePeriod, quartersOf } from './period';
+import { parsePeriod, quarterStart, quartersOf } from './period';
 
 const now = new Date('2026-08-15T10:00:00Z');
 
@@ -65,5 +65,10 @@ describe('statistics periods', () => {
   it('list the quarters a period covers', () => {
     expect(quartersOf(parsePeriod('2025', now))).toEqual(['2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4']);
     expect(quartersOf(parsePeriod('2025-Q2', now))).toEqual(['2025-Q2']);
+  });
+
+  it('give each listed quarter the start of that quarter period', () => {
+    for (const label of quartersOf(parsePeriod('2025', now))) expect(quarterStart(label)).toEqual(parsePeriod(label, now).start);
+    expect(quarterStart('2025-Q4').toISOString()).toBe('2025-10-01T00:00:00.000Z');
   });
 });

@@ -60,3 +60,10 @@ export function quartersOf(period: Period): string[] {
   if (period.kind === 'quarter') return [period.label];
   return [1, 2, 3, 4].map((q) => `${period.year}-Q${q}`);
 }
+
+/** The first instant (UTC midnight) of a quarter label from quartersOf. */
+export function quarterStart(label: string): Date {
+  const year = Number(label.slice(0, 4));
+  const quarter = Number(label.slice(-1));
+  return new Date(Date.UTC(year, (quarter - 1) * 3, 1));
+}
