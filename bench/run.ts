@@ -187,6 +187,9 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     const onCeiling = (run: () => Promise<LoadResult>) => () => withCpu(ceilingProc.pid, run);
     const onApi = (run: () => Promise<LoadResult>) => () => withCpu(apiProc.pid, run);
     const ceilingRead = await repeated(onCeiling(() => load({ url: `${ceiling}/ceiling/users/${me}`, headers: auth, seconds: SECONDS })));
+    // The ceiling plus the work the issue's rules require of every read (session check, audit row committed), written
+    // plainly: how much of the distance to the ceiling is that work itself.
+    const ceilingAudited = await repeated(onCeiling(() => load({ url: `${ceiling}/ceiling/audited-users/${me}`, headers: auth, seconds: SECONDS })));
     const getCase = await repeated(onApi(() => load({ url: api, path: randomCase, headers: auth, seconds: SECONDS })));
     const getCaseHalf = await load({ url: api, path: randomCase, headers: auth, seconds: SECONDS, overallRate: Math.max(1, Math.floor(getCase.requestsPerSecond / 2)) });
     const listCases = await repeated(onApi(() => load({ url: `${api}/api/v1/cases?limit=50`, headers: auth, seconds: SECONDS })));
@@ -201,7 +204,11 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
 
     const getRatio = ratio(getCase.requestsPerSecond, ceilingRead.requestsPerSecond);
     const postRatio = ratio(postCase.requestsPerSecond, ceilingInsert.requestsPerSecond);
-    out.ceiling = { guardedRead: ceilingRead, validatedInsert: ceilingInsert };
+    out.ceiling = {
+      guardedRead: ceilingRead,
+      auditedRead: { ...ceilingAudited, ratioToCeiling: ratio(ceilingAudited.requestsPerSecond, ceilingRead.requestsPerSecond) },
+      validatedInsert: ceilingInsert,
+    };
     out.scenarios = {
       'GET /api/v1/cases/{id}': {
         ...getCase,
@@ -297,6 +304,7 @@ function markdown(doc: any): string {
           `${r.target ?? ''} | ${r.verdict ?? ''} |`,
       );
     row('ceiling: JWT + read by id', size.ceiling.guardedRead);
+    if (size.ceiling.auditedRead) row('ceiling + session check + audit row committed (plain SQL, no batching)', size.ceiling.auditedRead);
     row('ceiling: validated insert', size.ceiling.validatedInsert);
     for (const [name, r] of Object.entries<any>(size.scenarios)) {
       if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | | | | |`);
