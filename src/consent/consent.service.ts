@@ -94,6 +94,34 @@ export class ConsentService {
     });
   }
 
+  /**
+   * The same, plus the consents whose permits the answer rests on (one per permitted category, as evaluateConsent cites
+   * it), from one read of the case's consents. A caller that has just read the recipient's country may pass it.
+   */
+  async permittedCategoriesWithConsents(
+    em: EntityManager,
+    caseId: string,
+    question: DisclosureCategoriesQuestion & { recipientCountry?: string },
+  ): Promise<CategoriesDecision & { consentIds: string[] }> {
+    const recipientCountry = question.recipientCountry ?? (await this.countryOf(em, question.recipientOrganisationId));
+    if (recipientCountry === null) {
+      return {
+        permitted: [],
+        refused: [...new Set(question.categories)].map((category) => ({ category, reason: 'no_matching_permit' as const })),
+        consentIds: [],
+      };
+    }
+    const consents = await this.forCase(em, caseId);
+    const asked = { recipientOrganisationId: question.recipientOrganisationId, recipientCountry, purpose: question.purpose, at: question.at ?? new Date() };
+    const decision = evaluateCategories(consents, { ...asked, categories: question.categories });
+    const consentIds = new Set<string>();
+    for (const category of decision.permitted) {
+      const answer = evaluateConsent(consents, { ...asked, category });
+      if (answer.consentId) consentIds.add(answer.consentId);
+    }
+    return { ...decision, consentIds: [...consentIds].sort() };
+  }
+
   // The organisation directory is read directly (as users.service does): a country is all the gate needs.
   private async countryOf(em: EntityManager, organisationId: string): Promise<string | null> {
     if (!UUID.test(organisationId)) return null;

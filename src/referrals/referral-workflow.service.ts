@@ -18,7 +18,6 @@ import {
   ReferralStatus,
 } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
-import { evaluateConsent } from '../consent/consent-evaluator';
 import { ConsentService } from '../consent/consent.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
@@ -50,6 +49,18 @@ export interface MoveOptions {
   /** Codes and ids only, for the history row and the audit event. */
   details?: Record<string, string | number | boolean | null | string[]>;
   occurredAt?: Date;
+  /** What the caller already read about the receiving organisation in this transaction (saves reading it again). */
+  receiver?: ReceiverFacts;
+  /** A move to sent: the consents the packet relied on at delivery, kept on the referral with approval's. */
+  deliveryConsentIds?: string[];
+}
+
+/** The receiving organisation as a move needs it: where it lives, its country, the partner's acceptance deadline. */
+export interface ReceiverFacts {
+  node: OrganisationEntity['node'];
+  country: string;
+  /** The acceptance deadline agreed with a remote receiver's partner deployment, if any. */
+  partnerAcceptanceHours: number | null;
 }
 
 /** The consent answer for a referral's packet right now: the categories permitted and the consents that permit them. */
@@ -106,21 +117,14 @@ export class ReferralWorkflow {
     purpose: ReferralEntity['purpose'],
     categories: readonly DataCategory[],
     at = new Date(),
+    /** The recipient's country when the caller has just read it. */
+    recipientCountry?: string,
   ): Promise<PacketConsent> {
-    const decision = await this.consents.permittedCategories(em, caseId, { recipientOrganisationId, purpose, categories, at });
-    const consentIds = new Set<string>();
-    if (decision.permitted.length > 0) {
-      const org = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: recipientOrganisationId } });
-      const all = await this.consents.forCase(em, caseId);
-      for (const category of decision.permitted) {
-        const answer = evaluateConsent(all, { recipientOrganisationId, recipientCountry: org!.country, purpose, category, at });
-        if (answer.consentId) consentIds.add(answer.consentId);
-      }
-    }
+    const decision = await this.consents.permittedCategoriesWithConsents(em, caseId, { recipientOrganisationId, recipientCountry, purpose, categories, at });
     return {
       permitted: decision.permitted,
       refused: decision.refused.map((r) => ({ category: r.category, purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
-      consentIds: [...consentIds].sort(),
+      consentIds: decision.consentIds,
     };
   }
 
@@ -165,8 +169,11 @@ export class ReferralWorkflow {
         break;
       }
       case 'sent': {
+        const receiver = opts.receiver ?? (await this.receiverOf(em, referral.receivingOrganisationId));
         changes.sentAt = now;
-        changes.acceptanceDueAt = acceptanceDueAt(now, this.config.referrals, await this.partnerAcceptanceHours(em, referral.receivingOrganisationId));
+        changes.acceptanceDueAt = acceptanceDueAt(now, this.config.referrals, receiver?.partnerAcceptanceHours ?? null);
+        // Approval's consents and delivery's: withdrawing any of them recalls the referral.
+        if (opts.deliveryConsentIds) changes.consentIds = [...new Set([...referral.consentIds, ...opts.deliveryConsentIds])].sort();
         break;
       }
       case 'received':
@@ -212,12 +219,12 @@ export class ReferralWorkflow {
         ...details,
       },
     });
-    await this.afterMove(em, referral, from, to, now);
+    await this.afterMove(em, referral, from, to, now, opts.receiver);
     await this.notifyPartner(em, referral, mover, historyRow.identifiers[0].id as string, from, to);
     return referral;
   }
 
-  private async afterMove(em: EntityManager, referral: ReferralEntity, from: ReferralStatus, to: ReferralStatus, now: Date): Promise<void> {
+  private async afterMove(em: EntityManager, referral: ReferralEntity, from: ReferralStatus, to: ReferralStatus, now: Date, receiver?: ReceiverFacts): Promise<void> {
     const id = referral.id;
     switch (to) {
       case 'submitted':
@@ -236,7 +243,7 @@ export class ReferralWorkflow {
         await this.outbox.add(em, { type: REFERRAL_JOBS.deliver, payload: { referralId: id } });
         return;
       case 'received': {
-        const receiverLocal = await this.isLocal(em, referral.receivingOrganisationId);
+        const receiverLocal = receiver ? receiver.node === 'local' : await this.isLocal(em, referral.receivingOrganisationId);
         if (receiverLocal) {
           await this.alerts.raise(em, {
             organisationId: referral.receivingOrganisationId,
@@ -296,25 +303,25 @@ export class ReferralWorkflow {
     return org?.node === 'local';
   }
 
-  /** The acceptance deadline agreed with the partner deployment of a remote receiver, if any. */
-  private async partnerAcceptanceHours(em: EntityManager, organisationId: string): Promise<number | null> {
-    const rows: Array<{ hours: number }> = await em.query(
-      `SELECT p.acceptance_deadline_hours AS hours FROM organisations o JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
+  /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
+  async receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
+    const rows: Array<{ node: ReceiverFacts['node']; country: string; hours: number | null }> = await em.query(
+      `SELECT o.node, o.country, p.acceptance_deadline_hours AS hours FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
       [organisationId],
     );
-    return rows[0]?.hours ?? null;
+    return rows[0] ? { node: rows[0].node, country: rows[0].country, partnerAcceptanceHours: rows[0].hours ?? null } : null;
   }
 
   // ---------------------------------------------------------------- delivery outcomes (worker)
 
-  /** Records a delivery that reached the receiver: approved → sent, and for a local receiver sent → received at once. */
-  async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], local: boolean): Promise<void> {
-    await this.move(em, referral, 'sent', SYSTEM, { details: { consentIds, delivery: local ? 'local' : 'remote' } });
-    // Approval's consents and delivery's: withdrawing any of them recalls the referral.
-    const all = [...new Set([...referral.consentIds, ...consentIds])].sort();
-    await em.update(ReferralEntity, { id: referral.id }, { consentIds: all });
-    referral.consentIds = all;
-    if (local) await this.move(em, referral, 'received', SYSTEM, { details: { delivery: 'local' } });
+  /**
+   * Records a delivery that reached the receiver: approved → sent (keeping the consents delivery relied on), and for a
+   * local receiver sent → received at once. `receiver` is what the caller read in this transaction (receiverOf).
+   */
+  async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], receiver: ReceiverFacts): Promise<void> {
+    const local = receiver.node === 'local';
+    await this.move(em, referral, 'sent', SYSTEM, { details: { consentIds, delivery: local ? 'local' : 'remote' }, deliveryConsentIds: consentIds, receiver });
+    if (local) await this.move(em, referral, 'received', SYSTEM, { details: { delivery: 'local' }, receiver });
   }
 
   async recordFailed(em: EntityManager, referral: ReferralEntity, reason: DeliveryFailureReason): Promise<void> {

@@ -5,13 +5,12 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DeliveryFailureReason } from '../../common/vocabulary';
 import { AppConfig } from '../../config/app-config';
-import { OrganisationEntity } from '../../organisations/organisation.entity';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
 import { DeadlineStep } from '../referral-milestones';
 import { ReferralWorkflow, SYSTEM } from '../referral-workflow.service';
-import { localCaseId, ReferralEntity } from '../referral.entity';
+import { localCaseId } from '../referral.entity';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
@@ -70,10 +69,13 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
    * (approved → sent → received); a remote one goes through the port, and its acknowledgement arrives as a partner event.
    */
   private async deliver(job: Job<OutboxJobData>, referralId: string): Promise<string> {
-    const referral = await this.dataSource.manager.findOne(ReferralEntity, { where: { id: referralId } });
-    if (!referral || referral.status !== 'approved') return processOnce(this.dataSource, job.data.outboxId, async () => undefined);
-    const receiver = await this.dataSource.manager.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: referral.receivingOrganisationId } });
-    const local = receiver?.node === 'local';
+    // Whether the receiver is remote decides if the port is called first, outside any transaction.
+    const [found]: Array<{ status: string; node: string | null }> = await this.dataSource.query(
+      `SELECT r.status, o.node FROM referrals r LEFT JOIN organisations o ON o.id = r.receiving_organisation_id WHERE r.id = $1`,
+      [referralId],
+    );
+    if (!found || found.status !== 'approved') return processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+    const local = found.node === 'local';
 
     let remote: RemoteDeliveryResult | null = null;
     if (!local) {
@@ -86,7 +88,9 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       const locked = await this.workflow.lock(em, referralId);
       // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
       if (!locked || locked.status !== 'approved') return;
-      const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories);
+      const receiver = await this.workflow.receiverOf(em, locked.receivingOrganisationId);
+      if (!receiver || (receiver.node === 'local') !== local) throw new Error('the receiving organisation changed during delivery; retrying');
+      const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories, new Date(), receiver.country);
       if (consent.refused.length > 0) {
         await this.workflow.recordFailed(em, locked, 'consent_not_covering');
         return;
@@ -95,7 +99,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason);
         return;
       }
-      await this.workflow.recordDelivered(em, locked, consent.consentIds, local);
+      await this.workflow.recordDelivered(em, locked, consent.consentIds, receiver);
       // The partner's signed acknowledgement came with the answer: it holds the packet.
       if (remote?.acknowledged) await this.workflow.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
     });
