@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
-import { AuditEventEntity } from './audit-event.entity';
 
 export interface AuditRecord {
   /** dotted verb, e.g. "case.read_identity", "user.create" */
@@ -23,16 +22,24 @@ export type AuditActor = Pick<Actor, 'userId' | 'organisationId' | 'role'> & { c
 @Injectable()
 export class AuditService {
   async record(em: EntityManager, actor: AuditActor | null, record: AuditRecord): Promise<void> {
-    await em.insert(AuditEventEntity, {
-      actorUserId: actor?.userId ?? null,
-      actorOrganisationId: actor?.organisationId ?? null,
-      actorRole: actor?.role ?? null,
-      action: record.action,
-      recordType: record.recordType,
-      recordId: record.recordId ?? null,
-      purpose: record.purpose ?? null,
-      correlationId: actor?.correlationId ?? null,
-      details: record.details ?? null,
+    await this.recordMany(em, actor, [record]);
+  }
+
+  /**
+   * Several events by one actor, in this order, with one INSERT. Plain SQL: nearly every request and job writes here,
+   * and building the statement through the ORM cost more than running it.
+   */
+  async recordMany(em: EntityManager, actor: AuditActor | null, records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const params: unknown[] = [actor?.userId ?? null, actor?.organisationId ?? null, actor?.role ?? null, actor?.correlationId ?? null];
+    const rows = records.map((record) => {
+      const at = params.push(record.action, record.recordType, record.recordId ?? null, record.purpose ?? null, record.details ? JSON.stringify(record.details) : null);
+      return `($1, $2, $3, $${at - 4}, $${at - 3}, $${at - 2}, $${at - 1}, $4, $${at}::jsonb)`;
     });
+    await em.query(
+      `INSERT INTO audit_events (actor_user_id, actor_organisation_id, actor_role, action, record_type, record_id, purpose, correlation_id, details)
+       VALUES ${rows.join(', ')}`,
+      params,
+    );
   }
 }

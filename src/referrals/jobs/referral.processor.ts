@@ -85,11 +85,11 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     }
 
     return processOnce(this.dataSource, job.data.outboxId, async (em) => {
-      const locked = await this.workflow.lock(em, referralId);
+      const found = await this.workflow.lockWithReceiver(em, referralId);
       // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
-      if (!locked || locked.status !== 'approved') return;
-      const receiver = await this.workflow.receiverOf(em, locked.receivingOrganisationId);
-      if (!receiver || (receiver.node === 'local') !== local) throw new Error('the receiving organisation changed during delivery; retrying');
+      if (!found || found.referral.status !== 'approved') return;
+      const { referral: locked, receiver } = found;
+      if ((receiver.node === 'local') !== local) throw new Error('the receiving organisation changed during delivery; retrying');
       const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories, new Date(), receiver.country);
       if (consent.refused.length > 0) {
         await this.workflow.recordFailed(em, locked, 'consent_not_covering');
