@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { plainQuery } from '../database/plain-sql';
 import { Actor } from '../common/auth/actor';
 
 export interface AuditRecord {
@@ -36,7 +37,8 @@ export class AuditService {
       const at = params.push(record.action, record.recordType, record.recordId ?? null, record.purpose ?? null, record.details ? JSON.stringify(record.details) : null);
       return `($1, $2, $3, $${at - 4}, $${at - 3}, $${at - 2}, $${at - 1}, $4, $${at}::jsonb)`;
     });
-    await em.query(
+    await plainQuery(
+      em,
       `INSERT INTO audit_events (actor_user_id, actor_organisation_id, actor_role, action, record_type, record_id, purpose, correlation_id, details)
        VALUES ${rows.join(', ')}`,
       params,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { plainQuery } from '../database/plain-sql';
 import { ConsentPurpose, ConsentStatus, DataCategory, ProvisionEffect } from '../common/vocabulary/consent';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import {
@@ -56,7 +57,8 @@ export class ConsentService {
    * of a referred case, each approval and delivery) asks this, and mapping whole entities cost more than the query.
    */
   async forCase(em: EntityManager, caseId: string): Promise<EvaluatedConsent[]> {
-    const rows: ProvisionRow[] = await em.query(
+    const { rows } = await plainQuery<ProvisionRow>(
+      em,
       `SELECT c.id, c.status, c.withdrawn_at, p.effect, p.recipient_organisation_id, p.recipient_country,
               p.purposes::text[] AS purposes, p.data_categories::text[] AS data_categories, p.valid_from, p.valid_until
          FROM consents c LEFT JOIN consent_provisions p ON p.consent_id = c.id

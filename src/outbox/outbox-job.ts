@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { plainQuery } from '../database/plain-sql';
 
 /** What every queued job carries: the outbox row it came from, and that row's ids-only payload. */
 export interface OutboxJobData {
@@ -21,11 +22,8 @@ export async function processOnce(
   effect: (em: EntityManager) => Promise<void>,
 ): Promise<'processed' | 'already-processed' | 'unknown'> {
   return dataSource.transaction(async (em) => {
-    const [marked] = (await em.query(`UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`, [outboxId])) as [
-      unknown[],
-      number,
-    ];
-    if (marked.length === 0) {
+    const marked = await plainQuery(em, `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`, [outboxId]);
+    if (marked.rowCount === 0) {
       const exists: unknown[] = await em.query(`SELECT 1 FROM outbox_events WHERE id = $1`, [outboxId]);
       return exists.length === 0 ? 'unknown' : 'already-processed';
     }

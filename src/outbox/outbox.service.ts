@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { plainQuery } from '../database/plain-sql';
 
 export const OUTBOX_CHANNEL = 'lintas_outbox';
 
@@ -21,7 +22,8 @@ export class OutboxService {
    */
   async add(em: EntityManager, message: OutboxMessage): Promise<string> {
     if (!em.queryRunner?.isTransactionActive) throw new Error('OutboxService.add must run inside a transaction');
-    const rows: Array<{ id: string }> = await em.query(
+    const { rows } = await plainQuery<{ id: string }>(
+      em,
       `WITH added AS (
          INSERT INTO outbox_events (type, payload, correlation_id, available_at) VALUES ($1, $2, $3, coalesce($4::timestamptz, now())) RETURNING id)
        SELECT id, pg_notify($5, '') FROM added`,

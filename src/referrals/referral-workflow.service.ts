@@ -9,6 +9,7 @@ import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CaseEntity } from '../cases/case.entity';
 import { DomainError, notFound } from '../common/errors/domain-error';
+import { entityColumns, plainQuery, toEntity } from '../database/plain-sql';
 import {
   DataCategory,
   DeliveryFailureReason,
@@ -19,7 +20,6 @@ import {
 } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { ConsentService } from '../consent/consent.service';
-import { FederationPartnerEntity } from '../federation/federation-partner.entity';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
@@ -105,19 +105,25 @@ export class ReferralWorkflow {
     return em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read. */
+  /**
+   * The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read.
+   * Plain SQL: it runs once per delivery, and the ORM's join building and mapping cost more than the query.
+   */
   async lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
-    const { entities, raw } = await em
-      .createQueryBuilder(ReferralEntity, 'r')
-      .innerJoin(OrganisationEntity, 'o', 'o.id = r.receiving_organisation_id')
-      .leftJoin(FederationPartnerEntity, 'p', 'p.id = o.partner_id')
-      .addSelect(['o.node AS receiver_node', 'o.country AS receiver_country', 'p.acceptance_deadline_hours AS receiver_hours'])
-      .where('r.id = :id', { id })
-      .setLock('pessimistic_write', undefined, ['r'])
-      .getRawAndEntities<{ receiver_node: ReceiverFacts['node']; receiver_country: string; receiver_hours: number | null }>();
-    if (!entities[0]) return null;
-    const row = raw[0];
-    return { referral: entities[0], receiver: { node: row.receiver_node, country: row.receiver_country, partnerAcceptanceHours: row.receiver_hours ?? null } };
+    const meta = em.connection.getMetadata(ReferralEntity);
+    const { rows } = await plainQuery<Record<string, unknown> & { receiver_node: ReceiverFacts['node']; receiver_country: string; receiver_hours: number | null }>(
+      em,
+      `SELECT ${entityColumns(meta, 'r')}, o.node AS receiver_node, o.country AS receiver_country, p.acceptance_deadline_hours AS receiver_hours
+         FROM referrals r JOIN organisations o ON o.id = r.receiving_organisation_id LEFT JOIN federation_partners p ON p.id = o.partner_id
+        WHERE r.id = $1 FOR UPDATE OF r`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      referral: toEntity<ReferralEntity>(meta, row),
+      receiver: { node: row.receiver_node, country: row.receiver_country, partnerAcceptanceHours: row.receiver_hours ?? null },
+    };
   }
 
   // ---------------------------------------------------------------- consent
@@ -233,8 +239,8 @@ export class ReferralWorkflow {
     const columns = em.connection.getMetadata(ReferralEntity);
     const params: unknown[] = [referral.id, referral.version];
     const set = Object.entries(changes).map(([property, value]) => `"${columns.findColumnWithPropertyName(property)!.databaseName}" = $${params.push(value)}`);
-    const [, affected] = (await em.query(`UPDATE referrals SET ${set.join(', ')}, updated_at = now() WHERE id = $1 AND version = $2`, params)) as [unknown, number];
-    if (affected !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
+    const updated = await plainQuery(em, `UPDATE referrals SET ${set.join(', ')}, updated_at = now() WHERE id = $1 AND version = $2`, params);
+    if (updated.rowCount !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
     Object.assign(referral, changes);
 
     const actorUserId = mover.actor.kind === 'user' ? mover.actor.userId : null;
@@ -244,7 +250,8 @@ export class ReferralWorkflow {
       const n = historyParams.push(from, to, opts.reason ?? null, opts.note ?? null, Object.keys(details).length > 0 ? JSON.stringify(details) : null, at);
       return `($1, 'transition', $${n - 5}::referral_status, $${n - 4}::referral_status, $2::referral_actor_kind, $3::uuid, $4::uuid, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::timestamptz)`;
     });
-    const historyRows: Array<{ id: string }> = await em.query(
+    const { rows: historyRows } = await plainQuery<{ id: string }>(
+      em,
       `INSERT INTO referral_events (referral_id, kind, from_status, to_status, actor_kind, actor_user_id, actor_organisation_id, reason, note, details, occurred_at)
        VALUES ${values.join(', ')} RETURNING id`,
       historyParams,
@@ -354,7 +361,8 @@ export class ReferralWorkflow {
 
   /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
   async receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
-    const rows: Array<{ node: ReceiverFacts['node']; country: string; hours: number | null }> = await em.query(
+    const { rows } = await plainQuery<{ node: ReceiverFacts['node']; country: string; hours: number | null }>(
+      em,
       `SELECT o.node, o.country, p.acceptance_deadline_hours AS hours FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
       [organisationId],
     );

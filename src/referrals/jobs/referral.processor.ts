@@ -5,6 +5,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DeliveryFailureReason } from '../../common/vocabulary';
 import { AppConfig } from '../../config/app-config';
+import { plainQuery } from '../../database/plain-sql';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
@@ -70,7 +71,10 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
    */
   private async deliver(job: Job<OutboxJobData>, referralId: string): Promise<string> {
     // Whether the receiver is remote decides if the port is called first, outside any transaction.
-    const [found]: Array<{ status: string; node: string | null }> = await this.dataSource.query(
+    const {
+      rows: [found],
+    } = await plainQuery<{ status: string; node: string | null }>(
+      this.dataSource.manager,
       `SELECT r.status, o.node FROM referrals r LEFT JOIN organisations o ON o.id = r.receiving_organisation_id WHERE r.id = $1`,
       [referralId],
     );
