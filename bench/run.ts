@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
 import { load, LoadResult, medianRun, ratio, rssMb, start, waitFor } from './lib';
+import { isReferralResult, referralDelivery, referralRow } from './referrals';
 import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -155,6 +156,8 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     const postCase = await repeated(() => load({ url: `${api}/api/v1/cases`, method: 'POST', headers: auth, body: newCaseBody, seconds: SECONDS }));
     const outbox = await outboxLatency(admin, 50, Math.min(SECONDS, 10));
     const rss = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
+    // Last: its throughput part stops the worker and runs one of its own (bench/referrals.ts).
+    const referrals = await referralDelivery({ api, cases, seconds: Math.min(SECONDS, 10), worker: workerProc, workerScript: join(root, 'dist/src/worker.js'), env });
 
     const getRatio = ratio(getCase.requestsPerSecond, ceilingRead.requestsPerSecond);
     const postRatio = ratio(postCase.requestsPerSecond, ceilingInsert.requestsPerSecond);
@@ -177,8 +180,8 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
       },
       'GET /api/v1/cases?limit=50': { ...listCases, ratioToCeiling: ratio(listCases.requestsPerSecond, ceilingRead.requestsPerSecond), target: 'none set' },
       'outbox → queue → worker latency at 50/s (system.ping)': outbox,
-      'referral delivery approve → received': NOT_MEASURED,
-      'referral deliveries/s per worker': NOT_MEASURED,
+      'referral delivery approve → received at 50/s (local)': referrals.latency,
+      'referral deliveries/s per worker (local)': referrals.throughput,
       'statistics tables at 1M cases (fresh / frozen release)': STATISTICS_BENCH,
     };
     out.rssMb = { ...rss, target: 'API < 250 MB after load', verdict: targetVerdict(rss.api !== null && rss.api < 250) };
@@ -245,6 +248,7 @@ function markdown(doc: any): string {
     row('ceiling: validated insert', size.ceiling.validatedInsert);
     for (const [name, r] of Object.entries<any>(size.scenarios)) {
       if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | | | |`);
+      else if (isReferralResult(r)) lines.push(referralRow(name, r));
       else if ('requestsPerSecond' in r) row(name, r);
       else lines.push(`| ${name} | ${r.processed}/${r.sent} processed | ${r.p50Ms} | p95 ${r.p95Ms} | | | | |`);
     }
