@@ -99,14 +99,14 @@ export class AlertsService {
     where: { recordType: string; recordId: string; type?: AlertType },
     code: SystemResolutionCode,
   ): Promise<number> {
-    const result = await em
-      .createQueryBuilder()
-      .update(AlertEntity)
-      .set({ status: 'resolved', resolvedAt: () => 'now()', resolvedByUserId: null, resolutionCode: code })
-      .where('record_type = :recordType AND record_id = :recordId AND status = :open', { ...where, open: 'open' })
-      .andWhere(where.type ? 'type = :type' : 'TRUE', where.type ? { type: where.type } : {})
-      .execute();
-    return result.affected ?? 0;
+    // Plain SQL: every state change of a referral and of a consent asks this.
+    const { rowCount } = await plainQuery(
+      em,
+      `UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by_user_id = NULL, resolution_code = $3
+        WHERE record_type = $1 AND record_id = $2 AND status = 'open' AND ($4::alert_type IS NULL OR type = $4::alert_type)`,
+      [where.recordType, where.recordId, code, where.type ?? null],
+    );
+    return rowCount;
   }
 
   async list(actor: Actor, query: ListAlertsQueryDto): Promise<Page<AlertResponseDto>> {

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { plainQuery } from '../database/plain-sql';
 import { ConsentPurpose, ConsentStatus, DataCategory, ProvisionEffect } from '../common/vocabulary/consent';
-import { OrganisationEntity } from '../organisations/organisation.entity';
 import {
   CategoriesDecision,
   ConsentDecision,
@@ -147,7 +146,7 @@ export class ConsentService {
   // The organisation directory is read directly (as users.service does): a country is all the gate needs.
   private async countryOf(em: EntityManager, organisationId: string): Promise<string | null> {
     if (!UUID.test(organisationId)) return null;
-    const org = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: organisationId } });
-    return org?.country ?? null;
+    const { rows } = await plainQuery<{ country: string }>(em, `SELECT country FROM organisations WHERE id = $1`, [organisationId]);
+    return rows[0]?.country ?? null;
   }
 }

@@ -56,6 +56,9 @@ export function entityColumns(meta: EntityMetadata, alias: string): string {
   if (!byAlias) selectLists.set(meta, (byAlias = new Map()));
   let list = byAlias.get(alias);
   if (!list) {
+    // A column with a value transformer would come back untransformed: such an entity is not for plain queries.
+    const transformed = meta.columns.find((c) => c.transformer);
+    if (transformed) throw new Error(`${meta.name}.${transformed.propertyName} has a transformer; read it through the ORM`);
     list = meta.columns.map((c) => `${alias}."${c.databaseName}"${c.isArray && c.type === 'enum' ? '::text[]' : ''} AS "${c.propertyName}"`).join(', ');
     byAlias.set(alias, list);
   }

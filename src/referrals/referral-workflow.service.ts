@@ -4,7 +4,7 @@
  * outcomes and recalls. No HTTP and no decryption here: ReferralsService (API) adds those.
  */
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CaseEntity } from '../cases/case.entity';
@@ -94,15 +94,23 @@ export class ReferralWorkflow {
 
   /** The referral, row-locked, if the organisation is its sender or receiver; otherwise the same 404 as a missing id. */
   async lockForOrganisation(em: EntityManager, organisationId: string, id: string): Promise<ReferralEntity> {
-    const referral = await em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const referral = await this.lock(em, id);
     if (!referral || (referral.sendingOrganisationId !== organisationId && referral.receivingOrganisationId !== organisationId)) {
       throw notFound('Referral');
     }
     return referral;
   }
 
+  /** The referral, row-locked; null if there is none. Every state change starts here (plain SQL, see plain-sql.ts). */
   async lock(em: EntityManager, id: string): Promise<ReferralEntity | null> {
-    return em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    return this.read(em, id, 'FOR UPDATE');
+  }
+
+  /** The referral as it is now (in the caller's transaction), without a lock. */
+  async read(em: EntityManager, id: string, lock: '' | 'FOR UPDATE' = ''): Promise<ReferralEntity | null> {
+    const meta = em.connection.getMetadata(ReferralEntity);
+    const { rows } = await plainQuery(em, `SELECT ${entityColumns(meta, 'r')} FROM referrals r WHERE r.id = $1 ${lock}`, [id]);
+    return rows[0] ? toEntity<ReferralEntity>(meta, rows[0]) : null;
   }
 
   /**
@@ -644,7 +652,9 @@ export class ReferralWorkflow {
   async milestonesOf(em: EntityManager, referralIds: string[]): Promise<Map<string, ReferralMilestoneEntity[]>> {
     const out = new Map<string, ReferralMilestoneEntity[]>();
     if (referralIds.length === 0) return out;
-    const rows = await em.find(ReferralMilestoneEntity, { where: { referralId: In(referralIds) } });
+    const meta = em.connection.getMetadata(ReferralMilestoneEntity);
+    const { rows: raw } = await plainQuery(em, `SELECT ${entityColumns(meta, 'm')} FROM referral_milestones m WHERE m.referral_id = ANY($1::uuid[])`, [referralIds]);
+    const rows = raw.map((row) => toEntity<ReferralMilestoneEntity>(meta, row));
     const order = (m: ReferralMilestone) => REFERRAL_MILESTONES.indexOf(m);
     rows.sort((a, b) => order(a.milestone) - order(b.milestone));
     for (const r of rows) out.set(r.referralId, [...(out.get(r.referralId) ?? []), r]);
