@@ -81,6 +81,9 @@ export interface ReferralThroughputResult {
   deliveriesPerSecond: number;
   /** From the worker's spawn to the first received_at (process start, Nest boot, relay's first batch). */
   firstDeliveryAfterStartMs: number;
+  /** While the N approvals ran (16 at a time, worker stopped): the API's and PostgreSQL's CPU time per approval. */
+  apiCpuMsPerApproval: number | null;
+  postgresCpuMsPerApproval: number | null;
   /** CPU time of the worker process per delivery (user + system, boot excluded). */
   workerCpuMsPerDelivery: number | null;
   /** CPU time of the whole PostgreSQL cluster per delivery over the same window (nothing else uses it meanwhile). */
@@ -467,6 +470,8 @@ export async function throughputScenario(opts: {
   workerScript: string;
   env: NodeJS.ProcessEnv;
   nodeArgs?: string[];
+  /** The API process, for its CPU time per approval (optional). */
+  apiPid?: number;
 }): Promise<ReferralThroughputResult> {
   const { api, db, cases, count } = opts;
   await stop(opts.worker);
@@ -476,6 +481,7 @@ export async function throughputScenario(opts: {
   process.stderr.write(`[referrals] ${count} submitted in ${Date.now() - t} ms\n`);
   t = Date.now();
   const token = await login(api, benchSupervisorEmail(cases));
+  const before = { api: cpuMs(opts.apiPid), db: postgresCpuMs() };
   let next = 0;
   let errors = 0;
   await Promise.all(
@@ -485,6 +491,9 @@ export async function throughputScenario(opts: {
   );
   if (errors) process.stderr.write(`[referrals] ${errors} approvals failed\n`);
   process.stderr.write(`[referrals] ${count} approved in ${Date.now() - t} ms\n`);
+  const approvedCount = count - errors;
+  const perApproval = (ms: number) => (approvedCount > 0 && Number.isFinite(ms) ? Math.round((ms / approvedCount) * 100) / 100 : null);
+  const approvalCpu = { api: perApproval(cpuMs(opts.apiPid) - before.api), db: perApproval(postgresCpuMs() - before.db) };
   const pending = await db.query<{ n: string }>(
     `SELECT count(*) AS n FROM referrals WHERE sending_organisation_id = $1 AND created_at >= $2 AND status = 'approved'`,
     [batch.senderOrgId, batch.createdFrom],
@@ -525,6 +534,8 @@ export async function throughputScenario(opts: {
     failed: delivered.failed,
     deliveriesPerSecond: perSecond,
     firstDeliveryAfterStartMs: first - spawnedAt,
+    apiCpuMsPerApproval: approvalCpu.api,
+    postgresCpuMsPerApproval: approvalCpu.db,
     workerCpuMsPerDelivery: workerCpu,
     postgresCpuMsPerDelivery: perDelivery(cpuStart, cpuEnd, 'db'),
     workerCoreBoundPerSecond: workerCpu ? Math.round(1000 / workerCpu) : null,
@@ -548,6 +559,7 @@ export async function referralDelivery(opts: {
   worker: ChildProcess;
   workerScript: string;
   env: NodeJS.ProcessEnv;
+  apiPid?: number;
 }): Promise<{ latency: ReferralLatencyResult; throughput: ReferralThroughputResult }> {
   const db = new Client({ connectionString: opts.env.DATABASE_MIGRATION_URL });
   await db.connect();
@@ -569,7 +581,9 @@ export function referralRow(name: string, r: ReferralLatencyResult | ReferralThr
     const what = `${r.delivered}/${r.approved} received (${r.approvalsPerSecond}/s × ${r.seconds} s, load ${r.loadAverageAtStart}; approve request p50 ${r.approveRequestP50Ms} ms)`;
     return `| ${name} | ${what} | ${r.p50Ms} | p95 ${r.p95Ms}, max ${r.maxMs} | | | ${r.target} | ${r.verdict} |`;
   }
-  const cpu = `CPU per delivery: worker ${r.workerCpuMsPerDelivery ?? '?'} ms, PostgreSQL ${r.postgresCpuMsPerDelivery ?? '?'} ms`;
+  const cpu =
+    `CPU per delivery: worker ${r.workerCpuMsPerDelivery ?? '?'} ms, PostgreSQL ${r.postgresCpuMsPerDelivery ?? '?'} ms; ` +
+    `per approval: API ${r.apiCpuMsPerApproval ?? '?'} ms, PostgreSQL ${r.postgresCpuMsPerApproval ?? '?'} ms`;
   const what = `${r.deliveriesPerSecond} deliveries/s (${r.delivered}/${r.pending} received, 1 worker, concurrency ${r.workerConcurrency}, load ${r.loadAverageAtStart}; ${cpu})`;
   return `| ${name} | ${what} | | | | | ${r.target} | ${r.verdict} |`;
 }
@@ -610,7 +624,8 @@ if (require.main === module) {
     process.once('exit', () => [apiProc, worker].forEach((p) => p.kill('SIGKILL')));
     try {
       await waitFor(`http://127.0.0.1:${port}/health/ready`);
-      const result = await referralDelivery({ api: `http://127.0.0.1:${port}`, cases, seconds: Number(process.env.BENCH_SECONDS ?? 10), worker, workerScript, env });
+      const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+      const result = await referralDelivery({ api: `http://127.0.0.1:${port}`, cases, seconds, worker, workerScript, env, apiPid: apiProc.pid });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {
       await stop(worker);

@@ -157,7 +157,15 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     const outbox = await outboxLatency(admin, 50, Math.min(SECONDS, 10));
     const rss = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
     // Last: its throughput part stops the worker and runs one of its own (bench/referrals.ts).
-    const referrals = await referralDelivery({ api, cases, seconds: Math.min(SECONDS, 10), worker: workerProc, workerScript: join(root, 'dist/src/worker.js'), env });
+    const referrals = await referralDelivery({
+      api,
+      cases,
+      seconds: Math.min(SECONDS, 10),
+      worker: workerProc,
+      workerScript: join(root, 'dist/src/worker.js'),
+      env,
+      apiPid: apiProc.pid,
+    });
 
     const getRatio = ratio(getCase.requestsPerSecond, ceilingRead.requestsPerSecond);
     const postRatio = ratio(postCase.requestsPerSecond, ceilingInsert.requestsPerSecond);
