@@ -28,9 +28,12 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { ConsentPurpose, DataCategory } from '../src/common/vocabulary';
 import { EvaluatedConsent, evaluateCategories, evaluateConsent } from '../src/consent/consent-evaluator';
+import { QUEUES } from '../src/queue/queues';
+import { REFERRAL_JOBS } from '../src/referrals/jobs/referral.jobs';
 import { start } from './lib';
 import { BENCH_PASSWORD, benchCaseworkerEmail, CASEWORKERS_PER_ORGANISATION } from './seed';
 
@@ -563,6 +566,7 @@ export async function referralDelivery(opts: {
 }): Promise<{ latency: ReferralLatencyResult; throughput: ReferralThroughputResult }> {
   const db = new Client({ connectionString: opts.env.DATABASE_MIGRATION_URL });
   await db.connect();
+  const since = (await db.query<{ now: Date }>('SELECT now()')).rows[0].now;
   try {
     const latency = await latencyScenario({ api: opts.api, db, cases: opts.cases, perSecond: 50, seconds: opts.seconds });
     const count = Number(process.env.BENCH_REFERRAL_DELIVERIES ?? 4000);
@@ -571,7 +575,32 @@ export async function referralDelivery(opts: {
     const throughput = await throughputScenario({ ...opts, db, count, nodeArgs });
     return { latency, throughput };
   } finally {
+    await retireDeadlines(db, opts.env, opts.cases, since).catch((err: Error) => process.stderr.write(`[referrals] retiring deadline checks failed: ${err.message}\n`));
     await db.end();
+  }
+}
+
+/**
+ * After measuring: the acceptance-deadline checks of this run's referrals (outbox rows due in REFERRAL_ACCEPTANCE_HOURS,
+ * delayed jobs in Redis) are marked processed and their jobs removed, so that a later run on the kept database does not
+ * inherit thousands of due checks and measure them instead of what it means to.
+ */
+async function retireDeadlines(db: Client, env: NodeJS.ProcessEnv, cases: number, since: Date): Promise<void> {
+  const s = await sidesOf(db, cases);
+  const rows = await db.query<{ id: string }>(
+    `UPDATE outbox_events o SET processed_at = now(), dispatched_at = coalesce(o.dispatched_at, now())
+       FROM referrals r
+      WHERE r.sending_organisation_id = $1 AND r.created_at >= $2
+        AND o.type = $3 AND o.processed_at IS NULL AND o.payload->>'referralId' = r.id::text
+     RETURNING o.id`,
+    [s.senderOrgId, since, REFERRAL_JOBS.deadline],
+  );
+  const queue = new Queue(QUEUES.referrals, { connection: { url: env.REDIS_URL }, prefix: env.QUEUE_PREFIX || 'lintas' });
+  try {
+    const ids = rows.rows.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 200) await Promise.all(ids.slice(i, i + 200).map((id) => queue.remove(id)));
+  } finally {
+    await queue.close();
   }
 }
 
