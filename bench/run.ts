@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
 import { readFileSync } from 'node:fs';
 import { load, LoadResult, medianRun, postgresCpuMs, processCpuMs, ratio, rssMb, start, startLintas, waitFor } from './lib';
+import { isReferralResult, referralDelivery, referralRow } from './referrals';
 import { slopesMarkdown, storageMarkdown, storageRecord } from './scale-record';
 import { lastClosedYear, measureOnePeriod, measureStatistics, statisticsMarkdown } from './statistics-scale';
 import { BENCH_PASSWORD, seed } from './seed';
@@ -201,6 +202,16 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     const postCase = await repeated(onApi(() => load({ url: `${api}/api/v1/cases`, method: 'POST', headers: auth, body: newCaseBody, seconds: SECONDS })));
     const outbox = await outboxLatency(admin, 50, Math.min(SECONDS, 10));
     const rss = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
+    // Last: its throughput part stops the worker and runs one of its own (bench/referrals.ts).
+    const referrals = await referralDelivery({
+      api,
+      cases,
+      seconds: Math.min(SECONDS, 10),
+      worker: workerProc,
+      workerScript: join(root, 'dist/src/worker.js'),
+      env,
+      apiPid: apiProc.pid,
+    });
 
     const getRatio = ratio(getCase.requestsPerSecond, ceilingRead.requestsPerSecond);
     const postRatio = ratio(postCase.requestsPerSecond, ceilingInsert.requestsPerSecond);
@@ -227,8 +238,8 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
       },
       'GET /api/v1/cases?limit=50': { ...listCases, ratioToCeiling: ratio(listCases.requestsPerSecond, ceilingRead.requestsPerSecond), target: 'none set' },
       'outbox → queue → worker latency at 50/s (system.ping)': outbox,
-      'referral delivery approve → received': NOT_MEASURED,
-      'referral deliveries/s per worker': NOT_MEASURED,
+      'referral delivery approve → received at 50/s (local)': referrals.latency,
+      'referral deliveries/s per worker (local)': referrals.throughput,
       'statistics tables at 1M cases (fresh / frozen release)': STATISTICS_BENCH,
     };
     out.rssMb = { ...rss, idle: rssIdle, target: 'API < 250 MB after load', verdict: targetVerdict(rss.api !== null && rss.api < 250) };
@@ -308,6 +319,7 @@ function markdown(doc: any): string {
     row('ceiling: validated insert', size.ceiling.validatedInsert);
     for (const [name, r] of Object.entries<any>(size.scenarios)) {
       if (typeof r === 'string') lines.push(`| ${name} | ${r} | | | | | | | |`);
+      else if (isReferralResult(r)) lines.push(referralRow(name, r));
       else if ('requestsPerSecond' in r) row(name, r);
       else lines.push(`| ${name} | ${r.processed}/${r.sent} processed${r.failed ? `, ${r.failed} refused` : ''} | ${r.p50Ms} | p95 ${r.p95Ms} | | | | | |`);
     }

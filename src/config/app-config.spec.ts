@@ -192,7 +192,12 @@ describe('AppConfig.fromEnvironment', () => {
       expect(config.http).toMatchObject({ port: 8080, corsOrigins: ['https://a.example', 'https://b.example'], trustProxy: true, bodyLimitBytes: 1024 * 1024 });
       expect(config.auth.accessTokenTtlSeconds).toBeLessThanOrEqual(900);
       expect(config.database.migrationUrl).toBe(config.database.url);
+      expect(config.database.preparedStatements).toBe(true);
       expect(config.bootstrapAdmin).toBeUndefined();
+    });
+
+    it('turns named prepared statements off for a pooler that cannot keep them', () => {
+      expect(AppConfig.fromEnvironment({ ...base(), DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
     });
   });
 });

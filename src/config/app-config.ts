@@ -20,7 +20,7 @@ export class AppConfig {
     authRateLimitPerMinute: number;
     listLimitMax: number;
   };
-  readonly database: { url: string; migrationUrl: string; poolSize: number };
+  readonly database: { url: string; migrationUrl: string; poolSize: number; preparedStatements: boolean };
   readonly redis: { url: string; queuePrefix: string };
   readonly auth: {
     jwtPrivateKey: KeyObject;
@@ -83,6 +83,7 @@ export class AppConfig {
       url: env.DATABASE_URL,
       migrationUrl: env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
+      preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     };
     this.redis = { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
     const jwtPublicKey = createPublicKey(keys.jwtPrivateKey);

@@ -26,6 +26,8 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1) DATABASE_URL: string;
   @IsOptional() @IsString() DATABASE_MIGRATION_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  /** Hot statements as named prepared statements (parsed and planned once per connection); off behind PgBouncer < 1.21. */
+  @IsOptional() @Transform(toBool) @IsBoolean() DATABASE_PREPARED_STATEMENTS = true;
   @IsString() @MinLength(1) REDIS_URL: string;
   @IsOptional() @IsString() QUEUE_PREFIX = 'lintas';
 

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { plainQuery } from '../database/plain-sql';
+import { ConsentPurpose, ConsentStatus, DataCategory, ProvisionEffect } from '../common/vocabulary/consent';
 import {
   CategoriesDecision,
   ConsentDecision,
   EvaluatedConsent,
+  EvaluatedProvision,
   evaluateCategories,
   evaluateConsent,
 } from './consent-evaluator';
-import { ConsentEntity } from './consent.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,23 +28,18 @@ export interface DisclosureCategoriesQuestion {
   at?: Date;
 }
 
-export function toEvaluated(c: ConsentEntity): EvaluatedConsent {
-  return {
-    id: c.id,
-    status: c.status,
-    withdrawnAt: c.withdrawnAt,
-    provisions: [...(c.provisions ?? [])]
-      .sort((a, b) => a.position - b.position)
-      .map((p) => ({
-        effect: p.effect,
-        recipientOrganisationId: p.recipientOrganisationId,
-        recipientCountry: p.recipientCountry,
-        purposes: p.purposes,
-        dataCategories: p.dataCategories,
-        validFrom: p.validFrom,
-        validUntil: p.validUntil,
-      })),
-  };
+/** One row of forCase's query: a consent and one of its provisions (all null when it has none). */
+interface ProvisionRow {
+  id: string;
+  status: ConsentStatus;
+  withdrawn_at: Date | null;
+  effect: ProvisionEffect | null;
+  recipient_organisation_id: string | null;
+  recipient_country: string | null;
+  purposes: ConsentPurpose[];
+  data_categories: DataCategory[];
+  valid_from: Date;
+  valid_until: Date;
 }
 
 /**
@@ -55,14 +50,40 @@ export function toEvaluated(c: ConsentEntity): EvaluatedConsent {
  */
 @Injectable()
 export class ConsentService {
-  /** All consents of the case, withdrawn ones included (withdrawal is not retroactive), in the evaluator's shape. */
+  /**
+   * All consents of the case, withdrawn ones included (withdrawal is not retroactive), in the evaluator's shape: oldest
+   * first, provisions in their order. One plain query with only what the evaluator reads: every disclosure (each read
+   * of a referred case, each approval and delivery) asks this, and mapping whole entities cost more than the query.
+   */
   async forCase(em: EntityManager, caseId: string): Promise<EvaluatedConsent[]> {
-    const rows = await em.find(ConsentEntity, {
-      where: { caseId },
-      relations: { provisions: true },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
-    return rows.map(toEvaluated);
+    const { rows } = await plainQuery<ProvisionRow>(
+      em,
+      `SELECT c.id, c.status, c.withdrawn_at, p.effect, p.recipient_organisation_id, p.recipient_country,
+              p.purposes::text[] AS purposes, p.data_categories::text[] AS data_categories, p.valid_from, p.valid_until
+         FROM consents c LEFT JOIN consent_provisions p ON p.consent_id = c.id
+        WHERE c.case_id = $1
+        ORDER BY c.created_at, c.id, p.position`,
+      [caseId],
+    );
+    const consents: Array<EvaluatedConsent & { provisions: EvaluatedProvision[] }> = [];
+    for (const row of rows) {
+      let consent = consents[consents.length - 1];
+      if (!consent || consent.id !== row.id) {
+        consent = { id: row.id, status: row.status, withdrawnAt: row.withdrawn_at, provisions: [] };
+        consents.push(consent);
+      }
+      if (row.effect === null) continue; // a consent without provisions (the LEFT JOIN's empty side)
+      consent.provisions.push({
+        effect: row.effect,
+        recipientOrganisationId: row.recipient_organisation_id,
+        recipientCountry: row.recipient_country,
+        purposes: row.purposes,
+        dataCategories: row.data_categories,
+        validFrom: row.valid_from,
+        validUntil: row.valid_until,
+      });
+    }
+    return consents;
   }
 
   /** May this organisation receive this category of the case for this purpose at this moment (default now)? */
@@ -94,10 +115,38 @@ export class ConsentService {
     });
   }
 
+  /**
+   * The same, plus the consents whose permits the answer rests on (one per permitted category, as evaluateConsent cites
+   * it), from one read of the case's consents. A caller that has just read the recipient's country may pass it.
+   */
+  async permittedCategoriesWithConsents(
+    em: EntityManager,
+    caseId: string,
+    question: DisclosureCategoriesQuestion & { recipientCountry?: string },
+  ): Promise<CategoriesDecision & { consentIds: string[] }> {
+    const recipientCountry = question.recipientCountry ?? (await this.countryOf(em, question.recipientOrganisationId));
+    if (recipientCountry === null) {
+      return {
+        permitted: [],
+        refused: [...new Set(question.categories)].map((category) => ({ category, reason: 'no_matching_permit' as const })),
+        consentIds: [],
+      };
+    }
+    const consents = await this.forCase(em, caseId);
+    const asked = { recipientOrganisationId: question.recipientOrganisationId, recipientCountry, purpose: question.purpose, at: question.at ?? new Date() };
+    const decision = evaluateCategories(consents, { ...asked, categories: question.categories });
+    const consentIds = new Set<string>();
+    for (const category of decision.permitted) {
+      const answer = evaluateConsent(consents, { ...asked, category });
+      if (answer.consentId) consentIds.add(answer.consentId);
+    }
+    return { ...decision, consentIds: [...consentIds].sort() };
+  }
+
   // The organisation directory is read directly (as users.service does): a country is all the gate needs.
   private async countryOf(em: EntityManager, organisationId: string): Promise<string | null> {
     if (!UUID.test(organisationId)) return null;
-    const org = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: organisationId } });
-    return org?.country ?? null;
+    const { rows } = await plainQuery<{ country: string }>(em, `SELECT country FROM organisations WHERE id = $1`, [organisationId]);
+    return rows[0]?.country ?? null;
   }
 }

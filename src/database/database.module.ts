@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { usePreparedStatements } from './plain-sql';
 import { dataSourceOptions } from './typeorm-options';
 
 @Global()
@@ -8,7 +9,10 @@ import { dataSourceOptions } from './typeorm-options';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => dataSourceOptions(config.database.url, config.database.poolSize),
+      useFactory: (config: AppConfig) => {
+        usePreparedStatements(config.database.preparedStatements);
+        return dataSourceOptions(config.database.url, config.database.poolSize);
+      },
     }),
   ],
 })

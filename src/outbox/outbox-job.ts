@@ -1,5 +1,5 @@
-import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { OutboxEventEntity } from './outbox-event.entity';
+import { DataSource, EntityManager } from 'typeorm';
+import { plainQuery } from '../database/plain-sql';
 
 /** What every queued job carries: the outbox row it came from, and that row's ids-only payload. */
 export interface OutboxJobData {
@@ -11,6 +11,10 @@ export interface OutboxJobData {
 /**
  * Runs a job's effect exactly once: the effect and the "processed" mark commit together, and a job whose outbox row is
  * already processed (a retry after a crash, a replay after Redis was lost) does nothing.
+ *
+ * The row is marked first, in the same statement that locks it: a second run of the same job waits on that row lock and
+ * then finds the row processed; an effect that fails rolls the mark back with it. `processed_at` is therefore the time
+ * the processing transaction began.
  */
 export async function processOnce(
   dataSource: DataSource,
@@ -18,11 +22,12 @@ export async function processOnce(
   effect: (em: EntityManager) => Promise<void>,
 ): Promise<'processed' | 'already-processed' | 'unknown'> {
   return dataSource.transaction(async (em) => {
-    const row = await em.findOne(OutboxEventEntity, { where: { id: outboxId }, lock: { mode: 'pessimistic_write' } });
-    if (!row) return 'unknown';
-    if (row.processedAt) return 'already-processed';
+    const marked = await plainQuery(em, `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`, [outboxId]);
+    if (marked.rowCount === 0) {
+      const exists: unknown[] = await em.query(`SELECT 1 FROM outbox_events WHERE id = $1`, [outboxId]);
+      return exists.length === 0 ? 'unknown' : 'already-processed';
+    }
     await effect(em);
-    await em.update(OutboxEventEntity, { id: outboxId, processedAt: IsNull() }, { processedAt: new Date() });
     return 'processed';
   });
 }

@@ -4,11 +4,12 @@
  * outcomes and recalls. No HTTP and no decryption here: ReferralsService (API) adds those.
  */
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CaseEntity } from '../cases/case.entity';
 import { DomainError, notFound } from '../common/errors/domain-error';
+import { entityColumns, plainQuery, toEntity } from '../database/plain-sql';
 import {
   DataCategory,
   DeliveryFailureReason,
@@ -18,7 +19,6 @@ import {
   ReferralStatus,
 } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
-import { evaluateConsent } from '../consent/consent-evaluator';
 import { ConsentService } from '../consent/consent.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
@@ -50,6 +50,18 @@ export interface MoveOptions {
   /** Codes and ids only, for the history row and the audit event. */
   details?: Record<string, string | number | boolean | null | string[]>;
   occurredAt?: Date;
+  /** What the caller already read about the receiving organisation in this transaction (saves reading it again). */
+  receiver?: ReceiverFacts;
+  /** A move to sent: the consents the packet relied on at delivery, kept on the referral with approval's. */
+  deliveryConsentIds?: string[];
+}
+
+/** The receiving organisation as a move needs it: where it lives, its country, the partner's acceptance deadline. */
+export interface ReceiverFacts {
+  node: OrganisationEntity['node'];
+  country: string;
+  /** The acceptance deadline agreed with a remote receiver's partner deployment, if any. */
+  partnerAcceptanceHours: number | null;
 }
 
 /** The consent answer for a referral's packet right now: the categories permitted and the consents that permit them. */
@@ -82,15 +94,44 @@ export class ReferralWorkflow {
 
   /** The referral, row-locked, if the organisation is its sender or receiver; otherwise the same 404 as a missing id. */
   async lockForOrganisation(em: EntityManager, organisationId: string, id: string): Promise<ReferralEntity> {
-    const referral = await em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const referral = await this.lock(em, id);
     if (!referral || (referral.sendingOrganisationId !== organisationId && referral.receivingOrganisationId !== organisationId)) {
       throw notFound('Referral');
     }
     return referral;
   }
 
+  /** The referral, row-locked; null if there is none. Every state change starts here (plain SQL, see plain-sql.ts). */
   async lock(em: EntityManager, id: string): Promise<ReferralEntity | null> {
-    return em.findOne(ReferralEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    return this.read(em, id, 'FOR UPDATE');
+  }
+
+  /** The referral as it is now (in the caller's transaction), without a lock. */
+  async read(em: EntityManager, id: string, lock: '' | 'FOR UPDATE' = ''): Promise<ReferralEntity | null> {
+    const meta = em.connection.getMetadata(ReferralEntity);
+    const { rows } = await plainQuery(em, `SELECT ${entityColumns(meta, 'r')} FROM referrals r WHERE r.id = $1 ${lock}`, [id]);
+    return rows[0] ? toEntity<ReferralEntity>(meta, rows[0]) : null;
+  }
+
+  /**
+   * The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read.
+   * Plain SQL: it runs once per delivery, and the ORM's join building and mapping cost more than the query.
+   */
+  async lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
+    const meta = em.connection.getMetadata(ReferralEntity);
+    const { rows } = await plainQuery<Record<string, unknown> & { receiver_node: ReceiverFacts['node']; receiver_country: string; receiver_hours: number | null }>(
+      em,
+      `SELECT ${entityColumns(meta, 'r')}, o.node AS receiver_node, o.country AS receiver_country, p.acceptance_deadline_hours AS receiver_hours
+         FROM referrals r JOIN organisations o ON o.id = r.receiving_organisation_id LEFT JOIN federation_partners p ON p.id = o.partner_id
+        WHERE r.id = $1 FOR UPDATE OF r`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      referral: toEntity<ReferralEntity>(meta, row),
+      receiver: { node: row.receiver_node, country: row.receiver_country, partnerAcceptanceHours: row.receiver_hours ?? null },
+    };
   }
 
   // ---------------------------------------------------------------- consent
@@ -106,21 +147,14 @@ export class ReferralWorkflow {
     purpose: ReferralEntity['purpose'],
     categories: readonly DataCategory[],
     at = new Date(),
+    /** The recipient's country when the caller has just read it. */
+    recipientCountry?: string,
   ): Promise<PacketConsent> {
-    const decision = await this.consents.permittedCategories(em, caseId, { recipientOrganisationId, purpose, categories, at });
-    const consentIds = new Set<string>();
-    if (decision.permitted.length > 0) {
-      const org = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: recipientOrganisationId } });
-      const all = await this.consents.forCase(em, caseId);
-      for (const category of decision.permitted) {
-        const answer = evaluateConsent(all, { recipientOrganisationId, recipientCountry: org!.country, purpose, category, at });
-        if (answer.consentId) consentIds.add(answer.consentId);
-      }
-    }
+    const decision = await this.consents.permittedCategoriesWithConsents(em, caseId, { recipientOrganisationId, recipientCountry, purpose, categories, at });
     return {
       permitted: decision.permitted,
       refused: decision.refused.map((r) => ({ category: r.category, purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
-      consentIds: [...consentIds].sort(),
+      consentIds: decision.consentIds,
     };
   }
 
@@ -143,81 +177,118 @@ export class ReferralWorkflow {
    * and version, the history row, the audit event and what the new status implies (alerts, jobs, milestones).
    */
   async move(em: EntityManager, referral: ReferralEntity, to: ReferralStatus, mover: Mover, opts: MoveOptions = {}): Promise<ReferralEntity> {
-    const from = referral.status;
-    assertTransition(from, to, {
-      actor: mover.actor,
-      sendingOrganisationId: referral.sendingOrganisationId,
-      receivingOrganisationId: referral.receivingOrganisationId,
-      crossBorder: referral.crossBorder,
-      // Null on an incoming referral from a partner: nothing is approved here, so no caseworker can be responsible.
-      responsibleUserId: referral.responsibleUserId ?? '',
-      reason: opts.reason ?? null,
-    });
-    const now = opts.occurredAt ?? new Date();
-    const changes: Partial<ReferralEntity> = { status: to, version: referral.version + 1 };
-    const details: Record<string, unknown> = { ...(opts.details ?? {}) };
+    return this.moveThrough(em, referral, [{ to, opts }], mover);
+  }
 
-    switch (to) {
-      case 'approved': {
-        // Consent may have been withdrawn since the draft: checked again, and the consents relied on are kept.
-        changes.consentIds = await this.assertConsentCovers(em, referral);
-        details.consentIds = changes.consentIds;
-        break;
+  /**
+   * Moves made one after the other by the same mover, exactly as that many calls of move() would make them (each
+   * checked by the state machine from the status the previous one left, each with its history row, audit event and
+   * consequences), written with one UPDATE of the referral and one INSERT each for the history rows and the audit
+   * events. A local delivery is approved → sent → received in one go.
+   */
+  private async moveThrough(em: EntityManager, referral: ReferralEntity, steps: Array<{ to: ReferralStatus; opts: MoveOptions }>, mover: Mover): Promise<ReferralEntity> {
+    const planned: Array<{ from: ReferralStatus; to: ReferralStatus; at: Date; opts: MoveOptions; details: Record<string, unknown> }> = [];
+    const changes: Partial<ReferralEntity> = {};
+    const state = { status: referral.status, version: referral.version, consentIds: referral.consentIds };
+    let previousAt = -Infinity;
+    for (const { to, opts } of steps) {
+      const from = state.status;
+      assertTransition(from, to, {
+        actor: mover.actor,
+        sendingOrganisationId: referral.sendingOrganisationId,
+        receivingOrganisationId: referral.receivingOrganisationId,
+        crossBorder: referral.crossBorder,
+        // Null on an incoming referral from a partner: nothing is approved here, so no caseworker can be responsible.
+        responsibleUserId: referral.responsibleUserId ?? '',
+        reason: opts.reason ?? null,
+      });
+      // The history is read in occurred_at order: moves made in one go get distinct instants, in their order.
+      const at = opts.occurredAt ?? new Date(Math.max(Date.now(), previousAt + 1));
+      previousAt = at.getTime();
+      const step: Partial<ReferralEntity> = { status: to, version: state.version + 1 };
+      const details: Record<string, unknown> = { ...(opts.details ?? {}) };
+
+      switch (to) {
+        case 'approved': {
+          // Consent may have been withdrawn since the draft: checked again, and the consents relied on are kept.
+          step.consentIds = await this.assertConsentCovers(em, referral);
+          details.consentIds = step.consentIds;
+          break;
+        }
+        case 'sent': {
+          const receiver = opts.receiver ?? (await this.receiverOf(em, referral.receivingOrganisationId));
+          step.sentAt = at;
+          step.acceptanceDueAt = acceptanceDueAt(at, this.config.referrals, receiver?.partnerAcceptanceHours ?? null);
+          // Approval's consents and delivery's: withdrawing any of them recalls the referral.
+          if (opts.deliveryConsentIds) step.consentIds = [...new Set([...state.consentIds, ...opts.deliveryConsentIds])].sort();
+          break;
+        }
+        case 'received':
+          step.receivedAt = at;
+          break;
+        case 'accepted':
+          step.acceptedAt = at;
+          break;
+        case 'failed':
+          step.failureReason = (opts.details?.failureReason as DeliveryFailureReason | undefined) ?? null;
+          break;
+        default:
+          break;
       }
-      case 'sent': {
-        changes.sentAt = now;
-        changes.acceptanceDueAt = acceptanceDueAt(now, this.config.referrals, await this.partnerAcceptanceHours(em, referral.receivingOrganisationId));
-        break;
-      }
-      case 'received':
-        changes.receivedAt = now;
-        break;
-      case 'accepted':
-        changes.acceptedAt = now;
-        break;
-      case 'failed':
-        changes.failureReason = (opts.details?.failureReason as DeliveryFailureReason | undefined) ?? null;
-        break;
-      default:
-        break;
+      Object.assign(changes, step);
+      state.status = to;
+      state.version = step.version!;
+      if (step.consentIds) state.consentIds = step.consentIds;
+      planned.push({ from, to, at, opts, details });
     }
 
-    const result = await em.update(ReferralEntity, { id: referral.id, version: referral.version }, changes);
-    if (result.affected !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
+    // Plain SQL for the two writes every move makes (they run several times per delivery; the ORM's statement building
+    // cost more than the statements). The version in the WHERE clause refuses a change made meanwhile.
+    const columns = em.connection.getMetadata(ReferralEntity);
+    const params: unknown[] = [referral.id, referral.version];
+    const set = Object.entries(changes).map(([property, value]) => `"${columns.findColumnWithPropertyName(property)!.databaseName}" = $${params.push(value)}`);
+    const updated = await plainQuery(em, `UPDATE referrals SET ${set.join(', ')}, updated_at = now() WHERE id = $1 AND version = $2`, params);
+    if (updated.rowCount !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
     Object.assign(referral, changes);
 
-    const historyRow = await em.insert(ReferralEventEntity, {
-      referralId: referral.id,
-      kind: 'transition',
-      fromStatus: from,
-      toStatus: to,
-      actorKind: mover.actor.kind,
-      actorUserId: mover.actor.kind === 'user' ? mover.actor.userId : null,
-      actorOrganisationId: mover.actor.kind === 'system' ? null : mover.actor.organisationId,
-      reason: opts.reason ?? null,
-      note: opts.note ?? null,
-      details: (Object.keys(details).length > 0 ? details : null) as never,
-      occurredAt: now,
+    const actorUserId = mover.actor.kind === 'user' ? mover.actor.userId : null;
+    const actorOrganisationId = mover.actor.kind === 'system' ? null : mover.actor.organisationId;
+    const historyParams: unknown[] = [referral.id, mover.actor.kind, actorUserId, actorOrganisationId];
+    const values = planned.map(({ from, to, at, opts, details }) => {
+      const n = historyParams.push(from, to, opts.reason ?? null, opts.note ?? null, Object.keys(details).length > 0 ? JSON.stringify(details) : null, at);
+      return `($1, 'transition', $${n - 5}::referral_status, $${n - 4}::referral_status, $2::referral_actor_kind, $3::uuid, $4::uuid, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::timestamptz)`;
     });
-    await this.audit.record(em, mover.audit, {
-      action: `referral.${to}`,
-      recordType: REFERRAL_RECORD,
-      recordId: referral.id,
-      purpose: referral.purpose,
-      details: {
-        caseId: referral.caseId,
-        from,
-        to,
-        ...(mover.actor.kind === 'partner' ? { partnerOrganisationId: mover.actor.organisationId } : {}),
-        ...details,
-      },
-    });
-    await this.afterMove(em, referral, from, to, now);
-    await this.notifyPartner(em, referral, mover, historyRow.identifiers[0].id as string, from, to);
+    const { rows: historyRows } = await plainQuery<{ id: string }>(
+      em,
+      `INSERT INTO referral_events (referral_id, kind, from_status, to_status, actor_kind, actor_user_id, actor_organisation_id, reason, note, details, occurred_at)
+       VALUES ${values.join(', ')} RETURNING id`,
+      historyParams,
+    );
+    await this.audit.recordMany(
+      em,
+      mover.audit,
+      planned.map(({ from, to, details }) => ({
+        action: `referral.${to}`,
+        recordType: REFERRAL_RECORD,
+        recordId: referral.id,
+        purpose: referral.purpose,
+        details: {
+          caseId: referral.caseId,
+          from,
+          to,
+          ...(mover.actor.kind === 'partner' ? { partnerOrganisationId: mover.actor.organisationId } : {}),
+          ...details,
+        },
+      })),
+    );
+    for (const [i, { from, to, at, opts }] of planned.entries()) {
+      await this.afterMove(em, referral, from, to, at, opts.receiver);
+      await this.notifyPartner(em, referral, mover, historyRows[i].id, from, to);
+    }
     return referral;
   }
 
-  private async afterMove(em: EntityManager, referral: ReferralEntity, from: ReferralStatus, to: ReferralStatus, now: Date): Promise<void> {
+  private async afterMove(em: EntityManager, referral: ReferralEntity, from: ReferralStatus, to: ReferralStatus, now: Date, receiver?: ReceiverFacts): Promise<void> {
     const id = referral.id;
     switch (to) {
       case 'submitted':
@@ -236,7 +307,7 @@ export class ReferralWorkflow {
         await this.outbox.add(em, { type: REFERRAL_JOBS.deliver, payload: { referralId: id } });
         return;
       case 'received': {
-        const receiverLocal = await this.isLocal(em, referral.receivingOrganisationId);
+        const receiverLocal = receiver ? receiver.node === 'local' : await this.isLocal(em, referral.receivingOrganisationId);
         if (receiverLocal) {
           await this.alerts.raise(em, {
             organisationId: referral.receivingOrganisationId,
@@ -296,25 +367,27 @@ export class ReferralWorkflow {
     return org?.node === 'local';
   }
 
-  /** The acceptance deadline agreed with the partner deployment of a remote receiver, if any. */
-  private async partnerAcceptanceHours(em: EntityManager, organisationId: string): Promise<number | null> {
-    const rows: Array<{ hours: number }> = await em.query(
-      `SELECT p.acceptance_deadline_hours AS hours FROM organisations o JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
+  /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
+  async receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
+    const { rows } = await plainQuery<{ node: ReceiverFacts['node']; country: string; hours: number | null }>(
+      em,
+      `SELECT o.node, o.country, p.acceptance_deadline_hours AS hours FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
       [organisationId],
     );
-    return rows[0]?.hours ?? null;
+    return rows[0] ? { node: rows[0].node, country: rows[0].country, partnerAcceptanceHours: rows[0].hours ?? null } : null;
   }
 
   // ---------------------------------------------------------------- delivery outcomes (worker)
 
-  /** Records a delivery that reached the receiver: approved → sent, and for a local receiver sent → received at once. */
-  async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], local: boolean): Promise<void> {
-    await this.move(em, referral, 'sent', SYSTEM, { details: { consentIds, delivery: local ? 'local' : 'remote' } });
-    // Approval's consents and delivery's: withdrawing any of them recalls the referral.
-    const all = [...new Set([...referral.consentIds, ...consentIds])].sort();
-    await em.update(ReferralEntity, { id: referral.id }, { consentIds: all });
-    referral.consentIds = all;
-    if (local) await this.move(em, referral, 'received', SYSTEM, { details: { delivery: 'local' } });
+  /**
+   * Records a delivery that reached the receiver: approved → sent (keeping the consents delivery relied on), and for a
+   * local receiver sent → received at once. `receiver` is what the caller read in this transaction (receiverOf).
+   */
+  async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], receiver: ReceiverFacts): Promise<void> {
+    const local = receiver.node === 'local';
+    const sent = { to: 'sent' as const, opts: { details: { consentIds, delivery: local ? 'local' : 'remote' }, deliveryConsentIds: consentIds, receiver } };
+    const received = { to: 'received' as const, opts: { details: { delivery: 'local' }, receiver } };
+    await this.moveThrough(em, referral, local ? [sent, received] : [sent], SYSTEM);
   }
 
   async recordFailed(em: EntityManager, referral: ReferralEntity, reason: DeliveryFailureReason): Promise<void> {
@@ -579,7 +652,9 @@ export class ReferralWorkflow {
   async milestonesOf(em: EntityManager, referralIds: string[]): Promise<Map<string, ReferralMilestoneEntity[]>> {
     const out = new Map<string, ReferralMilestoneEntity[]>();
     if (referralIds.length === 0) return out;
-    const rows = await em.find(ReferralMilestoneEntity, { where: { referralId: In(referralIds) } });
+    const meta = em.connection.getMetadata(ReferralMilestoneEntity);
+    const { rows: raw } = await plainQuery(em, `SELECT ${entityColumns(meta, 'm')} FROM referral_milestones m WHERE m.referral_id = ANY($1::uuid[])`, [referralIds]);
+    const rows = raw.map((row) => toEntity<ReferralMilestoneEntity>(meta, row));
     const order = (m: ReferralMilestone) => REFERRAL_MILESTONES.indexOf(m);
     rows.sort((a, b) => order(a.milestone) - order(b.milestone));
     for (const r of rows) out.set(r.referralId, [...(out.get(r.referralId) ?? []), r]);

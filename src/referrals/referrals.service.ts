@@ -349,7 +349,8 @@ export class ReferralsService {
   // ---------------------------------------------------------------- views
 
   private async view(em: EntityManager, referral: ReferralEntity): Promise<ReferralResponseDto> {
-    const fresh = await em.findOneOrFail(ReferralEntity, { where: { id: referral.id } });
+    const fresh = await this.workflow.read(em, referral.id);
+    if (!fresh) throw notFound('Referral');
     const milestones = await this.workflow.milestonesOf(em, [fresh.id]);
     return this.toDto(fresh, milestones.get(fresh.id) ?? []);
   }

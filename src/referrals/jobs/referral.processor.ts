@@ -2,16 +2,15 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DeliveryFailureReason } from '../../common/vocabulary';
 import { AppConfig } from '../../config/app-config';
-import { OrganisationEntity } from '../../organisations/organisation.entity';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
 import { DeadlineStep } from '../referral-milestones';
 import { ReferralWorkflow, SYSTEM } from '../referral-workflow.service';
-import { localCaseId, ReferralEntity } from '../referral.entity';
+import { localCaseId } from '../referral.entity';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
@@ -68,37 +67,43 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
   /**
    * Consent is asked again just before the packet leaves. A local receiver is recorded as having it at once
    * (approved → sent → received); a remote one goes through the port, and its acknowledgement arrives as a partner event.
+   *
+   * The port is called outside any transaction: when the recording transaction finds a remote receiver whose partner
+   * has not been called yet, it rolls back (PartnerCallFirst), the port is called, and the transaction runs again with
+   * the answer. A local delivery, the common case, so needs no read before its transaction.
    */
   private async deliver(job: Job<OutboxJobData>, referralId: string): Promise<string> {
-    const referral = await this.dataSource.manager.findOne(ReferralEntity, { where: { id: referralId } });
-    if (!referral || referral.status !== 'approved') return processOnce(this.dataSource, job.data.outboxId, async () => undefined);
-    const receiver = await this.dataSource.manager.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: referral.receivingOrganisationId } });
-    const local = receiver?.node === 'local';
-
     let remote: RemoteDeliveryResult | null = null;
-    if (!local) {
-      // The consent check is repeated inside the recording transaction below; a packet the port builds asks the gate itself.
-      remote = await this.remote.deliver(referralId);
-      if (remote.outcome === 'retry') remote = this.retryOrGiveUp(job);
+    for (;;) {
+      try {
+        return await processOnce(this.dataSource, job.data.outboxId, (em) => this.recordDelivery(em, referralId, remote));
+      } catch (err) {
+        if (!(err instanceof PartnerCallFirst) || remote) throw err;
+        // The consent check is repeated inside the recording transaction; a packet the port builds asks the gate itself.
+        remote = await this.remote.deliver(referralId);
+        if (remote.outcome === 'retry') remote = this.retryOrGiveUp(job);
+      }
     }
+  }
 
-    return processOnce(this.dataSource, job.data.outboxId, async (em) => {
-      const locked = await this.workflow.lock(em, referralId);
-      // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
-      if (!locked || locked.status !== 'approved') return;
-      const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories);
-      if (consent.refused.length > 0) {
-        await this.workflow.recordFailed(em, locked, 'consent_not_covering');
-        return;
-      }
-      if (remote && remote.outcome === 'permanent_failure') {
-        await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason);
-        return;
-      }
-      await this.workflow.recordDelivered(em, locked, consent.consentIds, local);
-      // The partner's signed acknowledgement came with the answer: it holds the packet.
-      if (remote?.acknowledged) await this.workflow.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
-    });
+  private async recordDelivery(em: EntityManager, referralId: string, remote: RemoteDeliveryResult | null): Promise<void> {
+    const found = await this.workflow.lockWithReceiver(em, referralId);
+    // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
+    if (!found || found.referral.status !== 'approved') return;
+    const { referral: locked, receiver } = found;
+    if (receiver.node !== 'local' && !remote) throw new PartnerCallFirst();
+    const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories, new Date(), receiver.country);
+    if (consent.refused.length > 0) {
+      await this.workflow.recordFailed(em, locked, 'consent_not_covering');
+      return;
+    }
+    if (remote && remote.outcome === 'permanent_failure') {
+      await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason);
+      return;
+    }
+    await this.workflow.recordDelivered(em, locked, consent.consentIds, receiver);
+    // The partner's signed acknowledgement came with the answer: it holds the packet.
+    if (remote?.acknowledged) await this.workflow.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
   }
 
   /** Retries with the queue's backoff; on the last attempt, a permanent failure (retries exhausted). */
@@ -108,3 +113,6 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     return { outcome: 'permanent_failure', reason: 'retries_exhausted' };
   }
 }
+
+/** Thrown inside the recording transaction (rolling it back) when the partner deployment must be called first. */
+class PartnerCallFirst extends Error {}
