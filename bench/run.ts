@@ -28,8 +28,6 @@ const CEILING_PORT = Number(process.env.BENCH_CEILING_PORT ?? 3901);
 const root = join(__dirname, '..', '..');
 const api = `http://127.0.0.1:${API_PORT}`;
 const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
-/** Built in the product but not yet measured by this runner (never a made-up figure). */
-const NOT_MEASURED = 'not measured by this runner yet';
 const STATISTICS_BENCH = 'see "Statistics tables" below';
 
 async function post(path: string, body: unknown, token?: string): Promise<any> {
