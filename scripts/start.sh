@@ -1,25 +1,24 @@
 #!/usr/bin/env bash
 # Starts a built Lintas process: `scripts/start.sh api|worker [node options…]`. npm run start:prod / start:worker:prod,
 # npm run local, the Docker image and npm run bench all start the API and the worker through here, so what is measured is
-# what runs. Node options given after api|worker come after these defaults and win over them (e.g. --max-old-space-size=1024).
+# what runs. Node options given after api|worker come after these defaults and win over them (e.g. --max-old-space-size=2048).
 #
-# Why these settings (measured with bench/run.ts; figures in docs/scale.md, "Memory of an API process"):
+# Why these settings (measured; figures in docs/scale.md, "Memory of an API process"):
 # - MALLOC_MMAP_THRESHOLD_: glibc's own default (128 KiB), pinned. Left dynamic, glibc raises it after the first large
 #   free, so every libuv thread that has hashed a password (argon2id, 19 MiB) keeps those 19 MiB resident for good:
-#   about 40 MB after two logins, up to 76 MB with four threads. Pinned, the memory goes back to the system after each hash.
-# - API --max-old-space-size=512: V8 grows the old generation by a factor that scales with the heap limit, up to 4× the live
-#   heap with Node's default limit (a quarter of the machine's memory, capped near 4 GB). With a 512 MB limit the factor is
-#   about 1.4: the API's live heap is ~50 MB after load, so the old generation no longer swells to 150 MB of garbage
-#   between collections. 512 MB is ten times that live heap; the HTCDS export streams in batches.
-# - API --max-semi-space-size=8: a young generation of 16 MB instead of 32 MB: 12 MB less at idle and after load, at no
-#   measurable cost in CPU per request.
-# The worker keeps V8's defaults: its batch jobs (statistics releases at 1M cases) were not measured under a lower limit.
+#   about 40 MB after two logins, up to 76 MB once all four threads have hashed. Pinned, each hash gives its memory back.
+# - API --max-old-space-size=1024: V8 lets the old generation grow to a multiple of the live heap before it collects, and
+#   the multiple grows with the heap limit — up to 4× with Node's default limit on a large machine (about 4 GB; 2 GB and
+#   more behave the same). Under load the API's old generation swelled to ~150 MB around ~50 MB of live objects; with a
+#   1 GB limit it stays under ~75 MB (RSS after load ~175 instead of ~230 MB), at no CPU cost we could measure
+#   (a few more full collections). 1 GB is twenty times the live heap; the HTCDS export streams in batches.
+# The worker keeps V8's defaults: its batch jobs (statistics releases at 1M cases) were not measured under a limit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
 case "${1:-}" in
-  api) script="$root/dist/src/main.js"; defaults=(--max-old-space-size=512 --max-semi-space-size=8) ;;
+  api) script="$root/dist/src/main.js"; defaults=(--max-old-space-size=1024) ;;
   worker) script="$root/dist/src/worker.js"; defaults=() ;;
   *) echo "usage: scripts/start.sh api|worker [node options…]" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { correlationIdFrom, REDACT_PATHS } from './logging.module';
+import { correlationIdFrom, REDACTED, REDACTED_KEYS, redactingDestination, redactLogLine } from './logging.module';
 
 describe('correlationIdFrom', () => {
   it('keeps a well-formed caller id', () => {
@@ -15,34 +15,62 @@ describe('correlationIdFrom', () => {
 });
 
 describe('log redaction', () => {
-  /** Logs through pino with the app's redaction paths and returns the JSON line. */
-  const logLine = (obj: object): string => {
+  /** Logs through pino into the app's redacting destination and returns what would be written. */
+  const logLine = (obj: object, msg = 'probe'): string => {
     const lines: string[] = [];
-    const logger = pino({ redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => lines.push(line) });
-    logger.info(obj, 'probe');
+    const logger = pino({ level: 'trace' }, redactingDestination({ write: (line: string) => lines.push(line) }));
+    logger.info(obj, msg);
     return lines.join('');
   };
 
   it('hides the authorization header, tokens and passwords', () => {
     const line = logLine({
-      req: { headers: { authorization: 'Bearer eyJhbGciOi.secret-token', cookie: 'sid=secret-cookie' } },
+      req: { headers: { authorization: 'Bearer eyJhbGciOi.secret-token', cookie: 'sid=secret-cookie', 'x-api-key': 'secret-key' } },
+      res: { headers: { 'set-cookie': 'sid=secret-set-cookie' } },
       body: { password: 'secret-password', refreshToken: 'lrt_secret-refresh' },
       result: { tokens: { accessToken: 'secret-access' } },
     });
     expect(line).not.toMatch(/secret-/);
-    expect(line).toContain('[redacted]');
+    expect(line).toContain(REDACTED);
   });
 
-  it('hides personal fields of a case or a user at the first three levels', () => {
+  it('hides personal fields of a case or a user at any depth, in arrays too, and keeps the ids', () => {
     const line = logLine({
       email: 'aye.mya@shelter.example',
       user: { displayName: 'K. Somchai' },
       case: { person: { givenName: 'Aye', familyName: 'Mya', phone: '+66 81 000 0000' } },
       referral: { packet: { currentLocation: 'Mercy Shelter, Bangkok' } },
+      deep: { a: { b: { c: { d: { identityDocuments: [{ type: 'passport', number: 'MA1234567' }] } } } } },
+      batch: [{ dateOfBirth: '2003-04-12' }, { address: '12 Soi Example' }],
       caseId: '0b3f6a6e-4d7c-4a55-9a43-0d5a4f6e1c2b',
     });
-    for (const personal of ['aye.mya', 'Somchai', 'Aye', 'Mya', '+66', 'Mercy Shelter']) expect(line).not.toContain(personal);
+    for (const personal of ['aye.mya', 'Somchai', 'Aye', 'Mya', '+66', 'Mercy Shelter', 'MA1234567', '2003-04-12', 'Soi Example']) {
+      expect(line).not.toContain(personal);
+    }
     // Ids stay: they are what an operator follows.
-    expect(line).toContain('0b3f6a6e-4d7c-4a55-9a43-0d5a4f6e1c2b');
+    expect(JSON.parse(line)).toMatchObject({ caseId: '0b3f6a6e-4d7c-4a55-9a43-0d5a4f6e1c2b', msg: 'probe', deep: { a: { b: { c: { d: { identityDocuments: REDACTED } } } } } });
+  });
+
+  it('hides them in child-logger bindings too (pino-http binds per request)', () => {
+    const lines: string[] = [];
+    const logger = pino({}, redactingDestination({ write: (line: string) => lines.push(line) }));
+    logger.child({ correlationId: 'req-12345678', user: { email: 'bound@shelter.example' } }).warn('bound');
+    expect(lines.join('')).not.toContain('bound@shelter.example');
+    expect(JSON.parse(lines[0])).toMatchObject({ correlationId: 'req-12345678', user: { email: REDACTED } });
+  });
+
+  it('writes a line that holds none of the keys as it is', () => {
+    const line = '{"level":30,"time":1,"req":{"method":"GET","path":"/api/v1/cases/x"},"res":{"statusCode":200},"msg":"request completed"}\n';
+    expect(redactLogLine(line)).toBe(line);
+  });
+
+  it('withholds a line it cannot parse rather than write it unredacted', () => {
+    const out = redactLogLine('{"email":"aye.mya@shelter.example" not json\n');
+    expect(out).not.toContain('aye.mya');
+    expect(JSON.parse(out)).toMatchObject({ level: 50, msg: expect.stringContaining('withheld') });
+  });
+
+  it('names only keys that pino writes unescaped, so the quick check cannot miss one', () => {
+    for (const key of REDACTED_KEYS) expect(key).toMatch(/^[A-Za-z-]+$/);
   });
 });

@@ -5,38 +5,67 @@ import pino from 'pino';
 import { AppConfig } from '../../config/app-config';
 
 /**
- * Redacted by path. Request and response bodies are never logged, so these paths guard the structured objects that code
- * passes to the logger by mistake: tokens, secrets and every personal field of a case.
+ * Keys whose values never reach a log line, at any depth: tokens, secrets, the request headers that carry them, and every
+ * personal field of a case or a user. Request and response bodies are never logged; this guards the structured objects
+ * that code passes to the logger by mistake.
  */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  ...[
-    'password',
-    'passwordHash',
-    'accessToken',
-    'refreshToken',
-    'token',
-    'email',
-    'displayName',
-    'givenName',
-    'familyName',
-    'names',
-    'dateOfBirth',
-    'identityDocuments',
-    'documentNumber',
-    'number',
-    'phone',
-    'contact',
-    'currentLocation',
-    'location',
-    'address',
-    'person',
-    'identity',
-  ].flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
+export const REDACTED_KEYS: readonly string[] = [
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'set-cookie',
+  'password',
+  'passwordHash',
+  'accessToken',
+  'refreshToken',
+  'token',
+  'email',
+  'displayName',
+  'givenName',
+  'familyName',
+  'names',
+  'dateOfBirth',
+  'identityDocuments',
+  'documentNumber',
+  'number',
+  'phone',
+  'contact',
+  'currentLocation',
+  'location',
+  'address',
+  'person',
+  'identity',
 ];
+export const REDACTED = '[redacted]';
+const REDACTED_SET = new Set(REDACTED_KEYS);
+// pino writes keys as JSON.stringify does ("key": with no space and no escaping of these names), so a line in which this
+// finds nothing holds none of the keys at any depth and is written as it is.
+const REDACTED_KEY_IN_LINE = new RegExp(`"(?:${REDACTED_KEYS.join('|')})":`); // the names are letters and hyphens only
+
+/**
+ * Redacts one serialized log line. Done on the finished line rather than with pino's `redact` paths: pino applies those to
+ * every binding of every child logger, and pino-http makes two child loggers per request, so path redaction cost about
+ * 95 KB of garbage per request (a fifth of all the API allocated under load) — and it only reached three levels deep.
+ */
+export function redactLogLine(line: string): string {
+  if (!REDACTED_KEY_IN_LINE.test(line)) return line;
+  try {
+    return JSON.stringify(JSON.parse(line), (key, value: unknown) => (REDACTED_SET.has(key) ? REDACTED : value)) + '\n';
+  } catch {
+    // Not one JSON line (pino never writes one): withhold it rather than risk writing what it holds.
+    return `{"level":50,"time":${Date.now()},"msg":"log line withheld: it could not be redacted"}\n`;
+  }
+}
+
+/** A pino destination that redacts each line before it is written (sonic-boom's flush and end go through unchanged). */
+export function redactingDestination(dest: pino.DestinationStream & Partial<{ flush(cb?: (err?: Error) => void): void; flushSync(): void; end(): void }>) {
+  return {
+    write: (line: string) => dest.write(redactLogLine(line)),
+    flush: (cb?: (err?: Error) => void) => (dest.flush ? dest.flush(cb) : cb?.()),
+    flushSync: () => dest.flushSync?.(),
+    end: () => dest.end?.(),
+  };
+}
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -55,7 +84,6 @@ export function correlationIdFrom(header: string | string[] | undefined): string
         pinoHttp: [
           {
           level: config.logLevel,
-          redact: { paths: REDACT_PATHS, censor: '[redacted]' },
           // Fastify already assigned the id (from X-Correlation-Id or fresh).
           genReqId: (req) => (req as unknown as { id: string }).id,
           customProps: (req) => ({ correlationId: (req as unknown as { id: string }).id }),
@@ -66,7 +94,7 @@ export function correlationIdFrom(header: string | string[] | undefined): string
           },
           autoLogging: { ignore: (req) => String(req.url).startsWith('/health/') },
           },
-          config.logFile ? pino.destination({ dest: config.logFile, mkdir: true, sync: false }) : pino.destination(1),
+          redactingDestination(config.logFile ? pino.destination({ dest: config.logFile, mkdir: true, sync: false }) : pino.destination(1)),
         ],
       }),
     }),
