@@ -14,7 +14,7 @@ import { IDENTITY_FIELDS, IdentityField, isClosedStatus, REFERRAL_CLOSURE_REASON
 import { AppConfig } from '../config/app-config';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { InsertTemplate } from '../database/insert-template';
-import { preparedQuery } from '../database/prepared-query';
+import { plainQuery } from '../database/plain-sql';
 import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { CaseAccess, caseAccess, isCaseStaff, needsBreakGlass } from './case-access';
 import { CaseBlindIndexEntity } from './case-blind-index.entity';
@@ -202,7 +202,7 @@ export class CasesService {
         digests,
         audit: { actorUserId: actor.userId, actorOrganisationId: actor.organisationId, actorRole: actor.role, correlationId: actor.correlationId ?? null },
       });
-      const [row] = await preparedQuery<CaseCreateRow>(this.dataSource, sql, parameters);
+      const [row] = (await plainQuery<CaseCreateRow>(this.dataSource.manager, sql, parameters)).rows;
       const record = Object.assign(new CaseEntity(), values, { createdAt: row.created_at, updatedAt: row.updated_at });
       // The caller just sent this identity: echo it without reading anything back.
       return { ...caseView(record, identityFromInput(person)), possibleDuplicates: row.possible_duplicates };
@@ -239,8 +239,8 @@ export class CasesService {
       counts.set(key, entry);
     }
     const groups = [...counts.values()].sort((a, b) => (a.country === b.country ? a.year - b.year : a.country < b.country ? -1 : 1));
-    const rows = await preparedQuery<{ country: string; year: number; last_value: number }>(
-      this.dataSource,
+    const { rows } = await plainQuery<{ country: string; year: number; last_value: number }>(
+      this.dataSource.manager,
       `INSERT INTO case_reference_counters AS r (country, year, last_value)
        SELECT u.country, u.year, u.n FROM unnest($1::char(2)[], $2::smallint[], $3::integer[]) WITH ORDINALITY AS u(country, year, n, i)
         WHERE set_config('synchronous_commit', 'off', true) = 'off'
