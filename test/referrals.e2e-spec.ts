@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { REFERRAL_MILESTONES, REFERRAL_STATUSES, ReferralStatus } from '../src/common/vocabulary';
+import { DATA_CATEGORIES, REFERRAL_MILESTONES, REFERRAL_STATUSES, ReferralStatus } from '../src/common/vocabulary';
 import { REFERRAL_ACTIONS, TRANSITIONS } from '../src/referrals/referral.state-machine';
 import { startApi, startWorker, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
@@ -42,7 +42,8 @@ describe('referrals within one deployment (e2e)', () => {
   /** A case of the Thai shelter, consent for the Myanmar organisation, and a referral moved to `status` through the API. */
   async function referralAt(status: 'draft' | 'submitted' | 'received', body: Record<string, unknown> = {}) {
     const kase = await createCase(api, th.caseworker);
-    const consentId = await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['identity', 'exploitation']);
+    // An ownership transfer discloses every category the case holds: consent must permit them all.
+    const consentId = await permitConsent(api, th.caseworker, kase.id, mm.org.id, body.transferOwnership ? [...DATA_CATEGORIES] : ['identity', 'exploitation']);
     const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['identity', 'exploitation'], ...body });
     if (status !== 'draft') await act(api, th.caseworker, referral.id, 'submit');
     if (status === 'received') {
@@ -435,7 +436,7 @@ describe('referrals within one deployment (e2e)', () => {
       const kase = await createCase(api, th.caseworker);
       const claim = await api.http.post(`/api/v1/cases/${kase.id}/restitution-claims`, claimBody, th.caseworker.token);
       expect(claim.status).toBe(201);
-      await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['identity', 'exploitation']);
+      await permitConsent(api, th.caseworker, kase.id, mm.org.id, [...DATA_CATEGORIES]);
       const referral = await createReferral(api, th.caseworker, {
         caseId: kase.id,
         receivingOrganisationId: mm.org.id,

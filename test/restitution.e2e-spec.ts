@@ -48,6 +48,18 @@ describe('restitution claims and payments (e2e)', () => {
 
   const post = (path: string, body: unknown, user: TestUser) => api.http.post(path, body, user.token);
   const get = (path: string, user: TestUser) => api.http.get(path, user.token);
+  /** The person's consent that lets another organisation see (and be made responsible for) the case's claims. */
+  const permitRestitution = async (caseId: string, orgId: string) => {
+    const body = {
+      givenBy: 'self',
+      method: 'written',
+      language: 'mya',
+      interpreterUsed: true,
+      provisions: [{ effect: 'permit', recipientOrganisationId: orgId, purposes: ['restitution_claim'], dataCategories: ['restitution'], validUntil: '2099-12-31' }],
+    };
+    const res = await post(`/api/v1/cases/${caseId}/consents`, body, shelter.caseworker);
+    if (res.status !== 201) throw new Error(`consent failed: ${res.status} ${res.text}`);
+  };
   const patch = (path: string, body: unknown, user: TestUser, etag?: string) =>
     api.http.patch(path, body, user.token, etag ? { 'if-match': etag } : {});
 
@@ -427,6 +439,13 @@ describe('restitution claims and payments (e2e)', () => {
         problem: 'same_as_responsible',
       });
 
+      // Without the person's consent neither organisation may be shown the claim (the disclosure gate).
+      const unconsented = await post(url, { survivorContactOrganisationId: partner.org.id }, shelter.supervisor);
+      expect(unconsented.status).toBe(403);
+      expect(unconsented.body).toMatchObject({ code: 'CONSENT_NOT_COVERING', details: { path: 'restitution.responsibility', refused: [{ category: 'restitution' }] } });
+      await permitRestitution(caseId, partner.org.id);
+      await permitRestitution(caseId, receiving.org.id);
+
       // Stays with the shelter; the partner in Myanmar is where the survivor is reached for payout, and may now read it.
       const contact = await post(url, { survivorContactOrganisationId: partner.org.id }, shelter.supervisor);
       expect(contact.status).toBe(200);
@@ -497,6 +516,7 @@ describe('restitution claims and payments (e2e)', () => {
     await patch(`/api/v1/restitution-claims/${claim.id}`, DESIGN_AWARD, shelter.caseworker, etag);
     const p = await pay(claim.id, DESIGN_PAYMENT);
     const r = await pay(claim.id, { reversesPaymentId: p.body.payment.id, reason: 'Cheque bounced at the bank' });
+    await permitRestitution(claim.caseId, partner.org.id);
     await post(`/api/v1/restitution-claims/${claim.id}/responsibility`, { survivorContactOrganisationId: partner.org.id }, shelter.supervisor);
 
     const claimEvents = await auditFor(claim.id);

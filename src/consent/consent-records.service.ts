@@ -10,6 +10,7 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
 import { AppConfig } from '../config/app-config';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
+import { DisclosureGate } from '../disclosure/disclosure-gate.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
 import { normaliseProvisions } from './consent-provisions';
@@ -67,6 +68,7 @@ export class ConsentRecordsService {
     private readonly outbox: OutboxService,
     private readonly alerts: AlertsService,
     private readonly config: AppConfig,
+    private readonly gate: DisclosureGate,
   ) {}
 
   async create(actor: Actor, caseId: string, dto: CreateConsentDto): Promise<ConsentResponseDto> {
@@ -89,6 +91,12 @@ export class ConsentRecordsService {
         });
       }
       if (problems.length > 0) throw new DomainError('VALIDATION_FAILED', 'Request validation failed', problems);
+      // A permit for another organisation (or a whole country) opens the case to others: the disclosure gate decides
+      // whether this person may open it (a danger-flagged case: the assigned caseworker or break-glass only).
+      const opening = provisions.find((p) => p.effect === 'permit' && (p.recipientCountry !== null || p.recipientOrganisationId !== record.ownerOrganisationId));
+      const gate = opening
+        ? await this.gate.assertAllowed(em, { path: 'consent.record', caseId, recipientOrganisationId: null, purpose: opening.purposes[0], categories: [], actor })
+        : null;
 
       const inserted = await em.insert(ConsentEntity, {
         caseId,
@@ -104,6 +112,7 @@ export class ConsentRecordsService {
         withdrawalReasonCiphertext: null,
       });
       const consentId = inserted.identifiers[0].id as string;
+      if (gate) await this.gate.recordDisclosure(em, gate, actor, { recordType: 'consent', recordId: consentId });
       await em.insert(
         ConsentProvisionEntity,
         provisions.map((p) => ({ ...p, consentId })),

@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
+import { DisclosureModule } from '../disclosure/disclosure.module';
 import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
 import { ConsentRecordsService } from './consent-records.service';
-import { ConsentService } from './consent.service';
+import { ConsentModule } from './consent-core.module';
 import { ConsentsController } from './consents.controller';
 
-/** The consent gate (ConsentService.evaluate / permittedCategories) for any module, in the API and in the worker. */
-@Module({ providers: [ConsentService], exports: [ConsentService] })
-export class ConsentModule {}
+export { ConsentModule };
 
 /** The consent routes under /api/v1/cases/{id}/consents. */
 @Module({
-  imports: [ConsentModule, CasesModule, AlertsModule],
+  imports: [ConsentModule, CasesModule, AlertsModule, DisclosureModule],
   controllers: [ConsentsController],
   providers: [ConsentRecordsService],
   exports: [ConsentModule],

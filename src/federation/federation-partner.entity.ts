@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const PARTNER_STATUSES = ['active', 'suspended'] as const;
+export const PARTNER_STATUSES = ['active', 'suspended', 'retired'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
 
 /** One public Ed25519 key of a partner, as JWK (public members only). */

@@ -81,11 +81,21 @@ export class FederationPartnersController {
     return this.partners.setStatus(actor, id, 'suspended');
   }
 
-  @Post(':id/activate')
-  @ApiOperation({ summary: 'Activate a suspended partner again' })
+  @Post(':id/retire')
+  @ApiOperation({ summary: 'Retire a partner for good: nothing is sent to it and nothing is accepted from it, except recalls sent to it' })
   @HttpCode(200)
   @Authorize(Permission.FederationPartnerManage)
   @ApiOkResponse({ type: PartnerResponseDto })
+  retire(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<PartnerResponseDto> {
+    return this.partners.setStatus(actor, id, 'retired');
+  }
+
+  @Post(':id/activate')
+  @ApiOperation({ summary: 'Activate a suspended partner again (a retired one stays retired)' })
+  @HttpCode(200)
+  @Authorize(Permission.FederationPartnerManage)
+  @ApiOkResponse({ type: PartnerResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_PARTNER_RETIRED' })
   activate(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<PartnerResponseDto> {
     return this.partners.setStatus(actor, id, 'active');
   }

@@ -99,14 +99,20 @@ export class FederationPartnersService {
     });
   }
 
-  /** Suspending a partner refuses its packets at once (the operator's answer to a leaked key); activating undoes it. */
+  /**
+   * Suspending a partner refuses its packets at once and sends it nothing but recalls (the operator's answer to a
+   * leaked key); activating undoes it. Retiring is for good: a retired partner is never activated again.
+   */
   async setStatus(actor: Actor, id: string, status: PartnerStatus): Promise<PartnerResponseDto> {
     return this.dataSource.transaction(async (em) => {
       const partner = await this.findForUpdate(em, id);
+      if (partner.status === 'retired' && status !== 'retired') {
+        throw new DomainError('FEDERATION_PARTNER_RETIRED', 'This partner was retired for good and is not activated again', { status: partner.status });
+      }
       if (partner.status !== status) {
         await em.update(FederationPartnerEntity, { id }, { status });
         await this.audit.record(em, actor, {
-          action: status === 'suspended' ? 'federation_partner.suspend' : 'federation_partner.activate',
+          action: `federation_partner.${status === 'suspended' ? 'suspend' : status === 'retired' ? 'retire' : 'activate'}`,
           recordType: 'federation_partner',
           recordId: id,
         });

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { DisclosureGate } from '../disclosure/disclosure-gate.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { ReferralEventEntity } from '../referrals/referral-event.entity';
 import { buildPacketData, identityFieldsFor } from '../referrals/referral-packet';
@@ -28,7 +29,11 @@ interface RemoteSide {
 }
 
 /** The result of one signed call, with the partner's verified acknowledgement when it answered 2xx. */
-type Sent = { outcome: 'delivered'; ack: AckPacketBody; ackJws: string } | { outcome: 'permanent'; errorCode?: string } | { outcome: 'retry' };
+type Sent =
+  | { outcome: 'delivered'; ack: AckPacketBody; ackJws: string }
+  /** mayHold: the partner answered 2xx, so it may hold what was sent, but its acknowledgement was refused here. */
+  | { outcome: 'permanent'; errorCode?: string; mayHold?: boolean }
+  | { outcome: 'retry' };
 
 /**
  * The sending side of delivery between deployments (the referrals worker's RemoteDeliveryPort, and the
@@ -48,6 +53,7 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
     private readonly signer: FederationSigner,
     private readonly verifier: FederationVerifier,
     private readonly client: FederationClient,
+    private readonly gate: DisclosureGate,
   ) {}
 
   /**
@@ -60,9 +66,11 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
       if (!referral || referral.status !== 'approved' || !referral.caseId) return null;
       const side = await this.receiverSide(em, referral);
       if (!side) return null;
-      const consent = await this.workflow.packetConsent(em, localCaseId(referral), referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
-      // Anything less than every category asked for is not sent at all; the processor records consent_not_covering.
-      if (consent.refused.length > 0) return { refused: true as const };
+      // The disclosure gate: anything less than every category, or a suspended or retired partner, and nothing is
+      // sent at all; the processor asks the gate again and records why.
+      const gate = await this.workflow.deliveryDecision(em, referral);
+      if ('failure' in gate) return { refused: true as const };
+      const consent = gate;
       const { record, identity } = await this.cases.forDisclosure(em, localCaseId(referral), identityFieldsFor(consent.permitted));
       const body: ReferralPacketBody = {
         referralId: referral.id,
@@ -82,7 +90,7 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
 
     const sent = await this.send(prepared.side.partner, 'referral', '/federation/v1/referrals', prepared.body as unknown as Record<string, unknown>);
     if (sent.outcome === 'retry') return { outcome: 'retry' };
-    if (sent.outcome === 'permanent') return { outcome: 'permanent_failure', reason: 'partner_refused' };
+    if (sent.outcome === 'permanent') return { outcome: 'permanent_failure', reason: 'partner_refused', ...(sent.mayHold ? { partnerMayHold: true } : {}) };
     if (sent.ack.ack !== 'referral' || sent.ack.referralId !== referralId) return { outcome: 'retry' };
     await this.dataSource
       .createQueryBuilder()
@@ -109,7 +117,10 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
       const referral = await em.findOne(ReferralEntity, { where: { id: referralId } });
       if (!referral || !referral.caseId) return null;
       const side = await this.receiverSide(em, referral);
-      return side ? { referral, side } : null;
+      if (!side) return null;
+      // A recall only asks the partner to delete what it holds: the one message still sent to a suspended partner.
+      await this.gate.assertAllowed(em, { path: 'federation.recall', caseId: referral.caseId, recipientOrganisationId: side.organisation.id, purpose: referral.purpose, categories: [] });
+      return { referral, side };
     });
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
     const sent = await this.send(target.side.partner, 'recall', '/federation/v1/recalls', { referralId, reason: 'consent_withdrawn' });
@@ -142,7 +153,7 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
    * the other deployment. The event's id is the packet's jti, so a repeat after a lost answer is refused by the partner
    * as a replay — which means the first copy arrived.
    */
-  async notifyPartner(referralEventId: string): Promise<'delivered' | 'permanent' | 'retry' | 'nothing'> {
+  async notifyPartner(referralEventId: string): Promise<'delivered' | 'permanent' | 'retry' | 'nothing' | 'partner_refused' | 'consent_not_covering'> {
     const prepared = await this.dataSource.transaction(async (em) => {
       const event = await em.findOne(ReferralEventEntity, { where: { id: referralEventId } });
       if (!event) return null;
@@ -161,9 +172,21 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
       }
       if (!side) return null;
       const body = eventBody(wireId, event);
-      return body ? { side, body, wireId } : null;
+      if (!body) return null;
+      // The disclosure gate: nothing leaves for a suspended or retired partner; on a referral this side sent, consent
+      // must still cover the referral (its free-text reason and note travel with the event).
+      const gate = await this.gate.decide(em, {
+        path: 'federation.event',
+        caseId: referral.caseId,
+        recipientOrganisationId: side.organisation.id,
+        purpose: referral.purpose,
+        categories: referral.dataCategories,
+      });
+      if (!gate.allowed) return { refused: gate.blocks.includes('partner_inactive') ? ('partner_refused' as const) : ('consent_not_covering' as const) };
+      return { side, body, wireId, refused: undefined };
     });
     if (!prepared) return 'nothing';
+    if (prepared.refused) return prepared.refused;
     const sent = await this.send(prepared.side.partner, 'event', `/federation/v1/referrals/${prepared.wireId}/events`, prepared.body as unknown as Record<string, unknown>, referralEventId);
     if (sent.outcome === 'delivered') return 'delivered';
     if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY') return 'delivered';
@@ -204,6 +227,9 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
       if (ack.jti !== claims.jti) return { outcome: 'retry' };
       return { outcome: 'delivered', ack, ackJws };
     } catch (err) {
+      // The partner was suspended or retired while the packet was on its way: this side no longer accepts its word,
+      // and sending again would only hand it the packet again. A refusal, for good.
+      if (err instanceof DomainError && err.code === 'FEDERATION_PARTNER_INACTIVE') return { outcome: 'permanent', errorCode: err.code, mayHold: true };
       // A 2xx without a valid acknowledgement proves nothing: try again (and fail for good when retries run out).
       if (err instanceof DomainError) return { outcome: 'retry' };
       throw err;

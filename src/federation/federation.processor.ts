@@ -73,7 +73,9 @@ export class FederationProcessor extends ConfiguredWorkerHost {
       if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
       result = 'permanent';
     }
-    const failed = result === 'permanent';
+    // The disclosure gate refused (a suspended or retired partner, consent gone): failed at once, never retried.
+    const failureReason = result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
+    const failed = failureReason !== null;
     await processOnce(this.dataSource, job.data.outboxId, async (em) => {
       if (!failed) return;
       const [event] = await em.query(`SELECT actor_organisation_id FROM referral_events WHERE id = $1`, [eventId]);
@@ -83,7 +85,7 @@ export class FederationProcessor extends ConfiguredWorkerHost {
         type: 'delivery_failed',
         recordType: 'referral',
         recordId: referralId,
-        details: { notification: 'partner_event', referralEventId: eventId },
+        details: { notification: 'partner_event', referralEventId: eventId, failureReason },
         dedupeKey: `delivery_failed:partner_event:${eventId}`,
       });
     });

@@ -19,7 +19,7 @@ import {
   ReferralStatus,
 } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
-import { ConsentService } from '../consent/consent.service';
+import { DisclosureGate, GateAnswer } from '../disclosure/disclosure-gate.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
@@ -64,13 +64,6 @@ export interface ReceiverFacts {
   partnerAcceptanceHours: number | null;
 }
 
-/** The consent answer for a referral's packet right now: the categories permitted and the consents that permit them. */
-export interface PacketConsent {
-  permitted: DataCategory[];
-  refused: Array<{ category: DataCategory; purpose: string; reason: string; consentId?: string }>;
-  consentIds: string[];
-}
-
 export const REFERRAL_RECORD = 'referral';
 /** The moves one side of a cross-deployment referral tells the other about (see src/federation/referral-packets.ts). */
 const PARTNER_VISIBLE_MOVES: readonly ReferralStatus[] = ['accepted', 'rejected', 'in_progress', 'completed', 'cancelled'];
@@ -84,7 +77,7 @@ export const OBJECTION_SKIP_REASON = 'The person objects to notification of the 
 export class ReferralWorkflow {
   constructor(
     private readonly config: AppConfig,
-    private readonly consents: ConsentService,
+    private readonly gate: DisclosureGate,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
     private readonly outbox: OutboxService,
@@ -134,40 +127,24 @@ export class ReferralWorkflow {
     };
   }
 
-  // ---------------------------------------------------------------- consent
+  // ---------------------------------------------------------------- the gate at delivery
 
   /**
-   * Asks the consent gate about every category of the packet for this recipient and purpose, now: what is permitted,
-   * what is refused and why, and which consents the permits rest on (withdrawing one of those recalls the referral).
+   * Asks the disclosure gate whether the packet may leave now (consent for every category, the partner deployment
+   * active): the consents relied on when it may, the failure reason to record when it may not.
    */
-  async packetConsent(
-    em: EntityManager,
-    caseId: string,
-    recipientOrganisationId: string,
-    purpose: ReferralEntity['purpose'],
-    categories: readonly DataCategory[],
-    at = new Date(),
-    /** The recipient's country when the caller has just read it. */
-    recipientCountry?: string,
-  ): Promise<PacketConsent> {
-    const decision = await this.consents.permittedCategoriesWithConsents(em, caseId, { recipientOrganisationId, recipientCountry, purpose, categories, at });
-    return {
-      permitted: decision.permitted,
-      refused: decision.refused.map((r) => ({ category: r.category, purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
-      consentIds: decision.consentIds,
-    };
-  }
-
-  /** Refuses (CONSENT_NOT_COVERING) unless consent permits every requested category; answers the consents relied on. */
-  async assertConsentCovers(em: EntityManager, referral: Pick<ReferralEntity, 'caseId' | 'receivingOrganisationId' | 'purpose' | 'dataCategories'>): Promise<string[]> {
-    const answer = await this.packetConsent(em, localCaseId(referral), referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
-    if (answer.refused.length > 0) {
-      throw new DomainError('CONSENT_NOT_COVERING', 'The person’s consent does not cover every requested category for this recipient and purpose', {
-        purpose: referral.purpose,
-        refused: answer.refused,
-      });
-    }
-    return answer.consentIds;
+  async deliveryDecision(em: EntityManager, referral: ReferralEntity, at = new Date()): Promise<{ consentIds: string[]; permitted: DataCategory[] } | { failure: DeliveryFailureReason }> {
+    const gate = await this.gate.decide(em, {
+      path: 'referral.deliver',
+      caseId: localCaseId(referral),
+      recipientOrganisationId: referral.receivingOrganisationId,
+      purpose: referral.purpose,
+      categories: referral.dataCategories,
+      at,
+    });
+    if (gate.allowed) return { consentIds: gate.consentIds, permitted: gate.permitted };
+    // Nothing leaves for a suspended or retired partner: a refusal, at once, not a reason to retry.
+    return { failure: gate.blocks.includes('partner_inactive') ? 'partner_refused' : 'consent_not_covering' };
   }
 
   // ---------------------------------------------------------------- transitions
@@ -191,6 +168,7 @@ export class ReferralWorkflow {
     const changes: Partial<ReferralEntity> = {};
     const state = { status: referral.status, version: referral.version, consentIds: referral.consentIds };
     let previousAt = -Infinity;
+    const reviews: GateAnswer[] = [];
     for (const { to, opts } of steps) {
       const from = state.status;
       assertTransition(from, to, {
@@ -210,9 +188,23 @@ export class ReferralWorkflow {
 
       switch (to) {
         case 'approved': {
-          // Consent may have been withdrawn since the draft: checked again, and the consents relied on are kept.
-          step.consentIds = await this.assertConsentCovers(em, referral);
+          // The gate again: consent may have been withdrawn since the draft, the case flagged or closed; an ownership
+          // transfer or a disclosure opened under break-glass is approved by a second person. The consents relied on are kept.
+          const approver = mover.actor.kind === 'user' ? mover.actor : null;
+          const gate = await this.gate.assertAllowed(em, {
+            path: 'referral.approve',
+            caseId: localCaseId(referral),
+            recipientOrganisationId: referral.receivingOrganisationId,
+            purpose: referral.purpose,
+            categories: referral.transferOwnership ? { allHeldAnd: referral.dataCategories } : referral.dataCategories,
+            actor: approver,
+            approval: { openedByUserId: referral.responsibleUserId, transfersOwnership: referral.transferOwnership },
+            lockCase: true,
+          });
+          step.consentIds = gate.consentIds;
           details.consentIds = step.consentIds;
+          if (gate.viaBreakGlass) details.viaBreakGlass = true;
+          reviews.push(gate);
           break;
         }
         case 'sent': {
@@ -281,6 +273,7 @@ export class ReferralWorkflow {
         },
       })),
     );
+    for (const review of reviews) await this.gate.recordDisclosure(em, review, mover.audit, { recordType: REFERRAL_RECORD, recordId: referral.id });
     for (const [i, { from, to, at, opts }] of planned.entries()) {
       await this.afterMove(em, referral, from, to, at, opts.receiver);
       await this.notifyPartner(em, referral, mover, historyRows[i].id, from, to);
@@ -390,8 +383,13 @@ export class ReferralWorkflow {
     await this.moveThrough(em, referral, local ? [sent, received] : [sent], SYSTEM);
   }
 
-  async recordFailed(em: EntityManager, referral: ReferralEntity, reason: DeliveryFailureReason): Promise<void> {
-    await this.move(em, referral, 'failed', SYSTEM, { details: { failureReason: reason } });
+  /**
+   * Delivery failed for good. When the partner may hold the packet anyway (it answered, but was suspended before its
+   * acknowledgement was checked), it is sent a recall: the one message that still goes to a suspended partner.
+   */
+  async recordFailed(em: EntityManager, referral: ReferralEntity, reason: DeliveryFailureReason, opts: { partnerMayHold?: boolean } = {}): Promise<void> {
+    await this.move(em, referral, 'failed', SYSTEM, { details: { failureReason: reason, ...(opts.partnerMayHold ? { partnerMayHold: true } : {}) } });
+    if (opts.partnerMayHold) await this.outbox.add(em, { type: REFERRAL_JOBS.recallRemote, payload: { referralId: referral.id } });
   }
 
   // ---------------------------------------------------------------- recall (worker)

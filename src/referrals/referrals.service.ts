@@ -32,6 +32,7 @@ import { ReferralMilestoneEntity } from './referral-milestone.entity';
 import { Mover, ReferralWorkflow, SYSTEM } from './referral-workflow.service';
 import { localCaseId, ReferralEntity } from './referral.entity';
 import { InboundPacketStore } from '../federation/inbound-packet-store';
+import { DisclosureGate, refusal } from '../disclosure/disclosure-gate.service';
 import { nextStatuses, REFERRAL_ACTIONS, ReferralAction } from './referral.state-machine';
 
 /** The statuses in which the receiving organisation holds the packet (and may read it while consent permits). */
@@ -52,6 +53,7 @@ export class ReferralsService {
     private readonly audit: AuditService,
     private readonly inboundPackets: InboundPacketStore,
     private readonly restitution: RestitutionService,
+    private readonly gate: DisclosureGate,
   ) {}
 
   private mover(actor: Actor): Mover {
@@ -74,12 +76,17 @@ export class ReferralsService {
           field: 'receivingOrganisationId',
         });
       }
-      const consentIds = await this.workflow.assertConsentCovers(em, {
+      const transferOwnership = dto.transferOwnership ?? false;
+      // The gate: consent for every category (an ownership transfer: every category the case holds), the danger flag.
+      const gate = await this.gate.assertAllowed(em, {
+        path: 'referral.create',
         caseId: kase.id,
-        receivingOrganisationId: receiver.id,
+        recipientOrganisationId: receiver.id,
         purpose: dto.purpose,
-        dataCategories: dto.dataCategories,
+        categories: transferOwnership ? { allHeldAnd: dto.dataCategories } : dto.dataCategories,
+        actor,
       });
+      const consentIds = gate.consentIds;
       const sender = await em.findOneOrFail(OrganisationEntity, { select: { id: true, country: true }, where: { id: actor.organisationId } });
       const inserted = await em.insert(ReferralEntity, {
         caseId: kase.id,
@@ -90,7 +97,7 @@ export class ReferralsService {
         dataCategories: dto.dataCategories,
         reason: dto.reason,
         crossBorder: sender.country !== receiver.country,
-        transferOwnership: dto.transferOwnership ?? false,
+        transferOwnership,
         claimsOnTransfer: dto.claimsOnTransfer ?? 'stay_with_original',
         status: 'draft',
         version: 1,
@@ -113,8 +120,9 @@ export class ReferralsService {
         recordType: 'referral',
         recordId: id,
         purpose: dto.purpose,
-        details: { caseId: kase.id, receivingOrganisationId: receiver.id, dataCategories: dto.dataCategories, consentIds },
+        details: { caseId: kase.id, receivingOrganisationId: receiver.id, dataCategories: dto.dataCategories, consentIds, transferOwnership, viaBreakGlass: gate.viaBreakGlass },
       });
+      await this.gate.recordDisclosure(em, gate, actor, { recordType: 'referral', recordId: id });
       return this.view(em, await em.findOneOrFail(ReferralEntity, { where: { id } }));
     });
   }
@@ -194,6 +202,16 @@ export class ReferralsService {
 
   /** Ownership moves with an accepted referral when the sender asked for it (local receivers; see docs/referrals.md). */
   private async transferOwnership(em: EntityManager, actor: Actor, referral: ReferralEntity): Promise<void> {
+    // The largest disclosure: the receiver gets every category the case holds, so consent must permit each of them now.
+    await this.gate.assertAllowed(em, {
+      path: 'case.ownership_transfer',
+      caseId: localCaseId(referral),
+      recipientOrganisationId: referral.receivingOrganisationId,
+      purpose: referral.purpose,
+      categories: { allHeldAnd: referral.dataCategories },
+      actor,
+      lockCase: true,
+    });
     const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, localCaseId(referral), referral.receivingOrganisationId, referral.id);
     await em.insert(ReferralEventEntity, {
       referralId: referral.id,
@@ -253,13 +271,15 @@ export class ReferralsService {
         throw new DomainError('REFERRAL_CASE_NOT_AVAILABLE', 'The referred case is not available to the receiver in this status', { status: referral.status });
       }
       if (!referral.caseId) return this.readIncomingPacket(em, actor, referral);
-      const consent = await this.workflow.packetConsent(em, referral.caseId, referral.receivingOrganisationId, referral.purpose, referral.dataCategories);
-      if (consent.permitted.length === 0) {
-        throw new DomainError('CONSENT_NOT_COVERING', 'The person’s consent no longer covers any category of this referral', {
-          purpose: referral.purpose,
-          refused: consent.refused,
-        });
-      }
+      const consent = await this.gate.decide(em, {
+        path: 'referral.read_case',
+        caseId: referral.caseId,
+        recipientOrganisationId: referral.receivingOrganisationId,
+        purpose: referral.purpose,
+        categories: referral.dataCategories,
+        actor,
+      });
+      if (!consent.allowed) throw refusal(consent);
       const { record, identity } = await this.cases.forDisclosure(em, referral.caseId, identityFieldsFor(consent.permitted));
       await this.audit.record(em, actor, {
         action: 'referral.read_case',

@@ -21,6 +21,8 @@ export interface RemoteDeliveryResult {
   reason?: 'remote_delivery_not_configured' | 'partner_refused' | 'retries_exhausted';
   /** The partner answered a delivery with its signed acknowledgement: the referral is `received` at once. */
   acknowledged?: boolean;
+  /** The partner answered but its acknowledgement was refused (suspended meanwhile): it may hold the packet, so it is asked to delete it. */
+  partnerMayHold?: boolean;
 }
 
 export interface RemoteDeliveryPort {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
-import { ConsentModule } from '../consent/consent.module';
+import { DisclosureModule } from '../disclosure/disclosure.module';
 import { CaseRestitutionController, RestitutionClaimsController } from './restitution.controller';
 import { RestitutionService } from './restitution.service';
 
@@ -10,7 +10,7 @@ import { RestitutionService } from './restitution.service';
  * onCaseOwnershipTransferred when an accepted referral transfers a case.
  */
 @Module({
-  imports: [CasesModule, ConsentModule, AlertsModule],
+  imports: [CasesModule, DisclosureModule, AlertsModule],
   controllers: [CaseRestitutionController, RestitutionClaimsController],
   providers: [RestitutionService],
   exports: [RestitutionService],

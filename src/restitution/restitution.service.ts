@@ -16,7 +16,7 @@ import { moneyFromDto } from '../common/money/money.dto';
 import { todayUtc } from '../common/validation/is-date-only';
 import { ClaimStatus, ClaimTransferMode, ResponsibilityCause } from '../common/vocabulary/restitution';
 import { AppConfig } from '../config/app-config';
-import { ConsentService } from '../consent/consent.service';
+import { DisclosureGate, GateAnswer, refusal } from '../disclosure/disclosure-gate.service';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
@@ -99,7 +99,7 @@ export class RestitutionService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly cases: CasesService,
-    private readonly consents: ConsentService,
+    private readonly gate: DisclosureGate,
     private readonly crypto: CaseCryptoService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
@@ -118,16 +118,29 @@ export class RestitutionService {
     }
   }
 
-  private async consentPermits(em: EntityManager, actor: Actor, caseId: string): Promise<boolean> {
-    const decision = await this.consents.evaluate(em, caseId, {
+  /** The disclosure gate: may the actor's organisation, which does not own the case, see its claims now? */
+  private viewDecision(em: EntityManager, actor: Actor, caseId: string): Promise<GateAnswer> {
+    return this.gate.decide(em, {
+      path: 'restitution.view',
+      caseId,
       recipientOrganisationId: actor.organisationId,
       purpose: CONSENT_PURPOSE,
-      category: CONSENT_CATEGORY,
+      categories: [CONSENT_CATEGORY],
+      actor,
     });
-    return decision.decision === 'permit';
   }
 
-  /** Why this actor sees the claim, or null when it does not. */
+  /** The organisation that opened the claim: the claim is its own record, so showing it to it discloses nothing. */
+  private async openedBy(em: EntityManager, claimId: string): Promise<string | null> {
+    const first = await em.findOne(ClaimResponsibilityEntity, { select: { id: true, responsibleOrganisationId: true }, where: { claimId, cause: 'claim_created' } });
+    return first?.responsibleOrganisationId ?? null;
+  }
+
+  /**
+   * Why this actor sees the claim, or null when it does not. Outside the case's organisation, the responsible and the
+   * survivor-contact organisations see it (free text included) only while consent permits them `restitution` for
+   * `restitution_claim` — unless they opened the claim themselves — and are told why when it no longer does.
+   */
   private async accessTo(em: EntityManager, actor: Actor, claim: RestitutionClaimEntity): Promise<ClaimAccess | null> {
     if (!isCaseStaff(actor)) return null;
     const owner = await em.findOne(CaseEntity, { select: { id: true, ownerOrganisationId: true }, where: { id: claim.caseId } });
@@ -137,16 +150,21 @@ export class RestitutionService {
       if (!(await this.caseVisible(em, actor, claim.caseId))) return null;
       return claim.responsibleOrganisationId === actor.organisationId ? 'responsible' : 'case';
     }
-    if (claim.responsibleOrganisationId === actor.organisationId) return 'responsible';
-    if (claim.survivorContactOrganisationId === actor.organisationId) return 'survivor_contact';
-    return (await this.consentPermits(em, actor, claim.caseId)) ? 'consent' : null;
+    const role: ClaimAccess | null =
+      claim.responsibleOrganisationId === actor.organisationId ? 'responsible' : claim.survivorContactOrganisationId === actor.organisationId ? 'survivor_contact' : null;
+    if (role && (await this.openedBy(em, claim.id)) === actor.organisationId) return role;
+    const gate = await this.viewDecision(em, actor, claim.caseId);
+    if (gate.allowed) return role ?? 'consent';
+    if (role) throw refusal(gate);
+    return null;
   }
 
   private async resolveClaim(
     em: EntityManager,
     actor: Actor,
     claimId: string,
-    opts: { lock?: boolean; write?: boolean } = {},
+    /** ownerMayWrite: the case's own organisation may act too (it takes back a claim it handed out). */
+    opts: { lock?: boolean; write?: boolean; ownerMayWrite?: boolean } = {},
   ): Promise<{ claim: RestitutionClaimEntity; access: ClaimAccess }> {
     if (!isCaseStaff(actor)) throw notFound(NOT_FOUND_WHAT);
     const claim = await em.findOne(RestitutionClaimEntity, {
@@ -156,7 +174,7 @@ export class RestitutionService {
     if (!claim) throw notFound(NOT_FOUND_WHAT);
     const access = await this.accessTo(em, actor, claim);
     if (!access) throw notFound(NOT_FOUND_WHAT);
-    if (opts.write && access !== 'responsible') {
+    if (opts.write && access !== 'responsible' && !(opts.ownerMayWrite && access === 'case')) {
       throw new DomainError('RESTITUTION_NOT_RESPONSIBLE', 'Only the organisation responsible for this claim can change it or record payments', {
         claimId,
       });
@@ -229,10 +247,15 @@ export class RestitutionService {
     const owned = visible ? false : (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: actor.organisationId } })) > 0;
     // A case of the caller's own organisation that the case rule hides stays hidden, claims and all.
     if (owned) throw notFound('Case');
-    const consented = !visible && (await this.caseExists(em, caseId)) && (await this.consentPermits(em, actor, caseId));
+    const consented = !visible && (await this.caseExists(em, caseId)) && (await this.viewDecision(em, actor, caseId)).allowed;
     const qb = em.createQueryBuilder(RestitutionClaimEntity, 'c').where('c.case_id = :caseId', { caseId });
     if (!visible && !consented) {
+      // Without consent another organisation sees only the claims it opened itself and still pursues or pays out.
       qb.andWhere('(c.responsible_organisation_id = :org OR c.survivor_contact_organisation_id = :org)', { org: actor.organisationId });
+      qb.andWhere(
+        `c.id IN (SELECT h.claim_id FROM claim_responsibility_history h WHERE h.claim_id = c.id AND h.cause = 'claim_created' AND h.responsible_organisation_id = :org)`,
+        { org: actor.organisationId },
+      );
     }
     const [rows, total] = await qb.orderBy('c.created_at', 'ASC').addOrderBy('c.id', 'ASC').skip(skip).take(limit).getManyAndCount();
     if (!visible && !consented && total === 0) throw notFound('Case');
@@ -471,7 +494,7 @@ export class RestitutionService {
       ]);
     }
     return this.dataSource.transaction(async (em) => {
-      const { claim } = await this.resolveClaim(em, actor, claimId, { lock: true, write: true });
+      const { claim } = await this.resolveClaim(em, actor, claimId, { lock: true, write: true, ownerMayWrite: true });
       const responsible = dto.responsibleOrganisationId ?? claim.responsibleOrganisationId;
       let contact = dto.survivorContactOrganisationId !== undefined ? dto.survivorContactOrganisationId : claim.survivorContactOrganisationId;
       if (responsible !== claim.responsibleOrganisationId) {
@@ -489,8 +512,27 @@ export class RestitutionService {
       if (responsible === claim.responsibleOrganisationId && contact === claim.survivorContactOrganisationId) {
         throw invalidOrganisation(dto.responsibleOrganisationId !== undefined ? 'responsibleOrganisationId' : 'survivorContactOrganisationId', 'no_change');
       }
+      // The disclosure gate, for each organisation this shows the claim to: consent for `restitution` for
+      // `restitution_claim`, and a danger-flagged case only by its assigned caseworker or under break-glass.
+      const owner = (await em.findOneOrFail(CaseEntity, { select: { id: true, ownerOrganisationId: true }, where: { id: claim.caseId } })).ownerOrganisationId;
+      const opened: GateAnswer[] = [];
+      for (const org of new Set([responsible !== claim.responsibleOrganisationId ? responsible : null, contact !== claim.survivorContactOrganisationId ? contact : null])) {
+        if (org === null || org === owner) continue;
+        opened.push(
+          await this.gate.assertAllowed(em, {
+            path: 'restitution.responsibility',
+            caseId: claim.caseId,
+            recipientOrganisationId: org,
+            purpose: CONSENT_PURPOSE,
+            categories: [CONSENT_CATEGORY],
+            actor,
+            lockCase: true,
+          }),
+        );
+      }
       const cause: ResponsibilityCause = responsible !== claim.responsibleOrganisationId ? 'responsibility_moved' : 'survivor_contact_recorded';
       const updated = await this.applyResponsibility(em, actor, claim, responsible, contact, cause);
+      for (const answer of opened) await this.gate.recordDisclosure(em, answer, actor, { recordType: RECORD_TYPE, recordId: claim.id });
       // The caller may have handed the claim out of its own sight (a claim of a case it does not own).
       const access = await this.accessTo(em, actor, updated);
       const rows = (await ledgersOf(em, [claimId])).get(claimId)!;

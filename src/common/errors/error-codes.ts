@@ -85,6 +85,15 @@ export const ERROR_STATUS = {
   REFERRAL_RECALLED: 403,
   /** The person objects to home-state notification: the milestone can only be recorded as skipped. */
   REFERRAL_MILESTONE_OBJECTED: 409,
+  // the disclosure gate (src/disclosure)
+  /** A disclosure names no organisation known here, or the case's own organisation. */
+  DISCLOSURE_RECIPIENT_INVALID: 400,
+  /** A danger-flagged case is opened to another organisation only by its assigned caseworker or under break-glass. */
+  DANGER_FLAG_DISCLOSURE: 403,
+  /** An ownership transfer, or a disclosure opened under break-glass, is approved by another person. */
+  DISCLOSURE_SECOND_PERSON_REQUIRED: 403,
+  /** The recipient's partner deployment is suspended or retired: nothing leaves for it. */
+  PARTNER_INACTIVE: 409,
   // federation: packets between deployments
   FEDERATION_MALFORMED_PACKET: 400,
   FEDERATION_WRONG_PACKET_TYPE: 400,
@@ -101,6 +110,8 @@ export const ERROR_STATUS = {
   FEDERATION_REFERRAL_NOT_FOUND: 404,
   // federation: partner registry and outbound calls
   FEDERATION_PARTNER_NOT_FOUND: 404,
+  /** A retired partner is not activated again (it is registered anew, with fresh keys). */
+  FEDERATION_PARTNER_RETIRED: 409,
   FEDERATION_PARTNER_EXISTS: 409,
   FEDERATION_PARTNER_IS_SELF: 409,
   FEDERATION_REMOTE_ORGANISATION_EXISTS: 409,

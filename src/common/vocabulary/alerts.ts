@@ -8,6 +8,7 @@ export const ALERT_TYPES = [
   'break_glass_review',
   'restitution_deadline',
   'restitution_payment_overdue',
+  'disclosure_review',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -35,4 +36,5 @@ export const DEFAULT_ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   break_glass_review: 'critical',
   restitution_deadline: 'warning',
   restitution_payment_overdue: 'warning',
+  disclosure_review: 'critical',
 };

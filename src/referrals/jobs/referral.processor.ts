@@ -10,7 +10,6 @@ import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
 import { DeadlineStep } from '../referral-milestones';
 import { ReferralWorkflow, SYSTEM } from '../referral-workflow.service';
-import { localCaseId } from '../referral.entity';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
@@ -91,17 +90,18 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
     if (!found || found.referral.status !== 'approved') return;
     const { referral: locked, receiver } = found;
+    // The gate first: a refusal (consent, a suspended or retired partner) fails the delivery at once, with no call out.
+    const gate = await this.workflow.deliveryDecision(em, locked);
+    if ('failure' in gate) {
+      await this.workflow.recordFailed(em, locked, gate.failure);
+      return;
+    }
     if (receiver.node !== 'local' && !remote) throw new PartnerCallFirst();
-    const consent = await this.workflow.packetConsent(em, localCaseId(locked), locked.receivingOrganisationId, locked.purpose, locked.dataCategories, new Date(), receiver.country);
-    if (consent.refused.length > 0) {
-      await this.workflow.recordFailed(em, locked, 'consent_not_covering');
-      return;
-    }
     if (remote && remote.outcome === 'permanent_failure') {
-      await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason);
+      await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold: remote.partnerMayHold === true });
       return;
     }
-    await this.workflow.recordDelivered(em, locked, consent.consentIds, receiver);
+    await this.workflow.recordDelivered(em, locked, gate.consentIds, receiver);
     // The partner's signed acknowledgement came with the answer: it holds the packet.
     if (remote?.acknowledged) await this.workflow.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
   }

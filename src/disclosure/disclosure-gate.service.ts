@@ -1,0 +1,188 @@
+/**
+ * The disclosure gate: the one place that decides whether a person's data may become visible to an organisation other
+ * than the one that owns the case — for a referral packet (create, approve, delivery, every read), an ownership
+ * transfer, a restitution claim shown to or handed to another organisation, a consent that opens a danger-flagged case
+ * to others, and the events a partner deployment is sent. It reads the facts (case, recipient, partner status,
+ * break-glass, consent) and applies disclosure-rules.ts. Every other module asks it; none decides for itself.
+ */
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AlertsService } from '../alerts/alerts.service';
+import { caseDisclosureFacts, CaseDisclosureFacts, hasActiveBreakGlass } from '../cases/case-disclosure.queries';
+import { Actor } from '../common/auth/actor';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
+import { ConsentService } from '../consent/consent.service';
+import { plainQuery } from '../database/plain-sql';
+import { decide, DisclosurePath, GateBlock, GateDecision, GatePartnerStatus, GateRecipientFacts } from './disclosure-rules';
+
+export interface DisclosureAsk {
+  path: DisclosurePath;
+  /** The case on this deployment; null only for an event about a referral received from a partner. */
+  caseId: string | null;
+  /** Null only for consent.record, whose provisions name the recipients. */
+  recipientOrganisationId: string | null;
+  purpose: ConsentPurpose;
+  /** The categories to disclose; 'all_held' for an ownership transfer (every category the case holds, plus any listed). */
+  categories: readonly DataCategory[] | { allHeldAnd: readonly DataCategory[] };
+  /** The signed-in person opening or reading the disclosure; omitted when Lintas itself acts (delivery, events). */
+  actor?: Pick<Actor, 'userId' | 'organisationId' | 'role'> | null;
+  approval?: { openedByUserId: string | null; transfersOwnership: boolean };
+  /** Lock the case row (a state change that must not race a change of the danger flag or owner). */
+  lockCase?: boolean;
+  at?: Date;
+}
+
+/** What was disclosed, for the review alert of a danger-flagged case (ids and codes only). */
+export interface DisclosureRecord {
+  recordType: string;
+  recordId: string;
+}
+
+export interface GateAnswer extends GateDecision {
+  /** The categories the case holds (known when the gate read the case). */
+  held: DataCategory[];
+  caseFacts: CaseDisclosureFacts | null;
+}
+
+@Injectable()
+export class DisclosureGate {
+  /**
+   * How often each path was asked in this process. The route-and-job enumeration test (test/disclosure-gate.e2e-spec.ts)
+   * runs every disclosing flow and checks that each path it declares was really asked here.
+   */
+  static readonly asked = new Map<DisclosurePath, number>();
+
+  constructor(
+    private readonly consents: ConsentService,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  /** The decision, without throwing: callers that serve a part (a read) or record a failure (delivery) use this. */
+  async decide(em: EntityManager, ask: DisclosureAsk): Promise<GateAnswer> {
+    DisclosureGate.asked.set(ask.path, (DisclosureGate.asked.get(ask.path) ?? 0) + 1);
+    const at = ask.at ?? new Date();
+    const facts = ask.caseId ? await caseDisclosureFacts(em, ask.caseId, { lock: ask.lockCase }) : null;
+    if (ask.caseId && !facts) throw notFound('Case');
+    const recipient = ask.recipientOrganisationId === null ? null : await this.recipientOf(em, ask.recipientOrganisationId);
+    const categories = Array.isArray(ask.categories)
+      ? [...new Set(ask.categories as readonly DataCategory[])]
+      : [...new Set([...(facts?.held ?? []), ...(ask.categories as { allHeldAnd: readonly DataCategory[] }).allHeldAnd])];
+    const consent =
+      facts && recipient && categories.length > 0
+        ? await this.consents.permittedCategoriesWithConsents(em, facts.id, {
+            recipientOrganisationId: recipient.organisationId,
+            recipientCountry: recipient.country,
+            purpose: ask.purpose,
+            categories,
+            at,
+          })
+        : { permitted: [], refused: categories.map((category): { category: DataCategory; reason: string; consentId?: string } => ({ category, reason: 'no_matching_permit' })), consentIds: [] };
+    const actor = ask.actor
+      ? {
+          userId: ask.actor.userId,
+          organisationId: ask.actor.organisationId,
+          role: ask.actor.role,
+          breakGlass: facts?.dangerFlag === true && ask.actor.userId !== facts.assignedCaseworkerId ? await hasActiveBreakGlass(em, ask.actor.userId, facts.id, at) : false,
+        }
+      : null;
+    const decision = decide({
+      path: ask.path,
+      purpose: ask.purpose,
+      categories,
+      case: facts,
+      recipient,
+      actor,
+      consent: {
+        permitted: consent.permitted,
+        refused: consent.refused.map((r) => ({ category: r.category, purpose: ask.purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
+        consentIds: consent.consentIds,
+      },
+      approval: ask.approval,
+    });
+    return { ...decision, held: facts?.held ?? [], caseFacts: facts };
+  }
+
+  /** The decision, or the DomainError that says why not (nothing is written by a refused request). */
+  async assertAllowed(em: EntityManager, ask: DisclosureAsk): Promise<GateAnswer> {
+    const answer = await this.decide(em, ask);
+    if (!answer.allowed) throw refusal(answer);
+    return answer;
+  }
+
+  /**
+   * After an allowed new disclosure of a danger-flagged case is written: a review alert for the owning organisation's
+   * supervisors, which the person who opened it cannot resolve (another supervisor reviews it).
+   */
+  async recordDisclosure(em: EntityManager, answer: GateAnswer, actor: Pick<Actor, 'userId'> | null, record: DisclosureRecord): Promise<void> {
+    if (!answer.needsReview || !answer.caseFacts) return;
+    await this.alerts.raise(em, {
+      organisationId: answer.caseFacts.ownerOrganisationId,
+      type: 'disclosure_review',
+      audience: 'supervisors',
+      recordType: record.recordType,
+      recordId: record.recordId,
+      caseId: answer.caseFacts.id,
+      subjectUserId: actor?.userId ?? null,
+      details: { path: answer.path, viaBreakGlass: answer.viaBreakGlass },
+      dedupeKey: `disclosure_review:${answer.path}:${record.recordType}:${record.recordId}`,
+    });
+  }
+
+  /** The recipient organisation as the rules need it. The organisation directory and partner registry, read only. */
+  private async recipientOf(em: EntityManager, organisationId: string): Promise<GateRecipientFacts | null> {
+    if (!UUID.test(organisationId)) return null;
+    const { rows } = await plainQuery<{ id: string; country: string; node: 'local' | 'remote'; partner_status: GatePartnerStatus | null }>(
+      em,
+      `SELECT o.id, o.country, o.node, p.status AS partner_status FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
+      [organisationId],
+    );
+    const row = rows[0];
+    return row ? { organisationId: row.id, country: row.country, node: row.node, partnerStatus: row.partner_status } : null;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The order in which a refusal is reported; details always list every block. */
+const PRIORITY: readonly GateBlock[] = [
+  'unknown_case',
+  'unknown_recipient',
+  'own_organisation',
+  'case_closed',
+  'danger_flag',
+  'second_person_required',
+  'break_glass_self_approval',
+  'consent_not_covering',
+  'partner_inactive',
+];
+
+/** The error a refused disclosure answers with. Codes and category names only: never a value from the case. */
+export function refusal(answer: GateDecision): DomainError {
+  const first = PRIORITY.find((b) => answer.blocks.includes(b)) ?? answer.blocks[0];
+  const details = { path: answer.path, purpose: answer.purpose, blocks: answer.blocks, refused: answer.refused };
+  switch (first) {
+    case 'unknown_case':
+      return notFound('Case');
+    case 'unknown_recipient':
+    case 'own_organisation':
+      return new DomainError('DISCLOSURE_RECIPIENT_INVALID', 'The recipient must be another organisation known to this deployment', details);
+    case 'case_closed':
+      return new DomainError('CASE_CLOSED', 'A closed case is not disclosed to anyone new', details);
+    case 'danger_flag':
+      return new DomainError(
+        'DANGER_FLAG_DISCLOSURE',
+        'This case is danger-flagged: only its assigned caseworker, or someone holding an active break-glass grant, may open it to another organisation',
+        details,
+      );
+    case 'second_person_required':
+      return new DomainError('DISCLOSURE_SECOND_PERSON_REQUIRED', 'An ownership transfer is approved by a supervisor other than the person who created the referral', details);
+    case 'break_glass_self_approval':
+      return new DomainError('DISCLOSURE_SECOND_PERSON_REQUIRED', 'A disclosure opened by breaking the glass is approved by someone else', details);
+    case 'partner_inactive':
+      return new DomainError('PARTNER_INACTIVE', 'The partner deployment of this organisation is suspended or retired: nothing is sent to it', details);
+    case 'consent_not_covering':
+    default:
+      return new DomainError('CONSENT_NOT_COVERING', 'The person’s consent does not cover every category this needs, for this recipient and purpose', details);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The disclosure gate's rules, pure: given what the gate has read about the case, the recipient, the person asking and
+ * the consent evaluator's answer, may the data go — and if not, every reason why. No Nest, no database, so each rule
+ * can be walked in a spec. DisclosureGate (disclosure-gate.service.ts) reads the facts and asks this; nothing else
+ * in Lintas decides whether a person's data may be shown outside the organisation that owns the case.
+ *
+ * The paths (docs/data-protection.md, "Disclosure paths"):
+ *  - referral.create / referral.approve: a person of the owning organisation opens a new disclosure. Consent must
+ *    permit every requested category (an ownership transfer: every category the case holds), the case must be open,
+ *    and a danger-flagged case needs its assigned caseworker or an active break-glass grant.
+ *  - referral.deliver: Lintas sends the packet. Consent must still permit every category; a partner deployment that
+ *    is suspended or retired receives nothing.
+ *  - referral.read_case: the receiver reads the packet; the categories consent permits now are served (at least one).
+ *  - case.ownership_transfer: the receiver becomes the owner; consent must permit it every category the case holds.
+ *  - consent.record: a consent that permits another organisation (or a country) on a danger-flagged case is itself
+ *    a new disclosure: assigned caseworker or break-glass.
+ *  - restitution.responsibility / restitution.view: another organisation is made responsible for a claim, or reads
+ *    it; consent must permit it `restitution` for `restitution_claim`.
+ *  - federation.event: a status change or milestone sent to the partner deployment of a referral. The partner must
+ *    be active; when this side owns the case, consent must still permit at least one category of the referral.
+ *  - federation.recall: always allowed to an existing partner (it only asks the partner to delete).
+ */
+import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
+import { CaseStatus, isClosedStatus } from '../common/vocabulary';
+
+export const DISCLOSURE_PATHS = [
+  'referral.create',
+  'referral.approve',
+  'referral.deliver',
+  'referral.read_case',
+  'case.ownership_transfer',
+  'consent.record',
+  'restitution.responsibility',
+  'restitution.view',
+  'federation.event',
+  'federation.recall',
+] as const;
+export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number];
+
+/** Paths where a person of the owning organisation opens a new disclosure (danger flag, case state and review apply). */
+export const NEW_DISCLOSURE_PATHS: readonly DisclosurePath[] = ['referral.create', 'referral.approve', 'consent.record', 'restitution.responsibility'];
+
+/** Paths that hand data to an organisation other than the owner (the owner itself is not a valid recipient). */
+const OPENS_TO_ANOTHER: readonly DisclosurePath[] = [
+  'referral.create',
+  'referral.approve',
+  'referral.deliver',
+  'case.ownership_transfer',
+  'restitution.responsibility',
+  'restitution.view',
+];
+
+/** Paths where everything asked must be permitted, or nothing goes. The others serve the permitted part. */
+const ALL_OR_NOTHING: readonly DisclosurePath[] = [
+  'referral.create',
+  'referral.approve',
+  'referral.deliver',
+  'case.ownership_transfer',
+  'restitution.responsibility',
+  'restitution.view',
+];
+
+/** Paths on which the recipient's deployment must be reachable by a message (partner status). */
+const LEAVES_THIS_DEPLOYMENT: readonly DisclosurePath[] = ['referral.deliver', 'federation.event'];
+
+export const PARTNER_STATUSES_FOR_GATE = ['active', 'suspended', 'retired'] as const;
+export type GatePartnerStatus = (typeof PARTNER_STATUSES_FOR_GATE)[number];
+
+export interface GateCaseFacts {
+  id: string;
+  ownerOrganisationId: string;
+  status: CaseStatus;
+  dangerFlag: boolean;
+  assignedCaseworkerId: string | null;
+}
+
+export interface GateRecipientFacts {
+  organisationId: string;
+  country: string;
+  node: 'local' | 'remote';
+  /** The partner deployment's status for a remote organisation; null for a local one (or a remote one without partner). */
+  partnerStatus: GatePartnerStatus | null;
+}
+
+/** The person who opens the disclosure; null when Lintas itself acts (delivery, events) or a recipient reads. */
+export interface GateActorFacts {
+  userId: string;
+  organisationId: string;
+  role: string;
+  /** The actor holds an unexpired break-glass grant for this case. */
+  breakGlass: boolean;
+}
+
+export interface RefusedCategory {
+  category: DataCategory;
+  purpose: ConsentPurpose;
+  reason: string;
+  consentId?: string;
+}
+
+export interface ConsentAnswer {
+  permitted: DataCategory[];
+  refused: RefusedCategory[];
+  consentIds: string[];
+}
+
+export interface GateQuestion {
+  path: DisclosurePath;
+  purpose: ConsentPurpose;
+  /** The categories asked for (for an ownership transfer: every category the case holds). */
+  categories: readonly DataCategory[];
+  /** Null only for an event about a referral received from a partner: the case lives on the other deployment. */
+  case: GateCaseFacts | null;
+  /** Null: the recipient organisation is not known to this deployment. */
+  recipient: GateRecipientFacts | null;
+  actor: GateActorFacts | null;
+  consent: ConsentAnswer;
+  /** For referral.approve: who opened the disclosure, and whether accepting it hands the whole case over. */
+  approval?: { openedByUserId: string | null; transfersOwnership: boolean };
+}
+
+/** Why the whole disclosure is refused, apart from consent category by category. */
+export type GateBlock =
+  | 'unknown_recipient'
+  | 'unknown_case'
+  | 'own_organisation'
+  | 'case_closed'
+  | 'danger_flag'
+  | 'partner_inactive'
+  | 'second_person_required'
+  | 'break_glass_self_approval'
+  | 'consent_not_covering';
+
+export interface GateDecision {
+  allowed: boolean;
+  path: DisclosurePath;
+  purpose: ConsentPurpose;
+  /** The categories that may be shown now (empty when not allowed). */
+  permitted: DataCategory[];
+  /** Every category asked for that consent does not permit, and why. */
+  refused: RefusedCategory[];
+  /** The consents the permitted categories rest on (withdrawing one recalls what relied on it). */
+  consentIds: string[];
+  /** Every reason the disclosure as a whole is refused; empty when allowed. */
+  blocks: GateBlock[];
+  /** A danger-flagged case: another supervisor must review this disclosure (raised by the gate when allowed). */
+  needsReview: boolean;
+  /** The actor could only open this disclosure by breaking the glass. */
+  viaBreakGlass: boolean;
+}
+
+
+
+/** The decision, with every reason at once (a caseworker fixing one thing should not discover the next one later). */
+export function decide(q: GateQuestion): GateDecision {
+  const blocks: GateBlock[] = [];
+  const newDisclosure = NEW_DISCLOSURE_PATHS.includes(q.path);
+
+  // A consent record names its recipients in its provisions; every other path names one.
+  if (q.path !== 'consent.record') {
+    if (!q.recipient) blocks.push('unknown_recipient');
+    else if (q.case && OPENS_TO_ANOTHER.includes(q.path) && q.recipient.organisationId === q.case.ownerOrganisationId) blocks.push('own_organisation');
+  }
+  if (!q.case && q.path !== 'federation.event' && q.path !== 'federation.recall') blocks.push('unknown_case');
+
+  // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.
+  if ((q.path === 'referral.create' || q.path === 'referral.approve') && q.case && isClosedStatus(q.case.status)) blocks.push('case_closed');
+
+  let viaBreakGlass = false;
+  if (newDisclosure && q.case?.dangerFlag) {
+    const assigned = q.actor !== null && q.actor.userId === q.case.assignedCaseworkerId;
+    viaBreakGlass = !assigned && q.actor?.breakGlass === true;
+    if (!assigned && !viaBreakGlass) blocks.push('danger_flag');
+  }
+
+  if (q.path === 'referral.approve' && q.approval && q.actor) {
+    const self = q.approval.openedByUserId !== null && q.approval.openedByUserId === q.actor.userId;
+    // An ownership transfer discloses everything: a supervisor other than the person who opened it approves it.
+    if (q.approval.transfersOwnership && (self || q.actor.role !== 'supervisor')) blocks.push('second_person_required');
+    // Whoever could only open a danger-flagged case's disclosure by breaking the glass does not approve it as well.
+    if (q.case?.dangerFlag && self && q.actor.userId !== q.case.assignedCaseworkerId) blocks.push('break_glass_self_approval');
+  }
+
+  if (q.recipient && q.recipient.node === 'remote' && LEAVES_THIS_DEPLOYMENT.includes(q.path) && q.recipient.partnerStatus !== 'active') {
+    blocks.push('partner_inactive');
+  }
+
+  const wanted = new Set(q.categories);
+  const refused = q.consent.refused.filter((r) => wanted.has(r.category));
+  const permitted = q.consent.permitted.filter((c) => wanted.has(c));
+  // A consent record discloses nothing by itself (it is the permission), a recall only asks for deletion, and an event
+  // on a referral received from a partner goes back to the case's owner; the others need consent category by category.
+  const consentApplies = q.case !== null && q.path !== 'consent.record' && q.path !== 'federation.recall';
+  if (consentApplies) {
+    const notCovered = ALL_OR_NOTHING.includes(q.path) ? refused.length > 0 || (permitted.length === 0 && wanted.size > 0) : permitted.length === 0;
+    if (notCovered) blocks.push('consent_not_covering');
+  }
+
+  const allowed = blocks.length === 0;
+  return {
+    allowed,
+    path: q.path,
+    purpose: q.purpose,
+    permitted: allowed ? permitted : [],
+    refused,
+    consentIds: allowed ? q.consent.consentIds : [],
+    blocks,
+    needsReview: allowed && newDisclosure && q.case?.dangerFlag === true,
+    viaBreakGlass,
+  };
+}
