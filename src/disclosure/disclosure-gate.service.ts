@@ -14,7 +14,7 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { ConsentService } from '../consent/consent.service';
 import { plainQuery } from '../database/plain-sql';
-import { decide, DisclosurePath, GateBlock, GateDecision, GatePartnerStatus, GateRecipientFacts } from './disclosure-rules';
+import { decide, DisclosurePath, GateBlock, GateDecision, GatePartnerStatus, GateRecipientFacts, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
 
 export interface DisclosureAsk {
   path: DisclosurePath;
@@ -30,6 +30,8 @@ export interface DisclosureAsk {
   approval?: { openedByUserId: string | null; transfersOwnership: boolean };
   /** Lock the case row (a state change that must not race a change of the danger flag or owner). */
   lockCase?: boolean;
+  /** The recipient as the caller has just read it in this transaction (saves the gate reading it again). */
+  recipient?: GateRecipientFacts;
   at?: Date;
 }
 
@@ -64,7 +66,12 @@ export class DisclosureGate {
     const at = ask.at ?? new Date();
     const facts = ask.caseId ? await caseDisclosureFacts(em, ask.caseId, { lock: ask.lockCase }) : null;
     if (ask.caseId && !facts) throw notFound('Case');
-    const recipient = ask.recipientOrganisationId === null ? null : await this.recipientOf(em, ask.recipientOrganisationId);
+    const recipient =
+      ask.recipientOrganisationId === null
+        ? null
+        : ask.recipient?.organisationId === ask.recipientOrganisationId
+          ? ask.recipient
+          : await this.recipientOf(em, ask.recipientOrganisationId);
     const categories = Array.isArray(ask.categories)
       ? [...new Set(ask.categories as readonly DataCategory[])]
       : [...new Set([...(facts?.held ?? []), ...(ask.categories as { allHeldAnd: readonly DataCategory[] }).allHeldAnd])];
@@ -83,7 +90,11 @@ export class DisclosureGate {
           userId: ask.actor.userId,
           organisationId: ask.actor.organisationId,
           role: ask.actor.role,
-          breakGlass: facts?.dangerFlag === true && ask.actor.userId !== facts.assignedCaseworkerId ? await hasActiveBreakGlass(em, ask.actor.userId, facts.id, at) : false,
+          // Only a new disclosure of a danger-flagged case by someone not assigned to it needs the grant looked up.
+          breakGlass:
+            NEW_DISCLOSURE_PATHS.includes(ask.path) && facts?.dangerFlag === true && ask.actor.userId !== facts.assignedCaseworkerId
+              ? await hasActiveBreakGlass(em, ask.actor.userId, facts.id, at)
+              : false,
         }
       : null;
     const decision = decide({

@@ -20,6 +20,7 @@ import {
 } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { DisclosureGate, GateAnswer } from '../disclosure/disclosure-gate.service';
+import { GatePartnerStatus } from '../disclosure/disclosure-rules';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
@@ -62,6 +63,8 @@ export interface ReceiverFacts {
   country: string;
   /** The acceptance deadline agreed with a remote receiver's partner deployment, if any. */
   partnerAcceptanceHours: number | null;
+  /** A remote receiver's partner deployment status (null for a local one). */
+  partnerStatus: GatePartnerStatus | null;
 }
 
 export const REFERRAL_RECORD = 'referral';
@@ -112,9 +115,12 @@ export class ReferralWorkflow {
    */
   async lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
     const meta = em.connection.getMetadata(ReferralEntity);
-    const { rows } = await plainQuery<Record<string, unknown> & { receiver_node: ReceiverFacts['node']; receiver_country: string; receiver_hours: number | null }>(
+    const { rows } = await plainQuery<
+      Record<string, unknown> & { receiver_node: ReceiverFacts['node']; receiver_country: string; receiver_hours: number | null; receiver_partner_status: GatePartnerStatus | null }
+    >(
       em,
-      `SELECT ${entityColumns(meta, 'r')}, o.node AS receiver_node, o.country AS receiver_country, p.acceptance_deadline_hours AS receiver_hours
+      `SELECT ${entityColumns(meta, 'r')}, o.node AS receiver_node, o.country AS receiver_country, p.acceptance_deadline_hours AS receiver_hours,
+              p.status AS receiver_partner_status
          FROM referrals r JOIN organisations o ON o.id = r.receiving_organisation_id LEFT JOIN federation_partners p ON p.id = o.partner_id
         WHERE r.id = $1 FOR UPDATE OF r`,
       [id],
@@ -123,7 +129,12 @@ export class ReferralWorkflow {
     if (!row) return null;
     return {
       referral: toEntity<ReferralEntity>(meta, row),
-      receiver: { node: row.receiver_node, country: row.receiver_country, partnerAcceptanceHours: row.receiver_hours ?? null },
+      receiver: {
+        node: row.receiver_node,
+        country: row.receiver_country,
+        partnerAcceptanceHours: row.receiver_hours ?? null,
+        partnerStatus: row.receiver_partner_status ?? null,
+      },
     };
   }
 
@@ -133,7 +144,7 @@ export class ReferralWorkflow {
    * Asks the disclosure gate whether the packet may leave now (consent for every category, the partner deployment
    * active): the consents relied on when it may, the failure reason to record when it may not.
    */
-  async deliveryDecision(em: EntityManager, referral: ReferralEntity, at = new Date()): Promise<{ consentIds: string[]; permitted: DataCategory[] } | { failure: DeliveryFailureReason }> {
+  async deliveryDecision(em: EntityManager, referral: ReferralEntity, receiver?: ReceiverFacts, at = new Date()): Promise<{ consentIds: string[]; permitted: DataCategory[] } | { failure: DeliveryFailureReason }> {
     const gate = await this.gate.decide(em, {
       path: 'referral.deliver',
       caseId: localCaseId(referral),
@@ -141,6 +152,9 @@ export class ReferralWorkflow {
       purpose: referral.purpose,
       categories: referral.dataCategories,
       at,
+      ...(receiver
+        ? { recipient: { organisationId: referral.receivingOrganisationId, country: receiver.country, node: receiver.node, partnerStatus: receiver.partnerStatus } }
+        : {}),
     });
     if (gate.allowed) return { consentIds: gate.consentIds, permitted: gate.permitted };
     // Nothing leaves for a suspended or retired partner: a refusal, at once, not a reason to retry.
@@ -362,12 +376,14 @@ export class ReferralWorkflow {
 
   /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
   async receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
-    const { rows } = await plainQuery<{ node: ReceiverFacts['node']; country: string; hours: number | null }>(
+    const { rows } = await plainQuery<{ node: ReceiverFacts['node']; country: string; hours: number | null; partner_status: GatePartnerStatus | null }>(
       em,
-      `SELECT o.node, o.country, p.acceptance_deadline_hours AS hours FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
+      `SELECT o.node, o.country, p.acceptance_deadline_hours AS hours, p.status AS partner_status
+         FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
       [organisationId],
     );
-    return rows[0] ? { node: rows[0].node, country: rows[0].country, partnerAcceptanceHours: rows[0].hours ?? null } : null;
+    const row = rows[0];
+    return row ? { node: row.node, country: row.country, partnerAcceptanceHours: row.hours ?? null, partnerStatus: row.partner_status ?? null } : null;
   }
 
   // ---------------------------------------------------------------- delivery outcomes (worker)

@@ -91,7 +91,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     if (!found || found.referral.status !== 'approved') return;
     const { referral: locked, receiver } = found;
     // The gate first: a refusal (consent, a suspended or retired partner) fails the delivery at once, with no call out.
-    const gate = await this.workflow.deliveryDecision(em, locked);
+    const gate = await this.workflow.deliveryDecision(em, locked, receiver);
     if ('failure' in gate) {
       await this.workflow.recordFailed(em, locked, gate.failure);
       return;
