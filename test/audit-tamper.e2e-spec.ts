@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { canonicalEvent, canonicalRow, CHAIN_ROW_SQL, ChainRow, EVENT_SELECT_SQL, EventTuple, hashEvent, R, T } from '../src/audit/audit-chain';
 import { RAW_TEXT } from '../src/audit/audit-sealer';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
-import { createOrganisation, createUser, platformAdmin, TestUser } from './support/factories';
+import { createOrganisation, createUser, oversightAuditor, platformAdmin, TestUser } from './support/factories';
 import { removeQueues, uniqueQueuePrefix } from './support/queues';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
 
@@ -82,7 +82,7 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     api = await startApi({ DATABASE_URL: db.url, QUEUE_PREFIX: prefix });
     admin = await platformAdmin(api);
     const org = await createOrganisation(api, admin, { country: 'MM' });
-    auditor = await createUser(api, admin, org.id, 'auditor');
+    ({ auditor } = await oversightAuditor(api, admin, 'MM'));
     await createUser(api, admin, org.id, 'supervisor');
     app = await connect(db.url);
     owner = await connect(db.migrationUrl);

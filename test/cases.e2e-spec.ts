@@ -232,6 +232,9 @@ describe('cases (e2e)', () => {
       const foreign = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: other.caseworker.id }, staff.supervisor.token);
       expect(foreign.status).toBe(400);
       expect(foreign.body.code).toBe('CASE_ASSIGNEE_INVALID');
+      // Someone of the same organisation who is not a caseworker (auditors are in oversight bodies, not shelters).
+      const notCaseworker = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.orgAdmin.id }, staff.supervisor.token);
+      expect(notCaseworker.body.code).toBe('CASE_ASSIGNEE_INVALID');
       const auditor = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.auditor.id }, staff.supervisor.token);
       expect(auditor.body.code).toBe('CASE_ASSIGNEE_INVALID');
       const byCaseworker = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.caseworker.id }, staff.caseworker.token);

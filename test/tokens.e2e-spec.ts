@@ -91,6 +91,53 @@ describe('forged access tokens (e2e)', () => {
     await expect401(await es256({ iat: now - 1000, exp: now - 60 }));
   });
 
+  // Issue #11 item 9: the deployment's own key must not make a token live longer than ACCESS_TOKEN_TTL_SECONDS.
+  describe('lifetime (iat and exp)', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it('rejects a token signed with the deployment key whose exp is 30 days after iat', async () => {
+      const iat = now();
+      await expect401(await es256({ iat, exp: iat + 30 * 24 * 3600 }));
+    });
+
+    it('rejects a token whose lifetime is one second over ACCESS_TOKEN_TTL_SECONDS, and accepts one of exactly that lifetime', async () => {
+      const ttl = api.config.auth.accessTokenTtlSeconds;
+      const iat = now();
+      await expect401(await es256({ iat, exp: iat + ttl + 1 }));
+      expect((await api.http.get('/api/v1/me', await es256({ iat, exp: iat + ttl }))).status).toBe(200);
+    });
+
+    it('rejects a token whose iat lies more than 60 s in the future, and accepts 30 s of clock skew', async () => {
+      const iat = now() + 120;
+      await expect401(await es256({ iat, exp: iat + 300 }));
+      const skewed = now() + 30;
+      expect((await api.http.get('/api/v1/me', await es256({ iat: skewed, exp: skewed + 300 }))).status).toBe(200);
+    });
+
+    it('rejects a token without iat or without exp', async () => {
+      const { iat, exp, ...rest } = validPayload();
+      const sign = (payload: Record<string, unknown>) =>
+        new SignJWT({ ...payload, jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: api.config.auth.jwtKeyId })
+          .sign(api.config.auth.jwtPrivateKey);
+      await expect401(await sign({ ...rest, exp }));
+      await expect401(await sign({ ...rest, iat }));
+      // Control: the same construction with both claims is accepted.
+      expect((await api.http.get('/api/v1/me', await sign({ ...rest, iat, exp }))).status).toBe(200);
+    });
+
+    it('rejects non-integer or non-numeric iat and exp', async () => {
+      const base = validPayload();
+      const sign = (payload: Record<string, unknown>) =>
+        new SignJWT({ ...payload, jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: api.config.auth.jwtKeyId })
+          .sign(api.config.auth.jwtPrivateKey);
+      await expect401(await sign({ ...base, iat: String(base.iat) }));
+      await expect401(await sign({ ...base, iat: base.iat - 0.5 }));
+      await expect401(await sign({ ...base, exp: base.exp + 0.5 }));
+    });
+  });
+
   it('rejects the refresh token used as an access token', async () => {
     await expect401(user.refreshToken);
   });

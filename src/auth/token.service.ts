@@ -10,8 +10,25 @@ export interface AccessClaims {
   sid: string;
 }
 
+/** How far a token's iat may lie ahead of this server's clock (another replica's clock may run a little fast). */
+export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 60;
+
 /**
- * Access tokens: ES256 JWT (RFC 9068 `typ: at+jwt`), at most 15 minutes, algorithm pinned, iss/aud/typ checked.
+ * The time claims of a verified access token, judged by arithmetic alone: both present as integer seconds, issued no
+ * more than the clock skew in the future, and living no longer than this deployment's access token lifetime. The
+ * signature only says the deployment's key made the token; this says the token is one the deployment would have made,
+ * so a token minted with a leaked or misused key for 30 days is refused like any other invalid token.
+ */
+export function accessTokenTimesAcceptable(iat: unknown, exp: unknown, ttlSeconds: number, nowSeconds: number): boolean {
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) return false;
+  const issued = iat as number;
+  const expires = exp as number;
+  return expires > issued && expires - issued <= ttlSeconds && issued <= nowSeconds + ACCESS_TOKEN_CLOCK_SKEW_SECONDS;
+}
+
+/**
+ * Access tokens: ES256 JWT (RFC 9068 `typ: at+jwt`), at most 15 minutes, algorithm pinned, iss/aud/typ checked, and a
+ * lifetime (exp − iat) no longer than ACCESS_TOKEN_TTL_SECONDS with iat at most 60 s ahead.
  * Refresh tokens: 256 random bits, opaque, stored only as SHA-256.
  */
 @Injectable()
@@ -41,7 +58,7 @@ export class TokenService {
   verifyAccess(token: string): AccessClaims | null {
     const { auth } = this.config;
     try {
-      const decoded = this.jwt.verify<{ header: { typ?: string }; payload: { sub?: string; sid?: string } }>(token, {
+      const decoded = this.jwt.verify<{ header: { typ?: string }; payload: { sub?: string; sid?: string; iat?: unknown; exp?: unknown } }>(token, {
         algorithms: ['ES256'],
         issuer: auth.issuer,
         audience: auth.audience,
@@ -50,6 +67,8 @@ export class TokenService {
       const { sub, sid } = decoded.payload;
       if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof sub !== 'string' || typeof sid !== 'string') return null;
       if (!UUID.test(sub) || !UUID.test(sid)) return null;
+      const { iat, exp } = decoded.payload;
+      if (!accessTokenTimesAcceptable(iat, exp, auth.accessTokenTtlSeconds, Math.floor(Date.now() / 1000))) return null;
       return { sub, sid };
     } catch {
       return null;

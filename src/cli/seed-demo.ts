@@ -32,7 +32,7 @@ export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
   { key: 'kh', name: 'Phnom Penh Recovery Centre', country: 'KH', type: 'ngo', users: ['caseworker', 'supervisor'] },
   { key: 'mm', name: 'Yangon Reintegration Service', country: 'MM', type: 'local_gov', users: ['caseworker', 'supervisor'] },
   { key: 'la', name: 'Vientiane Family Support', country: 'LA', type: 'ngo', users: ['caseworker', 'supervisor'] },
-  { key: 'oversight', name: 'Regional Anti-Trafficking Oversight Office', country: 'ID', type: 'central_gov', users: ['auditor', 'org_admin'] },
+  { key: 'oversight', name: 'Regional Anti-Trafficking Oversight Office', country: 'ID', type: 'oversight', users: ['auditor', 'org_admin'] },
 ];
 
 export const demoEmail = (role: Role, orgKey: string): string => `${role.replace('_', '-')}.${orgKey}@demo.lintas.example`;

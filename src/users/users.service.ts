@@ -14,6 +14,7 @@ import { AppConfig } from '../config/app-config';
 import { isUniqueViolation } from '../database/errors';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { CreateUserDto, ListUsersQueryDto, MeResponseDto, UpdateUserDto, UserResponseDto } from './dto/user.dto';
+import { assertAssignable, assertRoleFitsOrganisation } from './role-assignment';
 import { UserEntity } from './user.entity';
 
 function toResponse(u: UserEntity): UserResponseDto {
@@ -26,12 +27,6 @@ function toResponse(u: UserEntity): UserResponseDto {
     disabled: u.disabledAt !== null,
     createdAt: u.createdAt.toISOString(),
   };
-}
-
-/** Nobody gives a role above their own; only a platform admin makes platform admins. */
-function assertAssignable(actor: Actor, role: Role): void {
-  const allowed = actor.role === 'platform_admin' || (role !== 'platform_admin' && ROLE_RANK[role] <= ROLE_RANK[actor.role]);
-  if (!allowed) throw new DomainError('ROLE_NOT_ASSIGNABLE', `Your role cannot assign the role ${role}`);
 }
 
 @Injectable()
@@ -50,13 +45,14 @@ export class UsersService {
       // An org admin naming another organisation learns nothing about it.
       throw new DomainError('ORGANISATION_NOT_FOUND', 'Organisation not found');
     }
-    assertAssignable(actor, dto.role);
+    assertAssignable(actor.role, dto.role);
     const email = dto.email.toLowerCase();
     assertPasswordAcceptable(dto.password, { email });
     const passwordHash = await this.hasher.hash(dto.password);
     return this.dataSource.transaction(async (em) => {
       const org = await em.findOne(OrganisationEntity, { where: { id: organisationId } });
       if (!org || org.node !== 'local') throw new DomainError('ORGANISATION_NOT_FOUND', 'Organisation not found');
+      assertRoleFitsOrganisation(dto.role, org.type);
       const user = await this.insert(em, { email, passwordHash, role: dto.role, organisationId, displayName: dto.displayName });
       await this.audit.record(em, actor, { action: 'user.create', recordType: 'user', recordId: user.id, details: { role: user.role, organisationId } });
       return toResponse(user);
@@ -103,7 +99,12 @@ export class UsersService {
       if (actor.role !== 'platform_admin' && ROLE_RANK[user.role] > ROLE_RANK[actor.role]) {
         throw new DomainError('ROLE_NOT_ASSIGNABLE', 'Your role cannot change this account');
       }
-      if (dto.role !== undefined) assertAssignable(actor, dto.role);
+      if (dto.role !== undefined) {
+        assertAssignable(actor.role, dto.role);
+        // An organisation's type cannot change (no route changes it), so reading it here without a lock is enough.
+        const org = await em.findOneOrFail(OrganisationEntity, { where: { id: user.organisationId } });
+        assertRoleFitsOrganisation(dto.role, org.type);
+      }
       const changes: Partial<UserEntity> = {};
       if (dto.role !== undefined) changes.role = dto.role;
       if (dto.displayName !== undefined) changes.displayName = dto.displayName;

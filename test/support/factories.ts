@@ -74,11 +74,21 @@ export async function createUser(api: TestApi, creator: TestUser, organisationId
   return { id: res.body.id, email, role, organisationId, token: tokens.accessToken, refreshToken: tokens.refreshToken };
 }
 
-/** An organisation with one user of each organisation role. */
+/** An oversight body (a regional oversight office, a donor) with one auditor: the only place an auditor can be. */
+export async function oversightAuditor(api: TestApi, admin: TestUser, country = 'TH') {
+  const org = await createOrganisation(api, admin, { name: unique('Oversight'), country, type: 'oversight' });
+  return { org, auditor: await createUser(api, admin, org.id, 'auditor') };
+}
+
+/**
+ * An organisation with one user of each organisation role, and an auditor — who belongs to an oversight body of the
+ * same country (`oversight`), since auditors are made only there.
+ */
 export async function organisationWithStaff(api: TestApi, admin: TestUser, overrides: Partial<{ name: string; country: string; type: string }> = {}) {
   const org = await createOrganisation(api, admin, overrides);
-  const [caseworker, supervisor, orgAdmin, auditor] = await Promise.all(
-    (['caseworker', 'supervisor', 'org_admin', 'auditor'] as Role[]).map((r) => createUser(api, admin, org.id, r)),
-  );
-  return { org, caseworker, supervisor, orgAdmin, auditor };
+  const [[caseworker, supervisor, orgAdmin], { org: oversight, auditor }] = await Promise.all([
+    Promise.all((['caseworker', 'supervisor', 'org_admin'] as Role[]).map((r) => createUser(api, admin, org.id, r))),
+    oversightAuditor(api, admin, org.country),
+  ]);
+  return { org, oversight, caseworker, supervisor, orgAdmin, auditor };
 }

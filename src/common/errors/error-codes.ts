@@ -29,6 +29,12 @@ export const ERROR_STATUS = {
   ORGANISATION_NAME_TAKEN: 409,
   EMAIL_TAKEN: 409,
   ROLE_NOT_ASSIGNABLE: 403,
+  /**
+   * The caller may give the role, but not to a user of this organisation (an auditor outside an oversight body). 400:
+   * the request names an unsuitable combination and is fixed by changing it, like CASE_ASSIGNEE_INVALID; details name
+   * the field.
+   */
+  ROLE_NOT_ALLOWED_FOR_ORGANISATION: 400,
   ORGANISATION_NOT_FOUND: 404,
   CANNOT_CHANGE_OWN_ACCOUNT: 409,
   // audit log

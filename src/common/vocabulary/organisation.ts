@@ -1,4 +1,8 @@
-/** HTCDS organisation types. */
+/**
+ * HTCDS organisation types, and one of Lintas's own at the end: `oversight`, a body that checks whether the regional
+ * system works (a regional oversight office, a donor, a research body). Auditors belong to oversight bodies only
+ * (src/users/role-assignment.ts).
+ */
 export const ORGANISATION_TYPES = [
   'ngo',
   'law_enforcement',
@@ -9,6 +13,7 @@ export const ORGANISATION_TYPES = [
   'legal',
   'corporate',
   'school',
+  'oversight',
 ] as const;
 export type OrganisationType = (typeof ORGANISATION_TYPES)[number];
 

@@ -2,8 +2,8 @@ export const ROLES = ['caseworker', 'supervisor', 'org_admin', 'auditor', 'platf
 export type Role = (typeof ROLES)[number];
 
 /**
- * Rank used for "nobody can give a role above their own". Auditors sit beside supervisors: an oversight body's org_admin
- * may create them, a caseworker may not.
+ * Rank used for "nobody changes an account above their own rank". Who may give which role is a separate, explicit list
+ * (src/users/role-assignment.ts): auditors rank beside supervisors, but only a platform admin makes them.
  */
 export const ROLE_RANK: Record<Role, number> = {
   caseworker: 1,
