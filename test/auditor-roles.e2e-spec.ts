@@ -4,6 +4,7 @@
  * organisation of type `oversight`; an org admin assigns caseworker, supervisor and org_admin, never auditor. Every
  * path that sets a role is tried: POST /users and PATCH /users/{id}, by an org admin and by a platform admin.
  */
+import { Client } from 'pg';
 import { Role } from '../src/common/vocabulary';
 import { startApi, TestApi } from './support/app';
 import { createOrganisation, createUser, PASSWORD, platformAdmin, TestUser, unique } from './support/factories';
@@ -131,6 +132,26 @@ describe('auditor role assignment (e2e)', () => {
     await sql(`UPDATE users SET display_name = 'Renamed auditor' WHERE id = $1`, [auditor.id]);
     const empty = await createOrganisation(api, admin, { type: 'oversight' });
     await sql(`UPDATE organisations SET type = 'central_gov' WHERE id = $1`, [empty.id]);
+  });
+
+  it('gives an auditor account left in a non-oversight organisation (made before this rule) no power at all', async () => {
+    // Such an account can only come from before the migration: the table owner writes it with the trigger off.
+    const left = await createUser(api, admin, ngo.id, 'caseworker');
+    const owner = new Client({ connectionString: process.env.DATABASE_MIGRATION_URL });
+    await owner.connect();
+    try {
+      await owner.query('BEGIN');
+      await owner.query('ALTER TABLE users DISABLE TRIGGER users_auditor_in_oversight');
+      await owner.query(`UPDATE users SET role = 'auditor' WHERE id = $1`, [left.id]);
+      await owner.query('ALTER TABLE users ENABLE TRIGGER users_auditor_in_oversight');
+      await owner.query('COMMIT');
+    } finally {
+      await owner.end();
+    }
+    for (const path of ['/api/v1/statistics/tables', '/api/v1/statistics/exports/htcds?period=2001', '/api/v1/audit/verify']) {
+      const res = await api.http.get(path, left.token);
+      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 403, code: 'FORBIDDEN' });
+    }
   });
 
   it('lets an org_admin assign caseworker, supervisor and org_admin in its organisation (the control)', async () => {

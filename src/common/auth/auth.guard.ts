@@ -15,6 +15,7 @@ interface ActorRow {
   organisation_id: string;
   role: Role;
   country: string;
+  organisation_type: string;
 }
 
 /**
@@ -30,7 +31,7 @@ export class ActorLookup {
   constructor(@InjectDataSource() dataSource: DataSource) {
     this.batcher = new MicroBatcher<{ userId: string; sessionId: string }, ActorRow | null>(async (items) => {
       const rows: Array<ActorRow & { i: string }> = await dataSource.query(
-        `SELECT q.i, u.organisation_id, u.role, o.country
+        `SELECT q.i, u.organisation_id, u.role, o.country, o.type AS organisation_type
            FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(user_id, session_id, i)
            JOIN users u ON u.id = q.user_id AND u.disabled_at IS NULL
            JOIN organisations o ON o.id = u.organisation_id
@@ -76,6 +77,11 @@ export class AuthGuard implements CanActivate {
     const row = await this.actors.find(claims.sub, claims.sid);
     if (!row) throw new DomainError('TOKEN_INVALID', 'Access token is invalid or expired');
     if (!can(row.role, permission)) throw new DomainError('FORBIDDEN', 'Your role does not allow this action');
+    // An auditor's deployment-wide view belongs to an oversight body; an auditor account left in any other organisation
+    // (made before only oversight bodies could hold one) keeps no power.
+    if (row.role === 'auditor' && row.organisation_type !== 'oversight') {
+      throw new DomainError('FORBIDDEN', 'An auditor acts only for an oversight organisation');
+    }
     request.actor = {
       userId: claims.sub,
       organisationId: row.organisation_id,
