@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -20,6 +20,10 @@ export class ConsentsController {
   @Authorize(Permission.ConsentCreate)
   @ApiCreatedResponse({ type: ConsentResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED (with details per field) or CONSENT_GUARDIAN_REQUIRED' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'DANGER_FLAG_DISCLOSURE: a permit for another organisation on a danger-flagged case is recorded only by its assigned caseworker or under break-glass',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   create(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string, @Body() dto: CreateConsentDto): Promise<ConsentResponseDto> {
     return this.consents.create(actor, caseId, dto);

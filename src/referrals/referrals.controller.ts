@@ -29,8 +29,14 @@ import {
 import { ReferralsService } from './referrals.service';
 
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No such referral, or the caller\u2019s organisation is neither its sender nor (once sent) its receiver' };
-const CONFLICT = { type: ErrorResponseDto, description: 'REFERRAL_INVALID_TRANSITION (details.currentStatus), CONSENT_NOT_COVERING at approval' };
-const FORBIDDEN = { type: ErrorResponseDto, description: 'REFERRAL_ACTION_FORBIDDEN: the wrong side or role for this move; CONSENT_NOT_COVERING' };
+const CONFLICT = { type: ErrorResponseDto, description: 'REFERRAL_INVALID_TRANSITION (details.currentStatus), CASE_CLOSED at approval' };
+const FORBIDDEN = {
+  type: ErrorResponseDto,
+  description:
+    'REFERRAL_ACTION_FORBIDDEN: the wrong side or role for this move; from the disclosure gate (details.path, details.blocks): ' +
+    'CONSENT_NOT_COVERING (approval; acceptance of an ownership transfer: every category the case holds), DANGER_FLAG_DISCLOSURE, ' +
+    'DISCLOSURE_SECOND_PERSON_REQUIRED (a transfer, or a disclosure opened under break-glass, approved by the person who opened it)',
+};
 const ACTION_BODY = { type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_REASON_REQUIRED' };
 
 /** The decorators every state-machine action shares: one route per action, so each has its own OpenAPI operation. */
@@ -58,7 +64,13 @@ export class ReferralsController {
   @Authorize(Permission.ReferralCreate)
   @ApiCreatedResponse({ type: ReferralResponseDto, description: 'status draft; crossBorder when the two countries differ' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_RECEIVER_INVALID' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'CONSENT_NOT_COVERING: details.refused names each category, the purpose and why' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description:
+      'CONSENT_NOT_COVERING: details.refused names each category, the purpose and why (with transferOwnership: every category the case holds); ' +
+      'DANGER_FLAG_DISCLOSURE: a danger-flagged case is referred only by its assigned caseworker or under break-glass',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_CLOSED' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such case, or not visible to the caller' })
   create(@Actor() actor: ActorShape, @Body() dto: CreateReferralDto): Promise<ReferralResponseDto> {
     return this.referrals.create(actor, dto);

@@ -144,7 +144,12 @@ export class RestitutionClaimsController {
   @Authorize(Permission.RestitutionResponsibility)
   @ApiOkResponse({ type: ResponsibilityResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, RESTITUTION_ORGANISATION_INVALID' })
-  @ApiForbiddenResponse(NOT_RESPONSIBLE)
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description:
+      'RESTITUTION_NOT_RESPONSIBLE; from the disclosure gate: CONSENT_NOT_COVERING (the organisation shown the claim needs consent for ' +
+      'restitution / restitution_claim), DANGER_FLAG_DISCLOSURE',
+  })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   moveResponsibility(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: MoveResponsibilityDto): Promise<ResponsibilityResponseDto> {
     return this.restitution.moveResponsibility(actor, id, dto);
