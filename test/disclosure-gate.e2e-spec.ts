@@ -246,6 +246,24 @@ describe('the disclosure gate (e2e)', () => {
     });
   });
 
+  it('keeps the receiver of a recalled referral from the text the sender wrote about the person', async () => {
+    const kase = await createCase(a, th.caseworker);
+    const consentId = await permitConsent(a, th.caseworker, kase.id, c.org.id, ['exploitation'], ['service_provision']);
+    const referral = await createReferral(a, th.caseworker, { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['exploitation'] });
+    await act(a, th.caseworker, referral.id, 'submit', { note: 'Sister found in Mae Sot' });
+    await act(a, th.caseworker, referral.id, 'approve');
+    const before = await waitForStatus(a, c.caseworker, referral.id, 'received');
+    expect(before.reason).toBe('Return to Myanmar; family located');
+    expect((await a.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'Person asked' }, th.caseworker.token)).status).toBe(200);
+    const after = await waitForStatus(a, c.caseworker, referral.id, 'recalled');
+    expect(after.reason).toBeNull();
+    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body as Array<{ reason: string | null; note: string | null }>;
+    expect(JSON.stringify(history)).not.toMatch(/family located|Mae Sot/);
+    // The sender still has its own record.
+    expect((await a.http.get(`/api/v1/referrals/${referral.id}`, th.caseworker.token)).body.reason).toBe('Return to Myanmar; family located');
+    expect(JSON.stringify((await a.http.get(`/api/v1/referrals/${referral.id}/history`, th.caseworker.token)).body)).toContain('Mae Sot');
+  });
+
   describe('restitution responsibility (issue 11, item 3)', () => {
     const claimBody = { route: 'civil_claim', jurisdiction: 'TH', forum: 'Civil Court, Bangkok', claimed: { currency: 'THB', amountMinor: 1500000 }, notes: 'Counsel: legal aid clinic' };
 
@@ -346,6 +364,7 @@ describe('the disclosure gate (e2e)', () => {
         await waitForStatus(nodes.b.api, mm.caseworker, recalledOnB, 'recalled');
         const gone = await nodes.b.api.http.get(`/api/v1/referrals/${recalledOnB}/case`, mm.caseworker.token);
         expect(gone.body.code).toBe('REFERRAL_RECALLED');
+        expect((await nodes.b.api.http.get(`/api/v1/referrals/${recalledOnB}`, mm.caseworker.token)).body.reason).toBeNull();
       } finally {
         expect((await partnerAction('activate')).body.status).toBe('active');
       }

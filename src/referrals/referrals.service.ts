@@ -142,7 +142,7 @@ export class ReferralsService {
 
   async get(actor: Actor, id: string): Promise<ReferralResponseDto> {
     const em = this.dataSource.manager;
-    return this.view(em, await this.findForActor(em, actor, id));
+    return this.view(em, await this.findForActor(em, actor, id), actor.organisationId);
   }
 
   async list(actor: Actor, query: ListReferralsQueryDto): Promise<Page<ReferralResponseDto>> {
@@ -159,13 +159,14 @@ export class ReferralsService {
     if (query.caseId) qb.andWhere('r.case_id = :caseId', { caseId: query.caseId });
     const [rows, total] = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').skip(skip).take(limit).getManyAndCount();
     const milestones = await this.workflow.milestonesOf(em, rows.map((r) => r.id));
-    return { items: rows.map((r) => this.toDto(r, milestones.get(r.id) ?? [])), total, page, limit };
+    return { items: rows.map((r) => this.toDto(r, milestones.get(r.id) ?? [], actor.organisationId)), total, page, limit };
   }
 
   async history(actor: Actor, id: string): Promise<ReferralHistoryEntryDto[]> {
     const em = this.dataSource.manager;
-    await this.findForActor(em, actor, id);
+    const referral = await this.findForActor(em, actor, id);
     const rows = await em.find(ReferralEventEntity, { where: { referralId: id }, order: { occurredAt: 'ASC', recordedAt: 'ASC' } });
+    const withheld = senderTextWithheld(referral, actor.organisationId);
     return rows.map((e) => ({
       id: e.id,
       kind: e.kind,
@@ -176,8 +177,8 @@ export class ReferralsService {
       actorKind: e.actorKind,
       userId: e.actorUserId,
       organisationId: e.actorOrganisationId,
-      reason: e.reason,
-      note: e.note,
+      reason: withheld && e.actorOrganisationId === referral.sendingOrganisationId ? null : e.reason,
+      note: withheld && e.actorOrganisationId === referral.sendingOrganisationId ? null : e.note,
       details: e.details,
       occurredAt: e.occurredAt.toISOString(),
       recordedAt: e.recordedAt.toISOString(),
@@ -196,7 +197,7 @@ export class ReferralsService {
       const reason = dto.reason?.trim() ? dto.reason : null;
       await this.workflow.move(em, referral, to, this.mover(actor), { reason, note: dto.note ?? null });
       if (to === 'accepted' && referral.transferOwnership) await this.transferOwnership(em, actor, referral);
-      return this.view(em, referral);
+      return this.view(em, referral, actor.organisationId);
     });
   }
 
@@ -242,7 +243,7 @@ export class ReferralsService {
         note: dto.note ?? null,
         occurredAt: dto.occurredAt ? new Date(dto.occurredAt) : undefined,
       });
-      return this.view(em, referral);
+      return this.view(em, referral, actor.organisationId);
     });
   }
 
@@ -368,14 +369,16 @@ export class ReferralsService {
 
   // ---------------------------------------------------------------- views
 
-  private async view(em: EntityManager, referral: ReferralEntity): Promise<ReferralResponseDto> {
+  /** `viewer`: the organisation the answer goes to (the receiver of a recalled referral no longer sees the sender's text). */
+  private async view(em: EntityManager, referral: ReferralEntity, viewer?: string): Promise<ReferralResponseDto> {
     const fresh = await this.workflow.read(em, referral.id);
     if (!fresh) throw notFound('Referral');
     const milestones = await this.workflow.milestonesOf(em, [fresh.id]);
-    return this.toDto(fresh, milestones.get(fresh.id) ?? []);
+    return this.toDto(fresh, milestones.get(fresh.id) ?? [], viewer);
   }
 
-  private toDto(r: ReferralEntity, milestones: ReferralMilestoneEntity[]): ReferralResponseDto {
+  private toDto(r: ReferralEntity, milestones: ReferralMilestoneEntity[], viewer?: string): ReferralResponseDto {
+    const withheld = viewer !== undefined && senderTextWithheld(r, viewer);
     return {
       id: r.id,
       caseId: r.caseId,
@@ -384,7 +387,7 @@ export class ReferralsService {
       responsibleUserId: r.responsibleUserId,
       purpose: r.purpose,
       dataCategories: r.dataCategories,
-      reason: r.reason,
+      reason: withheld ? null : r.reason,
       crossBorder: r.crossBorder,
       transferOwnership: r.transferOwnership,
       claimsOnTransfer: r.claimsOnTransfer,
@@ -401,6 +404,14 @@ export class ReferralsService {
       updatedAt: r.updatedAt.toISOString(),
     };
   }
+}
+
+/**
+ * Once the person's consent is withdrawn and the referral recalled, the receiver keeps the referral's record (ids,
+ * statuses, dates) but no longer sees the free text the sender wrote about the person (the reason, its notes).
+ */
+function senderTextWithheld(r: Pick<ReferralEntity, 'status' | 'receivingOrganisationId' | 'sendingOrganisationId'>, viewer: string): boolean {
+  return r.status === 'recalled' && viewer === r.receivingOrganisationId && viewer !== r.sendingOrganisationId;
 }
 
 function milestoneView(m: ReferralMilestoneEntity): MilestoneViewDto {

@@ -140,7 +140,7 @@ export class ReferralResponseDto {
   responsibleUserId: string | null;
   @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: ConsentPurpose;
   @ApiProperty({ enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
-  @ApiProperty() reason: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Null for the receiver once the referral is recalled' }) reason: string | null;
   @ApiProperty() crossBorder: boolean;
   @ApiProperty() transferOwnership: boolean;
   @ApiProperty({ enum: CLAIM_TRANSFER_MODES }) claimsOnTransfer: ClaimTransferMode;
