@@ -133,6 +133,12 @@ describe('malformed input (e2e)', () => {
       expect(await count(`SELECT count(*) AS n FROM federation_partners WHERE node_id = $1`, [nodeId])).toBe(0);
     });
 
+    it('an unpaired surrogate (a lone \\ud800 made IsEmail throw: 500 on the login route)', async () => {
+      const res = await send('POST', '/api/v1/auth/login', '{"email":"\\ud800@x.example","password":"a long passphrase of 15+"}');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'email', errors: [expect.stringContaining('unpaired surrogates')] }] });
+    });
+
     it('a query string or a path parameter', async () => {
       expectRefused(await api.http.get(`/api/v1/statistics/tables/cases%00x?period=2026`, th.auditor.token), 'tableId');
       expectRefused(await api.http.get(`/api/v1/statistics/tables/cases?period=2026%01`, th.auditor.token), 'period');

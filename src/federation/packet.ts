@@ -8,7 +8,7 @@ import canonicalize from 'canonicalize';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { CompactSign, compactVerify, importJWK, JWK } from 'jose';
 import { DomainError } from '../common/errors/domain-error';
-import { findControlCharacters } from '../common/validation/control-characters';
+import { findForbiddenCharacters } from '../common/validation/forbidden-characters';
 import { describeBreach, jsonLimitBreach } from '../common/validation/json-limits';
 
 /** referral packets, status and milestone events, recalls, the receiver's signed acknowledgements; ping is the operator's connectivity check. */
@@ -137,10 +137,10 @@ export function checkClaims(signed: Uint8Array, expect: ClaimsExpectations): Pac
     throw malformed('The packet payload is not UTF-8 JSON');
   }
   if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw malformed('The packet payload is not a JSON object');
-  // The same rule as for request bodies, for every string of the packet: a NUL in a reason or a note reached
-  // PostgreSQL and answered 500 (after the packet's id was checked, before anything was stored).
-  const controlled = findControlCharacters(claims);
-  if (controlled !== undefined) throw malformed('A packet member contains control characters', { member: controlled || 'payload' });
+  // The same rule as for request bodies (src/common/validation/forbidden-characters.ts), for every string of the
+  // packet: a NUL in a reason or a note reached PostgreSQL and answered 500.
+  const controlled = findForbiddenCharacters(claims);
+  if (controlled !== undefined) throw malformed('A packet member contains control characters or unpaired surrogates', { member: controlled || 'payload' });
   if (canonicalJson(claims) !== text) throw malformed('The packet payload is not canonical JSON (RFC 8785)');
   const keys = Object.keys(claims).sort().join(',');
   if (keys !== 'aud,body,exp,iat,iss,jti,typ') throw malformed('The packet claims must be exactly jti, iat, exp, iss, aud, typ and body');
