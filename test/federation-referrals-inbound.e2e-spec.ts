@@ -184,6 +184,47 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
     });
   });
 
+  describe('malformed packet content (issue #11): 400 FEDERATION_MALFORMED_PACKET naming the member, nothing stored', () => {
+    const jtiRows = async (jti: string) =>
+      (await nodes.b.api.dataSource.query(`SELECT count(*)::int AS n FROM federation_received_jti WHERE jti = $1`, [jti]))[0].n as number;
+
+    it('a NUL in the reason of a referral packet', async () => {
+      const body = packetBody({ reason: 'Return to Myanmar\u0000; family located' });
+      const { jws, claims } = await signA('referral', body);
+      const res = await nodes.b.api.http.post('/federation/v1/referrals', { jws });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'FEDERATION_MALFORMED_PACKET', details: { member: 'body.reason' } });
+      expect(res.text).not.toContain('Myanmar');
+      expect(await inboundRows(body.referralId)).toEqual([]);
+      expect(await jtiRows(claims.jti)).toBe(0);
+    });
+
+    it('a NUL in an event reason or a milestone note, an occurredAt outside 1900–2200', async () => {
+      const { b } = nodes;
+      const body = packetBody();
+      expect((await b.api.http.post('/federation/v1/referrals', { jws: (await signA('referral', body)).jws })).status).toBe(200);
+      const [row] = await inboundRows(body.referralId);
+      const before = { referral: await referralRow(row.referral_id), events: await b.api.dataSource.query(`SELECT id FROM referral_events WHERE referral_id = $1`, [row.referral_id]) };
+      const cancel = { referralId: body.referralId, kind: 'status', status: 'cancelled', reason: 'Person chose to stay', note: null, occurredAt: new Date().toISOString() };
+      const milestone = { referralId: body.referralId, kind: 'milestone', milestone: 'nationality_verified', skipped: false, reason: null, note: 'Verified', occurredAt: new Date().toISOString() };
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ ...cancel, reason: 'Person\u0000 chose to stay' }, 'body.reason'],
+        [{ ...milestone, note: 'Verified\u0001' }, 'body.note'],
+        [{ ...cancel, occurredAt: '-271821-04-20T00:00:00.000Z' }, 'occurredAt'],
+        [{ ...milestone, occurredAt: '-271821-04-20T00:00:00.000Z' }, 'occurredAt'],
+        [{ ...cancel, occurredAt: '2201-01-01T00:00:00.000Z' }, 'occurredAt'],
+      ];
+      for (const [event, member] of cases) {
+        const signed = await signA('event', event);
+        const res = await b.api.http.post(`/federation/v1/referrals/${body.referralId}/events`, { jws: signed.jws });
+        expect([res.status, res.body.code, res.body.details]).toEqual([400, 'FEDERATION_MALFORMED_PACKET', { member }]);
+        expect(await jtiRows(signed.claims.jti)).toBe(0);
+      }
+      expect(await referralRow(row.referral_id)).toEqual(before.referral);
+      expect(await b.api.dataSource.query(`SELECT id FROM referral_events WHERE referral_id = $1`, [row.referral_id])).toEqual(before.events);
+    });
+  });
+
   it("the sender's events apply under its referral id; a move that is not the sender's is refused", async () => {
     const { b } = nodes;
     const body = packetBody();

@@ -118,4 +118,33 @@ describe('federation packets', () => {
     const hs = `${Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'k1', typ: PACKET_JWS_TYPE })).toString('base64url')}.${Buffer.from(claims).toString('base64url')}.c2ln`;
     expect(await codeOf(() => decodeUnverified(hs))).toBe('FEDERATION_MALFORMED_PACKET');
   });
+
+  it('refuses a signed payload nested beyond the JSON limits, or with a control character in any string (issue #11)', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const claims = buildClaims(A, B, 'event', {}, { now: NOW, ttlSeconds: 300 });
+    const deepBody = canonicalJson({ ...claims, body: { x: 0 } }).replace('{"x":0}', `{"x":${deep}}`);
+    const deepJws = await signRaw(deepBody, privateKey);
+    expect(await codeOf(() => decodeUnverified(deepJws))).toBe('FEDERATION_MALFORMED_PACKET');
+    const signedDeep = new TextEncoder().encode(deepBody);
+    const refusal = (() => {
+      try {
+        checkClaims(signedDeep, { audience: B, typ: 'event', now: NOW });
+      } catch (e) {
+        return e as DomainError;
+      }
+    })();
+    expect(refusal).toMatchObject({ code: 'FEDERATION_MALFORMED_PACKET', details: { limit: 'depth', max: 32 } });
+
+    for (const [body, member] of [
+      [{ reason: 'a\u0000b' }, 'body.reason'],
+      [{ data: { identity: { names: ['ok', 'x\u001b'] } } }, 'body.data.identity.names.1'],
+      [{ ['key\u0001']: 'value' }, 'body'],
+    ] as const) {
+      const jws = await signClaims(buildClaims(A, B, 'event', body, { now: NOW, ttlSeconds: 300 }), privateKey, 'k1');
+      const err = await receive(jws, publicKey, 'k1').catch((e: DomainError) => e);
+      expect(err).toMatchObject({ code: 'FEDERATION_MALFORMED_PACKET', details: { member } });
+    }
+    const fine = await signClaims(buildClaims(A, B, 'event', { note: 'line\nnext\ttab\r\n' }, { now: NOW, ttlSeconds: 300 }), privateKey, 'k1');
+    expect((await receive(fine, publicKey, 'k1')).body).toEqual({ note: 'line\nnext\ttab\r\n' });
+  });
 });

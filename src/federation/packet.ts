@@ -8,6 +8,8 @@ import canonicalize from 'canonicalize';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { CompactSign, compactVerify, importJWK, JWK } from 'jose';
 import { DomainError } from '../common/errors/domain-error';
+import { findForbiddenCharacters } from '../common/validation/forbidden-characters';
+import { describeBreach, jsonLimitBreach } from '../common/validation/json-limits';
 
 /** referral packets, status and milestone events, recalls, the receiver's signed acknowledgements; ping is the operator's connectivity check. */
 export const PACKET_TYPES = ['referral', 'event', 'recall', 'ack', 'ping'] as const;
@@ -57,6 +59,16 @@ export async function signClaims(claims: PacketClaims, key: KeyObject, kid: stri
 
 const malformed = (message: string, details?: Record<string, unknown>) => new DomainError('FEDERATION_MALFORMED_PACKET', message, details);
 
+/**
+ * JSON.parse behind the same shape limits as request bodies (depth 32, 1,000 members or items): the payload of a JWS
+ * is JSON the HTTP parser never saw, and canonicalize() and the body checks recurse into it.
+ */
+function parseLimitedJson(text: string): unknown {
+  const breach = jsonLimitBreach(text);
+  if (breach) throw malformed(`The packet is refused: ${describeBreach(breach)}`, { limit: breach.limit, max: breach.max });
+  return JSON.parse(text);
+}
+
 export interface DecodedPacket {
   kid: string;
   /** The claimed sender, not yet verified. */
@@ -72,9 +84,10 @@ export function decodeUnverified(jws: string): DecodedPacket {
   let header: Record<string, unknown>;
   let payload: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-  } catch {
+    header = parseLimitedJson(Buffer.from(parts[0], 'base64url').toString('utf8')) as Record<string, unknown>;
+    payload = parseLimitedJson(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
     throw malformed('The packet header or payload is not JSON');
   }
   if (!header || typeof header !== 'object' || header.alg !== 'EdDSA' || header.typ !== PACKET_JWS_TYPE) {
@@ -118,11 +131,16 @@ export function checkClaims(signed: Uint8Array, expect: ClaimsExpectations): Pac
   let claims: PacketClaims;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(signed);
-    claims = JSON.parse(text);
-  } catch {
+    claims = parseLimitedJson(text) as PacketClaims;
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
     throw malformed('The packet payload is not UTF-8 JSON');
   }
   if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw malformed('The packet payload is not a JSON object');
+  // The same rule as for request bodies (src/common/validation/forbidden-characters.ts), for every string of the
+  // packet: a NUL in a reason or a note reached PostgreSQL and answered 500.
+  const controlled = findForbiddenCharacters(claims);
+  if (controlled !== undefined) throw malformed('A packet member contains control characters or unpaired surrogates', { member: controlled || 'payload' });
   if (canonicalJson(claims) !== text) throw malformed('The packet payload is not canonical JSON (RFC 8785)');
   const keys = Object.keys(claims).sort().join(',');
   if (keys !== 'aud,body,exp,iat,iss,jti,typ') throw malformed('The packet claims must be exactly jti, iat, exp, iss, aud, typ and body');

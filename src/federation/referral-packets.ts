@@ -5,6 +5,7 @@
  * A body that does not match is refused as FEDERATION_MALFORMED_PACKET, with the offending member named, never its value.
  */
 import { DomainError } from '../common/errors/domain-error';
+import { isInstantInRange } from '../common/validation/date-range';
 import {
   CONSENT_PURPOSES,
   ConsentPurpose,
@@ -74,8 +75,9 @@ const oneOf = <T extends string>(v: unknown, values: readonly T[], member: strin
   if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw malformed(member);
   return v as T;
 };
+// Years 1900–2200 (src/common/validation/date-range.ts): -271821-04-20T00:00:00.000Z parses, and answered 500.
 const isoTime = (v: unknown, member: string): string => {
-  if (typeof v !== 'string' || v.length > 40 || Number.isNaN(Date.parse(v))) throw malformed(member);
+  if (typeof v !== 'string' || v.length > 40 || !isInstantInRange(Date.parse(v))) throw malformed(member);
   return v;
 };
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);

@@ -1,5 +1,8 @@
 /**
- * JSON request bodies: Fastify's own parser (prototype-poisoning checks on), with one addition for money.
+ * JSON request bodies: Fastify's own parser (prototype-poisoning checks on), with two additions.
+ *
+ * Shape limits first (src/common/validation/json-limits.ts): a body nested deeper than 32 levels, or with an object or
+ * array too large, is refused with 400 before it is parsed, so nothing after the parser recurses into it.
  *
  * JSON.parse turns 5e6 and 5000000.0 into the number 5000000, so after parsing nobody can tell that a client wrote an
  * amount with an exponent or a fraction. Before parsing, a number with a fraction or an exponent written as the value of
@@ -7,6 +10,8 @@
  * it refuses "5e6". Plain integers are left alone, so a well-formed body parses as it always did.
  */
 import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../errors/domain-error';
+import { describeBreach, jsonLimitBreach } from '../validation/json-limits';
 
 /** Keys whose value must be an exact integer as written. */
 export const EXACT_INTEGER_KEYS: ReadonlySet<string> = new Set(['amountMinor']);
@@ -59,6 +64,11 @@ export function quoteInexactIntegers(text: string, keys: ReadonlySet<string> = E
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    const breach = jsonLimitBreach(body as string);
+    if (breach) {
+      done(new DomainError('MALFORMED_REQUEST', `Request body refused: ${describeBreach(breach)}`, { limit: breach.limit, max: breach.max }), undefined);
+      return;
+    }
     parse(request, quoteInexactIntegers(body as string), done);
   });
 }

@@ -1,4 +1,5 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
+import { MAX_DATE, MIN_DATE } from './date-range';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -25,26 +26,27 @@ export function latestPresentDate(now = new Date()): string {
 export interface DateOnlyOptions {
   /** The date cannot be later than today (a birth, a decision, an assessment). */
   notFuture?: boolean;
-  /** Earliest acceptable date, YYYY-MM-DD. */
+  /** Earliest acceptable date, YYYY-MM-DD; never before 1900-01-01. */
   min?: string;
 }
 
 export function IsDateOnly(opts: DateOnlyOptions = {}, options?: ValidationOptions) {
-  const min = opts.min ?? '1900-01-01';
+  const min = opts.min && opts.min > MIN_DATE ? opts.min : MIN_DATE;
+  const max = MAX_DATE;
   return (object: object, propertyName: string) =>
     registerDecorator({
       name: 'isDateOnly',
       target: object.constructor,
       propertyName,
       options: {
-        message: `${propertyName} must be a date YYYY-MM-DD on or after ${min}${opts.notFuture ? ' and not in the future' : ''}`,
+        message: `${propertyName} must be a date YYYY-MM-DD from ${min}${opts.notFuture ? ' and not in the future' : ` to ${max}`}`,
         ...options,
       },
       validator: {
         validate: (value: unknown) => {
           if (!parseDateOnly(value)) return false;
           const s = value as string;
-          if (s < min) return false;
+          if (s < min || s > max) return false;
           return !opts.notFuture || s <= latestPresentDate();
         },
       },

@@ -17,6 +17,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
+import { isInstantInRange, MAX_YEAR, MIN_YEAR } from '../../common/validation/date-range';
 import { IsCountry } from '../../common/validation/is-country';
 import { IsLanguage } from '../../common/validation/is-language';
 import {
@@ -45,8 +46,8 @@ function IsMoment(options?: ValidationOptions) {
       name: 'isMoment',
       target: object.constructor,
       propertyName,
-      options: { message: `${propertyName} must be a date YYYY-MM-DD or a date-time with a time zone`, ...options },
-      validator: { validate: (value: unknown) => parseMoment(value, 'start') !== null },
+      options: { message: `${propertyName} must be a date YYYY-MM-DD or a date-time with a time zone, in the years ${MIN_YEAR}–${MAX_YEAR}`, ...options },
+      validator: { validate: (value: unknown) => isInstantInRange(parseMoment(value, 'start')?.getTime() ?? NaN) },
     });
 }
 

@@ -6,7 +6,6 @@ import {
   Equals,
   IsArray,
   IsBoolean,
-  IsDateString,
   IsIn,
   IsOptional,
   IsString,
@@ -15,6 +14,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
+import { IsDateTime } from '../../common/validation/is-date-time';
 import {
   CONSENT_PURPOSES,
   ConsentPurpose,
@@ -89,7 +89,7 @@ export class ReferralActionDto {
 
 export class RecordMilestoneDto {
   @ApiPropertyOptional({ example: '2026-10-02T09:00:00+07:00', description: 'When it happened; default now. Not in the future.' })
-  @IsOptional() @IsDateString({ strict: true })
+  @IsOptional() @IsDateTime()
   occurredAt?: string;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
