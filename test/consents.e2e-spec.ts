@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { ConsentService } from '../src/consent/consent.service';
+import { DisclosureGate } from '../src/disclosure/disclosure-gate.service';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
 import { createOrganisation, organisationWithStaff, platformAdmin, TestUser } from './support/factories';
@@ -317,7 +317,7 @@ describe('consents (e2e)', () => {
     }
   });
 
-  it('ConsentService answers disclosure questions from the stored consents; withdrawal is not retroactive', async () => {
+  it('the disclosure gate answers from the stored consents; withdrawal is not retroactive', async () => {
     const kase = await createCase(api, staff.caseworker);
     const elsewhere = await createOrganisation(api, admin, { country: 'MM' });
     const created = await api.http.post(
@@ -329,34 +329,30 @@ describe('consents (e2e)', () => {
       staff.caseworker.token,
     );
     const consentId = created.body.id;
-    const gate = api.app.get(ConsentService);
-    const em = api.dataSource.manager;
-    const ask = (category: 'identity' | 'health' | 'location', recipientOrganisationId = partner.id, at?: Date) =>
-      gate.evaluate(em, kase.id, { recipientOrganisationId, purpose: 'cross_border_referral', category, at });
+    const gate = api.app.get(DisclosureGate);
+    type Category = 'identity' | 'health' | 'location' | 'exploitation';
+    const ask = (categories: Category[], recipientOrganisationId = partner.id, at?: Date) =>
+      api.dataSource.transaction((em) =>
+        gate.decide(em, { path: 'referral.read_case', caseId: kase.id, recipientOrganisationId, purpose: 'cross_border_referral', categories, at }),
+      );
+    const purpose = 'cross_border_referral';
 
-    expect(await ask('identity')).toEqual({ decision: 'permit', reason: 'permitted', consentId, provisionIndex: 0 });
-    expect(await ask('health')).toEqual({ decision: 'deny', reason: 'denied_by_provision', consentId, provisionIndex: 1 });
-    expect(await ask('identity', elsewhere.id)).toEqual({ decision: 'deny', reason: 'no_matching_permit' });
-    expect(await ask('identity', randomUUID())).toEqual({ decision: 'deny', reason: 'no_matching_permit' });
-    expect(
-      await gate.permittedCategories(em, kase.id, {
-        recipientOrganisationId: partner.id,
-        purpose: 'cross_border_referral',
-        categories: ['identity', 'health', 'exploitation', 'location'],
-      }),
-    ).toEqual({
-      permitted: ['identity', 'exploitation'],
-      refused: [
-        { category: 'health', reason: 'denied_by_provision', consentId, provisionIndex: 1 },
-        { category: 'location', reason: 'no_matching_permit' },
-      ],
-    });
+    expect(await ask(['identity'])).toMatchObject({ allowed: true, permitted: ['identity'], refused: [], consentIds: [consentId] });
+    expect(await ask(['health'])).toMatchObject({ allowed: false, permitted: [], refused: [{ category: 'health', purpose, reason: 'denied_by_provision', consentId }] });
+    expect(await ask(['identity'], elsewhere.id)).toMatchObject({ allowed: false, refused: [{ category: 'identity', purpose, reason: 'no_matching_permit' }] });
+    expect((await ask(['identity'], randomUUID())).blocks).toContain('unknown_recipient');
+    const several = await ask(['identity', 'health', 'exploitation', 'location']);
+    expect(several.permitted).toEqual(['identity', 'exploitation']);
+    expect(several.refused).toEqual([
+      { category: 'health', purpose, reason: 'denied_by_provision', consentId },
+      { category: 'location', purpose, reason: 'no_matching_permit' },
+    ]);
 
     const beforeWithdrawal = new Date();
     await new Promise((r) => setTimeout(r, 5));
     await api.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'no longer' }, staff.caseworker.token);
-    expect(await ask('identity')).toEqual({ decision: 'deny', reason: 'withdrawn', consentId, provisionIndex: 0 });
-    expect((await ask('identity', partner.id, beforeWithdrawal)).decision).toBe('permit');
+    expect((await ask(['identity'])).refused).toEqual([{ category: 'identity', purpose, reason: 'withdrawn', consentId }]);
+    expect((await ask(['identity'], partner.id, beforeWithdrawal)).allowed).toBe(true);
   });
 
   it('is described in the OpenAPI document', async () => {

@@ -68,12 +68,15 @@ export async function caseDisclosureFacts(em: EntityManager, caseId: string, opt
   };
 }
 
-/** Whether the user holds an unexpired break-glass grant for the case (the same rule CasesService applies to reads). */
-export async function hasActiveBreakGlass(em: EntityManager, userId: string, caseId: string, now = new Date()): Promise<boolean> {
+/**
+ * Whether the user holds an unexpired break-glass grant for the case, given while it was in the organisation that owns
+ * the case now (a grant from before an ownership transfer opens nothing).
+ */
+export async function hasActiveBreakGlass(em: EntityManager, userId: string, caseId: string, ownerOrganisationId: string, now = new Date()): Promise<boolean> {
   const { rows } = await plainQuery<{ one: number }>(
     em,
-    `SELECT 1 AS one FROM case_break_glass_grants WHERE case_id = $1 AND user_id = $2 AND expires_at > $3 LIMIT 1`,
-    [caseId, userId, now],
+    `SELECT 1 AS one FROM case_break_glass_grants WHERE case_id = $1 AND user_id = $2 AND organisation_id = $3 AND expires_at > $4 LIMIT 1`,
+    [caseId, userId, ownerOrganisationId, now],
   );
   return rows.length > 0;
 }

@@ -95,7 +95,7 @@ export class ConsentRecordsService {
       // whether this person may open it (a danger-flagged case: the assigned caseworker or break-glass only).
       const opening = provisions.find((p) => p.effect === 'permit' && (p.recipientCountry !== null || p.recipientOrganisationId !== record.ownerOrganisationId));
       const gate = opening
-        ? await this.gate.assertAllowed(em, { path: 'consent.record', caseId, recipientOrganisationId: null, purpose: opening.purposes[0], categories: [], actor })
+        ? await this.gate.assertAllowed(em, { path: 'consent.record', caseId, recipientOrganisationId: null, purpose: opening.purposes[0], categories: [], actor, lockCase: true })
         : null;
 
       const inserted = await em.insert(ConsentEntity, {

@@ -4,22 +4,11 @@ import { plainQuery } from '../database/plain-sql';
 import { ConsentPurpose, ConsentStatus, DataCategory, ProvisionEffect } from '../common/vocabulary/consent';
 import {
   CategoriesDecision,
-  ConsentDecision,
   EvaluatedConsent,
   EvaluatedProvision,
   evaluateCategories,
   evaluateConsent,
 } from './consent-evaluator';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface DisclosureQuestion {
-  recipientOrganisationId: string;
-  purpose: ConsentPurpose;
-  category: DataCategory;
-  /** Default: now. */
-  at?: Date;
-}
 
 export interface DisclosureCategoriesQuestion {
   recipientOrganisationId: string;
@@ -43,10 +32,9 @@ interface ProvisionRow {
 }
 
 /**
- * The consent gate every disclosure goes through (referral packets, partner reads, exports): it loads a case's
- * consents and asks the one evaluator (consent-evaluator.ts). It checks no caller access: callers have already
- * decided the caller may act on the case; this answers whether the data may leave.
- * Runs in the API and in the worker (delivery re-checks consent just before sending).
+ * The consent part of the disclosure gate: it loads a case's consents and asks the one evaluator (consent-evaluator.ts).
+ * Only DisclosureGate calls it for a disclosure; the gate adds the danger flag, case state, partner status and who
+ * acts. Runs in the API and in the worker (delivery asks the gate again just before sending).
  */
 @Injectable()
 export class ConsentService {
@@ -86,54 +74,18 @@ export class ConsentService {
     return consents;
   }
 
-  /** May this organisation receive this category of the case for this purpose at this moment (default now)? */
-  async evaluate(em: EntityManager, caseId: string, question: DisclosureQuestion): Promise<ConsentDecision> {
-    const recipientCountry = await this.countryOf(em, question.recipientOrganisationId);
-    // An organisation this deployment does not know receives nothing.
-    if (recipientCountry === null) return { decision: 'deny', reason: 'no_matching_permit' };
-    return evaluateConsent(await this.forCase(em, caseId), {
-      recipientOrganisationId: question.recipientOrganisationId,
-      recipientCountry,
-      purpose: question.purpose,
-      category: question.category,
-      at: question.at ?? new Date(),
-    });
-  }
-
-  /** The same for several categories at once: the permitted subset, and for each refused category why. */
-  async permittedCategories(em: EntityManager, caseId: string, question: DisclosureCategoriesQuestion): Promise<CategoriesDecision> {
-    const recipientCountry = await this.countryOf(em, question.recipientOrganisationId);
-    if (recipientCountry === null) {
-      return { permitted: [], refused: [...new Set(question.categories)].map((category) => ({ category, reason: 'no_matching_permit' as const })) };
-    }
-    return evaluateCategories(await this.forCase(em, caseId), {
-      recipientOrganisationId: question.recipientOrganisationId,
-      recipientCountry,
-      purpose: question.purpose,
-      categories: question.categories,
-      at: question.at ?? new Date(),
-    });
-  }
-
   /**
-   * The same, plus the consents whose permits the answer rests on (one per permitted category, as evaluateConsent cites
-   * it), from one read of the case's consents. A caller that has just read the recipient's country may pass it.
+   * For the disclosure gate (src/disclosure), and nobody else: the categories consent permits this recipient for this
+   * purpose at this moment, why each other one is refused, and the consents the permits rest on (one per permitted
+   * category, as evaluateConsent cites it), from one read of the case's consents. The gate passes the recipient's country.
    */
   async permittedCategoriesWithConsents(
     em: EntityManager,
     caseId: string,
-    question: DisclosureCategoriesQuestion & { recipientCountry?: string },
+    question: DisclosureCategoriesQuestion & { recipientCountry: string },
   ): Promise<CategoriesDecision & { consentIds: string[] }> {
-    const recipientCountry = question.recipientCountry ?? (await this.countryOf(em, question.recipientOrganisationId));
-    if (recipientCountry === null) {
-      return {
-        permitted: [],
-        refused: [...new Set(question.categories)].map((category) => ({ category, reason: 'no_matching_permit' as const })),
-        consentIds: [],
-      };
-    }
     const consents = await this.forCase(em, caseId);
-    const asked = { recipientOrganisationId: question.recipientOrganisationId, recipientCountry, purpose: question.purpose, at: question.at ?? new Date() };
+    const asked = { recipientOrganisationId: question.recipientOrganisationId, recipientCountry: question.recipientCountry, purpose: question.purpose, at: question.at ?? new Date() };
     const decision = evaluateCategories(consents, { ...asked, categories: question.categories });
     const consentIds = new Set<string>();
     for (const category of decision.permitted) {
@@ -141,12 +93,5 @@ export class ConsentService {
       if (answer.consentId) consentIds.add(answer.consentId);
     }
     return { ...decision, consentIds: [...consentIds].sort() };
-  }
-
-  // The organisation directory is read directly (as users.service does): a country is all the gate needs.
-  private async countryOf(em: EntityManager, organisationId: string): Promise<string | null> {
-    if (!UUID.test(organisationId)) return null;
-    const { rows } = await plainQuery<{ country: string }>(em, `SELECT country FROM organisations WHERE id = $1`, [organisationId]);
-    return rows[0]?.country ?? null;
   }
 }

@@ -27,7 +27,10 @@ export interface DisclosureAsk {
   categories: readonly DataCategory[] | { allHeldAnd: readonly DataCategory[] };
   /** The signed-in person opening or reading the disclosure; omitted when Lintas itself acts (delivery, events). */
   actor?: Pick<Actor, 'userId' | 'organisationId' | 'role'> | null;
-  approval?: { openedByUserId: string | null; transfersOwnership: boolean };
+  /** For referral.approve; openedViaBreakGlass is read only when the case is danger-flagged. */
+  approval?: { openedByUserId: string | null; transfersOwnership: boolean; openedViaBreakGlass: () => Promise<boolean> };
+  /** For case.ownership_transfer; read only when the case is danger-flagged. */
+  approvedUnderDangerFlag?: () => Promise<boolean>;
   /** Lock the case row (a state change that must not race a change of the danger flag or owner). */
   lockCase?: boolean;
   /** The recipient as the caller has just read it in this transaction (saves the gate reading it again). */
@@ -93,7 +96,7 @@ export class DisclosureGate {
           // Only a new disclosure of a danger-flagged case by someone not assigned to it needs the grant looked up.
           breakGlass:
             NEW_DISCLOSURE_PATHS.includes(ask.path) && facts?.dangerFlag === true && ask.actor.userId !== facts.assignedCaseworkerId
-              ? await hasActiveBreakGlass(em, ask.actor.userId, facts.id, at)
+              ? await hasActiveBreakGlass(em, ask.actor.userId, facts.id, facts.ownerOrganisationId, at)
               : false,
         }
       : null;
@@ -109,7 +112,12 @@ export class DisclosureGate {
         refused: consent.refused.map((r) => ({ category: r.category, purpose: ask.purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
         consentIds: consent.consentIds,
       },
-      approval: ask.approval,
+      approval: ask.approval && {
+        openedByUserId: ask.approval.openedByUserId,
+        transfersOwnership: ask.approval.transfersOwnership,
+        openedViaBreakGlass: facts?.dangerFlag === true ? await ask.approval.openedViaBreakGlass() : false,
+      },
+      transfer: ask.path === 'case.ownership_transfer' ? { approvedUnderDangerFlag: facts?.dangerFlag === true && (await ask.approvedUnderDangerFlag?.()) === true } : undefined,
     });
     return { ...decision, held: facts?.held ?? [], caseFacts: facts };
   }
@@ -158,6 +166,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The order in which a refusal is reported; details always list every block. */
 const PRIORITY: readonly GateBlock[] = [
   'unknown_case',
+  'unknown_actor',
+  'not_owner',
   'unknown_recipient',
   'own_organisation',
   'case_closed',
@@ -168,13 +178,23 @@ const PRIORITY: readonly GateBlock[] = [
   'partner_inactive',
 ];
 
-/** The error a refused disclosure answers with. Codes and category names only: never a value from the case. */
-export function refusal(answer: GateDecision): DomainError {
+/**
+ * The error a refused disclosure answers with. Codes and category names only: never a value from the case. `to`
+ * 'recipient': the answer goes to the organisation that would have received the data, which learns only that it may
+ * not (not which consent, nor that the person withdrew it).
+ */
+export function refusal(answer: GateDecision, to: 'owner' | 'recipient' = 'owner'): DomainError {
   const first = PRIORITY.find((b) => answer.blocks.includes(b)) ?? answer.blocks[0];
-  const details = { path: answer.path, purpose: answer.purpose, blocks: answer.blocks, refused: answer.refused };
+  const details =
+    to === 'recipient'
+      ? { path: answer.path, purpose: answer.purpose }
+      : { path: answer.path, purpose: answer.purpose, blocks: answer.blocks, refused: answer.refused };
   switch (first) {
     case 'unknown_case':
       return notFound('Case');
+    case 'unknown_actor':
+    case 'not_owner':
+      return new DomainError('FORBIDDEN', 'Only a person of the organisation that owns the case opens it to another organisation', details);
     case 'unknown_recipient':
     case 'own_organisation':
       return new DomainError('DISCLOSURE_RECIPIENT_INVALID', 'The recipient must be another organisation known to this deployment', details);

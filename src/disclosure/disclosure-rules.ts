@@ -115,14 +115,21 @@ export interface GateQuestion {
   recipient: GateRecipientFacts | null;
   actor: GateActorFacts | null;
   consent: ConsentAnswer;
-  /** For referral.approve: who opened the disclosure, and whether accepting it hands the whole case over. */
-  approval?: { openedByUserId: string | null; transfersOwnership: boolean };
+  /**
+   * For referral.approve: who opened the disclosure, whether they could only do so under break-glass, and whether
+   * accepting it hands the whole case over.
+   */
+  approval?: { openedByUserId: string | null; openedViaBreakGlass: boolean; transfersOwnership: boolean };
+  /** For case.ownership_transfer: the case was already danger-flagged when the transfer was approved. */
+  transfer?: { approvedUnderDangerFlag: boolean };
 }
 
 /** Why the whole disclosure is refused, apart from consent category by category. */
 export type GateBlock =
   | 'unknown_recipient'
   | 'unknown_case'
+  | 'unknown_actor'
+  | 'not_owner'
   | 'own_organisation'
   | 'case_closed'
   | 'danger_flag'
@@ -166,6 +173,13 @@ export function decide(q: GateQuestion): GateDecision {
   // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.
   if ((q.path === 'referral.create' || q.path === 'referral.approve') && q.case && isClosedStatus(q.case.status)) blocks.push('case_closed');
 
+  // A new disclosure is opened by a named person of the organisation that owns the case now (an organisation that
+  // handed the case over cannot go on opening it; a claim's responsible organisation may hand the claim on).
+  if (newDisclosure && !q.actor) blocks.push('unknown_actor');
+  if (newDisclosure && q.actor && q.case && q.actor.organisationId !== q.case.ownerOrganisationId && q.path !== 'restitution.responsibility') {
+    blocks.push('not_owner');
+  }
+
   let viaBreakGlass = false;
   if (newDisclosure && q.case?.dangerFlag) {
     const assigned = q.actor !== null && q.actor.userId === q.case.assignedCaseworkerId;
@@ -177,9 +191,12 @@ export function decide(q: GateQuestion): GateDecision {
     const self = q.approval.openedByUserId !== null && q.approval.openedByUserId === q.actor.userId;
     // An ownership transfer discloses everything: a supervisor other than the person who opened it approves it.
     if (q.approval.transfersOwnership && (self || q.actor.role !== 'supervisor')) blocks.push('second_person_required');
-    // Whoever could only open a danger-flagged case's disclosure by breaking the glass does not approve it as well.
-    if (q.case?.dangerFlag && self && q.actor.userId !== q.case.assignedCaseworkerId) blocks.push('break_glass_self_approval');
+    // Whoever opened a danger-flagged case's disclosure by breaking the glass does not approve it as well.
+    if (q.case?.dangerFlag && self && (q.approval.openedViaBreakGlass || viaBreakGlass)) blocks.push('break_glass_self_approval');
   }
+
+  // A case flagged after its transfer was approved is not handed over on that approval: the sender decides again.
+  if (q.path === 'case.ownership_transfer' && q.case?.dangerFlag && !q.transfer?.approvedUnderDangerFlag) blocks.push('danger_flag');
 
   if (q.recipient && q.recipient.node === 'remote' && LEAVES_THIS_DEPLOYMENT.includes(q.path) && q.recipient.partnerStatus !== 'active') {
     blocks.push('partner_inactive');

@@ -33,7 +33,8 @@ type Sent =
   | { outcome: 'delivered'; ack: AckPacketBody; ackJws: string }
   /** mayHold: the partner answered 2xx, so it may hold what was sent, but its acknowledgement was refused here. */
   | { outcome: 'permanent'; errorCode?: string; mayHold?: boolean }
-  | { outcome: 'retry' };
+  /** mayHold: the partner answered 2xx without an acknowledgement this side accepts. */
+  | { outcome: 'retry'; mayHold?: boolean };
 
 /**
  * The sending side of delivery between deployments (the referrals worker's RemoteDeliveryPort, and the
@@ -89,9 +90,9 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
     if (prepared.refused) return { outcome: 'permanent_failure', reason: 'partner_refused' };
 
     const sent = await this.send(prepared.side.partner, 'referral', '/federation/v1/referrals', prepared.body as unknown as Record<string, unknown>);
-    if (sent.outcome === 'retry') return { outcome: 'retry' };
+    if (sent.outcome === 'retry') return { outcome: 'retry', ...(sent.mayHold ? { partnerMayHold: true } : {}) };
     if (sent.outcome === 'permanent') return { outcome: 'permanent_failure', reason: 'partner_refused', ...(sent.mayHold ? { partnerMayHold: true } : {}) };
-    if (sent.ack.ack !== 'referral' || sent.ack.referralId !== referralId) return { outcome: 'retry' };
+    if (sent.ack.ack !== 'referral' || sent.ack.referralId !== referralId) return { outcome: 'retry', partnerMayHold: true };
     await this.dataSource
       .createQueryBuilder()
       .insert()
@@ -119,8 +120,8 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
       const side = await this.receiverSide(em, referral);
       if (!side) return null;
       // A recall only asks the partner to delete what it holds: the one message still sent to a suspended partner.
-      await this.gate.assertAllowed(em, { path: 'federation.recall', caseId: referral.caseId, recipientOrganisationId: side.organisation.id, purpose: referral.purpose, categories: [] });
-      return { referral, side };
+      const gate = await this.gate.decide(em, { path: 'federation.recall', caseId: referral.caseId, recipientOrganisationId: side.organisation.id, purpose: referral.purpose, categories: [] });
+      return gate.allowed ? { referral, side } : null;
     });
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
     const sent = await this.send(target.side.partner, 'recall', '/federation/v1/recalls', { referralId, reason: 'consent_withdrawn' });
@@ -220,18 +221,18 @@ export class FederationRemoteDelivery implements RemoteDeliveryPort {
     if (result.outcome === 'permanent') return { outcome: 'permanent', errorCode: result.errorCode };
     try {
       const ackJws = (result.body as { jws?: unknown } | null)?.jws;
-      if (typeof ackJws !== 'string') return { outcome: 'retry' };
+      if (typeof ackJws !== 'string') return { outcome: 'retry', mayHold: true };
       const verified = await this.verifier.verify(ackJws, 'ack');
-      if (verified.partner.id !== partner.id) return { outcome: 'retry' };
+      if (verified.partner.id !== partner.id) return { outcome: 'retry', mayHold: true };
       const ack = parseAckBody(verified.claims.body);
-      if (ack.jti !== claims.jti) return { outcome: 'retry' };
+      if (ack.jti !== claims.jti) return { outcome: 'retry', mayHold: true };
       return { outcome: 'delivered', ack, ackJws };
     } catch (err) {
       // The partner was suspended or retired while the packet was on its way: this side no longer accepts its word,
       // and sending again would only hand it the packet again. A refusal, for good.
       if (err instanceof DomainError && err.code === 'FEDERATION_PARTNER_INACTIVE') return { outcome: 'permanent', errorCode: err.code, mayHold: true };
       // A 2xx without a valid acknowledgement proves nothing: try again (and fail for good when retries run out).
-      if (err instanceof DomainError) return { outcome: 'retry' };
+      if (err instanceof DomainError) return { outcome: 'retry', mayHold: true };
       throw err;
     }
   }

@@ -138,6 +138,17 @@ export class ReferralWorkflow {
     };
   }
 
+  /** Whether the history row of the move to `status` recorded `flag` (codes only; e.g. viaBreakGlass at the draft). */
+  async historyFlag(em: EntityManager, referralId: string, status: ReferralStatus, flag: 'viaBreakGlass' | 'dangerFlag'): Promise<boolean> {
+    const { rows } = await plainQuery<{ flagged: boolean }>(
+      em,
+      `SELECT bool_or(COALESCE((details->>$3)::boolean, false)) AS flagged FROM referral_events
+        WHERE referral_id = $1 AND kind = 'transition' AND to_status = $2::referral_status`,
+      [referralId, status, flag],
+    );
+    return rows[0]?.flagged === true;
+  }
+
   // ---------------------------------------------------------------- the gate at delivery
 
   /**
@@ -212,12 +223,18 @@ export class ReferralWorkflow {
             purpose: referral.purpose,
             categories: referral.transferOwnership ? { allHeldAnd: referral.dataCategories } : referral.dataCategories,
             actor: approver,
-            approval: { openedByUserId: referral.responsibleUserId, transfersOwnership: referral.transferOwnership },
+            approval: {
+              openedByUserId: referral.responsibleUserId,
+              transfersOwnership: referral.transferOwnership,
+              openedViaBreakGlass: () => this.historyFlag(em, referral.id, 'draft', 'viaBreakGlass'),
+            },
             lockCase: true,
           });
           step.consentIds = gate.consentIds;
           details.consentIds = step.consentIds;
           if (gate.viaBreakGlass) details.viaBreakGlass = true;
+          // Recorded so that acceptance can tell a case flagged after this approval (the sender then decides again).
+          if (gate.caseFacts?.dangerFlag) details.dangerFlag = true;
           reviews.push(gate);
           break;
         }

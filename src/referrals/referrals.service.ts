@@ -41,6 +41,12 @@ const RECEIVER_HOLDS = ['received', 'accepted', 'in_progress', 'completed'] as c
 /** Statuses in which the receiving organisation does not see the referral at all (the sender has not let it go yet). */
 const HIDDEN_FROM_RECEIVER: readonly string[] = ['draft', 'submitted', 'approved'];
 
+/**
+ * The receiver learns of a referral only once it was sent: one cancelled, recalled or failed before it left (the gate
+ * refused it, say) stays the sender's business.
+ */
+const hiddenFromReceiver = (r: Pick<ReferralEntity, 'status' | 'sentAt'>): boolean => HIDDEN_FROM_RECEIVER.includes(r.status) || r.sentAt === null;
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 @Injectable()
@@ -113,7 +119,7 @@ export class ReferralsService {
         actorUserId: actor.userId,
         actorOrganisationId: actor.organisationId,
         reason: dto.reason,
-        details: { consentIds },
+        details: { consentIds, ...(gate.viaBreakGlass ? { viaBreakGlass: true } : {}) },
       });
       await this.audit.record(em, actor, {
         action: 'referral.create',
@@ -136,7 +142,7 @@ export class ReferralsService {
     const sender = referral.sendingOrganisationId === actor.organisationId;
     const receiver = referral.receivingOrganisationId === actor.organisationId;
     // Until it is sent, a referral is the sender's internal business: the receiver does not learn it exists.
-    if (!sender && (!receiver || HIDDEN_FROM_RECEIVER.includes(referral.status))) throw notFound('Referral');
+    if (!sender && (!receiver || hiddenFromReceiver(referral))) throw notFound('Referral');
     return referral;
   }
 
@@ -154,7 +160,7 @@ export class ReferralsService {
     else if (query.direction === 'outgoing') qb.where('r.sending_organisation_id = :org', org);
     else qb.where('(r.sending_organisation_id = :org OR r.receiving_organisation_id = :org)', org);
     // A receiver has no business with referrals still being drafted or approved at the sender.
-    qb.andWhere(`(r.sending_organisation_id = :org OR r.status NOT IN (:...hidden))`, { ...org, hidden: HIDDEN_FROM_RECEIVER });
+    qb.andWhere(`(r.sending_organisation_id = :org OR (r.status NOT IN (:...hidden) AND r.sent_at IS NOT NULL))`, { ...org, hidden: HIDDEN_FROM_RECEIVER });
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.caseId) qb.andWhere('r.case_id = :caseId', { caseId: query.caseId });
     const [rows, total] = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').skip(skip).take(limit).getManyAndCount();
@@ -193,7 +199,7 @@ export class ReferralsService {
     return this.dataSource.transaction(async (em) => {
       const referral = await this.workflow.lockForOrganisation(em, actor.organisationId, id);
       // Before approval the receiver does not know the referral exists.
-      if (referral.sendingOrganisationId !== actor.organisationId && HIDDEN_FROM_RECEIVER.includes(referral.status)) throw notFound('Referral');
+      if (referral.sendingOrganisationId !== actor.organisationId && hiddenFromReceiver(referral)) throw notFound('Referral');
       const reason = dto.reason?.trim() ? dto.reason : null;
       await this.workflow.move(em, referral, to, this.mover(actor), { reason, note: dto.note ?? null });
       if (to === 'accepted' && referral.transferOwnership) await this.transferOwnership(em, actor, referral);
@@ -211,6 +217,7 @@ export class ReferralsService {
       purpose: referral.purpose,
       categories: { allHeldAnd: referral.dataCategories },
       actor,
+      approvedUnderDangerFlag: () => this.workflow.historyFlag(em, referral.id, 'approved', 'dangerFlag'),
       lockCase: true,
     });
     const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, localCaseId(referral), referral.receivingOrganisationId, referral.id);
@@ -233,7 +240,7 @@ export class ReferralsService {
   async recordMilestone(actor: Actor, id: string, milestone: ReferralMilestone, dto: RecordMilestoneDto): Promise<ReferralResponseDto> {
     return this.dataSource.transaction(async (em) => {
       const referral = await this.workflow.lockForOrganisation(em, actor.organisationId, id);
-      if (referral.sendingOrganisationId !== actor.organisationId && HIDDEN_FROM_RECEIVER.includes(referral.status)) throw notFound('Referral');
+      if (referral.sendingOrganisationId !== actor.organisationId && hiddenFromReceiver(referral)) throw notFound('Referral');
       if (!dto.skipped && dto.skipReason !== undefined) {
         throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'skipReason', errors: ['skipReason goes with skipped: true'] }]);
       }
@@ -256,7 +263,7 @@ export class ReferralsService {
   async readCase(actor: Actor, id: string): Promise<ReferredCaseDto> {
     return this.dataSource.transaction(async (em) => {
       const referral = await em.findOne(ReferralEntity, { where: { id } });
-      if (!referral || referral.receivingOrganisationId !== actor.organisationId || HIDDEN_FROM_RECEIVER.includes(referral.status)) {
+      if (!referral || referral.receivingOrganisationId !== actor.organisationId || hiddenFromReceiver(referral)) {
         // The sender reads its own case through /cases; anyone else must not learn the referral exists.
         if (referral && referral.sendingOrganisationId === actor.organisationId) {
           throw new DomainError('REFERRAL_ACTION_FORBIDDEN', 'Only the receiving organisation reads a referred case here', { requiredSide: 'receiver' });
@@ -280,7 +287,7 @@ export class ReferralsService {
         categories: referral.dataCategories,
         actor,
       });
-      if (!consent.allowed) throw refusal(consent);
+      if (!consent.allowed) throw refusal(consent, 'recipient');
       const { record, identity } = await this.cases.forDisclosure(em, referral.caseId, identityFieldsFor(consent.permitted));
       await this.audit.record(em, actor, {
         action: 'referral.read_case',
@@ -399,7 +406,7 @@ export class ReferralsService {
       acceptanceDueAt: iso(r.acceptanceDueAt),
       acceptedAt: iso(r.acceptedAt),
       failureReason: r.failureReason,
-      milestones: milestones.map(milestoneView),
+      milestones: milestones.map((m) => milestoneView(m, withheld && m.recordedByOrganisationId === r.sendingOrganisationId)),
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
     };
@@ -407,14 +414,15 @@ export class ReferralsService {
 }
 
 /**
- * Once the person's consent is withdrawn and the referral recalled, the receiver keeps the referral's record (ids,
- * statuses, dates) but no longer sees the free text the sender wrote about the person (the reason, its notes).
+ * Once the receiver no longer holds the packet (the referral was recalled after the person withdrew consent, or
+ * cancelled, rejected or failed), it keeps the referral's record (ids, statuses, dates) but no longer sees the free
+ * text the sender wrote about the person (the reason, the sender's notes).
  */
 function senderTextWithheld(r: Pick<ReferralEntity, 'status' | 'receivingOrganisationId' | 'sendingOrganisationId'>, viewer: string): boolean {
-  return r.status === 'recalled' && viewer === r.receivingOrganisationId && viewer !== r.sendingOrganisationId;
+  return !(RECEIVER_HOLDS as readonly string[]).includes(r.status) && viewer === r.receivingOrganisationId && viewer !== r.sendingOrganisationId;
 }
 
-function milestoneView(m: ReferralMilestoneEntity): MilestoneViewDto {
+function milestoneView(m: ReferralMilestoneEntity, withholdText = false): MilestoneViewDto {
   return {
     milestone: m.milestone,
     state: m.state,
@@ -422,7 +430,7 @@ function milestoneView(m: ReferralMilestoneEntity): MilestoneViewDto {
     dueAt: m.dueAt.toISOString(),
     occurredAt: iso(m.occurredAt),
     recordedAt: iso(m.recordedAt),
-    note: m.note,
-    skipReason: m.skipReason,
+    note: withholdText ? null : m.note,
+    skipReason: withholdText ? null : m.skipReason,
   };
 }

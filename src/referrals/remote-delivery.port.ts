@@ -21,7 +21,10 @@ export interface RemoteDeliveryResult {
   reason?: 'remote_delivery_not_configured' | 'partner_refused' | 'retries_exhausted';
   /** The partner answered a delivery with its signed acknowledgement: the referral is `received` at once. */
   acknowledged?: boolean;
-  /** The partner answered but its acknowledgement was refused (suspended meanwhile): it may hold the packet, so it is asked to delete it. */
+  /**
+   * The partner answered 2xx but its acknowledgement was refused (suspended meanwhile, or not one this side accepts):
+   * it may hold the packet, so a delivery that fails for good sends it a recall.
+   */
   partnerMayHold?: boolean;
 }
 

@@ -155,7 +155,7 @@ export class RestitutionService {
     if (role && (await this.openedBy(em, claim.id)) === actor.organisationId) return role;
     const gate = await this.viewDecision(em, actor, claim.caseId);
     if (gate.allowed) return role ?? 'consent';
-    if (role) throw refusal(gate);
+    if (role) throw refusal(gate, 'recipient');
     return null;
   }
 

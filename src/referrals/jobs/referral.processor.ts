@@ -80,7 +80,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         if (!(err instanceof PartnerCallFirst) || remote) throw err;
         // The consent check is repeated inside the recording transaction; a packet the port builds asks the gate itself.
         remote = await this.remote.deliver(referralId);
-        if (remote.outcome === 'retry') remote = this.retryOrGiveUp(job);
+        if (remote.outcome === 'retry') remote = { ...this.retryOrGiveUp(job), ...(remote.partnerMayHold ? { partnerMayHold: true } : {}) };
       }
     }
   }
@@ -91,14 +91,16 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     if (!found || found.referral.status !== 'approved') return;
     const { referral: locked, receiver } = found;
     // The gate first: a refusal (consent, a suspended or retired partner) fails the delivery at once, with no call out.
+    // When the partner was already called, it may hold the packet: it is sent a recall with the failure.
+    const partnerMayHold = remote !== null && (remote.outcome === 'delivered' || remote.partnerMayHold === true);
     const gate = await this.workflow.deliveryDecision(em, locked, receiver);
     if ('failure' in gate) {
-      await this.workflow.recordFailed(em, locked, gate.failure);
+      await this.workflow.recordFailed(em, locked, gate.failure, { partnerMayHold });
       return;
     }
     if (receiver.node !== 'local' && !remote) throw new PartnerCallFirst();
     if (remote && remote.outcome === 'permanent_failure') {
-      await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold: remote.partnerMayHold === true });
+      await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold });
       return;
     }
     await this.workflow.recordDelivered(em, locked, gate.consentIds, receiver);
