@@ -445,7 +445,7 @@ describe('referrals within one deployment (e2e)', () => {
         claimsOnTransfer: mode,
       });
       expect(referral.claimsOnTransfer).toBe(mode);
-      await api.dataSource.query(`UPDATE referrals SET status = 'received' WHERE id = $1`, [referral.id]);
+      await api.dataSource.query(`UPDATE referrals SET status = 'received', sent_at = now(), received_at = now() WHERE id = $1`, [referral.id]);
       await act(api, mm.caseworker, referral.id, 'accept');
 
       const rows = await api.dataSource.query(
