@@ -40,7 +40,11 @@ export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number];
 /** Paths where a person of the owning organisation opens a new disclosure (danger flag, case state and review apply). */
 export const NEW_DISCLOSURE_PATHS: readonly DisclosurePath[] = ['referral.create', 'referral.approve', 'consent.record', 'restitution.responsibility'];
 
-/** Paths that hand data to an organisation other than the owner (the owner itself is not a valid recipient). */
+/**
+ * Paths that hand a set of categories to one organisation other than the owner: the owner itself is not a valid
+ * recipient, and everything asked must be permitted or nothing goes. The others (a read of a referred case, an event)
+ * serve the permitted part of what was already disclosed.
+ */
 const OPENS_TO_ANOTHER: readonly DisclosurePath[] = [
   'referral.create',
   'referral.approve',
@@ -49,16 +53,7 @@ const OPENS_TO_ANOTHER: readonly DisclosurePath[] = [
   'restitution.responsibility',
   'restitution.view',
 ];
-
-/** Paths where everything asked must be permitted, or nothing goes. The others serve the permitted part. */
-const ALL_OR_NOTHING: readonly DisclosurePath[] = [
-  'referral.create',
-  'referral.approve',
-  'referral.deliver',
-  'case.ownership_transfer',
-  'restitution.responsibility',
-  'restitution.view',
-];
+const ALL_OR_NOTHING = OPENS_TO_ANOTHER;
 
 /** Paths on which the recipient's deployment must be reachable by a message (partner status). */
 const LEAVES_THIS_DEPLOYMENT: readonly DisclosurePath[] = ['referral.deliver', 'federation.event'];
