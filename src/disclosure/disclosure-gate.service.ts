@@ -23,7 +23,7 @@ export interface DisclosureAsk {
   /** Null only for consent.record, whose provisions name the recipients. */
   recipientOrganisationId: string | null;
   purpose: ConsentPurpose;
-  /** The categories to disclose; 'all_held' for an ownership transfer (every category the case holds, plus any listed). */
+  /** The categories to disclose; `{ allHeldAnd }` for an ownership transfer (every category the case holds, plus those listed). */
   categories: readonly DataCategory[] | { allHeldAnd: readonly DataCategory[] };
   /** The signed-in person opening or reading the disclosure; omitted when Lintas itself acts (delivery, events). */
   actor?: Pick<Actor, 'userId' | 'organisationId' | 'role'> | null;
@@ -53,8 +53,9 @@ export interface GateAnswer extends GateDecision {
 @Injectable()
 export class DisclosureGate {
   /**
-   * How often each path was asked in this process. The route-and-job enumeration test (test/disclosure-gate.e2e-spec.ts)
-   * runs every disclosing flow and checks that each path it declares was really asked here.
+   * How often each path was asked in this process (a handful of counters, one per path). The route-and-job test
+   * (test/disclosure-gate.e2e-spec.ts) reads them around each request to check, route by route, that what the map in
+   * disclosure-map.ts claims is what the code asks.
    */
   static readonly asked = new Map<DisclosurePath, number>();
 
