@@ -327,6 +327,9 @@ describe('the disclosure gate (e2e)', () => {
       expect(after.status).toBe(403);
       expect(after.body.code).toBe('CONSENT_NOT_COVERING');
       expect(JSON.stringify(after.body)).not.toContain('Counsel');
+      // The recipient is not told which consent refused, nor that the person withdrew it.
+      expect(after.body.details).toEqual({ path: 'restitution.view', purpose: 'restitution_claim' });
+      expect(JSON.stringify(after.body)).not.toMatch(/withdrawn|consentId/);
       const back = await a.http.post(`${url}/responsibility`, { responsibleOrganisationId: th.org.id }, th.supervisor.token);
       expect(back.status).toBe(200);
       expect(back.body.claim.responsibleOrganisationId).toBe(th.org.id);
