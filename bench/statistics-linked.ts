@@ -2,7 +2,7 @@
  * Issue 19 on the benchmark's own data: seeds a scratch database with the benchmark seeder (cases registered over the
  * three years before today), computes every release an auditor can read through the service — every table of every
  * year and quarter (the open ones as today's snapshots) and the export of every closed period — and attacks each
- * calendar year's releases and exports together with the linked attacker. Every pinned entry is checked against the
+ * calendar year's releases and exports together with the linked attacker (told each export's generalisation levels). Every pinned entry is checked against the
  * unprotected count in the database. Also prints, for comparison, what the attacker pins from the tables alone when
  * each year is protected on its own from the cases (the rule before issue 19).
  *
@@ -14,11 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { AuditService } from '../src/audit/audit.service';
 import { AppConfig } from '../src/config/app-config';
 import { CATALOGUE } from '../src/statistics/catalogue';
-import { addExport, inferExportLevels, LinkedAttack, parsePeriod, Period, TableBuilder } from '../src/statistics/disclosure';
+import { addExport, LinkedAttack, parsePeriod, Period, TableBuilder } from '../src/statistics/disclosure';
 import { protectedFromBody } from '../src/statistics/release';
 import { StatisticsExportService } from '../src/statistics/statistics-export.service';
 import { StatisticsService } from '../src/statistics/statistics.service';
-import { CTDC_AGE_BANDS, COUNTRY_CODES, GENDERS } from '../src/common/vocabulary';
 import { createScratchDatabase } from '../test/support/scratch-db';
 import { seed } from './seed';
 
@@ -87,11 +86,7 @@ async function run(cases: number): Promise<void> {
         const columns = header.split(',');
         const rows = lines.filter((l) => l.length).map((l) => Object.fromEntries(l.split(',').map((v, i) => [columns[i], v])));
         exportRows += rows.length;
-        const levels = inferExportLevels(rows, {
-          gender: GENDERS,
-          ageBroad: [...CTDC_AGE_BANDS, 'unknown'],
-          countryOfExploitation: [...COUNTRY_CODES, 'unknown'],
-        });
+        const levels = await exporter.levels(period.label, now);
         addExport(after, period.label, rows, levels);
       }
       const exportMs = performance.now() - t0;

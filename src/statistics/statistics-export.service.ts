@@ -16,6 +16,7 @@ import {
   EXPORT_AUDIT_TABLES,
   ExportFloor,
   exportFloor,
+  KAnonymityPlan,
   planKAnonymity,
   parsePeriod,
   Period,
@@ -134,6 +135,27 @@ export class StatisticsExportService {
     return exportFloor(tables);
   }
 
+  /** The k-anonymity plan of a period's export, from the detailed quasi-identifiers' histogram and the floor. */
+  private async plan(query: (sql: string, params: unknown[]) => Promise<FactRow[]>, period: Period, floor: ExportFloor): Promise<KAnonymityPlan> {
+    const histogram = await query(
+      `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
+       WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
+      [period.start, period.end],
+    );
+    return planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
+  }
+
+  /**
+   * The generalisation level of each quasi-identifier in a closed period's export (0 = detailed), by hierarchy name:
+   * what an auditor is assumed to know (the rules and the data are public to the attacker model), for the attack in
+   * bench/statistics-linked.ts. Computed as the export computes it; meaningful once the export is frozen.
+   */
+  async levels(periodInput: unknown, now: Date = new Date()): Promise<Record<string, number>> {
+    const period = parsePeriod(periodInput, now);
+    const plan = await this.plan((sql, params) => this.dataSource.query(sql, params), period, await this.floor(period, now));
+    return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
+  }
+
   private async build(
     runner: ReturnType<DataSource['createQueryRunner']>,
     period: Period,
@@ -142,12 +164,7 @@ export class StatisticsExportService {
     const started = Date.now();
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      const histogram: FactRow[] = await runner.query(
-        `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
-         WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
-        [period.start, period.end],
-      );
-      const plan = planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
+      const plan = await this.plan((sql, params) => runner.query(sql, params), period, floor);
       const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
       await runner.query(
         `DECLARE htcds_export NO SCROLL CURSOR FOR

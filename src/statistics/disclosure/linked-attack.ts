@@ -316,27 +316,3 @@ export function addExport(attack: LinkedAttack, period: string, rows: readonly E
   }
 }
 
-/**
- * The levels an export was generalised to, read off its values: for each hierarchy, the finest level whose values
- * (over the linked table's categories, and `unknown`) include every value the export shows. Where two levels fit, their
- * groups cover the same table cells for every value shown, so the choice does not change what the attacker learns.
- */
-export function inferExportLevels(rows: readonly ExportRow[], categories: Readonly<Record<string, readonly string[]>>): Record<string, number> {
-  const levels: Record<string, number> = {};
-  for (const link of EXPORT_LINKS) {
-    for (const col of link.columns) {
-      const h = CTDC_HIERARCHIES.find((x) => x.name === col.hierarchy)!;
-      const seen = new Set(rows.map((r) => r[col.column]));
-      for (let level = 0; level <= h.levels.length; level++) {
-        const image = new Set((categories[col.hierarchy] ?? []).map((c) => exportGroupOf(col.hierarchy, level, col.detail(c))));
-        image.add('unknown');
-        if (level === 0 && col.hierarchy === 'gender') image.add('not_specified');
-        if ([...seen].every((v) => image.has(v))) {
-          levels[col.hierarchy] = level;
-          break;
-        }
-      }
-    }
-  }
-  return levels;
-}
