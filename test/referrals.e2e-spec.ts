@@ -445,7 +445,10 @@ describe('referrals within one deployment (e2e)', () => {
         claimsOnTransfer: mode,
       });
       expect(referral.claimsOnTransfer).toBe(mode);
-      await api.dataSource.query(`UPDATE referrals SET status = 'received', sent_at = now(), received_at = now() WHERE id = $1`, [referral.id]);
+      // Through the real flow: since the gate review a receiver does not see a referral that never left the sender.
+      await act(api, th.caseworker, referral.id, 'submit');
+      await act(api, th.supervisor, referral.id, 'approve');
+      await waitForStatus(api, mm.caseworker, referral.id, 'received');
       await act(api, mm.caseworker, referral.id, 'accept');
 
       const rows = await api.dataSource.query(

@@ -132,8 +132,9 @@ const any = (values: readonly string[], spec: string): boolean => spec.split('|'
 /**
  * One CSV line (without the newline). `quasi` is the k-anonymity plan's output for this record: ageBroad, gender,
  * majorityStatus, citizenship, countryOfExploitation and yearOfRegistration are taken from it, never from the fact.
+ * `blankColumns` are left empty in every row.
  */
-export function htcdsLine(quasi: Readonly<Record<string, string>>, f: ExportFact): string {
+export function htcdsLine(quasi: Readonly<Record<string, string>>, f: ExportFact, blankColumns: ReadonlySet<string> = new Set()): string {
   const cell: Record<string, string> = {
     yearOfRegistration: quasi.yearOfRegistration,
     Datasource: DATASOURCE,
@@ -164,6 +165,8 @@ export function htcdsLine(quasi: Readonly<Record<string, string>>, f: ExportFact
   }
   cell.RecruiterRelationUnknown = flag(!relationKnown);
   cell[EXTENSION_FORCED_CRIMINALITY] = types.length ? flag(types.includes('forced_criminality')) : '';
+  // Flags whose exploitation types the period's table hides are published as not recorded (export-audit.ts).
+  for (const c of blankColumns) cell[c] = '';
   return HTCDS_COLUMNS.map((c) => csvValue(cell[c] ?? '')).join(',');
 }
 

@@ -13,7 +13,17 @@
  *    more records — never by the one case that was registered yesterday.
  */
 import { createHash } from 'node:crypto';
-import { Period, ProtectedTable, PublishedEntry, serialiseTable, Table, tableLayout } from './disclosure';
+import {
+  Period,
+  ProtectedTable,
+  PublishedEntry,
+  PublishedMeasure,
+  serialiseTable,
+  Table,
+  tableLayout,
+  TableSpec,
+  tableShape,
+} from './disclosure';
 
 /** A protected table with every non-zero entry hidden except the grand total. */
 export function blankExceptGrandTotal(table: ProtectedTable, grandTotal: number): ProtectedTable {
@@ -108,4 +118,42 @@ export function suppressedOf(body: Buffer): boolean[] {
 /** Midnight UTC of the day `now` falls in: the open period's snapshot cutoff. */
 export function startOfUtcDay(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/**
+ * A stored release read back as the protected table it was serialised from (rows are in entry order). A year is
+ * computed from its quarters' stored releases this way: from exactly what was published, nothing else.
+ */
+export function protectedFromBody(body: Buffer, spec: TableSpec, minimumCellSize: number): ProtectedTable {
+  const parsed = JSON.parse(body.toString('utf8')) as { rows: Record<string, unknown>[] };
+  const shape = tableShape(spec, minimumCellSize);
+  if (parsed.rows.length !== shape.entries.length) throw new Error(`stored release of ${spec.tableId} does not match its shape`);
+  return {
+    ...shape,
+    entries: shape.entries.map((entry, e): PublishedEntry => {
+      const row = parsed.rows[e];
+      const measures = (spec.measures ?? []).map((m): PublishedMeasure => {
+        if (m.kind === 'quantiles') {
+          const q = row[m.name] as Record<string, number | null | boolean>;
+          return {
+            kind: 'quantiles',
+            name: m.name,
+            values: m.quantiles.map((x) => ({ name: x.name, value: q[x.name] as number | null })),
+            suppressed: q.suppressed as boolean,
+          };
+        }
+        const amounts = row[m.name] as { currency: string; amountMinor: number | string | null; suppressed: boolean }[];
+        return {
+          kind: 'money',
+          name: m.name,
+          amounts: amounts.map((a) => ({
+            currency: a.currency,
+            amountMinor: a.amountMinor === null ? null : BigInt(a.amountMinor),
+            suppressed: a.suppressed,
+          })),
+        };
+      });
+      return { ...entry, count: row.count as number | null, suppressed: row.suppressed as boolean, measures };
+    }),
+  };
 }

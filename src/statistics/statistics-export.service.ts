@@ -7,9 +7,25 @@ import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { applyPlan, CTDC_HIERARCHIES, CtdcExportRecord, DEFAULT_K, planKAnonymity, parsePeriod, Period } from './disclosure';
+import { catalogueTable } from './catalogue';
+import {
+  applyPlan,
+  CTDC_HIERARCHIES,
+  CtdcExportRecord,
+  DEFAULT_K,
+  EXPORT_AUDIT_TABLES,
+  ExportFloor,
+  exportFloor,
+  KAnonymityPlan,
+  planKAnonymity,
+  parsePeriod,
+  Period,
+  ProtectedTable,
+} from './disclosure';
 import { ExportFact, HTCDS_COLUMNS, htcdsLine, quasiIdentifiers } from './htcds-export';
+import { protectedFromBody } from './release';
 import { StatisticsExportEntity } from './statistics-export.entity';
+import { StatisticsService } from './statistics.service';
 
 /** Rows fetched per round trip from the server-side cursor: memory stays at one batch whatever the period's size. */
 const BATCH = 5000;
@@ -59,6 +75,7 @@ export class StatisticsExportService {
     @InjectDataSource() private readonly dataSource: DataSource,
     config: AppConfig,
     private readonly audit: AuditService,
+    private readonly statistics: StatisticsService,
   ) {
     // A key of its own, derived from the blind-index key, so the row order cannot be recomputed outside the service.
     this.orderKey = createHmac('sha256', config.crypto.blindIndexKey).update('lintas.statistics.export-order').digest();
@@ -71,7 +88,7 @@ export class StatisticsExportService {
         { field: 'period', errors: ['must have ended'] },
       ]);
     }
-    const frozen = await this.frozen(period);
+    const frozen = await this.frozen(period, now);
     await this.audit.record(this.dataSource.manager, actor, {
       action: 'statistics.export',
       recordType: 'statistics_export',
@@ -81,7 +98,7 @@ export class StatisticsExportService {
   }
 
   /** The stored export of a closed period, built now if this is its first request (one builder at a time per period). */
-  private async frozen(period: Period): Promise<{ rows: number; chunks: number; sha256: string }> {
+  private async frozen(period: Period, now: Date): Promise<{ rows: number; chunks: number; sha256: string }> {
     const find = () => this.dataSource.getRepository(StatisticsExportEntity).findOne({ where: { period: period.label } });
     const existing = await find();
     if (existing) return existing;
@@ -94,7 +111,7 @@ export class StatisticsExportService {
       try {
         const again = await find();
         if (again) return again;
-        return await this.build(runner, period);
+        return await this.build(runner, period, await this.floor(period, now));
       } finally {
         await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
       }
@@ -103,16 +120,51 @@ export class StatisticsExportService {
     }
   }
 
-  private async build(runner: ReturnType<DataSource['createQueryRunner']>, period: Period): Promise<{ rows: number; chunks: number; sha256: string }> {
+  /**
+   * What the export may show without refining the period's published tables (disclosure/export-audit.ts): minimum
+   * generalisation levels, flag columns left empty, or no rows at all. From the period's stored releases (computed now
+   * if nobody asked for them yet), so the export is audited against exactly what auditors can read.
+   */
+  private async floor(period: Period, now: Date): Promise<ExportFloor> {
+    const tables = new Map<string, ProtectedTable>();
+    for (const id of EXPORT_AUDIT_TABLES) {
+      const def = catalogueTable(id)!;
+      const release = await this.statistics.release(def, period, now);
+      tables.set(id, protectedFromBody(release.body, def.spec(period), DEFAULT_K));
+    }
+    return exportFloor(tables);
+  }
+
+  /** The k-anonymity plan of a period's export, from the detailed quasi-identifiers' histogram and the floor. */
+  private async plan(query: (sql: string, params: unknown[]) => Promise<FactRow[]>, period: Period, floor: ExportFloor): Promise<KAnonymityPlan> {
+    const histogram = await query(
+      `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
+       WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
+      [period.start, period.end],
+    );
+    return planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
+  }
+
+  /**
+   * The generalisation level of each quasi-identifier in a closed period's export (0 = detailed), by hierarchy name:
+   * what an auditor is assumed to know (the rules and the data are public to the attacker model), for the attack in
+   * bench/statistics-linked.ts. Computed as the export computes it; meaningful once the export is frozen.
+   */
+  async levels(periodInput: unknown, now: Date = new Date()): Promise<Record<string, number>> {
+    const period = parsePeriod(periodInput, now);
+    const plan = await this.plan((sql, params) => this.dataSource.query(sql, params), period, await this.floor(period, now));
+    return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
+  }
+
+  private async build(
+    runner: ReturnType<DataSource['createQueryRunner']>,
+    period: Period,
+    floor: ExportFloor,
+  ): Promise<{ rows: number; chunks: number; sha256: string }> {
     const started = Date.now();
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      const histogram: FactRow[] = await runner.query(
-        `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
-         WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
-        [period.start, period.end],
-      );
-      const plan = planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K });
+      const plan = await this.plan((sql, params) => runner.query(sql, params), period, floor);
       const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
       await runner.query(
         `DECLARE htcds_export NO SCROLL CURSOR FOR
@@ -128,7 +180,8 @@ export class StatisticsExportService {
         await runner.query('INSERT INTO statistics_export_chunks (period, seq, body) VALUES ($1, $2, $3)', [period.label, seq++, body]);
       };
       await store(HTCDS_COLUMNS.join(',') + '\n');
-      for (;;) {
+      // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
+      while (!floor.refused) {
         const batch: FactRow[] = await runner.query(`FETCH ${BATCH} FROM htcds_export`);
         if (batch.length === 0) break;
         let chunk = '';
@@ -136,7 +189,7 @@ export class StatisticsExportService {
           const fact = toFact(row);
           const quasi = applyPlan(plan, CTDC_HIERARCHIES, quasiIdentifiers(fact));
           if (!quasi) continue;
-          chunk += htcdsLine(quasi, fact) + '\n';
+          chunk += htcdsLine(quasi, fact, floor.blankColumns) + '\n';
           rows++;
         }
         if (chunk) await store(chunk);

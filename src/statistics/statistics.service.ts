@@ -6,10 +6,22 @@ import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { CATALOGUE, CatalogueTable, catalogueTable, Window } from './catalogue';
-import { DisclosureRules, disclosureRules, parsePeriod, Period, protectTable, TableBuilder } from './disclosure';
+import {
+  DisclosureRules,
+  disclosureRules,
+  parsePeriod,
+  Period,
+  PublishedMeasure,
+  protectTable,
+  quartersOf,
+  sumOfReleases,
+  TableBuilder,
+  tableShape,
+} from './disclosure';
 import {
   entryCounts,
   harmoniseGrandTotals,
+  protectedFromBody,
   releaseBody,
   sha256Hex,
   snapshotMayReplace,
@@ -37,10 +49,12 @@ export interface ServedRelease {
 interface Computed {
   def: CatalogueTable;
   body: Buffer;
-  counts: number[];
+  /** null for a year: it is computed from its quarters' releases, so it needs no snapshot rule of its own. */
+  counts: number[] | null;
   suppressed: boolean[];
   rows: number;
   columns: number | null;
+  dataCutoff: Date;
 }
 
 /** The periods the worker keeps ready: the open year and quarter, the last closed quarter and the last closed year. */
@@ -160,6 +174,13 @@ export class StatisticsService {
    * committed and computes nothing. Returns whether it computed.
    */
   private async compute(period: Period, now: Date): Promise<boolean> {
+    // A year is the sum of its quarters' releases (disclosure/linked.ts): they are computed (or found current) first.
+    if (period.kind === 'year') {
+      for (const label of quartersOf(period)) {
+        const quarter = startedPeriod(label, now);
+        if (quarter) await this.compute(quarter, now);
+      }
+    }
     const cutoff = period.closed ? period.end : startOfUtcDay(now);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -171,8 +192,11 @@ export class StatisticsService {
         await runner.startTransaction('REPEATABLE READ');
         try {
           const window: Window = { period, start: period.start, end: cutoff };
-          const computed = await this.computeAll(runner.manager, window, !period.closed);
-          for (const c of computed) await this.store(runner.manager, c, period, cutoff, now);
+          const computed =
+            period.kind === 'year'
+              ? await this.computeYear(runner.manager, period, now)
+              : await this.computeAll(runner.manager, window, !period.closed);
+          for (const c of computed) await this.store(runner.manager, c, period, now);
           await runner.commitTransaction();
         } catch (error) {
           await runner.rollbackTransaction();
@@ -186,6 +210,48 @@ export class StatisticsService {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * A year's tables from its quarters' stored releases (closed quarters final, the open quarter's current snapshot): an
+   * entry is published only where every quarter publishes it, as their sum (disclosure/linked.ts says why that is
+   * safe with every release together). The open year's snapshot has its open quarter's cutoff, table by table. Medians
+   * and percentiles do not add up: they are the year's own, computed over the same cutoff with the primary rules.
+   */
+  async computeYear(em: EntityManager, period: Period, now: Date): Promise<Computed[]> {
+    const quarters = quartersOf(period)
+      .map((label) => startedPeriod(label, now))
+      .filter((q): q is Period => q !== null);
+    const out: Computed[] = [];
+    for (const def of CATALOGUE) {
+      const spec = def.spec(period);
+      const parts = [];
+      let cutoff = period.closed ? period.end : quarters[0].start;
+      for (const q of quarters) {
+        const stored = await this.stored(em, def.id, q.label);
+        if (!stored) throw new Error('statistics release of a quarter missing while computing its year');
+        parts.push(protectedFromBody(stored.body, def.spec(q), this.rules.minimumCellSize));
+        if (!period.closed && stored.dataCutoff.getTime() > cutoff.getTime()) cutoff = stored.dataCutoff;
+      }
+      let quantilesOf: ((entry: number, measure: number) => PublishedMeasure) | undefined;
+      if ((spec.measures ?? []).some((m) => m.kind === 'quantiles')) {
+        const builder = new TableBuilder(spec);
+        await def.fill(em, { period, start: period.start, end: cutoff }, builder);
+        const own = protectTable(builder.build(), this.rules);
+        quantilesOf = (entry, measure) => own.entries[entry].measures[measure];
+      }
+      const table = sumOfReleases(tableShape(spec, this.rules.minimumCellSize), parts, spec, quantilesOf);
+      out.push({
+        def,
+        body: releaseBody(table, period, { provisional: !period.closed, dataCutoff: cutoff, derive: def.derive }),
+        counts: null,
+        suppressed: table.entries.map((e) => e.suppressed),
+        rows: table.rows,
+        columns: table.columns,
+        dataCutoff: cutoff,
+      });
+    }
+    return out;
   }
 
   /** Every catalogue table over one window, protected, with shared grand totals made consistent per family. */
@@ -211,19 +277,20 @@ export class StatisticsService {
           suppressed: table.entries.map((e) => e.suppressed),
           rows: table.rows,
           columns: table.columns,
+          dataCutoff: window.end,
         });
       });
     }
     return out;
   }
 
-  private async store(em: EntityManager, c: Computed, period: Period, cutoff: Date, now: Date): Promise<void> {
+  private async store(em: EntityManager, c: Computed, period: Period, now: Date): Promise<void> {
     const existing = await this.stored(em, c.def.id, period.label);
     if (existing && !existing.provisional) return; // frozen: late records and corrections go to later periods only
     const row = {
       body: c.body,
       sha256: sha256Hex(c.body),
-      dataCutoff: cutoff,
+      dataCutoff: c.dataCutoff,
       provisional: !period.closed,
       entryCounts: period.closed ? null : c.counts,
       checkedAt: now,
@@ -232,7 +299,8 @@ export class StatisticsService {
       await em.insert(StatisticsReleaseEntity, { tableId: c.def.id, period: period.label, ...row });
       return;
     }
-    if (period.closed) {
+    // A year is computed from published quarter releases only: it shows nothing they did not, so it always replaces.
+    if (period.closed || c.counts === null) {
       await em.update(StatisticsReleaseEntity, { id: existing.id }, row);
       return;
     }
@@ -244,5 +312,14 @@ export class StatisticsService {
       this.rules.minimumCellSize,
     );
     await em.update(StatisticsReleaseEntity, { id: existing.id }, replace ? row : { checkedAt: now });
+  }
+}
+
+/** The period of a label if it has started by `now` (a quarter of the open year may not have), else null. */
+function startedPeriod(label: string, now: Date): Period | null {
+  try {
+    return parsePeriod(label, now);
+  } catch {
+    return null;
   }
 }

@@ -41,6 +41,11 @@ export interface KAnonymityOptions {
   readonly k?: number;
   /** Records the plan may drop instead of generalising further, as a share of all records. */
   readonly maxSuppressedShare?: number;
+  /**
+   * Levels the plan starts from, by hierarchy name (0 = detailed): the floor the export audit sets so that the export
+   * does not refine the period's protected tables (export-audit.ts). The plan only generalises further.
+   */
+  readonly minimumLevels?: Readonly<Record<string, number>>;
 }
 
 export interface GeneralisationStep {
@@ -111,7 +116,7 @@ export function planKAnonymity<R>(
     return n;
   };
 
-  let levels = hierarchies.map(() => 0);
+  let levels = hierarchies.map((h) => Math.min(options.minimumLevels?.[h.name] ?? 0, h.levels.length));
   let classes = classesAt(levels);
   const steps: GeneralisationStep[] = [];
   while (atRisk(classes) > budget) {
