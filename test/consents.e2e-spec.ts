@@ -412,8 +412,7 @@ describe('consents (e2e)', () => {
       const created = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, validUntil)]), staff.caseworker.token);
       const [check] = await outboxFor(created.body.id);
       expect(new Date(check.available_at).getTime()).toBe(Date.parse(validUntil) - 14 * DAY);
-      // Not yet: the job is delayed until that moment.
-      await new Promise((r) => setTimeout(r, 1000));
+      // Not yet: the job is delayed until that moment (no fixed sleep: the raise time is checked against it below).
       expect(await alertsOf(staff.caseworker, created.body.id)).toEqual([]);
       await eventually(async () => (await alertsOf(staff.caseworker, created.body.id)).length === 1, 15000, 250);
       const [row] = await api.dataSource.query(`SELECT raised_at FROM alerts WHERE record_id = $1`, [created.body.id]);
