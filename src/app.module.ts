@@ -46,7 +46,8 @@ import { UsersModule } from './users/users.module';
     RestitutionModule,
     AlertsApiModule,
     ReferralsModule,
-    FederationModule,
+    // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
+    FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
     HealthModule,
     BootstrapModule,

@@ -15,7 +15,7 @@ import { FederationVerifier, VerifiedPacket } from './federation-verifier';
 import { InboundPacketStore } from './inbound-packet-store';
 import { CLOCK_SKEW_SECONDS, canonicalJson } from './packet';
 import { AckPacketBody, EventPacketBody, parseEventBody, parseRecallBody, parseReferralBody, ReferralPacketBody } from './referral-packets';
-import { ReferralFederationPort } from './referral-federation.port';
+import { PartnerEvent, ReferralFederationPort } from './referral-federation.port';
 
 const bodyDigest = (body: unknown): Buffer => createHash('sha256').update(canonicalJson(body)).digest();
 
@@ -215,11 +215,6 @@ export class FederationReferralInboundService {
     return { jws };
   }
 }
-
-/** The wire event, as the referrals service applies it. */
-export type PartnerEvent =
-  | { kind: 'status'; status: Extract<EventPacketBody, { kind: 'status' }>['status']; reason: string | null; note: string | null; occurredAt: Date }
-  | { kind: 'milestone'; milestone: Extract<EventPacketBody, { kind: 'milestone' }>['milestone']; skipped: boolean; reason: string | null; note: string | null; occurredAt: Date };
 
 function toPartnerEvent(body: EventPacketBody): PartnerEvent {
   const occurredAt = new Date(body.occurredAt);
