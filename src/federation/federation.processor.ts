@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { ConfiguredWorkerHost } from '../queue/configured-worker';
 import { QUEUES } from '../queue/queues';
 import { OutboxJobData } from '../outbox/outbox-job';
+import { deleteExpiredJti } from './federation.queries';
 
 /**
  * Jobs of the federation queue: the replay-table purge. (Referral packets, recalls and events to a partner are the
@@ -56,12 +57,7 @@ export class FederationProcessor extends ConfiguredWorkerHost {
   async purgeExpiredJti(now = new Date()): Promise<number> {
     let total = 0;
     for (;;) {
-      // TypeORM answers a DELETE with [rows, affected].
-      const [, affected]: [unknown[], number] = await this.dataSource.query(
-        `DELETE FROM federation_received_jti WHERE ctid IN (
-           SELECT ctid FROM federation_received_jti WHERE expires_at < $1 LIMIT 5000)`,
-        [now],
-      );
+      const affected = await deleteExpiredJti(this.dataSource.manager, now, 5000);
       total += affected;
       if (affected < 5000) return total;
     }

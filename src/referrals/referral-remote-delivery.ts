@@ -9,8 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
-import { FederationPartnerEntity } from '../federation/federation-partner.entity';
-import { FederationTransport } from '../federation/federation-transport';
+import { FederationTransport, PartnerAddress } from '../federation/federation-transport';
 import { EventPacketBody, PARTNER_STATUSES_ON_WIRE, PartnerStatusOnWire, ReferralPacketBody } from '../federation/referral-packets';
 import { ReferralDelivery } from './referral-delivery.service';
 import { ReferralEventEntity } from './referral-event.entity';
@@ -24,7 +23,7 @@ import { RemoteDeliveryPort, RemoteDeliveryResult } from './remote-delivery.port
 interface RemoteSide {
   organisationId: string;
   remoteOrganisationId: string;
-  partner: FederationPartnerEntity;
+  partner: PartnerAddress;
 }
 
 export type NotifyOutcome = 'delivered' | 'permanent' | 'retry' | 'nothing' | 'partner_refused' | 'consent_not_covering';
