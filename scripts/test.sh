@@ -37,6 +37,7 @@ say "build"; npm run -s build || status=1
 say "migrations"; npm run -s migration:run >/dev/null || status=1
 DATABASE_MIGRATION_URL=$DATABASE_MIGRATION_URL_B npm run -s migration:run >/dev/null || status=1
 say "lint"; npm run -s lint || status=1
+say "module boundaries"; npm run -s lint:deps || status=1
 say "typecheck"; npm run -s typecheck || status=1
 
 say "unit and end-to-end tests"

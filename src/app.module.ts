@@ -3,8 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
+import { TokenService } from './auth/token.service';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { CasesModule } from './cases/cases.module';
+import { AccessTokenVerifier } from './common/auth/access-token';
 import { ActorLookup, AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditApiModule } from './audit/audit-api.module';
@@ -46,7 +48,8 @@ import { UsersModule } from './users/users.module';
     RestitutionModule,
     AlertsApiModule,
     ReferralsModule,
-    FederationModule,
+    // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
+    FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
     HealthModule,
     BootstrapModule,
@@ -55,6 +58,8 @@ import { UsersModule } from './users/users.module';
   providers: [
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     ActorLookup,
+    // The guard (common/) verifies tokens through the auth module's TokenService.
+    { provide: AccessTokenVerifier, useExisting: TokenService },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
 })

@@ -4,10 +4,10 @@ import { AuditModule } from './audit/audit.module';
 import { AuditWorkerModule } from './audit/audit-worker.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
-import { ConsentModule } from './consent/consent.module';
-import { ConsentProcessor } from './consent/jobs/consent.processor';
+import { ConsentModule, ConsentWorkerModule } from './consent/consent.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { FederationWorkerModule } from './federation/federation-worker.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
@@ -32,9 +32,11 @@ import { SystemProcessor } from './system/system.processor';
     AlertsModule,
     ConsentModule,
     CryptoModule,
+    ConsentWorkerModule,
+    FederationWorkerModule,
     ReferralsWorkerModule,
     StatisticsWorkerModule,
   ],
-  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, RestitutionProcessor],
+  providers: [OutboxRelay, SystemProcessor, RestitutionProcessor],
 })
 export class WorkerModule {}
