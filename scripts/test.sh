@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 data="$root/.local/test"
 say() { printf '\n== %s\n' "$*"; }
+# Runs on Node 24: an older system Node gets Node 24 installed into .local/node24 (scripts/node-runtime.sh).
+# shellcheck disable=SC1091
+. scripts/node-runtime.sh
+lintas_use_node24 "$root"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing dependencies (npm ci)"
