@@ -8,6 +8,7 @@ import { EntityManager } from 'typeorm';
 import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CaseEntity } from '../cases/case.entity';
+import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { entityColumns, plainQuery, toEntity } from '../database/plain-sql';
 import {
@@ -84,6 +85,7 @@ export class ReferralWorkflow {
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
     private readonly outbox: OutboxService,
+    private readonly clock: Clock,
   ) {}
 
   // ---------------------------------------------------------------- loading
@@ -624,7 +626,7 @@ export class ReferralWorkflow {
    * is scheduled again for it; otherwise the overdue alert goes to the side responsible, and the escalation one period
    * later to the sending organisation's supervisors.
    */
-  async checkDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', now = new Date()): Promise<'raised' | 'not_due' | 'done'> {
+  async checkDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', now = this.clock.now()): Promise<'raised' | 'not_due' | 'done'> {
     const referral = await this.lock(em, referralId);
     if (!referral) return 'done';
     let dueAt: Date | null;
