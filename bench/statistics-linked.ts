@@ -21,7 +21,10 @@ import { StatisticsService } from '../src/statistics/statistics.service';
 import { createScratchDatabase } from '../test/support/scratch-db';
 import { seed } from './seed';
 
-const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SIZES = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 
 function started(label: string, now: Date): Period | null {
   try {
@@ -51,7 +54,9 @@ async function run(cases: number): Promise<void> {
     let pinnedBefore = 0;
     let wrong = 0;
     for (let year = first; year <= now.getUTCFullYear(); year++) {
-      const periods = [String(year), ...[1, 2, 3, 4].map((q) => `${year}-Q${q}`)].map((l) => started(l, now)).filter((p): p is Period => p !== null);
+      const periods = [String(year), ...[1, 2, 3, 4].map((q) => `${year}-Q${q}`)]
+        .map((l) => started(l, now))
+        .filter((p): p is Period => p !== null);
       const after = new LinkedAttack(k);
       const before = new LinkedAttack(k);
       t0 = performance.now();
@@ -69,12 +74,22 @@ async function run(cases: number): Promise<void> {
       const cutoff = yearPeriod.closed ? yearPeriod.end : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       const own = await stats.computeAll(owner.manager, { period: yearPeriod, start: yearPeriod.start, end: cutoff }, !yearPeriod.closed);
       for (const c of own.filter((x) => x.def.family === 'cases')) {
-        before.addRelease({ key: `${yearPeriod.label}/${c.def.id}`, table: protectedFromBody(c.body, c.def.spec(yearPeriod), k), additive: c.def.additive });
+        before.addRelease({
+          key: `${yearPeriod.label}/${c.def.id}`,
+          table: protectedFromBody(c.body, c.def.spec(yearPeriod), k),
+          additive: c.def.additive,
+        });
       }
       const quarters = periods.slice(1).map((p) => p.label);
       for (const def of CATALOGUE.filter((d) => d.family === 'cases')) {
-        after.addSum(`${year}/${def.id}`, quarters.map((q) => `${q}/${def.id}`));
-        before.addSum(`${year}/${def.id}`, quarters.map((q) => `${q}/${def.id}`));
+        after.addSum(
+          `${year}/${def.id}`,
+          quarters.map((q) => `${q}/${def.id}`),
+        );
+        before.addSum(
+          `${year}/${def.id}`,
+          quarters.map((q) => `${q}/${def.id}`),
+        );
       }
       t0 = performance.now();
       let exportRows = 0;
@@ -111,7 +126,9 @@ async function run(cases: number): Promise<void> {
           `pinned with every release and export: ${found.length}; tables only, each year protected on its own: ${before.pinned().length}`,
       );
     }
-    console.log(`${cases} cases: pinned now ${pinnedAfter}, under the old year rule (tables only) ${pinnedBefore}, outside the true value ${wrong}`);
+    console.log(
+      `${cases} cases: pinned now ${pinnedAfter}, under the old year rule (tables only) ${pinnedBefore}, outside the true value ${wrong}`,
+    );
   } finally {
     await scratch.drop();
   }
