@@ -16,6 +16,7 @@ import { ReferralsWorkerModule } from './referrals/referrals.module';
 import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
+import { WorkerHeartbeat } from './system/worker-heartbeat';
 
 /**
  * The worker process: the outbox relay and the BullMQ processors. No HTTP. CryptoModule: remote delivery decrypts the
@@ -37,6 +38,6 @@ import { SystemProcessor } from './system/system.processor';
     ReferralsWorkerModule,
     StatisticsWorkerModule,
   ],
-  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, RestitutionProcessor],
+  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, RestitutionProcessor, WorkerHeartbeat],
 })
 export class WorkerModule {}
