@@ -125,7 +125,7 @@ async function sidesOf(db: Client, cases: number): Promise<Sides> {
     // A size with one organisation only: a receiving shelter in another country, as an org admin would register it.
     const name = `Bench receiving shelter (c${cases})`;
     const row = await db.query<{ id: string; country: string; name: string }>(
-      `INSERT INTO organisations (name, name_key, country, type) VALUES ($1, lower($1), 'KH', 'ngo')
+      `INSERT INTO organisations (name, name_key, country, type) VALUES ($1::text, lower($1::text), 'KH', 'ngo')
        ON CONFLICT (country, name_key) DO UPDATE SET name = EXCLUDED.name RETURNING id, country, name`,
       [name],
     );
