@@ -50,7 +50,12 @@ async function main() {
           const [, ms] = await time(async () => {
             const builder = new TableBuilder(def.spec(period));
             await def.fill(owner.manager, { period, start: period.start, end: period.end }, builder);
-            return protectTable(builder.build(), { minimumCellSize: 11, minimumOrganisations: 3, dominancePercent: 80, minimumMeasureRecords: 11 });
+            return protectTable(builder.build(), {
+              minimumCellSize: 11,
+              minimumOrganisations: 3,
+              dominancePercent: 80,
+              minimumMeasureRecords: 11,
+            });
           });
           runs.push(ms);
         }
@@ -63,7 +68,11 @@ async function main() {
       const frozen: number[] = [];
       for (let i = 0; i < 20; i++) frozen.push((await time(() => stats.release(CATALOGUE[1], period, now)))[1]);
       frozen.sort((a, b) => a - b);
-      results.push({ period: period.label, table: '(whole release computed and stored: the worker job, or the fallback)', freshMs: releaseMs });
+      results.push({
+        period: period.label,
+        table: '(whole release computed and stored: the worker job, or the fallback)',
+        freshMs: releaseMs,
+      });
       results.push({ period: period.label, table: '(first request after the worker stored the release)', freshMs: firstMs });
       results.push({ period: period.label, table: '(frozen release served, median of 20)', freshMs: frozen[10] });
     }
@@ -96,7 +105,9 @@ async function main() {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }
     });
-    console.log(`htcds export 2025: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${exportMs} ms; peak RSS ${(peakRss / 1e6).toFixed(0)} MB`);
+    console.log(
+      `htcds export 2025: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${exportMs} ms; peak RSS ${(peakRss / 1e6).toFixed(0)} MB`,
+    );
   } finally {
     await scratch.drop();
   }

@@ -11,6 +11,7 @@ import { ActorLookup, AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AuditModule } from './audit/audit.module';
+import { ClockModule } from './common/clock';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -32,6 +33,7 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggingModule,
     DatabaseModule,
     QueueModule,

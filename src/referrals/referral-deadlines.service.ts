@@ -5,6 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
+import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { DeadlineStep, overdueAlertTarget, overdueSchedule } from './referral-milestones';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
@@ -19,6 +20,7 @@ export class ReferralDeadlines {
     private readonly reads: ReferralReads,
     private readonly notices: ReferralNotices,
     private readonly alerts: AlertsService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -26,7 +28,7 @@ export class ReferralDeadlines {
    * is scheduled again for it; otherwise the overdue alert goes to the side responsible, and the escalation one period
    * later to the sending organisation's supervisors.
    */
-  async checkDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', now = new Date()): Promise<'raised' | 'not_due' | 'done'> {
+  async checkDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', now = this.clock.now()): Promise<'raised' | 'not_due' | 'done'> {
     const referral = await this.reads.lock(em, referralId);
     if (!referral) return 'done';
     let dueAt: Date | null;
