@@ -153,12 +153,11 @@ function readColumns(meta: EntityMetadata): EntityMetadata['columns'] {
 
 /**
  * `alias."column" AS "alias.property", …` for every column of an entity (those with `select: false` included), so that
- * `hydrate` can build the entity from a row. Arrays of enum values are cast to text[]: pg parses those, not arrays of a
- * custom type.
+ * `hydrate` can build the entity from a row (TypeORM's driver parses what pg leaves as text, arrays of enums say).
  */
 export function selectList(dataSource: DataSource, target: EntityTarget<ObjectLiteral>, alias: string): string {
   return readColumns(dataSource.getMetadata(target))
-    .map((c) => `${alias}."${c.databaseName}"${c.isArray && c.type === 'enum' ? '::text[]' : ''} AS "${alias}.${c.propertyName}"`)
+    .map((c) => `${alias}."${c.databaseName}" AS "${alias}.${c.propertyName}"`)
     .join(', ');
 }
 
@@ -180,16 +179,49 @@ function insertColumns(meta: EntityMetadata, databaseFills: readonly string[]): 
   return readColumns(meta).filter((c) => !c.isGenerated && !c.isCreateDate && !c.isUpdateDate && !c.isVirtual && !databaseFills.includes(c.propertyName));
 }
 
+/**
+ * The column list of an entity INSERT (every stored column but generated ones, the create/update timestamps and
+ * `databaseFills`), quoted, and the table: for a statement that inserts the row inside something larger (a CTE).
+ */
+export function entityInsertColumns(dataSource: DataSource, target: EntityTarget<ObjectLiteral>, databaseFills: readonly string[] = []): { table: string; columns: string[] } {
+  const meta = dataSource.getMetadata(target);
+  return { table: `"${meta.tableName}"`, columns: insertColumns(meta, databaseFills).map((c) => `"${c.databaseName}"`) };
+}
+
+const insertColumnCache = new WeakMap<DataSource, Map<EntityTarget<ObjectLiteral>, Map<string, EntityMetadata['columns']>>>();
+
+/**
+ * The parameters for entityInsertColumns' columns, in that order: each value prepared by TypeORM's driver (JSON, dates,
+ * transformers); undefined or null is NULL, and throws when the column is NOT NULL (give it, or name it in
+ * `databaseFills` to leave it to its column default).
+ */
+export function entityInsertValues<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, row: Partial<T>, databaseFills: readonly string[] = []): unknown[] {
+  let byTarget = insertColumnCache.get(dataSource);
+  if (!byTarget) insertColumnCache.set(dataSource, (byTarget = new Map()));
+  let byFills = byTarget.get(target);
+  if (!byFills) byTarget.set(target, (byFills = new Map()));
+  const key = databaseFills.join(',');
+  let columns = byFills.get(key);
+  if (!columns) byFills.set(key, (columns = insertColumns(dataSource.getMetadata(target), databaseFills)));
+  const driver = dataSource.driver;
+  return columns.map((c) => {
+    const value: unknown = c.getEntityValue(row);
+    if (value === undefined || value === null) {
+      if (!c.isNullable) throw new Error(`${c.entityMetadata.name}.${c.propertyName} needs a value`);
+      return null;
+    }
+    return driver.preparePersistentValue(value, c) as unknown;
+  });
+}
+
 /** A declared single-row INSERT of an entity whose column list comes from the metadata; `values` gives its parameters. */
 export interface EntityInsert<T, R> extends Statement<R> {
   values(dataSource: DataSource, row: Partial<T>): unknown[];
 }
 
 /**
- * `INSERT INTO "table" (every column but generated ones, the create/update timestamps and `databaseFills`) VALUES ($1, …)
- * <tail>` (tail: RETURNING, ON CONFLICT). `values` prepares each value with TypeORM's driver (JSON, dates,
- * transformers), in the same order; a property left undefined is NULL, and throws when its column is NOT NULL (give it,
- * or name it in `databaseFills` to leave it to its column default).
+ * `INSERT INTO "table" (entityInsertColumns) VALUES ($1, …) <tail>` (tail: RETURNING, ON CONFLICT), with
+ * `values` (entityInsertValues) for its parameters.
  */
 export function entityInsert<T extends ObjectLiteral, R = Record<string, unknown>>(
   id: string,
@@ -199,26 +231,8 @@ export function entityInsert<T extends ObjectLiteral, R = Record<string, unknown
   const tail = options.tail ?? '';
   const fills = options.databaseFills ?? [];
   const st = statement<R>(id, (ds) => {
-    const meta = ds.getMetadata(target);
-    const columns = insertColumns(meta, fills).map((c) => `"${c.databaseName}"`);
-    return `INSERT INTO "${meta.tableName}" (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})${tail ? ` ${tail}` : ''}`;
+    const { table, columns } = entityInsertColumns(ds, target, fills);
+    return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})${tail ? ` ${tail}` : ''}`;
   });
-  const columnsBySource = new WeakMap<DataSource, EntityMetadata['columns']>();
-  return {
-    ...st,
-    sql: st.sql,
-    values(dataSource, row) {
-      let columns = columnsBySource.get(dataSource);
-      if (!columns) columnsBySource.set(dataSource, (columns = insertColumns(dataSource.getMetadata(target), fills)));
-      const driver = dataSource.driver;
-      return columns.map((c) => {
-        const value: unknown = c.getEntityValue(row);
-        if (value === undefined || value === null) {
-          if (!c.isNullable) throw new Error(`${c.entityMetadata.name}.${c.propertyName} needs a value`);
-          return null;
-        }
-        return driver.preparePersistentValue(value, c) as unknown;
-      });
-    },
-  };
+  return { ...st, values: (dataSource, row) => entityInsertValues(dataSource, target, row, fills) };
 }
