@@ -49,6 +49,12 @@ export class CasesService {
     return this.access.findAccessible(em, actor, caseId, opts);
   }
 
+  /** The organisation that owns the case, or null when there is no such case. No access check: for other modules' own rules. */
+  async ownerOf(em: EntityManager, caseId: string): Promise<string | null> {
+    const row = await em.findOne(CaseEntity, { select: { id: true, ownerOrganisationId: true }, where: { id: caseId } });
+    return row?.ownerOrganisationId ?? null;
+  }
+
   /** See CaseReads.forDisclosure: for a disclosure the caller has already authorised and audits itself. */
   forDisclosure(em: EntityManager, caseId: string, fields: readonly IdentityField[]): ReturnType<CaseReads['forDisclosure']> {
     return this.reads.forDisclosure(em, caseId, fields);

@@ -3,6 +3,12 @@ import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
 import { DisclosureModule } from '../disclosure/disclosure.module';
 import { CaseRestitutionController, RestitutionClaimsController } from './restitution.controller';
+import { ClaimAccessService } from './claim-access.service';
+import { ClaimDeadlineJobs } from './claim-deadline-jobs';
+import { ClaimResponsibility } from './claim-responsibility.service';
+import { RestitutionClaims } from './restitution-claims.service';
+import { RestitutionPayments } from './restitution-payments.service';
+import { RestitutionText } from './restitution-text';
 import { RestitutionService } from './restitution.service';
 
 /**
@@ -12,7 +18,7 @@ import { RestitutionService } from './restitution.service';
 @Module({
   imports: [CasesModule, DisclosureModule, AlertsModule],
   controllers: [CaseRestitutionController, RestitutionClaimsController],
-  providers: [RestitutionService],
+  providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility, RestitutionService],
   exports: [RestitutionService],
 })
 export class RestitutionModule {}
