@@ -9,16 +9,15 @@ import { ClaimResponsibility } from './claim-responsibility.service';
 import { RestitutionClaims } from './restitution-claims.service';
 import { RestitutionPayments } from './restitution-payments.service';
 import { RestitutionText } from './restitution-text';
-import { RestitutionService } from './restitution.service';
 
 /**
- * Restitution claims and payments (API). Exports RestitutionService so the referrals module can call
- * onCaseOwnershipTransferred when an accepted referral transfers a case.
+ * Restitution claims and payments (API). Exports ClaimResponsibility (restitution.service.ts names it RestitutionService for other
+ * modules) so the referrals module can call onCaseOwnershipTransferred when an accepted referral transfers a case.
  */
 @Module({
   imports: [CasesModule, DisclosureModule, AlertsModule],
   controllers: [CaseRestitutionController, RestitutionClaimsController],
-  providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility, RestitutionService],
-  exports: [RestitutionService],
+  providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility],
+  exports: [ClaimResponsibility],
 })
 export class RestitutionModule {}
