@@ -117,15 +117,6 @@ export const casesWithKeys = statement<Record<string, unknown> & { i: string; k_
              LEFT JOIN case_keys k ON k.case_id = c.id`,
 );
 
-/**
- * An active caseworker or supervisor of the organisation. Names `users`, the users module's table: a small read kept
- * here until the users module offers it.
- */
-export const activeCaseStaffMember = statement<{ id: string }, [string, string]>(
-  'cases.activeCaseStaffMember',
-  () => `SELECT id FROM users WHERE id = $1 AND organisation_id = $2 AND role IN ('caseworker', 'supervisor') AND disabled_at IS NULL`,
-);
-
 // ---------------------------------------------------------------- what the disclosure gate needs
 
 export interface CaseFactsRow {

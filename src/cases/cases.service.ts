@@ -9,6 +9,7 @@ import { todayUtc } from '../common/validation/is-date-only';
 import { IDENTITY_FIELDS, IdentityField, isClosedStatus, REFERRAL_CLOSURE_REASONS } from '../common/vocabulary';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { entityInsertValues, runSql } from '../database/sql';
+import { isActiveCaseStaff } from '../users/users.queries';
 import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { isCaseStaff } from './case-access';
 import { CaseAccessService, FindCaseOptions } from './case-access.service';
@@ -20,7 +21,7 @@ import { CaseReferences } from './case-references';
 import { assertCreatable, assertVersion, caseCreateValues, caseUpdateChanges, changedFields } from './case-update.mapper';
 import { caseView } from './case-view';
 import { CaseEntity } from './case.entity';
-import { activeCaseStaffMember, caseCreateParameters, createCase, sharedDocumentReferences } from './cases.queries';
+import { caseCreateParameters, createCase, sharedDocumentReferences } from './cases.queries';
 import { AssignCaseDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, PersonInputDto, UpdateCaseDto } from './dto/case-input.dto';
 import { CaseResponseDto, CreatedCaseResponseDto } from './dto/case-response.dto';
 
@@ -167,8 +168,7 @@ export class CasesService {
       const { record } = await this.access.resolve(em, actor, id, { lock: true });
       if (expectedVersion !== undefined) assertVersion(record, expectedVersion);
       if (isClosedStatus(record.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be reassigned');
-      const { rowCount } = await runSql(em, activeCaseStaffMember, [dto.caseworkerId, record.ownerOrganisationId]);
-      if (rowCount === 0) {
+      if (!(await isActiveCaseStaff(em, dto.caseworkerId, record.ownerOrganisationId))) {
         throw new DomainError('CASE_ASSIGNEE_INVALID', 'The assignee must be an active caseworker or supervisor of the case’s organisation');
       }
       return this.commitChange(
