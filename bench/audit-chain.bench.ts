@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   await adminClient.query(`CREATE DATABASE ${db} OWNER lintas_owner`);
   try {
     // The migrations as `npm run build` compiled them (the bench build does not compile migrations/).
-    const owner = new DataSource({ ...dataSourceOptions(onDb(process.env.DATABASE_MIGRATION_URL!, db)), migrations: [join(process.cwd(), 'dist', 'migrations', '*.js')] });
+    const owner = new DataSource({
+      ...dataSourceOptions(onDb(process.env.DATABASE_MIGRATION_URL!, db)),
+      migrations: [join(process.cwd(), 'dist', 'migrations', '*.js')],
+    });
     await owner.initialize();
     await owner.runMigrations();
     let t = Date.now();
@@ -49,7 +52,11 @@ async function main(): Promise<void> {
     console.log(`inserted ${events} events in ${Date.now() - t} ms`);
     await owner.destroy();
 
-    const config = AppConfig.fromEnvironment({ ...process.env, DATABASE_URL: onDb(process.env.DATABASE_URL!, db), AUDIT_CHECKPOINT_EVERY_EVENTS: '100000' });
+    const config = AppConfig.fromEnvironment({
+      ...process.env,
+      DATABASE_URL: onDb(process.env.DATABASE_URL!, db),
+      AUDIT_CHECKPOINT_EVERY_EVENTS: '100000',
+    });
     const app = new DataSource(dataSourceOptions(config.database.url, 4));
     await app.initialize();
     const sealer = new AuditSealer(app, config);
@@ -61,7 +68,9 @@ async function main(): Promise<void> {
       if (r.sealed < AuditSealer.BATCH) break;
     }
     const sealMs = Date.now() - t;
-    console.log(`sealed ${sealed} events in ${sealMs} ms: ${Math.round((sealed / sealMs) * 1000)} events/s (batches of ${AuditSealer.BATCH})`);
+    console.log(
+      `sealed ${sealed} events in ${sealMs} ms: ${Math.round((sealed / sealMs) * 1000)} events/s (batches of ${AuditSealer.BATCH})`,
+    );
     await app.query('VACUUM ANALYZE audit_events');
 
     const verifier = new AuditVerifier(app, config.node.publicKey, config.node.keyId);

@@ -50,10 +50,30 @@ const STEP_US = 37_000; // events 37 ms apart
  * more than the chain hashing itself.
  */
 const UUID_WORDS: Record<string, [number, number][]> = {
-  user: [[0x9e3779b1, 0x7f4a7c15], [0x85ebca6b, 0x1b873593], [0xc2b2ae35, 0x27d4eb2f], [0x165667b1, 0x3c6ef372]],
-  org: [[0x27d4eb2d, 0x5bd1e995], [0x9e3779b9, 0x0b4611a5], [0x85ebca77, 0x68e31da4], [0xc2b2ae3d, 0x2545f491]],
-  case: [[0x165667c5, 0x61c88647], [0x5bd1e995, 0x7ed55d16], [0x68e31da5, 0x3ac5d9d3], [0x2545f495, 0x4cf5ad43]],
-  corr: [[0x61c88649, 0x1d8e4e27], [0x7ed55d17, 0x5e2d58d8], [0x3ac5d9d5, 0x2c1b3c6d], [0x4cf5ad45, 0x297a2d39]],
+  user: [
+    [0x9e3779b1, 0x7f4a7c15],
+    [0x85ebca6b, 0x1b873593],
+    [0xc2b2ae35, 0x27d4eb2f],
+    [0x165667b1, 0x3c6ef372],
+  ],
+  org: [
+    [0x27d4eb2d, 0x5bd1e995],
+    [0x9e3779b9, 0x0b4611a5],
+    [0x85ebca77, 0x68e31da4],
+    [0xc2b2ae3d, 0x2545f491],
+  ],
+  case: [
+    [0x165667c5, 0x61c88647],
+    [0x5bd1e995, 0x7ed55d16],
+    [0x68e31da5, 0x3ac5d9d3],
+    [0x2545f495, 0x4cf5ad43],
+  ],
+  corr: [
+    [0x61c88649, 0x1d8e4e27],
+    [0x7ed55d17, 0x5e2d58d8],
+    [0x3ac5d9d5, 0x2c1b3c6d],
+    [0x4cf5ad45, 0x297a2d39],
+  ],
 };
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 function seqUuid(kind: string, seq: number): string {
@@ -70,7 +90,9 @@ const sqlUuid = (kind: string): string =>
  */
 function syntheticEvent(seq: number, prevHash: string): EventTuple {
   const us = seq * STEP_US;
-  const occurred = new Date(EPOCH_MS + Math.floor(us / 1000)).toISOString().replace(/\.(\d{3})Z$/, (_, ms) => `.${ms}${String(us % 1000).padStart(3, '0')}Z`);
+  const occurred = new Date(EPOCH_MS + Math.floor(us / 1000))
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, (_, ms) => `.${ms}${String(us % 1000).padStart(3, '0')}Z`);
   return [
     String(seq),
     String(seq),
@@ -121,7 +143,10 @@ async function ensureDatabase(events: number): Promise<{ db: string; seededNow: 
   } finally {
     await admin.end();
   }
-  const owner = new DataSource({ ...dataSourceOptions(onDb(process.env.DATABASE_MIGRATION_URL!, db)), migrations: [join(process.cwd(), 'dist', 'migrations', '*.js')] });
+  const owner = new DataSource({
+    ...dataSourceOptions(onDb(process.env.DATABASE_MIGRATION_URL!, db)),
+    migrations: [join(process.cwd(), 'dist', 'migrations', '*.js')],
+  });
   await owner.initialize();
   await owner.runMigrations();
   await owner.destroy();
@@ -157,12 +182,14 @@ async function ensureDatabase(events: number): Promise<{ db: string; seededNow: 
     }
     await pending;
     await c.query(`SELECT setval(pg_get_serial_sequence('audit_events', 'id'), $1)`, [events]);
-    await c.query('SET maintenance_work_mem = \'512MB\'');
+    await c.query("SET maintenance_work_mem = '512MB'");
     await c.query(recordIndex);
     await c.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     await c.query('VACUUM ANALYZE audit_events');
     seedSeconds = Math.round((Date.now() - started) / 100) / 10;
-    await c.query('CREATE TABLE bench_audit_seeded (events bigint NOT NULL, seconds numeric NOT NULL, built_at timestamptz NOT NULL DEFAULT now())');
+    await c.query(
+      'CREATE TABLE bench_audit_seeded (events bigint NOT NULL, seconds numeric NOT NULL, built_at timestamptz NOT NULL DEFAULT now())',
+    );
     await c.query('INSERT INTO bench_audit_seeded (events, seconds) VALUES ($1, $2)', [events, seedSeconds]);
   } finally {
     await c.end();
@@ -180,7 +207,8 @@ export async function auditScale(events: number, runs = 3): Promise<AuditScaleRe
     const verifier = new AuditVerifier(app, config.node.publicKey, config.node.keyId);
     for (let i = 0; i < runs; i++) {
       const report = (await verifier.verify())!;
-      if (!report.valid || report.checkedEvents !== events) throw new Error(`audit chain of ${events} did not verify: ${JSON.stringify(report)}`);
+      if (!report.valid || report.checkedEvents !== events)
+        throw new Error(`audit chain of ${events} did not verify: ${JSON.stringify(report)}`);
       verifyRuns.push(Math.round((report.checkedEvents / report.durationMs) * 1000));
     }
   } finally {

@@ -17,7 +17,7 @@ export interface LoadResult {
 
 export function start(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
   return child;
 }
 
@@ -27,7 +27,7 @@ export function start(name: string, script: string, env: NodeJS.ProcessEnv, node
  */
 export function startLintas(which: 'api' | 'worker', root: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   const child = spawn('bash', [join(root, 'scripts/start.sh'), which, ...nodeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${which}] ${d}`));
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${which}] ${d.toString()}`));
   return child;
 }
 

@@ -44,7 +44,8 @@ export const LATENCY_TARGET_P95_MS = 300;
 export const THROUGHPUT_TARGET_PER_SECOND = 500;
 
 /** The supervisor of the bench's organisation 0 (the last staff member of each organisation is its supervisor). */
-export const benchSupervisorEmail = (cases: number): string => `bench-cw-0-${CASEWORKERS_PER_ORGANISATION - 1}@c${cases}.bench.lintas.example`;
+export const benchSupervisorEmail = (cases: number): string =>
+  `bench-cw-0-${CASEWORKERS_PER_ORGANISATION - 1}@c${cases}.bench.lintas.example`;
 
 interface Sides {
   senderOrgId: string;
@@ -124,14 +125,20 @@ async function sidesOf(db: Client, cases: number): Promise<Sides> {
     // A size with one organisation only: a receiving shelter in another country, as an org admin would register it.
     const name = `Bench receiving shelter (c${cases})`;
     const row = await db.query<{ id: string; country: string; name: string }>(
-      `INSERT INTO organisations (name, name_key, country, type) VALUES ($1, lower($1), 'KH', 'ngo')
+      `INSERT INTO organisations (name, name_key, country, type) VALUES ($1::text, lower($1::text), 'KH', 'ngo')
        ON CONFLICT (country, name_key) DO UPDATE SET name = EXCLUDED.name RETURNING id, country, name`,
       [name],
     );
     receiver = row.rows[0];
   }
   const cw = await db.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [benchCaseworkerEmail(cases)]);
-  return { senderOrgId: sender.id, senderCountry: sender.country, receiverOrgId: receiver.id, receiverCountry: receiver.country, caseworkerId: cw.rows[0].id };
+  return {
+    senderOrgId: sender.id,
+    senderCountry: sender.country,
+    receiverOrgId: receiver.id,
+    receiverCountry: receiver.country,
+    caseworkerId: cw.rows[0].id,
+  };
 }
 
 /**
@@ -140,7 +147,9 @@ async function sidesOf(db: Client, cases: number): Promise<Sides> {
  */
 async function ensureConsents(db: Client, s: Sides): Promise<string[]> {
   await db.query(`CREATE TABLE IF NOT EXISTS bench_referral_cases (case_id uuid PRIMARY KEY, receiving_organisation_id uuid NOT NULL)`);
-  const have = await db.query<{ case_id: string }>(`SELECT case_id FROM bench_referral_cases WHERE receiving_organisation_id = $1`, [s.receiverOrgId]);
+  const have = await db.query<{ case_id: string }>(`SELECT case_id FROM bench_referral_cases WHERE receiving_organisation_id = $1`, [
+    s.receiverOrgId,
+  ]);
   if (have.rows.length > 0) return have.rows.map((r) => r.case_id);
   await db.query('BEGIN');
   try {
@@ -232,7 +241,13 @@ export async function prepareSubmitted(db: Client, cases: number, count: number)
   let createdFrom: Date | undefined;
   for (let from = 0; from < count; from += 1000) {
     const n = Math.min(1000, count - from);
-    const r = { id: [] as string[], caseId: [] as string[], consentIds: [] as string[], corrCreate: [] as string[], corrSubmit: [] as string[] };
+    const r = {
+      id: [] as string[],
+      caseId: [] as string[],
+      consentIds: [] as string[],
+      corrCreate: [] as string[],
+      corrSubmit: [] as string[],
+    };
     for (let i = 0; i < n; i++) {
       const p = permitted[(start + from + i) % permitted.length];
       r.id.push(randomUUID());
@@ -267,8 +282,21 @@ export async function prepareSubmitted(db: Client, cases: number, count: number)
              jsonb_build_object('caseId', case_id, 'from', 'draft', 'to', 'submitted') FROM t)
          INSERT INTO alerts (organisation_id, type, severity, status, audience, record_type, record_id, case_id, dedupe_key)
          SELECT $6, 'referral_awaiting_approval', 'info', 'open', $13::alert_audience, 'referral', id, case_id, 'referral_awaiting_approval:referral:' || id FROM t`,
-        [r.id, r.caseId, r.consentIds, r.corrCreate, r.corrSubmit, s.senderOrgId, s.receiverOrgId, s.caseworkerId, PURPOSE,
-          `{${CATEGORIES.join(',')}}`, REASON, crossBorder, crossBorder ? 'supervisors' : 'organisation'],
+        [
+          r.id,
+          r.caseId,
+          r.consentIds,
+          r.corrCreate,
+          r.corrSubmit,
+          s.senderOrgId,
+          s.receiverOrgId,
+          s.caseworkerId,
+          PURPOSE,
+          `{${CATEGORIES.join(',')}}`,
+          REASON,
+          crossBorder,
+          crossBorder ? 'supervisors' : 'organisation',
+        ],
       );
       await db.query('COMMIT');
     } catch (err) {
@@ -314,7 +342,9 @@ async function login(api: string, email: string): Promise<string> {
 
 type CpuSample = { received: number; cpu: number; db: number };
 const perDelivery = (a: CpuSample | undefined, b: CpuSample | undefined, key: 'cpu' | 'db'): number | null =>
-  a && b && b.received > a.received && Number.isFinite(b[key] - a[key]) ? Math.round(((b[key] - a[key]) / (b.received - a.received)) * 100) / 100 : null;
+  a && b && b.received > a.received && Number.isFinite(b[key] - a[key])
+    ? Math.round(((b[key] - a[key]) / (b.received - a.received)) * 100) / 100
+    : null;
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc). */
 function cpuMs(pid: number | undefined): number {
@@ -333,7 +363,9 @@ function cpuMs(pid: number | undefined): number {
 function postgresCpuMs(): number {
   try {
     const pgDir = readFileSync(join(process.env.LINTAS_LOCAL_DIR ?? '', 'pg-dir'), 'utf8').trim();
-    const postmaster = readFileSync(join(pgDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0].trim();
+    const postmaster = readFileSync(join(pgDir, 'data', 'postmaster.pid'), 'utf8')
+      .split('\n')[0]
+      .trim();
     // The postmaster's own time plus what its exited children used (cutime, cstime), then the live children's.
     const own = readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1].split(' ');
     let total = ((Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * 1000) / 100;
@@ -382,7 +414,13 @@ async function waitDelivered(
 // ---------------------------------------------------------------- scenarios
 
 /** Approvals at `perSecond` for `seconds` with the worker running; approval → received from the history rows. */
-export async function latencyScenario(opts: { api: string; db: Client; cases: number; perSecond: number; seconds: number }): Promise<ReferralLatencyResult> {
+export async function latencyScenario(opts: {
+  api: string;
+  db: Client;
+  cases: number;
+  perSecond: number;
+  seconds: number;
+}): Promise<ReferralLatencyResult> {
   const { api, db, cases, perSecond, seconds } = opts;
   const batch = await prepareSubmitted(db, cases, perSecond * seconds);
   const ids = [...batch.ids];
@@ -405,7 +443,7 @@ export async function latencyScenario(opts: { api: string; db: Client; cases: nu
           approved.push(id);
         },
         (err: Error) => {
-          errors.push(`${err.message} ${String(err.cause ?? '')}`.trim());
+          errors.push(`${err.message} ${String((err.cause as string | undefined) ?? '')}`.trim());
         },
       ),
     );
@@ -513,12 +551,18 @@ export async function throughputScenario(opts: {
   try {
     // The worker's CPU per delivery, from the first poll that saw a delivery to the end (boot excluded): a figure that
     // depends less on what else the shared machine runs than deliveries/s does.
-    delivered = await waitDelivered(db, batch, Math.max(60_000, count * 20), (received) => {
-      if (received === 0) return;
-      const now = { received, cpu: cpuMs(worker.pid), db: postgresCpuMs() };
-      if (!cpuStart) cpuStart = now;
-      cpuEnd = now;
-    }, 500);
+    delivered = await waitDelivered(
+      db,
+      batch,
+      Math.max(60_000, count * 20),
+      (received) => {
+        if (received === 0) return;
+        const now = { received, cpu: cpuMs(worker.pid), db: postgresCpuMs() };
+        if (!cpuStart) cpuStart = now;
+        cpuEnd = now;
+      },
+      500,
+    );
   } finally {
     await stop(worker);
     process.off('exit', killOnExit);
@@ -546,7 +590,8 @@ export async function throughputScenario(opts: {
     loadAverageAtStart: loadAtStart,
     wallSeconds: Math.round((last - spawnedAt) / 100) / 10,
     workerConcurrency: Number(opts.env.WORKER_CONCURRENCY ?? 10),
-    includes: 'outbox relay → BullMQ → referrals.deliver job → delivery transaction (consent re-check, sent + received, history, audit, alert, deadline row); audit sealer in the same process',
+    includes:
+      'outbox relay → BullMQ → referrals.deliver job → delivery transaction (consent re-check, sent + received, history, audit, alert, deadline row); audit sealer in the same process',
     target: `≥ ${THROUGHPUT_TARGET_PER_SECOND} local deliveries/s per worker`,
     verdict: delivered.received === Number(pending.rows[0].n) && perSecond >= THROUGHPUT_TARGET_PER_SECOND ? 'met' : 'MISSED',
   };
@@ -576,7 +621,9 @@ export async function referralDelivery(opts: {
     const throughput = await throughputScenario({ ...opts, db, count, nodeArgs });
     return { latency, throughput };
   } finally {
-    await retireDeadlines(db, opts.env, opts.cases, since).catch((err: Error) => process.stderr.write(`[referrals] retiring deadline checks failed: ${err.message}\n`));
+    await retireDeadlines(db, opts.env, opts.cases, since).catch((err: Error) =>
+      process.stderr.write(`[referrals] retiring deadline checks failed: ${err.message}\n`),
+    );
     await db.end();
   }
 }
@@ -655,14 +702,22 @@ if (require.main === module) {
     try {
       await waitFor(`http://127.0.0.1:${port}/health/ready`);
       const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-      const result = await referralDelivery({ api: `http://127.0.0.1:${port}`, cases, seconds, worker, workerScript, env, apiPid: apiProc.pid });
+      const result = await referralDelivery({
+        api: `http://127.0.0.1:${port}`,
+        cases,
+        seconds,
+        worker,
+        workerScript,
+        env,
+        apiPid: apiProc.pid,
+      });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {
       await stop(worker);
       await stop(apiProc);
     }
   })().catch((err) => {
-    process.stderr.write(`referral bench failed: ${(err as Error).stack} ${String((err as Error).cause ?? '')}\n`);
+    process.stderr.write(`referral bench failed: ${(err as Error).stack} ${String(((err as Error).cause as string | undefined) ?? '')}\n`);
     process.exit(1);
   });
 }

@@ -3,6 +3,9 @@
 # Not a test: it never gates CI. Figures go to bench/results/<date>.json and .md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck disable=SC1091
+. scripts/node-runtime.sh
+lintas_use_node24 "$(pwd)"
 data="$(pwd)/.local/bench"
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 npm run -s build

@@ -53,7 +53,12 @@ export async function storageRecord(url: string): Promise<StorageRecord> {
     const size = await db.query<{ bytes: string }>(`SELECT pg_database_size(current_database())::text AS bytes`);
     const tables: Record<string, TableSize> = {};
     for (const r of rows.rows) {
-      tables[r.name] = { rows: Number(r.rows), tableBytes: Number(r.table_bytes), indexBytes: Number(r.index_bytes), totalBytes: Number(r.total_bytes) };
+      tables[r.name] = {
+        rows: Number(r.rows),
+        tableBytes: Number(r.table_bytes),
+        indexBytes: Number(r.index_bytes),
+        totalBytes: Number(r.total_bytes),
+      };
     }
     return { databaseBytes: Number(size.rows[0].bytes), tables };
   } finally {
@@ -81,7 +86,9 @@ export function storageMarkdown(storage: StorageRecord | undefined): string[] {
     other.totalBytes += t.totalBytes;
   }
   const row = (name: string, t: TableSize) =>
-    lines.push(`| ${name} | ${t.rows.toLocaleString('en')} | ${mb(t.tableBytes)} | ${mb(t.indexBytes)} | ${mb(t.totalBytes)} | ${t.rows ? Math.round(t.totalBytes / t.rows) : ''} |`);
+    lines.push(
+      `| ${name} | ${t.rows.toLocaleString('en')} | ${mb(t.tableBytes)} | ${mb(t.indexBytes)} | ${mb(t.totalBytes)} | ${t.rows ? Math.round(t.totalBytes / t.rows) : ''} |`,
+    );
   for (const name of KEY_TABLES) if (storage.tables[name]) row(name, storage.tables[name]);
   row('other tables', other);
   lines.push('');
@@ -110,7 +117,9 @@ export function slopeFigures(sizes: any[]): Figure[] {
   add('cases in the database', 'linear', (s) => get(s.storage?.tables?.cases, ['rows']));
   // The rate recorded when the size was seeded (a kept database is reused: see its seed line for when).
   add('seed, cases/s', 'flat', (s) => get(s.seed, ['casesPerSecond']));
-  add('database MB (all tables, the audit log and bench rows included)', 'linear', (s) => (s.storage ? Math.round(s.storage.databaseBytes / 1024 / 1024) : null));
+  add('database MB (all tables, the audit log and bench rows included)', 'linear', (s) =>
+    s.storage ? Math.round(s.storage.databaseBytes / 1024 / 1024) : null,
+  );
   for (const t of ['cases', 'case_keys', 'consents', 'consent_provisions', 'statistics_case_facts', 'audit_events']) {
     // The audit log grows with activity (this and earlier runs' requests on a kept database), not with the seeded cases.
     add(`${t} MB (heap + indexes)`, t === 'audit_events' ? 'with activity' : 'linear', (s) => {
@@ -164,7 +173,9 @@ export function slopesMarkdown(doc: { sizes: any[]; auditVerification?: any[] })
     );
     for (const f of slopeFigures(sizes)) {
       const changes = f.values.slice(1).map((v, i) => change(f.values[i], v));
-      lines.push(`| ${f.name} | ${f.expect} | ${f.values.map((v) => (v === null ? '' : v.toLocaleString('en'))).join(' | ')} | ${changes.join(' | ')} |`);
+      lines.push(
+        `| ${f.name} | ${f.expect} | ${f.values.map((v) => (v === null ? '' : v.toLocaleString('en'))).join(' | ')} | ${changes.join(' | ')} |`,
+      );
     }
     lines.push('');
   }

@@ -56,9 +56,32 @@ const BATCH = 2000;
 const COUNTRIES = ['TH', 'KH', 'LA', 'MM'] as const;
 const CITIZENSHIPS = ['MM', 'MM', 'MM', 'LA', 'LA', 'KH', 'KH', 'VN', 'TH', 'CN'];
 const LANGUAGES: Record<string, string> = { MM: 'mya', LA: 'lao', KH: 'khm', VN: 'vie', TH: 'tha', CN: 'zho' };
-const GIVEN = ['Aye', 'Mya', 'Thida', 'Khin', 'Noy', 'Souk', 'Phon', 'Sreymom', 'Dara', 'Sokha', 'Lan', 'Mai', 'Ploy', 'Nok', 'Hnin', 'Zaw'];
+const GIVEN = [
+  'Aye',
+  'Mya',
+  'Thida',
+  'Khin',
+  'Noy',
+  'Souk',
+  'Phon',
+  'Sreymom',
+  'Dara',
+  'Sokha',
+  'Lan',
+  'Mai',
+  'Ploy',
+  'Nok',
+  'Hnin',
+  'Zaw',
+];
 const FAMILY = ['Win', 'Oo', 'Htun', 'Vongsa', 'Keo', 'Chan', 'Sok', 'Nguyen', 'Tran', 'Srisuk', 'Inthavong', 'Lwin', 'Kyaw', 'Phan'];
-const PLACES = ['Mercy Shelter, Bangkok', 'Safe House 3, Phnom Penh', 'Transit Centre, Vientiane', 'Drop-in Centre, Mae Sot', 'Hospital ward, Poipet'];
+const PLACES = [
+  'Mercy Shelter, Bangkok',
+  'Safe House 3, Phnom Penh',
+  'Transit Centre, Vientiane',
+  'Drop-in Centre, Mae Sot',
+  'Hospital ward, Poipet',
+];
 
 /** Deterministic, so two seeds of one size hold the same shape of data. */
 function mulberry32(seed: number): () => number {
@@ -78,7 +101,9 @@ export async function seed(cases: number, config = AppConfig.fromEnvironment()):
   const db = new Client({ connectionString: process.env.DATABASE_MIGRATION_URL });
   await db.connect();
   try {
-    await db.query(`CREATE TABLE IF NOT EXISTS bench_seed_info (cases integer PRIMARY KEY, info jsonb NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now())`);
+    await db.query(
+      `CREATE TABLE IF NOT EXISTS bench_seed_info (cases integer PRIMARY KEY, info jsonb NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now())`,
+    );
     // The ceiling's validated insert writes here (bench only, never in the product schema's migrations).
     await db.query(`CREATE TABLE IF NOT EXISTS bench_ceiling_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       label text NOT NULL, level text NOT NULL, count int NOT NULL)`);
@@ -86,7 +111,8 @@ export async function seed(cases: number, config = AppConfig.fromEnvironment()):
     const existing = await db.query<{ info: SeedInfo }>(`SELECT info FROM bench_seed_info WHERE cases = $1`, [cases]);
     if (existing.rows[0]) return { ...existing.rows[0].info, reused: true };
     const count = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM cases`);
-    if (Number(count.rows[0].n) > 0) throw new Error(`this database already holds ${count.rows[0].n} cases that bench_seed_info does not describe`);
+    if (Number(count.rows[0].n) > 0)
+      throw new Error(`this database already holds ${count.rows[0].n} cases that bench_seed_info does not describe`);
     return await seedInto(db, cases, config);
   } finally {
     await db.end();
@@ -97,7 +123,9 @@ async function seedInto(db: Client, cases: number, config: AppConfig): Promise<S
   const started = Date.now();
   const random = mulberry32(cases);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
-  const some = <T>(xs: readonly T[], max: number): T[] => [...new Set(Array.from({ length: 1 + Math.floor(random() * max) }, () => pick(xs)))];
+  const some = <T>(xs: readonly T[], max: number): T[] => [
+    ...new Set(Array.from({ length: 1 + Math.floor(random() * max) }, () => pick(xs))),
+  ];
   const master = config.crypto.masterKey;
 
   // Organisations and staff. One real argon2 hash, shared: only the bench caseworker logs in, and hashing 10k
@@ -105,7 +133,7 @@ async function seedInto(db: Client, cases: number, config: AppConfig): Promise<S
   const passwordHash = await argon2.hash(BENCH_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
   const orgCount = Math.max(1, Math.ceil(cases / CASES_PER_ORGANISATION));
   const orgs = Array.from({ length: orgCount }, (_, i) => ({ id: randomUUID(), country: COUNTRIES[i % COUNTRIES.length], i }));
-  const staff = orgs.map((o) => Array.from({ length: CASEWORKERS_PER_ORGANISATION }, () => randomUUID()));
+  const staff = orgs.map(() => Array.from({ length: CASEWORKERS_PER_ORGANISATION }, () => randomUUID()));
   await db.query('BEGIN');
   for (let from = 0; from < orgs.length; from += 1000) {
     const part = orgs.slice(from, from + 1000);
@@ -164,11 +192,17 @@ async function seedInto(db: Client, cases: number, config: AppConfig): Promise<S
       counters.set(counterKey, counter);
       const assigned = staff[org.i][Math.floor(random() * (CASEWORKERS_PER_ORGANISATION - 1))];
       const citizenship = pick(CITIZENSHIPS);
-      const dob = random() < 0.8 ? isoDate(new Date(Date.UTC(1975 + Math.floor(random() * 35), Math.floor(random() * 12), 1 + Math.floor(random() * 28)))) : null;
+      const dob =
+        random() < 0.8
+          ? isoDate(new Date(Date.UTC(1975 + Math.floor(random() * 35), Math.floor(random() * 12), 1 + Math.floor(random() * 28))))
+          : null;
       const age = random() < 0.7 ? 12 + Math.floor(random() * 30) : null;
       const dataKey = newDataKey();
       const seal = (field: string, value: unknown): Buffer | null => (value === null ? null : encryptField(dataKey, id, field, value));
-      const documents = random() < 0.6 ? [{ type: 'passport', country: citizenship, number: `${citizenship}${String(Math.floor(random() * 1e7)).padStart(7, '0')}` }] : [];
+      const documents =
+        random() < 0.6
+          ? [{ type: 'passport', country: citizenship, number: `${citizenship}${String(Math.floor(random() * 1e7)).padStart(7, '0')}` }]
+          : [];
       col('id', id);
       col('reference', formatReference(org.country, year, counter));
       col('owner', org.id);
@@ -299,16 +333,51 @@ async function writeBatch(
          AS t(id, reference, owner, assigned, status, given, family, dob, docs, phone, email, location, gender, citizenship,
               languages, minor, tstatus, tby, tat, exploitation, control, recruitment, platforms, crec, cexp, age, risk, riskat,
               danger, immigration, detention, nonpunishment, created)`,
-      ['id', 'reference', 'owner', 'assigned', 'status', 'given', 'family', 'dob', 'docs', 'phone', 'email', 'location', 'gender', 'citizenship',
-        'languages', 'minor', 'tstatus', 'tby', 'tat', 'exploitation', 'control', 'recruitment', 'platforms', 'crec', 'cexp', 'age', 'risk',
-        'riskat', 'danger', 'immigration', 'detention', 'nonpunishment', 'created'].map((k) => c[k]),
+      [
+        'id',
+        'reference',
+        'owner',
+        'assigned',
+        'status',
+        'given',
+        'family',
+        'dob',
+        'docs',
+        'phone',
+        'email',
+        'location',
+        'gender',
+        'citizenship',
+        'languages',
+        'minor',
+        'tstatus',
+        'tby',
+        'tat',
+        'exploitation',
+        'control',
+        'recruitment',
+        'platforms',
+        'crec',
+        'cexp',
+        'age',
+        'risk',
+        'riskat',
+        'danger',
+        'immigration',
+        'detention',
+        'nonpunishment',
+        'created',
+      ].map((k) => c[k]),
     );
     await db.query(
       `INSERT INTO case_keys (case_id, master_key_id, wrapped_key) SELECT id, $3, k FROM unnest($1::uuid[], $2::bytea[]) AS t(id, k)`,
       [keys.caseId, keys.wrapped, masterKeyId],
     );
     if (blind.caseId.length) {
-      await db.query(`INSERT INTO case_blind_indexes (case_id, digest) SELECT * FROM unnest($1::uuid[], $2::bytea[])`, [blind.caseId, blind.digest]);
+      await db.query(`INSERT INTO case_blind_indexes (case_id, digest) SELECT * FROM unnest($1::uuid[], $2::bytea[])`, [
+        blind.caseId,
+        blind.digest,
+      ]);
     }
     if (cons.id?.length) {
       await db.query(

@@ -45,14 +45,9 @@ function table(rows: number, columns: number, seed: number, shape: Shape) {
     for (let c = 0; c < columns; c++) {
       const u = random();
       const count =
-        u < shape.zeros
-          ? 0
-          : u < shape.zeros + shape.small
-            ? 1 + Math.floor(random() * 10)
-            : 11 + Math.floor(random() ** 3 * 2000);
+        u < shape.zeros ? 0 : u < shape.zeros + shape.small ? 1 + Math.floor(random() * 10) : 11 + Math.floor(random() ** 3 * 2000);
       if (count > 0 && count < 11) small++;
-      const organisations =
-        shape.minOrganisations + Math.floor(random() * (shape.maxOrganisations - shape.minOrganisations + 1));
+      const organisations = shape.minOrganisations + Math.floor(random() * (shape.maxOrganisations - shape.minOrganisations + 1));
       let left = count;
       for (let o = 0; o < organisations && left > 0; o++) {
         const n = o === organisations - 1 ? left : Math.ceil(left * random());

@@ -193,7 +193,10 @@ export const oneYearFactsSql = (rows: number, year: number): string => `
  * The one-period database: created (as the admin, owned by lintas_owner), migrated and filled once, then kept. The
  * facts are written straight into statistics_case_facts (no cases behind them: the tables read only the facts).
  */
-export async function ensureOnePeriodDatabase(facts: number, year: number): Promise<{ database: string; seededNow: boolean; seedSeconds: number | null }> {
+export async function ensureOnePeriodDatabase(
+  facts: number,
+  year: number,
+): Promise<{ database: string; seededNow: boolean; seedSeconds: number | null }> {
   const database = `lintas_stats_${facts}`;
   const admin = new Client({ connectionString: onDatabase(process.env.DATABASE_ADMIN_URL!, 'postgres') });
   await admin.connect();
@@ -234,7 +237,10 @@ export async function ensureOnePeriodDatabase(facts: number, year: number): Prom
 }
 
 /** The worst case: `facts` cases all registered in the last closed year. */
-export async function measureOnePeriod(facts: number, now = new Date()): Promise<StatisticsScaleResult & { seededNow: boolean; seedSeconds: number | null }> {
+export async function measureOnePeriod(
+  facts: number,
+  now = new Date(),
+): Promise<StatisticsScaleResult & { seededNow: boolean; seedSeconds: number | null }> {
   const periodLabel = lastClosedYear(now);
   const db = await ensureOnePeriodDatabase(facts, Number(periodLabel));
   const result = await measureStatistics({
@@ -270,7 +276,10 @@ export function statisticsMarkdown(results: StatisticsScaleResult[]): string[] {
       '',
       '| table | fresh ms (runs) | frozen ms median / worst | target | verdict |',
       '|---|---|---|---|---|',
-      ...r.tables.map((t) => `| ${t.table} | ${t.freshMedianMs} (${t.freshRuns.join(', ')}) | ${t.servedMedianMs} / ${t.servedMaxMs} | ${t.target} | ${t.verdict} |`),
+      ...r.tables.map(
+        (t) =>
+          `| ${t.table} | ${t.freshMedianMs} (${t.freshRuns.join(', ')}) | ${t.servedMedianMs} / ${t.servedMaxMs} | ${t.target} | ${t.verdict} |`,
+      ),
       '',
       `Whole release (${r.tables.length} tables) computed and stored: ${r.wholeReleaseComputedMs} ms; first request after it: ` +
         `${r.firstRequestAfterReleaseMs} ms. All tables: ${r.verdict}.`,

@@ -14,7 +14,11 @@ const field = (entry, tag) => {
   const m = entry.match(new RegExp(`<${tag}[^>]*>([^<]*)</${tag}>`));
   return m ? m[1].trim() : undefined;
 };
-const decode = (s) => s.replace(/&amp;/g, '&').replace(/&apos;/g, "'").replace(/&quot;/g, '"');
+const decode = (s) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"');
 const byCode = new Map();
 for (const [, entry] of xml.matchAll(/<CcyNtry>([\s\S]*?)<\/CcyNtry>/g)) {
   const code = field(entry, 'Ccy');

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs Lintas locally with a demo dataset: a private PostgreSQL and Redis on loopback under .local/dev, migrations, the demo
-# seed, then the API and the worker. Ctrl-C stops all of it. Needs only Node 20 and npm (plus the system PostgreSQL binaries;
-# on Debian as root it installs what is missing with apt-get).
+# seed, then the API and the worker. Ctrl-C stops all of it. Needs only Node and npm (plus the system PostgreSQL binaries;
+# on Debian as root it installs what is missing with apt-get). Runs on Node 24: an older system Node gets Node 24 installed
+# into .local/node24 from the npm registry (scripts/node-runtime.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck disable=SC1091
+. scripts/node-runtime.sh
+lintas_use_node24 "$(pwd)"
 data="$(pwd)/.local/dev"
 PORT=${PORT:-3000}
 

@@ -3,12 +3,15 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
+import { TokenService } from './auth/token.service';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { CasesModule } from './cases/cases.module';
+import { AccessTokenVerifier } from './common/auth/access-token';
 import { ActorLookup, AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AuditModule } from './audit/audit.module';
+import { ClockModule } from './common/clock';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -30,6 +33,7 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggingModule,
     DatabaseModule,
     QueueModule,
@@ -46,7 +50,8 @@ import { UsersModule } from './users/users.module';
     RestitutionModule,
     AlertsApiModule,
     ReferralsModule,
-    FederationModule,
+    // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
+    FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
     HealthModule,
     BootstrapModule,
@@ -55,6 +60,8 @@ import { UsersModule } from './users/users.module';
   providers: [
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     ActorLookup,
+    // The guard (common/) verifies tokens through the auth module's TokenService.
+    { provide: AccessTokenVerifier, useExisting: TokenService },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
 })

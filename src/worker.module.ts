@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditWorkerModule } from './audit/audit-worker.module';
+import { ClockModule } from './common/clock';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
-import { ConsentModule } from './consent/consent.module';
-import { ConsentProcessor } from './consent/jobs/consent.processor';
+import { ConsentModule, ConsentWorkerModule } from './consent/consent.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { FederationWorkerModule } from './federation/federation-worker.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
@@ -15,6 +16,7 @@ import { ReferralsWorkerModule } from './referrals/referrals.module';
 import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
+import { WorkerHeartbeat } from './system/worker-heartbeat';
 
 /**
  * The worker process: the outbox relay and the BullMQ processors. No HTTP. CryptoModule: remote delivery decrypts the
@@ -23,6 +25,7 @@ import { SystemProcessor } from './system/system.processor';
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggingModule,
     DatabaseModule,
     QueueModule,
@@ -32,9 +35,11 @@ import { SystemProcessor } from './system/system.processor';
     AlertsModule,
     ConsentModule,
     CryptoModule,
+    ConsentWorkerModule,
+    FederationWorkerModule,
     ReferralsWorkerModule,
     StatisticsWorkerModule,
   ],
-  providers: [OutboxRelay, SystemProcessor, ConsentProcessor, RestitutionProcessor],
+  providers: [OutboxRelay, SystemProcessor, RestitutionProcessor, WorkerHeartbeat],
 })
 export class WorkerModule {}

@@ -155,7 +155,7 @@ describe('authorization (e2e)', () => {
         code: res.body.code,
         message: res.body.message,
       });
-      expect(await userRow(body.email as string)).toEqual([]);
+      expect(await userRow(body.email)).toEqual([]);
     });
 
     it('refuses an org_admin giving platform_admin with 403 ROLE_NOT_ASSIGNABLE, and creates nothing', async () => {
@@ -163,7 +163,7 @@ describe('authorization (e2e)', () => {
       const res = await api.http.post('/api/v1/users', body, a.orgAdmin.token);
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('ROLE_NOT_ASSIGNABLE');
-      expect(await userRow(body.email as string)).toEqual([]);
+      expect(await userRow(body.email)).toEqual([]);
     });
 
     it('refuses an org_admin promoting a user of its organisation to platform_admin', async () => {
@@ -183,7 +183,7 @@ describe('authorization (e2e)', () => {
       const fields = (res.body.details as Array<{ field: string }>).map((d) => d.field).sort();
       expect(fields).toEqual(['disabledAt', 'id', 'passwordHash']);
       expect(res.text).not.toContain('$argon2id$v=19$forged');
-      expect(await userRow(body.email as string)).toEqual([]);
+      expect(await userRow(body.email)).toEqual([]);
     });
 
     it('refuses moving a user to another organisation through PATCH (organisationId is not an accepted field)', async () => {
@@ -199,7 +199,7 @@ describe('authorization (e2e)', () => {
       const res = await api.http.post('/api/v1/users', body, a.supervisor.token);
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('FORBIDDEN');
-      expect(await userRow(body.email as string)).toEqual([]);
+      expect(await userRow(body.email)).toEqual([]);
     });
 
     it('refuses an org_admin changing its own role', async () => {

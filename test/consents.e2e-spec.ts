@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { Clock } from '../src/common/clock';
 import { DisclosureGate } from '../src/disclosure/disclosure-gate.service';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
@@ -348,8 +349,8 @@ describe('consents (e2e)', () => {
       { category: 'location', purpose, reason: 'no_matching_permit' },
     ]);
 
-    const beforeWithdrawal = new Date();
-    await new Promise((r) => setTimeout(r, 5));
+    // A moment strictly before the withdrawal is recorded (no sleep needed to tell them apart).
+    const beforeWithdrawal = new Date(Date.now() - 1);
     await api.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'no longer' }, staff.caseworker.token);
     expect((await ask(['identity'])).refused).toEqual([{ category: 'identity', purpose, reason: 'withdrawn', consentId }]);
     expect((await ask(['identity'], partner.id, beforeWithdrawal)).allowed).toBe(true);
@@ -417,6 +418,25 @@ describe('consents (e2e)', () => {
       await eventually(async () => (await alertsOf(staff.caseworker, created.body.id)).length === 1, 15000, 250);
       const [row] = await api.dataSource.query(`SELECT raised_at FROM alerts WHERE record_id = $1`, [created.body.id]);
       expect(new Date(row.raised_at).getTime()).toBeGreaterThanOrEqual(new Date(check.available_at).getTime() - 50);
+    });
+
+    it('is raised through the real queue once the worker\'s clock reaches 14 days before the end (injected clock)', async () => {
+      // The provision ends in 30 days; the worker's Clock is moved 20 days ahead, past the check's moment (day 16).
+      const kase = await createCase(api, staff.caseworker);
+      const validUntil = new Date(Date.now() + 30 * DAY).toISOString();
+      const jumped = jest.spyOn(worker.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + 20 * DAY));
+      try {
+        const created = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, validUntil)]), staff.caseworker.token);
+        const [check] = await outboxFor(created.body.id);
+        expect(new Date(check.available_at).getTime()).toBe(Date.parse(validUntil) - 14 * DAY);
+        const [alert] = await eventually(async () => {
+          const found = await alertsOf(staff.caseworker, created.body.id);
+          return found.length > 0 ? found : undefined;
+        });
+        expect(alert).toMatchObject({ type: 'consent_expiring', dueAt: validUntil, details: { provisionIndex: 0 } });
+      } finally {
+        jumped.mockRestore();
+      }
     });
 
     it('is not raised when the consent was renewed or withdrawn before the check ran', async () => {

@@ -23,7 +23,7 @@ import { CATALOGUE } from '../src/statistics/catalogue';
 import { startApi, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { createUser, login, organisationWithStaff, platformAdmin, TestUser, unique } from './support/factories';
-import { bodyText, contentType, correlationId, FuzzContext, ifMatch, OpenApiDocument, Operation, urlFor } from './support/fuzz';
+import { bodyText, contentType, correlationId, FuzzContext, ifMatch, OpenApiDocument, urlFor } from './support/fuzz';
 import { createReferral, permitConsent } from './support/referrals';
 import { controllerRoutes, openApiPath } from './support/routes';
 
@@ -158,7 +158,7 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.entries(item)
         .filter(([method]) => METHODS.includes(method))
-        .map(([method, op]) => ({ path, method: method.toUpperCase(), op: op as Operation })),
+        .map(([method, op]) => ({ path, method: method.toUpperCase(), op: op })),
     );
     expect(operations.length).toBeGreaterThan(40);
     const runsPerOperation = Math.ceil(REQUESTS / operations.length);

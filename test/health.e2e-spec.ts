@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { checkHeartbeat, HEARTBEAT_MAX_AGE_MS, WorkerHeartbeat } from '../src/system/worker-heartbeat';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 
 async function freePort(): Promise<number> {
@@ -71,6 +72,21 @@ describe('health (e2e)', () => {
       migrations: { status: 'up' },
       redis: { status: 'up', maxmemoryPolicy: 'noeviction' },
     });
+  });
+
+  it('the worker proves it is alive: a heartbeat file the container health check reads, fresh while it runs', async () => {
+    const worker = await startWorker();
+    try {
+      const heartbeat = worker.get(WorkerHeartbeat);
+      expect(heartbeat.file).toBe(join(api.config.localDir, 'worker-heartbeat.json'));
+      // Written once at boot, after Redis and PostgreSQL answered.
+      const fresh = await checkHeartbeat(heartbeat.file);
+      expect(fresh.ok).toBe(true);
+      // A worker that stopped beating is reported dead once the beat is older than the limit.
+      expect((await checkHeartbeat(heartbeat.file, Date.now() + HEARTBEAT_MAX_AGE_MS + 1000)).ok).toBe(false);
+    } finally {
+      await worker.close();
+    }
   });
 
   describe('on a Redis that evicts keys', () => {

@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Clock } from '../src/common/clock';
 import { deadlinePassesAt, startOfDay } from '../src/restitution/deadlines';
 import { RestitutionService } from '../src/restitution/restitution.service';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
@@ -355,6 +356,20 @@ describe('restitution claims and payments (e2e)', () => {
       ]);
       // Payloads carry ids and codes only.
       for (const j of jobs) expect(Object.keys(j.payload).sort()).toEqual(['claimId', 'dueDate', 'kind']);
+    });
+
+    it('raises "filing deadline passed" once the worker\'s clock is past it (injected clock), through the real queue', async () => {
+      const later = bangkokDate(30);
+      // The worker's Clock runs 32 days ahead: the delayed jobs of a deadline 30 days out are due at once, and the
+      // "passed" rule sees the date gone.
+      const jumped = jest.spyOn(worker.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + 32 * 24 * 3600 * 1000));
+      try {
+        const { claim } = await newClaim(shelter.caseworker, { route: 'civil_claim', jurisdiction: 'TH', claimed: THB(100), filingDeadline: later });
+        const passed = await eventually(async () => (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.details.kind === 'filing_deadline_passed'));
+        expect(passed).toMatchObject({ type: 'restitution_deadline', severity: 'critical', details: { kind: 'filing_deadline_passed', dueDate: later } });
+      } finally {
+        jumped.mockRestore();
+      }
     });
 
     it('raises nothing when the deadline no longer matters by the time the job runs', async () => {

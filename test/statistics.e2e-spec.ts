@@ -6,7 +6,10 @@ import { createHash } from 'node:crypto';
  */
 import { AppConfig } from '../src/config/app-config';
 import { disclosedEntries, intervalAttack, ProtectedTable, PublishedEntry } from '../src/statistics/disclosure';
+import { CATALOGUE, catalogueTable, Window } from '../src/statistics/catalogue';
+import { parsePeriod, TableBuilder } from '../src/statistics/disclosure';
 import { HTCDS_COLUMNS } from '../src/statistics/htcds-export';
+import { StatisticsService } from '../src/statistics/statistics.service';
 import { startApi, TestApi } from './support/app';
 import { designExampleCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
@@ -315,6 +318,81 @@ describe('statistics (e2e)', () => {
       expect((await api.http.get(`/api/v1/statistics/exports/htcds?period=${CLOSED}`, auditor.token)).text).toBe(res.text);
     } finally {
       await api.dataSource.query('UPDATE cases SET exploitation_types = $2 WHERE id = $1', [one.id, one.exploitation_types]);
+    }
+  });
+
+  it('fills several quarters in one scan exactly as it fills each quarter alone', async () => {
+    const windows: Window[] = ['2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4'].map((label) => {
+      const period = parsePeriod(label, new Date());
+      return { period, start: period.start, end: period.end };
+    });
+    const together = CATALOGUE.filter((def) => def.fillWindows);
+    expect(together.map((d) => d.id).sort()).toEqual([...CASE_TABLES].sort());
+    for (const def of together) {
+      const many = windows.map((w) => new TableBuilder(def.spec(w.period)));
+      await def.fillWindows!(api.dataSource.manager, windows, many);
+      for (const [i, w] of windows.entries()) {
+        const one = new TableBuilder(def.spec(w.period));
+        await def.fill(api.dataSource.manager, w, one);
+        const tallies = (b: TableBuilder) => b.build().entries.map((e) => [e.tally.count, [...e.tally.contributors].sort()]);
+        expect({ table: def.id, quarter: w.period.label, tallies: tallies(many[i]) }).toEqual({ table: def.id, quarter: w.period.label, tallies: tallies(one) });
+      }
+    }
+    // Not a vacuous comparison: the seeded quarter has cases in every one of these tables.
+    const q1 = new TableBuilder(CATALOGUE[0].spec(windows[0].period));
+    await CATALOGUE[0].fill(api.dataSource.manager, windows[0], q1);
+    expect(q1.build().entries.at(-1)!.tally.count).toBeGreaterThanOrEqual(seeds.length);
+  });
+
+  it('exports a year as exactly the rows of its four quarter exports, each frozen first', async () => {
+    const res = await api.http.get('/api/v1/statistics/exports/htcds?period=2025', auditor.token);
+    expect(res.status).toBe(200);
+    const [header, ...yearLines] = res.text.trimEnd().split('\n');
+    expect(header.split(',')).toEqual([...HTCDS_COLUMNS]);
+    const quarterLines: string[] = [];
+    for (const q of ['2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4']) {
+      const part = await api.http.get(`/api/v1/statistics/exports/htcds?period=${q}`, auditor.token);
+      expect(part.status).toBe(200);
+      quarterLines.push(...part.text.trimEnd().split('\n').slice(1));
+    }
+    expect(yearLines.length).toBeGreaterThan(0);
+    expect([...yearLines].sort()).toEqual([...quarterLines].sort());
+    const frozen = await api.dataSource.query(`SELECT period FROM statistics_exports WHERE period LIKE '2025%' ORDER BY period`);
+    expect(frozen.map((r: any) => r.period)).toEqual(['2025', '2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4']);
+  });
+
+  it('protects a quarter’s final release against the snapshot published while it was open', async () => {
+    // 2024-Q3, empty until now: 15 cases exploited in TH and 15 in KH from four shelters by 20 September, when the
+    // snapshot is taken; one more TH case on 25 September. Published plainly, the final would say TH 16, total 31.
+    const stats = api.app.get(StatisticsService);
+    const def = catalogueTable('cases-by-country-of-exploitation')!;
+    const register = async (n: number, country: string, at: string) => {
+      const ids = [];
+      for (let i = 0; i < n; i++) {
+        const res = await api.http.post('/api/v1/cases', { ...caseBody(seeds[0]), countryOfExploitation: country }, orgs[i % 4].caseworker.token);
+        ids.push(res.body.id);
+      }
+      await api.dataSource.query(`UPDATE cases SET created_at = $2 WHERE id = ANY($1::uuid[])`, [ids, at]);
+    };
+    await register(15, 'TH', '2024-08-01T08:00:00Z');
+    await register(15, 'KH', '2024-08-02T08:00:00Z');
+    const open = new Date('2024-09-20T10:00:00Z');
+    const snapshot = JSON.parse((await stats.release(def, parsePeriod('2024-Q3', open), open)).body.toString());
+    const count = (body: any, country: string | null) => body.rows.find((r: any) => (r.total ? null : r.countryOfExploitation) === country);
+    expect(snapshot.provisional).toBe(true);
+    expect(count(snapshot, 'TH')).toMatchObject({ count: 15, suppressed: false });
+    expect(count(snapshot, null)).toMatchObject({ count: 30, suppressed: false });
+
+    await register(1, 'TH', '2024-09-25T08:00:00Z');
+    const closed = new Date('2024-10-02T10:00:00Z');
+    const final = JSON.parse((await stats.release(def, parsePeriod('2024-Q3', closed), closed)).body.toString());
+    expect(final.provisional).toBe(false);
+    expect(count(final, 'TH')).toMatchObject({ count: null, suppressed: true });
+    expect(count(final, null)).toMatchObject({ count: null, suppressed: true });
+    // The grand total is shared by the family: every cases table of the final hides it.
+    for (const id of CASE_TABLES) {
+      const body = JSON.parse((await stats.release(catalogueTable(id)!, parsePeriod('2024-Q3', closed), closed)).body.toString());
+      expect({ id, total: body.rows.at(-1) }).toMatchObject({ id, total: { count: null, suppressed: true } });
     }
   });
 

@@ -40,7 +40,7 @@ describe('forged access tokens (e2e)', () => {
     const { auth } = api.config;
     return new SignJWT({ sid: claims.sid, jti: randomUUID(), ...f.payload })
       .setProtectedHeader({ alg: 'ES256', typ: f.typ ?? 'at+jwt', kid: auth.jwtKeyId })
-      .setSubject(String(f.payload?.sub ?? claims.sub))
+      .setSubject(String((f.payload?.sub as string | undefined) ?? claims.sub))
       .setIssuer(f.iss ?? auth.issuer)
       .setAudience(f.aud ?? auth.audience)
       .setIssuedAt(f.iat ?? now)

@@ -1,7 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
-import { AddressCategory } from '../federation/outbound-url';
-import { ReferralDeadlineConfig } from '../referrals/referral-milestones';
+import { AddressCategory, ReferralDeadlineConfig } from '../common/vocabulary';
 import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { keyId, MasterKey, resolveKeys } from './keys';

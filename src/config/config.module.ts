@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule as NestConfigModule } from '@nestjs/config';
+import { LoggingSettings } from '../common/logging/logging.module';
 import { AppConfig } from './app-config';
 import { validateEnvironment } from './env.validation';
 
@@ -7,7 +8,7 @@ import { validateEnvironment } from './env.validation';
 @Global()
 @Module({
   imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, validate: validateEnvironment, cache: true })],
-  providers: [{ provide: AppConfig, useFactory: () => AppConfig.fromEnvironment() }],
-  exports: [AppConfig],
+  providers: [{ provide: AppConfig, useFactory: () => AppConfig.fromEnvironment() }, { provide: LoggingSettings, useExisting: AppConfig }],
+  exports: [AppConfig, LoggingSettings],
 })
 export class ConfigModule {}

@@ -1,7 +1,15 @@
 /** Parsing of the federation and referral-deadline settings (env values arrive as strings). */
-import { ALLOWABLE_ADDRESS_CATEGORIES, AddressCategory } from '../federation/outbound-url';
-import { DEFAULT_MILESTONE_PERIODS, MilestonePeriods, ReferralDeadlineConfig } from '../referrals/referral-milestones';
-import { MILESTONE_ANCHORS, MilestoneAnchor, REFERRAL_MILESTONES, ReferralMilestone } from '../common/vocabulary';
+import {
+  ALLOWABLE_ADDRESS_CATEGORIES,
+  AddressCategory,
+  DEFAULT_MILESTONE_PERIODS,
+  MILESTONE_ANCHORS,
+  MilestoneAnchor,
+  MilestonePeriods,
+  REFERRAL_MILESTONES,
+  ReferralDeadlineConfig,
+  ReferralMilestone,
+} from '../common/vocabulary';
 import { ConfigurationError } from './env.validation';
 
 const list = (value: string): string[] =>

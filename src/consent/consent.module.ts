@@ -5,6 +5,7 @@ import { CasesModule } from '../cases/cases.module';
 import { ConsentRecordsService } from './consent-records.service';
 import { ConsentModule } from './consent-core.module';
 import { ConsentsController } from './consents.controller';
+import { ConsentProcessor } from './jobs/consent.processor';
 
 export { ConsentModule };
 
@@ -16,3 +17,7 @@ export { ConsentModule };
   exports: [ConsentModule],
 })
 export class ConsentApiModule {}
+
+/** The worker's part: the consent queue (expiry checks). */
+@Module({ imports: [ConsentModule, AlertsModule], providers: [ConsentProcessor] })
+export class ConsentWorkerModule {}

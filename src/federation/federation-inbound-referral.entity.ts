@@ -1,6 +1,4 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { OrganisationEntity } from '../organisations/organisation.entity';
-import { ReferralEntity } from '../referrals/referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
 
 /**
@@ -9,6 +7,9 @@ import { FederationPartnerEntity } from './federation-partner.entity';
  * identity (a random data key per packet, wrapped under the master key; associated data = this row's id + field).
  * A recall restricts it: the wrapped key and the ciphertext are destroyed and `restricted_at` stamped; the row stays
  * as the proof of what was received and when, without any of the person's data.
+ *
+ * The referral and organisation relations name their entities by name (no import): federation is transport and
+ * imports nothing of the referrals module; the foreign keys stay as they are.
  */
 @Entity('federation_inbound_referrals')
 @Index('uq_federation_inbound_referrals_remote', ['partnerId', 'remoteReferralId'], { unique: true })
@@ -23,12 +24,12 @@ export class FederationInboundReferralEntity {
   @Column({ type: 'uuid' }) remoteReferralId: string;
   /** The local (incoming) referral record this packet became. */
   @Column({ type: 'uuid', nullable: true }) referralId: string | null;
-  @ManyToOne(() => ReferralEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: ReferralEntity;
+  @ManyToOne('ReferralEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: object;
   @Column({ type: 'uuid' }) receivingOrganisationId: string;
-  @ManyToOne(() => OrganisationEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'receiving_organisation_id' }) receivingOrganisation?: OrganisationEntity;
+  @ManyToOne('OrganisationEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'receiving_organisation_id' }) receivingOrganisation?: object;
   /** The remote organisation (registered on this node) that sent it. */
   @Column({ type: 'uuid' }) sendingOrganisationId: string;
-  @ManyToOne(() => OrganisationEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'sending_organisation_id' }) sendingOrganisation?: OrganisationEntity;
+  @ManyToOne('OrganisationEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'sending_organisation_id' }) sendingOrganisation?: object;
   /** The first packet's id and the SHA-256 of its canonical body: a replayed jti is answered only if it is this packet. */
   @Column({ type: 'uuid' }) jti: string;
   @Column({ type: 'bytea' }) bodyDigest: Buffer;

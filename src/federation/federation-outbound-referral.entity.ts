@@ -1,5 +1,4 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { ReferralEntity } from '../referrals/referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
 
 /**
@@ -10,7 +9,8 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 export class FederationOutboundReferralEntity {
   /** The local referral's id (also its id on the wire). */
   @PrimaryColumn('uuid') referralId: string;
-  @ManyToOne(() => ReferralEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: ReferralEntity;
+  // By name, not import: federation imports nothing of the referrals module.
+  @ManyToOne('ReferralEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: object;
   @Column({ type: 'uuid' }) partnerId: string;
   @ManyToOne(() => FederationPartnerEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'partner_id' }) partner?: FederationPartnerEntity;
   /** The partner's own id of the incoming referral. */

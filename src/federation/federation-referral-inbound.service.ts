@@ -13,9 +13,10 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { FederationVerifier, VerifiedPacket } from './federation-verifier';
 import { InboundPacketStore } from './inbound-packet-store';
-import { CLOCK_SKEW_SECONDS, canonicalJson } from './packet';
+import { insertReceivedJti } from './federation.queries';
+import { canonicalJson } from './packet';
 import { AckPacketBody, EventPacketBody, parseEventBody, parseRecallBody, parseReferralBody, ReferralPacketBody } from './referral-packets';
-import { ReferralFederationPort } from './referral-federation.port';
+import { PartnerEvent, ReferralFederationPort } from './referral-federation.port';
 
 const bodyDigest = (body: unknown): Buffer => createHash('sha256').update(canonicalJson(body)).digest();
 
@@ -198,14 +199,8 @@ export class FederationReferralInboundService {
    * Inserts the jti in the caller's transaction; false when it was there already. Same as the verifier's receive(),
    * but the referral route decides itself what a known jti means (the same packet again is answered, not refused).
    */
-  private async rememberJti(em: EntityManager, packet: VerifiedPacket): Promise<boolean> {
-    const expiresAt = new Date((packet.claims.exp + CLOCK_SKEW_SECONDS) * 1000);
-    const inserted: unknown[] = await em.query(
-      `INSERT INTO federation_received_jti (partner_id, jti, typ, expires_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (partner_id, jti) DO NOTHING RETURNING jti`,
-      [packet.partner.id, packet.claims.jti, packet.claims.typ, expiresAt],
-    );
-    return inserted.length > 0;
+  private rememberJti(em: EntityManager, packet: VerifiedPacket): Promise<boolean> {
+    return insertReceivedJti(em, packet.partner.id, packet.claims);
   }
 
   private async signAck(partnerId: string, body: AckPacketBody): Promise<SignedPacketDto> {
@@ -215,11 +210,6 @@ export class FederationReferralInboundService {
     return { jws };
   }
 }
-
-/** The wire event, as the referrals service applies it. */
-export type PartnerEvent =
-  | { kind: 'status'; status: Extract<EventPacketBody, { kind: 'status' }>['status']; reason: string | null; note: string | null; occurredAt: Date }
-  | { kind: 'milestone'; milestone: Extract<EventPacketBody, { kind: 'milestone' }>['milestone']; skipped: boolean; reason: string | null; note: string | null; occurredAt: Date };
 
 function toPartnerEvent(body: EventPacketBody): PartnerEvent {
   const occurredAt = new Date(body.occurredAt);

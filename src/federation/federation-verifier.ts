@@ -4,7 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { FederationPartnerEntity } from './federation-partner.entity';
-import { checkClaims, CLOCK_SKEW_SECONDS, decodeUnverified, PacketClaims, PacketType, verifySignature } from './packet';
+import { insertReceivedJti } from './federation.queries';
+import { checkClaims, decodeUnverified, PacketClaims, PacketType, verifySignature } from './packet';
 
 export interface VerifiedPacket {
   partner: FederationPartnerEntity;
@@ -47,13 +48,7 @@ export class FederationVerifier {
   async receive<T>(jws: string, typ: PacketType, effect: (em: EntityManager, packet: VerifiedPacket) => Promise<T>, now?: Date): Promise<T> {
     const packet = await this.verify(jws, typ, now);
     return this.dataSource.transaction(async (em) => {
-      const expiresAt = new Date((packet.claims.exp + CLOCK_SKEW_SECONDS) * 1000);
-      const inserted: unknown[] = await em.query(
-        `INSERT INTO federation_received_jti (partner_id, jti, typ, expires_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (partner_id, jti) DO NOTHING RETURNING jti`,
-        [packet.partner.id, packet.claims.jti, packet.claims.typ, expiresAt],
-      );
-      if (inserted.length === 0) throw new DomainError('FEDERATION_REPLAY', 'This packet was already received', { jti: packet.claims.jti });
+      if (!(await insertReceivedJti(em, packet.partner.id, packet.claims))) throw new DomainError('FEDERATION_REPLAY', 'This packet was already received', { jti: packet.claims.jti });
       return effect(em, packet);
     });
   }

@@ -1,27 +1,26 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { OrganisationsModule } from '../organisations/organisations.module';
-import { ReferralsCoreModule } from '../referrals/referrals-core.module';
-import { ReferralsModule } from '../referrals/referrals.module';
 import { FederationController } from './federation.controller';
 import { FederationCoreModule } from './federation-core.module';
 import { FederationInboundService } from './federation-inbound.service';
 import { FederationReferralInboundService } from './federation-referral-inbound.service';
-import { FederationReferralRecords } from './federation-referral-records';
-import { ReferralFederationPort } from './referral-federation.port';
 import { FederationPartnersController } from './federation-partners.controller';
 import { FederationPartnersService } from './federation-partners.service';
 
-/** The API side: node-to-node routes and the partner registry. */
-@Module({
-  imports: [FederationCoreModule, OrganisationsModule, ReferralsCoreModule, ReferralsModule],
-  controllers: [FederationController, FederationPartnersController],
-  providers: [
-    FederationInboundService,
-    FederationPartnersService,
-    FederationReferralInboundService,
-    { provide: ReferralFederationPort, useClass: FederationReferralRecords },
-  ],
-  exports: [FederationCoreModule, FederationReferralInboundService],
-})
-export class FederationModule {}
-
+/**
+ * The API side: node-to-node routes and the partner registry. The inbound referral routes hand each verified packet
+ * to a ReferralFederationPort; `referralRecords` is the module that exports it (the referrals module). The app root
+ * passes it in, so federation imports no domain module that builds on it.
+ */
+@Module({})
+export class FederationModule {
+  static forRoot(referralRecords: Type<unknown>): DynamicModule {
+    return {
+      module: FederationModule,
+      imports: [FederationCoreModule, OrganisationsModule, referralRecords],
+      controllers: [FederationController, FederationPartnersController],
+      providers: [FederationInboundService, FederationPartnersService, FederationReferralInboundService],
+      exports: [FederationCoreModule],
+    };
+  }
+}

@@ -6,10 +6,10 @@
 import { LookupAddress, lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { DomainError } from '../common/errors/domain-error';
+import { ALLOWABLE_ADDRESS_CATEGORIES, AddressCategory } from '../common/vocabulary/federation';
 
-/** Ranges an operator may allow (a partner on a VPN, tests on loopback). */
-export const ALLOWABLE_ADDRESS_CATEGORIES = ['loopback', 'private', 'link_local', 'unique_local', 'cgnat'] as const;
-export type AddressCategory = (typeof ALLOWABLE_ADDRESS_CATEGORIES)[number];
+export { ALLOWABLE_ADDRESS_CATEGORIES };
+export type { AddressCategory };
 /** Never reachable, whatever the configuration says. */
 export type ForbiddenCategory = AddressCategory | 'unspecified' | 'multicast' | 'reserved';
 

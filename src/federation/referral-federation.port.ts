@@ -1,6 +1,11 @@
 import { EntityManager } from 'typeorm';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary';
-import type { PartnerEvent } from './federation-referral-inbound.service';
+import { EventPacketBody } from './referral-packets';
+
+/** A verified wire event (a status change or milestone the partner organisation made), as the port applies it. */
+export type PartnerEvent =
+  | { kind: 'status'; status: Extract<EventPacketBody, { kind: 'status' }>['status']; reason: string | null; note: string | null; occurredAt: Date }
+  | { kind: 'milestone'; milestone: Extract<EventPacketBody, { kind: 'milestone' }>['milestone']; skipped: boolean; reason: string | null; note: string | null; occurredAt: Date };
 
 export interface IncomingReferralInput {
   /** The remote organisation (registered on this deployment) the partner speaks for. */
@@ -17,9 +22,11 @@ export interface IncomingReferralInput {
 }
 
 /**
- * What federation needs from the referral records of this deployment, in the caller's transaction. Federation
- * verifies packets and keeps the encrypted packet data; the referrals module owns the referral rows, their state
- * machine, history, milestones and alerts, and implements this.
+ * What federation hands on to the referral records of this deployment, in the caller's transaction (so the packet id
+ * it records and the packet's effect commit together). Federation verifies packets and keeps the encrypted packet
+ * data; the referrals module owns the referral rows, their state machine, history, milestones and alerts, and
+ * implements this (src/referrals/referral-partner-inbound.ts). The app root wires the two (FederationModule.forRoot),
+ * so federation imports nothing of referrals.
  */
 export abstract class ReferralFederationPort {
   /** Creates the local record of an incoming referral from a partner, already `received`; returns its id. */

@@ -1,6 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { ORGANISATION_NODES, ORGANISATION_TYPES, OrganisationNode, OrganisationType } from '../common/vocabulary';
-import { FederationPartnerEntity } from '../federation/federation-partner.entity';
 
 @Entity('organisations')
 @Index('uq_organisations_country_name', ['country', 'nameKey'], { unique: true })
@@ -20,7 +19,8 @@ export class OrganisationEntity {
   @Column({ type: 'enum', enum: ORGANISATION_NODES, enumName: 'organisation_node', default: 'local' }) node: OrganisationNode;
   /** For a remote organisation: the partner deployment it is reached through, and its id on that deployment. */
   @Column({ type: 'uuid', nullable: true }) partnerId: string | null;
-  @ManyToOne(() => FederationPartnerEntity, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'partner_id' }) partner?: FederationPartnerEntity;
+  // By name, not import: the federation module builds on organisations, not the reverse.
+  @ManyToOne('FederationPartnerEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'partner_id' }) partner?: object;
   @Column({ type: 'varchar', length: 100, nullable: true }) remoteOrganisationId: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;

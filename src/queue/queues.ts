@@ -2,7 +2,7 @@ import type { DefaultJobOptions } from 'bullmq';
 
 /**
  * Queue names. An outbox event type is "<queue>.<job>": the relay sends `system.ping` to the `system` queue as job
- * `system.ping`. Payloads carry ids only.
+ * `system.ping` (unless another module subscribes to it, below). Payloads carry ids only.
  */
 export const QUEUES = {
   system: 'system',
@@ -16,7 +16,17 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 
+/**
+ * Events another module reacts to: published under the publisher's name (the publisher knows no subscriber), queued
+ * for the module that reacts, whose processor handles them. One subscriber per event (one outbox row, one job).
+ */
+const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
+  // The consent module publishes a withdrawal; the referrals module recalls what relied on it.
+  'consent.withdrawn': QUEUES.referrals,
+};
+
 export function queueOf(eventType: string): QueueName {
+  if (eventType in SUBSCRIBERS) return SUBSCRIBERS[eventType];
   const name = eventType.split('.')[0];
   if (!(ALL_QUEUES as string[]).includes(name)) throw new Error(`No queue for event type ${eventType}`);
   return name as QueueName;

@@ -6,8 +6,9 @@
 import { DomainError } from '../common/errors/domain-error';
 import {
   MILESTONE_RULES,
-  MilestoneAnchor,
+  MilestonePeriods,
   REFERRAL_MILESTONES,
+  ReferralDeadlineConfig,
   ReferralMilestone,
   ReferralSide,
   ReferralStatus,
@@ -15,40 +16,9 @@ import {
 
 const HOUR_MS = 3600_000;
 
-export interface MilestonePeriod {
-  hours: number;
-  /** Count from the referral's acceptance, or from the previous milestone (when it was recorded, else when it was due). */
-  from: MilestoneAnchor;
-}
-export type MilestonePeriods = Record<ReferralMilestone, MilestonePeriod>;
-
-export interface ReferralDeadlineConfig {
-  /** Hours the receiver has to accept or reject after delivery; a partner deployment may have its own. */
-  acceptanceHours: number;
-  /** Hours after the first overdue alert before the sending organisation's supervisors are alerted. */
-  escalationHours: number;
-  milestones: MilestonePeriods;
-}
-
-/**
- * Defaults, each overridable in configuration. ACTIP asks for notification "without unreasonable delay" (Art. 14(3))
- * and verification and documents "without undue delay" (Art. 15); these are the periods after which a step counts as
- * late enough for someone to chase it, not legal deadlines.
- */
-export const DEFAULT_MILESTONE_PERIODS: MilestonePeriods = {
-  home_state_notified: { hours: 7 * 24, from: 'acceptance' },
-  nationality_verified: { hours: 30 * 24, from: 'previous' },
-  travel_documents_issued: { hours: 14 * 24, from: 'previous' },
-  departed: { hours: 14 * 24, from: 'previous' },
-  arrived: { hours: 3 * 24, from: 'previous' },
-  reception_confirmed: { hours: 2 * 24, from: 'previous' },
-};
-
-export const DEFAULT_REFERRAL_DEADLINES: ReferralDeadlineConfig = {
-  acceptanceHours: 72,
-  escalationHours: 48,
-  milestones: DEFAULT_MILESTONE_PERIODS,
-};
+// The periods and their defaults are vocabulary (configuration parses them); re-exported for this module's users.
+export { DEFAULT_MILESTONE_PERIODS, DEFAULT_REFERRAL_DEADLINES } from '../common/vocabulary';
+export type { MilestonePeriod, MilestonePeriods, ReferralDeadlineConfig } from '../common/vocabulary';
 
 const addHours = (at: Date, hours: number): Date => new Date(at.getTime() + hours * HOUR_MS);
 

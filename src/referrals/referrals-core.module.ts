@@ -1,8 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { DisclosureModule } from '../disclosure/disclosure.module';
-import { ReferralWorkflow } from './referral-workflow.service';
+import { ReferralDeadlines } from './referral-deadlines.service';
+import { ReferralDelivery } from './referral-delivery.service';
+import { ReferralMilestonesService } from './referral-milestones.service';
+import { ReferralNotices } from './referral-notices';
+import { ReferralReads } from './referral-reads';
+import { ReferralRecall } from './referral-recall.service';
+import { ReferralTransitions } from './referral-transitions.service';
 
-/** The referral unit of work without HTTP or decryption: for the API and for the worker (delivery, deadlines, recall). */
-@Module({ imports: [AlertsModule, DisclosureModule], providers: [ReferralWorkflow], exports: [ReferralWorkflow, DisclosureModule] })
+/**
+ * The referral unit of work without HTTP or decryption, for the API and the worker. Its files depend downward:
+ * reads → notices → milestones, deadlines → transitions → delivery, recall.
+ */
+const WORKFLOW = [ReferralReads, ReferralNotices, ReferralMilestonesService, ReferralDeadlines, ReferralTransitions, ReferralDelivery, ReferralRecall];
+
+@Module({ imports: [AlertsModule, DisclosureModule], providers: WORKFLOW, exports: [...WORKFLOW, DisclosureModule] })
 export class ReferralsCoreModule {}

@@ -1,28 +1,35 @@
-import { RestitutionModule } from '../restitution/restitution.module';
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
 import { FederationCoreModule } from '../federation/federation-core.module';
+import { ReferralFederationPort } from '../federation/referral-federation.port';
+import { RestitutionModule } from '../restitution/restitution.module';
 import { ReferralProcessor } from './jobs/referral.processor';
-import { FederationRemoteDelivery } from '../federation/federation-remote-delivery';
-import { FederationWorkerModule } from '../federation/federation-worker.module';
-import { REMOTE_DELIVERY_PORT } from './remote-delivery.port';
+import { ReferralPartnerInbound } from './referral-partner-inbound';
+import { ReferralRemoteDelivery } from './referral-remote-delivery';
 import { ReferralsController } from './referrals.controller';
 import { ReferralsCoreModule } from './referrals-core.module';
 import { ReferralsService } from './referrals.service';
+import { REMOTE_DELIVERY_PORT } from './remote-delivery.port';
 
-/** The routes under /api/v1/referrals; ReferralsService is exported for the federation module (applyPartnerEvent). */
+/**
+ * The routes under /api/v1/referrals, and the referral records behind inbound federation packets
+ * (ReferralFederationPort, exported for the federation module, which the app root wires to this one).
+ */
 @Module({
   imports: [ReferralsCoreModule, CasesModule, RestitutionModule, FederationCoreModule],
   controllers: [ReferralsController],
-  providers: [ReferralsService],
-  exports: [ReferralsService],
+  providers: [ReferralsService, { provide: ReferralFederationPort, useClass: ReferralPartnerInbound }],
+  exports: [ReferralFederationPort],
 })
 export class ReferralsModule {}
 
-/** The worker's part: the referrals queue processor, and the remote delivery port (signed packets to partner deployments). */
+/**
+ * The worker's part: the referrals queue processor (delivery, deadlines, recalls, partner events, consent withdrawals)
+ * and the remote delivery port (packets built here, sent through the federation transport).
+ */
 @Module({
-  imports: [ReferralsCoreModule, FederationWorkerModule],
-  providers: [ReferralProcessor, { provide: REMOTE_DELIVERY_PORT, useExisting: FederationRemoteDelivery }],
-  exports: [ReferralsCoreModule],
+  imports: [ReferralsCoreModule, FederationCoreModule, CasesModule, AlertsModule],
+  providers: [ReferralProcessor, ReferralRemoteDelivery, { provide: REMOTE_DELIVERY_PORT, useExisting: ReferralRemoteDelivery }],
 })
 export class ReferralsWorkerModule {}

@@ -1,6 +1,6 @@
 /**
  * Referrals for the API: create, list, read, act, milestones, history, and the receiving organisation's read of the
- * referred case. Each state change is one transaction through ReferralWorkflow (history + audit + status + jobs).
+ * referred case. Each state change is one transaction through ReferralTransitions (history + audit + status + jobs).
  * An organisation sees a referral when it is the sender or the receiver; anyone else gets the 404 of a missing id.
  */
 import { Injectable } from '@nestjs/common';
@@ -12,7 +12,7 @@ import { CasesService } from '../cases/cases.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
-import { isClosedStatus, ReferralMilestone } from '../common/vocabulary';
+import { isClosedStatus, MILESTONE_RULES, ReferralMilestone } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import {
@@ -25,11 +25,13 @@ import {
   ReferralResponseDto,
   ReferredCaseDto,
 } from './dto/referral.dto';
-import { PartnerReferralEvent } from './remote-delivery.port';
 import { buildPacketData, identityFieldsFor } from './referral-packet';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
-import { Mover, ReferralWorkflow, SYSTEM } from './referral-workflow.service';
+import { ReferralMilestonesService } from './referral-milestones.service';
+import { ReferralReads } from './referral-reads';
+import { ReferralTransitions } from './referral-transitions.service';
+import { Mover } from './referral-workflow.types';
 import { localCaseId, ReferralEntity } from './referral.entity';
 import { InboundPacketStore } from '../federation/inbound-packet-store';
 import { DisclosureGate, refusal } from '../disclosure/disclosure-gate.service';
@@ -54,7 +56,9 @@ export class ReferralsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly workflow: ReferralWorkflow,
+    private readonly reads: ReferralReads,
+    private readonly transitions: ReferralTransitions,
+    private readonly milestones: ReferralMilestonesService,
     private readonly cases: CasesService,
     private readonly audit: AuditService,
     private readonly inboundPackets: InboundPacketStore,
@@ -164,7 +168,7 @@ export class ReferralsService {
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.caseId) qb.andWhere('r.case_id = :caseId', { caseId: query.caseId });
     const [rows, total] = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').skip(skip).take(limit).getManyAndCount();
-    const milestones = await this.workflow.milestonesOf(em, rows.map((r) => r.id));
+    const milestones = await this.reads.milestonesOf(em, rows.map((r) => r.id));
     return { items: rows.map((r) => this.toDto(r, milestones.get(r.id) ?? [], actor.organisationId)), total, page, limit };
   }
 
@@ -197,11 +201,11 @@ export class ReferralsService {
   async act(actor: Actor, id: string, action: ReferralAction, dto: ReferralActionDto): Promise<ReferralResponseDto> {
     const to = REFERRAL_ACTIONS[action];
     return this.dataSource.transaction(async (em) => {
-      const referral = await this.workflow.lockForOrganisation(em, actor.organisationId, id);
+      const referral = await this.reads.lockForOrganisation(em, actor.organisationId, id);
       // Before approval the receiver does not know the referral exists.
       if (referral.sendingOrganisationId !== actor.organisationId && hiddenFromReceiver(referral)) throw notFound('Referral');
       const reason = dto.reason?.trim() ? dto.reason : null;
-      await this.workflow.move(em, referral, to, this.mover(actor), { reason, note: dto.note ?? null });
+      await this.transitions.move(em, referral, to, this.mover(actor), { reason, note: dto.note ?? null });
       if (to === 'accepted' && referral.transferOwnership) await this.transferOwnership(em, actor, referral);
       return this.view(em, referral, actor.organisationId);
     });
@@ -217,7 +221,7 @@ export class ReferralsService {
       purpose: referral.purpose,
       categories: { allHeldAnd: referral.dataCategories },
       actor,
-      approvedUnderDangerFlag: () => this.workflow.historyFlag(em, referral.id, 'approved', 'dangerFlag'),
+      approvedUnderDangerFlag: () => this.reads.historyFlag(em, referral.id, 'approved', 'dangerFlag'),
       lockCase: true,
     });
     const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, localCaseId(referral), referral.receivingOrganisationId, referral.id);
@@ -239,12 +243,12 @@ export class ReferralsService {
 
   async recordMilestone(actor: Actor, id: string, milestone: ReferralMilestone, dto: RecordMilestoneDto): Promise<ReferralResponseDto> {
     return this.dataSource.transaction(async (em) => {
-      const referral = await this.workflow.lockForOrganisation(em, actor.organisationId, id);
+      const referral = await this.reads.lockForOrganisation(em, actor.organisationId, id);
       if (referral.sendingOrganisationId !== actor.organisationId && hiddenFromReceiver(referral)) throw notFound('Referral');
       if (!dto.skipped && dto.skipReason !== undefined) {
         throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'skipReason', errors: ['skipReason goes with skipped: true'] }]);
       }
-      await this.workflow.recordMilestone(em, referral, milestone, this.mover(actor), {
+      await this.milestones.recordMilestone(em, referral, milestone, this.mover(actor), {
         skipped: dto.skipped === true,
         skipReason: dto.skipReason ?? null,
         note: dto.note ?? null,
@@ -326,61 +330,13 @@ export class ReferralsService {
     };
   }
 
-  // ---------------------------------------------------------------- partner events (federation calls these)
-
-  /**
-   * Applies what a partner deployment reports about a referral (verified and de-duplicated by the federation module):
-   * the remote organisation acts through the state machine as a `partner`, with the same history and audit as a user.
-   * `partnerOrganisationId` is the local row of the remote organisation that acted.
-   */
-  async applyPartnerEvent(referralId: string, partnerOrganisationId: string, event: PartnerReferralEvent, inTransaction?: EntityManager): Promise<ReferralResponseDto> {
-    // Federation passes its own transaction, so the packet id it records and the event's effect commit together.
-    const run = <T>(fn: (em: EntityManager) => Promise<T>): Promise<T> => (inTransaction ? fn(inTransaction) : this.dataSource.transaction(fn));
-    return run(async (em) => {
-      const referral = await this.workflow.lockForOrganisation(em, partnerOrganisationId, referralId);
-      const partner: Mover = { actor: { kind: 'partner', organisationId: partnerOrganisationId }, audit: null };
-      const at = event.occurredAt;
-      switch (event.type) {
-        case 'received':
-          // The acknowledgement of delivery is a system move: the partner's node confirms it holds the packet.
-          if (referral.status === 'sent') await this.workflow.move(em, referral, 'received', SYSTEM, { occurredAt: at, details: { acknowledgedBy: partnerOrganisationId } });
-          break;
-        case 'accepted':
-        case 'in_progress':
-        case 'completed':
-          await this.workflow.move(em, referral, event.type, partner, { note: event.note ?? null, occurredAt: at });
-          break;
-        case 'rejected':
-        case 'cancelled':
-          await this.workflow.move(em, referral, event.type, partner, { reason: event.reason, occurredAt: at });
-          break;
-        case 'milestone':
-          await this.workflow.recordMilestone(em, referral, event.milestone, partner, {
-            skipped: event.skipped === true,
-            skipReason: event.skipReason ?? null,
-            note: event.note ?? null,
-            occurredAt: at,
-          });
-          break;
-        case 'recall_acknowledged':
-          await this.workflow.recordRecallAcknowledged(em, referral, partnerOrganisationId, at);
-          break;
-        default: {
-          const unknown: never = event;
-          throw new Error(`unknown partner event ${String((unknown as { type: string }).type)}`);
-        }
-      }
-      return this.view(em, referral);
-    });
-  }
-
   // ---------------------------------------------------------------- views
 
   /** `viewer`: the organisation the answer goes to (the receiver of a recalled referral no longer sees the sender's text). */
   private async view(em: EntityManager, referral: ReferralEntity, viewer?: string): Promise<ReferralResponseDto> {
-    const fresh = await this.workflow.read(em, referral.id);
+    const fresh = await this.reads.read(em, referral.id);
     if (!fresh) throw notFound('Referral');
-    const milestones = await this.workflow.milestonesOf(em, [fresh.id]);
+    const milestones = await this.reads.milestonesOf(em, [fresh.id]);
     return this.toDto(fresh, milestones.get(fresh.id) ?? [], viewer);
   }
 
@@ -426,7 +382,7 @@ function milestoneView(m: ReferralMilestoneEntity, withholdText = false): Milest
   return {
     milestone: m.milestone,
     state: m.state,
-    recordedBy: ReferralWorkflow.recordedBy(m.milestone),
+    recordedBy: MILESTONE_RULES[m.milestone].recordedBy,
     dueAt: m.dueAt.toISOString(),
     occurredAt: iso(m.occurredAt),
     recordedAt: iso(m.recordedAt),

@@ -6,10 +6,9 @@
  * the outcome once (processOnce), so an implementation must be idempotent for the same referral: a delivery or recall
  * repeated after a crash must not duplicate anything at the partner.
  *
- * Inbound, the federation module calls ReferralsService.applyPartnerEvent(referralId, event) with the partner
- * organisation that acted (verified from the signed event).
+ * Inbound, the federation module hands each verified packet to its ReferralFederationPort, which this module
+ * implements (referral-partner-inbound.ts).
  */
-import { ReferralMilestone } from '../common/vocabulary';
 
 export const REMOTE_DELIVERY_PORT = Symbol('RemoteDeliveryPort');
 
@@ -34,24 +33,6 @@ export interface RemoteDeliveryPort {
   /** Tell the remote receiver the referral was recalled (consent withdrawn); it acknowledges with a recall_acknowledged event. */
   recall(referralId: string): Promise<RemoteDeliveryResult>;
 }
-
-/** What a partner deployment reports about a referral this deployment sent (or sends us about ours). */
-export type PartnerReferralEvent =
-  | { type: 'received'; occurredAt?: Date }
-  | { type: 'accepted'; note?: string | null; occurredAt?: Date }
-  | { type: 'rejected'; reason: string; occurredAt?: Date }
-  | { type: 'in_progress'; note?: string | null; occurredAt?: Date }
-  | { type: 'completed'; note?: string | null; occurredAt?: Date }
-  | { type: 'cancelled'; reason: string; occurredAt?: Date }
-  | {
-      type: 'milestone';
-      milestone: ReferralMilestone;
-      occurredAt?: Date;
-      skipped?: boolean;
-      skipReason?: string | null;
-      note?: string | null;
-    }
-  | { type: 'recall_acknowledged'; occurredAt?: Date };
 
 /**
  * Until the federation delivery is wired in, a referral to a remote organisation fails for good, visibly: the

@@ -56,6 +56,12 @@ export interface CatalogueTable {
   spec(period: Period): TableSpec;
   fill(em: EntityManager, window: Window, builder: TableBuilder): Promise<void>;
   /**
+   * The same tables for several windows (a year's quarters) in one scan: one `count(*) FILTER (…)` per window, so the
+   * plan stays the one of `fill` (parallel, grouped by owner and category). Only the tables that read the case facts
+   * have it; the service fills the others window by window.
+   */
+  fillWindows?(em: EntityManager, windows: readonly Window[], builders: readonly TableBuilder[]): Promise<void>;
+  /**
    * Fields derived from the published rows only (never from raw counts), added to each serialised row: e.g. a rate
    * from a published numerator and denominator. What it adds is no more than an attacker could compute himself.
    */
@@ -75,13 +81,50 @@ async function rows(em: EntityManager, sql: string, window: Window): Promise<Row
   return em.query(sql, [window.start, window.end]);
 }
 
-/** A single-valued dimension of the facts: one GROUP BY, every row a cell (totals follow from the builder). */
-function singleValued(column: string): CatalogueTable['fill'] {
-  return async (em, window, builder) => {
-    const sql = `SELECT owner_organisation_id AS o, COALESCE(${column}::text, '${NOT_RECORDED}') AS a, count(*)::int AS n
-                 FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1, 2`;
-    for (const r of await rows(em, sql, window)) builder.addCount([r.a], r.o, r.n);
+/**
+ * A table of the case facts: `select` names the owner (o) and categories (a, b), `from` adds set-returning items,
+ * `add` puts one group's count into a builder. Gives `fill` (one window) and `fillWindows` (several in one scan).
+ */
+function factsTable(q: {
+  select: string;
+  from?: string;
+  groupBy: string;
+  add: (builder: TableBuilder, r: Row, n: number) => void;
+}): Pick<CatalogueTable, 'fill' | 'fillWindows'> {
+  const from = `statistics_case_facts${q.from ? `, ${q.from}` : ''}`;
+  return {
+    fill: async (em, window, builder) => {
+      const sql = `SELECT ${q.select}, count(*)::int AS n FROM ${from} WHERE ${FACTS_IN_WINDOW} GROUP BY ${q.groupBy}`;
+      for (const r of await rows(em, sql, window)) q.add(builder, r, r.n);
+    },
+    fillWindows: async (em, windows, builders) => {
+      const counters = windows.map((_, i) => `count(*) FILTER (WHERE registered_at >= $${2 * i + 3} AND registered_at < $${2 * i + 4})::int AS n${i}`);
+      const sql = `SELECT ${q.select}, ${counters.join(', ')} FROM ${from} WHERE ${FACTS_IN_WINDOW} GROUP BY ${q.groupBy}`;
+      const found: (Row & Record<string, unknown>)[] = await em.query(sql, [...spanOf(windows), ...windows.flatMap((w) => [w.start, w.end])]);
+      for (const r of found) {
+        windows.forEach((_, i) => {
+          const n = r[`n${i}`] as number;
+          if (n > 0) q.add(builders[i], r, n); // a zero is no contribution: it must not count as an organisation
+        });
+      }
+    },
   };
+}
+
+/** The first start and the last end of some windows. */
+function spanOf(windows: readonly Window[]): [Date, Date] {
+  const starts = windows.map((w) => w.start.getTime());
+  const ends = windows.map((w) => w.end.getTime());
+  return [new Date(Math.min(...starts)), new Date(Math.max(...ends))];
+}
+
+/** A single-valued dimension of the facts: one GROUP BY, every row a cell (totals follow from the builder). */
+function singleValued(column: string): Pick<CatalogueTable, 'fill' | 'fillWindows'> {
+  return factsTable({
+    select: `owner_organisation_id AS o, COALESCE(${column}::text, '${NOT_RECORDED}') AS a`,
+    groupBy: '1, 2',
+    add: (builder, r, n) => builder.addCount([r.a], r.o, n),
+  });
 }
 
 /**
@@ -92,13 +135,14 @@ function singleValued(column: string): CatalogueTable['fill'] {
  * total). Counting the totals in a second scan cost about 1.5× as much at 1M cases. (Grouping by owner and whole list
  * of values first is faster with few organisations, but spills to disk with hundreds of them: docs/scale.md.)
  */
-function multiValued(column: string, emptyAs: string | null): CatalogueTable['fill'] {
+function multiValued(column: string, emptyAs: string | null): Pick<CatalogueTable, 'fill' | 'fillWindows'> {
   const values = emptyAs ? `CASE WHEN cardinality(${column}) = 0 THEN ARRAY['${emptyAs}']::varchar[] ELSE ${column} END` : column;
-  return async (em, window, builder) => {
-    const sql = `SELECT owner_organisation_id AS o, v AS a, count(*)::int AS n
-                 FROM statistics_case_facts, unnest(array_append(${values}, NULL)) AS v WHERE ${FACTS_IN_WINDOW} GROUP BY 1, 2`;
-    for (const r of await rows(em, sql, window)) builder.addEntryCount([r.a ?? null], r.o, r.n);
-  };
+  return factsTable({
+    select: 'owner_organisation_id AS o, v AS a',
+    from: `unnest(array_append(${values}, NULL)) AS v`,
+    groupBy: '1, 2',
+    add: (builder, r, n) => builder.addEntryCount([r.a ?? null], r.o, n),
+  });
 }
 
 const COUNTRIES_AND_UNKNOWN = [...COUNTRY_CODES, NOT_RECORDED];
@@ -160,7 +204,7 @@ export const CATALOGUE: readonly CatalogueTable[] = [
     family: 'cases',
     additive: false,
     spec: () => ({ tableId: 'cases-by-exploitation-type', dimensions: [{ name: 'exploitationType', categories: EXPLOITATION_TYPES }] }),
-    fill: multiValued('exploitation_types', null),
+    ...multiValued('exploitation_types', null),
   },
   {
     id: 'cases-by-gender-and-age-band',
@@ -175,12 +219,11 @@ export const CATALOGUE: readonly CatalogueTable[] = [
         { name: 'ageBand', categories: [...CTDC_AGE_BANDS, NOT_RECORDED] },
       ],
     }),
-    fill: async (em, window, builder) => {
-      const sql = `SELECT owner_organisation_id AS o, COALESCE(gender, 'not_specified') AS a, COALESCE(age_band, '${NOT_RECORDED}') AS b,
-                          count(*)::int AS n
-                   FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1, 2, 3`;
-      for (const r of await rows(em, sql, window)) builder.addCount([r.a, r.b!], r.o, r.n);
-    },
+    ...factsTable({
+      select: `owner_organisation_id AS o, COALESCE(gender, 'not_specified') AS a, COALESCE(age_band, '${NOT_RECORDED}') AS b`,
+      groupBy: '1, 2, 3',
+      add: (builder, r, n) => builder.addCount([r.a, r.b!], r.o, n),
+    }),
   },
   {
     id: 'cases-by-citizenship',
@@ -189,7 +232,7 @@ export const CATALOGUE: readonly CatalogueTable[] = [
     family: 'cases',
     additive: false,
     spec: () => ({ tableId: 'cases-by-citizenship', dimensions: [{ name: 'citizenship', categories: COUNTRIES_AND_UNKNOWN }] }),
-    fill: multiValued('citizenship', NOT_RECORDED),
+    ...multiValued('citizenship', NOT_RECORDED),
   },
   {
     id: 'cases-by-country-of-exploitation',
@@ -201,7 +244,7 @@ export const CATALOGUE: readonly CatalogueTable[] = [
       tableId: 'cases-by-country-of-exploitation',
       dimensions: [{ name: 'countryOfExploitation', categories: COUNTRIES_AND_UNKNOWN }],
     }),
-    fill: singleValued('country_of_exploitation'),
+    ...singleValued('country_of_exploitation'),
   },
   {
     id: 'cases-by-trafficking-status',
@@ -213,7 +256,7 @@ export const CATALOGUE: readonly CatalogueTable[] = [
       tableId: 'cases-by-trafficking-status',
       dimensions: [{ name: 'traffickingStatus', categories: [...TRAFFICKING_STATUSES, NOT_RECORDED] }],
     }),
-    fill: singleValued('trafficking_status'),
+    ...singleValued('trafficking_status'),
   },
   {
     id: 'registrations-by-quarter',
@@ -232,6 +275,13 @@ export const CATALOGUE: readonly CatalogueTable[] = [
       const sql = `SELECT owner_organisation_id AS o, ${counters.join(', ')} FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1`;
       const found: Record<string, number | string>[] = await em.query(sql, [window.start, window.end, ...bounds]);
       for (const r of found) quarters.forEach((q, i) => builder.addCount([q], r.o as string, r[`q${i}`] as number));
+    },
+    fillWindows: async (em, windows, builders) => {
+      // Each window is a quarter (its table has that one category): one counter per window, as above.
+      const counters = windows.map((_, i) => `count(*) FILTER (WHERE registered_at >= $${2 * i + 3} AND registered_at < $${2 * i + 4})::int AS q${i}`);
+      const sql = `SELECT owner_organisation_id AS o, ${counters.join(', ')} FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1`;
+      const found: Record<string, number | string>[] = await em.query(sql, [...spanOf(windows), ...windows.flatMap((w) => [w.start, w.end])]);
+      for (const r of found) windows.forEach((w, i) => builders[i].addCount([w.period.label], r.o as string, r[`q${i}`] as number));
     },
   },
   {

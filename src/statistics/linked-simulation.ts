@@ -32,7 +32,7 @@ import {
   tableShape,
 } from './disclosure';
 import { ExportFact, HTCDS_COLUMNS, htcdsLine, quasiIdentifiers } from './htcds-export';
-import { harmoniseGrandTotals, startOfUtcDay } from './release';
+import { entryCounts, harmoniseGrandTotals, protectFinalFamily, Snapshot, snapshotMayReplace, startOfUtcDay } from './release';
 
 export interface SimFact {
   readonly registeredAt: number;
@@ -132,11 +132,17 @@ export type Protection = 'per_table' | 'linked';
 export interface SimulatedExport {
   readonly period: string;
   readonly rows: ExportRow[];
+  /** For a year built from its quarters' exports: empty (each row keeps its quarter's levels). */
   readonly levels: Record<string, number>;
+  /** A year's export made of its quarters' rows (the linked protection): it adds nothing to them. */
+  readonly fromQuarters: boolean;
 }
 
 export interface SimulatedReleases {
-  /** By period label, then table id. */
+  /**
+   * By period label, then table id. A closed quarter's last snapshot (published while it was open) is under
+   * `${quarter}~snapshot`.
+   */
   readonly tables: Map<string, Map<string, ProtectedTable>>;
   /** The unprotected tables, for checking what the attacker found. */
   readonly truth: Map<string, Map<string, Table>>;
@@ -157,8 +163,26 @@ const toExportFact = (f: SimFact): ExportFact => ({
   recruitmentMethods: [...f.recruitmentMethods],
 });
 
+/**
+ * When the open quarter's snapshots are computed: the first on day `firstDay` of the quarter (the worker was down, or
+ * the deployment started then), then every `everyDays`, each replacing the published one only under the family's
+ * snapshot rule (release.ts). The service tries every day; fewer tries keep the simulation quick (the rule rarely
+ * lets a snapshot move, so the last one is nearly always the first).
+ */
+export interface SnapshotSchedule {
+  readonly firstDay: number;
+  readonly everyDays: number;
+}
+
+const DAY = 86400_000;
+
 /** Every release of every year that has facts, as the service would publish them on `now`, under one protection. */
-export function simulateReleases(facts: readonly SimFact[], now: Date, protection: Protection): SimulatedReleases {
+export function simulateReleases(
+  facts: readonly SimFact[],
+  now: Date,
+  protection: Protection,
+  schedule: SnapshotSchedule = { firstDay: 40, everyDays: 14 },
+): SimulatedReleases {
   const rules = disclosureRules();
   const cutoff = startOfUtcDay(now).getTime();
   const first = new Date(Math.min(...facts.map((f) => f.registeredAt))).getUTCFullYear();
@@ -171,14 +195,69 @@ export function simulateReleases(facts: readonly SimFact[], now: Date, protectio
     const end = period.closed ? period.end.getTime() : cutoff;
     return facts.filter((f) => f.registeredAt >= period.start.getTime() && f.registeredAt < end);
   };
-  const protectPeriod = (period: Period, inWindow: readonly SimFact[]) => {
+  const inRange = (start: number, end: number) => facts.filter((f) => f.registeredAt >= start && f.registeredAt < end);
+  const protectFamily = (period: Period, inWindow: readonly SimFact[]) => {
     const built = caseTables().map((def) => {
       const raw = buildTable(def, period, inWindow);
       return { def, raw, protected: protectTable(raw, rules) };
     });
-    const harmonised = harmoniseGrandTotals(built);
-    truth.set(period.label, new Map(built.map((b) => [b.def.id, b.raw])));
-    tables.set(period.label, new Map(built.map((b, i) => [b.def.id, harmonised[i]])));
+    return { built, published: harmoniseGrandTotals(built) };
+  };
+  const record = (label: string, built: readonly { def: CatalogueTable; raw: Table }[], published: readonly ProtectedTable[]) => {
+    truth.set(label, new Map(built.map((b) => [b.def.id, b.raw])));
+    tables.set(label, new Map(built.map((b, i) => [b.def.id, published[i]])));
+  };
+  /** The snapshot published last while a quarter was open, up to the cutoff `end` (a chain under the rule), or null. */
+  const lastSnapshot = (period: Period, end: number) => {
+    let last: (ReturnType<typeof protectFamily> & { cutoff: number }) | null = null;
+    const first = period.start.getTime() + schedule.firstDay * DAY;
+    const cutoffs: number[] = [];
+    for (let t = first; t < end; t += schedule.everyDays * DAY) cutoffs.push(t);
+    if (first <= end) cutoffs.push(end);
+    for (const t of cutoffs) {
+      const next = { ...protectFamily(period, inRange(period.start.getTime(), t)), cutoff: t };
+      const replaces =
+        last === null ||
+        next.built.every((b, i) =>
+          snapshotMayReplace(
+            { counts: entryCounts(last!.built[i].raw), suppressed: last!.published[i].entries.map((e) => e.suppressed) },
+            { counts: entryCounts(b.raw), suppressed: next.published[i].entries.map((e) => e.suppressed) },
+            b.raw.layout.rows,
+            b.raw.layout.twoDimensional ? b.raw.layout.columns : null,
+            rules.minimumCellSize,
+          ),
+        );
+      if (replaces) last = next;
+    }
+    return last;
+  };
+  let openCutoff = cutoff;
+  const protectPeriod = (period: Period) => {
+    if (period.kind === 'year') {
+      // Before issue 19 the open year had its own snapshot, computed the same days as its open quarter's.
+      const { built, published } = protectFamily(period, period.closed ? window(period) : inRange(period.start.getTime(), openCutoff));
+      record(period.label, built, published);
+      return;
+    }
+    const snapshot = lastSnapshot(period, period.closed ? period.end.getTime() - DAY : cutoff);
+    if (!period.closed) {
+      if (snapshot) openCutoff = snapshot.cutoff;
+      const { built, published } = snapshot ?? protectFamily(period, window(period));
+      record(period.label, built, published);
+      return;
+    }
+    if (snapshot) record(`${period.label}~snapshot`, snapshot.built, snapshot.published);
+    const built = caseTables().map((def) => {
+      const raw = buildTable(def, period, window(period));
+      return { def, raw, protected: protectTable(raw, rules) };
+    });
+    const previous = (i: number): Snapshot | null =>
+      snapshot ? { counts: entryCounts(snapshot.built[i].raw), suppressed: snapshot.published[i].entries.map((e) => e.suppressed) } : null;
+    const published =
+      protection === 'linked' && snapshot
+        ? protectFinalFamily(built.map((b, i) => ({ raw: b.raw, additive: b.def.additive, previous: previous(i) })), rules)
+        : harmoniseGrandTotals(built);
+    record(period.label, built, published);
   };
 
   for (let year = first; year <= now.getUTCFullYear(); year++) {
@@ -191,12 +270,9 @@ export function simulateReleases(facts: readonly SimFact[], now: Date, protectio
         return false; // not started
       }
     });
-    for (const label of quarters) {
-      const period = parsePeriod(label, now);
-      protectPeriod(period, window(period));
-    }
+    for (const label of quarters) protectPeriod(parsePeriod(label, now));
     if (protection === 'per_table') {
-      protectPeriod(yearPeriod, window(yearPeriod));
+      protectPeriod(yearPeriod);
     } else {
       // The year is the sum of its quarter releases (linked.ts); the raw year is kept only to check the attacker.
       const raw = caseTables().map((def) => buildTable(def, yearPeriod, window(yearPeriod)));
@@ -212,9 +288,18 @@ export function simulateReleases(facts: readonly SimFact[], now: Date, protectio
         ),
       );
     }
-    for (const label of [String(year), ...quarters]) {
+    for (const label of quarters) {
       const period = parsePeriod(label, now);
       if (period.closed) exports.push(simulateExport(period, window(period), tables.get(label)!, protection));
+    }
+    if (yearPeriod.closed) {
+      if (protection === 'linked') {
+        // The service's buildYear: the quarters' rows together (their order does not matter to the attacker).
+        const rows = exports.filter((e) => quarters.includes(e.period)).flatMap((e) => e.rows);
+        exports.push({ period: yearPeriod.label, rows, levels: {}, fromQuarters: true });
+      } else {
+        exports.push(simulateExport(yearPeriod, window(yearPeriod), tables.get(yearPeriod.label)!, protection));
+      }
     }
     years.push({ year, periods: [String(year), ...quarters] });
   }
@@ -236,7 +321,7 @@ function simulateExport(period: Period, facts: readonly SimFact[], tables: Reado
       rows.push(Object.fromEntries(HTCDS_COLUMNS.map((c, i) => [c, cells[i]])));
     }
   }
-  return { period: period.label, rows, levels };
+  return { period: period.label, rows, levels, fromQuarters: false };
 }
 
 export interface AttackFinding extends Pinned {
@@ -256,13 +341,28 @@ export function attackAllYears(sim: SimulatedReleases, options: { exports?: bool
     }
     const quarters = periods.filter((p) => p !== String(year));
     for (const def of caseTables()) attack.addSum(`${year}/${def.id}`, quarters.map((q) => `${q}/${def.id}`));
+    // A closed quarter's last snapshot, kept by the auditor, against its final release.
+    for (const q of quarters) {
+      const snapshot = sim.tables.get(`${q}~snapshot`);
+      if (!snapshot) continue;
+      for (const def of caseTables()) {
+        attack.addRelease({ key: `${q}~snapshot/${def.id}`, table: snapshot.get(def.id)!, additive: def.additive });
+        attack.addRevision(`${q}/${def.id}`, `${q}~snapshot/${def.id}`);
+      }
+    }
     if (options.exports ?? true) {
-      for (const e of sim.exports) if (periods.includes(e.period)) addExport(attack, e.period, e.rows, e.levels);
+      // A year made of its quarters' rows is a sum of what they give: nothing to add (the spec checks it is).
+      for (const e of sim.exports) if (periods.includes(e.period) && !e.fromQuarters) addExport(attack, e.period, e.rows, e.levels);
     }
     attack.propagate();
+    const trueCount = (release: string, entry: number) => {
+      const [period, tableId] = release.split('/');
+      return sim.truth.get(period)!.get(tableId)!.entries[entry].tally.count;
+    };
     for (const p of attack.pinned()) {
-      const [period, tableId] = p.release.split('/');
-      findings.push({ ...p, truth: sim.truth.get(period)!.get(tableId)!.entries[p.entry].tally.count });
+      const [later, earlier] = p.release.split('−');
+      const truth = earlier ? trueCount(later, p.entry) - trueCount(earlier, p.entry) : trueCount(p.release, p.entry);
+      findings.push({ ...p, truth });
     }
   }
   return findings;

@@ -1,5 +1,5 @@
 import { disclosureRules, protectTable, TableBuilder } from './disclosure';
-import { blankExceptGrandTotal, harmoniseGrandTotals, snapshotMayReplace } from './release';
+import { blankExceptGrandTotal, entryCounts, harmoniseGrandTotals, protectFinalFamily, revisionAudit, revisionRisks, snapshotMayReplace } from './release';
 
 const spec = { tableId: 't', dimensions: [{ name: 'x', categories: ['a', 'b', 'c'] }] } as const;
 
@@ -36,5 +36,50 @@ describe('harmoniseGrandTotals', () => {
     const [, blanked] = harmoniseGrandTotals([{ raw: t, protected: p }, { raw: t, protected: hidden }]);
     expect(blanked).toEqual(blankExceptGrandTotal(hidden, 60));
     expect(blanked.entries.map((e) => e.count)).toEqual([null, null, 0, 60]);
+  });
+});
+
+describe('the final release against the last snapshot', () => {
+  const none = [false, false, false, false];
+  it('hides an entry published in both that changed by 1..k−1 (15 → 16: one late case)', () => {
+    expect(revisionRisks({ counts: [15, 20, 30, 65], suppressed: none }, { counts: [16, 20, 30, 66], suppressed: none }, 3, null, 11)).toEqual([0, 3]);
+    expect(revisionRisks({ counts: [15, 20, 30, 65], suppressed: none }, { counts: [26, 20, 41, 87], suppressed: none }, 3, null, 11)).toEqual([]);
+  });
+  it('hides one more entry of a line whose hidden part changed by 1..k−1, one that makes the change safe', () => {
+    // a and b hidden in the final; the line tells the attacker they grew by 3 together; c grew by 11 and fixes it.
+    const risks = revisionRisks(
+      { counts: [15, 20, 30, 65], suppressed: none },
+      { counts: [17, 21, 41, 79], suppressed: [true, true, false, false] },
+      3,
+      null,
+      11,
+    );
+    expect(risks).toEqual([2]);
+  });
+  it('hides more until the snapshot and the final together give the attacker nothing', () => {
+    // The snapshot hid a (4): the final publishes a = 12, so without the audit "a was 4 and 8 came late" is easy.
+    const snapshot = { counts: [4, 40, 30, 74], suppressed: [true, true, false, false] };
+    const final = table({ a: { o1: 4, o2: 4, o3: 4 }, b: { o1: 14, o2: 14, o3: 14 }, c: { o1: 10, o2: 10, o3: 10 } });
+    const plain = protectTable(final, disclosureRules());
+    expect(plain.entries.map((e) => e.suppressed)).toEqual([false, false, false, false]);
+    expect(revisionAudit(snapshot, plain, entryCounts(final), true, 11).length).toBeGreaterThan(0);
+    const [guarded] = protectFinalFamily([{ raw: final, additive: true, previous: snapshot }], disclosureRules());
+    expect(revisionAudit(snapshot, guarded, entryCounts(final), true, 11)).toEqual([]);
+    expect(revisionRisks(snapshot, { counts: entryCounts(final), suppressed: guarded.entries.map((e) => e.suppressed) }, 3, null, 11)).toEqual([]);
+  });
+  it('hides a grand total that moved by 1..k−1 in every table of the family, and changes nothing without a snapshot', () => {
+    const before = table({ a: { o1: 10, o2: 10, o3: 10 }, b: { o1: 10, o2: 10, o3: 10 }, c: { o1: 10, o2: 10, o3: 10 } });
+    const after = table({ a: { o1: 10, o2: 10, o3: 10 }, b: { o1: 10, o2: 10, o3: 10 }, c: { o1: 10, o2: 10, o3: 13 } });
+    const snapshot = { counts: entryCounts(before), suppressed: none };
+    const family = protectFinalFamily(
+      [
+        { raw: after, additive: true, previous: snapshot },
+        { raw: after, additive: true, previous: null },
+      ],
+      disclosureRules(),
+    );
+    for (const t of family) expect(t.entries[3].suppressed).toBe(true);
+    const alone = protectFinalFamily([{ raw: after, additive: true, previous: null }], disclosureRules());
+    expect(alone).toEqual([protectTable(after, disclosureRules())]);
   });
 });

@@ -14,8 +14,11 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  DisclosureRules,
+  LinkedAttack,
   Period,
   ProtectedTable,
+  protectTable,
   PublishedEntry,
   PublishedMeasure,
   serialiseTable,
@@ -107,6 +110,113 @@ export function snapshotMayReplace(previous: Snapshot, next: Snapshot, rows: num
     if (!safe(hiddenPart)) return false;
   }
   return true;
+}
+
+/**
+ * The final release of a period against the last snapshot published while it was open. An auditor may have kept that
+ * snapshot, so the final may differ from it only the way one snapshot may replace another: every entry published in
+ * both changed by 0 or by at least k, and on every line the combined change of the entries hidden in either release
+ * (which the line gives away: its published entries' changes are known) is 0 or at least k. Otherwise a count going
+ * from 15 to 16 says that one case of that category was registered in the period's last days. Unlike a snapshot, the
+ * final cannot be refused: it hides more instead. Returns the entries of `next` to hide as well (none when it is
+ * safe as it stands); each is published in `next`, so hiding them always makes progress.
+ */
+export function revisionRisks(previous: Snapshot, next: Snapshot, rows: number, columns: number | null, k: number): number[] {
+  const n = next.counts.length;
+  // A table whose shape changed between the two (a new catalogue version) has no entry-by-entry relation to check.
+  if (previous.counts.length !== n || previous.suppressed.length !== n) return [];
+  const delta = next.counts.map((c, i) => c - previous.counts[i]);
+  const safe = (d: number) => d === 0 || Math.abs(d) >= k;
+  const shownInBoth = (e: number) => !previous.suppressed[e] && !next.suppressed[e];
+  const direct = delta.map((d, e) => (shownInBoth(e) && !safe(d) ? e : -1)).filter((e) => e >= 0);
+  if (direct.length) return direct; // lines are checked again once these are hidden
+  const out = new Set<number>();
+  for (const line of tableLayout(rows, columns).lines) {
+    const members = [...line.cells.map((e) => ({ e, sign: 1 })), { e: line.total, sign: -1 }];
+    const change = members.filter((m) => !shownInBoth(m.e)).reduce((s, m) => s + m.sign * delta[m.e], 0);
+    if (safe(change)) continue;
+    // One more entry of the line: one whose change makes the line's safe if there is one, else the largest change;
+    // cells before the total, smaller counts first.
+    const candidates = members.filter((m) => shownInBoth(m.e));
+    const fixes = candidates.filter((m) => safe(change + m.sign * delta[m.e]));
+    const pool = fixes.length ? fixes : [...candidates].sort((a, b) => Math.abs(delta[b.e]) - Math.abs(delta[a.e])).slice(0, 1);
+    const pick = [...pool].sort((a, b) => b.sign - a.sign || next.counts[a.e] - next.counts[b.e] || a.e - b.e)[0];
+    if (pick) out.add(pick.e);
+  }
+  return [...out];
+}
+
+/**
+ * The attacker of the tests on one table's last snapshot and final release together (LinkedAttack: both tables' lines
+ * and final = snapshot + late records, entry by entry). Returns entries of `next` to hide so that nothing it pins
+ * stays pinned: the pinned entry itself where the final publishes it, else the smallest published entry of one of its
+ * lines. Run after revisionRisks, which catches the common cases without it.
+ */
+export function revisionAudit(previous: Snapshot, next: ProtectedTable, counts: readonly number[], additive: boolean, k: number): number[] {
+  if (previous.counts.length !== next.entries.length) return [];
+  const earlier: ProtectedTable = {
+    ...next,
+    entries: next.entries.map((e, i) => ({ ...e, count: previous.suppressed[i] ? null : previous.counts[i], suppressed: previous.suppressed[i] })),
+  };
+  const attack = new LinkedAttack(k);
+  attack.addRelease({ key: 'earlier', table: earlier, additive });
+  attack.addRelease({ key: 'later', table: next, additive });
+  attack.addRevision('later', 'earlier', counts.every((c, i) => c >= previous.counts[i]));
+  attack.propagate();
+  const shown = (e: number) => !next.entries[e].suppressed;
+  const lines = tableLayout(next.rows, next.columns).lines;
+  const out = new Set<number>();
+  for (const p of attack.pinned()) {
+    if (shown(p.entry)) {
+      out.add(p.entry);
+      continue;
+    }
+    const options = lines
+      .filter((l) => l.total === p.entry || l.cells.includes(p.entry))
+      .flatMap((l) => [...l.cells, l.total])
+      .filter(shown)
+      .sort((a, b) => Number(next.entries[a].kind !== 'cell') - Number(next.entries[b].kind !== 'cell') || counts[a] - counts[b] || a - b);
+    if (options.length) out.add(options[0]);
+  }
+  // Pinned with nothing left to hide on its lines: hide every published entry (the rounds end with a blank table).
+  if (out.size === 0 && attack.pinned().length) next.entries.forEach((e, i) => e.count !== 0 && shown(i) && out.add(i));
+  return [...out];
+}
+
+export interface FinalMember {
+  readonly raw: Table;
+  /** false where a record can sit in several categories. */
+  readonly additive: boolean;
+  /** The last snapshot published while the period was open, if any. */
+  readonly previous: Snapshot | null;
+}
+
+/**
+ * A family's final release (one closed period, the tables that share a grand total): each table protected on its own,
+ * grand totals made consistent, then hidden further until no table differs from its last snapshot by less than k
+ * anywhere (revisionRisks) and the attacker learns nothing from the two together (revisionAudit). A grand total that must be hidden is hidden in every table of the family, since they
+ * publish the same number. Ends: every round hides at least one more entry.
+ */
+export function protectFinalFamily(members: readonly FinalMember[], rules: DisclosureRules): ProtectedTable[] {
+  const forced = members.map((m) => m.raw.entries.map(() => false));
+  for (;;) {
+    const tables = harmoniseGrandTotals(members.map((m, i) => ({ raw: m.raw, protected: protectTable(m.raw, rules, forced[i]) })));
+    let more = false;
+    members.forEach((m, i) => {
+      if (!m.previous) return;
+      const next = { counts: entryCounts(m.raw), suppressed: tables[i].entries.map((e) => e.suppressed) };
+      const grand = m.raw.entries.length - 1;
+      const k = rules.minimumCellSize;
+      let risks = revisionRisks(m.previous, next, tables[i].rows, tables[i].columns, k);
+      if (risks.length === 0) risks = revisionAudit(m.previous, tables[i], next.counts, m.additive, k);
+      for (const e of risks) {
+        more = true;
+        if (e === grand) forced.forEach((f) => (f[f.length - 1] = true));
+        else forced[i][e] = true;
+      }
+    });
+    if (!more) return tables;
+  }
 }
 
 /** The suppression pattern of a stored body (rows are in entry order). */

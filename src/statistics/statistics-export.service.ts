@@ -21,6 +21,7 @@ import {
   parsePeriod,
   Period,
   ProtectedTable,
+  quartersOf,
 } from './disclosure';
 import { ExportFact, HTCDS_COLUMNS, htcdsLine, quasiIdentifiers } from './htcds-export';
 import { protectedFromBody } from './release';
@@ -97,11 +98,15 @@ export class StatisticsExportService {
     return Readable.from(this.stored(period.label, frozen.chunks));
   }
 
-  /** The stored export of a closed period, built now if this is its first request (one builder at a time per period). */
+  /**
+   * The stored export of a closed period, built now if this is its first request (one builder at a time per period).
+   * A year's export is its four quarters' exports together (each frozen first): see buildYear.
+   */
   private async frozen(period: Period, now: Date): Promise<{ rows: number; chunks: number; sha256: string }> {
     const find = () => this.dataSource.getRepository(StatisticsExportEntity).findOne({ where: { period: period.label } });
     const existing = await find();
     if (existing) return existing;
+    if (period.kind === 'year') for (const label of quartersOf(period)) await this.frozen(parsePeriod(label, now), now);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     const lockKey = `lintas:statistics-export:${period.label}`;
@@ -111,6 +116,7 @@ export class StatisticsExportService {
       try {
         const again = await find();
         if (again) return again;
+        if (period.kind === 'year') return await this.buildYear(runner, period);
         return await this.build(runner, period, await this.floor(period, now));
       } finally {
         await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
@@ -148,10 +154,12 @@ export class StatisticsExportService {
   /**
    * The generalisation level of each quasi-identifier in a closed period's export (0 = detailed), by hierarchy name:
    * what an auditor is assumed to know (the rules and the data are public to the attacker model), for the attack in
-   * bench/statistics-linked.ts. Computed as the export computes it; meaningful once the export is frozen.
+   * bench/statistics-linked.ts. Computed as the export computes it; meaningful once the export is frozen. Quarters
+   * only: a year's rows keep their quarters' levels.
    */
   async levels(periodInput: unknown, now: Date = new Date()): Promise<Record<string, number>> {
     const period = parsePeriod(periodInput, now);
+    if (period.kind === 'year') throw new Error('a year export keeps its quarters\' levels: ask each quarter');
     const plan = await this.plan((sql, params) => this.dataSource.query(sql, params), period, await this.floor(period, now));
     return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
   }
@@ -204,6 +212,58 @@ export class StatisticsExportService {
       ]);
       await runner.query('COMMIT');
       this.logger.log(`htcds export of ${period.label} frozen: ${rows} rows in ${Date.now() - started} ms`);
+      return frozen;
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * A year's export: every row of its four frozen quarter exports, as each quarter published it, in a keyed
+   * pseudo-random order (so no row's position says its quarter). It shows nothing the quarters did not: the year's
+   * classes are unions of the quarters' (each of at least k records), and every count an auditor can take from it is a
+   * sum of counts the quarter exports already give — the rule a year's tables follow too (disclosure/linked.ts). A
+   * record a quarter dropped is not in the year either, and a row keeps its quarter's generalisation levels, so the
+   * levels of a year's rows may differ from quarter to quarter (docs/statistics.md, "HTCDS/CTDC export").
+   */
+  private async buildYear(runner: ReturnType<DataSource['createQueryRunner']>, period: Period): Promise<{ rows: number; chunks: number; sha256: string }> {
+    const started = Date.now();
+    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
+      const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
+      // Chunk 0 of every export is the header alone; the rows follow, one per line.
+      await runner.query(
+        `DECLARE htcds_year NO SCROLL CURSOR FOR
+         SELECT l.line FROM statistics_export_chunks c, regexp_split_to_table(c.body, chr(10)) WITH ORDINALITY AS l(line, n)
+         WHERE c.period = ANY($1) AND c.seq > 0 AND l.line <> ''
+         ORDER BY md5($2 || c.period || ':' || c.seq || ':' || l.n)`,
+        [quartersOf(period), orderSalt],
+      );
+      const hash = createHash('sha256');
+      let seq = 0;
+      let rows = 0;
+      const store = async (body: string) => {
+        hash.update(body);
+        await runner.query('INSERT INTO statistics_export_chunks (period, seq, body) VALUES ($1, $2, $3)', [period.label, seq++, body]);
+      };
+      await store(HTCDS_COLUMNS.join(',') + '\n');
+      for (;;) {
+        const batch: { line: string }[] = await runner.query(`FETCH ${BATCH} FROM htcds_year`);
+        if (batch.length === 0) break;
+        rows += batch.length;
+        await store(batch.map((r) => r.line).join('\n') + '\n');
+      }
+      const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
+      await runner.query('CLOSE htcds_year');
+      await runner.query('INSERT INTO statistics_exports (period, rows, chunks, sha256) VALUES ($1, $2, $3, $4)', [
+        period.label,
+        frozen.rows,
+        frozen.chunks,
+        frozen.sha256,
+      ]);
+      await runner.query('COMMIT');
+      this.logger.log(`htcds export of ${period.label} frozen from its quarters: ${rows} rows in ${Date.now() - started} ms`);
       return frozen;
     } catch (error) {
       await runner.query('ROLLBACK').catch(() => undefined);

@@ -15,15 +15,19 @@ import {
   protectTable,
   quartersOf,
   sumOfReleases,
+  Table,
   TableBuilder,
   tableShape,
 } from './disclosure';
 import {
   entryCounts,
+  FinalMember,
   harmoniseGrandTotals,
   protectedFromBody,
+  protectFinalFamily,
   releaseBody,
   sha256Hex,
+  Snapshot,
   snapshotMayReplace,
   startOfUtcDay,
   suppressedOf,
@@ -174,12 +178,16 @@ export class StatisticsService {
    * committed and computes nothing. Returns whether it computed.
    */
   private async compute(period: Period, now: Date): Promise<boolean> {
-    // A year is the sum of its quarters' releases (disclosure/linked.ts): they are computed (or found current) first.
+    // A year is the sum of its quarters' releases (disclosure/linked.ts): they are computed (or found current) first,
+    // the closed ones that nobody computed yet together, in one scan per table.
     if (period.kind === 'year') {
-      for (const label of quartersOf(period)) {
-        const quarter = startedPeriod(label, now);
-        if (quarter) await this.compute(quarter, now);
-      }
+      const quarters = quartersOf(period)
+        .map((label) => startedPeriod(label, now))
+        .filter((q): q is Period => q !== null);
+      const missing = [];
+      for (const q of quarters) if (q.closed && !(await this.allCurrent(this.dataSource.manager, q, now))) missing.push(q);
+      if (missing.length > 1) await this.computeClosedQuarters(missing, now);
+      for (const quarter of quarters) await this.compute(quarter, now);
     }
     const cutoff = period.closed ? period.end : startOfUtcDay(now);
     const runner = this.dataSource.createQueryRunner();
@@ -192,11 +200,13 @@ export class StatisticsService {
         await runner.startTransaction('REPEATABLE READ');
         try {
           const window: Window = { period, start: period.start, end: cutoff };
+          const existing = await runner.manager.find(StatisticsReleaseEntity, { where: { period: period.label } });
           const computed =
             period.kind === 'year'
               ? await this.computeYear(runner.manager, period, now)
-              : await this.computeAll(runner.manager, window, !period.closed);
-          for (const c of computed) await this.store(runner.manager, c, period, now);
+              : await this.computeAll(runner.manager, window, !period.closed, lastSnapshots(existing));
+          const replace = this.familiesToReplace(computed, existing);
+          for (const c of computed) await this.store(runner.manager, c, period, now, replace.has(c.def.family));
           await runner.commitTransaction();
         } catch (error) {
           await runner.rollbackTransaction();
@@ -208,6 +218,51 @@ export class StatisticsService {
         await runner.query(`SELECT pg_advisory_unlock(hashtext('lintas.statistics.' || $1))`, [period.label]);
       }
     } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Closed quarters of one year computed together (the fallback for a year whose quarters the worker never froze):
+   * each catalogue table that reads the case facts fills every quarter in one scan (catalogue.ts, fillWindows), the
+   * others quarter by quarter; then each quarter is protected and stored exactly as compute() would. Holds every
+   * quarter's lock (taken in label order, so two of these cannot deadlock) and one repeatable-read snapshot.
+   */
+  private async computeClosedQuarters(quarters: readonly Period[], now: Date): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const locked: string[] = [];
+    try {
+      for (const q of [...quarters].sort((a, b) => a.label.localeCompare(b.label))) {
+        await runner.query(`SELECT pg_advisory_lock(hashtext('lintas.statistics.' || $1))`, [q.label]);
+        locked.push(q.label);
+      }
+      const todo = [];
+      for (const q of quarters) if (!(await this.allCurrent(runner.manager, q, now))) todo.push(q);
+      if (todo.length === 0) return;
+      const started = Date.now();
+      await runner.startTransaction('REPEATABLE READ');
+      try {
+        const windows: Window[] = todo.map((q) => ({ period: q, start: q.start, end: q.end }));
+        const builders = windows.map((w) => CATALOGUE.map((def) => new TableBuilder(def.spec(w.period))));
+        for (const [d, def] of CATALOGUE.entries()) {
+          const mine = builders.map((b) => b[d]);
+          if (def.fillWindows) await def.fillWindows(runner.manager, windows, mine);
+          else for (const [i, w] of windows.entries()) await def.fill(runner.manager, w, mine[i]);
+        }
+        for (const [i, w] of windows.entries()) {
+          const existing = await runner.manager.find(StatisticsReleaseEntity, { where: { period: w.period.label } });
+          const raws = CATALOGUE.map((def, d) => ({ def, raw: builders[i][d].build() }));
+          for (const c of this.finishAll(raws, w, false, lastSnapshots(existing))) await this.store(runner.manager, c, w.period, now, true);
+        }
+        await runner.commitTransaction();
+      } catch (error) {
+        await runner.rollbackTransaction();
+        throw error;
+      }
+      this.logger.log(`statistics periods ${todo.map((q) => q.label).join(', ')} computed together in ${Date.now() - started} ms`);
+    } finally {
+      for (const label of locked.reverse()) await runner.query(`SELECT pg_advisory_unlock(hashtext('lintas.statistics.' || $1))`, [label]);
       await runner.release();
     }
   }
@@ -254,20 +309,41 @@ export class StatisticsService {
     return out;
   }
 
-  /** Every catalogue table over one window, protected, with shared grand totals made consistent per family. */
-  async computeAll(em: EntityManager, window: Window, provisional: boolean): Promise<Computed[]> {
+  /**
+   * Every catalogue table over one window, protected, with shared grand totals made consistent per family. A closed
+   * period's final release is also protected against the last snapshot published while it was open (`previous`, by
+   * table id): release.ts, protectFinalFamily.
+   */
+  async computeAll(em: EntityManager, window: Window, provisional: boolean, previous: ReadonlyMap<string, Snapshot> = new Map()): Promise<Computed[]> {
     const built = [];
     for (const def of CATALOGUE) {
       const builder = new TableBuilder(def.spec(window.period));
       await def.fill(em, window, builder);
-      const raw = builder.build();
-      built.push({ def, raw, protected: protectTable(raw, this.rules) });
+      built.push({ def, raw: builder.build() });
     }
+    return this.finishAll(built, window, provisional, previous);
+  }
+
+  /** Protects built tables family by family (computeAll's second half). */
+  private finishAll(
+    raws: readonly { def: CatalogueTable; raw: Table }[],
+    window: Window,
+    provisional: boolean,
+    previous: ReadonlyMap<string, Snapshot>,
+  ): Computed[] {
+    const built = raws.map(({ def, raw }) => ({
+      def,
+      raw,
+      protected: protectTable(raw, this.rules),
+      previous: provisional ? null : (previous.get(def.id) ?? null),
+    }));
     const families = new Map<string, typeof built>();
     for (const b of built) families.set(b.def.family, [...(families.get(b.def.family) ?? []), b]);
     const out: Computed[] = [];
     for (const members of families.values()) {
-      const harmonised = harmoniseGrandTotals(members);
+      const harmonised = members.some((m) => m.previous)
+        ? protectFinalFamily(members.map((m): FinalMember => ({ raw: m.raw, additive: m.def.additive, previous: m.previous })), this.rules)
+        : harmoniseGrandTotals(members);
       members.forEach((m, i) => {
         const table = harmonised[i];
         out.push({
@@ -284,7 +360,26 @@ export class StatisticsService {
     return out;
   }
 
-  private async store(em: EntityManager, c: Computed, period: Period, now: Date): Promise<void> {
+  /**
+   * The families whose open-period snapshot may be replaced: all of a family's tables change together or none does
+   * (they share a cutoff, so no two of them can be differenced across days), and only when every one of them passes
+   * snapshotMayReplace against its stored snapshot. Closed periods and years are not snapshots: every family.
+   */
+  private familiesToReplace(computed: readonly Computed[], existing: readonly StatisticsReleaseEntity[]): Set<string> {
+    const byTable = new Map(existing.map((r) => [r.tableId, r]));
+    const refused = new Set<string>();
+    for (const c of computed) {
+      const old = byTable.get(c.def.id);
+      if (!old?.provisional || c.counts === null) continue;
+      const previous = { counts: old.entryCounts ?? [], suppressed: suppressedOf(old.body) };
+      if (!snapshotMayReplace(previous, { counts: c.counts, suppressed: c.suppressed }, c.rows, c.columns, this.rules.minimumCellSize)) {
+        refused.add(c.def.family);
+      }
+    }
+    return new Set(computed.map((c) => c.def.family).filter((f) => !refused.has(f)));
+  }
+
+  private async store(em: EntityManager, c: Computed, period: Period, now: Date, replace: boolean): Promise<void> {
     const existing = await this.stored(em, c.def.id, period.label);
     if (existing && !existing.provisional) return; // frozen: late records and corrections go to later periods only
     const row = {
@@ -304,15 +399,15 @@ export class StatisticsService {
       await em.update(StatisticsReleaseEntity, { id: existing.id }, row);
       return;
     }
-    const replace = snapshotMayReplace(
-      { counts: existing.entryCounts ?? [], suppressed: suppressedOf(existing.body) },
-      { counts: c.counts, suppressed: c.suppressed },
-      c.rows,
-      c.columns,
-      this.rules.minimumCellSize,
-    );
     await em.update(StatisticsReleaseEntity, { id: existing.id }, replace ? row : { checkedAt: now });
   }
+}
+
+/** What was published for a period while it was open, by table id: the snapshots its final release is checked against. */
+function lastSnapshots(rows: readonly StatisticsReleaseEntity[]): Map<string, Snapshot> {
+  return new Map(
+    rows.filter((r) => r.provisional && r.entryCounts).map((r) => [r.tableId, { counts: r.entryCounts!, suppressed: suppressedOf(r.body) }]),
+  );
 }
 
 /** The period of a label if it has started by `now` (a quarter of the open year may not have), else null. */

@@ -223,7 +223,7 @@ const wildQueryValue = fc.oneof(
 );
 
 function queryValue(p: Parameter, ctx: FuzzContext): fc.Arbitrary<string> {
-  const valid = validValue(p.schema ?? { type: 'string', example: p.example }, ctx, p.name).map((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)));
+  const valid = validValue(p.schema ?? { type: 'string', example: p.example }, ctx, p.name).map((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)));
   return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: wildQueryValue });
 }
 
@@ -233,7 +233,7 @@ export function urlFor(template: string, op: Operation, ctx: FuzzContext): fc.Ar
   const pathArbs = params
     .filter((p) => p.in === 'path')
     .map((p) =>
-      fc.oneof({ weight: 6, arbitrary: validValue(p.schema ?? { type: 'string' }, ctx, p.name).map((v) => encodeURIComponent(typeof v === 'object' ? JSON.stringify(v) : String(v))) }, { weight: 1, arbitrary: wildSegment }).map(
+      fc.oneof({ weight: 6, arbitrary: validValue(p.schema ?? { type: 'string' }, ctx, p.name).map((v) => encodeURIComponent(typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean))) }, { weight: 1, arbitrary: wildSegment }).map(
         (v) => [p.name, v] as const,
       ),
     );

@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { TokenService } from '../../auth/token.service';
 import { DomainError } from '../errors/domain-error';
 import { MicroBatcher } from '../batching/micro-batcher';
 import { Role } from '../vocabulary/roles';
+import { AccessTokenVerifier } from './access-token';
 import { Actor } from './actor';
 import { PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import { can, Permission } from './permissions';
@@ -57,7 +57,7 @@ export class ActorLookup {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly tokens: TokenService,
+    private readonly tokens: AccessTokenVerifier,
     private readonly actors: ActorLookup,
   ) {}
 

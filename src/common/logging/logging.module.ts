@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
-import { AppConfig } from '../../config/app-config';
 
 /**
  * Keys whose values never reach a log line, at any depth: tokens, secrets, the request headers that carry them, and every
@@ -76,11 +75,20 @@ export function correlationIdFrom(header: string | string[] | undefined): string
   return value && CORRELATION_ID.test(value) ? value : randomUUID();
 }
 
+/**
+ * What the logger needs from configuration. Provided by the config module (which reads the environment); common/
+ * imports no configuration of its own.
+ */
+export abstract class LoggingSettings {
+  abstract readonly logLevel: string;
+  abstract readonly logFile?: string;
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [LoggingSettings],
+      useFactory: (config: LoggingSettings) => ({
         pinoHttp: [
           {
           level: config.logLevel,

@@ -10,3 +10,4 @@ export * from './roles';
 export * from './currencies';
 export * from './restitution';
 export * from './referral';
+export * from './federation';

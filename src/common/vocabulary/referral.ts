@@ -91,3 +91,41 @@ export type DeliveryFailureReason = (typeof DELIVERY_FAILURE_REASONS)[number];
 /** The directions of GET /api/v1/referrals?direction=: received by the caller's organisation, or sent by it. */
 export const REFERRAL_DIRECTIONS = ['incoming', 'outgoing'] as const;
 export type ReferralDirection = (typeof REFERRAL_DIRECTIONS)[number];
+
+// ---------------------------------------------------------------- deadlines (defaults; configuration overrides them)
+
+export interface MilestonePeriod {
+  hours: number;
+  /** Count from the referral's acceptance, or from the previous milestone (when it was recorded, else when it was due). */
+  from: MilestoneAnchor;
+}
+export type MilestonePeriods = Record<ReferralMilestone, MilestonePeriod>;
+
+export interface ReferralDeadlineConfig {
+  /** Hours the receiver has to accept or reject after delivery; a partner deployment may have its own. */
+  acceptanceHours: number;
+  /** Hours after the first overdue alert before the sending organisation's supervisors are alerted. */
+  escalationHours: number;
+  milestones: MilestonePeriods;
+}
+
+/**
+ * Defaults, each overridable in configuration. ACTIP asks for notification "without unreasonable delay" (Art. 14(3))
+ * and verification and documents "without undue delay" (Art. 15); these are the periods after which a step counts as
+ * late enough for someone to chase it, not legal deadlines.
+ */
+export const DEFAULT_MILESTONE_PERIODS: MilestonePeriods = {
+  home_state_notified: { hours: 7 * 24, from: 'acceptance' },
+  nationality_verified: { hours: 30 * 24, from: 'previous' },
+  travel_documents_issued: { hours: 14 * 24, from: 'previous' },
+  departed: { hours: 14 * 24, from: 'previous' },
+  arrived: { hours: 3 * 24, from: 'previous' },
+  reception_confirmed: { hours: 2 * 24, from: 'previous' },
+};
+
+export const DEFAULT_REFERRAL_DEADLINES: ReferralDeadlineConfig = {
+  acceptanceHours: 72,
+  escalationHours: 48,
+  milestones: DEFAULT_MILESTONE_PERIODS,
+};
+

@@ -1,6 +1,9 @@
 /** The consent queue's jobs and their payloads: ids and indexes only. */
 export const CONSENT_JOBS = {
-  /** A consent was withdrawn: the referrals that relied on it are recalled (ReferralWorkflow.recallForConsent). */
+  /**
+   * A consent was withdrawn (published for whoever reacts; routed to the referrals queue, see src/queue/queues.ts):
+   * the referrals module recalls the referrals that relied on it.
+   */
   withdrawn: 'consent.withdrawn',
   /** 14 days before a permit provision ends: raise consent_expiring unless the consent was withdrawn or renewed. */
   expiryCheck: 'consent.expiry-check',

@@ -8,7 +8,6 @@ import { CaseEntity } from '../../cases/case.entity';
 import { OrganisationEntity } from '../../organisations/organisation.entity';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { QUEUES } from '../../queue/queues';
-import { ReferralWorkflow } from '../../referrals/referral-workflow.service';
 import { evaluateConsent } from '../consent-evaluator';
 import { ConsentService } from '../consent.service';
 import { ConsentEntity } from '../consent.entity';
@@ -17,6 +16,10 @@ import { CONSENT_JOBS, ConsentJobName } from './consent.jobs';
 /** A recipient id no organisation has: asks the evaluator about a whole country without matching any one organisation. */
 const NO_ORGANISATION = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * The consent queue: expiry checks. A withdrawal is published as consent.withdrawn and handled by the modules that
+ * react to it (the referrals queue recalls what relied on the consent), not here.
+ */
 @Processor(QUEUES.consent)
 export class ConsentProcessor extends WorkerHost {
   private readonly logger = new Logger(ConsentProcessor.name);
@@ -25,23 +28,13 @@ export class ConsentProcessor extends WorkerHost {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly consents: ConsentService,
     private readonly alerts: AlertsService,
-    private readonly referrals: ReferralWorkflow,
   ) {
     super();
   }
 
-  async process(job: Job<OutboxJobData, unknown, ConsentJobName>): Promise<string> {
+  async process(job: Job<OutboxJobData, unknown, Exclude<ConsentJobName, typeof CONSENT_JOBS.withdrawn>>): Promise<string> {
     const name = job.name;
     switch (name) {
-      case CONSENT_JOBS.withdrawn: {
-        // Every referral whose packet relied on this consent, and has not ended, is recalled (history + audit each).
-        let recalled = 0;
-        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
-          recalled = (await this.referrals.recallForConsent(em, String(job.data.consentId), String(job.data.caseId))).length;
-        });
-        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, recalled }, name);
-        return outcome;
-      }
       case CONSENT_JOBS.expiryCheck: {
         const consentId = String(job.data.consentId);
         const provisionIndex = Number(job.data.provisionIndex);

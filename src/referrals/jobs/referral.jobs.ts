@@ -8,6 +8,8 @@ export const REFERRAL_JOBS = {
   deadline: 'referrals.deadline',
   /** A referral to a remote organisation was recalled: tell the partner (the port). */
   recallRemote: 'referrals.recall-remote',
+  /** A move or milestone made here on a referral whose other side is on a partner deployment: a signed event to it. */
+  notifyPartner: 'referrals.notify-partner',
 } as const;
 export type ReferralJobName = (typeof REFERRAL_JOBS)[keyof typeof REFERRAL_JOBS];
 

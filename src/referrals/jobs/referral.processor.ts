@@ -3,18 +3,31 @@ import { Inject, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
+import { AlertsService } from '../../alerts/alerts.service';
 import { DeliveryFailureReason } from '../../common/vocabulary';
 import { AppConfig } from '../../config/app-config';
+import { CONSENT_JOBS } from '../../consent/jobs/consent.jobs';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
+import { ReferralDeadlines } from '../referral-deadlines.service';
+import { ReferralDelivery } from '../referral-delivery.service';
 import { DeadlineStep } from '../referral-milestones';
-import { ReferralWorkflow, SYSTEM } from '../referral-workflow.service';
+import { ReferralReads } from '../referral-reads';
+import { ReferralRecall } from '../referral-recall.service';
+import { ReferralRemoteDelivery } from '../referral-remote-delivery';
+import { ReferralTransitions } from '../referral-transitions.service';
+import { SYSTEM } from '../referral-workflow.types';
+import { selectEventActorOrganisation } from '../referral.queries';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
+/** The jobs of this queue: the referrals module's own, and the events of other modules it reacts to. */
+type JobName = ReferralJobName | typeof CONSENT_JOBS.withdrawn;
+
 /**
- * The referrals queue: delivery of approved referrals, deadline checks, recalls to partner deployments. Every effect
+ * The referrals queue: delivery of approved referrals, deadline checks, recalls and events to partner deployments, and
+ * the reaction to a consent withdrawal (every referral that relied on the consent is recalled). Every effect
  * is recorded exactly once (processOnce); a network call to a partner happens before, outside the transaction, and
  * the port is idempotent per referral, so a crash in between at worst repeats the call.
  */
@@ -24,17 +37,32 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly workflow: ReferralWorkflow,
+    private readonly reads: ReferralReads,
+    private readonly transitions: ReferralTransitions,
+    private readonly delivery: ReferralDelivery,
+    private readonly deadlines: ReferralDeadlines,
+    private readonly recalls: ReferralRecall,
+    private readonly partnerEvents: ReferralRemoteDelivery,
+    private readonly alerts: AlertsService,
     @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
     protected readonly appConfig: AppConfig,
   ) {
     super();
   }
 
-  async process(job: Job<OutboxJobData, unknown, ReferralJobName>): Promise<string> {
+  async process(job: Job<OutboxJobData, unknown, JobName>): Promise<string> {
     const name = job.name;
     const referralId = String(job.data.referralId);
     switch (name) {
+      case CONSENT_JOBS.withdrawn: {
+        // Every referral whose packet relied on this consent, and has not ended, is recalled (history + audit each).
+        let recalled = 0;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          recalled = (await this.recalls.recallForConsent(em, String(job.data.consentId), String(job.data.caseId))).length;
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, recalled }, name);
+        return outcome;
+      }
       case REFERRAL_JOBS.deliver: {
         const outcome = await this.deliver(job, referralId);
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, referralId, outcome }, name);
@@ -43,7 +71,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       case REFERRAL_JOBS.deadline: {
         let result = 'done';
         const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
-          result = await this.workflow.checkDeadline(em, referralId, String(job.data.step) as DeadlineStep, job.data.stage === 'escalated' ? 'escalated' : 'overdue');
+          result = await this.deadlines.checkDeadline(em, referralId, String(job.data.step) as DeadlineStep, job.data.stage === 'escalated' ? 'escalated' : 'overdue');
         });
         this.logger.log({ jobId: job.id, referralId, step: job.data.step, stage: job.data.stage, outcome, result }, name);
         return outcome;
@@ -54,6 +82,11 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         const outcome = await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
         // The acknowledgement arrives later as a partner event; a recall that could not be sent stays visible in the log.
         this.logger.log({ jobId: job.id, referralId, outcome, recall: result.outcome, reason: result.reason ?? null }, name);
+        return outcome;
+      }
+      case REFERRAL_JOBS.notifyPartner: {
+        const outcome = await this.notifyPartner(job, referralId);
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, referralId, outcome }, name);
         return outcome;
       }
       default: {
@@ -86,26 +119,56 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
   }
 
   private async recordDelivery(em: EntityManager, referralId: string, remote: RemoteDeliveryResult | null): Promise<void> {
-    const found = await this.workflow.lockWithReceiver(em, referralId);
+    const found = await this.reads.lockWithReceiver(em, referralId);
     // Cancelled or recalled meanwhile: nothing is delivered (and a remote partner got a recall for it).
     if (!found || found.referral.status !== 'approved') return;
     const { referral: locked, receiver } = found;
     // The gate first: a refusal (consent, a suspended or retired partner) fails the delivery at once, with no call out.
     // When the partner was already called, it may hold the packet: it is sent a recall with the failure.
     const partnerMayHold = remote !== null && (remote.outcome === 'delivered' || remote.partnerMayHold === true);
-    const gate = await this.workflow.deliveryDecision(em, locked, receiver);
+    const gate = await this.delivery.deliveryDecision(em, locked, receiver);
     if ('failure' in gate) {
-      await this.workflow.recordFailed(em, locked, gate.failure, { partnerMayHold });
+      await this.delivery.recordFailed(em, locked, gate.failure, { partnerMayHold });
       return;
     }
     if (receiver.node !== 'local' && !remote) throw new PartnerCallFirst();
     if (remote && remote.outcome === 'permanent_failure') {
-      await this.workflow.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold });
+      await this.delivery.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold });
       return;
     }
-    await this.workflow.recordDelivered(em, locked, gate.consentIds, receiver);
+    await this.delivery.recordDelivered(em, locked, gate.consentIds, receiver);
     // The partner's signed acknowledgement came with the answer: it holds the packet.
-    if (remote?.acknowledged) await this.workflow.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
+    if (remote?.acknowledged) await this.transitions.move(em, locked, 'received', SYSTEM, { details: { delivery: 'remote' } });
+  }
+
+  /**
+   * Tells the partner about a move or milestone. Retries with the queue's backoff while the partner cannot be reached;
+   * a refusal, or the last attempt, leaves a delivery_failed alert for the organisation whose move it was (the
+   * partner does not know about it).
+   */
+  private async notifyPartner(job: Job<OutboxJobData>, referralId: string): Promise<string> {
+    const eventId = String(job.data.referralEventId);
+    let result: string = await this.partnerEvents.notifyPartner(eventId);
+    if (result === 'retry') {
+      if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
+      result = 'permanent';
+    }
+    // The disclosure gate refused (a suspended or retired partner, consent gone): failed at once, never retried.
+    const failureReason = result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
+    await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+      if (failureReason === null) return;
+      const organisationId = await selectEventActorOrganisation(em, eventId);
+      if (!organisationId) return;
+      await this.alerts.raise(em, {
+        organisationId,
+        type: 'delivery_failed',
+        recordType: 'referral',
+        recordId: referralId,
+        details: { notification: 'partner_event', referralEventId: eventId, failureReason },
+        dedupeKey: `delivery_failed:partner_event:${eventId}`,
+      });
+    });
+    return result;
   }
 
   /** Retries with the queue's backoff; on the last attempt, a permanent failure (retries exhausted). */

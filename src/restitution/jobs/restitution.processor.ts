@@ -5,6 +5,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
 import { caseDisclosureFacts } from '../../cases/case-facts';
+import { Clock } from '../../common/clock';
 import { RESTITUTION_ALERT_KINDS, RestitutionAlertKind } from '../../common/vocabulary/restitution';
 import { AppConfig } from '../../config/app-config';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
@@ -24,6 +25,7 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly alerts: AlertsService,
     protected readonly appConfig: AppConfig,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -64,7 +66,7 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
       deadlines: deadlinesOf(claim),
       outstandingMinor: claim.awardedMinor === null ? null : balance.outstanding.get(claim.currency),
     };
-    if (!alertStillDue({ kind, dueDate }, state, { now: new Date(), timeZone })) return false;
+    if (!alertStillDue({ kind, dueDate }, state, { now: this.clock.now(), timeZone })) return false;
 
     // In the organisation that owns the case, a danger-flagged case's alert goes to its assignee only.
     const record = await caseDisclosureFacts(em, claim.caseId);

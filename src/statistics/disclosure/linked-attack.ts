@@ -53,6 +53,8 @@ export class LinkedAttack {
   private readonly hidden: boolean[] = [];
   private readonly constraints: Constraint[] = [];
   private readonly releases = new Map<string, { release: PublishedRelease; vars: number[] }>();
+  /** Differences between a final release and a snapshot of the same period, entry by entry: `later−earlier`. */
+  private readonly revisions = new Map<string, { later: string; vars: number[] }>();
 
   constructor(private readonly minimumCellSize = 11) {}
 
@@ -123,6 +125,26 @@ export class LinkedAttack {
     this.constrain([...terms, { v: grandTotal, c: -1 }], -Infinity, count - exportRows);
   }
 
+  /**
+   * `later` is the final release of a period whose snapshot `earlier` was published while it was open: entry by
+   * entry, later = earlier + the records registered (or corrected) after the snapshot's cutoff, never fewer in a model
+   * where records only arrive. The difference gets a variable of its own, named `later−earlier`: a count of late
+   * records shown in 1..k−1 ("one more case of this category in the last days") is a disclosure too. `monotone`
+   * false: corrections may also have lowered counts, so a difference may be negative.
+   */
+  addRevision(later: string, earlier: string, monotone = true): void {
+    const l = this.releases.get(later);
+    const e = this.releases.get(earlier);
+    if (!l || !e) return;
+    const vars = l.vars.map((lv, i) => {
+      const late = this.variable(null);
+      if (!monotone) this.lower[late] = -Infinity;
+      this.constrain([{ v: lv, c: 1 }, { v: e.vars[i], c: -1 }, { v: late, c: -1 }], 0, 0);
+      return late;
+    });
+    this.revisions.set(`${later}−${earlier}`, { later, vars });
+  }
+
   /** Every variable's bounds after propagation to a fixed point (or maxSweeps). */
   propagate(maxSweeps = 2000): void {
     for (let sweep = 0; sweep < maxSweeps; sweep++) {
@@ -142,6 +164,17 @@ export class LinkedAttack {
         const hi = this.upper[v];
         if (lo === hi || (lo >= 1 && hi <= this.minimumCellSize - 1)) {
           out.push({ release: key, entry: e, categories: release.table.entries[e].categories, bounds: { lower: lo, upper: hi } });
+        }
+      });
+    }
+    // A late count known exactly as 0 or as k or more is what the snapshot rule allows; inside 1..k−1 it is not.
+    for (const [key, { later, vars }] of this.revisions) {
+      const table = this.releases.get(later)!.release.table;
+      vars.forEach((v, e) => {
+        const lo = this.lower[v];
+        const hi = this.upper[v];
+        if (lo >= 1 && hi <= this.minimumCellSize - 1) {
+          out.push({ release: key, entry: e, categories: table.entries[e].categories, bounds: { lower: lo, upper: hi } });
         }
       });
     }

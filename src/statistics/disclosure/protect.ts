@@ -61,14 +61,18 @@ export interface ProtectedTable {
   readonly entries: readonly PublishedEntry[];
 }
 
-export function protectTable(table: Table, rules: DisclosureRules = disclosureRules()): ProtectedTable {
+/**
+ * `forced` marks counts hidden for a reason outside the table (a final release that would show a small change against
+ * the snapshot published before it, release.ts): they are treated as primary suppressions, complements included.
+ */
+export function protectTable(table: Table, rules: DisclosureRules = disclosureRules(), forced?: readonly boolean[]): ProtectedTable {
   const { layout, spec, entries } = table;
   const k = rules.minimumCellSize;
 
   const counts = entries.map((e) => e.tally.count);
   const countFlags = secondarySuppression({
     values: counts,
-    primary: entries.map((e) => countReason(e.tally, rules) !== null),
+    primary: entries.map((e, i) => countReason(e.tally, rules) !== null || (forced?.[i] ?? false)),
     lines: layout.lines,
     upperProtection: k,
     minimumSuppressedSum: k,

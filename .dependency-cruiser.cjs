@@ -1,0 +1,131 @@
+/**
+ * The module boundaries of Lintas, checked by `npm run lint:deps` (part of `npm test`). README "Architecture" lists
+ * them in one line each. A rule that fails names the importing file and the imported one.
+ *
+ * Folders of src/ sit in layers, lowest first; a folder may import its own files and folders of LOWER layers only.
+ * That is "no cycles between folders", stated as the order that keeps it true: a new import that points up fails
+ * here, and the fix is to turn it around (a port the lower module defines, an event the higher module handles), not
+ * to move the folder up without thinking. Folders in one layer do not import each other. The app root files
+ * (src/*.ts) wire everything and are not in a layer.
+ */
+const LAYERS = [
+  ['common'], // vocabulary, errors, validation, HTTP and auth helpers: no domain, no configuration
+  ['config'], // the typed environment; domain defaults come from common/vocabulary
+  ['database', 'queue'],
+  ['crypto', 'outbox'],
+  ['audit'],
+  ['organisations'],
+  ['users'],
+  ['auth'],
+  ['alerts', 'federation'], // federation is transport: sign, send, verify, store inbound packets
+  ['cases', 'health', 'system'],
+  ['consent'],
+  ['disclosure'], // the gate: consent, case facts and recipients in, one decision out
+  ['restitution', 'statistics'],
+  ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
+  ['cli'],
+];
+
+/**
+ * Temporary exceptions: imports that still point the wrong way when this was written, each listed by file, none of
+ * them new. Remove a line when its import is turned around; a file not listed here fails like any other.
+ */
+const KNOWN_UPWARD = [
+  // common/http/throttle.ts (rate-limit store) reads AppConfig, the Redis options and the auth route's throttle key.
+  '^src/common/http/throttle\\.ts$',
+  // users ↔ auth: users.service hashes and checks passwords with auth's helpers, auth reads users.
+  '^src/users/users\\.service\\.ts$',
+  '^src/users/dto/user\\.dto\\.ts$',
+  // consent ↔ disclosure: the consent API asks the gate (consent.record), the gate reads consents (ConsentService).
+  '^src/consent/consent-records\\.service\\.ts$',
+  '^src/consent/consent\\.module\\.ts$',
+];
+
+/**
+ * Temporary exceptions to "no module imports another module's entity": services and processors that still read
+ * another module's table through its entity. Each should ask the owning module's service instead.
+ */
+const KNOWN_FOREIGN_ENTITY_READERS = [
+  '^src/auth/auth\\.service\\.ts$',
+  '^src/bootstrap/bootstrap\\.service\\.ts$',
+  '^src/cases/cases\\.service\\.ts$',
+  '^src/cli/seed-demo\\.ts$',
+  '^src/consent/consent-records\\.service\\.ts$',
+  '^src/consent/jobs/consent\\.processor\\.ts$',
+  '^src/federation/federation-referral-inbound\\.service\\.ts$',
+  '^src/referrals/referral-partner-inbound\\.ts$',
+  '^src/referrals/referral-reads\\.ts$',
+  '^src/referrals/referrals\\.service\\.ts$',
+  '^src/referrals/referral-packet\\.ts$',
+  '^src/restitution/restitution\\.service\\.ts$',
+  '^src/restitution/jobs/restitution\\.processor\\.ts$',
+  '^src/users/users\\.service\\.ts$',
+];
+
+/** Temporary exceptions to "no module imports another module's queries": the gate reads case facts (cases/). */
+const KNOWN_FOREIGN_QUERIES = ['^src/disclosure/disclosure-gate\\.service\\.ts$'];
+
+const DOMAIN = ['alerts', 'audit', 'auth', 'bootstrap', 'cases', 'consent', 'crypto', 'disclosure', 'federation', 'health', 'organisations', 'referrals', 'restitution', 'statistics', 'system', 'users'];
+const any = (list) => `(${list.join('|')})`;
+
+const layerRules = LAYERS.flatMap((layer, i) =>
+  layer.map((folder) => {
+    const notBelow = LAYERS.slice(i).flat().filter((f) => f !== folder);
+    return {
+      name: `layer-${folder}`,
+      comment: `${folder}/ imports only folders of lower layers (.dependency-cruiser.cjs LAYERS): not ${notBelow.join(', ')}`,
+      severity: 'error',
+      from: { path: `^src/${folder}/`, pathNot: KNOWN_UPWARD },
+      to: { path: `^src/${any(notBelow)}/` },
+    };
+  }),
+);
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'common-config-no-domain',
+      comment: 'common/ and config/ know no domain module; a domain default (milestone periods, say) lives in common/vocabulary',
+      severity: 'error',
+      from: { path: '^src/(common|config)/', pathNot: KNOWN_UPWARD },
+      to: { path: `^src/${any(DOMAIN)}/` },
+    },
+    {
+      name: 'federation-is-transport',
+      comment: 'federation signs, sends, verifies and stores packets; it knows no case, referral, consent or claim',
+      severity: 'error',
+      from: { path: '^src/federation/' },
+      to: { path: '^src/(cases|referrals|consent|restitution|disclosure)/' },
+    },
+    {
+      name: 'no-foreign-entity',
+      comment:
+        "a module asks another module's service, never its entities. Allowed: an entity naming another's entity as a " +
+        'relation target, and the data source, which registers every entity (src/database)',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/', pathNot: ['\\.entity\\.ts$', '^src/database/', '\\.spec\\.ts$', ...KNOWN_FOREIGN_ENTITY_READERS] },
+      to: { path: '\\.entity\\.ts$', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'no-foreign-queries',
+      comment: "a module's hand-written SQL (*.queries.ts) is its own; another module calls its service",
+      severity: 'error',
+      from: { path: '^src/([^/]+)/', pathNot: KNOWN_FOREIGN_QUERIES },
+      to: { path: '\\.queries\\.ts$', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'no two files import each other, directly or around a loop (type-only imports between entities aside)',
+      severity: 'error',
+      from: { pathNot: '\\.entity\\.ts$' },
+      to: { circular: true },
+    },
+    ...layerRules,
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|node_modules|coverage)/' },
+  },
+};

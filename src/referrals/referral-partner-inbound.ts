@@ -1,0 +1,115 @@
+/**
+ * The referral records behind verified packets from a partner deployment (the ReferralFederationPort federation
+ * calls), through the referrals module's own unit of work (state machine, history, audit, alerts, deadlines), in the
+ * transaction in which federation records the packet id. Every row of referrals and referral_events is written here
+ * or below, never by federation.
+ */
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ReferralStatus } from '../common/vocabulary';
+import { IncomingReferralInput, PartnerEvent, ReferralFederationPort } from '../federation/referral-federation.port';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import { ReferralEventEntity } from './referral-event.entity';
+import { ReferralMilestonesService } from './referral-milestones.service';
+import { ReferralReads } from './referral-reads';
+import { ReferralTransitions } from './referral-transitions.service';
+import { Mover, SYSTEM } from './referral-workflow.types';
+import { ReferralEntity } from './referral.entity';
+
+const HOUR_MS = 3600_000;
+
+/** Statuses in which the receiver's access has already ended: a recall destroys the data, the status stays. */
+const ENDED: readonly ReferralStatus[] = ['rejected', 'cancelled', 'failed', 'recalled'];
+
+@Injectable()
+export class ReferralPartnerInbound extends ReferralFederationPort {
+  constructor(
+    private readonly reads: ReferralReads,
+    private readonly transitions: ReferralTransitions,
+    private readonly milestones: ReferralMilestonesService,
+  ) {
+    super();
+  }
+
+  /**
+   * The partner sent it (`sent`, by the partner organisation), this deployment has it (`received`, by Lintas): the
+   * same two steps a referral takes on the sending side, so alerts and the acceptance deadline follow as usual.
+   */
+  async createIncoming(em: EntityManager, input: IncomingReferralInput): Promise<string> {
+    const result = await em.insert(ReferralEntity, {
+      caseId: null,
+      responsibleUserId: null,
+      sendingOrganisationId: input.sendingOrganisationId,
+      receivingOrganisationId: input.receivingOrganisationId,
+      purpose: input.purpose,
+      dataCategories: input.dataCategories,
+      reason: input.reason,
+      crossBorder: input.crossBorder,
+      status: 'sent',
+      version: 1,
+      sentAt: input.receivedAt,
+      acceptanceDueAt: new Date(input.receivedAt.getTime() + input.acceptanceDeadlineHours * HOUR_MS),
+    });
+    const id = result.identifiers[0].id as string;
+    await em.insert(ReferralEventEntity, {
+      referralId: id,
+      kind: 'transition',
+      fromStatus: null,
+      toStatus: 'sent',
+      actorKind: 'partner',
+      actorOrganisationId: input.sendingOrganisationId,
+      details: { delivery: 'partner' },
+      occurredAt: input.receivedAt,
+    });
+    const referral = await em.findOneOrFail(ReferralEntity, { where: { id } });
+    await this.transitions.move(em, referral, 'received', SYSTEM, { occurredAt: input.receivedAt, details: { delivery: 'partner' } });
+    return id;
+  }
+
+  async recallIncoming(em: EntityManager, referralId: string): Promise<void> {
+    const referral = await this.reads.lock(em, referralId);
+    if (!referral || ENDED.includes(referral.status)) return;
+    await this.transitions.move(em, referral, 'recalled', SYSTEM, { details: { recalledBy: 'partner' } });
+  }
+
+  async outgoingToPartner(em: EntityManager, referralId: string, partnerId: string): Promise<{ receivingOrganisationId: string } | null> {
+    const row = await em
+      .createQueryBuilder(ReferralEntity, 'r')
+      .innerJoin(OrganisationEntity, 'o', 'o.id = r.receiving_organisation_id')
+      .where('r.id = :referralId AND o.partner_id = :partnerId AND r.case_id IS NOT NULL', { referralId, partnerId })
+      .select(['r.id', 'r.receivingOrganisationId'])
+      .getOne();
+    return row ? { receivingOrganisationId: row.receivingOrganisationId } : null;
+  }
+
+  /**
+   * Applies what a partner deployment reports about a referral (verified and de-duplicated by federation): the remote
+   * organisation acts through the state machine as a `partner`, with the same history and audit as a user.
+   * `partnerOrganisationId` is the local row of the remote organisation that acted.
+   */
+  async applyPartnerEvent(em: EntityManager, referralId: string, partnerOrganisationId: string, event: PartnerEvent): Promise<void> {
+    const referral = await this.reads.lockForOrganisation(em, partnerOrganisationId, referralId);
+    const partner: Mover = { actor: { kind: 'partner', organisationId: partnerOrganisationId }, audit: null };
+    const at = event.occurredAt;
+    if (event.kind === 'milestone') {
+      await this.milestones.recordMilestone(em, referral, event.milestone, partner, { skipped: event.skipped, skipReason: event.reason, note: event.note, occurredAt: at });
+      return;
+    }
+    switch (event.status) {
+      case 'rejected':
+      case 'cancelled':
+        // The state machine refuses an empty reason (REFERRAL_REASON_REQUIRED), as for a user of this deployment.
+        await this.transitions.move(em, referral, event.status, partner, { reason: event.reason ?? '', occurredAt: at });
+        return;
+      case 'accepted':
+      case 'in_progress':
+      case 'completed':
+        await this.transitions.move(em, referral, event.status, partner, { note: event.note ?? null, occurredAt: at });
+        return;
+      default: {
+        const unknown: never = event.status;
+        throw new Error(`unknown partner event ${String(unknown)}`);
+      }
+    }
+  }
+}

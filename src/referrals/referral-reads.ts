@@ -1,0 +1,85 @@
+/**
+ * The lowest layer of the referral workflow: loading referrals (locked or not), their milestones, and the facts about
+ * the organisations and the case that moves depend on. Reads only; every other workflow file builds on these.
+ */
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { CaseEntity } from '../cases/case.entity';
+import { notFound } from '../common/errors/domain-error';
+import { REFERRAL_MILESTONES, ReferralMilestone, ReferralStatus } from '../common/vocabulary';
+import { OrganisationEntity } from '../organisations/organisation.entity';
+import { ReferralMilestoneEntity } from './referral-milestone.entity';
+import { ReceiverFacts, selectHistoryFlag, selectMilestones, selectReceiverFacts, selectReferral, selectReferralWithReceiverForUpdate } from './referral.queries';
+import { ReferralEntity } from './referral.entity';
+
+@Injectable()
+export class ReferralReads {
+  /** The referral, row-locked, if the organisation is its sender or receiver; otherwise the same 404 as a missing id. */
+  async lockForOrganisation(em: EntityManager, organisationId: string, id: string): Promise<ReferralEntity> {
+    const referral = await this.lock(em, id);
+    if (!referral || (referral.sendingOrganisationId !== organisationId && referral.receivingOrganisationId !== organisationId)) {
+      throw notFound('Referral');
+    }
+    return referral;
+  }
+
+  /** The referral, row-locked; null if there is none. Every state change starts here. */
+  lock(em: EntityManager, id: string): Promise<ReferralEntity | null> {
+    return selectReferral(em, id, 'FOR UPDATE');
+  }
+
+  /** The referral as it is now (in the caller's transaction), without a lock. */
+  read(em: EntityManager, id: string): Promise<ReferralEntity | null> {
+    return selectReferral(em, id);
+  }
+
+  /** The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read. */
+  lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
+    return selectReferralWithReceiverForUpdate(em, id);
+  }
+
+  /** Whether the history row of the move to `status` recorded `flag` (codes only; e.g. viaBreakGlass at the draft). */
+  historyFlag(em: EntityManager, referralId: string, status: ReferralStatus, flag: 'viaBreakGlass' | 'dangerFlag'): Promise<boolean> {
+    return selectHistoryFlag(em, referralId, status, flag);
+  }
+
+  /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
+  receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
+    return selectReceiverFacts(em, organisationId);
+  }
+
+  async isLocal(em: EntityManager, organisationId: string): Promise<boolean> {
+    const org = await em.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: organisationId } });
+    return org?.node === 'local';
+  }
+
+  /** A remote organisation's partner deployment, or null for a local (or unknown) one. */
+  async partnerOf(em: EntityManager, organisationId: string): Promise<{ organisationId: string; partnerId: string; remoteOrganisationId: string } | null> {
+    const org = await em.findOne(OrganisationEntity, { where: { id: organisationId, node: 'remote' } });
+    if (!org?.partnerId || !org.remoteOrganisationId) return null;
+    return { organisationId: org.id, partnerId: org.partnerId, remoteOrganisationId: org.remoteOrganisationId };
+  }
+
+  /** Whether the person objects to notification of the home state (false for an incoming referral: no case here). */
+  async objectsToHomeStateNotification(em: EntityManager, caseId: string | null): Promise<boolean> {
+    if (!caseId) return false;
+    const c = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: caseId } });
+    return c?.objectsToHomeStateNotification === true;
+  }
+
+  async ownsCase(em: EntityManager, organisationId: string, caseId: string | null): Promise<boolean> {
+    if (!caseId) return false;
+    return (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: organisationId } })) > 0;
+  }
+
+  /** The milestones of these referrals, each list in the order of the steps. */
+  async milestonesOf(em: EntityManager, referralIds: string[]): Promise<Map<string, ReferralMilestoneEntity[]>> {
+    const out = new Map<string, ReferralMilestoneEntity[]>();
+    if (referralIds.length === 0) return out;
+    const rows = await selectMilestones(em, referralIds);
+    const order = (m: ReferralMilestone) => REFERRAL_MILESTONES.indexOf(m);
+    rows.sort((a, b) => order(a.milestone) - order(b.milestone));
+    for (const r of rows) out.set(r.referralId, [...(out.get(r.referralId) ?? []), r]);
+    return out;
+  }
+}
