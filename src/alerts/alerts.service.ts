@@ -114,7 +114,7 @@ export class AlertsService {
       .skip(skip)
       .take(limit)
       .getManyAndCount();
-    return { items: rows.map(AlertResponseDto.from), total, page, limit };
+    return { items: rows.map((row) => AlertResponseDto.from(row)), total, page, limit };
   }
 
   async resolve(actor: Actor, id: string, dto: ResolveAlertDto): Promise<AlertResponseDto> {

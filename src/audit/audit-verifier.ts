@@ -111,7 +111,7 @@ export class AuditVerifier {
       }
     } finally {
       // Stopped early (a failure, an error): let the prefetched batch arrive before the connection is used again.
-      if (next) await (next as Promise<ChainRow[]>).catch(() => undefined);
+      if (next) await next.catch(() => undefined);
     }
 
     if (!walker.failure) {

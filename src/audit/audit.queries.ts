@@ -1,48 +1,15 @@
 /**
  * Every hand-written statement on audit_events and audit_checkpoints (the audit module's tables). Another module that
- * needs an audit row inside its own statement asks for `auditEventInsertSql` instead of naming the table.
+ * needs an audit row inside its own statement asks audit-event-sql.ts for the fragment instead of naming the table.
  */
-import { DataSource } from 'typeorm';
 import { statement } from '../database/sql';
 import { CHAIN_ROW_SQL, ChainRow } from './audit-chain';
 import { AuditEventEntity } from './audit-event.entity';
-
-/** The columns an audit event is written with (the rest are the id, the time, and the seal set by the sealer). */
-export const AUDIT_EVENT_WRITTEN = [
-  'actorUserId',
-  'actorOrganisationId',
-  'actorRole',
-  'action',
-  'recordType',
-  'recordId',
-  'purpose',
-  'correlationId',
-  'details',
-] as const satisfies readonly (keyof AuditEventEntity)[];
-export type AuditEventColumn = (typeof AUDIT_EVENT_WRITTEN)[number];
-
-/** Column names and their PostgreSQL types, from the entity metadata. */
-function written(ds: DataSource): { name: string; type: string }[] {
-  const meta = ds.getMetadata(AuditEventEntity);
-  return AUDIT_EVENT_WRITTEN.map((p) => {
-    const column = meta.findColumnWithPropertyName(p)!;
-    return { name: `"${column.databaseName}"`, type: ds.driver.normalizeType(column) };
-  });
-}
-
-/**
- * `INSERT INTO audit_events (…) VALUES (…)` for one event inside another module's statement (a CTE, say): `values`
- * gives an SQL expression (usually a parameter) for every written column.
- */
-export function auditEventInsertSql(ds: DataSource, values: Record<AuditEventColumn, string>): string {
-  const columns = written(ds);
-  return `INSERT INTO "${ds.getMetadata(AuditEventEntity).tableName}" (${columns.map((c) => c.name).join(', ')})
-          VALUES (${AUDIT_EVENT_WRITTEN.map((p) => values[p]).join(', ')})`;
-}
+import { writtenColumns } from './audit-event-sql';
 
 /** Parameters: one array per written column, in AUDIT_EVENT_WRITTEN order (details as JSON text); rows keep their order. */
 export const insertAuditEvents = statement<never, unknown[][]>('audit.insertEvents', (ds) => {
-  const columns = written(ds);
+  const columns = writtenColumns(ds);
   const arrays = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
   const names = columns.map((_, i) => `v${i}`);
   return `INSERT INTO "${ds.getMetadata(AuditEventEntity).tableName}" (${columns.map((c) => c.name).join(', ')})

@@ -5,7 +5,8 @@ import { Actor } from '../common/auth/actor';
 import { MicroBatcher } from '../common/batching/micro-batcher';
 import { runSql } from '../database/sql';
 import { AuditEventEntity } from './audit-event.entity';
-import { AUDIT_EVENT_WRITTEN, AuditEventColumn, insertAuditEvents } from './audit.queries';
+import { AUDIT_EVENT_WRITTEN, AuditEventColumn } from './audit-event-sql';
+import { insertAuditEvents } from './audit.queries';
 
 export interface AuditRecord {
   /** dotted verb, e.g. "case.read_identity", "user.create" */

@@ -38,12 +38,12 @@ export function sealIdentity(key: CaseKey, person: PersonInputDto): CaseChanges 
     const empty = value === null || (Array.isArray(value) && value.length === 0);
     out[IDENTITY_COLUMN[field]] = empty ? null : key.seal(field, field === 'identityDocuments' ? documents(value as IdentityDocumentDto[]) : value);
   }
-  return out as CaseChanges;
+  return out;
 }
 
 /** Every identity column cleared (crypto-shredding). */
 export function clearedIdentity(): CaseChanges {
-  return Object.fromEntries(IDENTITY_FIELDS.map((f) => [IDENTITY_COLUMN[f], null])) as CaseChanges;
+  return Object.fromEntries(IDENTITY_FIELDS.map((f) => [IDENTITY_COLUMN[f], null]));
 }
 
 /** One sealed field of the row, opened; null when it holds nothing. */

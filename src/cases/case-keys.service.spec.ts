@@ -14,11 +14,13 @@ const keys = new CaseKeys(crypto, {} as DataSource);
 
 /** An EntityManager whose case_keys holds this one row (or none). */
 const withRow = (row: { masterKeyId: string; wrappedKey: Buffer | null } | null) =>
-  ({ findOne: () => Promise.resolve(row && { caseId: CASE, ...row }) }) as unknown as EntityManager;
+  ({ findOne: (): Promise<unknown> => Promise.resolve(row && { caseId: CASE, ...row }) }) as unknown as EntityManager;
 
 describe('CaseKeys', () => {
   // The ids-only warnings of the refusals below are expected.
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   const { result: sealed, wrapped } = keys.withNewKey(CASE, (key) => key.seal('givenName', 'Aye'));
   const em = withRow(wrapped);

@@ -40,7 +40,7 @@ export function changedFields(dto: UpdateCaseDto): string[] {
   for (const [k, v] of Object.entries(dto)) {
     if (v === undefined || ((k === 'person' || k === 'protection') && v === null)) continue;
     if ((k === 'person' || k === 'protection') && v !== null && typeof v === 'object') {
-      for (const [sub, sv] of Object.entries(v)) if (sv !== undefined) out.push(`${k}.${sub}`);
+      for (const [sub, sv] of Object.entries(v as Record<string, unknown>)) if (sv !== undefined) out.push(`${k}.${sub}`);
     } else out.push(k);
   }
   return out;

@@ -3,7 +3,7 @@
  * case_reference_counters and case_break_glass_grants. The rest of the module goes through the ORM.
  */
 import { DataSource } from 'typeorm';
-import { auditEventInsertSql } from '../audit/audit.queries';
+import { auditEventInsertSql } from '../audit/audit-event-sql';
 import type { CaseStatus } from '../common/vocabulary';
 import { columnsOf, entityInsertColumns, selectList, statement } from '../database/sql';
 import { CaseEntity } from './case.entity';

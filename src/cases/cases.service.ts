@@ -9,7 +9,7 @@ import { todayUtc } from '../common/validation/is-date-only';
 import { IDENTITY_FIELDS, IdentityField, isClosedStatus, REFERRAL_CLOSURE_REASONS } from '../common/vocabulary';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { entityInsertValues, runSql } from '../database/sql';
-import { isActiveCaseStaff } from '../users/users.queries';
+import { isActiveCaseStaff } from '../users/user-checks';
 import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { isCaseStaff } from './case-access';
 import { CaseAccessService, FindCaseOptions } from './case-access.service';

@@ -27,7 +27,7 @@ const selectLists = new WeakMap<EntityMetadata, Map<string, string>>();
  */
 export function entityColumns(meta: EntityMetadata, alias: string): string {
   let byAlias = selectLists.get(meta);
-  if (!byAlias) selectLists.set(meta, (byAlias = new Map()));
+  if (!byAlias) selectLists.set(meta, (byAlias = new Map<string, string>()));
   let list = byAlias.get(alias);
   if (!list) {
     // A column with a value transformer would come back untransformed: such an entity is not for plain queries.

@@ -84,7 +84,7 @@ export function statement<R = Record<string, unknown>, P extends readonly unknow
       return b;
     },
   };
-  declared.push(st as Statement<unknown, readonly unknown[]>);
+  declared.push(st);
   return st;
 }
 
@@ -197,9 +197,9 @@ const insertColumnCache = new WeakMap<DataSource, Map<EntityTarget<ObjectLiteral
  */
 export function entityInsertValues<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, row: Partial<T>, databaseFills: readonly string[] = []): unknown[] {
   let byTarget = insertColumnCache.get(dataSource);
-  if (!byTarget) insertColumnCache.set(dataSource, (byTarget = new Map()));
+  if (!byTarget) insertColumnCache.set(dataSource, (byTarget = new Map<EntityTarget<ObjectLiteral>, Map<string, EntityMetadata['columns']>>()));
   let byFills = byTarget.get(target);
-  if (!byFills) byTarget.set(target, (byFills = new Map()));
+  if (!byFills) byTarget.set(target, (byFills = new Map<string, EntityMetadata['columns']>()));
   const key = databaseFills.join(',');
   let columns = byFills.get(key);
   if (!columns) byFills.set(key, (columns = insertColumns(dataSource.getMetadata(target), databaseFills)));
