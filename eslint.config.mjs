@@ -38,7 +38,17 @@ export default tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // A package's dist/ folder is its private layout: import what its entry point exports.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/dist', '**/dist/**', '!./**', '!../**'], message: "Import the package's public entry point, not its dist/ internals." }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/dist', '**/dist/**', '!./**', '!../**'],
+              message: "Import the package's public entry point, not its dist/ internals.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

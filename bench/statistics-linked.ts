@@ -22,7 +22,10 @@ import { StatisticsService } from '../src/statistics/statistics.service';
 import { createScratchDatabase } from '../test/support/scratch-db';
 import { seed } from './seed';
 
-const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SIZES = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 
 function started(label: string, now: Date): Period | null {
   try {
@@ -53,7 +56,9 @@ async function run(cases: number): Promise<void> {
     let wrong = 0;
     let yearExportMismatches = 0;
     for (let year = first; year <= now.getUTCFullYear(); year++) {
-      const periods = [String(year), ...[1, 2, 3, 4].map((q) => `${year}-Q${q}`)].map((l) => started(l, now)).filter((p): p is Period => p !== null);
+      const periods = [String(year), ...[1, 2, 3, 4].map((q) => `${year}-Q${q}`)]
+        .map((l) => started(l, now))
+        .filter((p): p is Period => p !== null);
       const after = new LinkedAttack(k);
       const before = new LinkedAttack(k);
       t0 = performance.now();
@@ -83,12 +88,22 @@ async function run(cases: number): Promise<void> {
       const cutoff = yearPeriod.closed ? yearPeriod.end : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       const own = await stats.computeAll(owner.manager, { period: yearPeriod, start: yearPeriod.start, end: cutoff }, !yearPeriod.closed);
       for (const c of own.filter((x) => x.def.family === 'cases')) {
-        before.addRelease({ key: `${yearPeriod.label}/${c.def.id}`, table: protectedFromBody(c.body, c.def.spec(yearPeriod), k), additive: c.def.additive });
+        before.addRelease({
+          key: `${yearPeriod.label}/${c.def.id}`,
+          table: protectedFromBody(c.body, c.def.spec(yearPeriod), k),
+          additive: c.def.additive,
+        });
       }
       const quarters = periods.slice(1).map((p) => p.label);
       for (const def of CATALOGUE.filter((d) => d.family === 'cases')) {
-        after.addSum(`${year}/${def.id}`, quarters.map((q) => `${q}/${def.id}`));
-        before.addSum(`${year}/${def.id}`, quarters.map((q) => `${q}/${def.id}`));
+        after.addSum(
+          `${year}/${def.id}`,
+          quarters.map((q) => `${q}/${def.id}`),
+        );
+        before.addSum(
+          `${year}/${def.id}`,
+          quarters.map((q) => `${q}/${def.id}`),
+        );
         for (const [label, snapshot] of snapshots) {
           after.addRelease({ key: `${label}~snapshot/${def.id}`, table: snapshot.tables.get(def.id)!, additive: def.additive });
           after.addRevision(`${label}/${def.id}`, `${label}~snapshot/${def.id}`);
@@ -135,7 +150,9 @@ async function run(cases: number): Promise<void> {
       };
       for (const p of [...found, ...before.pinned()]) {
         const [later, earlier] = p.release.split('−');
-        const truth = earlier ? (await trueCount(later, p.entry)) - (await trueCount(earlier, p.entry)) : await trueCount(p.release, p.entry);
+        const truth = earlier
+          ? (await trueCount(later, p.entry)) - (await trueCount(earlier, p.entry))
+          : await trueCount(p.release, p.entry);
         if (truth < p.bounds.lower || truth > p.bounds.upper) wrong++;
       }
       console.log(
