@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { AuditService } from '../src/audit/audit.service';
 import { CaseEntity } from '../src/cases/case.entity';
 import { CaseCryptoService } from '../src/crypto/case-crypto.service';
-import { InsertTemplate } from '../src/database/insert-template';
+import { entityInsert, runSql } from '../src/database/sql';
 import { startApi, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
@@ -130,30 +130,46 @@ describe('case create in one statement (e2e)', () => {
     }
   });
 
-  it('builds the cases INSERT exactly as TypeORM’s InsertQueryBuilder does, for every shape, learned or cached', () => {
-    const template = new InsertTemplate(api.dataSource, CaseEntity, ['createdAt', 'updatedAt']);
+  it('writes the case row exactly as TypeORM’s own insert does, for every shape (values prepared by its driver)', async () => {
+    const staff = await organisationWithStaff(api, admin, { country: 'TH' });
+    const insert = entityInsert<CaseEntity>('test.caseInsert', CaseEntity);
     const base: Partial<CaseEntity> = {
-      id: randomUUID(),
       reference: 'TH-2026-000001',
-      ownerOrganisationId: randomUUID(),
+      ownerOrganisationId: staff.org.id,
       status: 'active',
       version: 1,
       citizenship: ['MM'],
+      languages: [],
       exploitationTypes: ['forced_criminality', 'forced_labour'],
+      meansOfControl: [],
+      recruitmentMethods: [],
+      recruitmentPlatforms: [],
+      dangerFlag: false,
+      objectsToHomeStateNotification: false,
       legalProceedings: [{ jurisdiction: 'TH', caseNumber: null, role: 'witness', nextHearing: '2026-12-01' }],
+      traffickingStatus: 'possible',
       traffickingStatusDecidedAt: '2026-01-02',
-      createdBy: randomUUID(),
+      createdBy: staff.caseworker.id,
     };
     const shapes: Array<Partial<CaseEntity>> = [
       base,
       { ...base, identityGivenName: randomBytes(30), identityDocuments: randomBytes(60), gender: null, minor: true },
       { ...base, identityGivenName: randomBytes(30), identityDocuments: randomBytes(60), gender: 'feminine', minor: false },
-      { ...base, id: randomUUID(), identityPhone: null, ageWhenTrafficked: 17, dangerFlag: true, legalProceedings: [] },
-      { ...base, assignedCaseworkerId: undefined, closedAt: new Date('2026-05-01T10:00:00Z') },
+      { ...base, identityPhone: null, ageWhenTrafficked: 17, dangerFlag: true, legalProceedings: [] },
+      { ...base, assignedCaseworkerId: staff.caseworker.id, closedAt: new Date('2026-05-01T10:00:00Z'), closureReason: 'services_completed' },
     ];
-    for (const values of [...shapes, ...shapes]) {
-      const expected = api.dataSource.createQueryBuilder().insert().into(CaseEntity).values(values).returning(['createdAt', 'updatedAt']).getQueryAndParameters();
-      expect(template.build(values)).toEqual(expected);
+    const columns = api.dataSource.getMetadata(CaseEntity).columns.map((c) => c.propertyName);
+    const stored = async (id: string) => {
+      const row = await api.dataSource.manager.findOneOrFail(CaseEntity, { where: { id }, select: Object.fromEntries(columns.map((c) => [c, true])) });
+      const { id: _id, reference: _ref, createdAt: _c, updatedAt: _u, ...rest } = row;
+      return rest;
+    };
+    for (const [i, values] of shapes.entries()) {
+      const ours = randomUUID();
+      const theirs = randomUUID();
+      await runSql(api.dataSource.manager, insert, insert.values(api.dataSource, { ...values, id: ours, reference: `TH-2026-90${i}001` }));
+      await api.dataSource.manager.insert(CaseEntity, { ...values, id: theirs, reference: `TH-2026-90${i}002` });
+      expect(await stored(ours)).toEqual(await stored(theirs));
     }
   });
 });

@@ -7,8 +7,9 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
 import { AlertAudience, AlertSeverity, AlertType, DEFAULT_ALERT_SEVERITY } from '../common/vocabulary/alerts';
 import { AppConfig } from '../config/app-config';
-import { plainQuery } from '../database/plain-sql';
+import { runSql } from '../database/sql';
 import { AlertEntity } from './alert.entity';
+import { insertAlertUnlessOpen, resolveOpenAlertsForRecord } from './alerts.queries';
 import { AlertResponseDto, ListAlertsQueryDto, ResolveAlertDto } from './dto/alert.dto';
 
 /** What another module hands to AlertsService.raise. Ids, codes and times only. */
@@ -66,27 +67,22 @@ export class AlertsService {
   private async insertOrFind(em: EntityManager, alert: RaiseAlert, dedupeKey: string): Promise<{ id: string; created: boolean } | null> {
     // Plain SQL: raised in many transactions (each local delivery, for one), where building the statement through the ORM
     // cost more than running it. ON CONFLICT: the open alert with this key exists (uq_alerts_open_dedupe).
-    const { rows: inserted } = await plainQuery<{ id: string }>(
-      em,
-      `INSERT INTO alerts (organisation_id, type, severity, status, audience, assignee_user_id, subject_user_id, record_type, record_id, case_id,
-                           dedupe_key, details, due_at)
-       VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
-        alert.organisationId,
-        alert.type,
-        alert.severity ?? DEFAULT_ALERT_SEVERITY[alert.type],
-        alert.audience ?? 'organisation',
-        alert.assigneeUserId ?? null,
-        alert.subjectUserId ?? null,
-        alert.recordType,
-        alert.recordId,
-        alert.caseId ?? null,
-        dedupeKey,
-        alert.details ? JSON.stringify(alert.details) : null,
-        alert.dueAt ?? null,
-      ],
-    );
+    const row: Partial<AlertEntity> = {
+      organisationId: alert.organisationId,
+      type: alert.type,
+      severity: alert.severity ?? DEFAULT_ALERT_SEVERITY[alert.type],
+      status: 'open',
+      audience: alert.audience ?? 'organisation',
+      assigneeUserId: alert.assigneeUserId ?? null,
+      subjectUserId: alert.subjectUserId ?? null,
+      recordType: alert.recordType,
+      recordId: alert.recordId,
+      caseId: alert.caseId ?? null,
+      dedupeKey,
+      details: alert.details ?? null,
+      dueAt: alert.dueAt ?? null,
+    };
+    const { rows: inserted } = await runSql(em, insertAlertUnlessOpen, insertAlertUnlessOpen.values(em.connection, row));
     const id = inserted[0]?.id;
     if (id) return { id, created: true };
     const open = await em.findOne(AlertEntity, { where: { organisationId: alert.organisationId, dedupeKey, status: 'open' }, select: { id: true } });
@@ -100,12 +96,7 @@ export class AlertsService {
     code: SystemResolutionCode,
   ): Promise<number> {
     // Plain SQL: every state change of a referral and of a consent asks this.
-    const { rowCount } = await plainQuery(
-      em,
-      `UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by_user_id = NULL, resolution_code = $3
-        WHERE record_type = $1 AND record_id = $2 AND status = 'open' AND ($4::alert_type IS NULL OR type = $4::alert_type)`,
-      [where.recordType, where.recordId, code, where.type ?? null],
-    );
+    const { rowCount } = await runSql(em, resolveOpenAlertsForRecord, [where.recordType, where.recordId, code, where.type ?? null]);
     return rowCount;
   }
 
@@ -123,7 +114,7 @@ export class AlertsService {
       .skip(skip)
       .take(limit)
       .getManyAndCount();
-    return { items: rows.map(AlertResponseDto.from), total, page, limit };
+    return { items: rows.map((row) => AlertResponseDto.from(row)), total, page, limit };
   }
 
   async resolve(actor: Actor, id: string, dto: ResolveAlertDto): Promise<AlertResponseDto> {

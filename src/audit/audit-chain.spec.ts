@@ -101,7 +101,7 @@ describe('canonical event form', () => {
     const t = event(2);
     t[T.chainSeq] = '7';
     t[T.prevHash] = GENESIS_HASH;
-    const keys = Object.keys(JSON.parse(canonicalEvent(t)));
+    const keys = Object.keys(JSON.parse(canonicalEvent(t)) as object);
     expect(keys).toEqual([
       'action', 'actor_organisation_id', 'actor_role', 'actor_user_id', 'chain_seq', 'correlation_id', 'details', 'id',
       'occurred_at', 'prev_hash', 'purpose', 'record_id', 'record_type',
@@ -154,7 +154,7 @@ describe('canonical event form', () => {
     }
     // microseconds are covered: a Date would have dropped them
     const t = [...base] as EventTuple;
-    t[T.occurredAt] = (t[T.occurredAt] as string).replace(/\d(Z)$/, (d) => `${(Number(d[0]) + 1) % 10}Z`);
+    t[T.occurredAt] = t[T.occurredAt].replace(/\d(Z)$/, (d) => `${(Number(d[0]) + 1) % 10}Z`);
     expect(hashEvent(t)).not.toBe(h);
   });
 });

@@ -1,10 +1,10 @@
 import { KeyObject } from 'node:crypto';
-import type { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
-import { CHAIN_ROW_SQL, ChainFailureReason, ChainRow, ChainWalker, CheckpointClaim, R } from './audit-chain';
+import { runSql } from '../database/sql';
+import { ChainFailureReason, ChainRow, ChainWalker, CheckpointClaim, R } from './audit-chain';
 import { CheckpointPayload, openCheckpoint } from './audit-checkpoint';
-import { RAW_TEXT } from './audit-sealer';
+import { checkpointLimits, checkpointsBetween, headSequence, sealedRange, tryVerifyLock, unsealedBacklog, verifyUnlock } from './audit.queries';
 
 export interface VerifyReport {
   valid: boolean;
@@ -29,18 +29,6 @@ export interface VerifyOptions {
   externalCheckpoints?: string[];
   batchSize?: number;
 }
-
-interface CheckpointRow {
-  id: string;
-  chain_seq: string;
-  head_hash: string;
-  created_at: string;
-  kid: string;
-  signature: string;
-}
-
-/** One verification at a time per database: a full walk of a large chain is minutes of I/O. */
-const VERIFY_LOCK_SQL = `hashtext('lintas:audit-verify')`;
 
 /**
  * Walks the whole audit chain in chain_seq order, in keyset batches on one connection (the next batch is already on
@@ -72,29 +60,28 @@ export class AuditVerifier {
     const external = await this.openExternal(options.externalCheckpoints ?? []);
     const batchSize = options.batchSize ?? 10_000;
     const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
+    // One connection for the whole walk: the session lock and the keyset batches are on it.
+    const em = runner.manager;
     try {
-      const lock = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${VERIFY_LOCK_SQL}) AS locked`);
+      const lock = await runSql(em, tryVerifyLock, []);
       if (!lock.rows[0].locked) return null;
       try {
-        return await this.walk(client, external, batchSize, started);
+        return await this.walk(em, external, batchSize, started);
       } finally {
-        await client.query(`SELECT pg_advisory_unlock(${VERIFY_LOCK_SQL})`);
+        await runSql(em, verifyUnlock, []);
       }
     } finally {
       await runner.release();
     }
   }
 
-  private async walk(client: PoolClient, external: CheckpointPayload[], batchSize: number, started: number): Promise<VerifyReport> {
+  private async walk(em: EntityManager, external: CheckpointPayload[], batchSize: number, started: number): Promise<VerifyReport> {
     // Checkpoints first, then the head: every checkpoint counted was written after its events were sealed, so none
     // can point past the head read here.
-    const cpMax = await client.query<{ id: string | null; seq: string | null }>(
-      `SELECT max(id)::text AS id, max(chain_seq)::text AS seq FROM audit_checkpoints`,
-    );
+    const cpMax = await runSql(em, checkpointLimits, []);
     const checkpointIdLimit = cpMax.rows[0].id ?? '0';
     const latestCheckpointSequence = cpMax.rows[0].seq === null ? null : Number(cpMax.rows[0].seq);
-    const headRow = await client.query<{ seq: string | null }>(`SELECT max(chain_seq)::text AS seq FROM audit_events`);
+    const headRow = await runSql(em, headSequence, []);
     const head = Number(headRow.rows[0].seq ?? 0);
 
     const walker = new ChainWalker();
@@ -103,15 +90,7 @@ export class AuditVerifier {
     // Keyset on chain_seq, inclusive of the last sequence seen: the row already checked there is skipped, and any other
     // row at that sequence (possible only with the unique index dropped) reaches the walker as a duplicate instead of
     // slipping between two batches.
-    const fetch = (from: number): Promise<ChainRow[]> =>
-      client
-        .query<ChainRow>({
-          text: `SELECT ${CHAIN_ROW_SQL} FROM audit_events e WHERE e.chain_seq >= $1 AND e.chain_seq <= $2 ORDER BY e.chain_seq LIMIT $3`,
-          values: [from, head, batchSize],
-          rowMode: 'array',
-          types: RAW_TEXT,
-        })
-        .then((r) => r.rows);
+    const fetch = (from: number): Promise<ChainRow[]> => runSql(em, sealedRange, [from, head, batchSize]).then((r) => r.rows);
 
     let after = 0;
     let lastId: string | null = null;
@@ -132,16 +111,14 @@ export class AuditVerifier {
       }
     } finally {
       // Stopped early (a failure, an error): let the prefetched batch arrive before the connection is used again.
-      if (next) await (next as Promise<ChainRow[]>).catch(() => undefined);
+      if (next) await next.catch(() => undefined);
     }
 
     if (!walker.failure) {
       walker.addCheckpoints(await this.checkpointClaims(after, null, checkpointIdLimit));
       walker.finish();
     }
-    const backlog = await client.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM audit_events WHERE chain_seq IS NULL AND occurred_at < now() - interval '1 minute'`,
-    );
+    const backlog = await runSql(em, unsealedBacklog, []);
 
     const failure = walker.failure;
     return {
@@ -159,14 +136,7 @@ export class AuditVerifier {
 
   /** Stored checkpoints for sequences in (after, upTo], signatures checked. Runs on the pool, beside the row fetch. */
   private async checkpointClaims(after: number, upTo: number | null, idLimit: string): Promise<CheckpointClaim[]> {
-    const rows: CheckpointRow[] = await this.dataSource.query(
-      `SELECT id::text AS id, chain_seq::text AS chain_seq, head_hash::text AS head_hash,
-              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, kid, signature
-         FROM audit_checkpoints c
-        WHERE c.id <= $1 AND c.chain_seq > $2 AND ($3::bigint IS NULL OR c.chain_seq <= $3)
-        ORDER BY c.chain_seq, c.id`,
-      [idLimit, after, upTo],
-    );
+    const { rows } = await runSql(this.dataSource.manager, checkpointsBetween, [idLimit, after, upTo]);
     const claims: CheckpointClaim[] = [];
     for (const row of rows) {
       const payload = await openCheckpoint(row.signature, this.publicKey, this.kid);

@@ -3,8 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
 import { MicroBatcher } from '../common/batching/micro-batcher';
-import { plainQuery } from '../database/plain-sql';
+import { runSql } from '../database/sql';
 import { AuditEventEntity } from './audit-event.entity';
+import { AUDIT_EVENT_WRITTEN, AuditEventColumn } from './audit-event-sql';
+import { insertAuditEvents } from './audit.queries';
 
 export interface AuditRecord {
   /** dotted verb, e.g. "case.read_identity", "user.create" */
@@ -19,10 +21,26 @@ export interface AuditRecord {
 /** Who an event is attributed to: a request's actor, or (at login, before there is one) the user who signed in. */
 export type AuditActor = Pick<Actor, 'userId' | 'organisationId' | 'role'> & { correlationId?: string | null };
 
-type AuditRow = Pick<
-  AuditEventEntity,
-  'actorUserId' | 'actorOrganisationId' | 'actorRole' | 'action' | 'recordType' | 'recordId' | 'purpose' | 'correlationId' | 'details'
->;
+type AuditRow = Pick<AuditEventEntity, AuditEventColumn>;
+
+function row(actor: AuditActor | null, record: AuditRecord): AuditRow {
+  return {
+    actorUserId: actor?.userId ?? null,
+    actorOrganisationId: actor?.organisationId ?? null,
+    actorRole: actor?.role ?? null,
+    action: record.action,
+    recordType: record.recordType,
+    recordId: record.recordId ?? null,
+    purpose: record.purpose ?? null,
+    correlationId: actor?.correlationId ?? null,
+    details: record.details ?? null,
+  };
+}
+
+/** The parameters of insertAuditEvents: one array per written column. */
+function columnArrays(rows: AuditRow[]): unknown[][] {
+  return AUDIT_EVENT_WRITTEN.map((p) => rows.map((r) => (p === 'details' ? (r.details === null ? null : JSON.stringify(r.details)) : r[p])));
+}
 
 /**
  * Writes audit events. Inside a transaction: one insert in the caller's transaction, committed (or rolled back) with the
@@ -37,26 +55,10 @@ type AuditRow = Pick<
 export class AuditService {
   private readonly batcher: MicroBatcher<AuditRow, void>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.batcher = new MicroBatcher<AuditRow, void>(
       async (rows) => {
-        await dataSource.query(
-          `INSERT INTO audit_events
-             (actor_user_id, actor_organisation_id, actor_role, action, record_type, record_id, purpose, correlation_id, details)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
-                                $8::varchar[], $9::jsonb[])`,
-          [
-            rows.map((r) => r.actorUserId),
-            rows.map((r) => r.actorOrganisationId),
-            rows.map((r) => r.actorRole),
-            rows.map((r) => r.action),
-            rows.map((r) => r.recordType),
-            rows.map((r) => r.recordId),
-            rows.map((r) => r.purpose),
-            rows.map((r) => r.correlationId),
-            rows.map((r) => (r.details === null ? null : JSON.stringify(r.details))),
-          ],
-        );
+        await runSql(dataSource.manager, insertAuditEvents, columnArrays(rows));
         return rows.map(() => undefined);
       },
       { retrySingly: true },
@@ -66,19 +68,7 @@ export class AuditService {
   async record(em: EntityManager, actor: AuditActor | null, record: AuditRecord): Promise<void> {
     // A manager without a query runner of its own is the data source's: no transaction to join, so the event joins the
     // shared insert of this turn's reads.
-    if (em.queryRunner === undefined) {
-      return this.batcher.submit({
-        actorUserId: actor?.userId ?? null,
-        actorOrganisationId: actor?.organisationId ?? null,
-        actorRole: actor?.role ?? null,
-        action: record.action,
-        recordType: record.recordType,
-        recordId: record.recordId ?? null,
-        purpose: record.purpose ?? null,
-        correlationId: actor?.correlationId ?? null,
-        details: record.details ?? null,
-      });
-    }
+    if (em.queryRunner === undefined) return this.batcher.submit(row(actor, record));
     await this.recordMany(em, actor, [record]);
   }
 
@@ -89,16 +79,11 @@ export class AuditService {
    */
   async recordMany(em: EntityManager, actor: AuditActor | null, records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const params: unknown[] = [actor?.userId ?? null, actor?.organisationId ?? null, actor?.role ?? null, actor?.correlationId ?? null];
-    const rows = records.map((record) => {
-      const at = params.push(record.action, record.recordType, record.recordId ?? null, record.purpose ?? null, record.details ? JSON.stringify(record.details) : null);
-      return `($1, $2, $3, $${at - 4}, $${at - 3}, $${at - 2}, $${at - 1}, $4, $${at}::jsonb)`;
-    });
-    await plainQuery(
-      em,
-      `INSERT INTO audit_events (actor_user_id, actor_organisation_id, actor_role, action, record_type, record_id, purpose, correlation_id, details)
-       VALUES ${rows.join(', ')}`,
-      params,
-    );
+    await runSql(em, insertAuditEvents, columnArrays(records.map((r) => row(actor, r))));
+  }
+
+  /** The events about one record, newest first, a page of them, and how many there are. */
+  async forRecord(recordType: string, recordId: string, skip: number, take: number): Promise<[AuditEventEntity[], number]> {
+    return this.dataSource.manager.findAndCount(AuditEventEntity, { where: { recordType, recordId }, order: { id: 'DESC' }, skip, take });
   }
 }

@@ -17,6 +17,9 @@ import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
+import { BreakGlassService } from './break-glass.service';
+import { CaseAccessLog } from './case-access-log.service';
+import { CaseReads } from './case-reads.service';
 import { CasesService } from './cases.service';
 import { AssignCaseDto, BreakGlassDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, UpdateCaseDto } from './dto/case-input.dto';
 import { AccessLogQueryDto, ListCasesQueryDto } from './dto/case-query.dto';
@@ -41,7 +44,12 @@ const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not y
 @ApiExtraModels(IdentityDto)
 @Controller('api/v1/cases')
 export class CasesController {
-  constructor(private readonly cases: CasesService) {}
+  constructor(
+    private readonly cases: CasesService,
+    private readonly reads: CaseReads,
+    private readonly grants: BreakGlassService,
+    private readonly accessLogs: CaseAccessLog,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
@@ -59,7 +67,7 @@ export class CasesController {
   @Authorize(Permission.CaseRead)
   @ApiOkResponse({ type: CasePageDto, description: 'Never decrypts identity: rows are labelled by reference' })
   list(@Actor() actor: ActorShape, @Query() query: ListCasesQueryDto): Promise<Page<CaseSummaryDto>> {
-    return this.cases.list(actor, query);
+    return this.reads.list(actor, query);
   }
 
   @Get(':id')
@@ -68,7 +76,7 @@ export class CasesController {
   @ApiOkResponse({ type: CaseResponseDto, description: 'With the person’s identity where the rule allows; audited (case.read_identity)' })
   @ApiNotFoundResponse(NOT_FOUND)
   async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.get(actor, id));
+    return withEtag(reply, await this.reads.get(actor, id));
   }
 
   @Patch(':id')
@@ -151,7 +159,7 @@ export class CasesController {
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'BREAK_GLASS_NOT_NEEDED, CASE_IDENTITY_ERASED' })
   breakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: BreakGlassDto): Promise<BreakGlassGrantDto> {
-    return this.cases.breakGlass(actor, id, dto);
+    return this.grants.breakGlass(actor, id, dto);
   }
 
   @Get(':id/break-glass')
@@ -160,7 +168,7 @@ export class CasesController {
   @ApiOkResponse({ type: [BreakGlassGrantDto], description: 'Grants on this case with their reasons, newest first' })
   @ApiNotFoundResponse(NOT_FOUND)
   listBreakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<BreakGlassGrantDto[]> {
-    return this.cases.listBreakGlass(actor, id);
+    return this.grants.list(actor, id);
   }
 
   @Post(':id/break-glass/:grantId/review')
@@ -175,7 +183,7 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Param('grantId', ParseUUIDPipe) grantId: string,
   ): Promise<BreakGlassGrantDto> {
-    return this.cases.reviewBreakGlass(actor, id, grantId);
+    return this.grants.review(actor, id, grantId);
   }
 
   @Get(':id/access-log')
@@ -184,6 +192,6 @@ export class CasesController {
   @ApiOkResponse({ type: AccessLogPageDto, description: 'Who read or changed this case, and when (from the audit log)' })
   @ApiNotFoundResponse(NOT_FOUND)
   accessLog(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Query() query: AccessLogQueryDto): Promise<AccessLogPageDto> {
-    return this.cases.accessLog(actor, id, query);
+    return this.accessLogs.list(actor, id, query);
   }
 }

@@ -1,7 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
+import { BreakGlassService } from './break-glass.service';
+import { CaseAccessLog } from './case-access-log.service';
+import { CaseAccessService } from './case-access.service';
+import { CaseKeys } from './case-keys.service';
+import { CaseReads } from './case-reads.service';
+import { CaseReferences } from './case-references';
 import { CasesController } from './cases.controller';
 import { CasesService } from './cases.service';
 
-@Module({ imports: [AlertsModule], controllers: [CasesController], providers: [CasesService], exports: [CasesService] })
+/** Other modules use CasesService (access, disclosure reads, ownership) and CaseKeys (text sealed under a case's key). */
+@Module({
+  imports: [AlertsModule],
+  controllers: [CasesController],
+  providers: [CaseKeys, CaseAccessService, CaseReferences, CaseReads, BreakGlassService, CaseAccessLog, CasesService],
+  exports: [CasesService, CaseKeys],
+})
 export class CasesModule {}

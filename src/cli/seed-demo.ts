@@ -11,6 +11,7 @@ import { CaseEntity } from '../cases/case.entity';
 import { CasesService } from '../cases/cases.service';
 import { seedDemoCases } from '../cases/demo-cases';
 import { OrganisationType, Role } from '../common/vocabulary';
+import { takeTransactionLock } from '../database/locks';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { nameKey } from '../organisations/organisations.service';
 import { UserEntity } from '../users/user.entity';
@@ -47,7 +48,7 @@ export async function seedDemo(
   let orgCount = 0;
   let userCount = 0;
   await dataSource.transaction(async (em) => {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('lintas:seed-demo'))`);
+    await takeTransactionLock(em, 'lintas:seed-demo');
     for (const demo of DEMO_ORGANISATIONS) {
       let org = await em.findOne(OrganisationEntity, { where: { country: demo.country, nameKey: nameKey(demo.name) } });
       if (!org) {

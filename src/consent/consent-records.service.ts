@@ -1,15 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
-import { CaseKeyEntity } from '../cases/case-key.entity';
+import { CaseKeys } from '../cases/case-keys.service';
 import { CasesService } from '../cases/cases.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
 import { AppConfig } from '../config/app-config';
-import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { OutboxService } from '../outbox/outbox.service';
@@ -58,12 +57,10 @@ export function consentView(c: ConsentEntity, withdrawalReason?: string | null):
  */
 @Injectable()
 export class ConsentRecordsService {
-  private readonly logger = new Logger(ConsentRecordsService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cases: CasesService,
-    private readonly crypto: CaseCryptoService,
+    private readonly keys: CaseKeys,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly alerts: AlertsService,
@@ -197,46 +194,16 @@ export class ConsentRecordsService {
 
   /**
    * The reason, sealed under the case's data key like the case's identity, so erasing the case's identity
-   * (destroying the key) erases it too. An erased case has no key: the reason is then not kept at all.
+   * (destroying the key) erases it too. A withdrawal must never fail for want of a key: without a usable one (an
+   * erased case, a master key not configured here) the withdrawal stands and its reason is not kept.
    */
-  private async sealReason(em: EntityManager, caseId: string, consentId: string, reason: string): Promise<Buffer | null> {
-    // A withdrawal must never fail for want of a key: without one, the withdrawal stands and its reason is not kept.
-    const dataKey = await this.dataKey(em, caseId, consentId);
-    if (!dataKey) return null;
-    try {
-      return this.crypto.encrypt(dataKey, caseId, reasonField(consentId), reason);
-    } finally {
-      dataKey.fill(0);
-    }
+  private sealReason(em: EntityManager, caseId: string, consentId: string, reason: string): Promise<Buffer | null> {
+    return this.keys.seal(em, caseId, reasonField(consentId), reason, { unavailable: 'null' });
   }
 
+  /** The reason, or null when none was kept, the key is gone or unusable, or it fails authentication (warned, ids only). */
   private async openReason(em: EntityManager, caseId: string, consentId: string): Promise<string | null> {
     const row = await em.findOne(ConsentEntity, { select: { id: true, withdrawalReasonCiphertext: true }, where: { id: consentId } });
-    if (!row?.withdrawalReasonCiphertext) return null;
-    const dataKey = await this.dataKey(em, caseId, consentId);
-    if (!dataKey) return null;
-    try {
-      return this.crypto.decrypt<string>(dataKey, caseId, reasonField(consentId), row.withdrawalReasonCiphertext);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      this.logger.warn({ caseId, consentId, code: err.code }, 'withdrawal reason unreadable; answered without it');
-      return null;
-    } finally {
-      dataKey.fill(0);
-    }
-  }
-
-  // The case's key row is read here directly because CasesService offers no "seal a field for this case" yet.
-  // A missing (erased) or unusable key (its master key not configured) yields null, with an ids-only warning for the latter.
-  private async dataKey(em: EntityManager, caseId: string, consentId: string): Promise<Buffer | null> {
-    const key = await em.findOne(CaseKeyEntity, { where: { caseId } });
-    if (!key?.wrappedKey) return null;
-    try {
-      return this.crypto.unwrap(caseId, { masterKeyId: key.masterKeyId, wrappedKey: key.wrappedKey });
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      this.logger.warn({ caseId, consentId, code: err.code }, 'case data key unavailable for a withdrawal reason');
-      return null;
-    }
+    return this.keys.open<string>(em, caseId, reasonField(consentId), row?.withdrawalReasonCiphertext ?? null);
   }
 }

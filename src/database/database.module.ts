@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
-import { usePreparedStatements } from './plain-sql';
+import { usePreparedStatements } from './sql';
 import { dataSourceOptions } from './typeorm-options';
 
 @Global()

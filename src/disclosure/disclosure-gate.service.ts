@@ -8,7 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
-import { caseDisclosureFacts, CaseDisclosureFacts, hasActiveBreakGlass } from '../cases/case-disclosure.queries';
+import { caseDisclosureFacts, CaseDisclosureFacts, hasActiveBreakGlass } from '../cases/case-facts';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';

@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { plainQuery } from '../database/plain-sql';
+import { runSql } from '../database/sql';
+import { markOutboxProcessed, outboxEventExists } from './outbox.queries';
 
 /** What every queued job carries: the outbox row it came from, and that row's ids-only payload. */
 export interface OutboxJobData {
@@ -22,10 +23,10 @@ export async function processOnce(
   effect: (em: EntityManager) => Promise<void>,
 ): Promise<'processed' | 'already-processed' | 'unknown'> {
   return dataSource.transaction(async (em) => {
-    const marked = await plainQuery(em, `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`, [outboxId]);
+    const marked = await runSql(em, markOutboxProcessed, [outboxId]);
     if (marked.rowCount === 0) {
-      const exists: unknown[] = await em.query(`SELECT 1 FROM outbox_events WHERE id = $1`, [outboxId]);
-      return exists.length === 0 ? 'unknown' : 'already-processed';
+      const exists = await runSql(em, outboxEventExists, [outboxId]);
+      return exists.rowCount === 0 ? 'unknown' : 'already-processed';
     }
     await effect(em);
     return 'processed';

@@ -8,15 +8,8 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { ALL_QUEUES, QueueName, queueOf } from '../queue/queues';
-import { OUTBOX_CHANNEL } from './outbox.service';
-
-interface PendingRow {
-  id: string;
-  type: string;
-  payload: Record<string, string | number | boolean | null>;
-  correlation_id: string | null;
-  available_at: Date;
-}
+import { runSql } from '../database/sql';
+import { lockUndispatched, markOutboxDispatched, OUTBOX_CHANNEL, PendingRow, staleDispatched } from './outbox.queries';
 
 /**
  * Moves outbox rows into BullMQ. Runs in the worker process; any number of workers may run it at once
@@ -104,26 +97,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** One batch under row locks; returns how many rows were moved. */
   async relayBatch(limit: number): Promise<number> {
     return this.dataSource.transaction(async (em) => {
-      const rows: PendingRow[] = await em.query(
-        `SELECT id, type, payload, correlation_id, available_at FROM outbox_events
-          WHERE dispatched_at IS NULL ORDER BY available_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
+      const { rows } = await runSql(em, lockUndispatched, [limit]);
       if (rows.length === 0) return 0;
       await this.enqueue(rows);
-      await em.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      await runSql(em, markOutboxDispatched, [rows.map((r) => r.id)]);
       return rows.length;
     });
   }
 
   /** Re-enqueue rows dispatched long ago but never processed: BullMQ ignores a job id it still holds, so this is safe. */
   private async sweepStale(): Promise<void> {
-    const rows: PendingRow[] = await this.dataSource.query(
-      `SELECT id, type, payload, correlation_id, available_at FROM outbox_events
-        WHERE processed_at IS NULL AND dispatched_at IS NOT NULL AND dispatched_at < now() - interval '10 minutes'
-          AND available_at < now() - interval '10 minutes'
-        ORDER BY available_at LIMIT 500`,
-    );
+    const { rows } = await runSql(this.dataSource.manager, staleDispatched, []);
     if (rows.length > 0) await this.enqueue(rows);
   }
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { plainQuery } from '../database/plain-sql';
+import { runSql } from '../database/sql';
+import { addOutboxEvent, OUTBOX_CHANNEL } from './outbox.queries';
 
-export const OUTBOX_CHANNEL = 'lintas_outbox';
+export { OUTBOX_CHANNEL };
 
 export interface OutboxMessage {
   /** "<queue>.<job>", e.g. "system.ping" */
@@ -22,13 +23,13 @@ export class OutboxService {
    */
   async add(em: EntityManager, message: OutboxMessage): Promise<string> {
     if (!em.queryRunner?.isTransactionActive) throw new Error('OutboxService.add must run inside a transaction');
-    const { rows } = await plainQuery<{ id: string }>(
-      em,
-      `WITH added AS (
-         INSERT INTO outbox_events (type, payload, correlation_id, available_at) VALUES ($1, $2, $3, coalesce($4::timestamptz, now())) RETURNING id)
-       SELECT id, pg_notify($5, '') FROM added`,
-      [message.type, JSON.stringify(message.payload), message.correlationId ?? null, message.availableAt ?? null, OUTBOX_CHANNEL],
-    );
+    const { rows } = await runSql(em, addOutboxEvent, [
+      message.type,
+      JSON.stringify(message.payload),
+      message.correlationId ?? null,
+      message.availableAt ?? null,
+      OUTBOX_CHANNEL,
+    ]);
     return rows[0].id;
   }
 }

@@ -5,10 +5,20 @@
  */
 import { quoteInexactIntegers } from '../common/http/json-body';
 import { formatMoney, parseMoney, toMoneyJson } from '../common/money/money';
+import { ClaimStatus } from '../common/vocabulary/restitution';
 import { assertCanRecord, ClaimFacts, resolveManualMove, statusAfterLedger } from './claim.state-machine';
 import { assertAppendable, claimBalance, LedgerEntry } from './ledger';
 
-const body = (text: string) => JSON.parse(quoteInexactIntegers(text));
+/** The fields of the request bodies below that the example reads. */
+interface Body {
+  claimed?: unknown;
+  awarded?: unknown;
+  amount?: unknown;
+  forum?: string;
+  filedAt?: string;
+  status?: ClaimStatus;
+}
+const body = (text: string): Body => JSON.parse(quoteInexactIntegers(text)) as Body;
 
 describe('DESIGN.md restitution example', () => {
   it('claimed 150,000.00 THB, awarded 50,000.00, paid 20,000.00 → outstanding 30,000.00', () => {
@@ -20,13 +30,13 @@ describe('DESIGN.md restitution example', () => {
     expect(claimed).toEqual({ currency: 'THB', amountMinor: 15000000n });
     expect(formatMoney(claimed)).toBe('150,000.00 THB');
 
-    let facts: ClaimFacts = { claimed, awarded: null, forum: create.forum, filedAt: create.filedAt, awardedAt: null };
+    let facts: ClaimFacts = { claimed, awarded: null, forum: create.forum ?? null, filedAt: create.filedAt ?? null, awardedAt: null };
     let status = resolveManualMove('preparing', { to: 'filed', facts, ledger: [] });
     expect(status).toBe('filed');
 
     const patch = body('{ "status": "awarded", "awarded": { "currency": "THB", "amountMinor": 5000000 } }');
     facts = { ...facts, awarded: parseMoney(patch.awarded, 'awarded') };
-    status = resolveManualMove(status, { to: patch.status, facts, ledger: [] });
+    status = resolveManualMove(status, { to: patch.status!, facts, ledger: [] });
     expect(status).toBe('awarded');
     expect(formatMoney(facts.awarded!)).toBe('50,000.00 THB');
 

@@ -34,7 +34,9 @@ import {
   RestitutionClaimResponseDto,
   RestitutionSummaryDto,
 } from './dto/restitution-response.dto';
-import { RestitutionService } from './restitution.service';
+import { ClaimResponsibility } from './claim-responsibility.service';
+import { RestitutionClaims } from './restitution-claims.service';
+import { RestitutionPayments } from './restitution-payments.service';
 
 
 const CASE_NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
@@ -45,7 +47,7 @@ const NOT_RESPONSIBLE = { type: ErrorResponseDto, description: 'RESTITUTION_NOT_
 @ApiTags('restitution')
 @Controller('api/v1/cases/:id')
 export class CaseRestitutionController {
-  constructor(private readonly restitution: RestitutionService) {}
+  constructor(private readonly claims: RestitutionClaims) {}
 
   @Post('restitution-claims')
   @ApiOperation({ summary: 'Open a restitution claim on a case' })
@@ -60,7 +62,7 @@ export class CaseRestitutionController {
     @Body() dto: CreateRestitutionClaimDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RestitutionClaimResponseDto> {
-    const body = await this.restitution.create(actor, caseId, dto);
+    const body = await this.claims.create(actor, caseId, dto);
     void reply.header('Location', `/api/v1/restitution-claims/${body.id}`);
     return withEtag(reply, body);
   }
@@ -71,7 +73,7 @@ export class CaseRestitutionController {
   @ApiOkResponse({ type: RestitutionClaimPageDto, description: 'Oldest first; without notes (read one claim for them)' })
   @ApiNotFoundResponse(CASE_NOT_FOUND)
   list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string, @Query() query: ListClaimsQueryDto): Promise<Page<RestitutionClaimResponseDto>> {
-    return this.restitution.list(actor, caseId, query);
+    return this.claims.list(actor, caseId, query);
   }
 
   @Get('restitution-summary')
@@ -80,14 +82,18 @@ export class CaseRestitutionController {
   @ApiOkResponse({ type: RestitutionSummaryDto })
   @ApiNotFoundResponse(CASE_NOT_FOUND)
   summary(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string): Promise<RestitutionSummaryDto> {
-    return this.restitution.summary(actor, caseId);
+    return this.claims.summary(actor, caseId);
   }
 }
 
 @ApiTags('restitution')
 @Controller('api/v1/restitution-claims')
 export class RestitutionClaimsController {
-  constructor(private readonly restitution: RestitutionService) {}
+  constructor(
+    private readonly claims: RestitutionClaims,
+    private readonly payments: RestitutionPayments,
+    private readonly responsibility: ClaimResponsibility,
+  ) {}
 
   @Get(':id')
   @ApiOperation({ summary: 'Read a restitution claim with its paid and outstanding amounts' })
@@ -95,7 +101,7 @@ export class RestitutionClaimsController {
   @ApiOkResponse({ type: RestitutionClaimResponseDto, description: 'With an ETag; a partner reading under consent gets no free text' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestitutionClaimResponseDto> {
-    return withEtag(reply, await this.restitution.get(actor, id));
+    return withEtag(reply, await this.claims.get(actor, id));
   }
 
   @Patch(':id')
@@ -114,7 +120,7 @@ export class RestitutionClaimsController {
     @Body() dto: UpdateRestitutionClaimDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RestitutionClaimResponseDto> {
-    return withEtag(reply, await this.restitution.update(actor, id, versionFromIfMatch(ifMatch), dto));
+    return withEtag(reply, await this.claims.update(actor, id, versionFromIfMatch(ifMatch), dto));
   }
 
   @Post(':id/payments')
@@ -126,7 +132,7 @@ export class RestitutionClaimsController {
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_NOT_PAYABLE, PAYMENT_ALREADY_REVERSED' })
   recordPayment(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RecordPaymentDto): Promise<RecordedPaymentResponseDto> {
-    return this.restitution.recordPayment(actor, id, dto);
+    return this.payments.recordPayment(actor, id, dto);
   }
 
   @Get(':id/payments')
@@ -135,7 +141,7 @@ export class RestitutionClaimsController {
   @ApiOkResponse({ type: PaymentPageDto, description: 'Payments and corrections; a reversed payment names its correction' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   listPayments(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Query() query: ListPaymentsQueryDto): Promise<Page<PaymentResponseDto>> {
-    return this.restitution.listPayments(actor, id, query);
+    return this.payments.listPayments(actor, id, query);
   }
 
   @Post(':id/responsibility')
@@ -152,7 +158,7 @@ export class RestitutionClaimsController {
   })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   moveResponsibility(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: MoveResponsibilityDto): Promise<ResponsibilityResponseDto> {
-    return this.restitution.moveResponsibility(actor, id, dto);
+    return this.responsibility.moveResponsibility(actor, id, dto);
   }
 
   @Get(':id/responsibility')
@@ -161,6 +167,6 @@ export class RestitutionClaimsController {
   @ApiOkResponse({ type: [ResponsibilityPeriodDto] })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   responsibilityHistory(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ResponsibilityPeriodDto[]> {
-    return this.restitution.responsibilityHistory(actor, id);
+    return this.responsibility.responsibilityHistory(actor, id);
   }
 }

@@ -3,16 +3,21 @@ import { AlertsModule } from '../alerts/alerts.module';
 import { CasesModule } from '../cases/cases.module';
 import { DisclosureModule } from '../disclosure/disclosure.module';
 import { CaseRestitutionController, RestitutionClaimsController } from './restitution.controller';
-import { RestitutionService } from './restitution.service';
+import { ClaimAccessService } from './claim-access.service';
+import { ClaimDeadlineJobs } from './claim-deadline-jobs';
+import { ClaimResponsibility } from './claim-responsibility.service';
+import { RestitutionClaims } from './restitution-claims.service';
+import { RestitutionPayments } from './restitution-payments.service';
+import { RestitutionText } from './restitution-text';
 
 /**
- * Restitution claims and payments (API). Exports RestitutionService so the referrals module can call
- * onCaseOwnershipTransferred when an accepted referral transfers a case.
+ * Restitution claims and payments (API). Exports ClaimResponsibility (restitution.service.ts names it RestitutionService for other
+ * modules) so the referrals module can call onCaseOwnershipTransferred when an accepted referral transfers a case.
  */
 @Module({
   imports: [CasesModule, DisclosureModule, AlertsModule],
   controllers: [CaseRestitutionController, RestitutionClaimsController],
-  providers: [RestitutionService],
-  exports: [RestitutionService],
+  providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility],
+  exports: [ClaimResponsibility],
 })
 export class RestitutionModule {}

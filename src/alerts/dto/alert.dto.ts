@@ -31,7 +31,7 @@ export class ResolveAlertDto {
     example: 'Consent renewed with the person on the next visit',
   })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString() @MinLength(1) @MaxLength(500)
   note?: string;
 }

@@ -45,7 +45,7 @@ export class AuditProcessor extends WorkerHost {
       }
     }
     // Asked for through the outbox ("seal now"): the work is idempotent, the mark only stops the relay re-sending it.
-    if (job.data?.outboxId) await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+    if (job.data?.outboxId) await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve());
     return result;
   }
 }

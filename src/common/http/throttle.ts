@@ -1,10 +1,12 @@
 import { ExecutionContext } from '@nestjs/common';
 import { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { redisOptions } from '../../queue/redis';
 import { AUTH_THROTTLE_KEY } from '../../auth/auth.controller';
 import { AppConfig } from '../../config/app-config';
+
+/** What a storage answers, from the package's public ThrottlerStorage type (no import of its dist/ internals). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 const isAuthRoute = (ctx: ExecutionContext): boolean => Reflect.getMetadata(AUTH_THROTTLE_KEY, ctx.getClass()) === true;
 

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
-import { CaseEntity } from '../../cases/case.entity';
+import { caseDisclosureFacts } from '../../cases/case-facts';
 import { Clock } from '../../common/clock';
 import { RESTITUTION_ALERT_KINDS, RestitutionAlertKind } from '../../common/vocabulary/restitution';
 import { AppConfig } from '../../config/app-config';
@@ -69,10 +69,7 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
     if (!alertStillDue({ kind, dueDate }, state, { now: this.clock.now(), timeZone })) return false;
 
     // In the organisation that owns the case, a danger-flagged case's alert goes to its assignee only.
-    const record = await em.findOne(CaseEntity, {
-      select: { id: true, ownerOrganisationId: true, assignedCaseworkerId: true, dangerFlag: true },
-      where: { id: claim.caseId },
-    });
+    const record = await caseDisclosureFacts(em, claim.caseId);
     const hidden = record !== null && record.dangerFlag && record.ownerOrganisationId === claim.responsibleOrganisationId;
     const { created } = await this.alerts.raise(em, {
       organisationId: claim.responsibleOrganisationId,

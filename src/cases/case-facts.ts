@@ -1,0 +1,44 @@
+/**
+ * What the disclosure gate needs to know about a case, answered by the cases module (which owns the table): who owns it,
+ * its state, the danger flag and assignee, which data categories it holds, and whether a user holds an active
+ * break-glass grant for it. Nothing is opened here: for the sealed identity columns only "is there a value" is read.
+ */
+import { EntityManager } from 'typeorm';
+import type { CaseStatus, DataCategory } from '../common/vocabulary';
+import { runSql } from '../database/sql';
+import { activeBreakGlass, caseFacts, caseFactsForUpdate } from './cases.queries';
+
+export interface CaseDisclosureFacts {
+  id: string;
+  ownerOrganisationId: string;
+  status: CaseStatus;
+  dangerFlag: boolean;
+  assignedCaseworkerId: string | null;
+  /** The data categories the case holds something for (restitution: a claim exists). */
+  held: DataCategory[];
+}
+
+/** One read; `lock` takes the case row's lock in the caller's transaction. Health is never held (Lintas keeps no health record). */
+export async function caseDisclosureFacts(em: EntityManager, caseId: string, opts: { lock?: boolean } = {}): Promise<CaseDisclosureFacts | null> {
+  const { rows } = await runSql(em, opts.lock ? caseFactsForUpdate : caseFacts, [caseId]);
+  const row = rows[0];
+  if (!row) return null;
+  const held = (['identity', 'contact', 'location', 'legal', 'exploitation', 'immigration', 'restitution'] as const).filter((c) => row[c]);
+  return {
+    id: row.id,
+    ownerOrganisationId: row.owner_organisation_id,
+    status: row.status,
+    dangerFlag: row.danger_flag,
+    assignedCaseworkerId: row.assigned_caseworker_id,
+    held,
+  };
+}
+
+/**
+ * Whether the user holds an unexpired break-glass grant for the case, given while it was in the organisation that owns
+ * the case now (a grant from before an ownership transfer opens nothing).
+ */
+export async function hasActiveBreakGlass(em: EntityManager, userId: string, caseId: string, ownerOrganisationId: string, now = new Date()): Promise<boolean> {
+  const { rows } = await runSql(em, activeBreakGlass, [caseId, userId, ownerOrganisationId, now]);
+  return rows.length > 0;
+}

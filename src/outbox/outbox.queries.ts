@@ -1,0 +1,48 @@
+/** Every hand-written statement on outbox_events (the outbox module's table). */
+import { statement } from '../database/sql';
+
+export const OUTBOX_CHANNEL = 'lintas_outbox';
+
+export interface PendingRow {
+  id: string;
+  type: string;
+  payload: Record<string, string | number | boolean | null>;
+  correlation_id: string | null;
+  available_at: Date;
+}
+
+/** One message, and the NOTIFY that wakes the relay at commit, in one round trip. */
+export const addOutboxEvent = statement<{ id: string }, [string, string, string | null, Date | null, string]>(
+  'outbox.add',
+  () => `WITH added AS (
+           INSERT INTO outbox_events (type, payload, correlation_id, available_at) VALUES ($1, $2, $3, coalesce($4::timestamptz, now())) RETURNING id)
+         SELECT id, pg_notify($5, '') FROM added`,
+);
+
+export const markOutboxProcessed = statement<{ id: string }, [string]>(
+  'outbox.markProcessed',
+  () => `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`,
+);
+
+export const outboxEventExists = statement<{ one: number }, [string]>('outbox.exists', () => `SELECT 1 AS one FROM outbox_events WHERE id = $1`);
+
+/** The next undispatched rows, locked (other relays skip them). */
+export const lockUndispatched = statement<PendingRow, [number]>(
+  'outbox.lockUndispatched',
+  () => `SELECT id, type, payload, correlation_id, available_at FROM outbox_events
+          WHERE dispatched_at IS NULL ORDER BY available_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+);
+
+export const markOutboxDispatched = statement<never, [string[]]>(
+  'outbox.markDispatched',
+  () => `UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`,
+);
+
+/** Rows dispatched long ago but never processed. */
+export const staleDispatched = statement<PendingRow, []>(
+  'outbox.staleDispatched',
+  () => `SELECT id, type, payload, correlation_id, available_at FROM outbox_events
+          WHERE processed_at IS NULL AND dispatched_at IS NOT NULL AND dispatched_at < now() - interval '10 minutes'
+            AND available_at < now() - interval '10 minutes'
+          ORDER BY available_at LIMIT 500`,
+);
