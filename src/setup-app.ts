@@ -48,7 +48,11 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
   });
   // bodyParser off: Nest's default would add an application/x-www-form-urlencoded parser. The JSON parser is Fastify's
   // own (body limit, prototype-poisoning checks) behind registerJsonBodyParser, which keeps 5e6 from passing as an amount.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, abortOnError: false, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
@@ -80,8 +84,13 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
       },
     },
   });
-  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
-  app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false, exposedHeaders: ['ETag', 'X-Correlation-Id'] });
+  fastify.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
+  );
+  app.enableCors({
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    exposedHeaders: ['ETag', 'X-Correlation-Id'],
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();

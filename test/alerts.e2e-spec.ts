@@ -27,7 +27,12 @@ describe('alerts (e2e)', () => {
     const caseId = randomUUID();
     const warning = await raise({ organisationId: home.org.id, caseId, dueAt: new Date('2030-01-02T00:00:00Z') });
     const critical = await raise({ organisationId: home.org.id, type: 'delivery_failed', recordType: 'referral' });
-    const soonerWarning = await raise({ organisationId: home.org.id, type: 'overdue_step', recordType: 'referral', dueAt: new Date('2030-01-01T00:00:00Z') });
+    const soonerWarning = await raise({
+      organisationId: home.org.id,
+      type: 'overdue_step',
+      recordType: 'referral',
+      dueAt: new Date('2030-01-01T00:00:00Z'),
+    });
     const theirs = await raise({ organisationId: other.org.id });
 
     const list = await api.http.get('/api/v1/alerts', home.caseworker.token);
@@ -98,7 +103,10 @@ describe('alerts (e2e)', () => {
 
     // Two raises racing in parallel transactions still leave one open alert.
     const racing = randomUUID();
-    const raced = await Promise.all([raise({ organisationId: org.id, recordId: racing }), raise({ organisationId: org.id, recordId: racing })]);
+    const raced = await Promise.all([
+      raise({ organisationId: org.id, recordId: racing }),
+      raise({ organisationId: org.id, recordId: racing }),
+    ]);
     expect(raced[0].id).toBe(raced[1].id);
     expect(raced.filter((r) => r.created)).toHaveLength(1);
 
@@ -114,7 +122,13 @@ describe('alerts (e2e)', () => {
     const note = 'Renewed with the person at the shelter';
     const res = await api.http.post(`/api/v1/alerts/${alert.id}/resolve`, { note }, caseworker.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: alert.id, status: 'resolved', resolvedByUserId: caseworker.id, resolutionCode: 'resolved', resolutionNote: note });
+    expect(res.body).toMatchObject({
+      id: alert.id,
+      status: 'resolved',
+      resolvedByUserId: caseworker.id,
+      resolutionCode: 'resolved',
+      resolutionNote: note,
+    });
     expect(Date.parse(res.body.resolvedAt)).toBeGreaterThan(Date.now() - 60_000);
 
     const audit = await api.dataSource.getRepository(AuditEventEntity).findOneByOrFail({ action: 'alert.resolve', recordId: alert.id });
@@ -136,11 +150,18 @@ describe('alerts (e2e)', () => {
     const { org, caseworker, supervisor } = await organisationWithStaff(api, admin);
     const colleague = await createUser(api, admin, org.id, 'caseworker');
     const secondSupervisor = await createUser(api, admin, org.id, 'supervisor');
-    const review = await raise({ organisationId: org.id, type: 'break_glass_review', recordType: 'case', audience: 'supervisors', subjectUserId: supervisor.id });
+    const review = await raise({
+      organisationId: org.id,
+      type: 'break_glass_review',
+      recordType: 'case',
+      audience: 'supervisors',
+      subjectUserId: supervisor.id,
+    });
     const assigned = await raise({ organisationId: org.id, type: 'overdue_step', recordType: 'referral', assigneeUserId: colleague.id });
     const everyone = await raise({ organisationId: org.id });
 
-    const ids = async (user: TestUser) => (await api.http.get('/api/v1/alerts', user.token)).body.items.map((a: { id: string }) => a.id).sort();
+    const ids = async (user: TestUser) =>
+      (await api.http.get('/api/v1/alerts', user.token)).body.items.map((a: { id: string }) => a.id).sort();
     expect(await ids(caseworker)).toEqual([everyone.id]);
     expect(await ids(colleague)).toEqual([assigned.id, everyone.id].sort());
     expect(await ids(supervisor)).toEqual([review.id, assigned.id, everyone.id].sort());
@@ -177,7 +198,9 @@ describe('alerts (e2e)', () => {
     const open = await api.http.get('/api/v1/alerts', caseworker.token);
     expect(open.body.items.map((a: { id: string }) => a.id)).toEqual([unrelated.id]);
     const resolved = await api.http.get('/api/v1/alerts?status=resolved', caseworker.token);
-    expect(resolved.body.items.map((a: { resolutionCode: string; resolvedByUserId: string | null }) => [a.resolutionCode, a.resolvedByUserId])).toEqual([
+    expect(
+      resolved.body.items.map((a: { resolutionCode: string; resolvedByUserId: string | null }) => [a.resolutionCode, a.resolvedByUserId]),
+    ).toEqual([
       ['consent_withdrawn', null],
       ['consent_withdrawn', null],
     ]);

@@ -8,7 +8,17 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { canonicalEvent, canonicalRow, CHAIN_ROW_SQL, ChainRow, EVENT_SELECT_SQL, EventTuple, hashEvent, R, T } from '../src/audit/audit-chain';
+import {
+  canonicalEvent,
+  canonicalRow,
+  CHAIN_ROW_SQL,
+  ChainRow,
+  EVENT_SELECT_SQL,
+  EventTuple,
+  hashEvent,
+  R,
+  T,
+} from '../src/audit/audit-chain';
 import { RAW_TEXT } from '../src/audit/audit-sealer';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createOrganisation, createUser, oversightAuditor, platformAdmin, TestUser } from './support/factories';
@@ -31,7 +41,12 @@ async function connect(url: string): Promise<Client> {
 
 /** Strings that need every kind of JSON escaping, and details whose members need re-sorting (jsonb sorts them otherwise). */
 const AWKWARD = [
-  { action: 'x."quoted"\\back\u0001\u001f', recordId: '🙂 မြန်မာ ไทย\t\n\r\b\f', correlationId: '\u2028\u2029\u007f\u0080', details: { 'é': 1, z: [true, null, 1.5e-7], a: { '😀': 'ｚ', 'ｚ': '😀' }, '10': 1e21, '1': -0.5 } },
+  {
+    action: 'x."quoted"\\back\u0001\u001f',
+    recordId: '🙂 မြန်မာ ไทย\t\n\r\b\f',
+    correlationId: '\u2028\u2029\u007f\u0080',
+    details: { é: 1, z: [true, null, 1.5e-7], a: { '😀': 'ｚ', ｚ: '😀' }, '10': 1e21, '1': -0.5 },
+  },
   { action: 'case.read_identity', recordId: null, correlationId: null, details: null },
   { action: 'consent.withdraw', recordId: 'r-1', correlationId: 'c-1', details: { n: 2 ** 53, big: '1e400', deep: [[[{ k: 'v' }]]] } },
 ];
@@ -65,7 +80,14 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     return res.body as Record<string, any>;
   };
   const tuple = async (seq: number): Promise<EventTuple> =>
-    (await su.query<EventTuple>({ text: `SELECT ${EVENT_SELECT_SQL} FROM audit_events e WHERE e.chain_seq = $1`, values: [seq], rowMode: 'array', types: RAW_TEXT })).rows[0];
+    (
+      await su.query<EventTuple>({
+        text: `SELECT ${EVENT_SELECT_SQL} FROM audit_events e WHERE e.chain_seq = $1`,
+        values: [seq],
+        rowMode: 'array',
+        types: RAW_TEXT,
+      })
+    ).rows[0];
   const refused = async (client: Client, sql: string): Promise<{ code?: string; message: string }> => {
     try {
       await client.query(sql);
@@ -95,7 +117,11 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     });
     const sealed = () =>
       eventually(async () => {
-        const [r] = (await app.query(`SELECT count(*) FILTER (WHERE chain_seq IS NULL)::int AS unsealed, max(chain_seq)::int AS head FROM audit_events`)).rows;
+        const [r] = (
+          await app.query(
+            `SELECT count(*) FILTER (WHERE chain_seq IS NULL)::int AS unsealed, max(chain_seq)::int AS head FROM audit_events`,
+          )
+        ).rows;
         const [c] = (await app.query(`SELECT max(chain_seq)::int AS cp FROM audit_checkpoints`)).rows;
         return r.unsealed === 0 && c.cp === r.head ? (r.head as number) : undefined;
       });
@@ -113,7 +139,9 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
         await sealed();
       }
       // A number beyond the double range: RFC 8785 cannot write it, and the sealer must not stall on it.
-      await app.query(`INSERT INTO audit_events (action, record_type, details) VALUES ('test.huge_number', 'test', '{"n": 1e400, "m": 12345678901234567890}')`);
+      await app.query(
+        `INSERT INTO audit_events (action, record_type, details) VALUES ('test.huge_number', 'test', '{"n": 1e400, "m": 12345678901234567890}')`,
+      );
       head = await sealed();
     } finally {
       await worker.close();
@@ -121,13 +149,17 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     headCheckpoint = (await api.http.get('/api/v1/audit/checkpoints/latest', auditor.token)).body.jws;
     su = await connect(adminUrl);
     await su.query(`SET session_replication_role = replica`);
-    await su.query(`CREATE TABLE audit_events_backup AS SELECT * FROM audit_events; CREATE TABLE audit_checkpoints_backup AS SELECT * FROM audit_checkpoints`);
+    await su.query(
+      `CREATE TABLE audit_events_backup AS SELECT * FROM audit_events; CREATE TABLE audit_checkpoints_backup AS SELECT * FROM audit_checkpoints`,
+    );
   }, 60000);
 
   afterEach(async () => {
     // Put the untampered chain back (and drop the audit.verify events this test added).
     await su.query(`DELETE FROM audit_events; INSERT INTO audit_events OVERRIDING SYSTEM VALUE SELECT * FROM audit_events_backup`);
-    await su.query(`DELETE FROM audit_checkpoints; INSERT INTO audit_checkpoints OVERRIDING SYSTEM VALUE SELECT * FROM audit_checkpoints_backup`);
+    await su.query(
+      `DELETE FROM audit_checkpoints; INSERT INTO audit_checkpoints OVERRIDING SYSTEM VALUE SELECT * FROM audit_checkpoints_backup`,
+    );
   });
 
   afterAll(async () => {
@@ -146,13 +178,27 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     const cli = await runCli([], db.url);
     expect(cli.code).toBe(0);
     expect(cli.report).toMatchObject({ valid: true, checkedEvents: head });
-    const [recorded] = (await app.query(`SELECT actor_user_id, details FROM audit_events WHERE action = 'audit.verify' AND details->>'channel' = 'cli'`)).rows;
+    const [recorded] = (
+      await app.query(`SELECT actor_user_id, details FROM audit_events WHERE action = 'audit.verify' AND details->>'channel' = 'cli'`)
+    ).rows;
     expect(recorded).toMatchObject({ actor_user_id: null, details: { valid: true, checkedEvents: head } });
   });
 
   it('hashes exactly the RFC 8785 form of every stored event, whatever its strings and details', async () => {
-    const reference = (await su.query<EventTuple>({ text: `SELECT ${EVENT_SELECT_SQL} FROM audit_events e WHERE e.chain_seq IS NOT NULL ORDER BY e.chain_seq`, rowMode: 'array', types: RAW_TEXT })).rows;
-    const fast = (await su.query<ChainRow>({ text: `SELECT ${CHAIN_ROW_SQL} FROM audit_events e WHERE e.chain_seq IS NOT NULL ORDER BY e.chain_seq`, rowMode: 'array', types: RAW_TEXT })).rows;
+    const reference = (
+      await su.query<EventTuple>({
+        text: `SELECT ${EVENT_SELECT_SQL} FROM audit_events e WHERE e.chain_seq IS NOT NULL ORDER BY e.chain_seq`,
+        rowMode: 'array',
+        types: RAW_TEXT,
+      })
+    ).rows;
+    const fast = (
+      await su.query<ChainRow>({
+        text: `SELECT ${CHAIN_ROW_SQL} FROM audit_events e WHERE e.chain_seq IS NOT NULL ORDER BY e.chain_seq`,
+        rowMode: 'array',
+        types: RAW_TEXT,
+      })
+    ).rows;
     expect(fast).toHaveLength(head);
     for (let i = 0; i < head; i++) {
       const t = reference[i];
@@ -187,7 +233,10 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
       `DELETE FROM audit_checkpoints`,
       `TRUNCATE audit_checkpoints`,
     ]) {
-      expect({ sql, message: (await refused(owner, sql)).message }).toEqual({ sql, message: expect.stringMatching(/append-only: (UPDATE|DELETE|TRUNCATE) refused/) });
+      expect({ sql, message: (await refused(owner, sql)).message }).toEqual({
+        sql,
+        message: expect.stringMatching(/append-only: (UPDATE|DELETE|TRUNCATE) refused/),
+      });
     }
     // An event cannot arrive already sealed (a forged link, or a bogus hash nobody could remove).
     const preSealed = await refused(
@@ -207,8 +256,17 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
 
   it('names an edited event', async () => {
     await su.query(`UPDATE audit_events SET action = 'user.read' WHERE chain_seq = 7`);
-    expect(await verify()).toMatchObject({ valid: false, reason: 'hash_mismatch', firstBadSequence: 7, checkedEvents: 6, lastSequence: 6, headSequence: head });
-    const [recorded] = (await app.query(`SELECT details FROM audit_events WHERE action = 'audit.verify' AND actor_user_id = $1`, [auditor.id])).rows;
+    expect(await verify()).toMatchObject({
+      valid: false,
+      reason: 'hash_mismatch',
+      firstBadSequence: 7,
+      checkedEvents: 6,
+      lastSequence: 6,
+      headSequence: head,
+    });
+    const [recorded] = (
+      await app.query(`SELECT details FROM audit_events WHERE action = 'audit.verify' AND actor_user_id = $1`, [auditor.id])
+    ).rows;
     expect(recorded.details).toMatchObject({ valid: false, reason: 'hash_mismatch', firstBadSequence: 7 });
   });
 
@@ -257,7 +315,11 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
     expect(none.status).toBe(404);
     expect(none.body.code).toBe('AUDIT_CHECKPOINT_NOT_FOUND');
     // … which a checkpoint kept outside still reveals, in the API and in the CLI.
-    expect(await verify(`?checkpoint=${headCheckpoint}`)).toMatchObject({ valid: false, reason: 'checkpoint_mismatch', firstBadSequence: head });
+    expect(await verify(`?checkpoint=${headCheckpoint}`)).toMatchObject({
+      valid: false,
+      reason: 'checkpoint_mismatch',
+      firstBadSequence: head,
+    });
     const dir = mkdtempSync(join(tmpdir(), 'lintas-cp-'));
     try {
       const file = join(dir, 'checkpoint.json');
@@ -272,7 +334,12 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
 
   it('catches events removed from the end by the checkpoint beyond the new end', async () => {
     await su.query(`DELETE FROM audit_events WHERE chain_seq > $1`, [head - 3]);
-    expect(await verify()).toMatchObject({ valid: false, reason: 'checkpoint_mismatch', firstBadSequence: head - 2, checkedEvents: head - 3 });
+    expect(await verify()).toMatchObject({
+      valid: false,
+      reason: 'checkpoint_mismatch',
+      firstBadSequence: head - 2,
+      checkedEvents: head - 3,
+    });
   });
 
   it('fails on a checkpoint with a tampered signature, or whose row says something its signature does not', async () => {
@@ -302,7 +369,9 @@ describe('audit chain tampering (e2e, throwaway database)', () => {
   });
 
   it('reports events left unsealed for over a minute without failing', async () => {
-    await app.query(`INSERT INTO audit_events (occurred_at, action, record_type) VALUES (now() - interval '5 minutes', 'test.old', 'test'), (now(), 'test.new', 'test')`);
+    await app.query(
+      `INSERT INTO audit_events (occurred_at, action, record_type) VALUES (now() - interval '5 minutes', 'test.old', 'test'), (now(), 'test.new', 'test')`,
+    );
     expect(await verify()).toMatchObject({ valid: true, unsealedBacklog: 1, checkedEvents: head });
   });
 });

@@ -45,7 +45,12 @@ describe('audit log (e2e)', () => {
     for (const user of [staff.caseworker, staff.supervisor, staff.orgAdmin, admin]) {
       for (const path of ['/api/v1/audit/verify', '/api/v1/audit/checkpoints/latest']) {
         const res = await api.http.get(path, user.token);
-        expect({ path, role: user.role, status: res.status, code: res.body.code }).toEqual({ path, role: user.role, status: 403, code: 'FORBIDDEN' });
+        expect({ path, role: user.role, status: res.status, code: res.body.code }).toEqual({
+          path,
+          role: user.role,
+          status: 403,
+          code: 'FORBIDDEN',
+        });
       }
     }
     expect((await api.http.get('/api/v1/audit/verify')).status).toBe(401);

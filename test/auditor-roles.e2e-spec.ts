@@ -55,7 +55,7 @@ describe('auditor role assignment (e2e)', () => {
     expect(await userRows(body.email)).toEqual([]);
   });
 
-  it('refuses an oversight body\'s org_admin creating an auditor too: only a platform admin makes auditors', async () => {
+  it("refuses an oversight body's org_admin creating an auditor too: only a platform admin makes auditors", async () => {
     const { oversightAdmin } = await oversightBody();
     const body = newUser('auditor');
     const res = await api.http.post('/api/v1/users', body, oversightAdmin.token);
@@ -65,7 +65,10 @@ describe('auditor role assignment (e2e)', () => {
 
   it('refuses an org_admin turning a user of its organisation into an auditor through PATCH, and changes nothing', async () => {
     const { oversight, oversightAdmin } = await oversightBody();
-    for (const [orgAdmin, orgId] of [[ngoAdmin, ngo.id], [oversightAdmin, oversight.id]] as const) {
+    for (const [orgAdmin, orgId] of [
+      [ngoAdmin, ngo.id],
+      [oversightAdmin, oversight.id],
+    ] as const) {
       const target = await createUser(api, orgAdmin, orgId, 'caseworker');
       const res = await api.http.patch(`/api/v1/users/${target.id}`, { role: 'auditor' }, orgAdmin.token);
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 403, code: 'ROLE_NOT_ASSIGNABLE' });

@@ -17,7 +17,12 @@ describe('auth throttling (e2e)', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    api = await startApi({ LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_SECONDS: String(LOCK_SECONDS), AUTH_RATE_LIMIT_PER_MINUTE: '5', TRUST_PROXY: 'true' });
+    api = await startApi({
+      LOGIN_MAX_FAILURES: '3',
+      LOGIN_LOCK_SECONDS: String(LOCK_SECONDS),
+      AUTH_RATE_LIMIT_PER_MINUTE: '5',
+      TRUST_PROXY: 'true',
+    });
     api.http.defaultHeaders['x-forwarded-for'] = address();
     admin = await platformAdmin(api);
   });
@@ -77,10 +82,14 @@ describe('auth throttling (e2e)', () => {
       expect((await attempt(user.email, PASSWORD)).status).toBe(429);
       // Asks again until the lock lapses (a refused attempt does not extend it): the right password then signs in,
       // and not before the lock's time (Redis counts it in whole seconds from the last failure).
-      const statuses = await eventually(async () => {
-        const status = (await attempt(user.email, PASSWORD)).status;
-        return status === 429 ? undefined : status;
-      }, LOCK_SECONDS * 1000 + 10_000, 200);
+      const statuses = await eventually(
+        async () => {
+          const status = (await attempt(user.email, PASSWORD)).status;
+          return status === 429 ? undefined : status;
+        },
+        LOCK_SECONDS * 1000 + 10_000,
+        200,
+      );
       expect(statuses).toBe(200);
       expect(Date.now() - lockedAt).toBeGreaterThanOrEqual((LOCK_SECONDS - 1) * 1000);
     });
@@ -100,7 +109,9 @@ describe('auth throttling (e2e)', () => {
       const from = address();
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const res = await api.http.post('/api/v1/auth/login', { email: `${unique('probe')}@lintas.test`, password: 'x' }, undefined, { 'x-forwarded-for': from });
+        const res = await api.http.post('/api/v1/auth/login', { email: `${unique('probe')}@lintas.test`, password: 'x' }, undefined, {
+          'x-forwarded-for': from,
+        });
         statuses.push(res.status);
         if (res.status === 429) {
           expect(res.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
@@ -108,7 +119,9 @@ describe('auth throttling (e2e)', () => {
         }
       }
       expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-      const elsewhere = await api.http.post('/api/v1/auth/login', { email: admin.email, password: PASSWORD }, undefined, { 'x-forwarded-for': address() });
+      const elsewhere = await api.http.post('/api/v1/auth/login', { email: admin.email, password: PASSWORD }, undefined, {
+        'x-forwarded-for': address(),
+      });
       expect(elsewhere.status).toBe(200);
     });
 

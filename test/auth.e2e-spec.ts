@@ -23,7 +23,12 @@ describe('auth (e2e)', () => {
   const refresh = (refreshToken: string) => api.http.post('/api/v1/auth/refresh', { refreshToken });
   const attempt = (email: string, password: string) => api.http.post('/api/v1/auth/login', { email, password });
   /** What a client can tell apart: everything but the correlation id. */
-  const answer = (res: { status: number; body: any }) => ({ status: res.status, code: res.body.code, message: res.body.message, keys: Object.keys(res.body).sort() });
+  const answer = (res: { status: number; body: any }) => ({
+    status: res.status,
+    code: res.body.code,
+    message: res.body.message,
+    keys: Object.keys(res.body).sort(),
+  });
 
   it('logs in and shows who you are', async () => {
     const { org, caseworker } = await organisationWithStaff(api, admin, { country: 'KH' });
@@ -111,7 +116,7 @@ describe('auth (e2e)', () => {
       );
     });
 
-    it('ends the session of the refresh token given in the body, when it is the caller\'s own', async () => {
+    it("ends the session of the refresh token given in the body, when it is the caller's own", async () => {
       const user = await createUser(api, admin, admin.organisationId, 'caseworker');
       const phone = await login(api, user.email);
       const res = await api.http.post('/api/v1/auth/logout', { refreshToken: phone.refreshToken }, user.token);
@@ -121,7 +126,7 @@ describe('auth (e2e)', () => {
       expect((await me(user.token)).status).toBe(200);
     });
 
-    it('never ends another user\'s session, whatever refresh token is sent', async () => {
+    it("never ends another user's session, whatever refresh token is sent", async () => {
       const [mallory, victim] = await Promise.all([
         createUser(api, admin, admin.organisationId, 'caseworker'),
         createUser(api, admin, admin.organisationId, 'caseworker'),

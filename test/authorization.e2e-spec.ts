@@ -18,7 +18,10 @@ describe('authorization (e2e)', () => {
   beforeAll(async () => {
     api = await startApi();
     admin = await platformAdmin(api);
-    [a, b] = await Promise.all([organisationWithStaff(api, admin, { country: 'TH' }), organisationWithStaff(api, admin, { country: 'KH' })]);
+    [a, b] = await Promise.all([
+      organisationWithStaff(api, admin, { country: 'TH' }),
+      organisationWithStaff(api, admin, { country: 'KH' }),
+    ]);
     routes = controllerRoutes(api.app);
     byRole = { caseworker: a.caseworker, supervisor: a.supervisor, org_admin: a.orgAdmin, auditor: a.auditor, platform_admin: admin };
   });
@@ -29,7 +32,9 @@ describe('authorization (e2e)', () => {
   describe('every route has a guard decision', () => {
     it('finds the routes (so the checks below are not vacuous)', () => {
       const keys = routes.map((r) => `${r.method} ${r.path}`);
-      expect(keys).toEqual(expect.arrayContaining(['POST /api/v1/auth/login', 'GET /api/v1/me', 'PATCH /api/v1/users/:id', 'GET /health/ready']));
+      expect(keys).toEqual(
+        expect.arrayContaining(['POST /api/v1/auth/login', 'GET /api/v1/me', 'PATCH /api/v1/users/:id', 'GET /health/ready']),
+      );
     });
 
     it('names a permission or is marked public on every controller route, never both', () => {
@@ -42,7 +47,9 @@ describe('authorization (e2e)', () => {
     it('serves no route outside the controllers except the OpenAPI document and the CORS preflight', () => {
       const known = new Set(routes.map((r) => `${r.method} ${r.path}`));
       const served = routerRoutes(api.app);
-      const stray = served.filter((r) => !known.has(`${r.method} ${r.path}`) && !isInfrastructureRoute(r)).map((r) => `${r.method} ${r.path}`);
+      const stray = served
+        .filter((r) => !known.has(`${r.method} ${r.path}`) && !isInfrastructureRoute(r))
+        .map((r) => `${r.method} ${r.path}`);
       expect(stray).toEqual([]);
       // And the other way round: every controller route is really in the router (the inventory above is the real one).
       const inRouter = new Set(served.map((r) => `${r.method} ${r.path}`));
@@ -68,7 +75,8 @@ describe('authorization (e2e)', () => {
       const wrong: string[] = [];
       for (const route of routes.filter((r) => r.permission)) {
         const res = await probe(route);
-        if (res.status !== 401 || res.body.code !== 'UNAUTHENTICATED') wrong.push(`${route.method} ${route.path}: ${res.status} ${res.body?.code}`);
+        if (res.status !== 401 || res.body.code !== 'UNAUTHENTICATED')
+          wrong.push(`${route.method} ${route.path}: ${res.status} ${res.body?.code}`);
       }
       expect(wrong).toEqual([]);
     });
@@ -82,7 +90,8 @@ describe('authorization (e2e)', () => {
           const res = await probe(route, byRole[role].token);
           if (!allowed) {
             denials++;
-            if (res.status !== 403 || res.body.code !== 'FORBIDDEN') wrong.push(`${role} ${route.method} ${route.path}: ${res.status} ${res.body?.code}, expected 403`);
+            if (res.status !== 403 || res.body.code !== 'FORBIDDEN')
+              wrong.push(`${role} ${route.method} ${route.path}: ${res.status} ${res.body?.code}, expected 403`);
           } else if (res.status === 401 || res.status === 403) {
             wrong.push(`${role} ${route.method} ${route.path}: ${res.status} ${res.body?.code}, expected to pass the guard`);
           }
@@ -95,7 +104,11 @@ describe('authorization (e2e)', () => {
 
   describe('organisation scope', () => {
     const sameAnswer = (x: { status: number; body: any }, y: { status: number; body: any }) => {
-      expect({ status: x.status, code: x.body.code, message: x.body.message }).toEqual({ status: y.status, code: y.body.code, message: y.body.message });
+      expect({ status: x.status, code: x.body.code, message: x.body.message }).toEqual({
+        status: y.status,
+        code: y.body.code,
+        message: y.body.message,
+      });
     };
 
     it('answers 404 to an org_admin reading a user of another organisation, exactly like a random id', async () => {

@@ -39,7 +39,9 @@ describe('bootstrap admin (e2e)', () => {
   }
 
   const counts = async (api: TestApi) => {
-    const [row] = await api.dataSource.query(`SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM organisations)::int AS organisations`);
+    const [row] = await api.dataSource.query(
+      `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM organisations)::int AS organisations`,
+    );
     return row as { users: number; organisations: number };
   };
 
@@ -52,7 +54,11 @@ describe('bootstrap admin (e2e)', () => {
     const login = await first.http.post('/api/v1/auth/login', { email, password: PASSWORD });
     expect(login.status).toBe(200);
     const me = await first.http.get('/api/v1/me', login.body.accessToken);
-    expect(me.body).toMatchObject({ email, role: 'platform_admin', organisation: { name: OPERATOR_ORGANISATION.name, country: OPERATOR_ORGANISATION.country } });
+    expect(me.body).toMatchObject({
+      email,
+      role: 'platform_admin',
+      organisation: { name: OPERATOR_ORGANISATION.name, country: OPERATOR_ORGANISATION.country },
+    });
     // The stored password is a hash, never the password.
     const [stored] = await first.dataSource.query(`SELECT password_hash FROM users WHERE email = $1`, [email]);
     expect(stored.password_hash).toMatch(/^\$argon2id\$/);
@@ -107,7 +113,9 @@ describe('bootstrap admin (e2e)', () => {
 
   it('refuses a weak bootstrap password and creates nothing', async () => {
     const api = await boot(await migratedScratch());
-    await expect(api.app.get(BootstrapService).ensureAdmin(`${unique('weak')}@lintas.test`, 'short')).rejects.toMatchObject({ code: 'PASSWORD_POLICY' });
+    await expect(api.app.get(BootstrapService).ensureAdmin(`${unique('weak')}@lintas.test`, 'short')).rejects.toMatchObject({
+      code: 'PASSWORD_POLICY',
+    });
     expect(await counts(api)).toEqual({ users: 0, organisations: 0 });
   });
 });

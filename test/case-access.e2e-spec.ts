@@ -15,7 +15,11 @@ describe('who sees which case (e2e)', () => {
   let plain: { id: string };
   let danger: { id: string };
 
-  const person = { givenName: 'Visible', familyName: 'Person', identityDocuments: [{ type: 'passport', number: 'VP000111', country: 'MM' }] };
+  const person = {
+    givenName: 'Visible',
+    familyName: 'Person',
+    identityDocuments: [{ type: 'passport', number: 'VP000111', country: 'MM' }],
+  };
 
   beforeAll(async () => {
     api = await startApi();
@@ -97,7 +101,9 @@ describe('who sees which case (e2e)', () => {
     expect(erase.status).toBe(404);
     const log = await api.http.get(`/api/v1/cases/${plain.id}/access-log`, b.supervisor.token);
     expect(log.status).toBe(404);
-    const rows = await api.dataSource.query(`SELECT version, risk_level, status FROM cases WHERE id = ANY($1::uuid[]) ORDER BY id`, [[plain.id, danger.id]]);
+    const rows = await api.dataSource.query(`SELECT version, risk_level, status FROM cases WHERE id = ANY($1::uuid[]) ORDER BY id`, [
+      [plain.id, danger.id],
+    ]);
     expect(rows.every((r: { version: number }) => r.version === 1)).toBe(true);
   });
 
@@ -173,18 +179,27 @@ describe('who sees which case (e2e)', () => {
 
       await check(otherCaseworker, c.id, 'identity');
 
-      const [row] = await api.dataSource.query(`SELECT user_id, reason_ciphertext FROM case_break_glass_grants WHERE id = $1`, [grant.body.id]);
+      const [row] = await api.dataSource.query(`SELECT user_id, reason_ciphertext FROM case_break_glass_grants WHERE id = $1`, [
+        grant.body.id,
+      ]);
       expect(row.user_id).toBe(otherCaseworker.id);
       expect(row.reason_ciphertext.includes(Buffer.from('unreachable'))).toBe(false);
 
       const rows = await auditRows(api, c.id);
       const glass = rows.find((r) => r.action === 'case.break_glass')!;
       expect(glass).toMatchObject({ actor_user_id: otherCaseworker.id, purpose: 'break_glass', details: { breakGlassId: grant.body.id } });
-      expect(rows.at(-1)).toMatchObject({ action: 'case.read_identity', actor_user_id: otherCaseworker.id, purpose: 'break_glass', details: { breakGlassId: grant.body.id } });
+      expect(rows.at(-1)).toMatchObject({
+        action: 'case.read_identity',
+        actor_user_id: otherCaseworker.id,
+        purpose: 'break_glass',
+        details: { breakGlassId: grant.body.id },
+      });
       expect(JSON.stringify(rows)).not.toContain('unreachable');
 
       // Once the grant has run out, the case is hidden again.
-      await api.dataSource.query(`UPDATE case_break_glass_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [grant.body.id]);
+      await api.dataSource.query(`UPDATE case_break_glass_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        grant.body.id,
+      ]);
       await check(otherCaseworker, c.id, 404);
     });
 

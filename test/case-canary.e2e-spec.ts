@@ -89,7 +89,9 @@ describe('canary search (e2e)', () => {
 
     const read = await api.http.get(`/api/v1/cases/${first.id}`, staff.caseworker.token);
     expect(read.body.person.identity.givenName).toBe(canary.givenName);
-    const patched = await api.http.patch(`/api/v1/cases/${second.id}`, { person: { givenName: canary.later } }, staff.caseworker.token, { 'if-match': 'W/"1"' });
+    const patched = await api.http.patch(`/api/v1/cases/${second.id}`, { person: { givenName: canary.later } }, staff.caseworker.token, {
+      'if-match': 'W/"1"',
+    });
     expect(patched.status).toBe(200);
     expect((await api.http.get(`/api/v1/cases/${second.id}`, staff.supervisor.token)).body.person.identity.givenName).toBe(canary.later);
     expect((await api.http.get('/api/v1/cases', staff.supervisor.token)).body.total).toBe(2);
@@ -97,7 +99,11 @@ describe('canary search (e2e)', () => {
     expect(glass.status).toBe(201);
     expect((await api.http.get(`/api/v1/cases/${first.id}/break-glass`, staff.supervisor.token)).body[0].reason).toBe(canary.reason);
     // A rejected request that carries identity values must not echo or log them.
-    const rejected = await api.http.post('/api/v1/cases', { person: { ...person, email: `not an email ${tag}`, gender: 'unknown' } }, staff.caseworker.token);
+    const rejected = await api.http.post(
+      '/api/v1/cases',
+      { person: { ...person, email: `not an email ${tag}`, gender: 'unknown' } },
+      staff.caseworker.token,
+    );
     expect(rejected.status).toBe(400);
     expect(rejected.text).not.toContain(tag);
     const last = await api.http.get(`/api/v1/cases/${first.id}`, colleague.token, { 'x-correlation-id': `canary-last-${tag}` });

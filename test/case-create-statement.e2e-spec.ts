@@ -41,7 +41,9 @@ describe('case create in one statement (e2e)', () => {
     };
     let failed;
     try {
-      await owner.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`);
+      await owner.query(
+        `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
+      );
       await owner.query(
         `CREATE TRIGGER ${fn} BEFORE INSERT ON statistics_case_facts FOR EACH ROW
          WHEN (NEW.owner_organisation_id = '${staff.org.id}') EXECUTE FUNCTION ${fn}()`,
@@ -59,7 +61,9 @@ describe('case create in one statement (e2e)', () => {
     expect(await count(`SELECT count(*) AS n FROM cases WHERE owner_organisation_id = $1`, [staff.org.id])).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM statistics_case_facts WHERE owner_organisation_id = $1`, [staff.org.id])).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM case_blind_indexes WHERE digest = $1`, [digest])).toBe(0);
-    expect(await count(`SELECT count(*) AS n FROM audit_events WHERE actor_organisation_id = $1 AND action = 'case.create'`, [staff.org.id])).toBe(0);
+    expect(
+      await count(`SELECT count(*) AS n FROM audit_events WHERE actor_organisation_id = $1 AND action = 'case.create'`, [staff.org.id]),
+    ).toBe(0);
     // Nothing else was written anywhere either (this spec runs alone: in band, no worker).
     expect(await count(`SELECT count(*) AS n FROM case_keys`)).toBe(before.keys);
     expect(await count(`SELECT count(*) AS n FROM case_blind_indexes`)).toBe(before.indexes);
@@ -79,7 +83,9 @@ describe('case create in one statement (e2e)', () => {
     const doc = { type: 'passport', number: `AU${randomBytes(4).toString('hex').toUpperCase()}`, country: 'TH' };
     const first = await createCase(api, staff.caseworker, { person: { identityDocuments: [doc] } });
     const correlationId = randomUUID();
-    const res = await api.http.post('/api/v1/cases', { person: { identityDocuments: [doc] } }, staff.supervisor.token, { 'x-correlation-id': correlationId });
+    const res = await api.http.post('/api/v1/cases', { person: { identityDocuments: [doc] } }, staff.supervisor.token, {
+      'x-correlation-id': correlationId,
+    });
     expect(res.status).toBe(201);
     expect(res.body.possibleDuplicates).toEqual([first.reference]);
 
@@ -89,7 +95,12 @@ describe('case create in one statement (e2e)', () => {
       audit.record(
         em,
         { userId: staff.supervisor.id, organisationId: staff.org.id, role: 'supervisor', correlationId },
-        { action: 'case.create', recordType: 'case', recordId: res.body.id, details: { reference: res.body.reference, possibleDuplicates: 1 } },
+        {
+          action: 'case.create',
+          recordType: 'case',
+          recordId: res.body.id,
+          details: { reference: res.body.reference, possibleDuplicates: 1 },
+        },
       ),
     );
     const rows: Array<Record<string, unknown>> = await api.dataSource.query(
@@ -113,9 +124,7 @@ describe('case create in one statement (e2e)', () => {
   it('hands out distinct, consecutive references to creates that arrive together, per country', async () => {
     const th = await organisationWithStaff(api, admin, { country: 'VN' });
     const kh = await organisationWithStaff(api, admin, { country: 'PH' });
-    const made = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => createCase(api, i % 3 === 0 ? kh.caseworker : th.caseworker, {})),
-    );
+    const made = await Promise.all(Array.from({ length: 12 }, (_, i) => createCase(api, i % 3 === 0 ? kh.caseworker : th.caseworker, {})));
     const numbers = (prefix: string) =>
       made
         .map((c) => c.reference)
@@ -123,7 +132,10 @@ describe('case create in one statement (e2e)', () => {
         .map((r) => Number(r.split('-')[2]))
         .sort((a, b) => a - b);
     const year = new Date().getUTCFullYear();
-    for (const [prefix, n] of [[`VN-${year}-`, 8], [`PH-${year}-`, 4]] as const) {
+    for (const [prefix, n] of [
+      [`VN-${year}-`, 8],
+      [`PH-${year}-`, 4],
+    ] as const) {
       const got = numbers(prefix);
       expect(got).toHaveLength(n);
       expect(got).toEqual(Array.from({ length: n }, (_, i) => got[0] + i));
@@ -156,11 +168,19 @@ describe('case create in one statement (e2e)', () => {
       { ...base, identityGivenName: randomBytes(30), identityDocuments: randomBytes(60), gender: null, minor: true },
       { ...base, identityGivenName: randomBytes(30), identityDocuments: randomBytes(60), gender: 'feminine', minor: false },
       { ...base, identityPhone: null, ageWhenTrafficked: 17, dangerFlag: true, legalProceedings: [] },
-      { ...base, assignedCaseworkerId: staff.caseworker.id, closedAt: new Date('2026-05-01T10:00:00Z'), closureReason: 'services_completed' },
+      {
+        ...base,
+        assignedCaseworkerId: staff.caseworker.id,
+        closedAt: new Date('2026-05-01T10:00:00Z'),
+        closureReason: 'services_completed',
+      },
     ];
     const columns = api.dataSource.getMetadata(CaseEntity).columns.map((c) => c.propertyName);
     const stored = async (id: string) => {
-      const row = await api.dataSource.manager.findOneOrFail(CaseEntity, { where: { id }, select: Object.fromEntries(columns.map((c) => [c, true])) });
+      const row = await api.dataSource.manager.findOneOrFail(CaseEntity, {
+        where: { id },
+        select: Object.fromEntries(columns.map((c) => [c, true])),
+      });
       const { id: _id, reference: _ref, createdAt: _c, updatedAt: _u, ...rest } = row;
       return rest;
     };

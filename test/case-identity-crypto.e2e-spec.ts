@@ -38,7 +38,10 @@ describe('case identity encryption (e2e)', () => {
   it('a ciphertext copied to another case, or to another field, fails to decrypt instead of showing the wrong person', async () => {
     const one = await createCase(api, staff.caseworker, { person: person('111') });
     const two = await createCase(api, staff.caseworker, { person: person('222') });
-    await api.dataSource.query(`UPDATE cases SET identity_given_name = (SELECT identity_given_name FROM cases WHERE id = $1) WHERE id = $2`, [one.id, two.id]);
+    await api.dataSource.query(
+      `UPDATE cases SET identity_given_name = (SELECT identity_given_name FROM cases WHERE id = $1) WHERE id = $2`,
+      [one.id, two.id],
+    );
     const swapped = await api.http.get(`/api/v1/cases/${two.id}`, staff.caseworker.token);
     expect(swapped.status).toBe(500);
     expect(swapped.body.code).toBe('CASE_IDENTITY_UNREADABLE');
@@ -53,7 +56,10 @@ describe('case identity encryption (e2e)', () => {
     // A data key moved to another case does not unwrap either.
     const four = await createCase(api, staff.caseworker, { person: person('444') });
     const [own] = await api.dataSource.query(`SELECT wrapped_key FROM case_keys WHERE case_id = $1`, [four.id]);
-    await api.dataSource.query(`UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [one.id, four.id]);
+    await api.dataSource.query(
+      `UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`,
+      [one.id, four.id],
+    );
     const key = await api.http.get(`/api/v1/cases/${four.id}`, staff.caseworker.token);
     expect(key.status).toBe(503);
     expect(key.body.code).toBe('CASE_KEY_UNAVAILABLE');
@@ -72,13 +78,19 @@ describe('case identity encryption (e2e)', () => {
     const first = await createCase(api, staff.caseworker, { person: { identityDocuments: [{ type: 'passport', number, country: 'MM' }] } });
     expect(first.possibleDuplicates).toEqual([]);
     const spaced = `${number.slice(0, 3)} ${number.slice(3, 6)}-${number.slice(6)}`.toLowerCase();
-    const second = await createCase(api, staff.supervisor, { person: { identityDocuments: [{ type: 'passport', number: spaced, country: 'MM' }] } });
+    const second = await createCase(api, staff.supervisor, {
+      person: { identityDocuments: [{ type: 'passport', number: spaced, country: 'MM' }] },
+    });
     expect(second.possibleDuplicates).toEqual([first.reference]);
-    const otherType = await createCase(api, staff.caseworker, { person: { identityDocuments: [{ type: 'national_id', number, country: 'MM' }] } });
+    const otherType = await createCase(api, staff.caseworker, {
+      person: { identityDocuments: [{ type: 'national_id', number, country: 'MM' }] },
+    });
     expect(otherType.possibleDuplicates).toEqual([]);
 
     const elsewhere = await organisationWithStaff(api, admin, { country: 'MM' });
-    const foreign = await createCase(api, elsewhere.caseworker, { person: { identityDocuments: [{ type: 'passport', number, country: 'MM' }] } });
+    const foreign = await createCase(api, elsewhere.caseworker, {
+      person: { identityDocuments: [{ type: 'passport', number, country: 'MM' }] },
+    });
     expect(foreign.possibleDuplicates).toEqual([]);
 
     const rows = await api.dataSource.query(`SELECT digest FROM case_blind_indexes WHERE case_id = $1`, [first.id]);
@@ -92,7 +104,11 @@ describe('case identity encryption (e2e)', () => {
     const c = await createCase(api, staff.caseworker, { person: person('555'), exploitationTypes: ['forced_labour'] });
     await api.http.get(`/api/v1/cases/${c.id}`, staff.caseworker.token);
 
-    const byCaseworker = await api.http.post(`/api/v1/cases/${c.id}/erase-identity`, { reason: 'data_subject_request' }, staff.caseworker.token);
+    const byCaseworker = await api.http.post(
+      `/api/v1/cases/${c.id}/erase-identity`,
+      { reason: 'data_subject_request' },
+      staff.caseworker.token,
+    );
     expect(byCaseworker.status).toBe(403);
     const noReason = await api.http.post(`/api/v1/cases/${c.id}/erase-identity`, { reason: 'because I said so' }, staff.supervisor.token);
     expect(noReason.status).toBe(400);
@@ -120,14 +136,20 @@ describe('case identity encryption (e2e)', () => {
     const again = await api.http.post(`/api/v1/cases/${c.id}/erase-identity`, { reason: 'data_subject_request' }, staff.supervisor.token);
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('CASE_IDENTITY_ERASED');
-    const rewrite = await api.http.patch(`/api/v1/cases/${c.id}`, { person: { givenName: 'Back' } }, staff.caseworker.token, { 'if-match': 'W/"2"' });
+    const rewrite = await api.http.patch(`/api/v1/cases/${c.id}`, { person: { givenName: 'Back' } }, staff.caseworker.token, {
+      'if-match': 'W/"2"',
+    });
     expect(rewrite.status).toBe(409);
     expect(rewrite.body.code).toBe('CASE_IDENTITY_ERASED');
-    const other = await api.http.patch(`/api/v1/cases/${c.id}`, { protection: { riskLevel: 'low' } }, staff.caseworker.token, { 'if-match': 'W/"2"' });
+    const other = await api.http.patch(`/api/v1/cases/${c.id}`, { protection: { riskLevel: 'low' } }, staff.caseworker.token, {
+      'if-match': 'W/"2"',
+    });
     expect(other.status).toBe(200);
 
     // The same document no longer matches anything.
-    const dup = await createCase(api, staff.caseworker, { person: { identityDocuments: [{ type: 'passport', number: 'PX555', country: 'MM' }] } });
+    const dup = await createCase(api, staff.caseworker, {
+      person: { identityDocuments: [{ type: 'passport', number: 'PX555', country: 'MM' }] },
+    });
     expect(dup.possibleDuplicates).toEqual([]);
 
     expect((await auditRows(api, c.id)).map((r) => r.action)).toEqual([
@@ -148,7 +170,10 @@ describe('case identity encryption (e2e)', () => {
     const asEnv = (k: { id: string; key: Buffer }) => `${k.id}:${k.key.toString('base64')}`;
     const rotated = { id: 'rotated2', key: randomBytes(32) };
     const fields = async () =>
-      (await api.dataSource.query(`SELECT identity_given_name, identity_documents FROM cases WHERE id = $1`, [c.id]))[0] as Record<string, Buffer>;
+      (await api.dataSource.query(`SELECT identity_given_name, identity_documents FROM cases WHERE id = $1`, [c.id]))[0] as Record<
+        string,
+        Buffer
+      >;
     const before = await fields();
 
     // The new key alone cannot read a case wrapped under the old one.
@@ -183,7 +208,9 @@ describe('case identity encryption (e2e)', () => {
     } finally {
       await rotatedApi.close();
     }
-    const [audit] = await api.dataSource.query(`SELECT details FROM audit_events WHERE action = 'crypto.rewrap_case_keys' ORDER BY id DESC LIMIT 1`);
+    const [audit] = await api.dataSource.query(
+      `SELECT details FROM audit_events WHERE action = 'crypto.rewrap_case_keys' ORDER BY id DESC LIMIT 1`,
+    );
     expect(audit.details).toMatchObject({ masterKeyId: 'rotated2', remaining: 0 });
 
     // A second run has nothing to do; a run without the key that wrapped them fails loudly and changes nothing.
@@ -193,7 +220,9 @@ describe('case identity encryption (e2e)', () => {
     await expect(run(process.execPath, [REWRAP_CLI], { env: missingKey })).rejects.toMatchObject({ code: 1 });
 
     // Put every key back under this run's key so later specs read their cases as before.
-    const back = await run(process.execPath, [REWRAP_CLI], { env: { ...cliEnv, LINTAS_MASTER_KEY: asEnv(local), LINTAS_PREVIOUS_MASTER_KEYS: asEnv(rotated) } });
+    const back = await run(process.execPath, [REWRAP_CLI], {
+      env: { ...cliEnv, LINTAS_MASTER_KEY: asEnv(local), LINTAS_PREVIOUS_MASTER_KEYS: asEnv(rotated) },
+    });
     expect(JSON.parse(back.stdout.trim())).toMatchObject({ masterKeyId: local.id, remaining: 0 });
     expect((await api.http.get(`/api/v1/cases/${c.id}`, staff.caseworker.token)).status).toBe(200);
   });

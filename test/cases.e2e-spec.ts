@@ -91,14 +91,30 @@ describe('cases (e2e)', () => {
       ['a three-letter country', { person: { citizenship: ['MMR'] } }, 'person.citizenship'],
       ['a made-up language', { person: { languages: ['zzq'] } }, 'person.languages'],
       ['a two-letter language', { person: { languages: ['my'] } }, 'person.languages'],
-      ['a bad document country', { person: { identityDocuments: [{ type: 'passport', number: 'X1', country: 'Myanmar' }] } }, 'person.identityDocuments.0.country'],
-      ['an unknown document type', { person: { identityDocuments: [{ type: 'library_card', number: 'X1', country: 'MM' }] } }, 'person.identityDocuments.0.type'],
+      [
+        'a bad document country',
+        { person: { identityDocuments: [{ type: 'passport', number: 'X1', country: 'Myanmar' }] } },
+        'person.identityDocuments.0.country',
+      ],
+      [
+        'an unknown document type',
+        { person: { identityDocuments: [{ type: 'library_card', number: 'X1', country: 'MM' }] } },
+        'person.identityDocuments.0.type',
+      ],
       ['a future date of birth', { person: { dateOfBirth: '2999-01-01' } }, 'person.dateOfBirth'],
       ['an impossible date', { person: { dateOfBirth: '2001-02-30' } }, 'person.dateOfBirth'],
-      ['a future trafficking decision', { traffickingStatus: 'actual', traffickingStatusDecidedAt: '2999-01-01' }, 'traffickingStatusDecidedAt'],
+      [
+        'a future trafficking decision',
+        { traffickingStatus: 'actual', traffickingStatusDecidedAt: '2999-01-01' },
+        'traffickingStatusDecidedAt',
+      ],
       ['a future risk assessment', { protection: { riskLevel: 'low', riskAssessedAt: '2999-01-01' } }, 'protection.riskAssessedAt'],
       ['a negative age', { ageWhenTrafficked: -1 }, 'ageWhenTrafficked'],
-      ['a reflection period that ends before it starts', { protection: { reflectionPeriodStart: '2026-03-01', reflectionPeriodEnd: '2026-02-01' } }, 'protection.reflectionPeriodEnd'],
+      [
+        'a reflection period that ends before it starts',
+        { protection: { reflectionPeriodStart: '2026-03-01', reflectionPeriodEnd: '2026-02-01' } },
+        'protection.reflectionPeriodEnd',
+      ],
       ['an unknown legal role', { legalProceedings: [{ jurisdiction: 'TH', role: 'judge' }] }, 'legalProceedings.0.role'],
       ['ownerOrganisationId', { ownerOrganisationId: '00000000-0000-4000-8000-000000000000' }, 'ownerOrganisationId'],
       ['reference', { reference: 'TH-2026-000001' }, 'reference'],
@@ -131,7 +147,9 @@ describe('cases (e2e)', () => {
       expect(missing.status).toBe(428);
       expect(missing.body.code).toBe('PRECONDITION_REQUIRED');
 
-      const ok = await api.http.patch(path, { protection: { riskLevel: 'medium' } }, staff.caseworker.token, { 'if-match': got.headers.get('etag')! });
+      const ok = await api.http.patch(path, { protection: { riskLevel: 'medium' } }, staff.caseworker.token, {
+        'if-match': got.headers.get('etag')!,
+      });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ version: 2, protection: { riskLevel: 'medium' } });
       expect(ok.headers.get('etag')).toBe('W/"2"');
@@ -154,9 +172,19 @@ describe('cases (e2e)', () => {
         `/api/v1/cases/${c.id}`,
         {
           status: 'follow_up',
-          person: { givenName: 'Thiri', dateOfBirth: `${year - 16}-05-05`, phone: null, identityDocuments: [{ type: 'national_id', number: '12/ABC(N)123456', country: 'MM' }] },
+          person: {
+            givenName: 'Thiri',
+            dateOfBirth: `${year - 16}-05-05`,
+            phone: null,
+            identityDocuments: [{ type: 'national_id', number: '12/ABC(N)123456', country: 'MM' }],
+          },
           exploitationTypes: ['forced_labour', 'forced_criminality'],
-          protection: { dangerFlag: false, reflectionPeriodStart: '2026-01-01', reflectionPeriodEnd: '2026-03-31', immigrationStatus: 'victim_temporary_permit' },
+          protection: {
+            dangerFlag: false,
+            reflectionPeriodStart: '2026-01-01',
+            reflectionPeriodEnd: '2026-03-31',
+            immigrationStatus: 'victim_temporary_permit',
+          },
           legalProceedings: [{ jurisdiction: 'TH', caseNumber: 'Or.99/2569', role: 'witness', nextHearing: '2027-01-15' }],
         },
         staff.caseworker.token,
@@ -167,7 +195,11 @@ describe('cases (e2e)', () => {
         status: 'follow_up',
         minor: true,
         exploitationTypes: ['forced_labour', 'forced_criminality'],
-        protection: { reflectionPeriodStart: '2026-01-01', reflectionPeriodEnd: '2026-03-31', immigrationStatus: 'victim_temporary_permit' },
+        protection: {
+          reflectionPeriodStart: '2026-01-01',
+          reflectionPeriodEnd: '2026-03-31',
+          immigrationStatus: 'victim_temporary_permit',
+        },
         legalProceedings: [{ jurisdiction: 'TH', caseNumber: 'Or.99/2569', role: 'witness', nextHearing: '2027-01-15' }],
       });
       const read = await api.http.get(`/api/v1/cases/${c.id}`, staff.caseworker.token);
@@ -179,7 +211,14 @@ describe('cases (e2e)', () => {
       });
       const update = (await auditRows(api, c.id)).find((a) => a.action === 'case.update')!;
       expect(update.details.fields).toEqual(
-        expect.arrayContaining(['status', 'person.givenName', 'person.dateOfBirth', 'person.phone', 'exploitationTypes', 'protection.dangerFlag']),
+        expect.arrayContaining([
+          'status',
+          'person.givenName',
+          'person.dateOfBirth',
+          'person.phone',
+          'exploitationTypes',
+          'protection.dangerFlag',
+        ]),
       );
       expect(JSON.stringify(update)).not.toMatch(/Thiri|ABC/);
     });
@@ -187,7 +226,14 @@ describe('cases (e2e)', () => {
     it('refuses a body with nothing to change, server-set fields and closing through PATCH', async () => {
       const c = await createCase(api, staff.caseworker);
       const h = { 'if-match': 'W/"1"' };
-      for (const body of [{}, { version: 2 }, { minor: false }, { reference: 'X' }, { ownerOrganisationId: staff.org.id }, { status: 'closed' }]) {
+      for (const body of [
+        {},
+        { version: 2 },
+        { minor: false },
+        { reference: 'X' },
+        { ownerOrganisationId: staff.org.id },
+        { status: 'closed' },
+      ]) {
         const res = await api.http.patch(`/api/v1/cases/${c.id}`, body, staff.caseworker.token, h);
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -204,13 +250,23 @@ describe('cases (e2e)', () => {
       expect(bad.status).toBe(400);
       const closed = await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'services_completed' }, staff.caseworker.token);
       expect(closed.status).toBe(200);
-      expect(closed.body).toMatchObject({ status: 'closed', version: 2, closure: { reason: 'services_completed', closedBy: staff.caseworker.id } });
+      expect(closed.body).toMatchObject({
+        status: 'closed',
+        version: 2,
+        closure: { reason: 'services_completed', closedBy: staff.caseworker.id },
+      });
 
-      const patch = await api.http.patch(`/api/v1/cases/${c.id}`, { protection: { riskLevel: 'low' } }, staff.caseworker.token, { 'if-match': 'W/"2"' });
+      const patch = await api.http.patch(`/api/v1/cases/${c.id}`, { protection: { riskLevel: 'low' } }, staff.caseworker.token, {
+        'if-match': 'W/"2"',
+      });
       expect(patch.status).toBe(409);
       expect(patch.body.code).toBe('CASE_CLOSED');
-      expect((await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'other' }, staff.caseworker.token)).body.code).toBe('CASE_CLOSED');
-      expect((await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.caseworker.id }, staff.supervisor.token)).body.code).toBe('CASE_CLOSED');
+      expect((await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'other' }, staff.caseworker.token)).body.code).toBe(
+        'CASE_CLOSED',
+      );
+      expect(
+        (await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.caseworker.id }, staff.supervisor.token)).body.code,
+      ).toBe('CASE_CLOSED');
       const [row] = await api.dataSource.query(`SELECT version, status, risk_level FROM cases WHERE id = $1`, [c.id]);
       expect(row).toEqual({ version: 2, status: 'closed', risk_level: 'high' });
       expect((await auditRows(api, c.id)).map((a) => a.action)).toEqual(['case.create', 'case.close']);
@@ -218,9 +274,16 @@ describe('cases (e2e)', () => {
 
     it('closes a referral as closed_referred, and checks If-Match when sent', async () => {
       const c = await createCase(api, staff.caseworker);
-      const stale = await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'referred_to_other_organisation' }, staff.caseworker.token, { 'if-match': 'W/"9"' });
+      const stale = await api.http.post(
+        `/api/v1/cases/${c.id}/close`,
+        { reason: 'referred_to_other_organisation' },
+        staff.caseworker.token,
+        { 'if-match': 'W/"9"' },
+      );
       expect(stale.status).toBe(412);
-      const res = await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'referred_to_other_organisation' }, staff.caseworker.token, { 'if-match': 'W/"1"' });
+      const res = await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'referred_to_other_organisation' }, staff.caseworker.token, {
+        'if-match': 'W/"1"',
+      });
       expect(res.body.status).toBe('closed_referred');
     });
   });
@@ -233,11 +296,19 @@ describe('cases (e2e)', () => {
       expect(foreign.status).toBe(400);
       expect(foreign.body.code).toBe('CASE_ASSIGNEE_INVALID');
       // Someone of the same organisation who is not a caseworker (auditors are in oversight bodies, not shelters).
-      const notCaseworker = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.orgAdmin.id }, staff.supervisor.token);
+      const notCaseworker = await api.http.post(
+        `/api/v1/cases/${c.id}/assign`,
+        { caseworkerId: staff.orgAdmin.id },
+        staff.supervisor.token,
+      );
       expect(notCaseworker.body.code).toBe('CASE_ASSIGNEE_INVALID');
       const auditor = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.auditor.id }, staff.supervisor.token);
       expect(auditor.body.code).toBe('CASE_ASSIGNEE_INVALID');
-      const byCaseworker = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.caseworker.id }, staff.caseworker.token);
+      const byCaseworker = await api.http.post(
+        `/api/v1/cases/${c.id}/assign`,
+        { caseworkerId: staff.caseworker.id },
+        staff.caseworker.token,
+      );
       expect(byCaseworker.status).toBe(403);
 
       const ok = await api.http.post(`/api/v1/cases/${c.id}/assign`, { caseworkerId: staff.caseworker.id }, staff.supervisor.token);
@@ -251,8 +322,15 @@ describe('cases (e2e)', () => {
   describe('list', () => {
     it('filters, caps the page size and never carries identity', async () => {
       const org = await organisationWithStaff(api, admin, { country: 'LA' });
-      const a = await createCase(api, org.caseworker, { exploitationTypes: ['forced_labour'], protection: { riskLevel: 'critical' }, person: { givenName: 'Listname' } });
-      const b = await createCase(api, org.supervisor, { exploitationTypes: ['sexual_exploitation'], protection: { riskLevel: 'low', dangerFlag: true } });
+      const a = await createCase(api, org.caseworker, {
+        exploitationTypes: ['forced_labour'],
+        protection: { riskLevel: 'critical' },
+        person: { givenName: 'Listname' },
+      });
+      const b = await createCase(api, org.supervisor, {
+        exploitationTypes: ['sexual_exploitation'],
+        protection: { riskLevel: 'low', dangerFlag: true },
+      });
       const c = await createCase(api, org.caseworker, { exploitationTypes: ['forced_labour', 'forced_criminality'] });
       await api.http.post(`/api/v1/cases/${c.id}/close`, { reason: 'returned_home' }, org.caseworker.token);
 
@@ -264,7 +342,8 @@ describe('cases (e2e)', () => {
       expect(all.body.items[0]).not.toHaveProperty('person');
       expect(all.body.items[0].displayLabel).toBe(c.reference);
 
-      const ids = async (q: string, user = org.supervisor) => (await api.http.get(`/api/v1/cases?${q}`, user.token)).body.items.map((i: { id: string }) => i.id);
+      const ids = async (q: string, user = org.supervisor) =>
+        (await api.http.get(`/api/v1/cases?${q}`, user.token)).body.items.map((i: { id: string }) => i.id);
       expect(await ids('status=closed')).toEqual([c.id]);
       expect(await ids('riskLevel=critical')).toEqual([a.id]);
       expect(await ids('exploitationType=forced_labour')).toEqual([c.id, a.id]);
@@ -292,7 +371,10 @@ describe('cases (e2e)', () => {
     it('creates plainly fictional cases through the service, encrypted and audited like any other', async () => {
       const demo = await organisationWithStaff(api, admin, { country: 'TH' });
       const member = (u: TestUser) => ({ id: u.id, organisationId: demo.org.id, organisationCountry: 'TH', role: u.role });
-      const refs = await seedDemoCases(api.app.get(CasesService), { caseworker: member(demo.caseworker), supervisor: member(demo.supervisor) });
+      const refs = await seedDemoCases(api.app.get(CasesService), {
+        caseworker: member(demo.caseworker),
+        supervisor: member(demo.supervisor),
+      });
       expect(refs).toHaveLength(4);
       const list = await api.http.get('/api/v1/cases', demo.supervisor.token);
       expect(list.body.total).toBe(4);
@@ -308,10 +390,19 @@ describe('cases (e2e)', () => {
   it('documents the case routes and vocabularies in OpenAPI', async () => {
     const res = await api.http.get('/api/docs-json');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/cases', '/api/v1/cases/{id}', '/api/v1/cases/{id}/close', '/api/v1/cases/{id}/break-glass']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/cases', '/api/v1/cases/{id}', '/api/v1/cases/{id}/close', '/api/v1/cases/{id}/break-glass']),
+    );
     const schemas = res.body.components.schemas;
     expect(schemas.IdentityDto).toBeDefined();
     expect(schemas.CreateCaseDto.properties.exploitationTypes.items.enum).toContain('forced_criminality');
-    expect(schemas.PersonInputDto.properties.gender.enum).toEqual(['feminine', 'masculine', 'transgender_feminine', 'transgender_masculine', 'non_conforming', 'not_specified']);
+    expect(schemas.PersonInputDto.properties.gender.enum).toEqual([
+      'feminine',
+      'masculine',
+      'transgender_feminine',
+      'transgender_masculine',
+      'non_conforming',
+      'not_specified',
+    ]);
   });
 });

@@ -49,9 +49,14 @@ describe('consents (e2e)', () => {
 
   const consentRows = async (caseId: string) => (await api.dataSource.query(`SELECT id FROM consents WHERE case_id = $1`, [caseId])).length;
   const outboxFor = (consentId: string) =>
-    api.dataSource.query(`SELECT type, payload, available_at, processed_at FROM outbox_events WHERE payload->>'consentId' = $1 ORDER BY created_at`, [consentId]);
+    api.dataSource.query(
+      `SELECT type, payload, available_at, processed_at FROM outbox_events WHERE payload->>'consentId' = $1 ORDER BY created_at`,
+      [consentId],
+    );
   const auditFor = (consentId: string) =>
-    api.dataSource.query(`SELECT action, actor_user_id, record_type, details FROM audit_events WHERE record_id = $1 ORDER BY id`, [consentId]);
+    api.dataSource.query(`SELECT action, actor_user_id, record_type, details FROM audit_events WHERE record_id = $1 ORDER BY id`, [
+      consentId,
+    ]);
 
   it('accepts the DESIGN.md example as written: 201 with status active', async () => {
     const kase = await createCase(api, staff.caseworker);
@@ -63,7 +68,13 @@ describe('consents (e2e)', () => {
       language: 'mya',
       interpreterUsed: true,
       provisions: [
-        { effect: 'permit', recipientOrganisationId: partner.id, purposes: ['cross_border_referral'], dataCategories: ['identity', 'exploitation'], validUntil: '2027-06-30' },
+        {
+          effect: 'permit',
+          recipientOrganisationId: partner.id,
+          purposes: ['cross_border_referral'],
+          dataCategories: ['identity', 'exploitation'],
+          validUntil: '2027-06-30',
+        },
       ],
     };
     const res = await api.http.post(`/api/v1/cases/${kase.id}/consents`, body, staff.caseworker.token);
@@ -124,7 +135,11 @@ describe('consents (e2e)', () => {
     });
     expect(child.minor).toBe(true);
     const until = new Date(Date.now() + 200 * DAY).toISOString();
-    const refused = await api.http.post(`/api/v1/cases/${child.id}/consents`, consentBody([permit(partner.id, until)]), staff.caseworker.token);
+    const refused = await api.http.post(
+      `/api/v1/cases/${child.id}/consents`,
+      consentBody([permit(partner.id, until)]),
+      staff.caseworker.token,
+    );
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('CONSENT_GUARDIAN_REQUIRED');
     expect(refused.body.details).toEqual([{ field: 'givenBy', errors: ['must be guardian for a minor'] }]);
@@ -140,7 +155,9 @@ describe('consents (e2e)', () => {
 
     // An adult may consent for themselves.
     const adult = await createCase(api, staff.caseworker);
-    expect((await api.http.post(`/api/v1/cases/${adult.id}/consents`, consentBody([permit(partner.id, until)]), staff.caseworker.token)).status).toBe(201);
+    expect(
+      (await api.http.post(`/api/v1/cases/${adult.id}/consents`, consentBody([permit(partner.id, until)]), staff.caseworker.token)).status,
+    ).toBe(201);
   });
 
   it('refuses bad input with 400 and field details, and writes nothing', async () => {
@@ -153,7 +170,11 @@ describe('consents (e2e)', () => {
       ['a provision without categories', consentBody([permit(partner.id, until, { dataCategories: [] })]), 'provisions.0.dataCategories'],
       ['an unknown purpose', consentBody([permit(partner.id, until, { purposes: ['marketing'] })]), 'provisions.0.purposes'],
       ['an unknown category', consentBody([permit(partner.id, until, { dataCategories: ['biometrics'] })]), 'provisions.0.dataCategories'],
-      ['a repeated category', consentBody([permit(partner.id, until, { dataCategories: ['identity', 'identity'] })]), 'provisions.0.dataCategories'],
+      [
+        'a repeated category',
+        consentBody([permit(partner.id, until, { dataCategories: ['identity', 'identity'] })]),
+        'provisions.0.dataCategories',
+      ],
       ['an unknown effect', consentBody([permit(partner.id, until, { effect: 'maybe' })]), 'provisions.0.effect'],
       ['a past validUntil', consentBody([permit(partner.id, '2020-01-01')]), 'provisions.0.validUntil'],
       ['a validUntil that is not a date', consentBody([permit(partner.id, '2027-02-30')]), 'provisions.0.validUntil'],
@@ -163,7 +184,11 @@ describe('consents (e2e)', () => {
       ['two recipients', consentBody([permit(partner.id, until, { recipientCountry: 'MM' })]), 'provisions.0.recipient'],
       ['no recipient', consentBody([permit(partner.id, until, { recipientOrganisationId: undefined })]), 'provisions.0.recipient'],
       ['an unknown organisation', consentBody([permit(randomUUID(), until)]), 'provisions.0.recipientOrganisationId'],
-      ['an unknown country', consentBody([permit(partner.id, until, { recipientOrganisationId: undefined, recipientCountry: 'ZZ' })]), 'provisions.0.recipientCountry'],
+      [
+        'an unknown country',
+        consentBody([permit(partner.id, until, { recipientOrganisationId: undefined, recipientCountry: 'ZZ' })]),
+        'provisions.0.recipientCountry',
+      ],
       ['an unknown language', consentBody([permit(partner.id, until)], { language: 'burmese' }), 'language'],
       ['an unknown giver', consentBody([permit(partner.id, until)], { givenBy: 'parent' }), 'givenBy'],
       ['an unknown method', consentBody([permit(partner.id, until)], { method: 'email' }), 'method'],
@@ -174,21 +199,35 @@ describe('consents (e2e)', () => {
     for (const [name, body, field] of bad) {
       const res = await api.http.post(`/api/v1/cases/${kase.id}/consents`, body, staff.caseworker.token);
       expect({ name, status: res.status, code: res.body.code }).toEqual({ name, status: 400, code: 'VALIDATION_FAILED' });
-      expect({ name, fields: res.body.details.map((d: { field: string }) => d.field) }).toEqual({ name, fields: expect.arrayContaining([field]) });
+      expect({ name, fields: res.body.details.map((d: { field: string }) => d.field) }).toEqual({
+        name,
+        fields: expect.arrayContaining([field]),
+      });
     }
     // One good provision does not carry a bad one through: nothing is half-written.
-    const mixed = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, until), permit(partner.id, '2020-01-01')]), staff.caseworker.token);
+    const mixed = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents`,
+      consentBody([permit(partner.id, until), permit(partner.id, '2020-01-01')]),
+      staff.caseworker.token,
+    );
     expect(mixed.status).toBe(400);
     expect(mixed.body.details).toEqual([{ field: 'provisions.1.validUntil', errors: ['validUntil must be in the future'] }]);
     expect(await consentRows(kase.id)).toBe(0);
-    const audit = await api.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'consent.create' AND details->>'caseId' = $1`, [kase.id]);
+    const audit = await api.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'consent.create' AND details->>'caseId' = $1`,
+      [kase.id],
+    );
     expect(audit[0].n).toBe(0);
   });
 
   it('answers 404 outside the case\u2019s visibility and 403 to roles that do not work on cases', async () => {
     const kase = await createCase(api, staff.caseworker);
     const until = new Date(Date.now() + 100 * DAY).toISOString();
-    const created = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, until)]), staff.caseworker.token);
+    const created = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents`,
+      consentBody([permit(partner.id, until)]),
+      staff.caseworker.token,
+    );
     const other = await organisationWithStaff(api, admin, { country: 'KH' });
     for (const [method, path, body] of [
       ['POST', `/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, until)])],
@@ -214,7 +253,10 @@ describe('consents (e2e)', () => {
     const until = new Date(Date.now() + 100 * DAY).toISOString();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, until)]), staff.caseworker.token)).body.id);
+      ids.push(
+        (await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, until)]), staff.caseworker.token)).body
+          .id,
+      );
     }
     await api.http.post(`/api/v1/cases/${kase.id}/consents/${ids[0]}/withdraw`, { reason: 'changed her mind' }, staff.caseworker.token);
     const all = await api.http.get(`/api/v1/cases/${kase.id}/consents`, staff.caseworker.token);
@@ -245,11 +287,18 @@ describe('consents (e2e)', () => {
     const before = Date.now();
     const res = await api.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason }, staff.supervisor.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: consentId, status: 'withdrawn', withdrawnByUserId: staff.supervisor.id, withdrawalReason: reason });
+    expect(res.body).toMatchObject({
+      id: consentId,
+      status: 'withdrawn',
+      withdrawnByUserId: staff.supervisor.id,
+      withdrawalReason: reason,
+    });
     expect(Date.parse(res.body.withdrawnAt)).toBeGreaterThanOrEqual(before - 1000);
 
     // Stored sealed: the row holds ciphertext, never the words.
-    const [row] = await api.dataSource.query(`SELECT status, withdrawal_reason_ciphertext AS sealed FROM consents WHERE id = $1`, [consentId]);
+    const [row] = await api.dataSource.query(`SELECT status, withdrawal_reason_ciphertext AS sealed FROM consents WHERE id = $1`, [
+      consentId,
+    ]);
     expect(row.status).toBe('withdrawn');
     expect(row.sealed).toBeInstanceOf(Buffer);
     expect(row.sealed.includes(Buffer.from('Myawaddy'))).toBe(false);
@@ -260,7 +309,11 @@ describe('consents (e2e)', () => {
     const events = (await outboxFor(consentId)).filter((e: { type: string }) => e.type === 'consent.withdrawn');
     expect(events).toHaveLength(1);
     expect(events[0].payload).toEqual({ consentId, caseId: kase.id });
-    await eventually(async () => (await outboxFor(consentId)).find((e: { type: string; processed_at: Date | null }) => e.type === 'consent.withdrawn' && e.processed_at));
+    await eventually(async () =>
+      (await outboxFor(consentId)).find(
+        (e: { type: string; processed_at: Date | null }) => e.type === 'consent.withdrawn' && e.processed_at,
+      ),
+    );
 
     const audit = await auditFor(consentId);
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['consent.create', 'consent.withdraw']);
@@ -272,7 +325,11 @@ describe('consents (e2e)', () => {
     );
     expect(leaks[0].n).toBe(0);
 
-    const twice = await api.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'again' }, staff.caseworker.token);
+    const twice = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`,
+      { reason: 'again' },
+      staff.caseworker.token,
+    );
     expect(twice.status).toBe(409);
     expect(twice.body.code).toBe('CONSENT_ALREADY_WITHDRAWN');
     expect(twice.body.details).toEqual({ consentId, withdrawnAt: res.body.withdrawnAt });
@@ -285,14 +342,26 @@ describe('consents (e2e)', () => {
       consentBody([permit(partner.id, new Date(Date.now() + 300 * DAY).toISOString())]),
       staff.caseworker.token,
     );
-    const erased = await api.http.post(`/api/v1/cases/${kase.id}/erase-identity`, { reason: 'data_subject_request' }, staff.supervisor.token);
+    const erased = await api.http.post(
+      `/api/v1/cases/${kase.id}/erase-identity`,
+      { reason: 'data_subject_request' },
+      staff.supervisor.token,
+    );
     expect(erased.status).toBe(200);
-    const res = await api.http.post(`/api/v1/cases/${kase.id}/consents/${created.body.id}/withdraw`, { reason: 'wants nothing kept' }, staff.caseworker.token);
+    const res = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents/${created.body.id}/withdraw`,
+      { reason: 'wants nothing kept' },
+      staff.caseworker.token,
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'withdrawn', withdrawalReason: null });
-    const [row] = await api.dataSource.query(`SELECT withdrawal_reason_ciphertext AS sealed FROM consents WHERE id = $1`, [created.body.id]);
+    const [row] = await api.dataSource.query(`SELECT withdrawal_reason_ciphertext AS sealed FROM consents WHERE id = $1`, [
+      created.body.id,
+    ]);
     expect(row.sealed).toBeNull();
-    expect((await api.http.get(`/api/v1/cases/${kase.id}/consents/${created.body.id}`, staff.caseworker.token)).body.withdrawalReason).toBeNull();
+    expect(
+      (await api.http.get(`/api/v1/cases/${kase.id}/consents/${created.body.id}`, staff.caseworker.token)).body.withdrawalReason,
+    ).toBeNull();
   });
 
   it('the database refuses any change to a consent but its one withdrawal, and any change to a provision', async () => {
@@ -308,11 +377,17 @@ describe('consents (e2e)', () => {
     await db.connect();
     try {
       await expect(db.query(`UPDATE consents SET language = 'tha' WHERE id = $1`, [id])).rejects.toThrow(/never edited/);
-      await expect(db.query(`UPDATE consent_provisions SET data_categories = '{health}' WHERE consent_id = $1`, [id])).rejects.toThrow(/permission denied/);
+      await expect(db.query(`UPDATE consent_provisions SET data_categories = '{health}' WHERE consent_id = $1`, [id])).rejects.toThrow(
+        /permission denied/,
+      );
       await expect(db.query(`DELETE FROM consents WHERE id = $1`, [id])).rejects.toThrow(/permission denied/);
       await api.http.post(`/api/v1/cases/${kase.id}/consents/${id}/withdraw`, { reason: 'no longer' }, staff.caseworker.token);
-      await expect(db.query(`UPDATE consents SET status = 'active', withdrawn_at = NULL WHERE id = $1`, [id])).rejects.toThrow(/never edited/);
-      await expect(db.query(`UPDATE consents SET withdrawn_at = now() - interval '1 year' WHERE id = $1`, [id])).rejects.toThrow(/never edited/);
+      await expect(db.query(`UPDATE consents SET status = 'active', withdrawn_at = NULL WHERE id = $1`, [id])).rejects.toThrow(
+        /never edited/,
+      );
+      await expect(db.query(`UPDATE consents SET withdrawn_at = now() - interval '1 year' WHERE id = $1`, [id])).rejects.toThrow(
+        /never edited/,
+      );
     } finally {
       await db.end();
     }
@@ -325,7 +400,13 @@ describe('consents (e2e)', () => {
       `/api/v1/cases/${kase.id}/consents`,
       consentBody([
         permit(partner.id, new Date(Date.now() + 300 * DAY).toISOString(), { dataCategories: ['identity', 'exploitation', 'health'] }),
-        { effect: 'deny', recipientCountry: 'MM', purposes: ['cross_border_referral'], dataCategories: ['health'], validUntil: new Date(Date.now() + 300 * DAY).toISOString() },
+        {
+          effect: 'deny',
+          recipientCountry: 'MM',
+          purposes: ['cross_border_referral'],
+          dataCategories: ['health'],
+          validUntil: new Date(Date.now() + 300 * DAY).toISOString(),
+        },
       ]),
       staff.caseworker.token,
     );
@@ -334,13 +415,27 @@ describe('consents (e2e)', () => {
     type Category = 'identity' | 'health' | 'location' | 'exploitation';
     const ask = (categories: Category[], recipientOrganisationId = partner.id, at?: Date) =>
       api.dataSource.transaction((em) =>
-        gate.decide(em, { path: 'referral.read_case', caseId: kase.id, recipientOrganisationId, purpose: 'cross_border_referral', categories, at }),
+        gate.decide(em, {
+          path: 'referral.read_case',
+          caseId: kase.id,
+          recipientOrganisationId,
+          purpose: 'cross_border_referral',
+          categories,
+          at,
+        }),
       );
     const purpose = 'cross_border_referral';
 
     expect(await ask(['identity'])).toMatchObject({ allowed: true, permitted: ['identity'], refused: [], consentIds: [consentId] });
-    expect(await ask(['health'])).toMatchObject({ allowed: false, permitted: [], refused: [{ category: 'health', purpose, reason: 'denied_by_provision', consentId }] });
-    expect(await ask(['identity'], elsewhere.id)).toMatchObject({ allowed: false, refused: [{ category: 'identity', purpose, reason: 'no_matching_permit' }] });
+    expect(await ask(['health'])).toMatchObject({
+      allowed: false,
+      permitted: [],
+      refused: [{ category: 'health', purpose, reason: 'denied_by_provision', consentId }],
+    });
+    expect(await ask(['identity'], elsewhere.id)).toMatchObject({
+      allowed: false,
+      refused: [{ category: 'identity', purpose, reason: 'no_matching_permit' }],
+    });
     expect((await ask(['identity'], randomUUID())).blocks).toContain('unknown_recipient');
     const several = await ask(['identity', 'health', 'exploitation', 'location']);
     expect(several.permitted).toEqual(['identity', 'exploitation']);
@@ -368,19 +463,34 @@ describe('consents (e2e)', () => {
       ]),
     );
     expect(doc.components.schemas.ConsentProvisionDto.properties.dataCategories.items.enum).toEqual([
-      'identity', 'contact', 'location', 'health', 'legal', 'exploitation', 'immigration', 'restitution',
+      'identity',
+      'contact',
+      'location',
+      'health',
+      'legal',
+      'exploitation',
+      'immigration',
+      'restitution',
     ]);
-    expect(doc.components.schemas.CreateConsentDto.required).toEqual(expect.arrayContaining(['givenBy', 'method', 'language', 'interpreterUsed', 'provisions']));
+    expect(doc.components.schemas.CreateConsentDto.required).toEqual(
+      expect.arrayContaining(['givenBy', 'method', 'language', 'interpreterUsed', 'provisions']),
+    );
   });
 
   describe('consent_expiring alert', () => {
     const alertsOf = async (user: TestUser, consentId: string) =>
-      ((await api.http.get('/api/v1/alerts?type=consent_expiring&limit=100', user.token)).body.items as Array<{ recordId: string }>).filter((a) => a.recordId === consentId);
+      ((await api.http.get('/api/v1/alerts?type=consent_expiring&limit=100', user.token)).body.items as Array<{ recordId: string }>).filter(
+        (a) => a.recordId === consentId,
+      );
 
     it('is raised at once for a provision that ends within 14 days, for the owning organisation only', async () => {
       const kase = await createCase(api, staff.caseworker);
       const validUntil = new Date(Date.now() + 3 * DAY).toISOString();
-      const created = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, validUntil)]), staff.caseworker.token);
+      const created = await api.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody([permit(partner.id, validUntil)]),
+        staff.caseworker.token,
+      );
       const [alert] = await eventually(async () => {
         const found = await alertsOf(staff.caseworker, created.body.id);
         return found.length > 0 ? found : undefined;
@@ -410,7 +520,11 @@ describe('consents (e2e)', () => {
     it('is raised by the delayed job once the provision comes within 14 days of its end', async () => {
       const kase = await createCase(api, staff.caseworker);
       const validUntil = new Date(Date.now() + 14 * DAY + 3000).toISOString();
-      const created = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, validUntil)]), staff.caseworker.token);
+      const created = await api.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody([permit(partner.id, validUntil)]),
+        staff.caseworker.token,
+      );
       const [check] = await outboxFor(created.body.id);
       expect(new Date(check.available_at).getTime()).toBe(Date.parse(validUntil) - 14 * DAY);
       // Not yet: the job is delayed until that moment (no fixed sleep: the raise time is checked against it below).
@@ -420,13 +534,17 @@ describe('consents (e2e)', () => {
       expect(new Date(row.raised_at).getTime()).toBeGreaterThanOrEqual(new Date(check.available_at).getTime() - 50);
     });
 
-    it('is raised through the real queue once the worker\'s clock reaches 14 days before the end (injected clock)', async () => {
+    it("is raised through the real queue once the worker's clock reaches 14 days before the end (injected clock)", async () => {
       // The provision ends in 30 days; the worker's Clock is moved 20 days ahead, past the check's moment (day 16).
       const kase = await createCase(api, staff.caseworker);
       const validUntil = new Date(Date.now() + 30 * DAY).toISOString();
       const jumped = jest.spyOn(worker.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + 20 * DAY));
       try {
-        const created = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, validUntil)]), staff.caseworker.token);
+        const created = await api.http.post(
+          `/api/v1/cases/${kase.id}/consents`,
+          consentBody([permit(partner.id, validUntil)]),
+          staff.caseworker.token,
+        );
         const [check] = await outboxFor(created.body.id);
         expect(new Date(check.available_at).getTime()).toBe(Date.parse(validUntil) - 14 * DAY);
         const [alert] = await eventually(async () => {
@@ -443,8 +561,16 @@ describe('consents (e2e)', () => {
       const kase = await createCase(api, staff.caseworker);
       const soon = new Date(Date.now() + 5 * DAY).toISOString();
       // A later consent covers the same recipient, purposes and categories beyond the first one's end: renewed.
-      await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, new Date(Date.now() + 400 * DAY).toISOString())]), staff.caseworker.token);
-      const renewed = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, soon)]), staff.caseworker.token);
+      await api.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody([permit(partner.id, new Date(Date.now() + 400 * DAY).toISOString())]),
+        staff.caseworker.token,
+      );
+      const renewed = await api.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody([permit(partner.id, soon)]),
+        staff.caseworker.token,
+      );
       // Only partly covered (health is not renewed): still an alert.
       const partly = await api.http.post(
         `/api/v1/cases/${kase.id}/consents`,
@@ -453,12 +579,26 @@ describe('consents (e2e)', () => {
       );
       // Withdrawn between its creation and the check.
       const late = new Date(Date.now() + 14 * DAY + 2000).toISOString();
-      const withdrawn = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody([permit(partner.id, late)]), staff.caseworker.token);
-      await api.http.post(`/api/v1/cases/${kase.id}/consents/${withdrawn.body.id}/withdraw`, { reason: 'no longer' }, staff.caseworker.token);
+      const withdrawn = await api.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody([permit(partner.id, late)]),
+        staff.caseworker.token,
+      );
+      await api.http.post(
+        `/api/v1/cases/${kase.id}/consents/${withdrawn.body.id}/withdraw`,
+        { reason: 'no longer' },
+        staff.caseworker.token,
+      );
 
       const processed = async (consentId: string) =>
-        (await outboxFor(consentId)).every((e: { type: string; processed_at: Date | null }) => e.type !== 'consent.expiry-check' || e.processed_at !== null);
-      await eventually(async () => (await processed(renewed.body.id)) && (await processed(partly.body.id)) && (await processed(withdrawn.body.id)), 15000, 250);
+        (await outboxFor(consentId)).every(
+          (e: { type: string; processed_at: Date | null }) => e.type !== 'consent.expiry-check' || e.processed_at !== null,
+        );
+      await eventually(
+        async () => (await processed(renewed.body.id)) && (await processed(partly.body.id)) && (await processed(withdrawn.body.id)),
+        15000,
+        250,
+      );
       expect(await alertsOf(staff.caseworker, renewed.body.id)).toEqual([]);
       expect(await alertsOf(staff.caseworker, withdrawn.body.id)).toEqual([]);
       expect(await alertsOf(staff.caseworker, partly.body.id)).toHaveLength(1);

@@ -94,9 +94,13 @@ describe('the disclosure gate (e2e)', () => {
     provisions: [{ effect: 'permit', recipientOrganisationId, purposes, dataCategories, validUntil: '2099-12-31' }],
   });
   const reviewAlerts = async (user: TestUser, recordId: string) =>
-    ((await a.http.get('/api/v1/alerts?type=disclosure_review', user.token)).body.items as Array<{ id: string; recordId: string; details: Record<string, unknown> }>).filter(
-      (al) => al.recordId === recordId,
-    );
+    (
+      (await a.http.get('/api/v1/alerts?type=disclosure_review', user.token)).body.items as Array<{
+        id: string;
+        recordId: string;
+        details: Record<string, unknown>;
+      }>
+    ).filter((al) => al.recordId === recordId);
 
   describe('every route and job that can disclose asks the gate', () => {
     it('classifies every controller route, and names no route that does not exist', () => {
@@ -110,7 +114,9 @@ describe('the disclosure gate (e2e)', () => {
       const constants: Record<string, Record<string, string>> = { REFERRAL_JOBS, CONSENT_JOBS, RESTITUTION_JOBS, AUDIT_JOBS };
       const handled = new Set<string>();
       const walk = (dir: string): string[] =>
-        readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : f.endsWith('.processor.ts') ? [join(dir, f)] : []));
+        readdirSync(dir).flatMap((f) =>
+          statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : f.endsWith('.processor.ts') ? [join(dir, f)] : [],
+        );
       const files = walk(join(__dirname, '..', 'src'));
       expect(files.length).toBeGreaterThanOrEqual(6);
       for (const file of files) {
@@ -123,11 +129,17 @@ describe('the disclosure gate (e2e)', () => {
         }
       }
       expect([...handled].filter((j) => !(j in JOB_DISCLOSURES)).sort()).toEqual([]);
-      expect(Object.keys(JOB_DISCLOSURES).filter((j) => !handled.has(j)).sort()).toEqual([]);
+      expect(
+        Object.keys(JOB_DISCLOSURES)
+          .filter((j) => !handled.has(j))
+          .sort(),
+      ).toEqual([]);
     });
 
     it('has a route or a job for every path of the gate', () => {
-      const declared = new Set([...Object.values(ROUTE_DISCLOSURES), ...Object.values(JOB_DISCLOSURES)].flatMap((e) => ('asks' in e ? e.asks : [])));
+      const declared = new Set(
+        [...Object.values(ROUTE_DISCLOSURES), ...Object.values(JOB_DISCLOSURES)].flatMap((e) => ('asks' in e ? e.asks : [])),
+      );
       expect(DISCLOSURE_PATHS.filter((p) => !declared.has(p))).toEqual([]);
     });
   });
@@ -138,22 +150,46 @@ describe('the disclosure gate (e2e)', () => {
       await permitConsent(a, th.caseworker, kase.id, c.org.id, ['exploitation'], ['service_provision']);
       const res = await a.http.post(
         '/api/v1/referrals',
-        { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['exploitation'], reason: 'Shelter place', transferOwnership: true },
+        {
+          caseId: kase.id,
+          receivingOrganisationId: c.org.id,
+          purpose: 'service_provision',
+          dataCategories: ['exploitation'],
+          reason: 'Shelter place',
+          transferOwnership: true,
+        },
         th.caseworker.token,
       );
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('CONSENT_NOT_COVERING');
-      expect(res.body.details.refused.map((r: { category: string }) => r.category).sort()).toEqual(['contact', 'identity', 'legal', 'location']);
+      expect(res.body.details.refused.map((r: { category: string }) => r.category).sort()).toEqual([
+        'contact',
+        'identity',
+        'legal',
+        'location',
+      ]);
       expect(JSON.stringify(res.body)).not.toMatch(/Aye|MA1234567|Mercy/);
       expect(await referralsOf(kase.id)).toBe(0);
       // The same referral without a transfer is what the consent covers.
-      await createReferral(a, th.caseworker, { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['exploitation'] });
+      await createReferral(a, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: c.org.id,
+        purpose: 'service_provision',
+        dataCategories: ['exploitation'],
+      });
       expect((await a.http.get(`/api/v1/cases/${kase.id}`, c.caseworker.token)).status).toBe(404);
     });
 
     it('needs a supervisor other than its creator to approve it, domestic or not; then the receiver owns the case', async () => {
       const kase = await createCase(a, th.caseworker);
-      await permitConsent(a, th.caseworker, kase.id, c.org.id, ['identity', 'contact', 'location', 'legal', 'exploitation'], ['service_provision']);
+      await permitConsent(
+        a,
+        th.caseworker,
+        kase.id,
+        c.org.id,
+        ['identity', 'contact', 'location', 'legal', 'exploitation'],
+        ['service_provision'],
+      );
       const referral = await createReferral(a, th.caseworker, {
         caseId: kase.id,
         receivingOrganisationId: c.org.id,
@@ -178,20 +214,41 @@ describe('the disclosure gate (e2e)', () => {
 
     it('refuses the acceptance when consent no longer covers every category by then, and leaves the owner as it was', async () => {
       const kase = await createCase(a, th.caseworker);
-      await permitConsent(a, th.caseworker, kase.id, c.org.id, ['identity', 'contact', 'location', 'legal', 'exploitation'], ['service_provision']);
-      const referral = await createReferral(a, th.caseworker, { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['exploitation'], transferOwnership: true });
+      await permitConsent(
+        a,
+        th.caseworker,
+        kase.id,
+        c.org.id,
+        ['identity', 'contact', 'location', 'legal', 'exploitation'],
+        ['service_provision'],
+      );
+      const referral = await createReferral(a, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: c.org.id,
+        purpose: 'service_provision',
+        dataCategories: ['exploitation'],
+        transferOwnership: true,
+      });
       await act(a, th.caseworker, referral.id, 'submit');
       await act(a, th.supervisor, referral.id, 'approve');
       await waitForStatus(a, c.caseworker, referral.id, 'received');
       // The case now holds a category the consent never covered.
       const current = await a.http.get(`/api/v1/cases/${kase.id}`, th.caseworker.token);
-      const patched = await a.http.patch(`/api/v1/cases/${kase.id}`, { protection: { immigrationStatus: 'regular_migrant_worker' } }, th.caseworker.token, {
-        'if-match': current.headers.get('etag')!,
-      });
+      const patched = await a.http.patch(
+        `/api/v1/cases/${kase.id}`,
+        { protection: { immigrationStatus: 'regular_migrant_worker' } },
+        th.caseworker.token,
+        {
+          'if-match': current.headers.get('etag')!,
+        },
+      );
       expect(patched.status).toBe(200);
       const accept = await a.http.post(`/api/v1/referrals/${referral.id}/accept`, {}, c.caseworker.token);
       expect(accept.status).toBe(403);
-      expect(accept.body).toMatchObject({ code: 'CONSENT_NOT_COVERING', details: { path: 'case.ownership_transfer', refused: [{ category: 'immigration' }] } });
+      expect(accept.body).toMatchObject({
+        code: 'CONSENT_NOT_COVERING',
+        details: { path: 'case.ownership_transfer', refused: [{ category: 'immigration' }] },
+      });
       const [row] = await a.dataSource.query(`SELECT owner_organisation_id FROM cases WHERE id = $1`, [kase.id]);
       expect(row.owner_organisation_id).toBe(th.org.id);
       expect((await a.http.get(`/api/v1/referrals/${referral.id}`, c.caseworker.token)).body.status).toBe('received');
@@ -206,7 +263,11 @@ describe('the disclosure gate (e2e)', () => {
 
     it('lets a supervisor who is not assigned neither record a consent for another organisation nor refer the case, without break-glass', async () => {
       const kase = await flaggedCase();
-      const consent = await a.http.post(`/api/v1/cases/${kase.id}/consents`, consentBody(c.org.id, ['service_provision'], ['identity', 'contact', 'location']), th.supervisor.token);
+      const consent = await a.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody(c.org.id, ['service_provision'], ['identity', 'contact', 'location']),
+        th.supervisor.token,
+      );
       expect(consent.status).toBe(403);
       expect(consent.body.code).toBe('DANGER_FLAG_DISCLOSURE');
       expect(await consentsOf(kase.id)).toBe(0);
@@ -214,7 +275,13 @@ describe('the disclosure gate (e2e)', () => {
       await permitConsent(a, th.caseworker, kase.id, c.org.id, ['identity', 'contact', 'location'], ['service_provision']);
       const referral = await a.http.post(
         '/api/v1/referrals',
-        { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['identity', 'contact', 'location'], reason: 'r' },
+        {
+          caseId: kase.id,
+          receivingOrganisationId: c.org.id,
+          purpose: 'service_provision',
+          dataCategories: ['identity', 'contact', 'location'],
+          reason: 'r',
+        },
         th.supervisor.token,
       );
       expect(referral.status).toBe(403);
@@ -224,20 +291,36 @@ describe('the disclosure gate (e2e)', () => {
 
     it('lets the assigned caseworker open it, with a review alert another supervisor must resolve; approval needs break-glass', async () => {
       const kase = await flaggedCase();
-      const consentId = await permitConsent(a, th.caseworker, kase.id, c.org.id, ['identity', 'contact', 'location'], ['service_provision']);
+      const consentId = await permitConsent(
+        a,
+        th.caseworker,
+        kase.id,
+        c.org.id,
+        ['identity', 'contact', 'location'],
+        ['service_provision'],
+      );
       const consentReview = await reviewAlerts(th.supervisor, consentId);
       expect(consentReview).toHaveLength(1);
       // The caseworker whose disclosure it is cannot see (or resolve) the supervisors' review.
       expect((await reviewAlerts(th.caseworker, consentId)).length).toBe(0);
 
-      const referral = await createReferral(a, th.caseworker, { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['identity', 'contact', 'location'] });
+      const referral = await createReferral(a, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: c.org.id,
+        purpose: 'service_provision',
+        dataCategories: ['identity', 'contact', 'location'],
+      });
       expect(await reviewAlerts(th.supervisor, referral.id)).toHaveLength(1);
       await act(a, th.caseworker, referral.id, 'submit');
       const unglassed = await a.http.post(`/api/v1/referrals/${referral.id}/approve`, {}, th.supervisor.token);
       expect(unglassed.status).toBe(403);
       expect(unglassed.body.code).toBe('DANGER_FLAG_DISCLOSURE');
 
-      const glass = await a.http.post(`/api/v1/cases/${kase.id}/break-glass`, { reason: 'Approving a placement tonight' }, th.supervisor.token);
+      const glass = await a.http.post(
+        `/api/v1/cases/${kase.id}/break-glass`,
+        { reason: 'Approving a placement tonight' },
+        th.supervisor.token,
+      );
       expect(glass.status).toBe(201);
       await act(a, th.supervisor, referral.id, 'approve');
       const alerts = await reviewAlerts(th.supervisor, referral.id);
@@ -262,7 +345,12 @@ describe('the disclosure gate (e2e)', () => {
       for (const s of [th.supervisor, second]) {
         expect((await a.http.post(`/api/v1/cases/${kase.id}/break-glass`, { reason: 'Urgent placement' }, s.token)).status).toBe(201);
       }
-      const referral = await createReferral(a, th.supervisor, { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['exploitation'] });
+      const referral = await createReferral(a, th.supervisor, {
+        caseId: kase.id,
+        receivingOrganisationId: c.org.id,
+        purpose: 'service_provision',
+        dataCategories: ['exploitation'],
+      });
       await act(a, th.supervisor, referral.id, 'submit');
       const own = await a.http.post(`/api/v1/referrals/${referral.id}/approve`, {}, th.supervisor.token);
       expect(own.status).toBe(403);
@@ -274,23 +362,42 @@ describe('the disclosure gate (e2e)', () => {
   it('keeps the receiver of a recalled referral from the text the sender wrote about the person', async () => {
     const kase = await createCase(a, th.caseworker);
     const consentId = await permitConsent(a, th.caseworker, kase.id, c.org.id, ['exploitation'], ['service_provision']);
-    const referral = await createReferral(a, th.caseworker, { caseId: kase.id, receivingOrganisationId: c.org.id, purpose: 'service_provision', dataCategories: ['exploitation'] });
+    const referral = await createReferral(a, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: c.org.id,
+      purpose: 'service_provision',
+      dataCategories: ['exploitation'],
+    });
     await act(a, th.caseworker, referral.id, 'submit', { note: 'Sister found in Mae Sot' });
     await act(a, th.caseworker, referral.id, 'approve');
     const before = await waitForStatus(a, c.caseworker, referral.id, 'received');
     expect(before.reason).toBe('Return to Myanmar; family located');
-    expect((await a.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'Person asked' }, th.caseworker.token)).status).toBe(200);
+    expect(
+      (await a.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'Person asked' }, th.caseworker.token))
+        .status,
+    ).toBe(200);
     const after = await waitForStatus(a, c.caseworker, referral.id, 'recalled');
     expect(after.reason).toBeNull();
-    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body as Array<{ reason: string | null; note: string | null }>;
+    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body as Array<{
+      reason: string | null;
+      note: string | null;
+    }>;
     expect(JSON.stringify(history)).not.toMatch(/family located|Mae Sot/);
     // The sender still has its own record.
-    expect((await a.http.get(`/api/v1/referrals/${referral.id}`, th.caseworker.token)).body.reason).toBe('Return to Myanmar; family located');
+    expect((await a.http.get(`/api/v1/referrals/${referral.id}`, th.caseworker.token)).body.reason).toBe(
+      'Return to Myanmar; family located',
+    );
     expect(JSON.stringify((await a.http.get(`/api/v1/referrals/${referral.id}/history`, th.caseworker.token)).body)).toContain('Mae Sot');
   });
 
   describe('restitution responsibility (issue 11, item 3)', () => {
-    const claimBody = { route: 'civil_claim', jurisdiction: 'TH', forum: 'Civil Court, Bangkok', claimed: { currency: 'THB', amountMinor: 1500000 }, notes: 'Counsel: legal aid clinic' };
+    const claimBody = {
+      route: 'civil_claim',
+      jurisdiction: 'TH',
+      forum: 'Civil Court, Bangkok',
+      claimed: { currency: 'THB', amountMinor: 1500000 },
+      notes: 'Counsel: legal aid clinic',
+    };
 
     it('moves responsibility, or shows the claim, only where consent permits restitution for restitution_claim', async () => {
       const kase = await createCase(a, th.caseworker);
@@ -301,7 +408,10 @@ describe('the disclosure gate (e2e)', () => {
 
       const refused = await move();
       expect(refused.status).toBe(403);
-      expect(refused.body).toMatchObject({ code: 'CONSENT_NOT_COVERING', details: { path: 'restitution.responsibility', refused: [{ category: 'restitution' }] } });
+      expect(refused.body).toMatchObject({
+        code: 'CONSENT_NOT_COVERING',
+        details: { path: 'restitution.responsibility', refused: [{ category: 'restitution' }] },
+      });
       const [row] = await a.dataSource.query(`SELECT responsible_organisation_id FROM restitution_claims WHERE id = $1`, [claim.body.id]);
       expect(row.responsible_organisation_id).toBe(th.org.id);
       expect((await a.http.get(url, c.caseworker.token)).status).toBe(404);
@@ -316,13 +426,23 @@ describe('the disclosure gate (e2e)', () => {
       expect(seen.body).toMatchObject({ access: 'responsible', notes: 'Counsel: legal aid clinic' });
       // As the responsible organisation C works the claim: every claim route asks the gate for it.
       expect((await a.http.get(`${url}/responsibility`, c.caseworker.token)).status).toBe(200);
-      expect((await a.http.patch(url, { forumCaseNumber: 'Civil 123/2026' }, c.caseworker.token, { 'if-match': seen.headers.get('etag')! })).status).toBe(200);
+      expect(
+        (await a.http.patch(url, { forumCaseNumber: 'Civil 123/2026' }, c.caseworker.token, { 'if-match': seen.headers.get('etag')! }))
+          .status,
+      ).toBe(200);
       expect((await a.http.get(`${url}/payments`, c.caseworker.token)).status).toBe(200);
-      const payment = await a.http.post(`${url}/payments`, { amount: { currency: 'THB', amountMinor: 1000 }, paidAt: '2026-11-01', payer: 'offender', method: 'bank_transfer' }, c.caseworker.token);
+      const payment = await a.http.post(
+        `${url}/payments`,
+        { amount: { currency: 'THB', amountMinor: 1000 }, paidAt: '2026-11-01', payer: 'offender', method: 'bank_transfer' },
+        c.caseworker.token,
+      );
       expect([201, 409]).toContain(payment.status);
 
       // Consent withdrawn: C is told why it no longer sees the claim; the owner takes it back.
-      expect((await a.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'Person asked' }, th.caseworker.token)).status).toBe(200);
+      expect(
+        (await a.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'Person asked' }, th.caseworker.token))
+          .status,
+      ).toBe(200);
       const after = await a.http.get(url, c.caseworker.token);
       expect(after.status).toBe(403);
       expect(after.body.code).toBe('CONSENT_NOT_COVERING');
@@ -338,7 +458,11 @@ describe('the disclosure gate (e2e)', () => {
     it('records a survivor-contact organisation only under the same consent', async () => {
       const kase = await createCase(a, th.caseworker);
       const claim = await a.http.post(`/api/v1/cases/${kase.id}/restitution-claims`, claimBody, th.caseworker.token);
-      const res = await a.http.post(`/api/v1/restitution-claims/${claim.body.id}/responsibility`, { survivorContactOrganisationId: c.org.id }, th.supervisor.token);
+      const res = await a.http.post(
+        `/api/v1/restitution-claims/${claim.body.id}/responsibility`,
+        { survivorContactOrganisationId: c.org.id },
+        th.supervisor.token,
+      );
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('CONSENT_NOT_COVERING');
       expect((await a.http.get(`/api/v1/cases/${kase.id}/restitution-claims`, c.caseworker.token)).status).toBe(404);
@@ -352,14 +476,23 @@ describe('the disclosure gate (e2e)', () => {
       return kase.id;
     }
     async function approved(caseId: string): Promise<string> {
-      const r = await createReferral(a, th.caseworker, { caseId, receivingOrganisationId: mmOnA, dataCategories: ['identity', 'exploitation'] });
+      const r = await createReferral(a, th.caseworker, {
+        caseId,
+        receivingOrganisationId: mmOnA,
+        dataCategories: ['identity', 'exploitation'],
+      });
       await act(a, th.caseworker, r.id, 'submit');
       await act(a, th.supervisor, r.id, 'approve');
       return r.id;
     }
-    const partnerAction = (action: string) => a.http.post(`/api/v1/federation/partners/${nodes.a.partnerId}/${action}`, {}, nodes.a.admin.token);
+    const partnerAction = (action: string) =>
+      a.http.post(`/api/v1/federation/partners/${nodes.a.partnerId}/${action}`, {}, nodes.a.admin.token);
     const inboundOnB = async (id: string) =>
-      (await nodes.b.api.dataSource.query(`SELECT count(*)::int AS n FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [id]))[0].n as number;
+      (
+        await nodes.b.api.dataSource.query(`SELECT count(*)::int AS n FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [
+          id,
+        ])
+      )[0].n as number;
 
     it('sends nothing to a suspended partner: the delivery fails at once as partner_refused, with an alert and no retries', async () => {
       // One referral delivered while the partner is active (for the event below), then the partner is suspended.
@@ -377,24 +510,43 @@ describe('the disclosure gate (e2e)', () => {
         expect(await inboundOnB(id)).toBe(0);
         const history = (await a.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token)).body as Array<{ to: string | null }>;
         expect(history.map((h) => h.to)).toEqual(['draft', 'submitted', 'approved', 'failed']);
-        const alerts = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{ recordId: string }>;
+        const alerts = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{
+          recordId: string;
+        }>;
         expect(alerts.some((al) => al.recordId === id)).toBe(true);
 
         // Events go the same way: the sender's cancellation is not sent, and the sender is told.
         await act(a, th.caseworker, early, 'cancel', { reason: 'Family traced in Thailand' });
         const eventAlert = await eventually(async () => {
-          const items = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{ recordId: string; details: Record<string, unknown> }>;
+          const items = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{
+            recordId: string;
+            details: Record<string, unknown>;
+          }>;
           return items.find((al) => al.recordId === early && al.details.notification === 'partner_event');
         });
         expect(eventAlert.details.failureReason).toBe('partner_refused');
-        const bId = (await nodes.b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [early]))[0].referral_id;
+        const bId = (
+          await nodes.b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [early])
+        )[0].referral_id;
         expect((await nodes.b.api.http.get(`/api/v1/referrals/${bId}`, mm.caseworker.token)).body.status).toBe('received');
 
         // A recall is the one message still sent: it only asks the partner to delete what it holds.
         const [consent] = await a.dataSource.query(`SELECT id FROM consents WHERE case_id = $1`, [recallCase]);
-        expect((await a.http.post(`/api/v1/cases/${recallCase}/consents/${consent.id}/withdraw`, { reason: 'Person asked' }, th.caseworker.token)).status).toBe(200);
+        expect(
+          (
+            await a.http.post(
+              `/api/v1/cases/${recallCase}/consents/${consent.id}/withdraw`,
+              { reason: 'Person asked' },
+              th.caseworker.token,
+            )
+          ).status,
+        ).toBe(200);
         await waitForStatus(a, th.caseworker, toRecall, 'recalled');
-        const recalledOnB = (await nodes.b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [toRecall]))[0].referral_id;
+        const recalledOnB = (
+          await nodes.b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [
+            toRecall,
+          ])
+        )[0].referral_id;
         await waitForStatus(nodes.b.api, mm.caseworker, recalledOnB, 'recalled');
         const gone = await nodes.b.api.http.get(`/api/v1/referrals/${recalledOnB}/case`, mm.caseworker.token);
         expect(gone.body.code).toBe('REFERRAL_RECALLED');

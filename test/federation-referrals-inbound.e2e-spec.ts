@@ -41,13 +41,23 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
     caseReference: 'TH-2026-000123',
     reason: 'Return to Myanmar; family located',
     data: {
-      identity: { givenName: 'Aye', familyName: 'Mya', dateOfBirth: '2001-04-12', identityDocuments: [], gender: 'feminine', citizenship: ['MM'] },
+      identity: {
+        givenName: 'Aye',
+        familyName: 'Mya',
+        dateOfBirth: '2001-04-12',
+        identityDocuments: [],
+        gender: 'feminine',
+        citizenship: ['MM'],
+      },
       exploitation: { exploitationTypes: ['forced_criminality'] },
     },
     ...overrides,
   });
-  const signA = (typ: 'referral' | 'event' | 'recall', body: Record<string, unknown>, opts: { jti?: string; now?: Date; aud?: string } = {}) =>
-    nodes.a.api.app.get(FederationSigner).sign(typ, opts.aud ?? nodes.b.nodeId, body, opts);
+  const signA = (
+    typ: 'referral' | 'event' | 'recall',
+    body: Record<string, unknown>,
+    opts: { jti?: string; now?: Date; aud?: string } = {},
+  ) => nodes.a.api.app.get(FederationSigner).sign(typ, opts.aud ?? nodes.b.nodeId, body, opts);
   const inboundRows = (remoteReferralId: string) =>
     nodes.b.api.dataSource.query(`SELECT * FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [remoteReferralId]);
   const referralRow = async (id: string) => (await nodes.b.api.dataSource.query(`SELECT * FROM referrals WHERE id = $1`, [id]))[0];
@@ -82,16 +92,24 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
       { from_status: 'sent', to_status: 'received', actor_kind: 'system', actor_organisation_id: null },
     ]);
     // B's receiving organisation is asked to accept it.
-    const alerts = await b.api.dataSource.query(`SELECT organisation_id, type FROM alerts WHERE record_id = $1 AND status = 'open'`, [row.referral_id]);
+    const alerts = await b.api.dataSource.query(`SELECT organisation_id, type FROM alerts WHERE record_id = $1 AND status = 'open'`, [
+      row.referral_id,
+    ]);
     expect(alerts).toEqual([{ organisation_id: receiverB.id, type: 'referral_awaiting_acceptance' }]);
 
     // The receiving side decrypts exactly what was sent.
     const stored = await b.api.dataSource.transaction((em) => b.api.app.get(InboundPacketStore).read(em, row.referral_id));
-    expect(stored).toEqual({ caseReference: body.caseReference, reason: body.reason, dataCategories: body.dataCategories, data: body.data });
+    expect(stored).toEqual({
+      caseReference: body.caseReference,
+      reason: body.reason,
+      dataCategories: body.dataCategories,
+      data: body.data,
+    });
 
-    const audit = await b.api.dataSource.query(`SELECT actor_user_id, details FROM audit_events WHERE action = 'federation.referral_received' AND record_id = $1`, [
-      row.referral_id,
-    ]);
+    const audit = await b.api.dataSource.query(
+      `SELECT actor_user_id, details FROM audit_events WHERE action = 'federation.referral_received' AND record_id = $1`,
+      [row.referral_id],
+    );
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0].details)).not.toMatch(/Aye|Mya|family/);
   });
@@ -142,7 +160,9 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
       const body = packetBody();
       const { privateKey } = generateKeyPairSync('ed25519');
       const claims = buildClaims(nodes.a.nodeId, nodes.b.nodeId, 'referral', body, { ttlSeconds: 300 });
-      const res = await nodes.b.api.http.post('/federation/v1/referrals', { jws: await signClaims(claims, privateKey, 'not-a-registered-kid') });
+      const res = await nodes.b.api.http.post('/federation/v1/referrals', {
+        jws: await signClaims(claims, privateKey, 'not-a-registered-kid'),
+      });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('FEDERATION_UNKNOWN_KEY');
       await expectNothingStored(body.referralId);
@@ -204,9 +224,27 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
       const body = packetBody();
       expect((await b.api.http.post('/federation/v1/referrals', { jws: (await signA('referral', body)).jws })).status).toBe(200);
       const [row] = await inboundRows(body.referralId);
-      const before = { referral: await referralRow(row.referral_id), events: await b.api.dataSource.query(`SELECT id FROM referral_events WHERE referral_id = $1`, [row.referral_id]) };
-      const cancel = { referralId: body.referralId, kind: 'status', status: 'cancelled', reason: 'Person chose to stay', note: null, occurredAt: new Date().toISOString() };
-      const milestone = { referralId: body.referralId, kind: 'milestone', milestone: 'nationality_verified', skipped: false, reason: null, note: 'Verified', occurredAt: new Date().toISOString() };
+      const before = {
+        referral: await referralRow(row.referral_id),
+        events: await b.api.dataSource.query(`SELECT id FROM referral_events WHERE referral_id = $1`, [row.referral_id]),
+      };
+      const cancel = {
+        referralId: body.referralId,
+        kind: 'status',
+        status: 'cancelled',
+        reason: 'Person chose to stay',
+        note: null,
+        occurredAt: new Date().toISOString(),
+      };
+      const milestone = {
+        referralId: body.referralId,
+        kind: 'milestone',
+        milestone: 'nationality_verified',
+        skipped: false,
+        reason: null,
+        note: 'Verified',
+        occurredAt: new Date().toISOString(),
+      };
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ ...cancel, reason: 'Person\u0000 chose to stay' }, 'body.reason'],
         [{ ...milestone, note: 'Verified\u0001' }, 'body.note'],
@@ -221,7 +259,9 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
         expect(await jtiRows(signed.claims.jti)).toBe(0);
       }
       expect(await referralRow(row.referral_id)).toEqual(before.referral);
-      expect(await b.api.dataSource.query(`SELECT id FROM referral_events WHERE referral_id = $1`, [row.referral_id])).toEqual(before.events);
+      expect(await b.api.dataSource.query(`SELECT id FROM referral_events WHERE referral_id = $1`, [row.referral_id])).toEqual(
+        before.events,
+      );
     });
   });
 
@@ -238,7 +278,9 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
       note: null,
       occurredAt: new Date().toISOString(),
     });
-    const accept = await b.api.http.post(`/federation/v1/referrals/${body.referralId}/events`, { jws: (await signA('event', event('accepted', null))).jws });
+    const accept = await b.api.http.post(`/federation/v1/referrals/${body.referralId}/events`, {
+      jws: (await signA('event', event('accepted', null))).jws,
+    });
     expect(accept.status).toBe(403);
     expect(accept.body.code).toBe('REFERRAL_ACTION_FORBIDDEN');
 
@@ -258,7 +300,12 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
       `SELECT from_status, to_status, actor_kind, reason FROM referral_events WHERE referral_id = $1 ORDER BY recorded_at, occurred_at`,
       [row.referral_id],
     );
-    expect(history[history.length - 1]).toEqual({ from_status: 'received', to_status: 'cancelled', actor_kind: 'partner', reason: 'Person chose to stay' });
+    expect(history[history.length - 1]).toEqual({
+      from_status: 'received',
+      to_status: 'cancelled',
+      actor_kind: 'partner',
+      reason: 'Person chose to stay',
+    });
   });
 
   it('a recall destroys the stored data, recalls the referral and is acknowledged with a signed ack', async () => {
@@ -277,12 +324,14 @@ describe('federation: inbound referral packets, events and recalls (e2e)', () =>
     expect(after).toMatchObject({ packet: null, wrapped_key: null });
     expect(after.restricted_at.toISOString()).toBe(ack.claims.body.restrictedAt);
     expect(await referralRow(row.referral_id)).toMatchObject({ status: 'recalled' });
-    await expect(
-      b.api.dataSource.transaction((em) => b.api.app.get(InboundPacketStore).read(em, row.referral_id)),
-    ).rejects.toMatchObject({ code: 'REFERRAL_RECALLED' });
+    await expect(b.api.dataSource.transaction((em) => b.api.app.get(InboundPacketStore).read(em, row.referral_id))).rejects.toMatchObject({
+      code: 'REFERRAL_RECALLED',
+    });
 
     // A recall sent again (a lost acknowledgement) is acknowledged with the first restriction's time.
-    const again = await b.api.http.post('/federation/v1/recalls', { jws: (await signA('recall', { referralId: body.referralId, reason: 'consent_withdrawn' })).jws });
+    const again = await b.api.http.post('/federation/v1/recalls', {
+      jws: (await signA('recall', { referralId: body.referralId, reason: 'consent_withdrawn' })).jws,
+    });
     expect((await readAck(again.body.jws)).claims.body.restrictedAt).toBe(ack.claims.body.restrictedAt);
     // The same recall packet again is a replay.
     expect((await b.api.http.post('/federation/v1/recalls', { jws: signed.jws })).status).toBe(409);

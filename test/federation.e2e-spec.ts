@@ -38,14 +38,21 @@ describe('federation (e2e)', () => {
     );
     if (res.status !== 201) throw new Error(`partner registration failed: ${res.status} ${res.text}`);
     const sign = (typ: PacketType = 'ping', opts: { aud?: string; now?: Date; key?: KeyObject; kid?: string; iss?: string } = {}) =>
-      signClaims(buildClaims(opts.iss ?? nodeId, opts.aud ?? NODE_ID, typ, {}, { now: opts.now, ttlSeconds: 300 }), opts.key ?? privateKey, opts.kid ?? kid);
+      signClaims(
+        buildClaims(opts.iss ?? nodeId, opts.aud ?? NODE_ID, typ, {}, { now: opts.now, ttlSeconds: 300 }),
+        opts.key ?? privateKey,
+        opts.kid ?? kid,
+      );
     return { id: res.body.id as string, nodeId, kid, jwk, privateKey, sign, body: res.body };
   }
 
   /** What a refused packet could have left behind: replay rows and audit events of the partner. */
   async function footprint(partnerId: string) {
     const [jti] = await api.dataSource.query(`SELECT count(*)::int AS n FROM federation_received_jti WHERE partner_id = $1`, [partnerId]);
-    const [audit] = await api.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'federation.ping_received' AND record_id = $1`, [partnerId]);
+    const [audit] = await api.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'federation.ping_received' AND record_id = $1`,
+      [partnerId],
+    );
     return { jti: jti.n as number, audit: audit.n as number };
   }
 
@@ -54,7 +61,14 @@ describe('federation (e2e)', () => {
       const res = await api.http.get('/federation/v1/keys');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ keys: [await publicJwk(api.config.node.publicKey, api.config.node.keyId)] });
-      expect(res.body.keys[0]).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: api.config.node.keyId, use: 'sig', alg: 'EdDSA' });
+      expect(res.body.keys[0]).toEqual({
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: expect.any(String),
+        kid: api.config.node.keyId,
+        use: 'sig',
+        alg: 'EdDSA',
+      });
       expect(res.text).not.toMatch(/"d"/);
       expect(res.headers.get('cache-control')).toBe('public, max-age=300');
     });
@@ -102,7 +116,11 @@ describe('federation (e2e)', () => {
       );
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('FEDERATION_PARTNER_EXISTS');
-      const self = await api.http.post('/api/v1/federation/partners', { nodeId: NODE_ID, name: 'Me', baseUrl: 'https://me.example.org', jwks: { keys: [partner.jwk] } }, admin.token);
+      const self = await api.http.post(
+        '/api/v1/federation/partners',
+        { nodeId: NODE_ID, name: 'Me', baseUrl: 'https://me.example.org', jwks: { keys: [partner.jwk] } },
+        admin.token,
+      );
       expect(self.status).toBe(409);
       expect(self.body.code).toBe('FEDERATION_PARTNER_IS_SELF');
     });
@@ -111,8 +129,15 @@ describe('federation (e2e)', () => {
       const { privateKey } = generateKeyPairSync('ed25519');
       const { exportJWK } = await import('jose');
       const nodeId = unique('lintas-bad');
-      for (const key of [{ ...(await exportJWK(privateKey)), kid: 'k' }, { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'k' }]) {
-        const res = await api.http.post('/api/v1/federation/partners', { nodeId, name: 'Bad keys', baseUrl: 'https://bad.example.org', jwks: { keys: [key] } }, admin.token);
+      for (const key of [
+        { ...(await exportJWK(privateKey)), kid: 'k' },
+        { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'k' },
+      ]) {
+        const res = await api.http.post(
+          '/api/v1/federation/partners',
+          { nodeId, name: 'Bad keys', baseUrl: 'https://bad.example.org', jwks: { keys: [key] } },
+          admin.token,
+        );
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('FEDERATION_INVALID_JWKS');
         expect(res.text).not.toContain((key as { d?: string }).d ?? '\u0000');
@@ -122,21 +147,39 @@ describe('federation (e2e)', () => {
 
     it('refuses internal addresses (loopback is allowed in tests; link-local and private are not)', async () => {
       const { jwk } = await registerPartner();
-      for (const baseUrl of ['http://169.254.169.254', 'https://10.1.2.3:8443', 'https://[fd00::1]', 'ftp://partner.example.org', 'https://user:pw@partner.example.org']) {
-        const res = await api.http.post('/api/v1/federation/partners', { nodeId: unique('lintas-x'), name: 'Partner X', baseUrl, jwks: { keys: [{ ...jwk, kid: 'z' }] } }, admin.token);
+      for (const baseUrl of [
+        'http://169.254.169.254',
+        'https://10.1.2.3:8443',
+        'https://[fd00::1]',
+        'ftp://partner.example.org',
+        'https://user:pw@partner.example.org',
+      ]) {
+        const res = await api.http.post(
+          '/api/v1/federation/partners',
+          { nodeId: unique('lintas-x'), name: 'Partner X', baseUrl, jwks: { keys: [{ ...jwk, kid: 'z' }] } },
+          admin.token,
+        );
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('FEDERATION_UNSAFE_ADDRESS');
       }
     });
 
     it('answers 502 when the keys cannot be fetched from the partner', async () => {
-      const res = await api.http.post('/api/v1/federation/partners', { nodeId: unique('lintas-down'), name: 'Down', baseUrl: 'http://127.0.0.1:9' }, admin.token);
+      const res = await api.http.post(
+        '/api/v1/federation/partners',
+        { nodeId: unique('lintas-down'), name: 'Down', baseUrl: 'http://127.0.0.1:9' },
+        admin.token,
+      );
       expect(res.status).toBe(502);
       expect(res.body).toMatchObject({ code: 'FEDERATION_PARTNER_UNREACHABLE', details: { reason: 'network' } });
     });
 
     it('validates the request and rejects unknown fields', async () => {
-      const res = await api.http.post('/api/v1/federation/partners', { nodeId: 'has space', name: 'Partner X', baseUrl: 'https://x.example', status: 'active' }, admin.token);
+      const res = await api.http.post(
+        '/api/v1/federation/partners',
+        { nodeId: 'has space', name: 'Partner X', baseUrl: 'https://x.example', status: 'active' },
+        admin.token,
+      );
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['nodeId', 'status']);
@@ -148,9 +191,17 @@ describe('federation (e2e)', () => {
       for (const user of [caseworker, supervisor, orgAdmin, auditor]) {
         expect((await api.http.get('/api/v1/federation/partners', user.token)).status).toBe(403);
         expect((await api.http.get(`/api/v1/federation/partners/${partner.id}`, user.token)).status).toBe(403);
-        const create = await api.http.post('/api/v1/federation/partners', { nodeId: unique('n'), name: 'Partner X', baseUrl: 'https://x.example', jwks: { keys: [partner.jwk] } }, user.token);
+        const create = await api.http.post(
+          '/api/v1/federation/partners',
+          { nodeId: unique('n'), name: 'Partner X', baseUrl: 'https://x.example', jwks: { keys: [partner.jwk] } },
+          user.token,
+        );
         expect(create.status).toBe(403);
-        const remote = await api.http.post(`/api/v1/federation/partners/${partner.id}/organisations`, { remoteOrganisationId: 'r1', name: unique('R'), country: 'MM', type: 'ngo' }, user.token);
+        const remote = await api.http.post(
+          `/api/v1/federation/partners/${partner.id}/organisations`,
+          { remoteOrganisationId: 'r1', name: unique('R'), country: 'MM', type: 'ngo' },
+          user.token,
+        );
         expect(remote.status).toBe(403);
         expect((await api.http.post(`/api/v1/federation/partners/${partner.id}/suspend`, {}, user.token)).status).toBe(403);
       }
@@ -160,7 +211,11 @@ describe('federation (e2e)', () => {
     it('answers 404 for a partner that does not exist', async () => {
       const id = randomUUID();
       expect((await api.http.get(`/api/v1/federation/partners/${id}`, admin.token)).body.code).toBe('FEDERATION_PARTNER_NOT_FOUND');
-      const remote = await api.http.post(`/api/v1/federation/partners/${id}/organisations`, { remoteOrganisationId: 'r1', name: unique('R'), country: 'MM', type: 'ngo' }, admin.token);
+      const remote = await api.http.post(
+        `/api/v1/federation/partners/${id}/organisations`,
+        { remoteOrganisationId: 'r1', name: unique('R'), country: 'MM', type: 'ngo' },
+        admin.token,
+      );
       expect(remote.status).toBe(404);
     });
   });
@@ -170,31 +225,68 @@ describe('federation (e2e)', () => {
       const partner = await registerPartner();
       const remoteId = randomUUID();
       const name = unique('Yangon Reintegration Service');
-      const res = await api.http.post(`/api/v1/federation/partners/${partner.id}/organisations`, { remoteOrganisationId: remoteId, name, country: 'MM', type: 'ngo' }, admin.token);
+      const res = await api.http.post(
+        `/api/v1/federation/partners/${partner.id}/organisations`,
+        { remoteOrganisationId: remoteId, name, country: 'MM', type: 'ngo' },
+        admin.token,
+      );
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ id: expect.any(String), name, country: 'MM', type: 'ngo', node: 'remote', partnerId: partner.id, createdAt: expect.any(String) });
+      expect(res.body).toEqual({
+        id: expect.any(String),
+        name,
+        country: 'MM',
+        type: 'ngo',
+        node: 'remote',
+        partnerId: partner.id,
+        createdAt: expect.any(String),
+      });
 
       const { caseworker } = await organisationWithStaff(api, admin);
       const list = await api.http.get('/api/v1/organisations?limit=100&page=1', caseworker.token);
       let found = list.body.items.find((o: { id: string }) => o.id === res.body.id);
       for (let page = 2; !found && (page - 1) * 100 < list.body.total; page++) {
-        found = (await api.http.get(`/api/v1/organisations?limit=100&page=${page}`, caseworker.token)).body.items.find((o: { id: string }) => o.id === res.body.id);
+        found = (await api.http.get(`/api/v1/organisations?limit=100&page=${page}`, caseworker.token)).body.items.find(
+          (o: { id: string }) => o.id === res.body.id,
+        );
       }
       expect(found).toMatchObject({ node: 'remote', partnerId: partner.id, country: 'MM' });
-      const [row] = await api.dataSource.query(`SELECT node, partner_id, remote_organisation_id FROM organisations WHERE id = $1`, [res.body.id]);
+      const [row] = await api.dataSource.query(`SELECT node, partner_id, remote_organisation_id FROM organisations WHERE id = $1`, [
+        res.body.id,
+      ]);
       expect(row).toEqual({ node: 'remote', partner_id: partner.id, remote_organisation_id: remoteId });
-      const [audit] = await api.dataSource.query(`SELECT details FROM audit_events WHERE action = 'organisation.register_remote' AND record_id = $1`, [res.body.id]);
+      const [audit] = await api.dataSource.query(
+        `SELECT details FROM audit_events WHERE action = 'organisation.register_remote' AND record_id = $1`,
+        [res.body.id],
+      );
       expect(audit.details).toEqual({ country: 'MM', type: 'ngo', partnerId: partner.id });
 
-      const again = await api.http.post(`/api/v1/federation/partners/${partner.id}/organisations`, { remoteOrganisationId: remoteId, name: unique('Other name'), country: 'MM', type: 'ngo' }, admin.token);
+      const again = await api.http.post(
+        `/api/v1/federation/partners/${partner.id}/organisations`,
+        { remoteOrganisationId: remoteId, name: unique('Other name'), country: 'MM', type: 'ngo' },
+        admin.token,
+      );
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('FEDERATION_REMOTE_ORGANISATION_EXISTS');
     });
 
     it('have no users on this deployment', async () => {
       const partner = await registerPartner();
-      const remote = await api.http.post(`/api/v1/federation/partners/${partner.id}/organisations`, { remoteOrganisationId: 'org-1', name: unique('Remote'), country: 'LA', type: 'ngo' }, admin.token);
-      const res = await api.http.post('/api/v1/users', { email: `${unique('x')}@lintas.test`, password: 'correct stapler orchid lantern', role: 'caseworker', organisationId: remote.body.id, displayName: 'X' }, admin.token);
+      const remote = await api.http.post(
+        `/api/v1/federation/partners/${partner.id}/organisations`,
+        { remoteOrganisationId: 'org-1', name: unique('Remote'), country: 'LA', type: 'ngo' },
+        admin.token,
+      );
+      const res = await api.http.post(
+        '/api/v1/users',
+        {
+          email: `${unique('x')}@lintas.test`,
+          password: 'correct stapler orchid lantern',
+          role: 'caseworker',
+          organisationId: remote.body.id,
+          displayName: 'X',
+        },
+        admin.token,
+      );
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('ORGANISATION_NOT_FOUND');
     });
@@ -219,7 +311,10 @@ describe('federation (e2e)', () => {
       const jti = JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()).jti;
       expect(res.body).toEqual({ nodeId: NODE_ID, jti });
       expect(await footprint(partner.id)).toEqual({ jti: 1, audit: 1 });
-      const [row] = await api.dataSource.query(`SELECT typ, expires_at FROM federation_received_jti WHERE partner_id = $1 AND jti = $2`, [partner.id, jti]);
+      const [row] = await api.dataSource.query(`SELECT typ, expires_at FROM federation_received_jti WHERE partner_id = $1 AND jti = $2`, [
+        partner.id,
+        jti,
+      ]);
       expect(row.typ).toBe('ping');
 
       const replay = await api.http.post('/federation/v1/ping', { jws });
@@ -316,7 +411,12 @@ describe('federation (e2e)', () => {
     const doc = await api.http.get('/api/docs-json');
     expect(doc.status).toBe(200);
     const paths = Object.keys(doc.body.paths);
-    for (const path of ['/federation/v1/keys', '/federation/v1/ping', '/api/v1/federation/partners', '/api/v1/federation/partners/{id}/organisations']) {
+    for (const path of [
+      '/federation/v1/keys',
+      '/federation/v1/ping',
+      '/api/v1/federation/partners',
+      '/api/v1/federation/partners/{id}/organisations',
+    ]) {
       expect(paths).toContain(path);
     }
     expect(doc.body.paths['/federation/v1/keys'].get.security).toEqual([]);

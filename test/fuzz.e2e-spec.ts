@@ -59,7 +59,10 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
 
     api = await startApi({ FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'loopback', FEDERATION_TIMEOUT_MS: '2000' });
     const admin = await platformAdmin(api);
-    const [th, mm] = await Promise.all([organisationWithStaff(api, admin, { country: 'TH' }), organisationWithStaff(api, admin, { country: 'MM' })]);
+    const [th, mm] = await Promise.all([
+      organisationWithStaff(api, admin, { country: 'TH' }),
+      organisationWithStaff(api, admin, { country: 'MM' }),
+    ]);
     users = [admin, th.caseworker, th.supervisor, th.orgAdmin, th.auditor, mm.caseworker, mm.supervisor];
     // Logging out ends the session of the token used: that route gets its own throwaway sessions.
     const leaver = await createUser(api, admin, th.org.id, 'caseworker');
@@ -68,22 +71,52 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
 
     const kase = await createCase(api, th.caseworker);
     const consentId = await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['identity', 'exploitation']);
-    const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['identity'] });
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['identity'],
+    });
     const claim = await api.http.post(
       `/api/v1/cases/${kase.id}/restitution-claims`,
-      { route: 'criminal_restitution_order', jurisdiction: 'TH', forum: 'Criminal Court', claimed: { currency: 'THB', amountMinor: 100000 }, filedAt: '2026-01-05' },
+      {
+        route: 'criminal_restitution_order',
+        jurisdiction: 'TH',
+        forum: 'Criminal Court',
+        claimed: { currency: 'THB', amountMinor: 100000 },
+        filedAt: '2026-01-05',
+      },
       th.caseworker.token,
     );
-    const awarded = await api.http.patch(`/api/v1/restitution-claims/${claim.body.id}`, { status: 'awarded', awarded: { currency: 'THB', amountMinor: 50000 } }, th.caseworker.token, {
-      'if-match': claim.headers.get('etag')!,
-    });
+    const awarded = await api.http.patch(
+      `/api/v1/restitution-claims/${claim.body.id}`,
+      { status: 'awarded', awarded: { currency: 'THB', amountMinor: 50000 } },
+      th.caseworker.token,
+      {
+        'if-match': claim.headers.get('etag')!,
+      },
+    );
     expect(awarded.status).toBe(200);
     const alert = await api.dataSource.transaction((em) =>
-      api.app.get(AlertsService).raise(em, { organisationId: th.org.id, type: 'consent_expiring', recordType: 'consent', recordId: consentId, caseId: kase.id }),
+      api.app
+        .get(AlertsService)
+        .raise(em, { organisationId: th.org.id, type: 'consent_expiring', recordType: 'consent', recordId: consentId, caseId: kase.id }),
     );
-    const partner = await api.http.post('/api/v1/federation/partners', { nodeId: unique('lintas-fuzz'), name: unique('Fuzz partner'), baseUrl: stubUrl, jwks: { keys: [jwk] } }, admin.token);
+    const partner = await api.http.post(
+      '/api/v1/federation/partners',
+      { nodeId: unique('lintas-fuzz'), name: unique('Fuzz partner'), baseUrl: stubUrl, jwks: { keys: [jwk] } },
+      admin.token,
+    );
     expect(partner.status).toBe(201);
-    Object.assign(ids, { case: kase.id, consent: consentId, referral: referral.id, claim: claim.body.id, alert: alert.id, partner: partner.body.id, user: target.id, organisation: mm.org.id });
+    Object.assign(ids, {
+      case: kase.id,
+      consent: consentId,
+      referral: referral.id,
+      claim: claim.body.id,
+      alert: alert.id,
+      partner: partner.body.id,
+      user: target.id,
+      organisation: mm.org.id,
+    });
 
     const res = await api.http.get('/api/docs-json');
     doc = res.body;
@@ -127,7 +160,8 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
   };
 
   /** The next transaction id PostgreSQL will hand out; reading it takes none. */
-  const nextXid = async (): Promise<bigint> => BigInt((await api.dataSource.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`))[0].x);
+  const nextXid = async (): Promise<bigint> =>
+    BigInt((await api.dataSource.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`))[0].x);
   /** The transactions that committed with an id in [from, to). */
   const committedBetween = async (from: bigint, to: bigint): Promise<string[]> =>
     to <= from
@@ -174,7 +208,12 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
       const refused = logout ? [] : users.filter((u) => !allowed.includes(u.token)).map((u) => u.token);
       const tokens: Array<fc.WeightedArbitrary<string | undefined>> = [
         { weight: 1, arbitrary: fc.constant(undefined) },
-        { weight: 1, arbitrary: fc.constantFrom('Bearer', 'Bearer a.b.c', 'Basic YTpi', `Bearer ${users[1].token.slice(0, -4)}AAAA`).map((h) => `raw:${h}`) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom('Bearer', 'Bearer a.b.c', 'Basic YTpi', `Bearer ${users[1].token.slice(0, -4)}AAAA`)
+            .map((h) => `raw:${h}`),
+        },
       ];
       if (allowed.length) tokens.push({ weight: 8, arbitrary: fc.constantFrom(...allowed) });
       if (refused.length) tokens.push({ weight: 1, arbitrary: fc.constantFrom(...refused) });
@@ -215,7 +254,9 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
       );
     }
     const seconds = (Date.now() - started) / 1000;
-    console.log(`API fuzz: ${sent} requests to ${operations.length} operations in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    console.log(
+      `API fuzz: ${sent} requests to ${operations.length} operations in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+    );
     expect(sent).toBeGreaterThanOrEqual(REQUESTS);
   }, 240_000);
 });

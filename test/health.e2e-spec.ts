@@ -28,13 +28,36 @@ async function startEvictingRedis(): Promise<{ url: string; stop(): Promise<void
   const dir = mkdtempSync(join(tmpdir(), 'lintas-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory',
+      '64mb',
+      '--maxmemory-policy',
+      'allkeys-lru',
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
-    await eventually(async () => (await probe.connect().then(() => probe.ping()).catch(() => undefined)) === 'PONG', 10_000, 100);
+    await eventually(
+      async () =>
+        (await probe
+          .connect()
+          .then(() => probe.ping())
+          .catch(() => undefined)) === 'PONG',
+      10_000,
+      100,
+    );
   } finally {
     probe.disconnect();
   }

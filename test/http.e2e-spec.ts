@@ -78,7 +78,10 @@ describe('HTTP behaviour (e2e)', () => {
 
     it('answers 415 UNSUPPORTED_MEDIA_TYPE for text/plain and form bodies', async () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
-        const res = await api.http.request('POST', '/api/v1/auth/login', { raw: 'email=a@b.c&password=x', headers: { 'content-type': type } });
+        const res = await api.http.request('POST', '/api/v1/auth/login', {
+          raw: 'email=a@b.c&password=x',
+          headers: { 'content-type': type },
+        });
         expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
       }
     });
@@ -93,7 +96,10 @@ describe('HTTP behaviour (e2e)', () => {
     });
 
     it('refuses prototype poisoning in a JSON body', async () => {
-      for (const raw of ['{"__proto__": {"role": "platform_admin"}, "email": "a@lintas.test", "password": "x"}', '{"constructor": {"prototype": {"role": "platform_admin"}}}']) {
+      for (const raw of [
+        '{"__proto__": {"role": "platform_admin"}, "email": "a@lintas.test", "password": "x"}',
+        '{"constructor": {"prototype": {"role": "platform_admin"}}}',
+      ]) {
         const res = await api.http.request('POST', '/api/v1/auth/login', { raw, headers: { 'content-type': 'application/json' } });
         expectError(res, 400, 'MALFORMED_REQUEST');
       }
@@ -137,7 +143,7 @@ describe('HTTP behaviour (e2e)', () => {
   });
 
   describe('correlation id', () => {
-    it('returns the caller\'s X-Correlation-Id, in the header and in the error body', async () => {
+    it("returns the caller's X-Correlation-Id, in the header and in the error body", async () => {
       const id = `test-${randomUUID()}`;
       const ok = await api.http.get('/api/v1/me', admin.token, { 'x-correlation-id': id });
       expect(ok.headers.get('x-correlation-id')).toBe(id);
@@ -150,7 +156,9 @@ describe('HTTP behaviour (e2e)', () => {
       const none = await api.http.get('/health/live');
       expect(none.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
       for (const bad of ['short', 'has spaces in it', 'x'.repeat(65), 'line\u2028break-injection']) {
-        const res = await api.http.get('/health/live', undefined, { 'x-correlation-id': encodeURIComponent(bad) === bad ? bad : 'bad id with spaces' });
+        const res = await api.http.get('/health/live', undefined, {
+          'x-correlation-id': encodeURIComponent(bad) === bad ? bad : 'bad id with spaces',
+        });
         expect(res.headers.get('x-correlation-id')).not.toBe(bad);
         expect(res.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
       }

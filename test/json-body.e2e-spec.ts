@@ -16,7 +16,10 @@ describe('JSON request bodies with amounts (e2e)', () => {
     api.http.request('POST', '/api/v1/auth/login', { raw, headers: { 'content-type': contentType } });
 
   it('parses JSON with a charset parameter as before', async () => {
-    const res = await login(JSON.stringify({ email: 'nobody@shelter.example', password: 'a long passphrase of 15+' }), 'application/json; charset=utf-8');
+    const res = await login(
+      JSON.stringify({ email: 'nobody@shelter.example', password: 'a long passphrase of 15+' }),
+      'application/json; charset=utf-8',
+    );
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('INVALID_CREDENTIALS');
   });

@@ -21,7 +21,10 @@ describe('malformed input (e2e)', () => {
   beforeAll(async () => {
     api = await startApi();
     admin = await platformAdmin(api);
-    [th, mm] = await Promise.all([organisationWithStaff(api, admin, { country: 'TH' }), organisationWithStaff(api, admin, { country: 'MM' })]);
+    [th, mm] = await Promise.all([
+      organisationWithStaff(api, admin, { country: 'TH' }),
+      organisationWithStaff(api, admin, { country: 'MM' }),
+    ]);
   });
   afterAll(() => api.close());
 
@@ -43,7 +46,12 @@ describe('malformed input (e2e)', () => {
       for (const text of [deepArray(5000), deepObject(5000), `{"email":${deepArray(5000)}}`]) {
         const res = await send('POST', path, text, token());
         expect(res.status).toBe(400);
-        expect(res.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST', details: { limit: 'depth', max: 32 }, correlationId: expect.any(String) });
+        expect(res.body).toMatchObject({
+          statusCode: 400,
+          code: 'MALFORMED_REQUEST',
+          details: { limit: 'depth', max: 32 },
+          correlationId: expect.any(String),
+        });
       }
     });
 
@@ -55,11 +63,24 @@ describe('malformed input (e2e)', () => {
     });
 
     it('refuses an array of more than 1,000 items or an object of more than 1,000 members', async () => {
-      const items = await send('POST', '/api/v1/cases', JSON.stringify({ exploitationTypes: Array(1001).fill('forced_labour') }), th.caseworker.token);
+      const items = await send(
+        'POST',
+        '/api/v1/cases',
+        JSON.stringify({ exploitationTypes: Array(1001).fill('forced_labour') }),
+        th.caseworker.token,
+      );
       expect(items.body).toMatchObject({ code: 'MALFORMED_REQUEST', details: { limit: 'items', max: 1000 } });
-      const members = await send('POST', '/api/v1/auth/login', JSON.stringify(Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]))));
+      const members = await send(
+        'POST',
+        '/api/v1/auth/login',
+        JSON.stringify(Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]))),
+      );
       expect(members.body).toMatchObject({ code: 'MALFORMED_REQUEST', details: { limit: 'members', max: 1000 } });
-      const fine = await send('POST', '/api/v1/auth/login', JSON.stringify({ email: 'a@b.example', password: 'x', n: Array(1000).fill(1) }));
+      const fine = await send(
+        'POST',
+        '/api/v1/auth/login',
+        JSON.stringify({ email: 'a@b.example', password: 'x', n: Array(1000).fill(1) }),
+      );
       expect(fine.body.code).toBe('VALIDATION_FAILED');
     });
   });
@@ -68,7 +89,10 @@ describe('malformed input (e2e)', () => {
     const NUL = '\u0000';
     const expectRefused = (res: { status: number; body: any; text: string }, field: string) => {
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field, errors: [expect.stringContaining('control characters')] }] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field, errors: [expect.stringContaining('control characters')] }],
+      });
       expect(res.text).not.toContain('Secret');
     };
 
@@ -78,7 +102,13 @@ describe('malformed input (e2e)', () => {
       expect(await count(`SELECT count(*) AS n FROM organisations WHERE name = $1`, [name.replace(NUL, '')])).toBe(0);
 
       const email = `${unique('nul')}@lintas.test`;
-      const user = { email, password: 'correct stapler orchid lantern', role: 'caseworker', organisationId: th.org.id, displayName: `Secret${NUL}` };
+      const user = {
+        email,
+        password: 'correct stapler orchid lantern',
+        role: 'caseworker',
+        organisationId: th.org.id,
+        displayName: `Secret${NUL}`,
+      };
       expectRefused(await api.http.post('/api/v1/users', user, th.orgAdmin.token), 'displayName');
       expect(await count(`SELECT count(*) AS n FROM users WHERE email = $1`, [email])).toBe(0);
     });
@@ -95,7 +125,13 @@ describe('malformed input (e2e)', () => {
     it('a referral reason, a claim forum, a payment reference', async () => {
       const kase = await createCase(api, th.caseworker);
       await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['identity']);
-      const referral = { caseId: kase.id, receivingOrganisationId: mm.org.id, purpose: 'cross_border_referral', dataCategories: ['identity'], reason: `Secret${NUL}` };
+      const referral = {
+        caseId: kase.id,
+        receivingOrganisationId: mm.org.id,
+        purpose: 'cross_border_referral',
+        dataCategories: ['identity'],
+        reason: `Secret${NUL}`,
+      };
       expectRefused(await api.http.post('/api/v1/referrals', referral, th.caseworker.token), 'reason');
       expect(await count(`SELECT count(*) AS n FROM referrals WHERE case_id = $1`, [kase.id])).toBe(0);
 
@@ -108,20 +144,38 @@ describe('malformed input (e2e)', () => {
       const created = await api.http.post(claimsPath, filed, th.caseworker.token);
       expect(created.status).toBe(201);
       const award = { status: 'awarded', awarded: { currency: 'THB', amountMinor: 5000000 } };
-      const awarded = await api.http.patch(`/api/v1/restitution-claims/${created.body.id}`, award, th.caseworker.token, { 'if-match': created.headers.get('etag')! });
+      const awarded = await api.http.patch(`/api/v1/restitution-claims/${created.body.id}`, award, th.caseworker.token, {
+        'if-match': created.headers.get('etag')!,
+      });
       expect(awarded.status).toBe(200);
-      const payment = { amount: { currency: 'THB', amountMinor: 100 }, paidAt: '2026-01-05', payer: 'offender', method: 'bank_transfer', reference: `Secret${NUL}` };
-      expectRefused(await api.http.post(`/api/v1/restitution-claims/${created.body.id}/payments`, payment, th.caseworker.token), 'reference');
+      const payment = {
+        amount: { currency: 'THB', amountMinor: 100 },
+        paidAt: '2026-01-05',
+        payer: 'offender',
+        method: 'bank_transfer',
+        reference: `Secret${NUL}`,
+      };
+      expectRefused(
+        await api.http.post(`/api/v1/restitution-claims/${created.body.id}/payments`, payment, th.caseworker.token),
+        'reference',
+      );
       expect(await count(`SELECT count(*) AS n FROM restitution_payments WHERE claim_id = $1`, [created.body.id])).toBe(0);
     });
 
     it('an alert resolve note (tab, CR and LF stay allowed)', async () => {
       const alerts = api.app.get(AlertsService);
-      const raise = () => api.dataSource.transaction((em) => alerts.raise(em, { organisationId: th.org.id, type: 'consent_expiring', recordType: 'consent', recordId: randomUUID() }));
+      const raise = () =>
+        api.dataSource.transaction((em) =>
+          alerts.raise(em, { organisationId: th.org.id, type: 'consent_expiring', recordType: 'consent', recordId: randomUUID() }),
+        );
       const alert = await raise();
       expectRefused(await api.http.post(`/api/v1/alerts/${alert.id}/resolve`, { note: `Secret${NUL}` }, th.caseworker.token), 'note');
       expect((await api.dataSource.query(`SELECT status FROM alerts WHERE id = $1`, [alert.id]))[0].status).toBe('open');
-      const ok = await api.http.post(`/api/v1/alerts/${alert.id}/resolve`, { note: 'checked\twith the team\r\nall fine' }, th.caseworker.token);
+      const ok = await api.http.post(
+        `/api/v1/alerts/${alert.id}/resolve`,
+        { note: 'checked\twith the team\r\nall fine' },
+        th.caseworker.token,
+      );
       expect(ok.status).toBe(200);
     });
 
@@ -136,7 +190,10 @@ describe('malformed input (e2e)', () => {
     it('an unpaired surrogate (a lone \\ud800 made IsEmail throw: 500 on the login route)', async () => {
       const res = await send('POST', '/api/v1/auth/login', '{"email":"\\ud800@x.example","password":"a long passphrase of 15+"}');
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'email', errors: [expect.stringContaining('unpaired surrogates')] }] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'email', errors: [expect.stringContaining('unpaired surrogates')] }],
+      });
     });
 
     it('a query string or a path parameter', async () => {
@@ -149,7 +206,12 @@ describe('malformed input (e2e)', () => {
   describe('dates outside the years 1900–2200: 400 naming the field (item 7)', () => {
     it('a calendar date, a consent period', async () => {
       const kase = await createCase(api, th.caseworker);
-      const claim = { route: 'criminal_restitution_order', jurisdiction: 'TH', claimed: { currency: 'THB', amountMinor: 100 }, filingDeadline: '2201-01-01' };
+      const claim = {
+        route: 'criminal_restitution_order',
+        jurisdiction: 'TH',
+        claimed: { currency: 'THB', amountMinor: 100 },
+        filingDeadline: '2201-01-01',
+      };
       const res = await api.http.post(`/api/v1/cases/${kase.id}/restitution-claims`, claim, th.caseworker.token);
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual([{ field: 'filingDeadline', errors: [expect.stringContaining('2200-12-31')] }]);
@@ -159,7 +221,15 @@ describe('malformed input (e2e)', () => {
         method: 'written',
         language: 'mya',
         interpreterUsed: true,
-        provisions: [{ effect: 'permit', recipientOrganisationId: mm.org.id, purposes: ['cross_border_referral'], dataCategories: ['identity'], validUntil }],
+        provisions: [
+          {
+            effect: 'permit',
+            recipientOrganisationId: mm.org.id,
+            purposes: ['cross_border_referral'],
+            dataCategories: ['identity'],
+            validUntil,
+          },
+        ],
       });
       for (const validUntil of ['9999-12-31', '2201-01-01T00:00:00Z']) {
         const refused = await api.http.post(`/api/v1/cases/${kase.id}/consents`, consent(validUntil), th.caseworker.token);
@@ -175,7 +245,10 @@ describe('malformed input (e2e)', () => {
       const before = await casesOf(th.org.id);
       const res = await send('POST', '/api/v1/cases', raw, th.caseworker.token);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'body', errors: ['the request body must be a JSON object'] }] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'body', errors: ['the request body must be a JSON object'] }],
+      });
       expect(await casesOf(th.org.id)).toBe(before);
     });
 

@@ -9,10 +9,13 @@ import { startApi } from './support/app';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
 
 /** SQL that would bring the database in line with the entities; empty when migrations and entities agree. */
-const drift = async (ds: DataSource): Promise<string[]> => (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query.trim());
+const drift = async (ds: DataSource): Promise<string[]> =>
+  (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query.trim());
 
 const tables = async (ds: DataSource): Promise<string[]> =>
-  (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r: { table_name: string }) => r.table_name);
+  (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map(
+    (r: { table_name: string }) => r.table_name,
+  );
 
 describe('migrations (e2e)', () => {
   it('match the entities on the test database (no drift)', async () => {
@@ -52,7 +55,9 @@ describe('migrations (e2e)', () => {
 
       for (let i = 0; i < applied.length; i++) await ds.undoLastMigration({ transaction: 'each' });
       expect(await tables(ds)).toEqual(['typeorm_migrations']);
-      const types = await ds.query(`SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'`);
+      const types = await ds.query(
+        `SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'`,
+      );
       expect(types).toEqual([]);
 
       await ds.runMigrations({ transaction: 'each' });

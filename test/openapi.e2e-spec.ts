@@ -44,7 +44,9 @@ describe('OpenAPI (e2e)', () => {
 
   it('lists every registered route, and no route that does not exist', () => {
     const served = routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort();
-    const documented = operations().map((o) => o.key).sort();
+    const documented = operations()
+      .map((o) => o.key)
+      .sort();
     expect(served.length).toBeGreaterThan(10);
     expect(documented).toEqual(served);
   });
@@ -53,7 +55,8 @@ describe('OpenAPI (e2e)', () => {
     const wrong: string[] = [];
     for (const route of routes.filter((r) => r.permission)) {
       const op = operationOf(route)!;
-      if (JSON.stringify(op.security) !== JSON.stringify([{ bearer: [] }])) wrong.push(`${route.method} ${route.path}: security ${JSON.stringify(op.security)}`);
+      if (JSON.stringify(op.security) !== JSON.stringify([{ bearer: [] }]))
+        wrong.push(`${route.method} ${route.path}: security ${JSON.stringify(op.security)}`);
       for (const status of ['401', '403']) if (!op.responses[status]) wrong.push(`${route.method} ${route.path}: no ${status} response`);
     }
     expect(wrong).toEqual([]);
@@ -87,11 +90,15 @@ describe('OpenAPI (e2e)', () => {
       const file = join(dir, 'openapi.json');
       writeFileSync(file, JSON.stringify(doc, null, 2));
       const cli = require.resolve('@redocly/cli/bin/cli.js');
-      const result = await promisify(execFile)(process.execPath, [cli, 'lint', `--config=${join(ROOT, 'redocly.yaml')}`, '--format=stylish', file], {
-        cwd: ROOT,
-        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
-        timeout: 60_000,
-      }).catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ ...err, failed: true }));
+      const result = await promisify(execFile)(
+        process.execPath,
+        [cli, 'lint', `--config=${join(ROOT, 'redocly.yaml')}`, '--format=stylish', file],
+        {
+          cwd: ROOT,
+          env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+          timeout: 60_000,
+        },
+      ).catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ ...err, failed: true }));
       const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
       // Errors fail the run; warnings would pass it, so they are checked separately.
       expect({ failed: 'failed' in result, output }).toEqual({ failed: false, output: expect.any(String) });

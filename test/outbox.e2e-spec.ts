@@ -32,7 +32,9 @@ describe('outbox → queue → worker (e2e)', () => {
   /** An outbox row the relay leaves alone for an hour, so only the test touches it. */
   const laterRow = () =>
     api.dataSource.transaction((em) =>
-      api.app.get(OutboxService).add(em, { type: 'system.ping', payload: { requestedBy: admin.id }, availableAt: new Date(Date.now() + 3600_000) }),
+      api.app
+        .get(OutboxService)
+        .add(em, { type: 'system.ping', payload: { requestedBy: admin.id }, availableAt: new Date(Date.now() + 3600_000) }),
     );
 
   describe('with the worker running', () => {
@@ -115,7 +117,9 @@ describe('outbox → queue → worker (e2e)', () => {
 
     it('leaves the row unprocessed when the effect fails, so a retry runs it', async () => {
       const outboxId = await laterRow();
-      await expect(processOnce(api.dataSource, outboxId, async () => Promise.reject(new Error('partner down')))).rejects.toThrow('partner down');
+      await expect(processOnce(api.dataSource, outboxId, async () => Promise.reject(new Error('partner down')))).rejects.toThrow(
+        'partner down',
+      );
       expect((await row(outboxId)).processedAt).toBeNull();
       expect(await processOnce(api.dataSource, outboxId, async () => undefined)).toBe('processed');
     });
@@ -135,7 +139,9 @@ describe('outbox → queue → worker (e2e)', () => {
     });
 
     it('cannot be written outside a transaction', async () => {
-      await expect(api.app.get(OutboxService).add(api.dataSource.manager, { type: 'system.ping', payload: {} })).rejects.toThrow(/inside a transaction/);
+      await expect(api.app.get(OutboxService).add(api.dataSource.manager, { type: 'system.ping', payload: {} })).rejects.toThrow(
+        /inside a transaction/,
+      );
     });
   });
 });

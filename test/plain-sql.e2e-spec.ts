@@ -23,7 +23,9 @@ describe('plainQuery (e2e)', () => {
 
   const statement = `SELECT $1::int + 1 AS next, 'plain-sql spec' AS tag`;
   const preparedHere = (em: Parameters<typeof plainQuery>[0]) =>
-    em.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [statement]).then((r: Array<{ n: number }>) => r[0].n);
+    em
+      .query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [statement])
+      .then((r: Array<{ n: number }>) => r[0].n);
 
   it('runs a statement as a named prepared statement on the transaction connection, parsed once', async () => {
     usePreparedStatements(true);

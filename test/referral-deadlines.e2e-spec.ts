@@ -30,14 +30,23 @@ interface AlertRow {
 async function receivedReferral(api: TestApi, th: Staff, mm: Staff) {
   const kase = await createCase(api, th.caseworker);
   await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['exploitation']);
-  const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['exploitation'] });
+  const referral = await createReferral(api, th.caseworker, {
+    caseId: kase.id,
+    receivingOrganisationId: mm.org.id,
+    dataCategories: ['exploitation'],
+  });
   await act(api, th.caseworker, referral.id, 'submit');
   await act(api, th.supervisor, referral.id, 'approve');
   return waitForStatus(api, mm.caseworker, referral.id, 'received');
 }
 
 const milestoneRow = async (api: TestApi, referralId: string, milestone: string): Promise<{ id: string; due_at: Date }> =>
-  (await api.dataSource.query(`SELECT id, due_at FROM referral_milestones WHERE referral_id = $1 AND milestone = $2`, [referralId, milestone]))[0];
+  (
+    await api.dataSource.query(`SELECT id, due_at FROM referral_milestones WHERE referral_id = $1 AND milestone = $2`, [
+      referralId,
+      milestone,
+    ])
+  )[0];
 
 describe('referral deadlines: overdue alerts and escalation, through the real queue (e2e)', () => {
   let api: TestApi;
@@ -50,7 +59,10 @@ describe('referral deadlines: overdue alerts and escalation, through the real qu
     api = await startApi(SHORT);
     worker = await startWorker(SHORT);
     admin = await platformAdmin(api);
-    [th, mm] = await Promise.all([organisationWithStaff(api, admin, { country: 'TH' }), organisationWithStaff(api, admin, { country: 'MM' })]);
+    [th, mm] = await Promise.all([
+      organisationWithStaff(api, admin, { country: 'TH' }),
+      organisationWithStaff(api, admin, { country: 'MM' }),
+    ]);
   });
   afterAll(async () => {
     await worker.close();
@@ -67,7 +79,12 @@ describe('referral deadlines: overdue alerts and escalation, through the real qu
     const referral = received;
 
     const overdue = await waitForAlert(mm.caseworker, (a) => a.recordId === referral.id);
-    expect(overdue).toMatchObject({ type: 'overdue_step', recordType: 'referral', severity: 'warning', details: { referralId: referral.id, step: 'acceptance', stage: 'overdue' } });
+    expect(overdue).toMatchObject({
+      type: 'overdue_step',
+      recordType: 'referral',
+      severity: 'warning',
+      details: { referralId: referral.id, step: 'acceptance', stage: 'overdue' },
+    });
     expect(Date.now()).toBeGreaterThanOrEqual(new Date(received.acceptanceDueAt).getTime());
     // Escalation: the sending organisation's supervisors, not its caseworkers.
     const escalated = await waitForAlert(th.supervisor, (a) => a.recordId === referral.id);
@@ -84,7 +101,11 @@ describe('referral deadlines: overdue alerts and escalation, through the real qu
   it('raises overdue_step for a milestone on the side that records it, and recording the milestone resolves it', async () => {
     const kase = await createCase(api, th.caseworker);
     await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['exploitation']);
-    const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['exploitation'] });
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['exploitation'],
+    });
     await act(api, th.caseworker, referral.id, 'submit');
     await act(api, th.supervisor, referral.id, 'approve');
     await waitForStatus(api, mm.caseworker, referral.id, 'received');
@@ -95,10 +116,17 @@ describe('referral deadlines: overdue alerts and escalation, through the real qu
 
     // home_state_notified is the sender's step: its overdue alert goes to the sending organisation.
     const overdue = await waitForAlert(th.caseworker, (a) => a.recordId === homeRow.id);
-    expect(overdue).toMatchObject({ recordType: 'referral_milestone', details: { referralId: referral.id, step: 'home_state_notified', stage: 'overdue' } });
+    expect(overdue).toMatchObject({
+      recordType: 'referral_milestone',
+      details: { referralId: referral.id, step: 'home_state_notified', stage: 'overdue' },
+    });
     expect((await alerts(mm.caseworker)).some((a) => a.recordId === homeRow.id)).toBe(false);
 
-    const recorded = await api.http.post(`/api/v1/referrals/${referral.id}/milestones/home_state_notified`, { note: 'embassy informed' }, th.caseworker.token);
+    const recorded = await api.http.post(
+      `/api/v1/referrals/${referral.id}/milestones/home_state_notified`,
+      { note: 'embassy informed' },
+      th.caseworker.token,
+    );
     expect(recorded.status).toBe(200);
     expect((await alerts(th.caseworker)).some((a) => a.recordId === homeRow.id)).toBe(false);
     // The next step now counts from this one: due 3 s after it was recorded, and the receiver is chased for it.
@@ -108,14 +136,18 @@ describe('referral deadlines: overdue alerts and escalation, through the real qu
     await waitForAlert(mm.caseworker, (a) => a.recordId === nextRow.id);
     // No escalation for the recorded step: the escalation check the overdue alert had scheduled runs (its outbox row is
     // processed), and raises nothing.
-    await eventually(async () => {
-      const rows: Array<{ processed_at: Date | null }> = await api.dataSource.query(
-        `SELECT processed_at FROM outbox_events WHERE type = 'referrals.deadline' AND payload->>'referralId' = $1
+    await eventually(
+      async () => {
+        const rows: Array<{ processed_at: Date | null }> = await api.dataSource.query(
+          `SELECT processed_at FROM outbox_events WHERE type = 'referrals.deadline' AND payload->>'referralId' = $1
            AND payload->>'step' = 'home_state_notified' AND payload->>'stage' = 'escalated'`,
-        [referral.id],
-      );
-      return rows.length > 0 && rows.every((r) => r.processed_at !== null);
-    }, 20000, 200);
+          [referral.id],
+        );
+        return rows.length > 0 && rows.every((r) => r.processed_at !== null);
+      },
+      20000,
+      200,
+    );
     expect((await alerts(th.supervisor)).some((a) => a.recordId === homeRow.id)).toBe(false);
   }, 60000);
 });
@@ -140,7 +172,10 @@ describe('referral deadlines on an injected clock (e2e)', () => {
     now = jest.spyOn(worker.get(Clock), 'now');
     realTime();
     admin = await platformAdmin(api);
-    [th, mm] = await Promise.all([organisationWithStaff(api, admin, { country: 'TH' }), organisationWithStaff(api, admin, { country: 'MM' })]);
+    [th, mm] = await Promise.all([
+      organisationWithStaff(api, admin, { country: 'TH' }),
+      organisationWithStaff(api, admin, { country: 'MM' }),
+    ]);
   });
   afterEach(() => realTime());
   afterAll(async () => {
@@ -155,7 +190,9 @@ describe('referral deadlines on an injected clock (e2e)', () => {
   const check = (referralId: string, step: Parameters<ReferralDeadlines['checkDeadline']>[2], stage: 'overdue' | 'escalated') =>
     worker.get(DataSource).transaction((em) => workflow.checkDeadline(em, referralId, step, stage));
   const openAlerts = async (user: TestUser, recordId: string): Promise<AlertRow[]> =>
-    ((await api.http.get('/api/v1/alerts?type=overdue_step&limit=100', user.token)).body.items as AlertRow[]).filter((a) => a.recordId === recordId);
+    ((await api.http.get('/api/v1/alerts?type=overdue_step&limit=100', user.token)).body.items as AlertRow[]).filter(
+      (a) => a.recordId === recordId,
+    );
 
   it('acceptance: not due before its date, overdue for the receiver at it, escalated to the sender’s supervisors one period later', async () => {
     const received = await receivedReferral(api, th, mm);
@@ -168,14 +205,18 @@ describe('referral deadlines on an injected clock (e2e)', () => {
 
     at(dueAt);
     expect(await check(received.id, 'acceptance', 'overdue')).toBe('raised');
-    expect(await openAlerts(mm.caseworker, received.id)).toEqual([expect.objectContaining({ severity: 'warning', details: { referralId: received.id, step: 'acceptance', stage: 'overdue' } })]);
+    expect(await openAlerts(mm.caseworker, received.id)).toEqual([
+      expect.objectContaining({ severity: 'warning', details: { referralId: received.id, step: 'acceptance', stage: 'overdue' } }),
+    ]);
     expect(await openAlerts(th.supervisor, received.id)).toEqual([]);
 
     at(dueAt, 47 * HOUR);
     expect(await check(received.id, 'acceptance', 'escalated')).toBe('not_due');
     at(dueAt, 48 * HOUR);
     expect(await check(received.id, 'acceptance', 'escalated')).toBe('raised');
-    expect(await openAlerts(th.supervisor, received.id)).toEqual([expect.objectContaining({ severity: 'critical', details: { referralId: received.id, step: 'acceptance', stage: 'escalated' } })]);
+    expect(await openAlerts(th.supervisor, received.id)).toEqual([
+      expect.objectContaining({ severity: 'critical', details: { referralId: received.id, step: 'acceptance', stage: 'escalated' } }),
+    ]);
     expect(await openAlerts(th.caseworker, received.id)).toEqual([]);
 
     // Accepted: both alerts close, and a late check finds nothing to do.
@@ -194,11 +235,20 @@ describe('referral deadlines on an injected clock (e2e)', () => {
 
     at(home.due_at);
     expect(await check(received.id, 'home_state_notified', 'overdue')).toBe('raised');
-    expect(await openAlerts(th.caseworker, home.id)).toEqual([expect.objectContaining({ recordType: 'referral_milestone', details: { referralId: received.id, step: 'home_state_notified', stage: 'overdue' } })]);
+    expect(await openAlerts(th.caseworker, home.id)).toEqual([
+      expect.objectContaining({
+        recordType: 'referral_milestone',
+        details: { referralId: received.id, step: 'home_state_notified', stage: 'overdue' },
+      }),
+    ]);
     expect(await openAlerts(mm.caseworker, home.id)).toEqual([]);
 
     realTime();
-    const recorded = await api.http.post(`/api/v1/referrals/${received.id}/milestones/home_state_notified`, { note: 'embassy informed' }, th.caseworker.token);
+    const recorded = await api.http.post(
+      `/api/v1/referrals/${received.id}/milestones/home_state_notified`,
+      { note: 'embassy informed' },
+      th.caseworker.token,
+    );
     expect(recorded.status).toBe(200);
     expect(await openAlerts(th.caseworker, home.id)).toEqual([]);
 

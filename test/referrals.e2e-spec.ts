@@ -35,16 +35,34 @@ describe('referrals within one deployment (e2e)', () => {
   });
 
   const audit = (recordId: string) =>
-    api.dataSource.query(`SELECT action, actor_user_id, actor_organisation_id, purpose, details FROM audit_events WHERE record_id = $1 ORDER BY id`, [recordId]);
+    api.dataSource.query(
+      `SELECT action, actor_user_id, actor_organisation_id, purpose, details FROM audit_events WHERE record_id = $1 ORDER BY id`,
+      [recordId],
+    );
   const alertsOf = async (user: TestUser, type: string) =>
-    ((await api.http.get(`/api/v1/alerts?type=${type}`, user.token)).body.items as Array<{ recordId: string; recordType: string; type: string }>);
+    (await api.http.get(`/api/v1/alerts?type=${type}`, user.token)).body.items as Array<{
+      recordId: string;
+      recordType: string;
+      type: string;
+    }>;
 
   /** A case of the Thai shelter, consent for the Myanmar organisation, and a referral moved to `status` through the API. */
   async function referralAt(status: 'draft' | 'submitted' | 'received', body: Record<string, unknown> = {}) {
     const kase = await createCase(api, th.caseworker);
     // An ownership transfer discloses every category the case holds: consent must permit them all.
-    const consentId = await permitConsent(api, th.caseworker, kase.id, mm.org.id, body.transferOwnership ? [...DATA_CATEGORIES] : ['identity', 'exploitation']);
-    const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['identity', 'exploitation'], ...body });
+    const consentId = await permitConsent(
+      api,
+      th.caseworker,
+      kase.id,
+      mm.org.id,
+      body.transferOwnership ? [...DATA_CATEGORIES] : ['identity', 'exploitation'],
+    );
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['identity', 'exploitation'],
+      ...body,
+    });
     if (status !== 'draft') await act(api, th.caseworker, referral.id, 'submit');
     if (status === 'received') {
       await act(api, th.supervisor, referral.id, 'approve');
@@ -59,7 +77,13 @@ describe('referrals within one deployment (e2e)', () => {
 
     const created = await api.http.post(
       '/api/v1/referrals',
-      { caseId: kase.id, receivingOrganisationId: mm.org.id, purpose: 'cross_border_referral', dataCategories: ['identity', 'exploitation'], reason: 'Return to Myanmar; family located' },
+      {
+        caseId: kase.id,
+        receivingOrganisationId: mm.org.id,
+        purpose: 'cross_border_referral',
+        dataCategories: ['identity', 'exploitation'],
+        reason: 'Return to Myanmar; family located',
+      },
       th.caseworker.token,
     );
     expect(created.status).toBe(201);
@@ -88,7 +112,10 @@ describe('referrals within one deployment (e2e)', () => {
     const approved = await act(api, th.supervisor, id, 'approve', { note: 'family tracing confirmed' });
     expect(approved.status).toBe('approved');
     expect((await alertsOf(th.supervisor, 'referral_awaiting_approval')).map((a) => a.recordId)).not.toContain(id);
-    const outbox = await api.dataSource.query(`SELECT type, payload FROM outbox_events WHERE payload->>'referralId' = $1 AND type = 'referrals.deliver'`, [id]);
+    const outbox = await api.dataSource.query(
+      `SELECT type, payload FROM outbox_events WHERE payload->>'referralId' = $1 AND type = 'referrals.deliver'`,
+      [id],
+    );
     expect(outbox).toEqual([{ type: 'referrals.deliver', payload: { referralId: id } }]);
 
     const received = await waitForStatus(api, mm.caseworker, id, 'received');
@@ -137,7 +164,9 @@ describe('referrals within one deployment (e2e)', () => {
 
     const accepted = await act(api, mm.caseworker, id, 'accept');
     expect(accepted.status).toBe('accepted');
-    expect(accepted.milestones.map((m: { milestone: string; state: string }) => [m.milestone, m.state])).toEqual(REFERRAL_MILESTONES.map((m) => [m, 'pending']));
+    expect(accepted.milestones.map((m: { milestone: string; state: string }) => [m.milestone, m.state])).toEqual(
+      REFERRAL_MILESTONES.map((m) => [m, 'pending']),
+    );
     expect((await alertsOf(mm.caseworker, 'referral_awaiting_acceptance')).map((a) => a.recordId)).not.toContain(id);
     expect((await act(api, mm.caseworker, id, 'start')).status).toBe('in_progress');
 
@@ -150,9 +179,16 @@ describe('referrals within one deployment (e2e)', () => {
       reception_confirmed: mm.supervisor,
     };
     for (const milestone of REFERRAL_MILESTONES) {
-      const res = await api.http.post(`/api/v1/referrals/${id}/milestones/${milestone}`, { note: `${milestone} recorded` }, sides[milestone].token);
+      const res = await api.http.post(
+        `/api/v1/referrals/${id}/milestones/${milestone}`,
+        { note: `${milestone} recorded` },
+        sides[milestone].token,
+      );
       expect(res.status).toBe(200);
-      expect(res.body.milestones.find((m: { milestone: string }) => m.milestone === milestone)).toMatchObject({ state: 'done', note: `${milestone} recorded` });
+      expect(res.body.milestones.find((m: { milestone: string }) => m.milestone === milestone)).toMatchObject({
+        state: 'done',
+        note: `${milestone} recorded`,
+      });
     }
     const again = await api.http.post(`/api/v1/referrals/${id}/milestones/arrived`, {}, mm.caseworker.token);
     expect(again.status).toBe(409);
@@ -173,10 +209,17 @@ describe('referrals within one deployment (e2e)', () => {
       ['accepted', 'in_progress'],
       ['in_progress', 'completed'],
     ]);
-    expect(transitions[2]).toMatchObject({ actorKind: 'user', userId: th.supervisor.id, organisationId: th.org.id, note: 'family tracing confirmed' });
+    expect(transitions[2]).toMatchObject({
+      actorKind: 'user',
+      userId: th.supervisor.id,
+      organisationId: th.org.id,
+      note: 'family tracing confirmed',
+    });
     expect(transitions[3]).toMatchObject({ actorKind: 'system', userId: null });
     expect(transitions[5]).toMatchObject({ actorKind: 'user', userId: mm.caseworker.id, organisationId: mm.org.id });
-    expect(history.body.filter((e: { kind: string }) => e.kind === 'milestone').map((e: { milestone: string }) => e.milestone)).toEqual([...REFERRAL_MILESTONES]);
+    expect(history.body.filter((e: { kind: string }) => e.kind === 'milestone').map((e: { milestone: string }) => e.milestone)).toEqual([
+      ...REFERRAL_MILESTONES,
+    ]);
 
     const actions = (await audit(id)).map((e: { action: string }) => e.action);
     expect(actions).toEqual([
@@ -199,7 +242,9 @@ describe('referrals within one deployment (e2e)', () => {
     const incoming = await api.http.get(`/api/v1/referrals?direction=incoming`, mm.caseworker.token);
     expect(incoming.body).toMatchObject({ page: 1, limit: 20 });
     expect(incoming.body.items.map((r: { id: string }) => r.id)).toContain(id);
-    expect((await api.http.get(`/api/v1/referrals?direction=incoming`, th.caseworker.token)).body.items.map((r: { id: string }) => r.id)).not.toContain(id);
+    expect(
+      (await api.http.get(`/api/v1/referrals?direction=incoming`, th.caseworker.token)).body.items.map((r: { id: string }) => r.id),
+    ).not.toContain(id);
   });
 
   it('answers 409 with the current status for every move the table does not allow, and changes nothing', async () => {
@@ -213,7 +258,10 @@ describe('referrals within one deployment (e2e)', () => {
         expect([status, action, res.status, res.body.code]).toEqual([status, action, 409, 'REFERRAL_INVALID_TRANSITION']);
         expect(res.body.details).toEqual({ currentStatus: status, requested: to });
       }
-      const [row] = await api.dataSource.query(`SELECT status, (SELECT count(*)::int FROM referral_events WHERE referral_id = $1) AS n FROM referrals WHERE id = $1`, [id]);
+      const [row] = await api.dataSource.query(
+        `SELECT status, (SELECT count(*)::int FROM referral_events WHERE referral_id = $1) AS n FROM referrals WHERE id = $1`,
+        [id],
+      );
       expect(row).toEqual({ status, n: before });
     }
   });
@@ -282,7 +330,10 @@ describe('referrals within one deployment (e2e)', () => {
     expect((await act(api, th.caseworker, referral.id, 'approve')).status).toBe('approved');
     await waitForStatus(api, thOther.caseworker, referral.id, 'received');
     const packet = await api.http.get(`/api/v1/referrals/${referral.id}/case`, thOther.caseworker.token);
-    expect(packet.body.data).toEqual({ contact: { phone: '+66 81 000 0000', email: null }, location: { currentLocation: 'Mercy Shelter, Bangkok' } });
+    expect(packet.body.data).toEqual({
+      contact: { phone: '+66 81 000 0000', email: null },
+      location: { currentLocation: 'Mercy Shelter, Bangkok' },
+    });
     // Accepted domestic referrals have no milestones.
     expect((await act(api, thOther.caseworker, referral.id, 'accept')).milestones).toEqual([]);
 
@@ -306,7 +357,13 @@ describe('referrals within one deployment (e2e)', () => {
 
     const extra = await api.http.post(
       '/api/v1/referrals',
-      { caseId: kase.id, receivingOrganisationId: mm.org.id, purpose: 'cross_border_referral', dataCategories: ['identity', 'contact', 'health'], reason: 'r' },
+      {
+        caseId: kase.id,
+        receivingOrganisationId: mm.org.id,
+        purpose: 'cross_border_referral',
+        dataCategories: ['identity', 'contact', 'health'],
+        reason: 'r',
+      },
       th.caseworker.token,
     );
     expect(extra.status).toBe(403);
@@ -326,10 +383,18 @@ describe('referrals within one deployment (e2e)', () => {
       th.caseworker.token,
     );
     expect(wrongPurpose.status).toBe(403);
-    expect(wrongPurpose.body.details.refused).toEqual([{ category: 'identity', purpose: 'legal_proceedings', reason: 'no_matching_permit' }]);
+    expect(wrongPurpose.body.details.refused).toEqual([
+      { category: 'identity', purpose: 'legal_proceedings', reason: 'no_matching_permit' },
+    ]);
     const otherReceiver = await api.http.post(
       '/api/v1/referrals',
-      { caseId: kase.id, receivingOrganisationId: stranger.org.id, purpose: 'cross_border_referral', dataCategories: ['identity'], reason: 'r' },
+      {
+        caseId: kase.id,
+        receivingOrganisationId: stranger.org.id,
+        purpose: 'cross_border_referral',
+        dataCategories: ['identity'],
+        reason: 'r',
+      },
       th.caseworker.token,
     );
     expect(otherReceiver.body.code).toBe('CONSENT_NOT_COVERING');
@@ -345,7 +410,11 @@ describe('referrals within one deployment (e2e)', () => {
       stranger.caseworker.token,
     );
     expect(notMine.status).toBe(404);
-    const invalid = await api.http.post('/api/v1/referrals', { caseId: kase.id, receivingOrganisationId: mm.org.id, purpose: 'gossip', dataCategories: [], reason: '' }, th.caseworker.token);
+    const invalid = await api.http.post(
+      '/api/v1/referrals',
+      { caseId: kase.id, receivingOrganisationId: mm.org.id, purpose: 'gossip', dataCategories: [], reason: '' },
+      th.caseworker.token,
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.body.code).toBe('VALIDATION_FAILED');
     expect(await count()).toBe(0);
@@ -364,7 +433,11 @@ describe('referrals within one deployment (e2e)', () => {
   it('serves only what consent permits at each read: a later deny takes a category out of the packet', async () => {
     const kase = await createCase(api, th.caseworker);
     await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['identity', 'contact', 'legal', 'immigration']);
-    const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['identity', 'contact', 'legal', 'immigration'] });
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['identity', 'contact', 'legal', 'immigration'],
+    });
     await act(api, th.caseworker, referral.id, 'submit');
     await act(api, th.supervisor, referral.id, 'approve');
     await waitForStatus(api, mm.caseworker, referral.id, 'received');
@@ -384,7 +457,11 @@ describe('referrals within one deployment (e2e)', () => {
     await act(api, mm.caseworker, id, 'accept');
     expect((await api.http.get(`/api/v1/referrals/${id}/case`, mm.caseworker.token)).status).toBe(200);
 
-    const withdrawn = await api.http.post(`/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`, { reason: 'she is afraid' }, th.caseworker.token);
+    const withdrawn = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`,
+      { reason: 'she is afraid' },
+      th.caseworker.token,
+    );
     expect(withdrawn.status).toBe(200);
     const recalled = await waitForStatus(api, th.caseworker, id, 'recalled');
     expect(recalled.status).toBe('recalled');
@@ -394,7 +471,13 @@ describe('referrals within one deployment (e2e)', () => {
     expect(read.body.code).toBe('REFERRAL_RECALLED');
     expect(JSON.stringify(read.body)).not.toMatch(/Aye|Mya/);
     const history = (await api.http.get(`/api/v1/referrals/${id}/history`, mm.caseworker.token)).body;
-    expect(history[history.length - 1]).toMatchObject({ kind: 'transition', from: 'accepted', to: 'recalled', actorKind: 'system', details: { consentId } });
+    expect(history[history.length - 1]).toMatchObject({
+      kind: 'transition',
+      from: 'accepted',
+      to: 'recalled',
+      actorKind: 'system',
+      details: { consentId },
+    });
     expect((await audit(id)).map((e: { action: string }) => e.action)).toContain('referral.recalled');
     // Milestone alerts and the referral's own alerts close with it.
     const open = await api.dataSource.query(
@@ -460,10 +543,9 @@ describe('referrals within one deployment (e2e)', () => {
       } else {
         expect(rows[0]).toEqual({ responsible_organisation_id: th.org.id, survivor_contact_organisation_id: mm.org.id });
       }
-      const history = await api.dataSource.query(
-        'SELECT count(*)::int AS n FROM claim_responsibility_history WHERE claim_id = $1',
-        [claim.body.id],
-      );
+      const history = await api.dataSource.query('SELECT count(*)::int AS n FROM claim_responsibility_history WHERE claim_id = $1', [
+        claim.body.id,
+      ]);
       expect(history[0].n).toBeGreaterThanOrEqual(1);
     }
   });
@@ -473,17 +555,28 @@ describe('referrals within one deployment (e2e)', () => {
     objecting.protection.objectsToHomeStateNotification = true;
     const kase = await createCase(api, th.caseworker, objecting);
     await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['exploitation']);
-    const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: mm.org.id, dataCategories: ['exploitation'] });
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['exploitation'],
+    });
     await act(api, th.caseworker, referral.id, 'submit');
     await act(api, th.supervisor, referral.id, 'approve');
     await waitForStatus(api, mm.caseworker, referral.id, 'received');
     const accepted = await act(api, mm.caseworker, referral.id, 'accept');
-    expect(accepted.milestones[0]).toMatchObject({ milestone: 'home_state_notified', state: 'skipped', skipReason: expect.stringContaining('objects') });
+    expect(accepted.milestones[0]).toMatchObject({
+      milestone: 'home_state_notified',
+      state: 'skipped',
+      skipReason: expect.stringContaining('objects'),
+    });
 
     // Objection recorded after acceptance: done is refused with a code, skipped takes the reason offered.
     const { id } = await referralAt('received');
     await act(api, mm.caseworker, id, 'accept');
-    const current = await api.http.get(`/api/v1/cases/${(await api.http.get(`/api/v1/referrals/${id}`, th.caseworker.token)).body.caseId}`, th.caseworker.token);
+    const current = await api.http.get(
+      `/api/v1/cases/${(await api.http.get(`/api/v1/referrals/${id}`, th.caseworker.token)).body.caseId}`,
+      th.caseworker.token,
+    );
     const patched = await api.http.patch(
       `/api/v1/cases/${current.body.id}`,
       { protection: { objectsToHomeStateNotification: true } },
@@ -510,7 +603,11 @@ describe('referrals within one deployment (e2e)', () => {
     );
     const kase = await createCase(api, th.caseworker);
     await permitConsent(api, th.caseworker, kase.id, remote.id, ['exploitation']);
-    const referral = await createReferral(api, th.caseworker, { caseId: kase.id, receivingOrganisationId: remote.id, dataCategories: ['exploitation'] });
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: remote.id,
+      dataCategories: ['exploitation'],
+    });
     await act(api, th.caseworker, referral.id, 'submit');
     await act(api, th.supervisor, referral.id, 'approve');
     const failed = await waitForStatus(api, th.caseworker, referral.id, 'failed');

@@ -16,7 +16,12 @@ const DESIGN_CLAIM = {
   filedAt: '2026-09-01',
 };
 const DESIGN_AWARD = { status: 'awarded', awarded: { currency: 'THB', amountMinor: 5000000 } };
-const DESIGN_PAYMENT = { amount: { currency: 'THB', amountMinor: 2000000 }, paidAt: '2026-11-01', payer: 'offender', method: 'bank_transfer' };
+const DESIGN_PAYMENT = {
+  amount: { currency: 'THB', amountMinor: 2000000 },
+  paidAt: '2026-11-01',
+  payer: 'offender',
+  method: 'bank_transfer',
+};
 
 const THB = (amountMinor: number) => ({ currency: 'THB', amountMinor });
 /** A date in Bangkok, `days` from today there. */
@@ -56,7 +61,15 @@ describe('restitution claims and payments (e2e)', () => {
       method: 'written',
       language: 'mya',
       interpreterUsed: true,
-      provisions: [{ effect: 'permit', recipientOrganisationId: orgId, purposes: ['restitution_claim'], dataCategories: ['restitution'], validUntil: '2099-12-31' }],
+      provisions: [
+        {
+          effect: 'permit',
+          recipientOrganisationId: orgId,
+          purposes: ['restitution_claim'],
+          dataCategories: ['restitution'],
+          validUntil: '2099-12-31',
+        },
+      ],
     };
     const res = await post(`/api/v1/cases/${caseId}/consents`, body, shelter.caseworker);
     if (res.status !== 201) throw new Error(`consent failed: ${res.status} ${res.text}`);
@@ -78,10 +91,14 @@ describe('restitution claims and payments (e2e)', () => {
     return { caseId, claim: res.body, etag: res.headers.get('etag')! };
   }
 
-  const pay = (claimId: string, body: unknown, user: TestUser = shelter.caseworker) => post(`/api/v1/restitution-claims/${claimId}/payments`, body, user);
-  const claimRows = async (caseId: string) => Number((await api.dataSource.query(`SELECT count(*) AS n FROM restitution_claims WHERE case_id = $1`, [caseId]))[0].n);
+  const pay = (claimId: string, body: unknown, user: TestUser = shelter.caseworker) =>
+    post(`/api/v1/restitution-claims/${claimId}/payments`, body, user);
+  const claimRows = async (caseId: string) =>
+    Number((await api.dataSource.query(`SELECT count(*) AS n FROM restitution_claims WHERE case_id = $1`, [caseId]))[0].n);
   const auditFor = (recordId: string) =>
-    api.dataSource.query(`SELECT action, actor_user_id, record_type, purpose, details FROM audit_events WHERE record_id = $1 ORDER BY id`, [recordId]);
+    api.dataSource.query(`SELECT action, actor_user_id, record_type, purpose, details FROM audit_events WHERE record_id = $1 ORDER BY id`, [
+      recordId,
+    ]);
 
   it('runs the DESIGN.md example exactly as written: 150,000.00 THB claimed, 50,000.00 awarded, 20,000.00 paid', async () => {
     const kase = await createCase(api, shelter.caseworker);
@@ -105,13 +122,24 @@ describe('restitution claims and payments (e2e)', () => {
       version: 1,
     });
 
-    const awarded = await patch(`/api/v1/restitution-claims/${created.body.id}`, DESIGN_AWARD, shelter.caseworker, created.headers.get('etag')!);
+    const awarded = await patch(
+      `/api/v1/restitution-claims/${created.body.id}`,
+      DESIGN_AWARD,
+      shelter.caseworker,
+      created.headers.get('etag')!,
+    );
     expect(awarded.status).toBe(200);
     expect(awarded.body).toMatchObject({ status: 'awarded', awarded: THB(5000000), paid: [], outstanding: [THB(5000000)], version: 2 });
 
     const paid = await pay(created.body.id, DESIGN_PAYMENT);
     expect(paid.status).toBe(201);
-    expect(paid.body.payment).toMatchObject({ kind: 'payment', amount: THB(2000000), paidAt: '2026-11-01', payer: 'offender', method: 'bank_transfer' });
+    expect(paid.body.payment).toMatchObject({
+      kind: 'payment',
+      amount: THB(2000000),
+      paidAt: '2026-11-01',
+      payer: 'offender',
+      method: 'bank_transfer',
+    });
     expect(paid.body.claim).toMatchObject({ status: 'partially_paid', paid: [THB(2000000)], outstanding: [THB(3000000)] });
 
     const claim = await get(`/api/v1/restitution-claims/${created.body.id}`, shelter.caseworker);
@@ -127,7 +155,10 @@ describe('restitution claims and payments (e2e)', () => {
     });
     expect(claim.headers.get('etag')).toBe('W/"3"');
 
-    const stored = await api.dataSource.query(`SELECT currency, claimed_minor, awarded_minor, status FROM restitution_claims WHERE id = $1`, [created.body.id]);
+    const stored = await api.dataSource.query(
+      `SELECT currency, claimed_minor, awarded_minor, status FROM restitution_claims WHERE id = $1`,
+      [created.body.id],
+    );
     expect(stored).toEqual([{ currency: 'THB', claimed_minor: '15000000', awarded_minor: '5000000', status: 'partially_paid' }]);
   });
 
@@ -163,9 +194,17 @@ describe('restitution claims and payments (e2e)', () => {
 
     it('refuses an award or a payment in another currency, and a float payment', async () => {
       const { claim, etag } = await newClaim();
-      const award = await patch(`/api/v1/restitution-claims/${claim.id}`, { status: 'awarded', awarded: { currency: 'USD', amountMinor: 100 } }, shelter.caseworker, etag);
+      const award = await patch(
+        `/api/v1/restitution-claims/${claim.id}`,
+        { status: 'awarded', awarded: { currency: 'USD', amountMinor: 100 } },
+        shelter.caseworker,
+        etag,
+      );
       expect(award.status).toBe(400);
-      expect(award.body).toMatchObject({ code: 'MONEY_CURRENCY_MISMATCH', details: { field: 'awarded', expectedCurrency: 'THB', currency: 'USD' } });
+      expect(award.body).toMatchObject({
+        code: 'MONEY_CURRENCY_MISMATCH',
+        details: { field: 'awarded', expectedCurrency: 'THB', currency: 'USD' },
+      });
 
       const { claim: awarded } = await awardedClaim();
       const usd = await pay(awarded.id, { ...DESIGN_PAYMENT, amount: { currency: 'USD', amountMinor: 100 } });
@@ -201,7 +240,10 @@ describe('restitution claims and payments (e2e)', () => {
       const url = `/api/v1/restitution-claims/${claim.id}`;
       const illegal = await patch(url, { status: 'appealed' }, shelter.caseworker, etag);
       expect(illegal.status).toBe(409);
-      expect(illegal.body).toMatchObject({ code: 'CLAIM_INVALID_TRANSITION', details: { from: 'filed', to: 'appealed', allowed: ['hearing', 'awarded', 'rejected', 'withdrawn'] } });
+      expect(illegal.body).toMatchObject({
+        code: 'CLAIM_INVALID_TRANSITION',
+        details: { from: 'filed', to: 'appealed', allowed: ['hearing', 'awarded', 'rejected', 'withdrawn'] },
+      });
       const ledger = await patch(url, { status: 'paid', awarded: THB(5000000) }, shelter.caseworker, etag);
       expect(ledger.status).toBe(409);
       expect(ledger.body.code).toBe('CLAIM_STATUS_LEDGER_DRIVEN');
@@ -222,10 +264,18 @@ describe('restitution claims and payments (e2e)', () => {
 
     it('starts a claim without a filing date as preparing, and refuses a filing date without a forum', async () => {
       const kase = await createCase(api, shelter.caseworker);
-      const preparing = await post(`/api/v1/cases/${kase.id}/restitution-claims`, { route: 'labour_back_pay', jurisdiction: 'TH', claimed: THB(900000) }, shelter.caseworker);
+      const preparing = await post(
+        `/api/v1/cases/${kase.id}/restitution-claims`,
+        { route: 'labour_back_pay', jurisdiction: 'TH', claimed: THB(900000) },
+        shelter.caseworker,
+      );
       expect(preparing.status).toBe(201);
       expect(preparing.body.status).toBe('preparing');
-      const noForum = await post(`/api/v1/cases/${kase.id}/restitution-claims`, { route: 'civil_claim', jurisdiction: 'TH', claimed: THB(1), filedAt: '2026-09-01' }, shelter.caseworker);
+      const noForum = await post(
+        `/api/v1/cases/${kase.id}/restitution-claims`,
+        { route: 'civil_claim', jurisdiction: 'TH', claimed: THB(1), filedAt: '2026-09-01' },
+        shelter.caseworker,
+      );
       expect(noForum.status).toBe(400);
       expect(noForum.body).toMatchObject({ code: 'CLAIM_STATUS_DATA_MISSING', details: { status: 'filed', missing: ['forum'] } });
       expect(await claimRows(kase.id)).toBe(1);
@@ -277,7 +327,9 @@ describe('restitution claims and payments (e2e)', () => {
         ['correction', null, paymentId],
       ]);
       // The reason is sealed under the case's key, never stored in clear.
-      const [row] = await api.dataSource.query(`SELECT has_reason, reason_ciphertext FROM restitution_payments WHERE id = $1`, [reversal.body.payment.id]);
+      const [row] = await api.dataSource.query(`SELECT has_reason, reason_ciphertext FROM restitution_payments WHERE id = $1`, [
+        reversal.body.payment.id,
+      ]);
       expect(row.has_reason).toBe(true);
       expect(row.reason_ciphertext.toString('latin1')).not.toContain('returned');
     });
@@ -285,14 +337,22 @@ describe('restitution claims and payments (e2e)', () => {
     it('keeps the ledger append-only in the database, whatever the application tries', async () => {
       const { claim } = await awardedClaim();
       const { body } = await pay(claim.id, DESIGN_PAYMENT);
-      await expect(api.dataSource.query(`UPDATE restitution_payments SET amount_minor = 1 WHERE id = $1`, [body.payment.id])).rejects.toThrow(/permission denied/);
-      await expect(api.dataSource.query(`DELETE FROM restitution_payments WHERE id = $1`, [body.payment.id])).rejects.toThrow(/permission denied/);
-      await expect(api.dataSource.query(`DELETE FROM claim_responsibility_history WHERE claim_id = $1`, [claim.id])).rejects.toThrow(/permission denied/);
+      await expect(
+        api.dataSource.query(`UPDATE restitution_payments SET amount_minor = 1 WHERE id = $1`, [body.payment.id]),
+      ).rejects.toThrow(/permission denied/);
+      await expect(api.dataSource.query(`DELETE FROM restitution_payments WHERE id = $1`, [body.payment.id])).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(api.dataSource.query(`DELETE FROM claim_responsibility_history WHERE claim_id = $1`, [claim.id])).rejects.toThrow(
+        /permission denied/,
+      );
       const { Client } = await import('pg');
       const superuser = new Client({ connectionString: process.env.DATABASE_ADMIN_URL });
       await superuser.connect();
       try {
-        await expect(superuser.query(`UPDATE restitution_payments SET amount_minor = 1 WHERE id = $1`, [body.payment.id])).rejects.toThrow(/append-only/);
+        await expect(superuser.query(`UPDATE restitution_payments SET amount_minor = 1 WHERE id = $1`, [body.payment.id])).rejects.toThrow(
+          /append-only/,
+        );
       } finally {
         await superuser.end();
       }
@@ -302,7 +362,13 @@ describe('restitution claims and payments (e2e)', () => {
       const { claim } = await awardedClaim();
       const res = await pay(claim.id, { ...DESIGN_PAYMENT, amount: THB(6000000) });
       expect(res.status).toBe(201);
-      expect(res.body.claim).toMatchObject({ status: 'paid', paid: [THB(6000000)], outstanding: [THB(0)], overpaid: true, overpaidBy: [THB(1000000)] });
+      expect(res.body.claim).toMatchObject({
+        status: 'paid',
+        paid: [THB(6000000)],
+        outstanding: [THB(0)],
+        overpaid: true,
+        overpaidBy: [THB(1000000)],
+      });
       // A paid claim still takes a payment (recorded and flagged).
       const more = await pay(claim.id, { ...DESIGN_PAYMENT, amount: THB(1) });
       expect(more.status).toBe(201);
@@ -311,7 +377,9 @@ describe('restitution claims and payments (e2e)', () => {
 
     it('serialises concurrent payments under the claim lock: 10 at once, paid = their sum', async () => {
       const { claim } = await awardedClaim();
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => pay(claim.id, { ...DESIGN_PAYMENT, amount: THB(100000 + i) })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => pay(claim.id, { ...DESIGN_PAYMENT, amount: THB(100000 + i) })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
       const after = await get(`/api/v1/restitution-claims/${claim.id}`, shelter.caseworker);
       const sum = Array.from({ length: 10 }, (_, i) => 100000 + i).reduce((a, b) => a + b, 0);
@@ -325,7 +393,9 @@ describe('restitution claims and payments (e2e)', () => {
 
     it('raises "payment overdue" for the responsible organisation through a delayed job, and closes it once paid', async () => {
       const { claim } = await awardedClaim(shelter.caseworker, { paymentDueAt: bangkokDate(-1) });
-      const alert = await eventually(async () => (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.type === 'restitution_payment_overdue'));
+      const alert = await eventually(async () =>
+        (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.type === 'restitution_payment_overdue'),
+      );
       expect(alert).toMatchObject({
         organisationId: shelter.org.id,
         severity: 'critical',
@@ -342,9 +412,21 @@ describe('restitution claims and payments (e2e)', () => {
     it('raises the reminder on the due date (lead 0 days) and schedules the rest for later', async () => {
       const today = bangkokDate(0);
       const later = bangkokDate(30);
-      const { claim } = await newClaim(shelter.caseworker, { route: 'civil_claim', jurisdiction: 'TH', claimed: THB(100), filingDeadline: today, appealDeadline: later });
-      const alert = await eventually(async () => (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.details.kind === 'filing_deadline_near'));
-      expect(alert).toMatchObject({ type: 'restitution_deadline', severity: 'warning', details: { kind: 'filing_deadline_near', dueDate: today } });
+      const { claim } = await newClaim(shelter.caseworker, {
+        route: 'civil_claim',
+        jurisdiction: 'TH',
+        claimed: THB(100),
+        filingDeadline: today,
+        appealDeadline: later,
+      });
+      const alert = await eventually(async () =>
+        (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.details.kind === 'filing_deadline_near'),
+      );
+      expect(alert).toMatchObject({
+        type: 'restitution_deadline',
+        severity: 'warning',
+        details: { kind: 'filing_deadline_near', dueDate: today },
+      });
       const jobs = await api.dataSource.query(
         `SELECT payload, available_at, processed_at FROM outbox_events WHERE type = 'restitution.deadline' AND payload->>'claimId' = $1 ORDER BY available_at`,
         [claim.id],
@@ -364,9 +446,20 @@ describe('restitution claims and payments (e2e)', () => {
       // "passed" rule sees the date gone.
       const jumped = jest.spyOn(worker.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + 32 * 24 * 3600 * 1000));
       try {
-        const { claim } = await newClaim(shelter.caseworker, { route: 'civil_claim', jurisdiction: 'TH', claimed: THB(100), filingDeadline: later });
-        const passed = await eventually(async () => (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.details.kind === 'filing_deadline_passed'));
-        expect(passed).toMatchObject({ type: 'restitution_deadline', severity: 'critical', details: { kind: 'filing_deadline_passed', dueDate: later } });
+        const { claim } = await newClaim(shelter.caseworker, {
+          route: 'civil_claim',
+          jurisdiction: 'TH',
+          claimed: THB(100),
+          filingDeadline: later,
+        });
+        const passed = await eventually(async () =>
+          (await alertsOf(shelter.caseworker, claim.id)).find((a) => a.details.kind === 'filing_deadline_passed'),
+        );
+        expect(passed).toMatchObject({
+          type: 'restitution_deadline',
+          severity: 'critical',
+          details: { kind: 'filing_deadline_passed', dueDate: later },
+        });
       } finally {
         jumped.mockRestore();
       }
@@ -376,7 +469,10 @@ describe('restitution claims and payments (e2e)', () => {
       const { claim } = await newClaim(shelter.caseworker, { ...DESIGN_CLAIM, filingDeadline: bangkokDate(-3) });
       // Filed already: a filing deadline asks nothing of a filed claim.
       await eventually(async () => {
-        const rows = await api.dataSource.query(`SELECT processed_at FROM outbox_events WHERE type = 'restitution.deadline' AND payload->>'claimId' = $1`, [claim.id]);
+        const rows = await api.dataSource.query(
+          `SELECT processed_at FROM outbox_events WHERE type = 'restitution.deadline' AND payload->>'claimId' = $1`,
+          [claim.id],
+        );
         return rows.length > 0 && rows.every((r: any) => r.processed_at !== null);
       });
       expect(await alertsOf(shelter.supervisor, claim.id)).toEqual([]);
@@ -398,11 +494,19 @@ describe('restitution claims and payments (e2e)', () => {
       const missing = await get(`/api/v1/restitution-claims/${randomUUID()}`, partner.caseworker);
       for (const user of [partner.caseworker, stranger.supervisor]) {
         const res = await get(url, user);
-        expect({ status: res.status, code: res.body.code, message: res.body.message }).toEqual({ status: 404, code: 'NOT_FOUND', message: missing.body.message });
+        expect({ status: res.status, code: res.body.code, message: res.body.message }).toEqual({
+          status: 404,
+          code: 'NOT_FOUND',
+          message: missing.body.message,
+        });
         expect((await get(`/api/v1/cases/${caseId}/restitution-claims`, user)).status).toBe(404);
       }
       // A consent for another purpose or category is not enough.
-      await post(`/api/v1/cases/${caseId}/consents`, consentFor(partner.org.id, ['cross_border_referral'], ['identity', 'restitution']), shelter.caseworker);
+      await post(
+        `/api/v1/cases/${caseId}/consents`,
+        consentFor(partner.org.id, ['cross_border_referral'], ['identity', 'restitution']),
+        shelter.caseworker,
+      );
       expect((await get(url, partner.caseworker)).status).toBe(404);
 
       const consent = await post(`/api/v1/cases/${caseId}/consents`, consentFor(partner.org.id), shelter.caseworker);
@@ -411,7 +515,9 @@ describe('restitution claims and payments (e2e)', () => {
       expect(seen.status).toBe(200);
       expect(seen.body).toMatchObject({ id: claim.id, access: 'consent', awarded: THB(5000000), outstanding: [THB(5000000)] });
       expect(seen.body).not.toHaveProperty('notes');
-      expect((await get(`/api/v1/cases/${caseId}/restitution-claims`, partner.caseworker)).body.items.map((c: any) => c.id)).toEqual([claim.id]);
+      expect((await get(`/api/v1/cases/${caseId}/restitution-claims`, partner.caseworker)).body.items.map((c: any) => c.id)).toEqual([
+        claim.id,
+      ]);
       expect((await get(url, stranger.caseworker)).status).toBe(404);
       // Reading is not changing.
       const change = await patch(url, { forumCaseNumber: 'X' }, partner.caseworker, seen.headers.get('etag')!);
@@ -419,10 +525,16 @@ describe('restitution claims and payments (e2e)', () => {
       expect(change.body.code).toBe('RESTITUTION_NOT_RESPONSIBLE');
       expect((await pay(claim.id, DESIGN_PAYMENT, partner.caseworker)).status).toBe(403);
       // The partner's read is on the record, with the reason it was allowed.
-      const reads = (await auditFor(claim.id)).filter((a: any) => a.action === 'restitution_claim.read' && a.actor_user_id === partner.caseworker.id);
+      const reads = (await auditFor(claim.id)).filter(
+        (a: any) => a.action === 'restitution_claim.read' && a.actor_user_id === partner.caseworker.id,
+      );
       expect(reads).toEqual([expect.objectContaining({ purpose: 'restitution_claim', details: { caseId, access: 'consent' } })]);
 
-      const withdrawn = await post(`/api/v1/cases/${caseId}/consents/${consent.body.id}/withdraw`, { reason: 'Changed her mind' }, shelter.caseworker);
+      const withdrawn = await post(
+        `/api/v1/cases/${caseId}/consents/${consent.body.id}/withdraw`,
+        { reason: 'Changed her mind' },
+        shelter.caseworker,
+      );
       expect(withdrawn.status).toBe(200);
       expect((await get(url, partner.caseworker)).status).toBe(404);
     });
@@ -430,7 +542,9 @@ describe('restitution claims and payments (e2e)', () => {
     it('keeps notes sealed and shows them to the claim\u2019s own organisation only', async () => {
       const { claim } = await newClaim(shelter.caseworker, { ...DESIGN_CLAIM, notes: 'Lawyer from legal aid clinic follows the hearing' });
       expect(claim.notes).toBe('Lawyer from legal aid clinic follows the hearing');
-      expect((await get(`/api/v1/restitution-claims/${claim.id}`, shelter.supervisor)).body.notes).toBe('Lawyer from legal aid clinic follows the hearing');
+      expect((await get(`/api/v1/restitution-claims/${claim.id}`, shelter.supervisor)).body.notes).toBe(
+        'Lawyer from legal aid clinic follows the hearing',
+      );
       const [row] = await api.dataSource.query(`SELECT notes_ciphertext FROM restitution_claims WHERE id = $1`, [claim.id]);
       expect(row.notes_ciphertext.toString('latin1')).not.toContain('Lawyer');
     });
@@ -457,21 +571,33 @@ describe('restitution claims and payments (e2e)', () => {
       // Without the person's consent neither organisation may be shown the claim (the disclosure gate).
       const unconsented = await post(url, { survivorContactOrganisationId: partner.org.id }, shelter.supervisor);
       expect(unconsented.status).toBe(403);
-      expect(unconsented.body).toMatchObject({ code: 'CONSENT_NOT_COVERING', details: { path: 'restitution.responsibility', refused: [{ category: 'restitution' }] } });
+      expect(unconsented.body).toMatchObject({
+        code: 'CONSENT_NOT_COVERING',
+        details: { path: 'restitution.responsibility', refused: [{ category: 'restitution' }] },
+      });
       await permitRestitution(caseId, partner.org.id);
       await permitRestitution(caseId, receiving.org.id);
 
       // Stays with the shelter; the partner in Myanmar is where the survivor is reached for payout, and may now read it.
       const contact = await post(url, { survivorContactOrganisationId: partner.org.id }, shelter.supervisor);
       expect(contact.status).toBe(200);
-      expect(contact.body.claim).toMatchObject({ responsibleOrganisationId: shelter.org.id, survivorContactOrganisationId: partner.org.id });
+      expect(contact.body.claim).toMatchObject({
+        responsibleOrganisationId: shelter.org.id,
+        survivorContactOrganisationId: partner.org.id,
+      });
       expect((await get(`/api/v1/restitution-claims/${claim.id}`, partner.caseworker)).body.access).toBe('survivor_contact');
 
       // Then handed to another organisation: the shelter still sees it through its case, but no longer changes it.
       const moved = await post(url, { responsibleOrganisationId: receiving.org.id }, shelter.supervisor);
       expect(moved.status).toBe(200);
-      expect(moved.body.claim).toMatchObject({ responsibleOrganisationId: receiving.org.id, survivorContactOrganisationId: partner.org.id, access: 'case' });
-      expect(moved.body.history.map((h: any) => [h.cause, h.responsibleOrganisationId, h.survivorContactOrganisationId, h.until === null])).toEqual([
+      expect(moved.body.claim).toMatchObject({
+        responsibleOrganisationId: receiving.org.id,
+        survivorContactOrganisationId: partner.org.id,
+        access: 'case',
+      });
+      expect(
+        moved.body.history.map((h: any) => [h.cause, h.responsibleOrganisationId, h.survivorContactOrganisationId, h.until === null]),
+      ).toEqual([
         ['claim_created', shelter.org.id, null, false],
         ['survivor_contact_recorded', shelter.org.id, partner.org.id, false],
         ['responsibility_moved', receiving.org.id, partner.org.id, true],
@@ -481,7 +607,9 @@ describe('restitution claims and payments (e2e)', () => {
       expect((await pay(claim.id, DESIGN_PAYMENT, receiving.caseworker)).status).toBe(201);
       expect((await pay(claim.id, DESIGN_PAYMENT, shelter.caseworker)).body.code).toBe('RESTITUTION_NOT_RESPONSIBLE');
       expect((await get(`/api/v1/restitution-claims/${claim.id}/responsibility`, partner.caseworker)).body).toHaveLength(3);
-      expect((await get(`/api/v1/cases/${caseId}/restitution-claims`, receiving.caseworker)).body.items.map((c: any) => c.access)).toEqual(['responsible']);
+      expect((await get(`/api/v1/cases/${caseId}/restitution-claims`, receiving.caseworker)).body.items.map((c: any) => c.access)).toEqual([
+        'responsible',
+      ]);
     });
 
     it('moves claims with a transferred case, or keeps them with the sender and records the receiver as contact', async () => {
@@ -489,16 +617,30 @@ describe('restitution claims and payments (e2e)', () => {
       const service = api.app.get(RestitutionService);
       const a = await awardedClaim(shelter.caseworker);
       const b = await newClaim(shelter.caseworker, DESIGN_CLAIM, a.caseId);
-      const moved = await api.dataSource.transaction((em) => service.onCaseOwnershipTransferred(em, a.caseId, shelter.org.id, receiving.id, 'move_with_case'));
+      const moved = await api.dataSource.transaction((em) =>
+        service.onCaseOwnershipTransferred(em, a.caseId, shelter.org.id, receiving.id, 'move_with_case'),
+      );
       expect(moved).toBe(2);
-      const rows = await api.dataSource.query(`SELECT id, responsible_organisation_id, survivor_contact_organisation_id FROM restitution_claims WHERE case_id = $1 ORDER BY id`, [a.caseId]);
-      expect(rows.every((r: any) => r.responsible_organisation_id === receiving.id && r.survivor_contact_organisation_id === null)).toBe(true);
+      const rows = await api.dataSource.query(
+        `SELECT id, responsible_organisation_id, survivor_contact_organisation_id FROM restitution_claims WHERE case_id = $1 ORDER BY id`,
+        [a.caseId],
+      );
+      expect(rows.every((r: any) => r.responsible_organisation_id === receiving.id && r.survivor_contact_organisation_id === null)).toBe(
+        true,
+      );
 
       const c = await awardedClaim(shelter.caseworker);
-      await api.dataSource.transaction((em) => service.onCaseOwnershipTransferred(em, c.caseId, shelter.org.id, receiving.id, 'stay_with_original'));
-      const [kept] = await api.dataSource.query(`SELECT responsible_organisation_id, survivor_contact_organisation_id FROM restitution_claims WHERE id = $1`, [c.claim.id]);
+      await api.dataSource.transaction((em) =>
+        service.onCaseOwnershipTransferred(em, c.caseId, shelter.org.id, receiving.id, 'stay_with_original'),
+      );
+      const [kept] = await api.dataSource.query(
+        `SELECT responsible_organisation_id, survivor_contact_organisation_id FROM restitution_claims WHERE id = $1`,
+        [c.claim.id],
+      );
       expect(kept).toEqual({ responsible_organisation_id: shelter.org.id, survivor_contact_organisation_id: receiving.id });
-      const history = await api.dataSource.query(`SELECT cause FROM claim_responsibility_history WHERE claim_id = $1 ORDER BY seq`, [b.claim.id]);
+      const history = await api.dataSource.query(`SELECT cause FROM claim_responsibility_history WHERE claim_id = $1 ORDER BY seq`, [
+        b.claim.id,
+      ]);
       expect(history.map((h: any) => h.cause)).toEqual(['claim_created', 'case_ownership_transferred']);
     });
   });
@@ -506,10 +648,19 @@ describe('restitution claims and payments (e2e)', () => {
   it('sums a case\u2019s claims per currency with its open deadlines', async () => {
     const kase = await createCase(api, shelter.caseworker);
     const thb = await newClaim(shelter.caseworker, DESIGN_CLAIM, kase.id);
-    const award = await patch(`/api/v1/restitution-claims/${thb.claim.id}`, { ...DESIGN_AWARD, paymentDueAt: '2027-03-31' }, shelter.caseworker, thb.etag);
+    const award = await patch(
+      `/api/v1/restitution-claims/${thb.claim.id}`,
+      { ...DESIGN_AWARD, paymentDueAt: '2027-03-31' },
+      shelter.caseworker,
+      thb.etag,
+    );
     expect(award.status).toBe(200);
     await pay(thb.claim.id, DESIGN_PAYMENT);
-    await newClaim(shelter.caseworker, { route: 'labour_back_pay', jurisdiction: 'VN', claimed: { currency: 'VND', amountMinor: 1500000 } }, kase.id);
+    await newClaim(
+      shelter.caseworker,
+      { route: 'labour_back_pay', jurisdiction: 'VN', claimed: { currency: 'VND', amountMinor: 1500000 } },
+      kase.id,
+    );
     const res = await get(`/api/v1/cases/${kase.id}/restitution-summary`, shelter.caseworker);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -532,17 +683,35 @@ describe('restitution claims and payments (e2e)', () => {
     const p = await pay(claim.id, DESIGN_PAYMENT);
     const r = await pay(claim.id, { reversesPaymentId: p.body.payment.id, reason: 'Cheque bounced at the bank' });
     await permitRestitution(claim.caseId, partner.org.id);
-    await post(`/api/v1/restitution-claims/${claim.id}/responsibility`, { survivorContactOrganisationId: partner.org.id }, shelter.supervisor);
+    await post(
+      `/api/v1/restitution-claims/${claim.id}/responsibility`,
+      { survivorContactOrganisationId: partner.org.id },
+      shelter.supervisor,
+    );
 
     const claimEvents = await auditFor(claim.id);
-    expect(claimEvents.map((e: any) => e.action)).toEqual(['restitution_claim.create', 'restitution_claim.update', 'restitution_claim.responsibility']);
+    expect(claimEvents.map((e: any) => e.action)).toEqual([
+      'restitution_claim.create',
+      'restitution_claim.update',
+      'restitution_claim.responsibility',
+    ]);
     expect(claimEvents[1].details).toMatchObject({ fields: ['status', 'awarded'], from: 'filed', to: 'awarded', currency: 'THB' });
     const payment = await auditFor(p.body.payment.id);
     const reversal = await auditFor(r.body.payment.id);
     expect(payment).toEqual([
-      expect.objectContaining({ action: 'restitution_payment.record', record_type: 'restitution_payment', actor_user_id: shelter.caseworker.id, details: expect.objectContaining({ claimId: claim.id, kind: 'payment', currency: 'THB', from: 'awarded', to: 'partially_paid' }) }),
+      expect.objectContaining({
+        action: 'restitution_payment.record',
+        record_type: 'restitution_payment',
+        actor_user_id: shelter.caseworker.id,
+        details: expect.objectContaining({ claimId: claim.id, kind: 'payment', currency: 'THB', from: 'awarded', to: 'partially_paid' }),
+      }),
     ]);
-    expect(reversal).toEqual([expect.objectContaining({ action: 'restitution_payment.reverse', details: expect.objectContaining({ kind: 'correction', reversesPaymentId: p.body.payment.id }) })]);
+    expect(reversal).toEqual([
+      expect.objectContaining({
+        action: 'restitution_payment.reverse',
+        details: expect.objectContaining({ kind: 'correction', reversesPaymentId: p.body.payment.id }),
+      }),
+    ]);
     const text = JSON.stringify([...claimEvents, ...payment, ...reversal]);
     for (const secret of ['2000000', '5000000', '15000000', 'Cheque', 'Criminal Court']) expect(text).not.toContain(secret);
   });
@@ -551,7 +720,12 @@ describe('restitution claims and payments (e2e)', () => {
     const colleague = await createUser(api, admin, shelter.org.id, 'caseworker');
     const kase = await createCase(api, shelter.caseworker);
     const { claim } = await newClaim(shelter.caseworker, DESIGN_CLAIM, kase.id);
-    const flagged = await patch(`/api/v1/cases/${kase.id}`, { protection: { dangerFlag: true } }, shelter.caseworker, `W/"${kase.version}"`);
+    const flagged = await patch(
+      `/api/v1/cases/${kase.id}`,
+      { protection: { dangerFlag: true } },
+      shelter.caseworker,
+      `W/"${kase.version}"`,
+    );
     expect(flagged.status).toBe(200);
     expect((await get(`/api/v1/restitution-claims/${claim.id}`, colleague)).status).toBe(404);
     expect((await get(`/api/v1/cases/${kase.id}/restitution-claims`, colleague)).status).toBe(404);

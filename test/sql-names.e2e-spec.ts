@@ -29,7 +29,11 @@ function loadQueryModules(): string[] {
 }
 
 /** The statements PostgreSQL refuses to prepare, with its reason. */
-async function unpreparable(em: EntityManager, ds: DataSource, statements: readonly Statement<unknown, readonly unknown[]>[]): Promise<string[]> {
+async function unpreparable(
+  em: EntityManager,
+  ds: DataSource,
+  statements: readonly Statement<unknown, readonly unknown[]>[],
+): Promise<string[]> {
   const failures: string[] = [];
   for (const [i, st] of statements.entries()) {
     const { text } = st.sql(ds);

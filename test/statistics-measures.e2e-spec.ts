@@ -64,18 +64,24 @@ describe('statistics measure tables (e2e)', () => {
         `INSERT INTO referrals (case_id, sending_organisation_id, receiving_organisation_id, responsible_user_id, purpose, data_categories,
                                 reason, cross_border, status, sent_at, accepted_at, created_at)
          VALUES ($1, $2, $3, $4, 'cross_border_referral', '{identity}', 'seeded', $5, $6, $7, $8, $7) RETURNING id`,
-        [caseOf[from], orgs[from].org.id, orgs[to].org.id, orgs[from].caseworker.id, orgs[from].org.country !== orgs[to].org.country, status, sentAt, acceptedAt],
+        [
+          caseOf[from],
+          orgs[from].org.id,
+          orgs[to].org.id,
+          orgs[from].caseworker.id,
+          orgs[from].org.country !== orgs[to].org.country,
+          status,
+          sentAt,
+          acceptedAt,
+        ],
       );
       return r.id;
     };
     const milestone = (referralId: string, name: string, dueAt: Date, recordedAt: Date | null) =>
-      db.query(`INSERT INTO referral_milestones (referral_id, milestone, state, due_at, recorded_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $5)`, [
-        referralId,
-        name,
-        recordedAt ? 'done' : 'pending',
-        dueAt,
-        recordedAt,
-      ]);
+      db.query(
+        `INSERT INTO referral_milestones (referral_id, milestone, state, due_at, recorded_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+        [referralId, name, recordedAt ? 'done' : 'pending', dueAt, recordedAt],
+      );
 
     // Time to acceptance. TH→MM: 15 referrals from three shelters, 10·i hours. TH→LA: 12, 5·i hours.
     const active: string[] = [];
@@ -103,9 +109,12 @@ describe('statistics measure tables (e2e)', () => {
     }
     // Small: 3 from Myanmar to Thailand and 3 to Cambodia. Dominated: 12 from the one Lao partner to Thailand (and 2
     // to Cambodia). Four hidden pairs in two rows and two columns, so none of them needs a Thai pair hidden as well.
-    const back = (from: number, to: number, n: number, hours: number) => Promise.all(
-      Array.from({ length: n }, (_, i) => referral(from, to, 'accepted', at('2025-05-01T00:00:00Z', 24 * (i + 1)), at('2025-05-01T00:00:00Z', 24 * (i + 1) + hours))),
-    );
+    const back = (from: number, to: number, n: number, hours: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          referral(from, to, 'accepted', at('2025-05-01T00:00:00Z', 24 * (i + 1)), at('2025-05-01T00:00:00Z', 24 * (i + 1) + hours)),
+        ),
+      );
     await back(3, 0, 3, 7);
     await back(3, 5, 3, 8);
     await back(4, 1, 12, 9);
@@ -142,7 +151,13 @@ describe('statistics measure tables (e2e)', () => {
       );
       return c.id;
     };
-    const payment = async (claimId: string, org: number, amount: bigint, createdAt: string, reverses: string | null = null): Promise<string> => {
+    const payment = async (
+      claimId: string,
+      org: number,
+      amount: bigint,
+      createdAt: string,
+      reverses: string | null = null,
+    ): Promise<string> => {
       const [p] = await db.query(
         `INSERT INTO restitution_payments (id, claim_id, currency, amount_minor, paid_at, payer, method, reverses_payment_id, has_reason,
                                            recorded_by_user_id, recorded_by_organisation_id, created_at)
@@ -163,7 +178,8 @@ describe('statistics measure tables (e2e)', () => {
       expected.paid += 50_000n;
       if (i === 2) await payment(id, org, 70_000n, '2025-07-03T00:00:00Z');
     }
-    for (let i = 1; i <= 11; i++) await payment(await claim((i - 1) % 3, 'settlement', 1_000n, '2025-06-10'), (i - 1) % 3, 500n, '2025-06-15T00:00:00Z');
+    for (let i = 1; i <= 11; i++)
+      await payment(await claim((i - 1) % 3, 'settlement', 1_000n, '2025-06-10'), (i - 1) % 3, 500n, '2025-06-15T00:00:00Z');
     for (let i = 1; i <= 3; i++) await claim(0, 'civil_claim', 5_000_000n, '2025-06-11');
     await claim(1, 'criminal_restitution_order', 9_999_000n, '2025-03-31');
   }, 180000);
@@ -207,11 +223,18 @@ describe('statistics measure tables (e2e)', () => {
       { senderCountry: 'LA', receiverCountry: 'TH' },
       { senderCountry: 'LA', receiverCountry: 'KH' },
     ]) {
-      expect(cell(res.body, pair)).toMatchObject({ count: null, suppressed: true, hoursToAcceptance: { median: null, p90: null, suppressed: true } });
+      expect(cell(res.body, pair)).toMatchObject({
+        count: null,
+        suppressed: true,
+        hoursToAcceptance: { median: null, p90: null, suppressed: true },
+      });
     }
     // The Thai senders' row: 27 referrals, and its median over all of them.
     const row = res.body.rows.find((r: any) => r.total && r.senderCountry === 'TH' && r.receiverCountry === null);
-    expect(row).toMatchObject({ count: 27, hoursToAcceptance: { median: rank([...thMm, ...thLa], 0.5), p90: rank([...thMm, ...thLa], 0.9) } });
+    expect(row).toMatchObject({
+      count: 27,
+      hoursToAcceptance: { median: rank([...thMm, ...thLa], 0.5), p90: rank([...thMm, ...thLa], 0.9) },
+    });
   });
 
   it('publishes time to completion for referrals completed in the period only', async () => {
@@ -264,7 +287,8 @@ describe('statistics measure tables (e2e)', () => {
     ] as const) {
       const first = await table(id);
       const body = first.body;
-      const rowsCount = dims.length === 1 ? body.rows.length - 1 : new Set(body.rows.filter((r: any) => !r.total).map((r: any) => r[dims[0]])).size;
+      const rowsCount =
+        dims.length === 1 ? body.rows.length - 1 : new Set(body.rows.filter((r: any) => !r.total).map((r: any) => r[dims[0]])).size;
       const columns = dims.length === 1 ? null : new Set(body.rows.filter((r: any) => !r.total).map((r: any) => r[dims[1]])).size;
       const published = {
         tableId: id,
@@ -272,7 +296,13 @@ describe('statistics measure tables (e2e)', () => {
         rows: rowsCount,
         columns,
         minimumCellSize: K,
-        entries: body.rows.map((r: any): PublishedEntry => ({ kind: r.total ? 'grand_total' : 'cell', categories: dims.map((d) => r[d]), count: r.count, suppressed: r.suppressed, measures: [] })),
+        entries: body.rows.map((r: any): PublishedEntry => ({
+          kind: r.total ? 'grand_total' : 'cell',
+          categories: dims.map((d) => r[d]),
+          count: r.count,
+          suppressed: r.suppressed,
+          measures: [],
+        })),
       };
       expect({ id, disclosed: disclosedEntries(intervalAttack(published, { additive: true }), K) }).toEqual({ id, disclosed: [] });
       await api.dataSource.query(`UPDATE referrals SET accepted_at = accepted_at + interval '1 hour'`);
@@ -289,11 +319,17 @@ describe('statistics measure tables (e2e)', () => {
       const periods = periodsToPrecompute(new Date());
       await queue.add('statistics.precompute', {});
       const stored = async () => {
-        const rows = await api.dataSource.query(`SELECT period, count(*)::int AS n FROM statistics_releases WHERE period = ANY($1) GROUP BY 1`, [periods]);
+        const rows = await api.dataSource.query(
+          `SELECT period, count(*)::int AS n FROM statistics_releases WHERE period = ANY($1) GROUP BY 1`,
+          [periods],
+        );
         return rows.length === periods.length && rows.every((r: any) => r.n === CATALOGUE.length) ? rows : undefined;
       };
       await eventually(stored, 60000, 250);
-      const before = await api.dataSource.query(`SELECT table_id, period, checked_at, sha256 FROM statistics_releases WHERE period = ANY($1) ORDER BY 1, 2`, [periods]);
+      const before = await api.dataSource.query(
+        `SELECT table_id, period, checked_at, sha256 FROM statistics_releases WHERE period = ANY($1) ORDER BY 1, 2`,
+        [periods],
+      );
       // The closed quarter and the open year: served from what the worker stored, nothing recomputed or re-checked.
       for (const period of [periods[2], periods[0]]) {
         const res = await api.http.get(`/api/v1/statistics/tables/time-to-acceptance-by-country-pair?period=${period}`, auditor.token);
@@ -301,11 +337,18 @@ describe('statistics measure tables (e2e)', () => {
         const row = before.find((r: any) => r.table_id === 'time-to-acceptance-by-country-pair' && r.period === period);
         expect(res.headers.get('etag')).toBe(`"${row.sha256}"`);
       }
-      const after = await api.dataSource.query(`SELECT table_id, period, checked_at, sha256 FROM statistics_releases WHERE period = ANY($1) ORDER BY 1, 2`, [periods]);
+      const after = await api.dataSource.query(
+        `SELECT table_id, period, checked_at, sha256 FROM statistics_releases WHERE period = ANY($1) ORDER BY 1, 2`,
+        [periods],
+      );
       expect(after).toEqual(before);
       // A second run the same day finds every release current and computes nothing.
       const job = await queue.add('statistics.precompute', {});
-      const result = await eventually(async () => ((await queue.getJob(job.id!))?.returnvalue as { computed: boolean }[] | undefined) ?? undefined, 30000, 250);
+      const result = await eventually(
+        async () => ((await queue.getJob(job.id!))?.returnvalue as { computed: boolean }[] | undefined) ?? undefined,
+        30000,
+        250,
+      );
       expect(result.every((p) => p.computed === false)).toBe(true);
     } finally {
       await worker.close();

@@ -47,13 +47,53 @@ function seedPlan(): Seed[] {
     for (let i = 0; i < n; i++) out.push({ ...s, org: orgs[i % orgs.length] });
   };
   // 20 forced labour, 4 shelters × 5: published everywhere it is alone.
-  add(20, { gender: 'feminine', age: 22, citizenship: ['MM'], exploitation: ['forced_labour'], country: 'TH', status: 'actual', means: ['debt_bondage'] }, [0, 1, 2, 3]);
+  add(
+    20,
+    {
+      gender: 'feminine',
+      age: 22,
+      citizenship: ['MM'],
+      exploitation: ['forced_labour'],
+      country: 'TH',
+      status: 'actual',
+      means: ['debt_bondage'],
+    },
+    [0, 1, 2, 3],
+  );
   // 16 forced criminality (scam compounds), 4 × 4.
-  add(16, { gender: 'masculine', age: 25, citizenship: ['LA'], exploitation: ['forced_criminality'], country: 'KH', status: 'actual', means: ['withholds_documents', 'threats'] }, [0, 1, 2, 3]);
+  add(
+    16,
+    {
+      gender: 'masculine',
+      age: 25,
+      citizenship: ['LA'],
+      exploitation: ['forced_criminality'],
+      country: 'KH',
+      status: 'actual',
+      means: ['withholds_documents', 'threats'],
+    },
+    [0, 1, 2, 3],
+  );
   // 3 sexual exploitation from three shelters: a small cell.
-  add(3, { gender: 'feminine', age: 17, citizenship: ['MM'], exploitation: ['sexual_exploitation'], country: 'TH', status: 'possible', means: [] }, [0, 1, 2]);
+  add(
+    3,
+    {
+      gender: 'feminine',
+      age: 17,
+      citizenship: ['MM'],
+      exploitation: ['sexual_exploitation'],
+      country: 'TH',
+      status: 'possible',
+      means: [],
+    },
+    [0, 1, 2],
+  );
   // 12 "other" all from one shelter: large but dominated.
-  add(12, { gender: 'feminine', age: 31, citizenship: ['KH'], exploitation: ['other'], country: 'TH', status: 'actual', means: ['other'] }, [0]);
+  add(
+    12,
+    { gender: 'feminine', age: 31, citizenship: ['KH'], exploitation: ['other'], country: 'TH', status: 'actual', means: ['other'] },
+    [0],
+  );
   return out;
 }
 
@@ -61,7 +101,14 @@ function caseBody(s: Seed) {
   const body = designExampleCase() as any;
   body.person = { ...body.person, gender: s.gender, citizenship: s.citizenship, dateOfBirth: undefined };
   delete body.person.dateOfBirth;
-  return { ...body, exploitationTypes: s.exploitation, countryOfExploitation: s.country, traffickingStatus: s.status, ageWhenTrafficked: s.age, meansOfControl: s.means };
+  return {
+    ...body,
+    exploitationTypes: s.exploitation,
+    countryOfExploitation: s.country,
+    traffickingStatus: s.status,
+    ageWhenTrafficked: s.age,
+    meansOfControl: s.means,
+  };
 }
 
 /** A published table as the attacker reads it. */
@@ -91,7 +138,8 @@ describe('statistics (e2e)', () => {
   let seeds: Seed[];
   let catalogue: any[];
 
-  const table = (id: string, period: string, token = auditor.token) => api.http.get(`/api/v1/statistics/tables/${id}?period=${period}`, token);
+  const table = (id: string, period: string, token = auditor.token) =>
+    api.http.get(`/api/v1/statistics/tables/${id}?period=${period}`, token);
 
   beforeAll(async () => {
     scratch = await createScratchDatabase();
@@ -131,8 +179,14 @@ describe('statistics (e2e)', () => {
       { b: '30-38', n: 12 },
       { b: '9-17', n: 3 },
     ]);
-    const row = await api.dataSource.query(`SELECT f.exploitation_types, f.citizenship, f.means_of_control FROM statistics_case_facts f JOIN cases c ON c.id = f.case_id WHERE c.age_when_trafficked = 25 LIMIT 1`);
-    expect(row[0]).toEqual({ exploitation_types: ['forced_criminality'], citizenship: ['LA'], means_of_control: ['withholds_documents', 'threats'] });
+    const row = await api.dataSource.query(
+      `SELECT f.exploitation_types, f.citizenship, f.means_of_control FROM statistics_case_facts f JOIN cases c ON c.id = f.case_id WHERE c.age_when_trafficked = 25 LIMIT 1`,
+    );
+    expect(row[0]).toEqual({
+      exploitation_types: ['forced_criminality'],
+      citizenship: ['LA'],
+      means_of_control: ['withholds_documents', 'threats'],
+    });
   });
 
   it('lists the fixed catalogue', async () => {
@@ -185,11 +239,25 @@ describe('statistics (e2e)', () => {
     }
     // The year: one counter per quarter, every case in Q1, the other quarters published as zero.
     const year = (await table('registrations-by-quarter', '2025')).body.rows;
-    expect(year.map((r: any) => [r.quarter, r.count])).toEqual([['2025-Q1', 51], ['2025-Q2', 0], ['2025-Q3', 0], ['2025-Q4', 0], [null, 51]]);
+    expect(year.map((r: any) => [r.quarter, r.count])).toEqual([
+      ['2025-Q1', 51],
+      ['2025-Q2', 0],
+      ['2025-Q3', 0],
+      ['2025-Q4', 0],
+      [null, 51],
+    ]);
     const status = (await table('cases-by-trafficking-status', CLOSED)).body.rows;
     // possible (3) is small; with only two non-zero cells its complement, actual (48), is hidden too; the total is not.
-    expect(status.find((r: any) => r.traffickingStatus === 'actual')).toEqual({ traffickingStatus: 'actual', count: null, suppressed: true });
-    expect(status.find((r: any) => r.traffickingStatus === 'not_a_victim')).toEqual({ traffickingStatus: 'not_a_victim', count: 0, suppressed: false });
+    expect(status.find((r: any) => r.traffickingStatus === 'actual')).toEqual({
+      traffickingStatus: 'actual',
+      count: null,
+      suppressed: true,
+    });
+    expect(status.find((r: any) => r.traffickingStatus === 'not_a_victim')).toEqual({
+      traffickingStatus: 'not_a_victim',
+      count: 0,
+      suppressed: false,
+    });
     expect(status.at(-1)).toEqual({ traffickingStatus: null, count: 51, suppressed: false, total: true });
   });
 
@@ -201,11 +269,13 @@ describe('statistics (e2e)', () => {
     await api.dataSource.query(`UPDATE cases SET gender = 'masculine' WHERE gender = 'feminine' AND created_at < '2025-04-01'`);
     const later = await table('cases-by-gender-and-age-band', CLOSED);
     expect(later.text).toBe(first.text);
-    await api.dataSource.query(`UPDATE cases SET gender = 'feminine' WHERE gender = 'masculine' AND age_when_trafficked <> 25 AND created_at < '2025-04-01'`);
-    const stored = await api.dataSource.query(`SELECT provisional, sha256, entry_counts FROM statistics_releases WHERE table_id = $1 AND period = $2`, [
-      'cases-by-gender-and-age-band',
-      CLOSED,
-    ]);
+    await api.dataSource.query(
+      `UPDATE cases SET gender = 'feminine' WHERE gender = 'masculine' AND age_when_trafficked <> 25 AND created_at < '2025-04-01'`,
+    );
+    const stored = await api.dataSource.query(
+      `SELECT provisional, sha256, entry_counts FROM statistics_releases WHERE table_id = $1 AND period = $2`,
+      ['cases-by-gender-and-age-band', CLOSED],
+    );
     expect(stored).toEqual([{ provisional: false, sha256: first.headers.get('etag')!.replace(/"/g, ''), entry_counts: null }]);
   });
 
@@ -214,7 +284,10 @@ describe('statistics (e2e)', () => {
       const bodies = [];
       for (const t of catalogue) bodies.push({ t, body: (await table(t.tableId, period)).body });
       // The grand total of the case tables, from whichever table publishes it.
-      const known = bodies.filter((b) => CASE_TABLES.includes(b.t.tableId)).map((b) => b.body.rows.at(-1)).find((r: any) => !r.suppressed);
+      const known = bodies
+        .filter((b) => CASE_TABLES.includes(b.t.tableId))
+        .map((b) => b.body.rows.at(-1))
+        .find((r: any) => !r.suppressed);
       for (const { t, body } of bodies) {
         const dims = t.dimensions.map((d: any) => d.name);
         const rows = dims.length === 1 ? body.rows.length - 1 : t.dimensions[0].categories.length;
@@ -265,19 +338,28 @@ describe('statistics (e2e)', () => {
     const create = async (n: number, country: string) => {
       const ids = [];
       for (let i = 0; i < n; i++) {
-        const res = await api.http.post('/api/v1/cases', { ...caseBody(seeds[0]), countryOfExploitation: country }, orgs[i % 4].caseworker.token);
+        const res = await api.http.post(
+          '/api/v1/cases',
+          { ...caseBody(seeds[0]), countryOfExploitation: country },
+          orgs[i % 4].caseworker.token,
+        );
         ids.push(res.body.id);
       }
       await api.dataSource.query(`UPDATE cases SET created_at = $2 WHERE id = ANY($1::uuid[])`, [ids, inQuarter ? yesterday : now]);
     };
-    const nextDay = () => api.dataSource.query(`UPDATE statistics_releases SET checked_at = checked_at - interval '1 day' WHERE period = $1`, [quarter]);
+    const nextDay = () =>
+      api.dataSource.query(`UPDATE statistics_releases SET checked_at = checked_at - interval '1 day' WHERE period = $1`, [quarter]);
     await create(12, 'VN');
     await nextDay();
     const grown = await table('cases-by-country-of-exploitation', quarter);
     if (inQuarter) {
       // 12 new cases in one cell, total +12: a change of at least k everywhere, so the snapshot moves.
       expect(grown.text).not.toBe(first.text);
-      expect(grown.body.rows.find((r: any) => r.countryOfExploitation === 'VN')).toEqual({ countryOfExploitation: 'VN', count: 12, suppressed: false });
+      expect(grown.body.rows.find((r: any) => r.countryOfExploitation === 'VN')).toEqual({
+        countryOfExploitation: 'VN',
+        count: 12,
+        suppressed: false,
+      });
     }
     // One more case: the difference would single it out, so the next day serves the same bytes.
     await create(1, 'MY');
@@ -312,7 +394,9 @@ describe('statistics (e2e)', () => {
     // Frozen at the first export: stored once, and a later correction to a case of that period changes nothing served.
     const [frozen] = await api.dataSource.query('SELECT rows, sha256 FROM statistics_exports WHERE period = $1', [CLOSED]);
     expect(frozen).toEqual({ rows: lines.length, sha256: createHash('sha256').update(res.text).digest('hex') });
-    const [one] = await api.dataSource.query(`SELECT id, exploitation_types FROM cases WHERE created_at < '2025-04-01' ORDER BY id LIMIT 1`);
+    const [one] = await api.dataSource.query(
+      `SELECT id, exploitation_types FROM cases WHERE created_at < '2025-04-01' ORDER BY id LIMIT 1`,
+    );
     await api.dataSource.query(`UPDATE cases SET exploitation_types = '{organ_removal}' WHERE id = $1`, [one.id]);
     try {
       expect((await api.http.get(`/api/v1/statistics/exports/htcds?period=${CLOSED}`, auditor.token)).text).toBe(res.text);
@@ -335,7 +419,11 @@ describe('statistics (e2e)', () => {
         const one = new TableBuilder(def.spec(w.period));
         await def.fill(api.dataSource.manager, w, one);
         const tallies = (b: TableBuilder) => b.build().entries.map((e) => [e.tally.count, [...e.tally.contributors].sort()]);
-        expect({ table: def.id, quarter: w.period.label, tallies: tallies(many[i]) }).toEqual({ table: def.id, quarter: w.period.label, tallies: tallies(one) });
+        expect({ table: def.id, quarter: w.period.label, tallies: tallies(many[i]) }).toEqual({
+          table: def.id,
+          quarter: w.period.label,
+          tallies: tallies(one),
+        });
       }
     }
     // Not a vacuous comparison: the seeded quarter has cases in every one of these tables.
@@ -369,7 +457,11 @@ describe('statistics (e2e)', () => {
     const register = async (n: number, country: string, at: string) => {
       const ids = [];
       for (let i = 0; i < n; i++) {
-        const res = await api.http.post('/api/v1/cases', { ...caseBody(seeds[0]), countryOfExploitation: country }, orgs[i % 4].caseworker.token);
+        const res = await api.http.post(
+          '/api/v1/cases',
+          { ...caseBody(seeds[0]), countryOfExploitation: country },
+          orgs[i % 4].caseworker.token,
+        );
         ids.push(res.body.id);
       }
       await api.dataSource.query(`UPDATE cases SET created_at = $2 WHERE id = ANY($1::uuid[])`, [ids, at]);
@@ -412,7 +504,11 @@ describe('statistics (e2e)', () => {
   it('is for auditors only, and audits every table read and export', async () => {
     const staff = orgs[1];
     for (const user of [staff.caseworker, staff.supervisor, staff.orgAdmin, admin]) {
-      for (const path of ['/api/v1/statistics/tables', `/api/v1/statistics/tables/cases-by-exploitation-type?period=${CLOSED}`, `/api/v1/statistics/exports/htcds?period=${CLOSED}`]) {
+      for (const path of [
+        '/api/v1/statistics/tables',
+        `/api/v1/statistics/tables/cases-by-exploitation-type?period=${CLOSED}`,
+        `/api/v1/statistics/exports/htcds?period=${CLOSED}`,
+      ]) {
         const res = await api.http.get(path, user.token);
         expect({ role: user.role, path, status: res.status }).toEqual({ role: user.role, path, status: 403 });
       }
@@ -421,7 +517,12 @@ describe('statistics (e2e)', () => {
       `SELECT action, actor_role, details FROM audit_events WHERE actor_user_id = $1 AND action LIKE 'statistics.%' ORDER BY id`,
       [auditor.id],
     );
-    expect(events.some((e: any) => e.action === 'statistics.table_read' && e.details.tableId === 'cases-by-exploitation-type' && e.details.period === CLOSED)).toBe(true);
+    expect(
+      events.some(
+        (e: any) =>
+          e.action === 'statistics.table_read' && e.details.tableId === 'cases-by-exploitation-type' && e.details.period === CLOSED,
+      ),
+    ).toBe(true);
     expect(events.some((e: any) => e.action === 'statistics.export' && e.details.period === CLOSED && e.details.k === 11)).toBe(true);
     expect(events.every((e: any) => e.actor_role === 'auditor')).toBe(true);
   });

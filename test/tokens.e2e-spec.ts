@@ -8,7 +8,8 @@ import { decodeJwt, SignJWT } from 'jose';
 import { startApi, TestApi } from './support/app';
 import { createUser, platformAdmin, TestUser } from './support/factories';
 
-const b64url = (value: object | string): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64url = (value: object | string): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 describe('forged access tokens (e2e)', () => {
   let api: TestApi;
@@ -163,7 +164,7 @@ describe('forged access tokens (e2e)', () => {
     await expect401(await es256({ payload: { sid: randomUUID() } }));
   });
 
-  it('rejects a validly signed token with another user\'s id in a real session', async () => {
+  it("rejects a validly signed token with another user's id in a real session", async () => {
     await expect401(await es256({ payload: { sub: randomUUID() } }));
   });
 

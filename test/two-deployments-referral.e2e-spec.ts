@@ -24,7 +24,10 @@ describe('a referral between two deployments (e2e)', () => {
     // Short locks: a job whose worker was SIGKILLed runs again within a few seconds instead of a minute.
     nodes = await startTwoNodes({ WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' });
     const { a, b } = nodes;
-    [th, mm] = await Promise.all([organisationWithStaff(a.api, a.admin, { country: 'TH' }), organisationWithStaff(b.api, b.admin, { country: 'MM' })]);
+    [th, mm] = await Promise.all([
+      organisationWithStaff(a.api, a.admin, { country: 'TH' }),
+      organisationWithStaff(b.api, b.admin, { country: 'MM' }),
+    ]);
     const onA = await a.api.http.post(
       `/api/v1/federation/partners/${a.partnerId}/organisations`,
       { remoteOrganisationId: mm.org.id, name: mm.org.name, country: 'MM', type: 'ngo' },
@@ -52,7 +55,15 @@ describe('a referral between two deployments (e2e)', () => {
         method: 'written',
         language: 'mya',
         interpreterUsed: true,
-        provisions: [{ effect: 'permit', recipientOrganisationId: recipient, purposes: ['cross_border_referral'], dataCategories: ['identity', 'exploitation'], validUntil: '2099-06-30' }],
+        provisions: [
+          {
+            effect: 'permit',
+            recipientOrganisationId: recipient,
+            purposes: ['cross_border_referral'],
+            dataCategories: ['identity', 'exploitation'],
+            validUntil: '2099-06-30',
+          },
+        ],
       },
       th.caseworker.token,
     );
@@ -65,7 +76,13 @@ describe('a referral between two deployments (e2e)', () => {
     const { a } = nodes;
     const created = await a.api.http.post(
       '/api/v1/referrals',
-      { caseId, receivingOrganisationId: recipient, purpose: 'cross_border_referral', dataCategories: ['identity', 'exploitation'], reason: 'Return to Myanmar; family located' },
+      {
+        caseId,
+        receivingOrganisationId: recipient,
+        purpose: 'cross_border_referral',
+        dataCategories: ['identity', 'exploitation'],
+        reason: 'Return to Myanmar; family located',
+      },
       th.caseworker.token,
     );
     expect(created.status).toBe(201);
@@ -77,16 +94,21 @@ describe('a referral between two deployments (e2e)', () => {
     return id;
   }
 
-  const statusOn = async (node: TestNode, user: TestUser, id: string) => (await node.api.http.get(`/api/v1/referrals/${id}`, user.token)).body.status;
+  const statusOn = async (node: TestNode, user: TestUser, id: string) =>
+    (await node.api.http.get(`/api/v1/referrals/${id}`, user.token)).body.status;
   const untilStatus = (node: TestNode, user: TestUser, id: string, status: string, timeoutMs = TIMEOUT) =>
     eventually(async () => (await statusOn(node, user, id)) === status, timeoutMs, 200);
   /** B's incoming referral for A's referral id. */
   const incomingOnB = async (remoteReferralId: string): Promise<string | undefined> => {
-    const rows = await nodes.b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [remoteReferralId]);
+    const rows = await nodes.b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [
+      remoteReferralId,
+    ]);
     return rows[0]?.referral_id;
   };
   const milestone = async (node: TestNode, user: TestUser, id: string, name: string) =>
-    ((await node.api.http.get(`/api/v1/referrals/${id}`, user.token)).body.milestones as Array<{ milestone: string; state: string }>).find((m) => m.milestone === name)?.state;
+    ((await node.api.http.get(`/api/v1/referrals/${id}`, user.token)).body.milestones as Array<{ milestone: string; state: string }>).find(
+      (m) => m.milestone === name,
+    )?.state;
 
   it('hands a case over: delivered, read, accepted, milestones both ways, recalled with an acknowledgement', async () => {
     const { a, b } = nodes;
@@ -133,19 +155,32 @@ describe('a referral between two deployments (e2e)', () => {
     }
 
     // The person withdraws consent on A: A recalls, B destroys the data and acknowledges, A shows the acknowledgement.
-    const withdrawn = await a.api.http.post(`/api/v1/cases/${caseId}/consents/${consentId}/withdraw`, { reason: 'Changed her mind' }, th.caseworker.token);
+    const withdrawn = await a.api.http.post(
+      `/api/v1/cases/${caseId}/consents/${consentId}/withdraw`,
+      { reason: 'Changed her mind' },
+      th.caseworker.token,
+    );
     expect(withdrawn.status).toBe(200);
     await untilStatus(a, th.caseworker, id, 'recalled');
     await untilStatus(b, mm.caseworker, idOnB, 'recalled');
     const refused = await b.api.http.get(`/api/v1/referrals/${idOnB}/case`, mm.caseworker.token);
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('REFERRAL_RECALLED');
-    const [stored] = await b.api.dataSource.query(`SELECT packet, wrapped_key, restricted_at FROM federation_inbound_referrals WHERE referral_id = $1`, [idOnB]);
+    const [stored] = await b.api.dataSource.query(
+      `SELECT packet, wrapped_key, restricted_at FROM federation_inbound_referrals WHERE referral_id = $1`,
+      [idOnB],
+    );
     expect(stored).toMatchObject({ packet: null, wrapped_key: null });
-    const ackEntry = await eventually(async () => {
-      const history = await a.api.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token);
-      return (history.body as Array<{ details: Record<string, unknown> | null; actorKind: string; occurredAt: string }>).find((h) => h.details?.recallAcknowledged === true);
-    }, TIMEOUT, 200);
+    const ackEntry = await eventually(
+      async () => {
+        const history = await a.api.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token);
+        return (history.body as Array<{ details: Record<string, unknown> | null; actorKind: string; occurredAt: string }>).find(
+          (h) => h.details?.recallAcknowledged === true,
+        );
+      },
+      TIMEOUT,
+      200,
+    );
     expect(ackEntry.actorKind).toBe('partner');
     expect(ackEntry.occurredAt).toBe(stored.restricted_at.toISOString());
     await workerA.close();
@@ -177,13 +212,19 @@ describe('a referral between two deployments (e2e)', () => {
     await b.stopApi();
     const id = await approvedReferral(caseId);
     // The delivery job's id is its outbox row's.
-    const [outbox] = await a.api.dataSource.query(`SELECT id FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = $1`, [id]);
+    const [outbox] = await a.api.dataSource.query(
+      `SELECT id FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = $1`,
+      [id],
+    );
     const queue = new Queue('referrals', { connection: { url: process.env.REDIS_URL! }, prefix: a.env.QUEUE_PREFIX });
     try {
       // The first attempts meet a closed port: once two have been made (and failed), the job waits for its next retry
       // and the referral is still approved, with no failure recorded.
       await eventually(async () => ((await queue.getJob(outbox.id))?.attemptsMade ?? 0) >= 2, 20_000, 50);
-      const [row] = await a.api.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE record_id = $1 AND action = 'referral.failed'`, [id]);
+      const [row] = await a.api.dataSource.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE record_id = $1 AND action = 'referral.failed'`,
+        [id],
+      );
       expect(row.n).toBe(0);
       expect(await statusOn(a, th.caseworker, id)).toBe('approved');
       await b.startApi();
@@ -214,7 +255,10 @@ describe('a referral between two deployments (e2e)', () => {
 
     const restarted = a.spawnWorker();
     await untilStatus(a, th.caseworker, id, 'received', 30_000);
-    const [{ n }] = await b.api.dataSource.query(`SELECT count(*)::int AS n FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [id]);
+    const [{ n }] = await b.api.dataSource.query(
+      `SELECT count(*)::int AS n FROM federation_inbound_referrals WHERE remote_referral_id = $1`,
+      [id],
+    );
     expect(n).toBe(1);
     // And exactly one incoming referral for it in B's referrals list.
     const idOnB = await incomingOnB(id);

@@ -15,9 +15,12 @@ export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The organisation\'s action-needed list' })
+  @ApiOperation({ summary: "The organisation's action-needed list" })
   @Authorize(Permission.AlertRead)
-  @ApiOkResponse({ type: AlertPageDto, description: 'The caller\u2019s organisation only; open alerts unless status=resolved; most urgent first' })
+  @ApiOkResponse({
+    type: AlertPageDto,
+    description: 'The caller\u2019s organisation only; open alerts unless status=resolved; most urgent first',
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })
   list(@Actor() actor: ActorShape, @Query() query: ListAlertsQueryDto): Promise<Page<AlertResponseDto>> {
     return this.alerts.list(actor, query);
@@ -30,7 +33,10 @@ export class AlertsController {
   @ApiOkResponse({ type: AlertResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or not the caller\u2019s organisation\u2019s' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'ALERT_ALREADY_RESOLVED, or ALERT_SELF_REVIEW (like BREAK_GLASS_SELF_REVIEW: another person must resolve it)' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'ALERT_ALREADY_RESOLVED, or ALERT_SELF_REVIEW (like BREAK_GLASS_SELF_REVIEW: another person must resolve it)',
+  })
   resolve(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ResolveAlertDto): Promise<AlertResponseDto> {
     return this.alerts.resolve(actor, id, dto);
   }

@@ -85,7 +85,10 @@ export class AlertsService {
     const { rows: inserted } = await runSql(em, insertAlertUnlessOpen, insertAlertUnlessOpen.values(em.connection, row));
     const id = inserted[0]?.id;
     if (id) return { id, created: true };
-    const open = await em.findOne(AlertEntity, { where: { organisationId: alert.organisationId, dedupeKey, status: 'open' }, select: { id: true } });
+    const open = await em.findOne(AlertEntity, {
+      where: { organisationId: alert.organisationId, dedupeKey, status: 'open' },
+      select: { id: true },
+    });
     return open ? { id: open.id, created: false } : null;
   }
 
@@ -125,13 +128,17 @@ export class AlertsService {
       if (alert.subjectUserId === actor.userId) {
         throw new DomainError('ALERT_SELF_REVIEW', 'This alert reviews your own action; another person must resolve it', { alertId: id });
       }
-      await em.update(AlertEntity, { id }, {
-        status: 'resolved',
-        resolvedAt: new Date(),
-        resolvedByUserId: actor.userId,
-        resolutionCode: 'resolved',
-        resolutionNote: dto.note ?? null,
-      });
+      await em.update(
+        AlertEntity,
+        { id },
+        {
+          status: 'resolved',
+          resolvedAt: new Date(),
+          resolvedByUserId: actor.userId,
+          resolutionCode: 'resolved',
+          resolutionNote: dto.note ?? null,
+        },
+      );
       // The note is free text: it stays in the alert row, never in the audit trail.
       await this.audit.record(em, actor, {
         action: 'alert.resolve',

@@ -30,7 +30,8 @@ export class AuditChainService {
 
   async verify(actor: Actor, query: VerifyQueryDto): Promise<VerifyReportDto> {
     const report = await this.verifier.verify({ externalCheckpoints: query.checkpoint ? [query.checkpoint] : [] });
-    if (!report) throw new DomainError('AUDIT_VERIFICATION_RUNNING', 'A verification of the audit chain is already running; try again when it ends');
+    if (!report)
+      throw new DomainError('AUDIT_VERIFICATION_RUNNING', 'A verification of the audit chain is already running; try again when it ends');
     await this.dataSource.transaction((em) =>
       this.audit.record(em, actor, {
         action: 'audit.verify',

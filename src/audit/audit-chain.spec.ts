@@ -83,16 +83,32 @@ describe('canonical event form', () => {
 
   it('is the same on the fast path (parts, as PostgreSQL builds them) as the RFC 8785 reference, for any values', () => {
     fc.assert(
-      fc.property(tuples, fc.stringMatching(/^[0-9a-f]{64}$/), ([seq, id, at, u, o, role, action, type, recordId, purpose, corr, details], prev) => {
-        const t: EventTuple = [
-          String(seq), String(id), at.toISOString().replace('Z', '123Z'), u, o, role, action, type, recordId, purpose, corr,
-          details === null ? null : JSON.stringify(details), prev, null,
-        ];
-        const reference = canonicalize(eventObject(t));
-        expect(canonicalEvent(t)).toBe(reference);
-        expect(canonicalRow(chainRowOf(t), String(seq), prev)).toBe(reference);
-        expect(hashRow(chainRowOf(t), String(seq), prev)).toBe(hashEvent(t));
-      }),
+      fc.property(
+        tuples,
+        fc.stringMatching(/^[0-9a-f]{64}$/),
+        ([seq, id, at, u, o, role, action, type, recordId, purpose, corr, details], prev) => {
+          const t: EventTuple = [
+            String(seq),
+            String(id),
+            at.toISOString().replace('Z', '123Z'),
+            u,
+            o,
+            role,
+            action,
+            type,
+            recordId,
+            purpose,
+            corr,
+            details === null ? null : JSON.stringify(details),
+            prev,
+            null,
+          ];
+          const reference = canonicalize(eventObject(t));
+          expect(canonicalEvent(t)).toBe(reference);
+          expect(canonicalRow(chainRowOf(t), String(seq), prev)).toBe(reference);
+          expect(hashRow(chainRowOf(t), String(seq), prev)).toBe(hashEvent(t));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -103,8 +119,19 @@ describe('canonical event form', () => {
     t[T.prevHash] = GENESIS_HASH;
     const keys = Object.keys(JSON.parse(canonicalEvent(t)) as object);
     expect(keys).toEqual([
-      'action', 'actor_organisation_id', 'actor_role', 'actor_user_id', 'chain_seq', 'correlation_id', 'details', 'id',
-      'occurred_at', 'prev_hash', 'purpose', 'record_id', 'record_type',
+      'action',
+      'actor_organisation_id',
+      'actor_role',
+      'actor_user_id',
+      'chain_seq',
+      'correlation_id',
+      'details',
+      'id',
+      'occurred_at',
+      'prev_hash',
+      'purpose',
+      'record_id',
+      'record_type',
     ]);
     // details are canonical too, whatever order jsonb returned them in
     expect(canonicalEvent(t)).toContain('"details":{"fields":["role","disabled"],"n":2,"role":"caseworker"}');
@@ -120,9 +147,20 @@ describe('canonical event form', () => {
 
   it('matches the worked example in docs/audit.md (a known answer, so the definition cannot drift unnoticed)', () => {
     const t: EventTuple = [
-      '1', '1', '2026-11-30T08:15:02.123456Z', UUID_A, UUID_B, 'supervisor', 'user.create', 'user',
-      '9b2e4c1a-3d5f-4e6a-8b7c-9d0e1f2a3b4c', null, '3f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f',
-      `{"role": "caseworker", "organisationId": "${UUID_B}"}`, GENESIS_HASH, null,
+      '1',
+      '1',
+      '2026-11-30T08:15:02.123456Z',
+      UUID_A,
+      UUID_B,
+      'supervisor',
+      'user.create',
+      'user',
+      '9b2e4c1a-3d5f-4e6a-8b7c-9d0e1f2a3b4c',
+      null,
+      '3f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f',
+      `{"role": "caseworker", "organisationId": "${UUID_B}"}`,
+      GENESIS_HASH,
+      null,
     ];
     expect(canonicalEvent(t)).toBe(
       '{"action":"user.create","actor_organisation_id":"0a3b5c7d-1e2f-4a5b-8c9d-0e1f2a3b4c5d","actor_role":"supervisor",' +
@@ -137,7 +175,9 @@ describe('canonical event form', () => {
 
   it('hashes SHA-256 over the previous hash and the canonical JSON', () => {
     const [first] = chain(1);
-    const expected = createHash('sha256').update(GENESIS_HASH + canonicalize(eventObject(first))).digest('hex');
+    const expected = createHash('sha256')
+      .update(GENESIS_HASH + canonicalize(eventObject(first)))
+      .digest('hex');
     expect(first[T.prevHash]).toBe(GENESIS_HASH);
     expect(first[T.hash]).toBe(expected);
     expect(first[T.hash]).toMatch(/^[0-9a-f]{64}$/);
@@ -265,7 +305,10 @@ describe('chain walk', () => {
     it('reports the earliest problem first', () => {
       const rows = chain(10);
       rows[7][T.action] = 'user.read';
-      expect(walk(rows, [claim(rows, 3, { headHash: 'b'.repeat(64) })]).failure).toMatchObject({ reason: 'checkpoint_mismatch', firstBadSequence: 3 });
+      expect(walk(rows, [claim(rows, 3, { headHash: 'b'.repeat(64) })]).failure).toMatchObject({
+        reason: 'checkpoint_mismatch',
+        firstBadSequence: 3,
+      });
     });
 
     it('refuses a checkpoint registered after the walk passed its sequence', () => {

@@ -193,8 +193,17 @@ export function chainRowOf(t: EventTuple): ChainRow {
 export function canonicalRow(r: ChainRow, seq: string, prevHash: string): string {
   const details = r[R.details];
   return (
-    r[R.head] + '"' + seq + '"' + r[R.middle] + (details === null ? 'null' : detailsCanonical(details)) +
-    r[R.beforePrev] + '"' + prevHash + '"' + r[R.tail]
+    r[R.head] +
+    '"' +
+    seq +
+    '"' +
+    r[R.middle] +
+    (details === null ? 'null' : detailsCanonical(details)) +
+    r[R.beforePrev] +
+    '"' +
+    prevHash +
+    '"' +
+    r[R.tail]
   );
 }
 
@@ -204,12 +213,7 @@ export function hashRow(r: ChainRow, seq: string, prevHash: string): string {
 }
 
 export type ChainFailureReason =
-  | 'sequence_gap'
-  | 'sequence_duplicate'
-  | 'prev_hash_mismatch'
-  | 'hash_mismatch'
-  | 'checkpoint_signature_invalid'
-  | 'checkpoint_mismatch';
+  'sequence_gap' | 'sequence_duplicate' | 'prev_hash_mismatch' | 'hash_mismatch' | 'checkpoint_signature_invalid' | 'checkpoint_mismatch';
 
 export interface ChainFailure {
   reason: ChainFailureReason;
@@ -262,14 +266,30 @@ export class ChainWalker {
       // A checkpoint at a sequence the chain skips is reported as the gap itself.
       if (seq !== this.expected) {
         return seq > this.expected
-          ? this.fail({ reason: 'sequence_gap', firstBadSequence: this.expected, detail: `expected sequence ${this.expected}, found ${seq}` })
-          : this.fail({ reason: 'sequence_duplicate', firstBadSequence: seq, detail: `sequence ${seq} appears again after ${this.expected - 1}` });
+          ? this.fail({
+              reason: 'sequence_gap',
+              firstBadSequence: this.expected,
+              detail: `expected sequence ${this.expected}, found ${seq}`,
+            })
+          : this.fail({
+              reason: 'sequence_duplicate',
+              firstBadSequence: seq,
+              detail: `sequence ${seq} appears again after ${this.expected - 1}`,
+            });
       }
       if (row[R.prevHash] !== this.prevHash) {
-        return this.fail({ reason: 'prev_hash_mismatch', firstBadSequence: seq, detail: `prev_hash of sequence ${seq} is not the hash of sequence ${seq - 1}` });
+        return this.fail({
+          reason: 'prev_hash_mismatch',
+          firstBadSequence: seq,
+          detail: `prev_hash of sequence ${seq} is not the hash of sequence ${seq - 1}`,
+        });
       }
       if (row[R.hash] !== hashRow(row, seqText, this.prevHash)) {
-        return this.fail({ reason: 'hash_mismatch', firstBadSequence: seq, detail: `event ${row[R.id]} at sequence ${seq} does not match its hash` });
+        return this.fail({
+          reason: 'hash_mismatch',
+          firstBadSequence: seq,
+          detail: `event ${row[R.id]} at sequence ${seq} does not match its hash`,
+        });
       }
       while (this.pending.length > 0 && this.pending[0].chainSeq === seq) {
         const claim = this.pending.shift()!;
@@ -293,7 +313,11 @@ export class ChainWalker {
 
   private checkpointFailure(claim: CheckpointClaim, chainHash: string | null): ChainFailure {
     if (!claim.signatureValid) {
-      return { reason: 'checkpoint_signature_invalid', firstBadSequence: claim.chainSeq, detail: `${claim.label} (sequence ${claim.chainSeq}) does not carry a valid signature of this node` };
+      return {
+        reason: 'checkpoint_signature_invalid',
+        firstBadSequence: claim.chainSeq,
+        detail: `${claim.label} (sequence ${claim.chainSeq}) does not carry a valid signature of this node`,
+      };
     }
     if (chainHash === null) {
       return {
@@ -302,7 +326,11 @@ export class ChainWalker {
         detail: `${claim.label} names sequence ${claim.chainSeq}, which the chain no longer holds (it ends at ${this.expected - 1} or skips it)`,
       };
     }
-    return { reason: 'checkpoint_mismatch', firstBadSequence: claim.chainSeq, detail: `${claim.label} names another head hash at sequence ${claim.chainSeq}: the chain was rewritten up to there` };
+    return {
+      reason: 'checkpoint_mismatch',
+      firstBadSequence: claim.chainSeq,
+      detail: `${claim.label} names another head hash at sequence ${claim.chainSeq}: the chain was rewritten up to there`,
+    };
   }
 
   private fail(failure: ChainFailure): false {

@@ -16,7 +16,9 @@ describe('audit checkpoints', () => {
     const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'EdDSA' } as JWK;
     const { payload: bytes, protectedHeader } = await compactVerify(jws, await importJWK(jwk, 'EdDSA'));
     expect(protectedHeader).toEqual({ alg: 'EdDSA', kid, typ: CHECKPOINT_TYP });
-    expect(Buffer.from(bytes).toString('utf8')).toBe(`{"chainSeq":42,"createdAt":"2026-11-30T08:00:00.123Z","headHash":"${'ab'.repeat(32)}","node":"${kid}"}`);
+    expect(Buffer.from(bytes).toString('utf8')).toBe(
+      `{"chainSeq":42,"createdAt":"2026-11-30T08:00:00.123Z","headHash":"${'ab'.repeat(32)}","node":"${kid}"}`,
+    );
     expect(await openCheckpoint(jws, publicKey, kid)).toEqual(payload);
   });
 
@@ -37,7 +39,9 @@ describe('audit checkpoints', () => {
     const bytes = Buffer.from(checkpointPayloadJson(payload));
     const untyped = await new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid }).sign(privateKey);
     expect(await openCheckpoint(untyped, publicKey, kid)).toBeNull();
-    const loose = await new CompactSign(Buffer.from(JSON.stringify({ node: kid, chainSeq: 42, headHash: payload.headHash, createdAt: payload.createdAt })))
+    const loose = await new CompactSign(
+      Buffer.from(JSON.stringify({ node: kid, chainSeq: 42, headHash: payload.headHash, createdAt: payload.createdAt })),
+    )
       .setProtectedHeader({ alg: 'EdDSA', kid, typ: CHECKPOINT_TYP })
       .sign(privateKey);
     expect(await openCheckpoint(loose, publicKey, kid)).toBeNull();

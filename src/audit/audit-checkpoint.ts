@@ -23,7 +23,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function checkpointPayloadJson(payload: CheckpointPayload): string {
-  return canonicalize({ chainSeq: payload.chainSeq, headHash: payload.headHash, createdAt: payload.createdAt, node: payload.node }) as string;
+  return canonicalize({
+    chainSeq: payload.chainSeq,
+    headHash: payload.headHash,
+    createdAt: payload.createdAt,
+    node: payload.node,
+  }) as string;
 }
 
 export async function signCheckpoint(payload: CheckpointPayload, signingKey: KeyObject, kid: string): Promise<string> {
@@ -45,10 +50,14 @@ export async function openCheckpoint(jws: string, publicKey: KeyObject, kid: str
     const text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
     const value = JSON.parse(text) as Partial<CheckpointPayload>;
     if (
-      typeof value !== 'object' || value === null ||
-      !Number.isSafeInteger(value.chainSeq) || (value.chainSeq as number) < 1 ||
-      typeof value.headHash !== 'string' || !HEX64.test(value.headHash) ||
-      typeof value.createdAt !== 'string' || !ISO_MS.test(value.createdAt) ||
+      typeof value !== 'object' ||
+      value === null ||
+      !Number.isSafeInteger(value.chainSeq) ||
+      (value.chainSeq as number) < 1 ||
+      typeof value.headHash !== 'string' ||
+      !HEX64.test(value.headHash) ||
+      typeof value.createdAt !== 'string' ||
+      !ISO_MS.test(value.createdAt) ||
       value.node !== kid
     ) {
       return null;

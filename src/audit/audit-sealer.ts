@@ -5,7 +5,15 @@ import { AppConfig } from '../config/app-config';
 import { runSql } from '../database/sql';
 import { GENESIS_HASH, hashRow, R } from './audit-chain';
 import { signCheckpoint } from './audit-checkpoint';
-import { chainHead, insertCheckpoint, lastCheckpointSequence, sealEvents, tryChainLock, unsealedEvents, waitChainLock } from './audit.queries';
+import {
+  chainHead,
+  insertCheckpoint,
+  lastCheckpointSequence,
+  sealEvents,
+  tryChainLock,
+  unsealedEvents,
+  waitChainLock,
+} from './audit.queries';
 
 /** Every value as the text PostgreSQL sent: nothing is parsed (and so nothing re-formatted) before it is hashed. */
 export const RAW_TEXT = { getTypeParser: () => (value: string) => value };
@@ -113,7 +121,11 @@ export class AuditSealer {
   private async insertCheckpoint(em: EntityManager, chainSeq: number, headHash: string): Promise<void> {
     const createdAt = new Date();
     const kid = this.config.node.keyId;
-    const jws = await signCheckpoint({ chainSeq, headHash, createdAt: createdAt.toISOString(), node: kid }, this.config.node.signingKey, kid);
+    const jws = await signCheckpoint(
+      { chainSeq, headHash, createdAt: createdAt.toISOString(), node: kid },
+      this.config.node.signingKey,
+      kid,
+    );
     await runSql(em, insertCheckpoint, [chainSeq, headHash, createdAt, kid, jws]);
   }
 }

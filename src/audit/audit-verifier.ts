@@ -4,7 +4,15 @@ import { DomainError } from '../common/errors/domain-error';
 import { runSql } from '../database/sql';
 import { ChainFailureReason, ChainRow, ChainWalker, CheckpointClaim, R } from './audit-chain';
 import { CheckpointPayload, openCheckpoint } from './audit-checkpoint';
-import { checkpointLimits, checkpointsBetween, headSequence, sealedRange, tryVerifyLock, unsealedBacklog, verifyUnlock } from './audit.queries';
+import {
+  checkpointLimits,
+  checkpointsBetween,
+  headSequence,
+  sealedRange,
+  tryVerifyLock,
+  unsealedBacklog,
+  verifyUnlock,
+} from './audit.queries';
 
 export interface VerifyReport {
   valid: boolean;
@@ -85,7 +93,9 @@ export class AuditVerifier {
     const head = Number(headRow.rows[0].seq ?? 0);
 
     const walker = new ChainWalker();
-    walker.addCheckpoints(external.map((c) => ({ chainSeq: c.chainSeq, headHash: c.headHash, signatureValid: true, label: 'the external checkpoint' })));
+    walker.addCheckpoints(
+      external.map((c) => ({ chainSeq: c.chainSeq, headHash: c.headHash, signatureValid: true, label: 'the external checkpoint' })),
+    );
 
     // Keyset on chain_seq, inclusive of the last sequence seen: the row already checked there is skipped, and any other
     // row at that sequence (possible only with the unique index dropped) reaches the walker as a duplicate instead of
@@ -99,7 +109,8 @@ export class AuditVerifier {
       while (next) {
         const fetched: ChainRow[] = await next;
         next = null;
-        const seenAgain: boolean = lastId !== null && fetched.length > 0 && fetched[0][R.id] === lastId && Number(fetched[0][R.chainSeq]) === after;
+        const seenAgain: boolean =
+          lastId !== null && fetched.length > 0 && fetched[0][R.id] === lastId && Number(fetched[0][R.chainSeq]) === after;
         const rows: ChainRow[] = seenAgain ? fetched.slice(1) : fetched;
         if (rows.length === 0) break;
         const last = Number(rows[rows.length - 1][R.chainSeq]);

@@ -23,9 +23,15 @@ const CHAIN_LOCK = `hashtext('lintas:audit-chain')`;
 /** One verification at a time per database: a full walk of a large chain is minutes of I/O. */
 const VERIFY_LOCK = `hashtext('lintas:audit-verify')`;
 
-export const tryChainLock = statement<{ locked: boolean }, []>('audit.tryChainLock', () => `SELECT pg_try_advisory_xact_lock(${CHAIN_LOCK}) AS locked`);
+export const tryChainLock = statement<{ locked: boolean }, []>(
+  'audit.tryChainLock',
+  () => `SELECT pg_try_advisory_xact_lock(${CHAIN_LOCK}) AS locked`,
+);
 export const waitChainLock = statement<never, []>('audit.waitChainLock', () => `SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`);
-export const tryVerifyLock = statement<{ locked: boolean }, []>('audit.tryVerifyLock', () => `SELECT pg_try_advisory_lock(${VERIFY_LOCK}) AS locked`);
+export const tryVerifyLock = statement<{ locked: boolean }, []>(
+  'audit.tryVerifyLock',
+  () => `SELECT pg_try_advisory_lock(${VERIFY_LOCK}) AS locked`,
+);
 export const verifyUnlock = statement<never, []>('audit.verifyUnlock', () => `SELECT pg_advisory_unlock(${VERIFY_LOCK})`);
 
 export const unsealedEvents = statement<ChainRow, [number]>(
@@ -44,10 +50,14 @@ export const sealEvents = statement<never, [string[], string[], string[], string
 
 export const chainHead = statement<{ seq: string; hash: string }, []>(
   'audit.chainHead',
-  () => `SELECT e.chain_seq::text AS seq, e.hash::text AS hash FROM audit_events e WHERE e.chain_seq IS NOT NULL ORDER BY e.chain_seq DESC LIMIT 1`,
+  () =>
+    `SELECT e.chain_seq::text AS seq, e.hash::text AS hash FROM audit_events e WHERE e.chain_seq IS NOT NULL ORDER BY e.chain_seq DESC LIMIT 1`,
 );
 
-export const headSequence = statement<{ seq: string | null }, []>('audit.headSequence', () => `SELECT max(chain_seq)::text AS seq FROM audit_events`);
+export const headSequence = statement<{ seq: string | null }, []>(
+  'audit.headSequence',
+  () => `SELECT max(chain_seq)::text AS seq FROM audit_events`,
+);
 
 export const sealedRange = statement<ChainRow, [number, number, number]>(
   'audit.sealedRange',

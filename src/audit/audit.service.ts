@@ -39,7 +39,9 @@ function row(actor: AuditActor | null, record: AuditRecord): AuditRow {
 
 /** The parameters of insertAuditEvents: one array per written column. */
 function columnArrays(rows: AuditRow[]): unknown[][] {
-  return AUDIT_EVENT_WRITTEN.map((p) => rows.map((r) => (p === 'details' ? (r.details === null ? null : JSON.stringify(r.details)) : r[p])));
+  return AUDIT_EVENT_WRITTEN.map((p) =>
+    rows.map((r) => (p === 'details' ? (r.details === null ? null : JSON.stringify(r.details)) : r[p])),
+  );
 }
 
 /**

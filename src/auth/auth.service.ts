@@ -101,7 +101,11 @@ export class AuthService {
       if (session && session.userId === actor.userId) sessionId = session.id;
     }
     await this.dataSource.transaction(async (em) => {
-      const ended = await em.update(SessionEntity, { id: sessionId, userId: actor.userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'logout' });
+      const ended = await em.update(
+        SessionEntity,
+        { id: sessionId, userId: actor.userId, revokedAt: IsNull() },
+        { revokedAt: new Date(), revokedReason: 'logout' },
+      );
       if (ended.affected) await this.audit.record(em, actor, { action: 'auth.logout', recordType: 'session', recordId: sessionId });
     });
   }

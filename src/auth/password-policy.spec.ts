@@ -68,7 +68,10 @@ describe('password policy (ASVS 5.0 V6)', () => {
         error = err;
       }
       expect(error).toBeInstanceOf(DomainError);
-      expect(error).toMatchObject({ code: 'PASSWORD_POLICY', details: [{ field: 'password', errors: ['must not contain the email address'] }] });
+      expect(error).toMatchObject({
+        code: 'PASSWORD_POLICY',
+        details: [{ field: 'password', errors: ['must not contain the email address'] }],
+      });
       expect(JSON.stringify({ message: (error as Error).message, details: (error as DomainError).details })).not.toContain('secret 99');
     });
 
@@ -79,15 +82,23 @@ describe('password policy (ASVS 5.0 V6)', () => {
 
   describe('properties', () => {
     it('never accepts fewer than the minimum characters', () => {
-      fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: PASSWORD_MIN_LENGTH - 1 }), (p) => [...p].length >= PASSWORD_MIN_LENGTH || passwordProblem(p) !== null));
+      fc.assert(
+        fc.property(
+          fc.string({ unit: 'grapheme', maxLength: PASSWORD_MIN_LENGTH - 1 }),
+          (p) => [...p].length >= PASSWORD_MIN_LENGTH || passwordProblem(p) !== null,
+        ),
+      );
     });
 
     it('never quotes the password in its answer', () => {
       fc.assert(
-        fc.property(fc.string({ minLength: 4, maxLength: 200 }).filter((p) => p.trim().length >= 4 && !/^[a-z ]+$/.test(p)), (p) => {
-          const problem = passwordProblem(p, { email: 'someone@shelter.example' });
-          return problem === null || !problem.includes(p);
-        }),
+        fc.property(
+          fc.string({ minLength: 4, maxLength: 200 }).filter((p) => p.trim().length >= 4 && !/^[a-z ]+$/.test(p)),
+          (p) => {
+            const problem = passwordProblem(p, { email: 'someone@shelter.example' });
+            return problem === null || !problem.includes(p);
+          },
+        ),
       );
     });
   });

@@ -5,9 +5,11 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 export class RefreshTokenEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Index('ix_auth_refresh_tokens_session')
-  @Column({ type: 'uuid' }) sessionId: string;
+  @Column({ type: 'uuid' })
+  sessionId: string;
   @Index('uq_auth_refresh_tokens_hash', { unique: true })
-  @Column({ type: 'char', length: 64 }) tokenHash: string;
+  @Column({ type: 'char', length: 64 })
+  tokenHash: string;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @Column({ type: 'timestamptz' }) expiresAt: Date;
   @Column({ type: 'timestamptz', nullable: true }) usedAt: Date | null;

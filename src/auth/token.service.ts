@@ -58,12 +58,15 @@ export class TokenService {
   verifyAccess(token: string): AccessClaims | null {
     const { auth } = this.config;
     try {
-      const decoded = this.jwt.verify<{ header: { typ?: string }; payload: { sub?: string; sid?: string; iat?: unknown; exp?: unknown } }>(token, {
-        algorithms: ['ES256'],
-        issuer: auth.issuer,
-        audience: auth.audience,
-        complete: true,
-      });
+      const decoded = this.jwt.verify<{ header: { typ?: string }; payload: { sub?: string; sid?: string; iat?: unknown; exp?: unknown } }>(
+        token,
+        {
+          algorithms: ['ES256'],
+          issuer: auth.issuer,
+          audience: auth.audience,
+          complete: true,
+        },
+      );
       const { sub, sid } = decoded.payload;
       if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof sub !== 'string' || typeof sid !== 'string') return null;
       if (!UUID.test(sub) || !UUID.test(sid)) return null;

@@ -48,8 +48,19 @@ export class BootstrapService implements OnApplicationBootstrap {
       const org = await em.save(
         em.create(OrganisationEntity, { ...OPERATOR_ORGANISATION, nameKey: nameKey(OPERATOR_ORGANISATION.name), node: 'local' }),
       );
-      const admin = await this.users.insert(em, { email, passwordHash, role: 'platform_admin', organisationId: org.id, displayName: 'Platform administrator' });
-      await this.audit.record(em, null, { action: 'user.bootstrap', recordType: 'user', recordId: admin.id, details: { role: 'platform_admin', organisationId: org.id } });
+      const admin = await this.users.insert(em, {
+        email,
+        passwordHash,
+        role: 'platform_admin',
+        organisationId: org.id,
+        displayName: 'Platform administrator',
+      });
+      await this.audit.record(em, null, {
+        action: 'user.bootstrap',
+        recordType: 'user',
+        recordId: admin.id,
+        details: { role: 'platform_admin', organisationId: org.id },
+      });
       return true;
     });
   }

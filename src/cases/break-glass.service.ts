@@ -55,16 +55,27 @@ export class BreakGlassService {
   async breakGlass(actor: Actor, id: string, dto: BreakGlassDto): Promise<BreakGlassGrantDto> {
     if (!isCaseStaff(actor)) throw notFound('Case');
     return this.dataSource.transaction(async (em) => {
-      const record = await em.findOne(CaseEntity, { where: { id, ownerOrganisationId: actor.organisationId }, lock: { mode: 'pessimistic_write' } });
+      const record = await em.findOne(CaseEntity, {
+        where: { id, ownerOrganisationId: actor.organisationId },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!record) throw notFound('Case');
-      if (!needsBreakGlass(actor, record)) throw new DomainError('BREAK_GLASS_NOT_NEEDED', 'You can already open this case; no break-glass is needed');
+      if (!needsBreakGlass(actor, record))
+        throw new DomainError('BREAK_GLASS_NOT_NEEDED', 'You can already open this case; no break-glass is needed');
       const grantId = randomUUID();
       const reasonCiphertext = record.identityErasedAt ? null : await this.keys.seal(em, id, reasonField(grantId), dto.reason);
       if (!reasonCiphertext) {
         throw new DomainError('CASE_IDENTITY_ERASED', 'The identity of this case was erased; there is nothing left to break the glass for');
       }
       const expiresAt = new Date(Date.now() + BREAK_GLASS_TTL_MS);
-      await em.insert(BreakGlassGrantEntity, { id: grantId, caseId: id, userId: actor.userId, organisationId: actor.organisationId, reasonCiphertext, expiresAt });
+      await em.insert(BreakGlassGrantEntity, {
+        id: grantId,
+        caseId: id,
+        userId: actor.userId,
+        organisationId: actor.organisationId,
+        reasonCiphertext,
+        expiresAt,
+      });
       await this.audit.record(em, actor, {
         action: 'case.break_glass',
         recordType: 'case',
@@ -104,12 +115,22 @@ export class BreakGlassService {
       await this.access.resolve(em, actor, id);
       const grant = await em.findOne(BreakGlassGrantEntity, { where: { id: grantId, caseId: id }, lock: { mode: 'pessimistic_write' } });
       if (!grant) throw notFound('Break-glass grant');
-      if (grant.userId === actor.userId) throw new DomainError('BREAK_GLASS_SELF_REVIEW', 'Another supervisor must review your own break-glass access');
+      if (grant.userId === actor.userId)
+        throw new DomainError('BREAK_GLASS_SELF_REVIEW', 'Another supervisor must review your own break-glass access');
       if (grant.reviewedAt) throw new DomainError('BREAK_GLASS_ALREADY_REVIEWED', 'This break-glass access was already reviewed');
       await em.update(BreakGlassGrantEntity, { id: grantId, reviewedAt: IsNull() }, { reviewedAt: new Date(), reviewedBy: actor.userId });
-      await this.audit.record(em, actor, { action: 'case.break_glass_review', recordType: 'case', recordId: id, details: { breakGlassId: grantId } });
+      await this.audit.record(em, actor, {
+        action: 'case.break_glass_review',
+        recordType: 'case',
+        recordId: id,
+        details: { breakGlassId: grantId },
+      });
       // The review is recorded on the grant (who, when) and in the audit log; the alert has done its job.
-      await this.alerts.resolveOpenForRecord(em, { type: 'break_glass_review', recordType: BREAK_GLASS_RECORD, recordId: grantId }, 'no_longer_applies');
+      await this.alerts.resolveOpenForRecord(
+        em,
+        { type: 'break_glass_review', recordType: BREAK_GLASS_RECORD, recordId: grantId },
+        'no_longer_applies',
+      );
       return grantView(await em.findOneOrFail(BreakGlassGrantEntity, { where: { id: grantId } }));
     });
   }

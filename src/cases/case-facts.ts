@@ -19,7 +19,11 @@ export interface CaseDisclosureFacts {
 }
 
 /** One read; `lock` takes the case row's lock in the caller's transaction. Health is never held (Lintas keeps no health record). */
-export async function caseDisclosureFacts(em: EntityManager, caseId: string, opts: { lock?: boolean } = {}): Promise<CaseDisclosureFacts | null> {
+export async function caseDisclosureFacts(
+  em: EntityManager,
+  caseId: string,
+  opts: { lock?: boolean } = {},
+): Promise<CaseDisclosureFacts | null> {
   const { rows } = await runSql(em, opts.lock ? caseFactsForUpdate : caseFacts, [caseId]);
   const row = rows[0];
   if (!row) return null;
@@ -38,7 +42,13 @@ export async function caseDisclosureFacts(em: EntityManager, caseId: string, opt
  * Whether the user holds an unexpired break-glass grant for the case, given while it was in the organisation that owns
  * the case now (a grant from before an ownership transfer opens nothing).
  */
-export async function hasActiveBreakGlass(em: EntityManager, userId: string, caseId: string, ownerOrganisationId: string, now = new Date()): Promise<boolean> {
+export async function hasActiveBreakGlass(
+  em: EntityManager,
+  userId: string,
+  caseId: string,
+  ownerOrganisationId: string,
+  now = new Date(),
+): Promise<boolean> {
   const { rows } = await runSql(em, activeBreakGlass, [caseId, userId, ownerOrganisationId, now]);
   return rows.length > 0;
 }

@@ -36,7 +36,9 @@ export function sealIdentity(key: CaseKey, person: PersonInputDto): CaseChanges 
     const value = person[field];
     if (value === undefined) continue;
     const empty = value === null || (Array.isArray(value) && value.length === 0);
-    out[IDENTITY_COLUMN[field]] = empty ? null : key.seal(field, field === 'identityDocuments' ? documents(value as IdentityDocumentDto[]) : value);
+    out[IDENTITY_COLUMN[field]] = empty
+      ? null
+      : key.seal(field, field === 'identityDocuments' ? documents(value as IdentityDocumentDto[]) : value);
   }
   return out;
 }

@@ -62,7 +62,12 @@ export class CaseKeys {
    * Loads the case's key, unwraps it, runs `fn`, wipes it. Null without calling `fn` when the case has no usable key:
    * its identity was erased (the key destroyed), or (with `unavailable: 'null'`) its master key is not configured.
    */
-  async withCaseKey<T>(em: EntityManager, caseId: string, fn: (key: CaseKey) => T | Promise<T>, opts: WithCaseKeyOptions = {}): Promise<T | null> {
+  async withCaseKey<T>(
+    em: EntityManager,
+    caseId: string,
+    fn: (key: CaseKey) => T | Promise<T>,
+    opts: WithCaseKeyOptions = {},
+  ): Promise<T | null> {
     const row = await em.findOne(CaseKeyEntity, {
       select: { caseId: true, masterKeyId: true, wrappedKey: true },
       where: { caseId },
@@ -73,7 +78,12 @@ export class CaseKeys {
   }
 
   /** As withCaseKey, for a wrapped key the caller already read with the case (the hot read of GET /cases/{id}). */
-  async withWrappedKey<T>(caseId: string, wrapped: WrappedKey, fn: (key: CaseKey) => T | Promise<T>, opts: Pick<WithCaseKeyOptions, 'unavailable'> = {}): Promise<T | null> {
+  async withWrappedKey<T>(
+    caseId: string,
+    wrapped: WrappedKey,
+    fn: (key: CaseKey) => T | Promise<T>,
+    opts: Pick<WithCaseKeyOptions, 'unavailable'> = {},
+  ): Promise<T | null> {
     let dataKey: Buffer;
     try {
       dataKey = this.crypto.unwrap(caseId, wrapped);
@@ -101,7 +111,11 @@ export class CaseKeys {
    * False when there was no usable key to destroy (already erased).
    */
   async destroy(em: EntityManager, caseId: string): Promise<boolean> {
-    const row = await em.findOne(CaseKeyEntity, { select: { caseId: true, wrappedKey: true }, where: { caseId }, lock: { mode: 'pessimistic_write' } });
+    const row = await em.findOne(CaseKeyEntity, {
+      select: { caseId: true, wrappedKey: true },
+      where: { caseId },
+      lock: { mode: 'pessimistic_write' },
+    });
     if (!row?.wrappedKey) return false;
     await em.update(CaseKeyEntity, { caseId }, { wrappedKey: null, destroyedAt: new Date() });
     return true;

@@ -56,7 +56,8 @@ export class CaseReads {
     if (query.exploitationType) qb.andWhere(':et = ANY(c.exploitation_types)', { et: query.exploitationType });
     if (query.dangerFlag !== undefined) qb.andWhere('c.danger_flag = :danger', { danger: query.dangerFlag });
     if (query.assignedToMe === true) qb.andWhere('c.assigned_caseworker_id = :assignee', { assignee: actor.userId });
-    if (query.assignedToMe === false) qb.andWhere('(c.assigned_caseworker_id IS NULL OR c.assigned_caseworker_id <> :assignee)', { assignee: actor.userId });
+    if (query.assignedToMe === false)
+      qb.andWhere('(c.assigned_caseworker_id IS NULL OR c.assigned_caseworker_id <> :assignee)', { assignee: actor.userId });
     const [rows, total] = await qb.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').skip(skip).take(limit).getManyAndCount();
     return { items: rows.map(caseSummary), total, page, limit };
   }
@@ -105,7 +106,8 @@ export class CaseReads {
       const raw = byIndex.get(index + 1);
       if (!raw) return null;
       const record = hydrate(this.dataSource, CaseEntity, 'c', raw);
-      const wrapped = raw.k_wrapped_key && raw.k_master_key_id ? { masterKeyId: String(raw.k_master_key_id), wrappedKey: raw.k_wrapped_key } : null;
+      const wrapped =
+        raw.k_wrapped_key && raw.k_master_key_id ? { masterKeyId: String(raw.k_master_key_id), wrappedKey: raw.k_wrapped_key } : null;
       return { record, wrapped };
     });
   }
@@ -132,17 +134,22 @@ export class CaseReads {
     if (record.identityErasedAt) return { record, identity: null };
     if (fields.length === 0) return { record, identity: {} };
     const wrapped = raw[0];
-    if (!wrapped.k_wrapped_key || !wrapped.k_master_key_id) throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case is missing');
-    const identity = await this.keys.withWrappedKey(record.id, { masterKeyId: wrapped.k_master_key_id, wrappedKey: wrapped.k_wrapped_key }, (key) => {
-      const out: Partial<Record<IdentityField, unknown>> = {};
-      for (const field of fields) {
-        const sealed = record[IDENTITY_COLUMN[field]] as Buffer | null;
-        out[field] = sealed ? key.open(field, sealed) : null;
-        // The ciphertext is not needed past this point.
-        (record as unknown as Record<string, unknown>)[IDENTITY_COLUMN[field]] = undefined;
-      }
-      return out;
-    });
+    if (!wrapped.k_wrapped_key || !wrapped.k_master_key_id)
+      throw new DomainError('CASE_KEY_UNAVAILABLE', 'The data key of this case is missing');
+    const identity = await this.keys.withWrappedKey(
+      record.id,
+      { masterKeyId: wrapped.k_master_key_id, wrappedKey: wrapped.k_wrapped_key },
+      (key) => {
+        const out: Partial<Record<IdentityField, unknown>> = {};
+        for (const field of fields) {
+          const sealed = record[IDENTITY_COLUMN[field]] as Buffer | null;
+          out[field] = sealed ? key.open(field, sealed) : null;
+          // The ciphertext is not needed past this point.
+          (record as unknown as Record<string, unknown>)[IDENTITY_COLUMN[field]] = undefined;
+        }
+        return out;
+      },
+    );
     return { record, identity };
   }
 }

@@ -27,7 +27,11 @@ export function ageOn(dateOfBirth: string, on: Date): number {
  * `minor`, never set by a client: under 18 today by date of birth when it is known; otherwise under 18 when trafficked
  * (the protective reading: child-specific safeguards apply to a person trafficked as a child); null when neither is known.
  */
-export function deriveMinor(dateOfBirth: string | null | undefined, ageWhenTrafficked: number | null | undefined, now = new Date()): boolean | null {
+export function deriveMinor(
+  dateOfBirth: string | null | undefined,
+  ageWhenTrafficked: number | null | undefined,
+  now = new Date(),
+): boolean | null {
   if (dateOfBirth) return ageOn(dateOfBirth, now) < AGE_OF_MAJORITY;
   if (ageWhenTrafficked !== null && ageWhenTrafficked !== undefined) return ageWhenTrafficked < AGE_OF_MAJORITY;
   return null;

@@ -44,7 +44,11 @@ export class CaseReferences {
       counts.set(key, entry);
     }
     const groups = [...counts.values()].sort((a, b) => (a.country === b.country ? a.year - b.year : a.country < b.country ? -1 : 1));
-    const { rows } = await runSql(this.dataSource.manager, takeReferenceNumbers, [groups.map((g) => g.country), groups.map((g) => g.year), groups.map((g) => g.n)]);
+    const { rows } = await runSql(this.dataSource.manager, takeReferenceNumbers, [
+      groups.map((g) => g.country),
+      groups.map((g) => g.year),
+      groups.map((g) => g.n),
+    ]);
     // The next number to hand out per country-year: the first of the block this statement reserved.
     const next = new Map<string, number>();
     for (const row of rows) {

@@ -24,8 +24,13 @@ const code = (fn: () => unknown): string | undefined => {
 
 describe('case update mapper', () => {
   it('names the fields a PATCH changes, nested ones by path, never their values', () => {
-    expect(changedFields({ person: { givenName: 'A', gender: undefined }, protection: null, riskLevel: undefined } as never)).toEqual(['person.givenName']);
-    expect(changedFields({ traffickingStatus: 'actual', protection: { dangerFlag: true } })).toEqual(['traffickingStatus', 'protection.dangerFlag']);
+    expect(changedFields({ person: { givenName: 'A', gender: undefined }, protection: null, riskLevel: undefined } as never)).toEqual([
+      'person.givenName',
+    ]);
+    expect(changedFields({ traffickingStatus: 'actual', protection: { dangerFlag: true } })).toEqual([
+      'traffickingStatus',
+      'protection.dangerFlag',
+    ]);
     expect(changedFields({})).toEqual([]);
   });
 
@@ -52,20 +57,28 @@ describe('case update mapper', () => {
   });
 
   it('dates a risk assessment today when the level changes without a date, and clears it with the level', () => {
-    expect(caseUpdateChanges(stored(), { protection: { riskLevel: 'high' } }, ctx)).toEqual({ riskLevel: 'high', riskAssessedAt: '2026-06-15' });
+    expect(caseUpdateChanges(stored(), { protection: { riskLevel: 'high' } }, ctx)).toEqual({
+      riskLevel: 'high',
+      riskAssessedAt: '2026-06-15',
+    });
     expect(caseUpdateChanges(stored(), { protection: { riskLevel: null } }, ctx)).toEqual({ riskLevel: null, riskAssessedAt: null });
   });
 
   it('re-derives minor from the new date of birth, else from the stored one when only the age changes', () => {
     expect(caseUpdateChanges(stored(), { person: { dateOfBirth: '2015-01-01' } }, ctx).minor).toBe(true);
-    expect(caseUpdateChanges(stored(), { ageWhenTrafficked: 30 }, { ...ctx, storedDateOfBirth: '2015-01-01' })).toEqual({ minor: true, ageWhenTrafficked: 30 });
+    expect(caseUpdateChanges(stored(), { ageWhenTrafficked: 30 }, { ...ctx, storedDateOfBirth: '2015-01-01' })).toEqual({
+      minor: true,
+      ageWhenTrafficked: 30,
+    });
     expect(caseUpdateChanges(stored(), { ageWhenTrafficked: 16 }, ctx)).toEqual({ minor: true, ageWhenTrafficked: 16 });
     expect(caseUpdateChanges(stored({ ageWhenTrafficked: 16 }), { person: { dateOfBirth: null } }, ctx).minor).toBe(true);
   });
 
   it('checks the reflection period against the stored end or start it keeps', () => {
     expect(code(() => caseUpdateChanges(stored(), { protection: { reflectionPeriodStart: '2026-05-01' } }, ctx))).toBe('VALIDATION_FAILED');
-    expect(caseUpdateChanges(stored(), { protection: { reflectionPeriodStart: '2026-03-15' } }, ctx)).toEqual({ reflectionPeriodStart: '2026-03-15' });
+    expect(caseUpdateChanges(stored(), { protection: { reflectionPeriodStart: '2026-03-15' } }, ctx)).toEqual({
+      reflectionPeriodStart: '2026-03-15',
+    });
     expect(caseUpdateChanges(stored(), { protection: { reflectionPeriodEnd: null, reflectionPeriodStart: '2026-05-01' } }, ctx)).toEqual({
       reflectionPeriodStart: '2026-05-01',
       reflectionPeriodEnd: null,
@@ -74,8 +87,19 @@ describe('case update mapper', () => {
 
   it('maps legal proceedings with explicit nulls, and false for cleared flags', () => {
     expect(
-      caseUpdateChanges(stored(), { legalProceedings: [{ jurisdiction: 'TH', role: 'witness' }], protection: { dangerFlag: null, objectsToHomeStateNotification: null } } as never, ctx),
-    ).toEqual({ legalProceedings: [{ jurisdiction: 'TH', caseNumber: null, role: 'witness', nextHearing: null }], dangerFlag: false, objectsToHomeStateNotification: false });
+      caseUpdateChanges(
+        stored(),
+        {
+          legalProceedings: [{ jurisdiction: 'TH', role: 'witness' }],
+          protection: { dangerFlag: null, objectsToHomeStateNotification: null },
+        } as never,
+        ctx,
+      ),
+    ).toEqual({
+      legalProceedings: [{ jurisdiction: 'TH', caseNumber: null, role: 'witness', nextHearing: null }],
+      dangerFlag: false,
+      objectsToHomeStateNotification: false,
+    });
   });
 
   it('refuses a stale version', () => {

@@ -31,7 +31,12 @@ export function assertDecisionHasStatus(status: string | null | undefined, decid
 }
 
 export function legalProceedings(list: CreateCaseDto['legalProceedings']): LegalProceeding[] {
-  return (list ?? []).map((p) => ({ jurisdiction: p.jurisdiction, caseNumber: p.caseNumber ?? null, role: p.role, nextHearing: p.nextHearing ?? null }));
+  return (list ?? []).map((p) => ({
+    jurisdiction: p.jurisdiction,
+    caseNumber: p.caseNumber ?? null,
+    role: p.role,
+    nextHearing: p.nextHearing ?? null,
+  }));
 }
 
 /** Names (never values) of what a PATCH changes, for the audit entry. */

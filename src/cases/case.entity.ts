@@ -48,12 +48,16 @@ export interface LegalProceeding {
 @Index('ix_cases_assigned', ['assignedCaseworkerId'])
 @Check('ck_cases_version_positive', '"version" >= 1')
 @Check('ck_cases_age_when_trafficked', '"age_when_trafficked" IS NULL OR ("age_when_trafficked" >= 0 AND "age_when_trafficked" <= 120)')
-@Check('ck_cases_reflection_period', '"reflection_period_start" IS NULL OR "reflection_period_end" IS NULL OR "reflection_period_start" <= "reflection_period_end"')
+@Check(
+  'ck_cases_reflection_period',
+  '"reflection_period_start" IS NULL OR "reflection_period_end" IS NULL OR "reflection_period_start" <= "reflection_period_end"',
+)
 export class CaseEntity {
   @PrimaryColumn('uuid') id: string;
   /** e.g. TH-2026-000123: owner country, year, per-country-year counter. Says nothing about the person. */
   @Index('uq_cases_reference', { unique: true })
-  @Column({ type: 'varchar', length: 24 }) reference: string;
+  @Column({ type: 'varchar', length: 24 })
+  reference: string;
   @Column({ type: 'uuid' }) ownerOrganisationId: string;
   @ManyToOne(() => OrganisationEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'owner_organisation_id' })
@@ -83,7 +87,8 @@ export class CaseEntity {
   /** Derived, never set by a client: under 18 by date of birth at the last write, else by age when trafficked. */
   @Column({ type: 'boolean', nullable: true }) minor: boolean | null;
 
-  @Column({ type: 'enum', enum: TRAFFICKING_STATUSES, enumName: 'trafficking_status', nullable: true }) traffickingStatus: TraffickingStatus | null;
+  @Column({ type: 'enum', enum: TRAFFICKING_STATUSES, enumName: 'trafficking_status', nullable: true })
+  traffickingStatus: TraffickingStatus | null;
   @Column({ type: 'uuid', nullable: true }) traffickingStatusDecidedByOrganisationId: string | null;
   @Column({ type: 'date', nullable: true }) traffickingStatusDecidedAt: string | null;
   @Column({ type: 'enum', enum: EXPLOITATION_TYPES, enumName: 'exploitation_type', array: true, default: () => "'{}'" })
@@ -104,7 +109,8 @@ export class CaseEntity {
   @Column({ type: 'boolean', default: false }) dangerFlag: boolean;
   @Column({ type: 'date', nullable: true }) reflectionPeriodStart: string | null;
   @Column({ type: 'date', nullable: true }) reflectionPeriodEnd: string | null;
-  @Column({ type: 'enum', enum: IMMIGRATION_STATUSES, enumName: 'immigration_status', nullable: true }) immigrationStatus: ImmigrationStatus | null;
+  @Column({ type: 'enum', enum: IMMIGRATION_STATUSES, enumName: 'immigration_status', nullable: true })
+  immigrationStatus: ImmigrationStatus | null;
   @Column({ type: 'enum', enum: DETENTION_STATUSES, enumName: 'detention_status', nullable: true }) detentionStatus: DetentionStatus | null;
   @Column({ type: 'enum', enum: NON_PUNISHMENT_ASSESSMENTS, enumName: 'non_punishment_assessment', nullable: true })
   nonPunishmentAssessment: NonPunishmentAssessment | null;

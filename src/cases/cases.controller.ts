@@ -33,7 +33,6 @@ import {
   IdentityDto,
 } from './dto/case-response.dto';
 
-
 /** If-Match is optional on the action routes: when sent, a stale version answers 412. */
 const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
 
@@ -55,15 +54,22 @@ export class CasesController {
   @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
   @Authorize(Permission.CaseCreate)
   @ApiCreatedResponse({ type: CreatedCaseResponseDto, description: 'The case, with an ETag header; the creator is its assignee' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED (unknown values, bad codes, future dates, server-set fields)' })
-  async create(@Actor() actor: ActorShape, @Body() dto: CreateCaseDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedCaseResponseDto> {
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'VALIDATION_FAILED (unknown values, bad codes, future dates, server-set fields)',
+  })
+  async create(
+    @Actor() actor: ActorShape,
+    @Body() dto: CreateCaseDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CreatedCaseResponseDto> {
     const body = await this.cases.create(actor, dto);
     void reply.header('Location', `/api/v1/cases/${body.id}`);
     return withEtag(reply, body);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the organisation\'s cases visible to the caller (no identity in lists)' })
+  @ApiOperation({ summary: "List the organisation's cases visible to the caller (no identity in lists)" })
   @Authorize(Permission.CaseRead)
   @ApiOkResponse({ type: CasePageDto, description: 'Never decrypts identity: rows are labelled by reference' })
   list(@Actor() actor: ActorShape, @Query() query: ListCasesQueryDto): Promise<Page<CaseSummaryDto>> {
@@ -75,7 +81,11 @@ export class CasesController {
   @Authorize(Permission.CaseRead)
   @ApiOkResponse({ type: CaseResponseDto, description: 'With the person’s identity where the rule allows; audited (case.read_identity)' })
   @ApiNotFoundResponse(NOT_FOUND)
-  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<CaseResponseDto> {
+  async get(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CaseResponseDto> {
     return withEtag(reply, await this.reads.get(actor, id));
   }
 
@@ -135,7 +145,7 @@ export class CasesController {
   }
 
   @Post(':id/erase-identity')
-  @ApiOperation({ summary: 'Erase a case\'s identity by destroying its data key (crypto-shredding)' })
+  @ApiOperation({ summary: "Erase a case's identity by destroying its data key (crypto-shredding)" })
   @HttpCode(200)
   @Authorize(Permission.CaseEraseIdentity)
   @ApiHeader(IF_MATCH_OPTIONAL)
@@ -155,7 +165,10 @@ export class CasesController {
   @Post(':id/break-glass')
   @ApiOperation({ summary: 'Open a danger-flagged case outside the normal rule, with a reason (audited, reviewed)' })
   @Authorize(Permission.CaseBreakGlass)
-  @ApiCreatedResponse({ type: BreakGlassGrantDto, description: 'A one-hour grant to open this danger-flagged case; audited and raised for review' })
+  @ApiCreatedResponse({
+    type: BreakGlassGrantDto,
+    description: 'A one-hour grant to open this danger-flagged case; audited and raised for review',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'BREAK_GLASS_NOT_NEEDED, CASE_IDENTITY_ERASED' })
   breakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: BreakGlassDto): Promise<BreakGlassGrantDto> {
@@ -172,7 +185,7 @@ export class CasesController {
   }
 
   @Post(':id/break-glass/:grantId/review')
-  @ApiOperation({ summary: 'Review another user\'s break-glass access' })
+  @ApiOperation({ summary: "Review another user's break-glass access" })
   @HttpCode(200)
   @Authorize(Permission.CaseBreakGlassReview)
   @ApiOkResponse({ type: BreakGlassGrantDto })
@@ -191,7 +204,11 @@ export class CasesController {
   @Authorize(Permission.CaseAccessLogRead)
   @ApiOkResponse({ type: AccessLogPageDto, description: 'Who read or changed this case, and when (from the audit log)' })
   @ApiNotFoundResponse(NOT_FOUND)
-  accessLog(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Query() query: AccessLogQueryDto): Promise<AccessLogPageDto> {
+  accessLog(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: AccessLogQueryDto,
+  ): Promise<AccessLogPageDto> {
     return this.accessLogs.list(actor, id, query);
   }
 }

@@ -109,7 +109,10 @@ export const sharedDocumentReferences = statement<{ reference: string }, [Buffer
  * The hot read of GET /cases/{id}, for several requests at once: each (id, organisation) pair's case (every column,
  * ciphertext included; `hydrate(…, 'c', row)`) and its wrapped data key, numbered by the pair's position (i).
  */
-export const casesWithKeys = statement<Record<string, unknown> & { i: string; k_master_key_id: string | null; k_wrapped_key: Buffer | null }, [string[], string[]]>(
+export const casesWithKeys = statement<
+  Record<string, unknown> & { i: string; k_master_key_id: string | null; k_wrapped_key: Buffer | null },
+  [string[], string[]]
+>(
   'cases.withKeys',
   (ds) => `SELECT q.i, ${selectList(ds, CaseEntity, 'c')}, k.master_key_id AS k_master_key_id, k.wrapped_key AS k_wrapped_key
              FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, organisation_id, i)
@@ -161,7 +164,8 @@ export const caseFactsForUpdate = statement<CaseFactsRow, [string]>('cases.facts
 /** An unexpired break-glass grant of the user for the case, given while the case was in this organisation. */
 export const activeBreakGlass = statement<{ one: number }, [string, string, string, Date]>(
   'cases.activeBreakGlass',
-  () => `SELECT 1 AS one FROM case_break_glass_grants WHERE case_id = $1 AND user_id = $2 AND organisation_id = $3 AND expires_at > $4 LIMIT 1`,
+  () =>
+    `SELECT 1 AS one FROM case_break_glass_grants WHERE case_id = $1 AND user_id = $2 AND organisation_id = $3 AND expires_at > $4 LIMIT 1`,
 );
 
 // ---------------------------------------------------------------- key rotation (npm run keys:rewrap)

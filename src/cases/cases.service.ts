@@ -71,7 +71,13 @@ export class CasesService {
     const { result: sealed, wrapped } = this.keys.withNewKey(id, (key) => sealIdentity(key, person));
     const digests = (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d));
     const reference = await this.references.next(actor.organisationCountry, new Date().getUTCFullYear());
-    const values = caseCreateValues(dto, sealed, { id, reference, organisationId: actor.organisationId, userId: actor.userId, today: todayUtc() });
+    const values = caseCreateValues(dto, sealed, {
+      id,
+      reference,
+      organisationId: actor.organisationId,
+      userId: actor.userId,
+      today: todayUtc(),
+    });
     // One statement (one implicit transaction): the row, its key, its blind index, the duplicates look-up and the
     // case.create audit event (cases.queries.ts). The answer is built from what was inserted plus the timestamps the
     // insert returned, not read back.
@@ -83,7 +89,12 @@ export class CasesService {
         ownerOrganisationId: actor.organisationId,
         key: wrapped,
         digests,
-        audit: { actorUserId: actor.userId, actorOrganisationId: actor.organisationId, actorRole: actor.role, correlationId: actor.correlationId ?? null },
+        audit: {
+          actorUserId: actor.userId,
+          actorOrganisationId: actor.organisationId,
+          actorRole: actor.role,
+          correlationId: actor.correlationId ?? null,
+        },
       }),
     ];
     const [row] = (await runSql(this.dataSource.manager, createCase, parameters)).rows;
@@ -113,15 +124,24 @@ export class CasesService {
         const opened = await this.keys.withCaseKey(em, id, async (key) => {
           sealed = sealIdentity(key, person);
           // `minor` needs the date of birth when only the age changes.
-          if (dto.ageWhenTrafficked !== undefined && person.dateOfBirth === undefined) storedDateOfBirth = await this.storedDateOfBirth(em, id, key);
+          if (dto.ageWhenTrafficked !== undefined && person.dateOfBirth === undefined)
+            storedDateOfBirth = await this.storedDateOfBirth(em, id, key);
           return true;
         });
         if (!opened && identityTouched) throw erasedIdentity();
         if (person.identityDocuments !== undefined) {
-          await this.indexDocuments(em, actor, id, (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d)));
+          await this.indexDocuments(
+            em,
+            actor,
+            id,
+            (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d)),
+          );
         }
       }
-      const changes = { ...sealed, ...caseUpdateChanges(record, dto, { organisationId: actor.organisationId, today: todayUtc(), storedDateOfBirth }) };
+      const changes = {
+        ...sealed,
+        ...caseUpdateChanges(record, dto, { organisationId: actor.organisationId, today: todayUtc(), storedDateOfBirth }),
+      };
       return this.commitChange(em, actor, record, changes, { action: 'case.update', details: { fields } });
     });
   }
@@ -169,7 +189,10 @@ export class CasesService {
       if (expectedVersion !== undefined) assertVersion(record, expectedVersion);
       if (isClosedStatus(record.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be reassigned');
       if (!(await isActiveCaseStaff(em, dto.caseworkerId, record.ownerOrganisationId))) {
-        throw new DomainError('CASE_ASSIGNEE_INVALID', 'The assignee must be an active caseworker or supervisor of the case’s organisation');
+        throw new DomainError(
+          'CASE_ASSIGNEE_INVALID',
+          'The assignee must be an active caseworker or supervisor of the case’s organisation',
+        );
       }
       return this.commitChange(
         em,
@@ -190,11 +213,18 @@ export class CasesService {
     return this.dataSource.transaction(async (em) => {
       const { record } = await this.access.resolve(em, actor, id, { lock: true });
       if (expectedVersion !== undefined) assertVersion(record, expectedVersion);
-      if (record.identityErasedAt || !(await this.keys.destroy(em, id))) throw erasedIdentity('The identity of this case was already erased');
+      if (record.identityErasedAt || !(await this.keys.destroy(em, id)))
+        throw erasedIdentity('The identity of this case was already erased');
       const now = new Date();
       await em.delete(CaseBlindIndexEntity, { caseId: id });
       await em.update(BreakGlassGrantEntity, { caseId: id }, { reasonCiphertext: null });
-      const view = await this.commitChange(em, actor, record, { ...clearedIdentity(), identityErasedAt: now }, { action: 'case.erase_identity', details: { reason: dto.reason } });
+      const view = await this.commitChange(
+        em,
+        actor,
+        record,
+        { ...clearedIdentity(), identityErasedAt: now },
+        { action: 'case.erase_identity', details: { reason: dto.reason } },
+      );
       return { ...view, person: { ...view.person, identity: { erased: true, erasedAt: now.toISOString() } } };
     });
   }
@@ -214,7 +244,11 @@ export class CasesService {
     if (!record) throw notFound('Case');
     const fromOrganisationId = record.ownerOrganisationId;
     const version = record.version + 1;
-    await em.update(CaseEntity, { id: caseId, version: record.version }, { ownerOrganisationId: toOrganisationId, assignedCaseworkerId: null, version });
+    await em.update(
+      CaseEntity,
+      { id: caseId, version: record.version },
+      { ownerOrganisationId: toOrganisationId, assignedCaseworkerId: null, version },
+    );
     await this.audit.record(em, actor, {
       action: 'case.ownership_transferred',
       recordType: 'case',
@@ -235,7 +269,12 @@ export class CasesService {
     const version = record.version + 1;
     const result = await em.update(CaseEntity, { id: record.id, version: record.version }, { ...changes, version });
     if (result.affected !== 1) throw new DomainError('PRECONDITION_FAILED', 'The case changed meanwhile; GET it again');
-    await this.audit.record(em, actor, { action: event.action, recordType: 'case', recordId: record.id, details: { ...event.details, version } });
+    await this.audit.record(em, actor, {
+      action: event.action,
+      recordType: 'case',
+      recordId: record.id,
+      details: { ...event.details, version },
+    });
     return caseView(await em.findOneOrFail(CaseEntity, { where: { id: record.id } }));
   }
 }

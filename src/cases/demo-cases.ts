@@ -17,7 +17,14 @@ export interface DemoStaffMember {
 
 /** An Actor for work done by the seed rather than by a signed-in request. */
 export function seedActor(user: DemoStaffMember): Actor {
-  return { userId: user.id, organisationId: user.organisationId, organisationCountry: user.organisationCountry, role: user.role, sessionId: 'demo-seed', correlationId: 'demo-seed' };
+  return {
+    userId: user.id,
+    organisationId: user.organisationId,
+    organisationCountry: user.organisationCountry,
+    role: user.role,
+    sessionId: 'demo-seed',
+    correlationId: 'demo-seed',
+  };
 }
 
 const year = new Date().getUTCFullYear();
@@ -45,14 +52,27 @@ export const DEMO_CASES: ReadonlyArray<{ by: 'caseworker' | 'supervisor'; body: 
       countryOfRecruitment: 'MM',
       countryOfExploitation: 'KH',
       ageWhenTrafficked: 22,
-      protection: { riskLevel: 'high', dangerFlag: false, immigrationStatus: 'victim_temporary_permit', nonPunishmentAssessment: 'applies', objectsToHomeStateNotification: false },
+      protection: {
+        riskLevel: 'high',
+        dangerFlag: false,
+        immigrationStatus: 'victim_temporary_permit',
+        nonPunishmentAssessment: 'applies',
+        objectsToHomeStateNotification: false,
+      },
       legalProceedings: [{ jurisdiction: 'TH', caseNumber: 'DEMO-COURT-1', role: 'witness', nextHearing: `${year + 1}-02-15` }],
     },
   },
   {
     by: 'caseworker',
     body: {
-      person: { givenName: 'Demo Keo', familyName: 'Example', gender: 'masculine', citizenship: ['KH'], languages: ['khm'], currentLocation: 'Demo Youth Home (fictional)' },
+      person: {
+        givenName: 'Demo Keo',
+        familyName: 'Example',
+        gender: 'masculine',
+        citizenship: ['KH'],
+        languages: ['khm'],
+        currentLocation: 'Demo Youth Home (fictional)',
+      },
       traffickingStatus: 'possible',
       exploitationTypes: ['forced_labour', 'child_labour'],
       recruitmentMethods: ['labour_broker'],
@@ -65,7 +85,14 @@ export const DEMO_CASES: ReadonlyArray<{ by: 'caseworker' | 'supervisor'; body: 
   {
     by: 'supervisor',
     body: {
-      person: { givenName: 'Demo Noy', familyName: 'Placeholder', gender: 'not_specified', citizenship: ['LA'], languages: ['lao'], phone: '+856 00 000 0003' },
+      person: {
+        givenName: 'Demo Noy',
+        familyName: 'Placeholder',
+        gender: 'not_specified',
+        citizenship: ['LA'],
+        languages: ['lao'],
+        phone: '+856 00 000 0003',
+      },
       traffickingStatus: 'actual',
       exploitationTypes: ['sexual_exploitation'],
       meansOfControl: ['physical_abuse', 'restricts_movement'],
@@ -91,7 +118,10 @@ export const DEMO_CASES: ReadonlyArray<{ by: 'caseworker' | 'supervisor'; body: 
 ];
 
 /** Creates the demo cases in the staff's organisation; returns their references. */
-export async function seedDemoCases(cases: CasesService, staff: { caseworker: DemoStaffMember; supervisor: DemoStaffMember }): Promise<string[]> {
+export async function seedDemoCases(
+  cases: CasesService,
+  staff: { caseworker: DemoStaffMember; supervisor: DemoStaffMember },
+): Promise<string[]> {
   const references: string[] = [];
   for (const demo of DEMO_CASES) {
     const actor = seedActor(staff[demo.by]);

@@ -45,7 +45,10 @@ async function main(): Promise<number> {
   const { checkpointFiles } = parseArgs(process.argv.slice(2));
   const externalCheckpoints = checkpointFiles.map((f) => checkpointFromFile(readFileSync(f, 'utf8')));
   const config = AppConfig.fromEnvironment();
-  const dataSource = new DataSource({ ...dataSourceOptions(config.database.url, 2), extra: { max: 2, application_name: 'lintas-audit-verify' } });
+  const dataSource = new DataSource({
+    ...dataSourceOptions(config.database.url, 2),
+    extra: { max: 2, application_name: 'lintas-audit-verify' },
+  });
   await dataSource.initialize();
   try {
     const verifier = new AuditVerifier(dataSource, config.node.publicKey, config.node.keyId);

@@ -33,7 +33,13 @@ export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
   { key: 'kh', name: 'Phnom Penh Recovery Centre', country: 'KH', type: 'ngo', users: ['caseworker', 'supervisor'] },
   { key: 'mm', name: 'Yangon Reintegration Service', country: 'MM', type: 'local_gov', users: ['caseworker', 'supervisor'] },
   { key: 'la', name: 'Vientiane Family Support', country: 'LA', type: 'ngo', users: ['caseworker', 'supervisor'] },
-  { key: 'oversight', name: 'Regional Anti-Trafficking Oversight Office', country: 'ID', type: 'oversight', users: ['auditor', 'org_admin'] },
+  {
+    key: 'oversight',
+    name: 'Regional Anti-Trafficking Oversight Office',
+    country: 'ID',
+    type: 'oversight',
+    users: ['auditor', 'org_admin'],
+  },
 ];
 
 export const demoEmail = (role: Role, orgKey: string): string => `${role.replace('_', '-')}.${orgKey}@demo.lintas.example`;
@@ -52,13 +58,27 @@ export async function seedDemo(
     for (const demo of DEMO_ORGANISATIONS) {
       let org = await em.findOne(OrganisationEntity, { where: { country: demo.country, nameKey: nameKey(demo.name) } });
       if (!org) {
-        org = await em.save(em.create(OrganisationEntity, { name: demo.name, nameKey: nameKey(demo.name), country: demo.country, type: demo.type, node: 'local' }));
+        org = await em.save(
+          em.create(OrganisationEntity, {
+            name: demo.name,
+            nameKey: nameKey(demo.name),
+            country: demo.country,
+            type: demo.type,
+            node: 'local',
+          }),
+        );
         orgCount++;
       }
       for (const role of demo.users) {
         const email = demoEmail(role, demo.key);
         if (await em.findOne(UserEntity, { where: { email } })) continue;
-        await users.insert(em, { email, passwordHash, role, organisationId: org.id, displayName: `Demo ${role.replace('_', ' ')} (${demo.country})` });
+        await users.insert(em, {
+          email,
+          passwordHash,
+          role,
+          organisationId: org.id,
+          displayName: `Demo ${role.replace('_', ' ')} (${demo.country})`,
+        });
         userCount++;
       }
     }
@@ -68,7 +88,9 @@ export async function seedDemo(
   if (cases) {
     for (const key of ['th', 'kh']) {
       const demo = DEMO_ORGANISATIONS.find((o) => o.key === key)!;
-      const org = await dataSource.getRepository(OrganisationEntity).findOneOrFail({ where: { country: demo.country, nameKey: nameKey(demo.name) } });
+      const org = await dataSource
+        .getRepository(OrganisationEntity)
+        .findOneOrFail({ where: { country: demo.country, nameKey: nameKey(demo.name) } });
       if ((await dataSource.getRepository(CaseEntity).count({ where: { ownerOrganisationId: org.id } })) > 0) continue;
       const staff = async (role: Role) => {
         const u = await dataSource.getRepository(UserEntity).findOneOrFail({ where: { email: demoEmail(role, key) } });
@@ -88,7 +110,9 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
     const result = await seedDemo(app.get(DataSource), app.get(UsersService), app.get(PasswordHasher), app.get(CasesService));
-    process.stdout.write(`lintas: demo data ready (${result.organisations} organisations, ${result.users} users and ${result.cases} cases added now)\n`);
+    process.stdout.write(
+      `lintas: demo data ready (${result.organisations} organisations, ${result.users} users and ${result.cases} cases added now)\n`,
+    );
   } finally {
     await app.close();
   }

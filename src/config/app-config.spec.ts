@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { AppConfig } from './app-config';
 import { ConfigurationError } from './env.validation';
 
-const pemOf = (key: { export(o: { type: 'pkcs8'; format: 'pem' }): string | Buffer }): string => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+const pemOf = (key: { export(o: { type: 'pkcs8'; format: 'pem' }): string | Buffer }): string =>
+  key.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 const strongKeys = () => ({
   JWT_PRIVATE_KEY: pemOf(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey),
@@ -43,7 +44,11 @@ const WEAK: Record<(typeof SECRET_VARIABLES)[number], Record<string, () => strin
 
 describe('AppConfig.fromEnvironment', () => {
   let dir: string;
-  const base = () => ({ DATABASE_URL: 'postgres://app:pw@127.0.0.1:5432/lintas', REDIS_URL: 'redis://127.0.0.1:6379', LINTAS_LOCAL_DIR: dir });
+  const base = () => ({
+    DATABASE_URL: 'postgres://app:pw@127.0.0.1:5432/lintas',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    LINTAS_LOCAL_DIR: dir,
+  });
   const keysDir = () => join(dir, 'keys');
 
   beforeEach(() => {
@@ -84,7 +89,9 @@ describe('AppConfig.fromEnvironment', () => {
       expect(configurationError({ ...base(), NODE_ENV: 'production', ...strongKeys(), [variable]: '' }).message).toContain(variable);
     });
 
-    const weakCases = SECRET_VARIABLES.flatMap((variable) => Object.entries(WEAK[variable]).map(([what, make]) => [variable, what, make] as const));
+    const weakCases = SECRET_VARIABLES.flatMap((variable) =>
+      Object.entries(WEAK[variable]).map(([what, make]) => [variable, what, make] as const),
+    );
     it.each(weakCases)('stops when %s is %s, naming it without quoting it', (variable, _what, make) => {
       const value = make();
       const error = configurationError({ ...base(), NODE_ENV: 'production', ...strongKeys(), [variable]: value });
@@ -103,14 +110,23 @@ describe('AppConfig.fromEnvironment', () => {
 
     it('refuses the federation test delay hook, which is off by default', () => {
       expect(AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys() }).federation.testInboundDelayMs).toBe(0);
-      expect(configurationError({ ...base(), NODE_ENV: 'production', ...strongKeys(), FEDERATION_TEST_INBOUND_DELAY_MS: '3000' }).message).toContain(
-        'FEDERATION_TEST_INBOUND_DELAY_MS',
-      );
+      expect(
+        configurationError({ ...base(), NODE_ENV: 'production', ...strongKeys(), FEDERATION_TEST_INBOUND_DELAY_MS: '3000' }).message,
+      ).toContain('FEDERATION_TEST_INBOUND_DELAY_MS');
     });
 
     it('takes worker lock and stalled-job intervals from the environment (BullMQ defaults otherwise)', () => {
-      expect(AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys() }).workerLocks).toEqual({ lockDurationMs: 30000, stalledIntervalMs: 30000 });
-      const config = AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys(), WORKER_LOCK_DURATION_MS: '5000', WORKER_STALLED_INTERVAL_MS: '2000' });
+      expect(AppConfig.fromEnvironment({ ...base(), NODE_ENV: 'production', ...strongKeys() }).workerLocks).toEqual({
+        lockDurationMs: 30000,
+        stalledIntervalMs: 30000,
+      });
+      const config = AppConfig.fromEnvironment({
+        ...base(),
+        NODE_ENV: 'production',
+        ...strongKeys(),
+        WORKER_LOCK_DURATION_MS: '5000',
+        WORKER_STALLED_INTERVAL_MS: '2000',
+      });
       expect(config.workerLocks).toEqual({ lockDurationMs: 5000, stalledIntervalMs: 2000 });
     });
 
@@ -153,7 +169,9 @@ describe('AppConfig.fromEnvironment', () => {
     });
 
     it('still refuses a weak key that is given', () => {
-      expect(configurationError({ ...base(), NODE_ENV: 'development', LINTAS_BLIND_INDEX_KEY: 'changeme' }).message).toContain('LINTAS_BLIND_INDEX_KEY');
+      expect(configurationError({ ...base(), NODE_ENV: 'development', LINTAS_BLIND_INDEX_KEY: 'changeme' }).message).toContain(
+        'LINTAS_BLIND_INDEX_KEY',
+      );
     });
   });
 
@@ -188,8 +206,18 @@ describe('AppConfig.fromEnvironment', () => {
     });
 
     it('types the values and applies the defaults', () => {
-      const config = AppConfig.fromEnvironment({ ...base(), PORT: '8080', CORS_ORIGINS: 'https://a.example, https://b.example', TRUST_PROXY: 'true' });
-      expect(config.http).toMatchObject({ port: 8080, corsOrigins: ['https://a.example', 'https://b.example'], trustProxy: true, bodyLimitBytes: 1024 * 1024 });
+      const config = AppConfig.fromEnvironment({
+        ...base(),
+        PORT: '8080',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+        TRUST_PROXY: 'true',
+      });
+      expect(config.http).toMatchObject({
+        port: 8080,
+        corsOrigins: ['https://a.example', 'https://b.example'],
+        trustProxy: true,
+        bodyLimitBytes: 1024 * 1024,
+      });
       expect(config.auth.accessTokenTtlSeconds).toBeLessThanOrEqual(900);
       expect(config.database.migrationUrl).toBe(config.database.url);
       expect(config.database.preparedStatements).toBe(true);

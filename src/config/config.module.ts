@@ -8,7 +8,10 @@ import { validateEnvironment } from './env.validation';
 @Global()
 @Module({
   imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, validate: validateEnvironment, cache: true })],
-  providers: [{ provide: AppConfig, useFactory: () => AppConfig.fromEnvironment() }, { provide: LoggingSettings, useExisting: AppConfig }],
+  providers: [
+    { provide: AppConfig, useFactory: () => AppConfig.fromEnvironment() },
+    { provide: LoggingSettings, useExisting: AppConfig },
+  ],
   exports: [AppConfig, LoggingSettings],
 })
 export class ConfigModule {}

@@ -67,7 +67,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUDIT_CHECKPOINT_EVERY_EVENTS = 10000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(365) RESTITUTION_REMINDER_LEAD_DAYS = 14;
   /** This deployment's name towards its partners (the `iss` of what it signs, the `aud` of what it accepts). */
-  @IsOptional() @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, { message: 'FEDERATION_NODE_ID may hold letters, digits and . _ : - (at most 100)' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, { message: 'FEDERATION_NODE_ID may hold letters, digits and . _ : - (at most 100)' })
   FEDERATION_NODE_ID?: string;
   /** Comma-separated address ranges outbound federation calls may reach: loopback, private, link_local, unique_local, cgnat. */
   @IsOptional() @IsString() FEDERATION_ALLOW_PRIVATE_ADDRESSES = '';

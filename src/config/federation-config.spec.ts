@@ -22,9 +22,12 @@ describe('federation and referral settings', () => {
     expect(parseMilestonePeriods('arrived=36s').arrived).toEqual({ hours: 0.01, from: 'previous' });
   });
 
-  it.each(['arrived=0s', 'arrived=5m', 'unknown_step=10', 'arrived=0', 'arrived=ten', 'arrived=10:later', 'arrived'])('refuses "%s"', (value) => {
-    expect(() => parseMilestonePeriods(value)).toThrow(ConfigurationError);
-  });
+  it.each(['arrived=0s', 'arrived=5m', 'unknown_step=10', 'arrived=0', 'arrived=ten', 'arrived=10:later', 'arrived'])(
+    'refuses "%s"',
+    (value) => {
+      expect(() => parseMilestonePeriods(value)).toThrow(ConfigurationError);
+    },
+  );
 
   it('puts it all in AppConfig, with a node id derived from the signing key unless one is set', () => {
     const pem = (k: ReturnType<typeof generateKeyPairSync>['privateKey']) => k.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -44,10 +44,12 @@ export function parseMilestonePeriods(value: string): MilestonePeriods {
       );
     }
     const hours = m[3] === 's' ? Number(m[2]) / 3600 : Number(m[2]);
-    if (Number(m[2]) < 1 || hours > 24 * 365) throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} must be 1 second to 8760 hours`);
+    if (Number(m[2]) < 1 || hours > 24 * 365)
+      throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} must be 1 second to 8760 hours`);
     const milestone = m[1] as ReferralMilestone;
     const from = (m[4] ?? periods[milestone].from) as MilestoneAnchor;
-    if (!MILESTONE_ANCHORS.includes(from)) throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} counts from acceptance or previous`);
+    if (!MILESTONE_ANCHORS.includes(from))
+      throw new ConfigurationError(`REFERRAL_MILESTONE_PERIODS: ${m[1]} counts from acceptance or previous`);
     periods[milestone] = { hours, from };
   }
   return periods;

@@ -150,5 +150,8 @@ export function resolveKeys(src: KeySources): ResolvedKeys {
 /** A short, stable id for a public key: a SHA-256 thumbprint of its SPKI form. */
 export function keyId(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('base64url')
+    .slice(0, 16);
 }

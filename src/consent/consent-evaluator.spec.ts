@@ -185,17 +185,23 @@ describe('consent evaluator — laws (property-based)', () => {
 
   it('withdrawal at t does not change any answer for a moment before t, and never permits at or after t', () => {
     fc.assert(
-      fc.property(consentsArb.filter((cs) => cs.length > 0), questionArb, fc.nat(), timeArb, (consents, q, which, t) => {
-        const i = which % consents.length;
-        const before = consents.map((c, k) => (k === i ? { ...c, status: 'active' as const, withdrawnAt: null } : c));
-        const after = before.map((c, k) => (k === i ? { ...c, status: 'withdrawn' as const, withdrawnAt: T(t) } : c));
-        const answer = evaluateConsent(after, q);
-        if (q.at.getTime() < T(t).getTime()) {
-          expect(answer).toEqual(evaluateConsent(before, q));
-        } else if (answer.decision === 'permit') {
-          expect(answer.consentId).not.toBe(before[i].id);
-        }
-      }),
+      fc.property(
+        consentsArb.filter((cs) => cs.length > 0),
+        questionArb,
+        fc.nat(),
+        timeArb,
+        (consents, q, which, t) => {
+          const i = which % consents.length;
+          const before = consents.map((c, k) => (k === i ? { ...c, status: 'active' as const, withdrawnAt: null } : c));
+          const after = before.map((c, k) => (k === i ? { ...c, status: 'withdrawn' as const, withdrawnAt: T(t) } : c));
+          const answer = evaluateConsent(after, q);
+          if (q.at.getTime() < T(t).getTime()) {
+            expect(answer).toEqual(evaluateConsent(before, q));
+          } else if (answer.decision === 'permit') {
+            expect(answer.consentId).not.toBe(before[i].id);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -203,7 +209,8 @@ describe('consent evaluator — laws (property-based)', () => {
   it('the decision and reason do not depend on the order of consents or provisions', () => {
     fc.assert(
       fc.property(consentsArb, questionArb, fc.nat(), (consents, q, seed) => {
-        const rotate = <T>(xs: readonly T[], n: number) => (xs.length === 0 ? [...xs] : [...xs.slice(n % xs.length), ...xs.slice(0, n % xs.length)]);
+        const rotate = <T>(xs: readonly T[], n: number) =>
+          xs.length === 0 ? [...xs] : [...xs.slice(n % xs.length), ...xs.slice(0, n % xs.length)];
         const shuffled = rotate(consents, seed).map((c) => ({ ...c, provisions: [...c.provisions].reverse() }));
         const a = evaluateConsent(consents, q);
         const b = evaluateConsent(shuffled, q);
@@ -292,8 +299,18 @@ describe('consent evaluator — table', () => {
   });
 
   const cases: Array<[string, EvaluatedConsent[], Partial<ConsentQuestion>, Partial<ReturnType<typeof evaluateConsent>>]> = [
-    ['permit for the named organisation', [consent([{}])], {}, { decision: 'permit', reason: 'permitted', consentId: 'c1', provisionIndex: 0 }],
-    ['another organisation is not covered', [consent([{}])], { recipientOrganisationId: 'org-d' }, { decision: 'deny', reason: 'no_matching_permit' }],
+    [
+      'permit for the named organisation',
+      [consent([{}])],
+      {},
+      { decision: 'permit', reason: 'permitted', consentId: 'c1', provisionIndex: 0 },
+    ],
+    [
+      'another organisation is not covered',
+      [consent([{}])],
+      { recipientOrganisationId: 'org-d' },
+      { decision: 'deny', reason: 'no_matching_permit' },
+    ],
     ['a category not listed', [consent([{}])], { category: 'health' }, { decision: 'deny', reason: 'no_matching_permit' }],
     ['a purpose not listed', [consent([{}])], { purpose: 'legal_proceedings' }, { decision: 'deny', reason: 'no_matching_permit' }],
     [
@@ -310,7 +327,12 @@ describe('consent evaluator — table', () => {
     ],
     ['validFrom is inclusive', [consent([{}])], { at: T(0) }, { decision: 'permit' }],
     ['validUntil is inclusive', [consent([{}])], { at: T(10) }, { decision: 'permit' }],
-    ['one millisecond after validUntil is expired', [consent([{}])], { at: new Date(T(10).getTime() + 1) }, { decision: 'deny', reason: 'expired' }],
+    [
+      'one millisecond after validUntil is expired',
+      [consent([{}])],
+      { at: new Date(T(10).getTime() + 1) },
+      { decision: 'deny', reason: 'expired' },
+    ],
     ['before validFrom is not yet valid', [consent([{ validFrom: T(6) }])], { at: T(5) }, { decision: 'deny', reason: 'not_yet_valid' }],
     [
       'a deny for the country beats a permit for the organisation',
@@ -336,10 +358,30 @@ describe('consent evaluator — table', () => {
       {},
       { decision: 'permit', consentId: 'c1' },
     ],
-    ['withdrawn before the moment', [consent([{}], { status: 'withdrawn', withdrawnAt: T(3) })], {}, { decision: 'deny', reason: 'withdrawn' }],
-    ['withdrawn at exactly the moment', [consent([{}], { status: 'withdrawn', withdrawnAt: T(5) })], {}, { decision: 'deny', reason: 'withdrawn' }],
-    ['withdrawn only after the moment: the past answer stands', [consent([{}], { status: 'withdrawn', withdrawnAt: T(7) })], {}, { decision: 'permit' }],
-    ['withdrawn with no time recorded: withdrawn always', [consent([{}], { status: 'withdrawn', withdrawnAt: null })], { at: T(1) }, { decision: 'deny', reason: 'withdrawn' }],
+    [
+      'withdrawn before the moment',
+      [consent([{}], { status: 'withdrawn', withdrawnAt: T(3) })],
+      {},
+      { decision: 'deny', reason: 'withdrawn' },
+    ],
+    [
+      'withdrawn at exactly the moment',
+      [consent([{}], { status: 'withdrawn', withdrawnAt: T(5) })],
+      {},
+      { decision: 'deny', reason: 'withdrawn' },
+    ],
+    [
+      'withdrawn only after the moment: the past answer stands',
+      [consent([{}], { status: 'withdrawn', withdrawnAt: T(7) })],
+      {},
+      { decision: 'permit' },
+    ],
+    [
+      'withdrawn with no time recorded: withdrawn always',
+      [consent([{}], { status: 'withdrawn', withdrawnAt: null })],
+      { at: T(1) },
+      { decision: 'deny', reason: 'withdrawn' },
+    ],
     [
       'withdrawn is named before expired',
       [consent([{ validUntil: T(2) }]), consent([{}], { id: 'c2', status: 'withdrawn', withdrawnAt: T(1) })],

@@ -36,7 +36,8 @@ export function normaliseProvisions(
     const validFrom = p.validFrom !== undefined ? parseMoment(p.validFrom, 'start')! : now;
     const validUntil = parseMoment(p.validUntil, 'end')!;
     if (validUntil.getTime() <= now.getTime()) problems.push({ field: field('validUntil'), errors: ['validUntil must be in the future'] });
-    if (p.validFrom !== undefined && validFrom.getTime() > validUntil.getTime()) problems.push({ field: field('validFrom'), errors: ['validFrom must not be later than validUntil'] });
+    if (p.validFrom !== undefined && validFrom.getTime() > validUntil.getTime())
+      problems.push({ field: field('validFrom'), errors: ['validFrom must not be later than validUntil'] });
     return {
       position,
       effect: p.effect,

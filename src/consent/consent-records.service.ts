@@ -90,9 +90,19 @@ export class ConsentRecordsService {
       if (problems.length > 0) throw new DomainError('VALIDATION_FAILED', 'Request validation failed', problems);
       // A permit for another organisation (or a whole country) opens the case to others: the disclosure gate decides
       // whether this person may open it (a danger-flagged case: the assigned caseworker or break-glass only).
-      const opening = provisions.find((p) => p.effect === 'permit' && (p.recipientCountry !== null || p.recipientOrganisationId !== record.ownerOrganisationId));
+      const opening = provisions.find(
+        (p) => p.effect === 'permit' && (p.recipientCountry !== null || p.recipientOrganisationId !== record.ownerOrganisationId),
+      );
       const gate = opening
-        ? await this.gate.assertAllowed(em, { path: 'consent.record', caseId, recipientOrganisationId: null, purpose: opening.purposes[0], categories: [], actor, lockCase: true })
+        ? await this.gate.assertAllowed(em, {
+            path: 'consent.record',
+            caseId,
+            recipientOrganisationId: null,
+            purpose: opening.purposes[0],
+            categories: [],
+            actor,
+            lockCase: true,
+          })
         : null;
 
       const inserted = await em.insert(ConsentEntity, {
@@ -174,7 +184,11 @@ export class ConsentRecordsService {
       );
       // Referral recall hangs off this event (the referrals module adds it to the consent processor).
       await this.outbox.add(em, { type: CONSENT_JOBS.withdrawn, payload: { consentId, caseId }, correlationId: actor.correlationId });
-      const closedAlerts = await this.alerts.resolveOpenForRecord(em, { recordType: 'consent', recordId: consentId, type: 'consent_expiring' }, 'consent_withdrawn');
+      const closedAlerts = await this.alerts.resolveOpenForRecord(
+        em,
+        { recordType: 'consent', recordId: consentId, type: 'consent_expiring' },
+        'consent_withdrawn',
+      );
       // The reason stays out of the audit trail: it is the person's own words.
       await this.audit.record(em, actor, {
         action: 'consent.withdraw',

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { plainQuery } from '../database/plain-sql';
 import { ConsentPurpose, ConsentStatus, DataCategory, ProvisionEffect } from '../common/vocabulary/consent';
-import {
-  CategoriesDecision,
-  EvaluatedConsent,
-  EvaluatedProvision,
-  evaluateCategories,
-  evaluateConsent,
-} from './consent-evaluator';
+import { CategoriesDecision, EvaluatedConsent, EvaluatedProvision, evaluateCategories, evaluateConsent } from './consent-evaluator';
 
 export interface DisclosureCategoriesQuestion {
   recipientOrganisationId: string;
@@ -85,7 +79,12 @@ export class ConsentService {
     question: DisclosureCategoriesQuestion & { recipientCountry: string },
   ): Promise<CategoriesDecision & { consentIds: string[] }> {
     const consents = await this.forCase(em, caseId);
-    const asked = { recipientOrganisationId: question.recipientOrganisationId, recipientCountry: question.recipientCountry, purpose: question.purpose, at: question.at ?? new Date() };
+    const asked = {
+      recipientOrganisationId: question.recipientOrganisationId,
+      recipientCountry: question.recipientCountry,
+      purpose: question.purpose,
+      at: question.at ?? new Date(),
+    };
     const decision = evaluateCategories(consents, { ...asked, categories: question.categories });
     const consentIds = new Set<string>();
     for (const category of decision.permitted) {

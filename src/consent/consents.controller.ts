@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -16,16 +25,21 @@ export class ConsentsController {
   constructor(private readonly consents: ConsentRecordsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Record a person\'s consent for a case (who may receive which data, for what, until when)' })
+  @ApiOperation({ summary: "Record a person's consent for a case (who may receive which data, for what, until when)" })
   @Authorize(Permission.ConsentCreate)
   @ApiCreatedResponse({ type: ConsentResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED (with details per field) or CONSENT_GUARDIAN_REQUIRED' })
   @ApiForbiddenResponse({
     type: ErrorResponseDto,
-    description: 'DANGER_FLAG_DISCLOSURE: a permit for another organisation on a danger-flagged case is recorded only by its assigned caseworker or under break-glass',
+    description:
+      'DANGER_FLAG_DISCLOSURE: a permit for another organisation on a danger-flagged case is recorded only by its assigned caseworker or under break-glass',
   })
   @ApiNotFoundResponse(NOT_FOUND)
-  create(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string, @Body() dto: CreateConsentDto): Promise<ConsentResponseDto> {
+  create(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) caseId: string,
+    @Body() dto: CreateConsentDto,
+  ): Promise<ConsentResponseDto> {
     return this.consents.create(actor, caseId, dto);
   }
 
@@ -34,7 +48,11 @@ export class ConsentsController {
   @Authorize(Permission.ConsentRead)
   @ApiOkResponse({ type: ConsentPageDto, description: 'Newest first, withdrawn ones included unless filtered' })
   @ApiNotFoundResponse(NOT_FOUND)
-  list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string, @Query() query: ListConsentsQueryDto): Promise<Page<ConsentResponseDto>> {
+  list(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) caseId: string,
+    @Query() query: ListConsentsQueryDto,
+  ): Promise<Page<ConsentResponseDto>> {
     return this.consents.list(actor, caseId, query);
   }
 
@@ -55,7 +73,10 @@ export class ConsentsController {
   @ApiOperation({ summary: 'Withdraw a consent; referrals that rely on it are recalled' })
   @HttpCode(200)
   @Authorize(Permission.ConsentWithdraw)
-  @ApiOkResponse({ type: ConsentResponseDto, description: 'The consent with status withdrawn; referrals relying on it are recalled in the background' })
+  @ApiOkResponse({
+    type: ConsentResponseDto,
+    description: 'The consent with status withdrawn; referrals relying on it are recalled in the background',
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED: reason is required' })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CONSENT_ALREADY_WITHDRAWN' })

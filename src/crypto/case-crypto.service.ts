@@ -16,7 +16,9 @@ export class CaseCryptoService {
   private readonly masterKeys: Map<string, Buffer>;
 
   constructor(private readonly config: AppConfig) {
-    this.masterKeys = new Map<string, Buffer>([config.crypto.masterKey, ...config.crypto.previousMasterKeys].map((k: MasterKey) => [k.id, k.key]));
+    this.masterKeys = new Map<string, Buffer>(
+      [config.crypto.masterKey, ...config.crypto.previousMasterKeys].map((k: MasterKey) => [k.id, k.key]),
+    );
   }
 
   get currentMasterKeyId(): string {
@@ -33,7 +35,9 @@ export class CaseCryptoService {
   unwrap(caseId: string, wrapped: WrappedKey): Buffer {
     const master = this.masterKeys.get(wrapped.masterKeyId);
     if (!master) {
-      throw new DomainError('CASE_KEY_UNAVAILABLE', 'The master key that protects this case is not configured', { masterKeyId: wrapped.masterKeyId });
+      throw new DomainError('CASE_KEY_UNAVAILABLE', 'The master key that protects this case is not configured', {
+        masterKeyId: wrapped.masterKeyId,
+      });
     }
     try {
       return unwrapDataKey(master, wrapped.masterKeyId, caseId, wrapped.wrappedKey);
@@ -62,7 +66,8 @@ export class CaseCryptoService {
     try {
       return decryptField<T>(dataKey, caseId, field, sealed);
     } catch (err) {
-      if (err instanceof DecryptionError) throw new DomainError('CASE_IDENTITY_UNREADABLE', 'A stored identity field failed authentication', { field });
+      if (err instanceof DecryptionError)
+        throw new DomainError('CASE_IDENTITY_UNREADABLE', 'A stored identity field failed authentication', { field });
       throw err;
     }
   }

@@ -37,9 +37,14 @@ export function decryptField<T = unknown>(dataKey: Buffer, caseId: string, field
 
 /** Upper case; spaces, dashes, dots and slashes removed: "ma 123-4567" and "MA1234567" are the same document. */
 export function normaliseDocumentNumber(number: string): string {
-  return number.normalize('NFKC').toUpperCase().replace(/[\s\-./]/g, '');
+  return number
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[\s\-./]/g, '');
 }
 
 export function blindIndex(key: Buffer, doc: { type: string; country: string; number: string }): Buffer {
-  return createHmac('sha256', key).update(`identity_document|${doc.type}|${doc.country.toUpperCase()}|${normaliseDocumentNumber(doc.number)}`).digest();
+  return createHmac('sha256', key)
+    .update(`identity_document|${doc.type}|${doc.country.toUpperCase()}|${normaliseDocumentNumber(doc.number)}`)
+    .digest();
 }

@@ -13,7 +13,11 @@ export { usePreparedStatements } from './sql';
  * One statement on `em`'s connection. `text` must be the same for every call that means the same statement: values go
  * in `values`, never into the text (a text built from a fixed set of column names or a row count is fine).
  */
-export async function plainQuery<T = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
+export async function plainQuery<T = Record<string, unknown>>(
+  em: EntityManager,
+  text: string,
+  values: unknown[] = [],
+): Promise<{ rows: T[]; rowCount: number }> {
   const { rows, rowCount } = await runSql(em, undeclaredStatement(text), values);
   return { rows: rows as T[], rowCount };
 }
@@ -33,7 +37,9 @@ export function entityColumns(meta: EntityMetadata, alias: string): string {
     // A column with a value transformer would come back untransformed: such an entity is not for plain queries.
     const transformed = meta.columns.find((c) => c.transformer);
     if (transformed) throw new Error(`${meta.name}.${transformed.propertyName} has a transformer; read it through the ORM`);
-    list = meta.columns.map((c) => `${alias}."${c.databaseName}"${c.isArray && c.type === 'enum' ? '::text[]' : ''} AS "${c.propertyName}"`).join(', ');
+    list = meta.columns
+      .map((c) => `${alias}."${c.databaseName}"${c.isArray && c.type === 'enum' ? '::text[]' : ''} AS "${c.propertyName}"`)
+      .join(', ');
     byAlias.set(alias, list);
   }
   return list;

@@ -136,7 +136,11 @@ export function tableOf(dataSource: DataSource, target: EntityTarget<ObjectLiter
 }
 
 /** The quoted column names of these properties, in this order (a property the entity does not have throws). */
-export function columnsOf<T>(dataSource: DataSource, target: EntityTarget<T & ObjectLiteral>, properties: readonly (keyof T & string)[]): string[] {
+export function columnsOf<T>(
+  dataSource: DataSource,
+  target: EntityTarget<T & ObjectLiteral>,
+  properties: readonly (keyof T & string)[],
+): string[] {
   const meta = dataSource.getMetadata(target);
   return properties.map((p) => {
     const column = meta.findColumnWithPropertyName(p);
@@ -165,7 +169,12 @@ export function selectList(dataSource: DataSource, target: EntityTarget<ObjectLi
  * The entity from a row selected with `selectList(…, alias)`, each value converted by TypeORM's driver as the query
  * builder would (dates, transformers), so it equals what `em.findOne` returns.
  */
-export function hydrate<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, alias: string, row: Record<string, unknown>): T {
+export function hydrate<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  target: EntityTarget<T>,
+  alias: string,
+  row: Record<string, unknown>,
+): T {
   const meta = dataSource.getMetadata(target);
   const entity = meta.create() as Record<string, unknown>;
   const driver = dataSource.driver;
@@ -176,14 +185,20 @@ export function hydrate<T extends ObjectLiteral>(dataSource: DataSource, target:
 /** The columns an INSERT gives a value: every stored column but generated ones, the create/update timestamps and `databaseFills`. */
 function insertColumns(meta: EntityMetadata, databaseFills: readonly string[]): EntityMetadata['columns'] {
   for (const p of databaseFills) if (!meta.findColumnWithPropertyName(p)) throw new Error(`${meta.name} has no column ${p}`);
-  return readColumns(meta).filter((c) => !c.isGenerated && !c.isCreateDate && !c.isUpdateDate && !c.isVirtual && !databaseFills.includes(c.propertyName));
+  return readColumns(meta).filter(
+    (c) => !c.isGenerated && !c.isCreateDate && !c.isUpdateDate && !c.isVirtual && !databaseFills.includes(c.propertyName),
+  );
 }
 
 /**
  * The column list of an entity INSERT (every stored column but generated ones, the create/update timestamps and
  * `databaseFills`), quoted, and the table: for a statement that inserts the row inside something larger (a CTE).
  */
-export function entityInsertColumns(dataSource: DataSource, target: EntityTarget<ObjectLiteral>, databaseFills: readonly string[] = []): { table: string; columns: string[] } {
+export function entityInsertColumns(
+  dataSource: DataSource,
+  target: EntityTarget<ObjectLiteral>,
+  databaseFills: readonly string[] = [],
+): { table: string; columns: string[] } {
   const meta = dataSource.getMetadata(target);
   return { table: `"${meta.tableName}"`, columns: insertColumns(meta, databaseFills).map((c) => `"${c.databaseName}"`) };
 }
@@ -195,9 +210,15 @@ const insertColumnCache = new WeakMap<DataSource, Map<EntityTarget<ObjectLiteral
  * transformers); undefined or null is NULL, and throws when the column is NOT NULL (give it, or name it in
  * `databaseFills` to leave it to its column default).
  */
-export function entityInsertValues<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, row: Partial<T>, databaseFills: readonly string[] = []): unknown[] {
+export function entityInsertValues<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  target: EntityTarget<T>,
+  row: Partial<T>,
+  databaseFills: readonly string[] = [],
+): unknown[] {
   let byTarget = insertColumnCache.get(dataSource);
-  if (!byTarget) insertColumnCache.set(dataSource, (byTarget = new Map<EntityTarget<ObjectLiteral>, Map<string, EntityMetadata['columns']>>()));
+  if (!byTarget)
+    insertColumnCache.set(dataSource, (byTarget = new Map<EntityTarget<ObjectLiteral>, Map<string, EntityMetadata['columns']>>()));
   let byFills = byTarget.get(target);
   if (!byFills) byTarget.set(target, (byFills = new Map<string, EntityMetadata['columns']>()));
   const key = databaseFills.join(',');

@@ -14,7 +14,15 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { ConsentService } from '../consent/consent.service';
 import { plainQuery } from '../database/plain-sql';
-import { decide, DisclosurePath, GateBlock, GateDecision, GatePartnerStatus, GateRecipientFacts, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
+import {
+  decide,
+  DisclosurePath,
+  GateBlock,
+  GateDecision,
+  GatePartnerStatus,
+  GateRecipientFacts,
+  NEW_DISCLOSURE_PATHS,
+} from './disclosure-rules';
 
 export interface DisclosureAsk {
   path: DisclosurePath;
@@ -88,7 +96,14 @@ export class DisclosureGate {
             categories,
             at,
           })
-        : { permitted: [], refused: categories.map((category): { category: DataCategory; reason: string; consentId?: string } => ({ category, reason: 'no_matching_permit' })), consentIds: [] };
+        : {
+            permitted: [],
+            refused: categories.map((category): { category: DataCategory; reason: string; consentId?: string } => ({
+              category,
+              reason: 'no_matching_permit',
+            })),
+            consentIds: [],
+          };
     const actor = ask.actor
       ? {
           userId: ask.actor.userId,
@@ -110,7 +125,12 @@ export class DisclosureGate {
       actor,
       consent: {
         permitted: consent.permitted,
-        refused: consent.refused.map((r) => ({ category: r.category, purpose: ask.purpose, reason: r.reason, ...(r.consentId ? { consentId: r.consentId } : {}) })),
+        refused: consent.refused.map((r) => ({
+          category: r.category,
+          purpose: ask.purpose,
+          reason: r.reason,
+          ...(r.consentId ? { consentId: r.consentId } : {}),
+        })),
         consentIds: consent.consentIds,
       },
       approval: ask.approval && {
@@ -118,7 +138,10 @@ export class DisclosureGate {
         transfersOwnership: ask.approval.transfersOwnership,
         openedViaBreakGlass: facts?.dangerFlag === true ? await ask.approval.openedViaBreakGlass() : false,
       },
-      transfer: ask.path === 'case.ownership_transfer' ? { approvedUnderDangerFlag: facts?.dangerFlag === true && (await ask.approvedUnderDangerFlag?.()) === true } : undefined,
+      transfer:
+        ask.path === 'case.ownership_transfer'
+          ? { approvedUnderDangerFlag: facts?.dangerFlag === true && (await ask.approvedUnderDangerFlag?.()) === true }
+          : undefined,
     });
     return { ...decision, held: facts?.held ?? [], caseFacts: facts };
   }
@@ -134,7 +157,12 @@ export class DisclosureGate {
    * After an allowed new disclosure of a danger-flagged case is written: a review alert for the owning organisation's
    * supervisors, which the person who opened it cannot resolve (another supervisor reviews it).
    */
-  async recordDisclosure(em: EntityManager, answer: GateAnswer, actor: Pick<Actor, 'userId'> | null, record: DisclosureRecord): Promise<void> {
+  async recordDisclosure(
+    em: EntityManager,
+    answer: GateAnswer,
+    actor: Pick<Actor, 'userId'> | null,
+    record: DisclosureRecord,
+  ): Promise<void> {
     if (!answer.needsReview || !answer.caseFacts) return;
     await this.alerts.raise(em, {
       organisationId: answer.caseFacts.ownerOrganisationId,
@@ -198,7 +226,11 @@ export function refusal(answer: GateDecision, to: 'owner' | 'recipient' = 'owner
       return new DomainError('FORBIDDEN', 'Only a person of the organisation that owns the case opens it to another organisation', details);
     case 'unknown_recipient':
     case 'own_organisation':
-      return new DomainError('DISCLOSURE_RECIPIENT_INVALID', 'The recipient must be another organisation known to this deployment', details);
+      return new DomainError(
+        'DISCLOSURE_RECIPIENT_INVALID',
+        'The recipient must be another organisation known to this deployment',
+        details,
+      );
     case 'case_closed':
       return new DomainError('CASE_CLOSED', 'A closed case is not disclosed to anyone new', details);
     case 'danger_flag':
@@ -208,13 +240,29 @@ export function refusal(answer: GateDecision, to: 'owner' | 'recipient' = 'owner
         details,
       );
     case 'second_person_required':
-      return new DomainError('DISCLOSURE_SECOND_PERSON_REQUIRED', 'An ownership transfer is approved by a supervisor other than the person who created the referral', details);
+      return new DomainError(
+        'DISCLOSURE_SECOND_PERSON_REQUIRED',
+        'An ownership transfer is approved by a supervisor other than the person who created the referral',
+        details,
+      );
     case 'break_glass_self_approval':
-      return new DomainError('DISCLOSURE_SECOND_PERSON_REQUIRED', 'A disclosure opened by breaking the glass is approved by someone else', details);
+      return new DomainError(
+        'DISCLOSURE_SECOND_PERSON_REQUIRED',
+        'A disclosure opened by breaking the glass is approved by someone else',
+        details,
+      );
     case 'partner_inactive':
-      return new DomainError('PARTNER_INACTIVE', 'The partner deployment of this organisation is suspended or retired: nothing is sent to it', details);
+      return new DomainError(
+        'PARTNER_INACTIVE',
+        'The partner deployment of this organisation is suspended or retired: nothing is sent to it',
+        details,
+      );
     case 'consent_not_covering':
     default:
-      return new DomainError('CONSENT_NOT_COVERING', 'The person’s consent does not cover every category this needs, for this recipient and purpose', details);
+      return new DomainError(
+        'CONSENT_NOT_COVERING',
+        'The person’s consent does not cover every category this needs, for this recipient and purpose',
+        details,
+      );
   }
 }

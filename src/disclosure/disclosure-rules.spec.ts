@@ -29,34 +29,75 @@ function question(path: DisclosurePath, over: Partial<GateQuestion> = {}): GateQ
 describe('disclosure rules', () => {
   it('allows what consent covers, and says which consents it rests on', () => {
     const d = decide(question('referral.create'));
-    expect(d).toMatchObject({ allowed: true, permitted: ['exploitation'], refused: [], consentIds: ['c1'], blocks: [], needsReview: false });
+    expect(d).toMatchObject({
+      allowed: true,
+      permitted: ['exploitation'],
+      refused: [],
+      consentIds: ['c1'],
+      blocks: [],
+      needsReview: false,
+    });
   });
 
   it('refuses the whole disclosure when one category is not covered, on every all-or-nothing path, and shows nothing', () => {
-    for (const path of ['referral.create', 'referral.approve', 'referral.deliver', 'case.ownership_transfer', 'restitution.responsibility', 'restitution.view'] as const) {
+    for (const path of [
+      'referral.create',
+      'referral.approve',
+      'referral.deliver',
+      'case.ownership_transfer',
+      'restitution.responsibility',
+      'restitution.view',
+    ] as const) {
       const d = decide(question(path, { categories: ['identity', 'exploitation'], consent: refuse(['exploitation'], ['identity']) }));
-      expect({ path, allowed: d.allowed, permitted: d.permitted, blocks: d.blocks }).toEqual({ path, allowed: false, permitted: [], blocks: ['consent_not_covering'] });
+      expect({ path, allowed: d.allowed, permitted: d.permitted, blocks: d.blocks }).toEqual({
+        path,
+        allowed: false,
+        permitted: [],
+        blocks: ['consent_not_covering'],
+      });
       expect(d.refused.map((r) => r.category)).toEqual(['identity']);
     }
   });
 
   it('serves the covered part of a referred case on a read, and nothing once no category is covered', () => {
-    const part = decide(question('referral.read_case', { categories: ['identity', 'exploitation'], consent: refuse(['exploitation'], ['identity']), actor: null }));
+    const part = decide(
+      question('referral.read_case', {
+        categories: ['identity', 'exploitation'],
+        consent: refuse(['exploitation'], ['identity']),
+        actor: null,
+      }),
+    );
     expect(part).toMatchObject({ allowed: true, permitted: ['exploitation'] });
     const none = decide(question('referral.read_case', { consent: refuse([], ['exploitation']), actor: null }));
     expect(none).toMatchObject({ allowed: false, blocks: ['consent_not_covering'] });
   });
 
   it('refuses a new disclosure of a danger-flagged case to anyone but the assigned caseworker or a break-glass holder, and asks for review', () => {
-    const flagged = { id: 'case-1', ownerOrganisationId: OWNER, status: 'active' as const, dangerFlag: true, assignedCaseworkerId: ASSIGNED };
+    const flagged = {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'active' as const,
+      dangerFlag: true,
+      assignedCaseworkerId: ASSIGNED,
+    };
     const supervisor = { userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false };
     for (const path of NEW_DISCLOSURE_PATHS) {
       const blocked = decide(question(path, { case: flagged, actor: supervisor }));
       expect({ path, blocks: blocked.blocks }).toEqual({ path, blocks: ['danger_flag'] });
       const assigned = decide(question(path, { case: flagged }));
-      expect({ path, allowed: assigned.allowed, review: assigned.needsReview, glass: assigned.viaBreakGlass }).toEqual({ path, allowed: true, review: true, glass: false });
+      expect({ path, allowed: assigned.allowed, review: assigned.needsReview, glass: assigned.viaBreakGlass }).toEqual({
+        path,
+        allowed: true,
+        review: true,
+        glass: false,
+      });
       const glass = decide(question(path, { case: flagged, actor: { ...supervisor, breakGlass: true } }));
-      expect({ path, allowed: glass.allowed, review: glass.needsReview, glass: glass.viaBreakGlass }).toEqual({ path, allowed: true, review: true, glass: true });
+      expect({ path, allowed: glass.allowed, review: glass.needsReview, glass: glass.viaBreakGlass }).toEqual({
+        path,
+        allowed: true,
+        review: true,
+        glass: true,
+      });
     }
     // Lintas itself delivering an approved packet, or the receiver reading it, is not a new disclosure.
     expect(decide(question('referral.deliver', { case: flagged, actor: null })).allowed).toBe(true);
@@ -64,20 +105,49 @@ describe('disclosure rules', () => {
   });
 
   it('lets nobody approve a danger-flagged disclosure they opened by breaking the glass', () => {
-    const flagged = { id: 'case-1', ownerOrganisationId: OWNER, status: 'active' as const, dangerFlag: true, assignedCaseworkerId: ASSIGNED };
+    const flagged = {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'active' as const,
+      dangerFlag: true,
+      assignedCaseworkerId: ASSIGNED,
+    };
     const glass = { userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: true };
-    const own = decide(question('referral.approve', { case: flagged, actor: glass, approval: { openedByUserId: SUPERVISOR, openedViaBreakGlass: true, transfersOwnership: false } }));
+    const own = decide(
+      question('referral.approve', {
+        case: flagged,
+        actor: glass,
+        approval: { openedByUserId: SUPERVISOR, openedViaBreakGlass: true, transfersOwnership: false },
+      }),
+    );
     expect(own.blocks).toEqual(['break_glass_self_approval']);
-    const others = decide(question('referral.approve', { case: flagged, actor: glass, approval: { openedByUserId: ASSIGNED, openedViaBreakGlass: false, transfersOwnership: false } }));
+    const others = decide(
+      question('referral.approve', {
+        case: flagged,
+        actor: glass,
+        approval: { openedByUserId: ASSIGNED, openedViaBreakGlass: false, transfersOwnership: false },
+      }),
+    );
     expect(others.allowed).toBe(true);
   });
 
   it('needs a second person, a supervisor, to approve an ownership transfer, domestic or not', () => {
     const transfer = (actor: GateQuestion['actor'], openedBy: string) =>
-      decide(question('referral.approve', { actor, approval: { openedByUserId: openedBy, openedViaBreakGlass: false, transfersOwnership: true } })).blocks;
-    expect(transfer({ userId: ASSIGNED, organisationId: OWNER, role: 'caseworker', breakGlass: false }, ASSIGNED)).toEqual(['second_person_required']);
-    expect(transfer({ userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false }, SUPERVISOR)).toEqual(['second_person_required']);
-    expect(transfer({ userId: 'another-caseworker', organisationId: OWNER, role: 'caseworker', breakGlass: false }, ASSIGNED)).toEqual(['second_person_required']);
+      decide(
+        question('referral.approve', {
+          actor,
+          approval: { openedByUserId: openedBy, openedViaBreakGlass: false, transfersOwnership: true },
+        }),
+      ).blocks;
+    expect(transfer({ userId: ASSIGNED, organisationId: OWNER, role: 'caseworker', breakGlass: false }, ASSIGNED)).toEqual([
+      'second_person_required',
+    ]);
+    expect(transfer({ userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false }, SUPERVISOR)).toEqual([
+      'second_person_required',
+    ]);
+    expect(transfer({ userId: 'another-caseworker', organisationId: OWNER, role: 'caseworker', breakGlass: false }, ASSIGNED)).toEqual([
+      'second_person_required',
+    ]);
     expect(transfer({ userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false }, ASSIGNED)).toEqual([]);
   });
 
@@ -94,12 +164,23 @@ describe('disclosure rules', () => {
   });
 
   it('refers no closed case, and no case to its own organisation or to an organisation nobody knows', () => {
-    const closed = { id: 'case-1', ownerOrganisationId: OWNER, status: 'closed' as const, dangerFlag: false, assignedCaseworkerId: ASSIGNED };
+    const closed = {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'closed' as const,
+      dangerFlag: false,
+      assignedCaseworkerId: ASSIGNED,
+    };
     expect(decide(question('referral.create', { case: closed })).blocks).toEqual(['case_closed']);
     expect(decide(question('referral.approve', { case: closed })).blocks).toEqual(['case_closed']);
     // Claims keep running after a case closes.
-    expect(decide(question('restitution.view', { case: closed, categories: ['restitution'], consent: permitAll(['restitution']) })).allowed).toBe(true);
-    expect(decide(question('referral.create', { recipient: { organisationId: OWNER, country: 'TH', node: 'local', partnerStatus: null } })).blocks).toEqual(['own_organisation']);
+    expect(
+      decide(question('restitution.view', { case: closed, categories: ['restitution'], consent: permitAll(['restitution']) })).allowed,
+    ).toBe(true);
+    expect(
+      decide(question('referral.create', { recipient: { organisationId: OWNER, country: 'TH', node: 'local', partnerStatus: null } }))
+        .blocks,
+    ).toEqual(['own_organisation']);
     expect(decide(question('referral.create', { recipient: null })).blocks).toEqual(['unknown_recipient']);
   });
 
@@ -108,8 +189,20 @@ describe('disclosure rules', () => {
   });
 
   it('reports every reason at once', () => {
-    const flagged = { id: 'case-1', ownerOrganisationId: OWNER, status: 'closed' as const, dangerFlag: true, assignedCaseworkerId: ASSIGNED };
-    const d = decide(question('referral.create', { case: flagged, actor: { userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false }, consent: refuse([], ['exploitation']) }));
+    const flagged = {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'closed' as const,
+      dangerFlag: true,
+      assignedCaseworkerId: ASSIGNED,
+    };
+    const d = decide(
+      question('referral.create', {
+        case: flagged,
+        actor: { userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false },
+        consent: refuse([], ['exploitation']),
+      }),
+    );
     expect(d.blocks).toEqual(['case_closed', 'danger_flag', 'consent_not_covering']);
   });
 
@@ -120,13 +213,31 @@ describe('disclosure rules', () => {
       expect(decide(question(path, { actor: null })).blocks).toContain('unknown_actor');
     }
     // A claim's responsible organisation may hand the claim on (consent decides for the next one).
-    expect(decide(question('restitution.responsibility', { actor: { ...former, breakGlass: false }, categories: ['restitution'], consent: permitAll(['restitution']) })).allowed).toBe(true);
+    expect(
+      decide(
+        question('restitution.responsibility', {
+          actor: { ...former, breakGlass: false },
+          categories: ['restitution'],
+          consent: permitAll(['restitution']),
+        }),
+      ).allowed,
+    ).toBe(true);
   });
 
   it('does not hand over a case flagged after its transfer was approved', () => {
-    const flagged = { id: 'case-1', ownerOrganisationId: OWNER, status: 'active' as const, dangerFlag: true, assignedCaseworkerId: ASSIGNED };
+    const flagged = {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'active' as const,
+      dangerFlag: true,
+      assignedCaseworkerId: ASSIGNED,
+    };
     const receiver = { userId: 'user-receiver', organisationId: OTHER, role: 'caseworker', breakGlass: false };
-    expect(decide(question('case.ownership_transfer', { case: flagged, actor: receiver, transfer: { approvedUnderDangerFlag: false } })).blocks).toEqual(['danger_flag']);
-    expect(decide(question('case.ownership_transfer', { case: flagged, actor: receiver, transfer: { approvedUnderDangerFlag: true } })).allowed).toBe(true);
+    expect(
+      decide(question('case.ownership_transfer', { case: flagged, actor: receiver, transfer: { approvedUnderDangerFlag: false } })).blocks,
+    ).toEqual(['danger_flag']);
+    expect(
+      decide(question('case.ownership_transfer', { case: flagged, actor: receiver, transfer: { approvedUnderDangerFlag: true } })).allowed,
+    ).toBe(true);
   });
 });

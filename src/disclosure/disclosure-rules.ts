@@ -38,7 +38,12 @@ export const DISCLOSURE_PATHS = [
 export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number];
 
 /** Paths where a person of the owning organisation opens a new disclosure (danger flag, case state and review apply). */
-export const NEW_DISCLOSURE_PATHS: readonly DisclosurePath[] = ['referral.create', 'referral.approve', 'consent.record', 'restitution.responsibility'];
+export const NEW_DISCLOSURE_PATHS: readonly DisclosurePath[] = [
+  'referral.create',
+  'referral.approve',
+  'consent.record',
+  'restitution.responsibility',
+];
 
 /**
  * Paths that hand a set of categories to one organisation other than the owner: the owner itself is not a valid
@@ -151,8 +156,6 @@ export interface GateDecision {
   viaBreakGlass: boolean;
 }
 
-
-
 /** The decision, with every reason at once (a caseworker fixing one thing should not discover the next one later). */
 export function decide(q: GateQuestion): GateDecision {
   const blocks: GateBlock[] = [];
@@ -161,17 +164,25 @@ export function decide(q: GateQuestion): GateDecision {
   // A consent record names its recipients in its provisions; every other path names one.
   if (q.path !== 'consent.record') {
     if (!q.recipient) blocks.push('unknown_recipient');
-    else if (q.case && OPENS_TO_ANOTHER.includes(q.path) && q.recipient.organisationId === q.case.ownerOrganisationId) blocks.push('own_organisation');
+    else if (q.case && OPENS_TO_ANOTHER.includes(q.path) && q.recipient.organisationId === q.case.ownerOrganisationId)
+      blocks.push('own_organisation');
   }
   if (!q.case && q.path !== 'federation.event' && q.path !== 'federation.recall') blocks.push('unknown_case');
 
   // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.
-  if ((q.path === 'referral.create' || q.path === 'referral.approve') && q.case && isClosedStatus(q.case.status)) blocks.push('case_closed');
+  if ((q.path === 'referral.create' || q.path === 'referral.approve') && q.case && isClosedStatus(q.case.status))
+    blocks.push('case_closed');
 
   // A new disclosure is opened by a named person of the organisation that owns the case now (an organisation that
   // handed the case over cannot go on opening it; a claim's responsible organisation may hand the claim on).
   if (newDisclosure && !q.actor) blocks.push('unknown_actor');
-  if (newDisclosure && q.actor && q.case && q.actor.organisationId !== q.case.ownerOrganisationId && q.path !== 'restitution.responsibility') {
+  if (
+    newDisclosure &&
+    q.actor &&
+    q.case &&
+    q.actor.organisationId !== q.case.ownerOrganisationId &&
+    q.path !== 'restitution.responsibility'
+  ) {
     blocks.push('not_owner');
   }
 
@@ -204,7 +215,9 @@ export function decide(q: GateQuestion): GateDecision {
   // on a referral received from a partner goes back to the case's owner; the others need consent category by category.
   const consentApplies = q.case !== null && q.path !== 'consent.record' && q.path !== 'federation.recall';
   if (consentApplies) {
-    const notCovered = ALL_OR_NOTHING.includes(q.path) ? refused.length > 0 || (permitted.length === 0 && wanted.size > 0) : permitted.length === 0;
+    const notCovered = ALL_OR_NOTHING.includes(q.path)
+      ? refused.length > 0 || (permitted.length === 0 && wanted.size > 0)
+      : permitted.length === 0;
     if (notCovered) blocks.push('consent_not_covering');
   }
 

@@ -39,12 +39,22 @@ describe('FederationClient', () => {
     reply(200, { nodeId: 'b', jti: 'j' });
     const result = await client().post({ baseUrl: `${base}/lintas/` }, '/federation/v1/ping', 'h.p.s');
     expect(result).toEqual({ outcome: 'delivered', status: 200, body: { nodeId: 'b', jti: 'j' } });
-    expect(seen.at(-1)).toEqual({ method: 'POST', url: '/lintas/federation/v1/ping', body: '{"jws":"h.p.s"}', contentType: 'application/json' });
+    expect(seen.at(-1)).toEqual({
+      method: 'POST',
+      url: '/lintas/federation/v1/ping',
+      body: '{"jws":"h.p.s"}',
+      contentType: 'application/json',
+    });
   });
 
   it('a 4xx is permanent, with the partner code; 408/429 and 5xx are retryable', async () => {
     reply(409, { code: 'FEDERATION_REPLAY' });
-    expect(await client().post({ baseUrl: base }, '/x', 'j')).toEqual({ outcome: 'permanent', status: 409, reason: 'refused', errorCode: 'FEDERATION_REPLAY' });
+    expect(await client().post({ baseUrl: base }, '/x', 'j')).toEqual({
+      outcome: 'permanent',
+      status: 409,
+      reason: 'refused',
+      errorCode: 'FEDERATION_REPLAY',
+    });
     reply(429);
     expect(await client().post({ baseUrl: base }, '/x', 'j')).toMatchObject({ outcome: 'retryable', status: 429 });
     reply(503, 'down for maintenance');
@@ -74,12 +84,18 @@ describe('FederationClient', () => {
     const c = client([]);
     c.resolver = async () => [{ address: '127.0.0.1', family: 4 }];
     const port = new URL(base).port;
-    expect(await c.post({ baseUrl: `http://partner.example:${port}` }, '/x', 'j')).toEqual({ outcome: 'permanent', reason: 'unsafe_address' });
+    expect(await c.post({ baseUrl: `http://partner.example:${port}` }, '/x', 'j')).toEqual({
+      outcome: 'permanent',
+      reason: 'unsafe_address',
+    });
     expect(seen.length).toBe(before);
   });
 
   it('refuses http in production', async () => {
-    expect(await client(['loopback'], 2000, true).post({ baseUrl: base }, '/x', 'j')).toEqual({ outcome: 'permanent', reason: 'unsafe_address' });
+    expect(await client(['loopback'], 2000, true).post({ baseUrl: base }, '/x', 'j')).toEqual({
+      outcome: 'permanent',
+      reason: 'unsafe_address',
+    });
   });
 
   it('reads JSON documents with GET and ignores an oversized answer', async () => {
@@ -91,7 +107,12 @@ describe('FederationClient', () => {
 
   it('classifies and joins', () => {
     expect(classify({ status: 201, text: null })).toEqual({ outcome: 'delivered', status: 201, body: null });
-    expect(classify({ status: 400, text: 'not json' })).toEqual({ outcome: 'permanent', status: 400, reason: 'refused', errorCode: undefined });
+    expect(classify({ status: 400, text: 'not json' })).toEqual({
+      outcome: 'permanent',
+      status: 400,
+      reason: 'refused',
+      errorCode: undefined,
+    });
     expect(joinUrl('https://p.example/base//', '/federation/v1/keys')).toBe('https://p.example/base/federation/v1/keys');
   });
 });

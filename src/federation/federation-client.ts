@@ -19,7 +19,17 @@ export type CallOutcome =
 /** A partner's answer is read up to this size; nothing this deployment needs from it is larger. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
 const RETRYABLE_4XX = new Set([408, 425, 429]);
-const NETWORK_RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_RETRYABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 interface RawResponse {
   status: number;
@@ -37,7 +47,6 @@ export class FederationClient {
   resolver?: Resolver;
 
   constructor(private readonly config: AppConfig) {}
-
 
   /** POST a signed packet (`{ "jws": … }`) to a partner path such as /federation/v1/referrals. */
   post(partner: { baseUrl: string }, path: string, jws: string): Promise<CallOutcome> {
@@ -64,7 +73,8 @@ export class FederationClient {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (code === 'ELINTASBLOCKED') return { outcome: 'permanent', reason: 'unsafe_address' };
       if (code === 'ELINTASTIMEOUT') return { outcome: 'retryable', reason: 'timeout' };
-      if (NETWORK_RETRYABLE.has(code)) return { outcome: 'retryable', reason: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'dns' : 'network' };
+      if (NETWORK_RETRYABLE.has(code))
+        return { outcome: 'retryable', reason: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'dns' : 'network' };
       // TLS failures and anything unforeseen: a retry may help (a certificate being renewed), and exhausting the
       // retries still ends in `failed` with an alert.
       return { outcome: 'retryable', reason: 'network' };

@@ -15,7 +15,10 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 @Index('uq_federation_inbound_referrals_remote', ['partnerId', 'remoteReferralId'], { unique: true })
 @Index('uq_federation_inbound_referrals_referral', ['referralId'], { unique: true, where: 'referral_id IS NOT NULL' })
 /** Readable (key and data) or restricted (neither), never half of each. */
-@Check('ck_federation_inbound_referrals_restricted', '(wrapped_key IS NULL) = (restricted_at IS NOT NULL) AND (packet IS NULL) = (restricted_at IS NOT NULL)')
+@Check(
+  'ck_federation_inbound_referrals_restricted',
+  '(wrapped_key IS NULL) = (restricted_at IS NOT NULL) AND (packet IS NULL) = (restricted_at IS NOT NULL)',
+)
 export class FederationInboundReferralEntity {
   @PrimaryColumn('uuid') id: string;
   @Column({ type: 'uuid' }) partnerId: string;
@@ -26,7 +29,9 @@ export class FederationInboundReferralEntity {
   @Column({ type: 'uuid', nullable: true }) referralId: string | null;
   @ManyToOne('ReferralEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'referral_id' }) referral?: object;
   @Column({ type: 'uuid' }) receivingOrganisationId: string;
-  @ManyToOne('OrganisationEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'receiving_organisation_id' }) receivingOrganisation?: object;
+  @ManyToOne('OrganisationEntity', { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'receiving_organisation_id' })
+  receivingOrganisation?: object;
   /** The remote organisation (registered on this node) that sent it. */
   @Column({ type: 'uuid' }) sendingOrganisationId: string;
   @ManyToOne('OrganisationEntity', { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'sending_organisation_id' }) sendingOrganisation?: object;

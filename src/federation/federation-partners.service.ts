@@ -9,7 +9,13 @@ import { AppConfig } from '../config/app-config';
 import { isUniqueViolation } from '../database/errors';
 import { OrganisationResponseDto } from '../organisations/dto/organisation.dto';
 import { OrganisationsService } from '../organisations/organisations.service';
-import { CreatePartnerDto, ListPartnersQueryDto, PartnerCheckDto, PartnerResponseDto, RegisterRemoteOrganisationDto } from './dto/partner.dto';
+import {
+  CreatePartnerDto,
+  ListPartnersQueryDto,
+  PartnerCheckDto,
+  PartnerResponseDto,
+  RegisterRemoteOrganisationDto,
+} from './dto/partner.dto';
 import { CallOutcome, FederationClient } from './federation-client';
 import { FederationPartnerEntity, PartnerJwk, PartnerStatus } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
@@ -107,7 +113,9 @@ export class FederationPartnersService {
     return this.dataSource.transaction(async (em) => {
       const partner = await this.findForUpdate(em, id);
       if (partner.status === 'retired' && status !== 'retired') {
-        throw new DomainError('FEDERATION_PARTNER_RETIRED', 'This partner was retired for good and is not activated again', { status: partner.status });
+        throw new DomainError('FEDERATION_PARTNER_RETIRED', 'This partner was retired for good and is not activated again', {
+          status: partner.status,
+        });
       }
       if (partner.status !== status) {
         await em.update(FederationPartnerEntity, { id }, { status });

@@ -67,10 +67,17 @@ export class FederationReferralInboundService {
     return ack;
   }
 
-  private async storeReferral(em: EntityManager, packet: VerifiedPacket, body: ReferralPacketBody, digest: Buffer): Promise<SignedPacketDto> {
+  private async storeReferral(
+    em: EntityManager,
+    packet: VerifiedPacket,
+    body: ReferralPacketBody,
+    digest: Buffer,
+  ): Promise<SignedPacketDto> {
     const receiving = await em.findOne(OrganisationEntity, { where: { id: body.receivingOrganisationId, node: 'local' } });
     if (!receiving) {
-      throw new DomainError('FEDERATION_ORGANISATION_UNKNOWN', 'The receiving organisation is not on this deployment', { member: 'receivingOrganisationId' });
+      throw new DomainError('FEDERATION_ORGANISATION_UNKNOWN', 'The receiving organisation is not on this deployment', {
+        member: 'receivingOrganisationId',
+      });
     }
     // The sender's organisation must be one this deployment's operator registered for that partner.
     const sending = await em.findOne(OrganisationEntity, {
@@ -120,7 +127,12 @@ export class FederationReferralInboundService {
       recordType: 'referral',
       recordId: referralId,
       purpose: body.purpose,
-      details: { partnerId: packet.partner.id, jti: packet.claims.jti, remoteReferralId: body.referralId, dataCategories: body.dataCategories },
+      details: {
+        partnerId: packet.partner.id,
+        jti: packet.claims.jti,
+        remoteReferralId: body.referralId,
+        dataCategories: body.dataCategories,
+      },
     });
     return this.referralAck(row, packet.claims.jti);
   }
@@ -144,7 +156,9 @@ export class FederationReferralInboundService {
     const ack = await this.verifier.receive(dto.jws, 'event', async (em, packet) => {
       const body = parseEventBody(packet.claims.body);
       if (body.referralId !== referralId) {
-        throw new DomainError('FEDERATION_MALFORMED_PACKET', 'The packet names another referral than the address', { member: 'referralId' });
+        throw new DomainError('FEDERATION_MALFORMED_PACKET', 'The packet names another referral than the address', {
+          member: 'referralId',
+        });
       }
       const target = await this.eventTarget(em, packet, referralId);
       await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body));
@@ -152,15 +166,26 @@ export class FederationReferralInboundService {
         action: 'federation.event_received',
         recordType: 'referral',
         recordId: target.referralId,
-        details: { partnerId: packet.partner.id, jti: packet.claims.jti, kind: body.kind, ...(body.kind === 'status' ? { status: body.status } : { milestone: body.milestone }) },
+        details: {
+          partnerId: packet.partner.id,
+          jti: packet.claims.jti,
+          kind: body.kind,
+          ...(body.kind === 'status' ? { status: body.status } : { milestone: body.milestone }),
+        },
       });
       return { partnerId: packet.partner.id, jti: packet.claims.jti };
     });
     return this.signAck(ack.partnerId, { ack: 'event', referralId, jti: ack.jti });
   }
 
-  private async eventTarget(em: EntityManager, packet: VerifiedPacket, wireId: string): Promise<{ referralId: string; partnerOrganisationId: string }> {
-    const inbound = await em.findOne(FederationInboundReferralEntity, { where: { partnerId: packet.partner.id, remoteReferralId: wireId } });
+  private async eventTarget(
+    em: EntityManager,
+    packet: VerifiedPacket,
+    wireId: string,
+  ): Promise<{ referralId: string; partnerOrganisationId: string }> {
+    const inbound = await em.findOne(FederationInboundReferralEntity, {
+      where: { partnerId: packet.partner.id, remoteReferralId: wireId },
+    });
     if (inbound?.referralId) return { referralId: inbound.referralId, partnerOrganisationId: inbound.sendingOrganisationId };
     const outbound = await this.referrals.outgoingToPartner(em, wireId, packet.partner.id);
     if (outbound) return { referralId: wireId, partnerOrganisationId: outbound.receivingOrganisationId };
@@ -190,7 +215,12 @@ export class FederationReferralInboundService {
           details: { partnerId: packet.partner.id, jti: packet.claims.jti, reason: body.reason },
         });
       }
-      return { partnerId: row.partnerId, jti: packet.claims.jti, referralId: body.referralId, restrictedAt: row.restrictedAt!.toISOString() };
+      return {
+        partnerId: row.partnerId,
+        jti: packet.claims.jti,
+        referralId: body.referralId,
+        restrictedAt: row.restrictedAt!.toISOString(),
+      };
     });
     return this.signAck(ack.partnerId, { ack: 'recall', referralId: ack.referralId, jti: ack.jti, restrictedAt: ack.restrictedAt });
   }

@@ -16,8 +16,16 @@ export class FederationSigner {
     return this.config.federation.nodeId;
   }
 
-  async sign<B extends PacketBody>(typ: PacketType, audience: string, body: B, opts: { now?: Date; jti?: string } = {}): Promise<SignedPacket<B>> {
-    const claims = buildClaims(this.config.federation.nodeId, audience, typ, body, { ...opts, ttlSeconds: this.config.federation.packetTtlSeconds });
+  async sign<B extends PacketBody>(
+    typ: PacketType,
+    audience: string,
+    body: B,
+    opts: { now?: Date; jti?: string } = {},
+  ): Promise<SignedPacket<B>> {
+    const claims = buildClaims(this.config.federation.nodeId, audience, typ, body, {
+      ...opts,
+      ttlSeconds: this.config.federation.packetTtlSeconds,
+    });
     return { jws: await signClaims(claims, this.config.node.signingKey, this.config.node.keyId), claims };
   }
 }

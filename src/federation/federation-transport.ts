@@ -59,7 +59,17 @@ export class FederationTransport {
     }
     const { jws, claims } = await this.signer.sign(typ, partner.nodeId, body, jti ? { jti } : {});
     const result: CallOutcome = await this.client.post(partner, path, jws);
-    this.logger.log({ partnerId: partner.id, typ, jti: claims.jti, outcome: result.outcome, status: result.status ?? null, errorCode: 'errorCode' in result ? (result.errorCode ?? null) : null }, 'federation call');
+    this.logger.log(
+      {
+        partnerId: partner.id,
+        typ,
+        jti: claims.jti,
+        outcome: result.outcome,
+        status: result.status ?? null,
+        errorCode: 'errorCode' in result ? (result.errorCode ?? null) : null,
+      },
+      'federation call',
+    );
     if (result.outcome === 'retryable') return { outcome: 'retry' };
     if (result.outcome === 'permanent') return { outcome: 'permanent', errorCode: result.errorCode };
     try {
@@ -73,7 +83,8 @@ export class FederationTransport {
     } catch (err) {
       // The partner was suspended or retired while the packet was on its way: this side no longer accepts its word,
       // and sending again would only hand it the packet again. A refusal, for good.
-      if (err instanceof DomainError && err.code === 'FEDERATION_PARTNER_INACTIVE') return { outcome: 'permanent', errorCode: err.code, mayHold: true };
+      if (err instanceof DomainError && err.code === 'FEDERATION_PARTNER_INACTIVE')
+        return { outcome: 'permanent', errorCode: err.code, mayHold: true };
       // A 2xx without a valid acknowledgement proves nothing: try again (and fail for good when retries run out).
       if (err instanceof DomainError) return { outcome: 'retry', mayHold: true };
       throw err;
@@ -81,7 +92,12 @@ export class FederationTransport {
   }
 
   /** Keeps the partner's acknowledgement of a referral packet (a repeated delivery keeps the first). */
-  async keepReferralAck(referralId: string, partnerId: string, ack: Extract<AckPacketBody, { ack: 'referral' }>, ackJws: string): Promise<void> {
+  async keepReferralAck(
+    referralId: string,
+    partnerId: string,
+    ack: Extract<AckPacketBody, { ack: 'referral' }>,
+    ackJws: string,
+  ): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
       .insert()
@@ -107,7 +123,10 @@ export class FederationTransport {
 
   /** The id the partner knows an incoming referral by (the sender's id), or null if it did not come from a partner. */
   async wireIdOfIncoming(em: EntityManager, referralId: string): Promise<string | null> {
-    const inbound = await em.findOne(FederationInboundReferralEntity, { select: { id: true, remoteReferralId: true }, where: { referralId } });
+    const inbound = await em.findOne(FederationInboundReferralEntity, {
+      select: { id: true, remoteReferralId: true },
+      where: { referralId },
+    });
     return inbound?.remoteReferralId ?? null;
   }
 }

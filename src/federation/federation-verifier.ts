@@ -36,7 +36,8 @@ export class FederationVerifier {
     const jwk = partner.jwks.keys.find((k) => k.kid === kid);
     if (!jwk) throw unknownKey();
     const signed = await verifySignature(jws, jwk);
-    if (partner.status !== 'active') throw new DomainError('FEDERATION_PARTNER_INACTIVE', 'This deployment does not accept packets from the sender now');
+    if (partner.status !== 'active')
+      throw new DomainError('FEDERATION_PARTNER_INACTIVE', 'This deployment does not accept packets from the sender now');
     const claims = checkClaims(signed, { audience: this.config.federation.nodeId, typ, now });
     return { partner, kid, claims };
   }
@@ -45,10 +46,16 @@ export class FederationVerifier {
    * Verifies the packet, then records its id and runs the effect in one transaction: a replay finds the id and is
    * refused, and an effect that fails leaves no id behind (the partner may send the packet again).
    */
-  async receive<T>(jws: string, typ: PacketType, effect: (em: EntityManager, packet: VerifiedPacket) => Promise<T>, now?: Date): Promise<T> {
+  async receive<T>(
+    jws: string,
+    typ: PacketType,
+    effect: (em: EntityManager, packet: VerifiedPacket) => Promise<T>,
+    now?: Date,
+  ): Promise<T> {
     const packet = await this.verify(jws, typ, now);
     return this.dataSource.transaction(async (em) => {
-      if (!(await insertReceivedJti(em, packet.partner.id, packet.claims))) throw new DomainError('FEDERATION_REPLAY', 'This packet was already received', { jti: packet.claims.jti });
+      if (!(await insertReceivedJti(em, packet.partner.id, packet.claims)))
+        throw new DomainError('FEDERATION_REPLAY', 'This packet was already received', { jti: packet.claims.jti });
       return effect(em, packet);
     });
   }

@@ -42,7 +42,10 @@ export class FederationController {
   @HttpCode(200)
   @ApiOkResponse({ type: PingAckDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'FEDERATION_MALFORMED_PACKET, FEDERATION_WRONG_PACKET_TYPE' })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED' })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED',
+  })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_REPLAY' })
   ping(@Body() dto: SignedPacketDto): Promise<PingAckDto> {
@@ -56,7 +59,10 @@ export class FederationController {
   @HttpCode(200)
   @ApiOkResponse({ type: SignedPacketDto, description: 'The signed acknowledgement (typ ack), the same content for a redelivered packet' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'FEDERATION_MALFORMED_PACKET, FEDERATION_WRONG_PACKET_TYPE' })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED' })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED',
+  })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_REPLAY (a known packet id with another body)' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'FEDERATION_ORGANISATION_UNKNOWN' })
@@ -71,8 +77,14 @@ export class FederationController {
   @HttpCode(200)
   @ApiOkResponse({ type: SignedPacketDto, description: 'The signed acknowledgement (typ ack)' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'FEDERATION_MALFORMED_PACKET, FEDERATION_WRONG_PACKET_TYPE' })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE, REFERRAL_ACTION_FORBIDDEN' })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED',
+  })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE, REFERRAL_ACTION_FORBIDDEN',
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'FEDERATION_REFERRAL_NOT_FOUND' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_REPLAY, REFERRAL_INVALID_TRANSITION' })
   receiveEvent(@Param('referralId', ParseUUIDPipe) referralId: string, @Body() dto: SignedPacketDto): Promise<SignedPacketDto> {
@@ -86,7 +98,10 @@ export class FederationController {
   @HttpCode(200)
   @ApiOkResponse({ type: SignedPacketDto, description: 'The signed acknowledgement (typ ack) with the time the data was restricted' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'FEDERATION_MALFORMED_PACKET, FEDERATION_WRONG_PACKET_TYPE' })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED' })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description: 'FEDERATION_UNKNOWN_KEY, FEDERATION_INVALID_SIGNATURE, FEDERATION_PACKET_EXPIRED',
+  })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'FEDERATION_REFERRAL_NOT_FOUND' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_REPLAY' })

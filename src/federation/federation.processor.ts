@@ -35,7 +35,11 @@ export class FederationProcessor extends ConfiguredWorkerHost {
 
   override async onApplicationBootstrap(): Promise<void> {
     super.onApplicationBootstrap();
-    await this.queue.upsertJobScheduler('federation.purge-received-jti', { every: PURGE_EVERY_MS }, { name: 'federation.purge-received-jti' });
+    await this.queue.upsertJobScheduler(
+      'federation.purge-received-jti',
+      { every: PURGE_EVERY_MS },
+      { name: 'federation.purge-received-jti' },
+    );
   }
 
   async process(job: Job<OutboxJobData, unknown, FederationJobName>): Promise<number> {

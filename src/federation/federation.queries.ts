@@ -10,7 +10,11 @@ import { CLOCK_SKEW_SECONDS, PacketClaims } from './packet';
  * Remembers a packet id in the caller's transaction, until the packet would be refused as expired anyway; false when
  * it was there already (a replay, or the same packet again).
  */
-export async function insertReceivedJti(em: EntityManager, partnerId: string, claims: Pick<PacketClaims, 'jti' | 'typ' | 'exp'>): Promise<boolean> {
+export async function insertReceivedJti(
+  em: EntityManager,
+  partnerId: string,
+  claims: Pick<PacketClaims, 'jti' | 'typ' | 'exp'>,
+): Promise<boolean> {
   const expiresAt = new Date((claims.exp + CLOCK_SKEW_SECONDS) * 1000);
   const inserted = await plainQuery(
     em,

@@ -29,7 +29,11 @@ export class InboundPacketStore {
   seal(rowId: string, packet: StoredPacket): { masterKeyId: string; wrappedKey: Buffer; sealed: Buffer } {
     const { dataKey, wrapped } = this.crypto.newKey(rowId);
     try {
-      return { masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, sealed: this.crypto.encrypt(dataKey, rowId, PACKET_FIELD, packet) };
+      return {
+        masterKeyId: wrapped.masterKeyId,
+        wrappedKey: wrapped.wrappedKey,
+        sealed: this.crypto.encrypt(dataKey, rowId, PACKET_FIELD, packet),
+      };
     } finally {
       dataKey.fill(0);
     }
@@ -40,7 +44,9 @@ export class InboundPacketStore {
     const row = await em.findOne(FederationInboundReferralEntity, { where: { referralId } });
     if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No packet was received for this referral');
     if (!row.wrappedKey || !row.packet) {
-      throw new DomainError('REFERRAL_RECALLED', 'The sender recalled this referral; its data is no longer held here', { status: 'recalled' });
+      throw new DomainError('REFERRAL_RECALLED', 'The sender recalled this referral; its data is no longer held here', {
+        status: 'recalled',
+      });
     }
     const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
     try {

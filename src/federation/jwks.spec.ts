@@ -16,7 +16,14 @@ describe('partner JWKS', () => {
   it('keeps the public members of Ed25519 keys', async () => {
     const { publicKey } = generateKeyPairSync('ed25519');
     const jwk = await publicJwk(publicKey, 'k1');
-    expect(jwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), kid: 'k1', use: 'sig', alg: 'EdDSA' });
+    expect(jwk).toEqual({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      kid: 'k1',
+      use: 'sig',
+      alg: 'EdDSA',
+    });
     expect(parsePartnerJwks({ keys: [{ ...jwk, extra: 'dropped' }] })).toEqual({ keys: [jwk] });
   });
 

@@ -9,7 +9,10 @@ import {
   Resolver,
 } from './outbound-url';
 
-const policy = (allowed: AddressCategory[] = [], production = true): OutboundPolicy => ({ production, federation: { allowedAddresses: new Set(allowed) } });
+const policy = (allowed: AddressCategory[] = [], production = true): OutboundPolicy => ({
+  production,
+  federation: { allowedAddresses: new Set(allowed) },
+});
 const fakeDns =
   (table: Record<string, string[]>): Resolver =>
   async (host) => {
@@ -60,12 +63,20 @@ describe('classifyAddress', () => {
     expect(classifyAddress(address)).toBe(category);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.0', '11.0.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8', '2606:4700::1111'])(
-    '%s is public',
-    (address) => {
-      expect(classifyAddress(address)).toBeNull();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.15.255.255',
+    '172.32.0.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '11.0.0.1',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    '2606:4700::1111',
+  ])('%s is public', (address) => {
+    expect(classifyAddress(address)).toBeNull();
+  });
 
   it('treats anything that is not an address as refused', () => {
     expect(classifyAddress('not-an-ip')).toBe('reserved');
@@ -102,7 +113,14 @@ describe('assertSafeOutboundUrl', () => {
     const noDns: Resolver = async () => {
       throw new Error('DNS must not be asked');
     };
-    for (const url of ['https://127.0.0.1/', 'https://[::1]:8443/', 'https://169.254.169.254/latest', 'https://10.0.0.5', 'https://[::ffff:127.0.0.1]/', 'https://0.0.0.0/']) {
+    for (const url of [
+      'https://127.0.0.1/',
+      'https://[::1]:8443/',
+      'https://169.254.169.254/latest',
+      'https://10.0.0.5',
+      'https://[::ffff:127.0.0.1]/',
+      'https://0.0.0.0/',
+    ]) {
       expect(await refusal(assertSafeOutboundUrl(url, policy(), noDns))).toMatchObject({ code: 'FEDERATION_UNSAFE_ADDRESS' });
     }
     await expect(assertSafeOutboundUrl('https://203.0.113.10/', policy(), noDns)).resolves.toBeInstanceOf(URL);
@@ -112,11 +130,17 @@ describe('assertSafeOutboundUrl', () => {
     const loopback = policy(['loopback'], false);
     await expect(assertSafeOutboundUrl('http://127.0.0.1:4000', loopback, dns)).resolves.toBeInstanceOf(URL);
     await expect(assertSafeOutboundUrl('https://v6loop.example', loopback, dns)).resolves.toBeInstanceOf(URL);
-    expect(await refusal(assertSafeOutboundUrl('https://internal.example', loopback, dns))).toMatchObject({ code: 'FEDERATION_UNSAFE_ADDRESS' });
+    expect(await refusal(assertSafeOutboundUrl('https://internal.example', loopback, dns))).toMatchObject({
+      code: 'FEDERATION_UNSAFE_ADDRESS',
+    });
     const everything = policy(['loopback', 'private', 'link_local', 'unique_local', 'cgnat']);
     await expect(assertSafeOutboundUrl('https://internal.example', everything, dns)).resolves.toBeInstanceOf(URL);
-    expect(await refusal(assertSafeOutboundUrl('https://0.0.0.0', everything, dns))).toMatchObject({ details: { category: 'unspecified' } });
-    expect(await refusal(assertSafeOutboundUrl('https://224.0.0.1', everything, dns))).toMatchObject({ details: { category: 'multicast' } });
+    expect(await refusal(assertSafeOutboundUrl('https://0.0.0.0', everything, dns))).toMatchObject({
+      details: { category: 'unspecified' },
+    });
+    expect(await refusal(assertSafeOutboundUrl('https://224.0.0.1', everything, dns))).toMatchObject({
+      details: { category: 'multicast' },
+    });
   });
 
   it('uses the real resolver for names: localhost is loopback', async () => {
@@ -145,7 +169,9 @@ describe('assertSafeOutboundUrl', () => {
   });
 
   it('a name that does not resolve is "unreachable", not "unsafe"', async () => {
-    expect(await refusal(assertSafeOutboundUrl('https://nowhere.example', policy(), dns))).toMatchObject({ code: 'FEDERATION_PARTNER_UNREACHABLE' });
+    expect(await refusal(assertSafeOutboundUrl('https://nowhere.example', policy(), dns))).toMatchObject({
+      code: 'FEDERATION_PARTNER_UNREACHABLE',
+    });
   });
 });
 

@@ -47,7 +47,7 @@ function classifyV4(address: string): ForbiddenCategory | null {
   if (n === null) return 'reserved';
   for (const [base, bits, category] of V4_RANGES) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    if (((n & mask) >>> 0) === ((ipv4ToInt(base)! & mask) >>> 0)) return category;
+    if ((n & mask) >>> 0 === (ipv4ToInt(base)! & mask) >>> 0) return category;
   }
   return null;
 }
@@ -134,7 +134,9 @@ export function assertOutboundUrlShape(raw: string, policy: OutboundPolicy): URL
 
 export type Resolver = (host: string) => Promise<LookupAddress[]>;
 const systemResolver: Resolver = (host) =>
-  new Promise((resolve, reject) => dnsLookup(host, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
 
 /**
  * The whole check: the URL's shape, then every address its host resolves to (one bad address refuses the URL: the
@@ -150,10 +152,14 @@ export async function assertSafeOutboundUrl(raw: string, policy: OutboundPolicy,
   } catch {
     throw new DomainError('FEDERATION_PARTNER_UNREACHABLE', 'The partner host name does not resolve', { reason: 'dns' });
   }
-  if (addresses.length === 0) throw new DomainError('FEDERATION_PARTNER_UNREACHABLE', 'The partner host name does not resolve', { reason: 'dns' });
+  if (addresses.length === 0)
+    throw new DomainError('FEDERATION_PARTNER_UNREACHABLE', 'The partner host name does not resolve', { reason: 'dns' });
   for (const { address } of addresses) {
     if (!isAllowedAddress(address, policy)) {
-      throw unsafe('The host resolves to an address in a range this deployment does not call', { reason: 'address', category: classifyAddress(address) });
+      throw unsafe('The host resolves to an address in a range this deployment does not call', {
+        reason: 'address',
+        category: classifyAddress(address),
+      });
     }
   }
   return url;

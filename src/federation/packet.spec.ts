@@ -2,7 +2,16 @@ import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { DomainError } from '../common/errors/domain-error';
 import { publicJwk } from './jwks';
-import { buildClaims, canonicalJson, checkClaims, decodeUnverified, PACKET_JWS_TYPE, PacketClaims, signClaims, verifySignature } from './packet';
+import {
+  buildClaims,
+  canonicalJson,
+  checkClaims,
+  decodeUnverified,
+  PACKET_JWS_TYPE,
+  PacketClaims,
+  signClaims,
+  verifySignature,
+} from './packet';
 
 const NOW = new Date('2026-09-01T08:00:00Z');
 const A = 'lintas-th.example.org';
@@ -144,7 +153,11 @@ describe('federation packets', () => {
       const err = await receive(jws, publicKey, 'k1').catch((e: DomainError) => e);
       expect(err).toMatchObject({ code: 'FEDERATION_MALFORMED_PACKET', details: { member } });
     }
-    const fine = await signClaims(buildClaims(A, B, 'event', { note: 'line\nnext\ttab\r\n' }, { now: NOW, ttlSeconds: 300 }), privateKey, 'k1');
+    const fine = await signClaims(
+      buildClaims(A, B, 'event', { note: 'line\nnext\ttab\r\n' }, { now: NOW, ttlSeconds: 300 }),
+      privateKey,
+      'k1',
+    );
     expect((await receive(fine, publicKey, 'k1')).body).toEqual({ note: 'line\nnext\ttab\r\n' });
   });
 });

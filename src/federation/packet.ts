@@ -93,7 +93,8 @@ export function decodeUnverified(jws: string): DecodedPacket {
   if (!header || typeof header !== 'object' || header.alg !== 'EdDSA' || header.typ !== PACKET_JWS_TYPE) {
     throw malformed(`The packet must be signed with EdDSA and typed ${PACKET_JWS_TYPE}`);
   }
-  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 200) throw malformed('The packet header names no key');
+  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 200)
+    throw malformed('The packet header names no key');
   if (Object.keys(header).some((k) => !['alg', 'kid', 'typ'].includes(k))) throw malformed('The packet header has unexpected members');
   if (!payload || typeof payload !== 'object' || typeof payload.iss !== 'string') throw malformed('The packet names no sender');
   return { kid: header.kid, iss: payload.iss };
@@ -140,7 +141,8 @@ export function checkClaims(signed: Uint8Array, expect: ClaimsExpectations): Pac
   // The same rule as for request bodies (src/common/validation/forbidden-characters.ts), for every string of the
   // packet: a NUL in a reason or a note reached PostgreSQL and answered 500.
   const controlled = findForbiddenCharacters(claims);
-  if (controlled !== undefined) throw malformed('A packet member contains control characters or unpaired surrogates', { member: controlled || 'payload' });
+  if (controlled !== undefined)
+    throw malformed('A packet member contains control characters or unpaired surrogates', { member: controlled || 'payload' });
   if (canonicalJson(claims) !== text) throw malformed('The packet payload is not canonical JSON (RFC 8785)');
   const keys = Object.keys(claims).sort().join(',');
   if (keys !== 'aud,body,exp,iat,iss,jti,typ') throw malformed('The packet claims must be exactly jti, iat, exp, iss, aud, typ and body');
@@ -154,7 +156,10 @@ export function checkClaims(signed: Uint8Array, expect: ClaimsExpectations): Pac
     throw new DomainError('FEDERATION_WRONG_RECIPIENT', 'The packet is addressed to another deployment');
   }
   if (claims.typ !== expect.typ) {
-    throw new DomainError('FEDERATION_WRONG_PACKET_TYPE', `This endpoint takes ${expect.typ} packets`, { expected: expect.typ, received: claims.typ });
+    throw new DomainError('FEDERATION_WRONG_PACKET_TYPE', `This endpoint takes ${expect.typ} packets`, {
+      expected: expect.typ,
+      received: claims.typ,
+    });
   }
   const now = Math.floor((expect.now ?? new Date()).getTime() / 1000);
   if (claims.exp <= claims.iat || claims.exp - claims.iat > MAX_PACKET_LIFETIME_SECONDS) {

@@ -4,8 +4,21 @@ import { EventPacketBody } from './referral-packets';
 
 /** A verified wire event (a status change or milestone the partner organisation made), as the port applies it. */
 export type PartnerEvent =
-  | { kind: 'status'; status: Extract<EventPacketBody, { kind: 'status' }>['status']; reason: string | null; note: string | null; occurredAt: Date }
-  | { kind: 'milestone'; milestone: Extract<EventPacketBody, { kind: 'milestone' }>['milestone']; skipped: boolean; reason: string | null; note: string | null; occurredAt: Date };
+  | {
+      kind: 'status';
+      status: Extract<EventPacketBody, { kind: 'status' }>['status'];
+      reason: string | null;
+      note: string | null;
+      occurredAt: Date;
+    }
+  | {
+      kind: 'milestone';
+      milestone: Extract<EventPacketBody, { kind: 'milestone' }>['milestone'];
+      skipped: boolean;
+      reason: string | null;
+      note: string | null;
+      occurredAt: Date;
+    };
 
 export interface IncomingReferralInput {
   /** The remote organisation (registered on this deployment) the partner speaks for. */

@@ -62,12 +62,23 @@ describe('referral packet bodies', () => {
     expect(refusedMember(() => parseEventBody({ ...base, kind: 'status', status: 'recalled' }))).toBe('status');
     expect(refusedMember(() => parseEventBody({ ...base, kind: 'milestone', milestone: 'arrived' }))).toBe('skipped');
     expect(refusedMember(() => parseEventBody({ ...base, kind: 'other' }))).toBe('kind');
-    expect(refusedMember(() => parseEventBody({ ...base, kind: 'status', status: 'accepted', occurredAt: 'yesterday' }))).toBe('occurredAt');
+    expect(refusedMember(() => parseEventBody({ ...base, kind: 'status', status: 'accepted', occurredAt: 'yesterday' }))).toBe(
+      'occurredAt',
+    );
     // Date.parse takes years -271821..275760; PostgreSQL does not (issue #11): only the years 1900–2200 pass.
-    for (const occurredAt of ['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '1899-12-31T23:59:59.999Z', '2201-01-01T00:00:00.000Z']) {
-      expect(refusedMember(() => parseEventBody({ ...base, kind: 'milestone', milestone: 'arrived', skipped: false, occurredAt }))).toBe('occurredAt');
+    for (const occurredAt of [
+      '-271821-04-20T00:00:00.000Z',
+      '+275760-09-13T00:00:00.000Z',
+      '1899-12-31T23:59:59.999Z',
+      '2201-01-01T00:00:00.000Z',
+    ]) {
+      expect(refusedMember(() => parseEventBody({ ...base, kind: 'milestone', milestone: 'arrived', skipped: false, occurredAt }))).toBe(
+        'occurredAt',
+      );
     }
-    expect(parseEventBody({ ...base, kind: 'status', status: 'accepted', occurredAt: '2200-12-31T23:59:59.999Z' })).toMatchObject({ kind: 'status' });
+    expect(parseEventBody({ ...base, kind: 'status', status: 'accepted', occurredAt: '2200-12-31T23:59:59.999Z' })).toMatchObject({
+      kind: 'status',
+    });
   });
 
   it('recalls and acknowledgements', () => {
@@ -77,7 +88,9 @@ describe('referral packet bodies', () => {
     expect(refusedMember(() => parseRecallBody({ referralId, reason: 'because' }))).toBe('reason');
     const ack = { ack: 'recall', referralId, jti, restrictedAt: '2026-11-30T10:00:00.000Z' };
     expect(parseAckBody(ack)).toEqual(ack);
-    expect(refusedMember(() => parseAckBody({ ack: 'referral', referralId, jti, receivedAt: '2026-11-30T10:00:00.000Z' }))).toBe('receivedReferralId');
+    expect(refusedMember(() => parseAckBody({ ack: 'referral', referralId, jti, receivedAt: '2026-11-30T10:00:00.000Z' }))).toBe(
+      'receivedReferralId',
+    );
     expect(refusedMember(() => parseAckBody({ ack: 'maybe', referralId, jti }))).toBe('ack');
   });
 });

@@ -37,7 +37,15 @@ export type PartnerStatusOnWire = (typeof PARTNER_STATUSES_ON_WIRE)[number];
 
 export type EventPacketBody =
   | { referralId: string; kind: 'status'; status: PartnerStatusOnWire; reason: string | null; note: string | null; occurredAt: string }
-  | { referralId: string; kind: 'milestone'; milestone: ReferralMilestone; skipped: boolean; reason: string | null; note: string | null; occurredAt: string };
+  | {
+      referralId: string;
+      kind: 'milestone';
+      milestone: ReferralMilestone;
+      skipped: boolean;
+      reason: string | null;
+      note: string | null;
+      occurredAt: string;
+    };
 
 export const RECALL_REASONS = ['consent_withdrawn'] as const;
 export type RecallReason = (typeof RECALL_REASONS)[number];
@@ -56,7 +64,8 @@ export type AckPacketBody =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_TEXT = 4000;
 
-const malformed = (member: string) => new DomainError('FEDERATION_MALFORMED_PACKET', `The packet body member ${member} is missing or invalid`, { member });
+const malformed = (member: string) =>
+  new DomainError('FEDERATION_MALFORMED_PACKET', `The packet body member ${member} is missing or invalid`, { member });
 
 function exactKeys(body: Record<string, unknown>, allowed: readonly string[], where = 'body'): void {
   const extra = Object.keys(body).find((k) => !allowed.includes(k));
@@ -83,9 +92,20 @@ const isoTime = (v: unknown, member: string): string => {
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export function parseReferralBody(body: Record<string, unknown>): ReferralPacketBody {
-  exactKeys(body, ['referralId', 'sendingOrganisationId', 'receivingOrganisationId', 'purpose', 'dataCategories', 'crossBorder', 'caseReference', 'reason', 'data']);
+  exactKeys(body, [
+    'referralId',
+    'sendingOrganisationId',
+    'receivingOrganisationId',
+    'purpose',
+    'dataCategories',
+    'crossBorder',
+    'caseReference',
+    'reason',
+    'data',
+  ]);
   const categories = body.dataCategories;
-  if (!Array.isArray(categories) || categories.length === 0 || new Set(categories).size !== categories.length) throw malformed('dataCategories');
+  if (!Array.isArray(categories) || categories.length === 0 || new Set(categories).size !== categories.length)
+    throw malformed('dataCategories');
   categories.forEach((c, i) => oneOf(c, DATA_CATEGORIES, `dataCategories[${i}]`));
   if (!isObject(body.data)) throw malformed('data');
   for (const [key, value] of Object.entries(body.data)) {
@@ -118,7 +138,15 @@ export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
   if (body.kind === 'milestone') {
     exactKeys(body, ['referralId', 'kind', 'milestone', 'skipped', 'reason', 'note', 'occurredAt']);
     if (typeof body.skipped !== 'boolean') throw malformed('skipped');
-    return { referralId, kind: 'milestone', milestone: oneOf(body.milestone, REFERRAL_MILESTONES, 'milestone'), skipped: body.skipped, reason, note, occurredAt };
+    return {
+      referralId,
+      kind: 'milestone',
+      milestone: oneOf(body.milestone, REFERRAL_MILESTONES, 'milestone'),
+      skipped: body.skipped,
+      reason,
+      note,
+      occurredAt,
+    };
   }
   throw malformed('kind');
 }
@@ -134,7 +162,13 @@ export function parseAckBody(body: Record<string, unknown>): AckPacketBody {
   switch (body.ack) {
     case 'referral':
       exactKeys(body, ['ack', 'referralId', 'jti', 'receivedReferralId', 'receivedAt']);
-      return { ack: 'referral', referralId, jti, receivedReferralId: uuid(body.receivedReferralId, 'receivedReferralId'), receivedAt: isoTime(body.receivedAt, 'receivedAt') };
+      return {
+        ack: 'referral',
+        referralId,
+        jti,
+        receivedReferralId: uuid(body.receivedReferralId, 'receivedReferralId'),
+        receivedAt: isoTime(body.receivedAt, 'receivedAt'),
+      };
     case 'event':
       exactKeys(body, ['ack', 'referralId', 'jti']);
       return { ack: 'event', referralId, jti };

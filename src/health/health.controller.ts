@@ -35,7 +35,10 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOkResponse({ description: 'All dependencies ready' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'SERVICE_UNAVAILABLE; details name each dependency and its status' })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'SERVICE_UNAVAILABLE; details name each dependency and its status',
+  })
   async ready() {
     try {
       return await this.checkAll();
@@ -45,7 +48,10 @@ export class HealthController {
       // (user names, hosts) has no place in the answer of a public route.
       const { details } = err.getResponse() as HealthCheckResult;
       const summary = Object.fromEntries(
-        Object.entries(details).map(([name, d]) => [name, { status: d.status, ...(d.maxmemoryPolicy ? { maxmemoryPolicy: d.maxmemoryPolicy } : {}) }]),
+        Object.entries(details).map(([name, d]) => [
+          name,
+          { status: d.status, ...(d.maxmemoryPolicy ? { maxmemoryPolicy: d.maxmemoryPolicy } : {}) },
+        ]),
       );
       const down = Object.keys(summary).filter((name) => summary[name].status !== 'up');
       throw new DomainError('SERVICE_UNAVAILABLE', `Not ready: ${down.join(', ')}`, summary);
@@ -68,7 +74,9 @@ export class HealthController {
           return indicator.down({ message: 'unreachable' });
         }
         const policy = await evictionPolicy(this.redis);
-        return policy === 'noeviction' ? indicator.up({ maxmemoryPolicy: policy }) : indicator.down({ maxmemoryPolicy: policy ?? 'unknown' });
+        return policy === 'noeviction'
+          ? indicator.up({ maxmemoryPolicy: policy })
+          : indicator.down({ maxmemoryPolicy: policy ?? 'unknown' });
       },
     ]);
   }

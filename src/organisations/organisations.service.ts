@@ -29,13 +29,25 @@ export class OrganisationsService {
     try {
       return await this.dataSource.transaction(async (em) => {
         const saved = await em.save(
-          em.create(OrganisationEntity, { name: dto.name.trim(), nameKey: nameKey(dto.name), country: dto.country, type: dto.type, node: 'local' }),
+          em.create(OrganisationEntity, {
+            name: dto.name.trim(),
+            nameKey: nameKey(dto.name),
+            country: dto.country,
+            type: dto.type,
+            node: 'local',
+          }),
         );
-        await this.audit.record(em, actor, { action: 'organisation.create', recordType: 'organisation', recordId: saved.id, details: { country: saved.country, type: saved.type } });
+        await this.audit.record(em, actor, {
+          action: 'organisation.create',
+          recordType: 'organisation',
+          recordId: saved.id,
+          details: { country: saved.country, type: saved.type },
+        });
         return OrganisationResponseDto.from(saved);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
+      if (isUniqueViolation(err))
+        throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
       throw err;
     }
   }
@@ -66,7 +78,8 @@ export class OrganisationsService {
       if (isUniqueViolation(err, 'uq_organisations_partner_remote_id')) {
         throw new DomainError('FEDERATION_REMOTE_ORGANISATION_EXISTS', 'This organisation of the partner is already registered');
       }
-      if (isUniqueViolation(err)) throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
+      if (isUniqueViolation(err))
+        throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
       throw err;
     }
     await this.audit.record(em, actor, {

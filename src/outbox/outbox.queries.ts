@@ -24,7 +24,10 @@ export const markOutboxProcessed = statement<{ id: string }, [string]>(
   () => `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`,
 );
 
-export const outboxEventExists = statement<{ one: number }, [string]>('outbox.exists', () => `SELECT 1 AS one FROM outbox_events WHERE id = $1`);
+export const outboxEventExists = statement<{ one: number }, [string]>(
+  'outbox.exists',
+  () => `SELECT 1 AS one FROM outbox_events WHERE id = $1`,
+);
 
 /** The next undispatched rows, locked (other relays skip them). */
 export const lockUndispatched = statement<PendingRow, [number]>(

@@ -28,7 +28,13 @@ export class ReferralDeadlines {
    * is scheduled again for it; otherwise the overdue alert goes to the side responsible, and the escalation one period
    * later to the sending organisation's supervisors.
    */
-  async checkDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', now = this.clock.now()): Promise<'raised' | 'not_due' | 'done'> {
+  async checkDeadline(
+    em: EntityManager,
+    referralId: string,
+    step: DeadlineStep,
+    stage: 'overdue' | 'escalated',
+    now = this.clock.now(),
+  ): Promise<'raised' | 'not_due' | 'done'> {
     const referral = await this.reads.lock(em, referralId);
     if (!referral) return 'done';
     let dueAt: Date | null;
@@ -63,7 +69,10 @@ export class ReferralDeadlines {
       type: 'overdue_step',
       recordType,
       recordId,
-      caseId: organisationId === referral.sendingOrganisationId && (await this.reads.ownsCase(em, organisationId, referral.caseId)) ? referral.caseId : null,
+      caseId:
+        organisationId === referral.sendingOrganisationId && (await this.reads.ownsCase(em, organisationId, referral.caseId))
+          ? referral.caseId
+          : null,
       dueAt,
       severity: stage === 'escalated' ? 'critical' : 'warning',
       audience: stage === 'escalated' ? 'supervisors' : 'organisation',

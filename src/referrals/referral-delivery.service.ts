@@ -20,12 +20,16 @@ export class ReferralDelivery {
     private readonly outbox: OutboxService,
   ) {}
 
-
   /**
    * Asks the disclosure gate whether the packet may leave now (consent for every category, the partner deployment
    * active): the consents relied on when it may, the failure reason to record when it may not.
    */
-  async deliveryDecision(em: EntityManager, referral: ReferralEntity, receiver?: ReceiverFacts, at = new Date()): Promise<{ consentIds: string[]; permitted: DataCategory[] } | { failure: DeliveryFailureReason }> {
+  async deliveryDecision(
+    em: EntityManager,
+    referral: ReferralEntity,
+    receiver?: ReceiverFacts,
+    at = new Date(),
+  ): Promise<{ consentIds: string[]; permitted: DataCategory[] } | { failure: DeliveryFailureReason }> {
     const gate = await this.gate.decide(em, {
       path: 'referral.deliver',
       caseId: localCaseId(referral),
@@ -34,7 +38,14 @@ export class ReferralDelivery {
       categories: referral.dataCategories,
       at,
       ...(receiver
-        ? { recipient: { organisationId: referral.receivingOrganisationId, country: receiver.country, node: receiver.node, partnerStatus: receiver.partnerStatus } }
+        ? {
+            recipient: {
+              organisationId: referral.receivingOrganisationId,
+              country: receiver.country,
+              node: receiver.node,
+              partnerStatus: receiver.partnerStatus,
+            },
+          }
         : {}),
     });
     if (gate.allowed) return { consentIds: gate.consentIds, permitted: gate.permitted };
@@ -42,14 +53,16 @@ export class ReferralDelivery {
     return { failure: gate.blocks.includes('partner_inactive') ? 'partner_refused' : 'consent_not_covering' };
   }
 
-
   /**
    * Records a delivery that reached the receiver: approved → sent (keeping the consents delivery relied on), and for a
    * local receiver sent → received at once. `receiver` is what the caller read in this transaction (receiverOf).
    */
   async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], receiver: ReceiverFacts): Promise<void> {
     const local = receiver.node === 'local';
-    const sent = { to: 'sent' as const, opts: { details: { consentIds, delivery: local ? 'local' : 'remote' }, deliveryConsentIds: consentIds, receiver } };
+    const sent = {
+      to: 'sent' as const,
+      opts: { details: { consentIds, delivery: local ? 'local' : 'remote' }, deliveryConsentIds: consentIds, receiver },
+    };
     const received = { to: 'received' as const, opts: { details: { delivery: 'local' }, receiver } };
     await this.transitions.moveThrough(em, referral, local ? [sent, received] : [sent], SYSTEM);
   }
@@ -58,8 +71,15 @@ export class ReferralDelivery {
    * Delivery failed for good. When the partner may hold the packet anyway (it answered, but was suspended before its
    * acknowledgement was checked), it is sent a recall: the one message that still goes to a suspended partner.
    */
-  async recordFailed(em: EntityManager, referral: ReferralEntity, reason: DeliveryFailureReason, opts: { partnerMayHold?: boolean } = {}): Promise<void> {
-    await this.transitions.move(em, referral, 'failed', SYSTEM, { details: { failureReason: reason, ...(opts.partnerMayHold ? { partnerMayHold: true } : {}) } });
+  async recordFailed(
+    em: EntityManager,
+    referral: ReferralEntity,
+    reason: DeliveryFailureReason,
+    opts: { partnerMayHold?: boolean } = {},
+  ): Promise<void> {
+    await this.transitions.move(em, referral, 'failed', SYSTEM, {
+      details: { failureReason: reason, ...(opts.partnerMayHold ? { partnerMayHold: true } : {}) },
+    });
     if (opts.partnerMayHold) await this.outbox.add(em, { type: REFERRAL_JOBS.recallRemote, payload: { referralId: referral.id } });
   }
 }

@@ -9,7 +9,10 @@ import { ReferralEntity } from './referral.entity';
  */
 @Entity('referral_milestones')
 @Index('uq_referral_milestones', ['referralId', 'milestone'], { unique: true })
-@Check('ck_referral_milestones_recorded', `(state = 'pending' AND recorded_at IS NULL) OR (state <> 'pending' AND recorded_at IS NOT NULL AND occurred_at IS NOT NULL)`)
+@Check(
+  'ck_referral_milestones_recorded',
+  `(state = 'pending' AND recorded_at IS NULL) OR (state <> 'pending' AND recorded_at IS NOT NULL AND occurred_at IS NOT NULL)`,
+)
 @Check('ck_referral_milestones_skip_reason', `state <> 'skipped' OR skip_reason IS NOT NULL`)
 export class ReferralMilestoneEntity {
   @PrimaryGeneratedColumn('uuid') id: string;

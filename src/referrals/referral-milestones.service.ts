@@ -38,7 +38,11 @@ export class ReferralMilestonesService {
     // the skipped notification itself and sends it over as a milestone event.
     if (await this.reads.objectsToHomeStateNotification(em, referral.caseId)) {
       // The person objects: the step is recorded as skipped at once, with the reason, so nobody is chased for it.
-      await this.writeMilestone(em, referral, 'home_state_notified', SYSTEM, { skipped: true, skipReason: OBJECTION_SKIP_REASON, occurredAt: acceptedAt });
+      await this.writeMilestone(em, referral, 'home_state_notified', SYSTEM, {
+        skipped: true,
+        skipReason: OBJECTION_SKIP_REASON,
+        occurredAt: acceptedAt,
+      });
     }
     for (const row of await em.find(ReferralMilestoneEntity, { where: { referralId: referral.id, state: 'pending' } })) {
       await this.notices.scheduleDeadline(em, referral.id, row.milestone, 'overdue', row.dueAt);
@@ -63,10 +67,14 @@ export class ReferralMilestonesService {
     if (milestone === 'home_state_notified' && row?.state === 'pending' && referral.caseId) {
       if (await this.reads.objectsToHomeStateNotification(em, referral.caseId)) {
         if (!input.skipped) {
-          throw new DomainError('REFERRAL_MILESTONE_OBJECTED', 'The person objects to notification of the home state: record it as skipped', {
-            milestone,
-            suggestedSkipReason: OBJECTION_SKIP_REASON,
-          });
+          throw new DomainError(
+            'REFERRAL_MILESTONE_OBJECTED',
+            'The person objects to notification of the home state: record it as skipped',
+            {
+              milestone,
+              suggestedSkipReason: OBJECTION_SKIP_REASON,
+            },
+          );
         }
         skipReason ??= OBJECTION_SKIP_REASON;
       }
@@ -81,7 +89,9 @@ export class ReferralMilestonesService {
       alreadyRecorded: row !== null && row.state !== 'pending',
     });
     if (input.occurredAt && input.occurredAt.getTime() > Date.now() + 60_000) {
-      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'occurredAt', errors: ['occurredAt must not be in the future'] }]);
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+        { field: 'occurredAt', errors: ['occurredAt must not be in the future'] },
+      ]);
     }
     await this.writeMilestone(em, referral, milestone, mover, { ...input, skipReason });
   }
@@ -97,15 +107,19 @@ export class ReferralMilestonesService {
     const occurredAt = input.occurredAt ?? now;
     const row = await em.findOneOrFail(ReferralMilestoneEntity, { where: { referralId: referral.id, milestone } });
     const organisationId = mover.actor.kind === 'system' ? null : mover.actor.organisationId;
-    await em.update(ReferralMilestoneEntity, { id: row.id }, {
-      state: input.skipped ? 'skipped' : 'done',
-      occurredAt,
-      recordedAt: now,
-      recordedByUserId: mover.actor.kind === 'user' ? mover.actor.userId : null,
-      recordedByOrganisationId: organisationId,
-      note: input.note ?? null,
-      skipReason: input.skipped ? (input.skipReason ?? null) : null,
-    });
+    await em.update(
+      ReferralMilestoneEntity,
+      { id: row.id },
+      {
+        state: input.skipped ? 'skipped' : 'done',
+        occurredAt,
+        recordedAt: now,
+        recordedByUserId: mover.actor.kind === 'user' ? mover.actor.userId : null,
+        recordedByOrganisationId: organisationId,
+        note: input.note ?? null,
+        skipReason: input.skipped ? (input.skipReason ?? null) : null,
+      },
+    );
     const historyRow = await em.insert(ReferralEventEntity, {
       referralId: referral.id,
       kind: 'milestone',

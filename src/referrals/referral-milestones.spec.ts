@@ -68,10 +68,13 @@ describe('dueDates', () => {
   });
 
   it('property: every due date comes after acceptance, and a "previous" milestone after its anchor', () => {
-    const period = fc.record({ hours: fc.integer({ min: 1, max: 24 * 365 }), from: fc.constantFrom('acceptance' as const, 'previous' as const) });
-    const periods = fc.tuple(...REFERRAL_MILESTONES.map(() => period)).map(
-      (list) => Object.fromEntries(REFERRAL_MILESTONES.map((m, i) => [m, list[i]])) as MilestonePeriods,
-    );
+    const period = fc.record({
+      hours: fc.integer({ min: 1, max: 24 * 365 }),
+      from: fc.constantFrom('acceptance' as const, 'previous' as const),
+    });
+    const periods = fc
+      .tuple(...REFERRAL_MILESTONES.map(() => period))
+      .map((list) => Object.fromEntries(REFERRAL_MILESTONES.map((m, i) => [m, list[i]])) as MilestonePeriods);
     const offsets = fc.array(fc.option(fc.integer({ min: 0, max: 24 * 400 }), { nil: undefined }), {
       minLength: REFERRAL_MILESTONES.length,
       maxLength: REFERRAL_MILESTONES.length,

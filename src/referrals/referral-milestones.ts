@@ -102,16 +102,24 @@ export function assertMilestoneRecordable(req: MilestoneRecordRequest): void {
     });
   }
   if (req.side !== rule.recordedBy) {
-    throw new DomainError('REFERRAL_ACTION_FORBIDDEN', `This milestone is recorded by the ${rule.recordedBy === 'sender' ? 'sending' : 'receiving'} organisation`, {
-      requiredSide: rule.recordedBy,
+    throw new DomainError(
+      'REFERRAL_ACTION_FORBIDDEN',
+      `This milestone is recorded by the ${rule.recordedBy === 'sender' ? 'sending' : 'receiving'} organisation`,
+      {
+        requiredSide: rule.recordedBy,
+        milestone: req.milestone,
+      },
+    );
+  }
+  if (req.skipped && !rule.skippable) {
+    throw new DomainError('REFERRAL_MILESTONE_NOT_SKIPPABLE', 'Only the home-state notification may be recorded as skipped', {
       milestone: req.milestone,
     });
   }
-  if (req.skipped && !rule.skippable) {
-    throw new DomainError('REFERRAL_MILESTONE_NOT_SKIPPABLE', 'Only the home-state notification may be recorded as skipped', { milestone: req.milestone });
-  }
   if (req.skipped && !(typeof req.reason === 'string' && req.reason.trim().length > 0)) {
-    throw new DomainError('REFERRAL_REASON_REQUIRED', 'A skipped milestone needs the reason (for example, the person objects)', { milestone: req.milestone });
+    throw new DomainError('REFERRAL_REASON_REQUIRED', 'A skipped milestone needs the reason (for example, the person objects)', {
+      milestone: req.milestone,
+    });
   }
   if (req.alreadyRecorded) {
     throw new DomainError('REFERRAL_MILESTONE_ALREADY_RECORDED', 'This milestone is already recorded', { milestone: req.milestone });

@@ -27,7 +27,13 @@ export class ReferralNotices {
     private readonly outbox: OutboxService,
   ) {}
 
-  async scheduleDeadline(em: EntityManager, referralId: string, step: DeadlineStep, stage: 'overdue' | 'escalated', at: Date): Promise<void> {
+  async scheduleDeadline(
+    em: EntityManager,
+    referralId: string,
+    step: DeadlineStep,
+    stage: 'overdue' | 'escalated',
+    at: Date,
+  ): Promise<void> {
     await this.outbox.add(em, { type: REFERRAL_JOBS.deadline, payload: { referralId, step, stage }, availableAt: at });
   }
 
@@ -36,11 +42,19 @@ export class ReferralNotices {
    * the partner is told by a signed event, durably, through the outbox (referrals.notify-partner, ids only).
    * Moves the partner made itself are not echoed back, and a referral the partner never got is not its business.
    */
-  async notifyPartner(em: EntityManager, referral: ReferralEntity, mover: Mover, eventId: string, from: ReferralStatus, what: ReferralStatus | 'milestone'): Promise<void> {
+  async notifyPartner(
+    em: EntityManager,
+    referral: ReferralEntity,
+    mover: Mover,
+    eventId: string,
+    from: ReferralStatus,
+    what: ReferralStatus | 'milestone',
+  ): Promise<void> {
     if (mover.actor.kind !== 'user') return;
     if (what !== 'milestone' && !PARTNER_VISIBLE_MOVES.includes(what)) return;
     if (HIDDEN_FROM_PARTNER.includes(from)) return;
-    const other = mover.actor.organisationId === referral.sendingOrganisationId ? referral.receivingOrganisationId : referral.sendingOrganisationId;
+    const other =
+      mover.actor.organisationId === referral.sendingOrganisationId ? referral.receivingOrganisationId : referral.sendingOrganisationId;
     if (await this.reads.isLocal(em, other)) return;
     await this.outbox.add(em, { type: REFERRAL_JOBS.notifyPartner, payload: { referralId: referral.id, referralEventId: eventId } });
   }

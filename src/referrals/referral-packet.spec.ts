@@ -35,7 +35,8 @@ const identity: Record<IdentityField, unknown> = {
   email: null,
   currentLocation: 'Mercy Shelter, Bangkok',
 };
-const only = (fields: readonly IdentityField[]) => Object.fromEntries(fields.map((f) => [f, identity[f]])) as Record<IdentityField, unknown>;
+const only = (fields: readonly IdentityField[]) =>
+  Object.fromEntries(fields.map((f) => [f, identity[f]])) as Record<IdentityField, unknown>;
 
 const provisionArb: fc.Arbitrary<EvaluatedProvision> = fc.record({
   effect: fc.constantFrom('permit' as const, 'permit' as const, 'deny' as const),
@@ -83,7 +84,13 @@ describe('the referral packet', () => {
         fc.subarray([...DATA_CATEGORIES], { minLength: 1 }),
         fc.integer({ min: 0, max: 35 }),
         (consents, purpose, requested, day) => {
-          const { permitted } = evaluateCategories(consents, { recipientOrganisationId: ORG, recipientCountry: 'MM', purpose, categories: requested, at: T(day) });
+          const { permitted } = evaluateCategories(consents, {
+            recipientOrganisationId: ORG,
+            recipientCountry: 'MM',
+            purpose,
+            categories: requested,
+            at: T(day),
+          });
           const fields = identityFieldsFor(permitted);
           // What ReferralsService.readCase does: decrypt exactly these fields, build from the permitted categories.
           const data = buildPacketData(kase, only(fields), permitted);

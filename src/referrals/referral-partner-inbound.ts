@@ -92,7 +92,12 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     const partner: Mover = { actor: { kind: 'partner', organisationId: partnerOrganisationId }, audit: null };
     const at = event.occurredAt;
     if (event.kind === 'milestone') {
-      await this.milestones.recordMilestone(em, referral, event.milestone, partner, { skipped: event.skipped, skipReason: event.reason, note: event.note, occurredAt: at });
+      await this.milestones.recordMilestone(em, referral, event.milestone, partner, {
+        skipped: event.skipped,
+        skipReason: event.reason,
+        note: event.note,
+        occurredAt: at,
+      });
       return;
     }
     switch (event.status) {

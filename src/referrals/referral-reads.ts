@@ -9,7 +9,14 @@ import { notFound } from '../common/errors/domain-error';
 import { REFERRAL_MILESTONES, ReferralMilestone, ReferralStatus } from '../common/vocabulary';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
-import { ReceiverFacts, selectHistoryFlag, selectMilestones, selectReceiverFacts, selectReferral, selectReferralWithReceiverForUpdate } from './referral.queries';
+import {
+  ReceiverFacts,
+  selectHistoryFlag,
+  selectMilestones,
+  selectReceiverFacts,
+  selectReferral,
+  selectReferralWithReceiverForUpdate,
+} from './referral.queries';
 import { ReferralEntity } from './referral.entity';
 
 @Injectable()
@@ -54,7 +61,10 @@ export class ReferralReads {
   }
 
   /** A remote organisation's partner deployment, or null for a local (or unknown) one. */
-  async partnerOf(em: EntityManager, organisationId: string): Promise<{ organisationId: string; partnerId: string; remoteOrganisationId: string } | null> {
+  async partnerOf(
+    em: EntityManager,
+    organisationId: string,
+  ): Promise<{ organisationId: string; partnerId: string; remoteOrganisationId: string } | null> {
     const org = await em.findOne(OrganisationEntity, { where: { id: organisationId, node: 'remote' } });
     if (!org?.partnerId || !org.remoteOrganisationId) return null;
     return { organisationId: org.id, partnerId: org.partnerId, remoteOrganisationId: org.remoteOrganisationId };

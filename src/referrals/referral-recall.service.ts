@@ -18,7 +18,6 @@ export class ReferralRecall {
     private readonly audit: AuditService,
   ) {}
 
-
   /**
    * consent.withdrawn: every referral of the case whose packet relied on that consent and that has not ended moves to
    * recalled. A local receiver's next GET /case then answers REFERRAL_RECALLED; a remote one is told by the worker.
@@ -41,7 +40,12 @@ export class ReferralRecall {
   }
 
   /** The partner deployment confirmed it destroyed the packet of a recalled referral: a history row and an audit event. */
-  async recordRecallAcknowledged(em: EntityManager, referral: ReferralEntity, partnerOrganisationId: string, at = new Date()): Promise<void> {
+  async recordRecallAcknowledged(
+    em: EntityManager,
+    referral: ReferralEntity,
+    partnerOrganisationId: string,
+    at = new Date(),
+  ): Promise<void> {
     await em.insert(ReferralEventEntity, {
       referralId: referral.id,
       kind: 'transition',

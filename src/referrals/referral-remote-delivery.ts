@@ -72,9 +72,15 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     });
     if (!prepared || prepared.refused) return { outcome: 'permanent_failure', reason: 'partner_refused' };
 
-    const sent = await this.transport.send(prepared.side.partner, 'referral', '/federation/v1/referrals', prepared.body as unknown as Record<string, unknown>);
+    const sent = await this.transport.send(
+      prepared.side.partner,
+      'referral',
+      '/federation/v1/referrals',
+      prepared.body as unknown as Record<string, unknown>,
+    );
     if (sent.outcome === 'retry') return { outcome: 'retry', ...(sent.mayHold ? { partnerMayHold: true } : {}) };
-    if (sent.outcome === 'permanent') return { outcome: 'permanent_failure', reason: 'partner_refused', ...(sent.mayHold ? { partnerMayHold: true } : {}) };
+    if (sent.outcome === 'permanent')
+      return { outcome: 'permanent_failure', reason: 'partner_refused', ...(sent.mayHold ? { partnerMayHold: true } : {}) };
     if (sent.ack.ack !== 'referral' || sent.ack.referralId !== referralId) return { outcome: 'retry', partnerMayHold: true };
     await this.transport.keepReferralAck(referralId, prepared.side.partner.id, sent.ack, sent.ackJws);
     return { outcome: 'delivered', acknowledged: true };
@@ -91,7 +97,13 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       const side = await this.remoteSide(em, referral.receivingOrganisationId);
       if (!side) return null;
       // A recall only asks the partner to delete what it holds: the one message still sent to a suspended partner.
-      const gate = await this.gate.decide(em, { path: 'federation.recall', caseId: referral.caseId, recipientOrganisationId: side.organisationId, purpose: referral.purpose, categories: [] });
+      const gate = await this.gate.decide(em, {
+        path: 'federation.recall',
+        caseId: referral.caseId,
+        recipientOrganisationId: side.organisationId,
+        purpose: referral.purpose,
+        categories: [],
+      });
       return gate.allowed ? side : null;
     });
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
@@ -144,12 +156,19 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
         purpose: referral.purpose,
         categories: referral.dataCategories,
       });
-      if (!gate.allowed) return { refused: gate.blocks.includes('partner_inactive') ? ('partner_refused' as const) : ('consent_not_covering' as const) };
+      if (!gate.allowed)
+        return { refused: gate.blocks.includes('partner_inactive') ? ('partner_refused' as const) : ('consent_not_covering' as const) };
       return { side, body, wireId, refused: undefined };
     });
     if (!prepared) return 'nothing';
     if (prepared.refused) return prepared.refused;
-    const sent = await this.transport.send(prepared.side.partner, 'event', `/federation/v1/referrals/${prepared.wireId}/events`, prepared.body as unknown as Record<string, unknown>, referralEventId);
+    const sent = await this.transport.send(
+      prepared.side.partner,
+      'event',
+      `/federation/v1/referrals/${prepared.wireId}/events`,
+      prepared.body as unknown as Record<string, unknown>,
+      referralEventId,
+    );
     if (sent.outcome === 'delivered') return 'delivered';
     if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY') return 'delivered';
     return sent.outcome;
@@ -158,7 +177,11 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
   private async remoteSide(em: EntityManager, organisationId: string): Promise<RemoteSide | null> {
     const remote = await this.reads.partnerOf(em, organisationId);
     if (!remote) return null;
-    return { organisationId: remote.organisationId, remoteOrganisationId: remote.remoteOrganisationId, partner: await this.transport.partner(em, remote.partnerId) };
+    return {
+      organisationId: remote.organisationId,
+      remoteOrganisationId: remote.remoteOrganisationId,
+      partner: await this.transport.partner(em, remote.partnerId),
+    };
   }
 }
 
@@ -166,10 +189,30 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
 function eventBody(wireId: string, event: ReferralEventEntity): EventPacketBody | null {
   const occurredAt = event.occurredAt.toISOString();
   if (event.kind === 'milestone' && event.milestone) {
-    return { referralId: wireId, kind: 'milestone', milestone: event.milestone, skipped: event.skipped, reason: event.reason, note: event.note, occurredAt };
+    return {
+      referralId: wireId,
+      kind: 'milestone',
+      milestone: event.milestone,
+      skipped: event.skipped,
+      reason: event.reason,
+      note: event.note,
+      occurredAt,
+    };
   }
-  if (event.kind === 'transition' && event.toStatus && (PARTNER_STATUSES_ON_WIRE as readonly string[]).includes(event.toStatus) && event.fromStatus !== event.toStatus) {
-    return { referralId: wireId, kind: 'status', status: event.toStatus as PartnerStatusOnWire, reason: event.reason, note: event.note, occurredAt };
+  if (
+    event.kind === 'transition' &&
+    event.toStatus &&
+    (PARTNER_STATUSES_ON_WIRE as readonly string[]).includes(event.toStatus) &&
+    event.fromStatus !== event.toStatus
+  ) {
+    return {
+      referralId: wireId,
+      kind: 'status',
+      status: event.toStatus as PartnerStatusOnWire,
+      reason: event.reason,
+      note: event.note,
+      occurredAt,
+    };
   }
   return null;
 }

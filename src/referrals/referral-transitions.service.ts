@@ -35,12 +35,17 @@ export class ReferralTransitions {
     private readonly outbox: OutboxService,
   ) {}
 
-
   /**
    * One move of the state machine, in the caller's transaction (the referral row is locked by the caller): the status
    * and version, the history row, the audit event and what the new status implies (alerts, jobs, milestones).
    */
-  async move(em: EntityManager, referral: ReferralEntity, to: ReferralStatus, mover: Mover, opts: MoveOptions = {}): Promise<ReferralEntity> {
+  async move(
+    em: EntityManager,
+    referral: ReferralEntity,
+    to: ReferralStatus,
+    mover: Mover,
+    opts: MoveOptions = {},
+  ): Promise<ReferralEntity> {
     return this.moveThrough(em, referral, [{ to, opts }], mover);
   }
 
@@ -50,7 +55,12 @@ export class ReferralTransitions {
    * consequences), written with one UPDATE of the referral and one INSERT each for the history rows and the audit
    * events. A local delivery is approved → sent → received in one go.
    */
-  async moveThrough(em: EntityManager, referral: ReferralEntity, steps: Array<{ to: ReferralStatus; opts: MoveOptions }>, mover: Mover): Promise<ReferralEntity> {
+  async moveThrough(
+    em: EntityManager,
+    referral: ReferralEntity,
+    steps: Array<{ to: ReferralStatus; opts: MoveOptions }>,
+    mover: Mover,
+  ): Promise<ReferralEntity> {
     const planned: Array<{ from: ReferralStatus; to: ReferralStatus; at: Date; opts: MoveOptions; details: Record<string, unknown> }> = [];
     const changes: Partial<ReferralEntity> = {};
     const state = { status: referral.status, version: referral.version, consentIds: referral.consentIds };
@@ -129,7 +139,8 @@ export class ReferralTransitions {
 
     // Plain SQL for the two writes every move makes (they run several times per delivery; the ORM's statement building
     // cost more than the statements). The version in the WHERE clause refuses a change made meanwhile.
-    if (!(await updateReferralAtVersion(em, referral.id, referral.version, changes))) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
+    if (!(await updateReferralAtVersion(em, referral.id, referral.version, changes)))
+      throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
     Object.assign(referral, changes);
 
     const historyIds = await insertTransitionEvents(
@@ -159,7 +170,8 @@ export class ReferralTransitions {
         },
       })),
     );
-    for (const review of reviews) await this.gate.recordDisclosure(em, review, mover.audit, { recordType: REFERRAL_RECORD, recordId: referral.id });
+    for (const review of reviews)
+      await this.gate.recordDisclosure(em, review, mover.audit, { recordType: REFERRAL_RECORD, recordId: referral.id });
     for (const [i, { from, to, at, opts }] of planned.entries()) {
       await this.afterMove(em, referral, from, to, at, opts.receiver);
       await this.notices.notifyPartner(em, referral, mover, historyIds[i], from, to);
@@ -167,7 +179,14 @@ export class ReferralTransitions {
     return referral;
   }
 
-  private async afterMove(em: EntityManager, referral: ReferralEntity, from: ReferralStatus, to: ReferralStatus, now: Date, receiver?: ReceiverFacts): Promise<void> {
+  private async afterMove(
+    em: EntityManager,
+    referral: ReferralEntity,
+    from: ReferralStatus,
+    to: ReferralStatus,
+    now: Date,
+    receiver?: ReceiverFacts,
+  ): Promise<void> {
     const id = referral.id;
     switch (to) {
       case 'submitted':
@@ -182,7 +201,11 @@ export class ReferralTransitions {
         });
         return;
       case 'approved':
-        await this.alerts.resolveOpenForRecord(em, { recordType: REFERRAL_RECORD, recordId: id, type: 'referral_awaiting_approval' }, 'no_longer_applies');
+        await this.alerts.resolveOpenForRecord(
+          em,
+          { recordType: REFERRAL_RECORD, recordId: id, type: 'referral_awaiting_approval' },
+          'no_longer_applies',
+        );
         await this.outbox.add(em, { type: REFERRAL_JOBS.deliver, payload: { referralId: id } });
         return;
       case 'received': {
@@ -233,5 +256,4 @@ export class ReferralTransitions {
         return;
     }
   }
-
 }

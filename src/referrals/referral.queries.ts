@@ -41,10 +41,18 @@ export async function selectReferral(em: EntityManager, id: string, lock: '' | '
 }
 
 /** The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read. */
-export async function selectReferralWithReceiverForUpdate(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
+export async function selectReferralWithReceiverForUpdate(
+  em: EntityManager,
+  id: string,
+): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
   const meta = em.connection.getMetadata(ReferralEntity);
   const { rows } = await plainQuery<
-    Record<string, unknown> & { receiver_node: ReceiverFacts['node']; receiver_country: string; receiver_hours: number | null; receiver_partner_status: GatePartnerStatus | null }
+    Record<string, unknown> & {
+      receiver_node: ReceiverFacts['node'];
+      receiver_country: string;
+      receiver_hours: number | null;
+      receiver_partner_status: GatePartnerStatus | null;
+    }
   >(
     em,
     `SELECT ${entityColumns(meta, 'r')}, o.node AS receiver_node, o.country AS receiver_country, p.acceptance_deadline_hours AS receiver_hours,
@@ -68,18 +76,30 @@ export async function selectReferralWithReceiverForUpdate(em: EntityManager, id:
 
 /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
 export async function selectReceiverFacts(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
-  const { rows } = await plainQuery<{ node: ReceiverFacts['node']; country: string; hours: number | null; partner_status: GatePartnerStatus | null }>(
+  const { rows } = await plainQuery<{
+    node: ReceiverFacts['node'];
+    country: string;
+    hours: number | null;
+    partner_status: GatePartnerStatus | null;
+  }>(
     em,
     `SELECT o.node, o.country, p.acceptance_deadline_hours AS hours, p.status AS partner_status
        FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
     [organisationId],
   );
   const row = rows[0];
-  return row ? { node: row.node, country: row.country, partnerAcceptanceHours: row.hours ?? null, partnerStatus: row.partner_status ?? null } : null;
+  return row
+    ? { node: row.node, country: row.country, partnerAcceptanceHours: row.hours ?? null, partnerStatus: row.partner_status ?? null }
+    : null;
 }
 
 /** Whether the history row of the move to `status` recorded `flag` (codes only; e.g. viaBreakGlass at the draft). */
-export async function selectHistoryFlag(em: EntityManager, referralId: string, status: ReferralStatus, flag: 'viaBreakGlass' | 'dangerFlag'): Promise<boolean> {
+export async function selectHistoryFlag(
+  em: EntityManager,
+  referralId: string,
+  status: ReferralStatus,
+  flag: 'viaBreakGlass' | 'dangerFlag',
+): Promise<boolean> {
   const { rows } = await plainQuery<{ flagged: boolean }>(
     em,
     `SELECT bool_or(COALESCE((details->>$3)::boolean, false)) AS flagged FROM referral_events
@@ -93,10 +113,17 @@ export async function selectHistoryFlag(em: EntityManager, referralId: string, s
  * Writes `changes` to the referral if it is still at `version`; false when it changed meanwhile. The column list is
  * built from the entity's metadata, so the statement text depends only on which properties change.
  */
-export async function updateReferralAtVersion(em: EntityManager, id: string, version: number, changes: Partial<ReferralEntity>): Promise<boolean> {
+export async function updateReferralAtVersion(
+  em: EntityManager,
+  id: string,
+  version: number,
+  changes: Partial<ReferralEntity>,
+): Promise<boolean> {
   const columns = em.connection.getMetadata(ReferralEntity);
   const params: unknown[] = [id, version];
-  const set = Object.entries(changes).map(([property, value]) => `"${columns.findColumnWithPropertyName(property)!.databaseName}" = $${params.push(value)}`);
+  const set = Object.entries(changes).map(
+    ([property, value]) => `"${columns.findColumnWithPropertyName(property)!.databaseName}" = $${params.push(value)}`,
+  );
   const updated = await plainQuery(em, `UPDATE referrals SET ${set.join(', ')}, updated_at = now() WHERE id = $1 AND version = $2`, params);
   return updated.rowCount === 1;
 }
@@ -125,12 +152,20 @@ export async function insertTransitionEvents(
 /** The milestones of these referrals (unordered). */
 export async function selectMilestones(em: EntityManager, referralIds: string[]): Promise<ReferralMilestoneEntity[]> {
   const meta = em.connection.getMetadata(ReferralMilestoneEntity);
-  const { rows } = await plainQuery(em, `SELECT ${entityColumns(meta, 'm')} FROM referral_milestones m WHERE m.referral_id = ANY($1::uuid[])`, [referralIds]);
+  const { rows } = await plainQuery(
+    em,
+    `SELECT ${entityColumns(meta, 'm')} FROM referral_milestones m WHERE m.referral_id = ANY($1::uuid[])`,
+    [referralIds],
+  );
   return rows.map((row) => toEntity<ReferralMilestoneEntity>(meta, row));
 }
 
 /** The organisation whose move a history row records (null for Lintas itself), or undefined when there is no such row. */
 export async function selectEventActorOrganisation(em: EntityManager, referralEventId: string): Promise<string | null | undefined> {
-  const { rows } = await plainQuery<{ actor_organisation_id: string | null }>(em, `SELECT actor_organisation_id FROM referral_events WHERE id = $1`, [referralEventId]);
+  const { rows } = await plainQuery<{ actor_organisation_id: string | null }>(
+    em,
+    `SELECT actor_organisation_id FROM referral_events WHERE id = $1`,
+    [referralEventId],
+  );
   return rows[0]?.actor_organisation_id;
 }

@@ -1,7 +1,14 @@
 import { DomainError } from '../common/errors/domain-error';
 import { statusOf } from '../common/errors/error-codes';
 import { REFERRAL_STATUSES, ReferralStatus, Role } from '../common/vocabulary';
-import { assertTransition, nextStatuses, REFERRAL_ACTIONS, TransitionActor, TransitionContext, TRANSITIONS } from './referral.state-machine';
+import {
+  assertTransition,
+  nextStatuses,
+  REFERRAL_ACTIONS,
+  TransitionActor,
+  TransitionContext,
+  TRANSITIONS,
+} from './referral.state-machine';
 
 const SENDING = 'org-sending';
 const RECEIVING = 'org-receiving';
@@ -9,7 +16,12 @@ const OUTSIDER = 'org-third';
 const RESPONSIBLE = 'user-responsible';
 
 /** Every kind of actor that could try a move; the name is what the expectation table below speaks of. */
-const user = (organisationId: string, role: Role, userId = `user-${role}`): TransitionActor => ({ kind: 'user', userId, organisationId, role });
+const user = (organisationId: string, role: Role, userId = `user-${role}`): TransitionActor => ({
+  kind: 'user',
+  userId,
+  organisationId,
+  role,
+});
 const ACTORS: Record<string, TransitionActor> = {
   'sender.caseworker': user(SENDING, 'caseworker', RESPONSIBLE),
   'sender.other-caseworker': user(SENDING, 'caseworker', 'user-other'),

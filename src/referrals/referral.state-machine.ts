@@ -42,7 +42,12 @@ export const TRANSITIONS: Readonly<Record<ReferralStatus, Readonly<Partial<Recor
   submitted: { approved: sender({ approval: true }), cancelled: cancel, recalled: system },
   approved: { sent: system, failed: system, cancelled: cancel, recalled: system },
   sent: { received: system, failed: system, cancelled: cancel, recalled: system },
-  received: { accepted: receiver({ remote: true }), rejected: receiver({ reasonRequired: true, remote: true }), cancelled: cancel, recalled: system },
+  received: {
+    accepted: receiver({ remote: true }),
+    rejected: receiver({ reasonRequired: true, remote: true }),
+    cancelled: cancel,
+    recalled: system,
+  },
   accepted: { in_progress: receiver({ remote: true }), recalled: system },
   in_progress: { completed: receiver({ remote: true }), recalled: system },
   completed: { recalled: system },
@@ -117,7 +122,10 @@ export function assertTransition(from: ReferralStatus, to: ReferralStatus, ctx: 
     if (actor.kind !== 'system') throw forbidden(`Only Lintas itself moves a referral to ${to}`, { requiredSide: 'system', requested: to });
   } else {
     if (actor.kind === 'system' || !sides!.has(rule.by)) {
-      throw forbidden(`Only the ${rule.by === 'sender' ? 'sending' : 'receiving'} organisation may do this`, { requiredSide: rule.by, requested: to });
+      throw forbidden(`Only the ${rule.by === 'sender' ? 'sending' : 'receiving'} organisation may do this`, {
+        requiredSide: rule.by,
+        requested: to,
+      });
     }
     if (actor.kind === 'user') assertRole(rule, to, actor, ctx);
     else if (!rule.remote) {
@@ -132,7 +140,12 @@ export function assertTransition(from: ReferralStatus, to: ReferralStatus, ctx: 
   return to;
 }
 
-function assertRole(rule: TransitionRule, to: ReferralStatus, actor: Extract<TransitionActor, { kind: 'user' }>, ctx: TransitionContext): void {
+function assertRole(
+  rule: TransitionRule,
+  to: ReferralStatus,
+  actor: Extract<TransitionActor, { kind: 'user' }>,
+  ctx: TransitionContext,
+): void {
   if (rule.approval) {
     if (actor.role === 'supervisor') return;
     if (!ctx.crossBorder && actor.role === 'caseworker' && actor.userId === ctx.responsibleUserId) return;
@@ -144,7 +157,11 @@ function assertRole(rule: TransitionRule, to: ReferralStatus, actor: Extract<Tra
     );
   }
   if (rule.roles && !rule.roles.includes(actor.role)) {
-    throw forbidden('Your role does not allow this action on a referral', { requiredSide: rule.by, requiredRoles: rule.roles, requested: to });
+    throw forbidden('Your role does not allow this action on a referral', {
+      requiredSide: rule.by,
+      requiredRoles: rule.roles,
+      requested: to,
+    });
   }
 }
 

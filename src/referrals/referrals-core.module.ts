@@ -13,7 +13,15 @@ import { ReferralTransitions } from './referral-transitions.service';
  * The referral unit of work without HTTP or decryption, for the API and the worker. Its files depend downward:
  * reads → notices → milestones, deadlines → transitions → delivery, recall.
  */
-const WORKFLOW = [ReferralReads, ReferralNotices, ReferralMilestonesService, ReferralDeadlines, ReferralTransitions, ReferralDelivery, ReferralRecall];
+const WORKFLOW = [
+  ReferralReads,
+  ReferralNotices,
+  ReferralMilestonesService,
+  ReferralDeadlines,
+  ReferralTransitions,
+  ReferralDelivery,
+  ReferralRecall,
+];
 
 @Module({ imports: [AlertsModule, DisclosureModule], providers: WORKFLOW, exports: [...WORKFLOW, DisclosureModule] })
 export class ReferralsCoreModule {}

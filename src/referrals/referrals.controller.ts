@@ -28,7 +28,10 @@ import {
 } from './dto/referral.dto';
 import { ReferralsService } from './referrals.service';
 
-const NOT_FOUND = { type: ErrorResponseDto, description: 'No such referral, or the caller\u2019s organisation is neither its sender nor (once sent) its receiver' };
+const NOT_FOUND = {
+  type: ErrorResponseDto,
+  description: 'No such referral, or the caller\u2019s organisation is neither its sender nor (once sent) its receiver',
+};
 const CONFLICT = { type: ErrorResponseDto, description: 'REFERRAL_INVALID_TRANSITION (details.currentStatus), CASE_CLOSED at approval' };
 const FORBIDDEN = {
   type: ErrorResponseDto,
@@ -106,7 +109,10 @@ export class ReferralsController {
   @ApiOperation({ summary: 'The referred case, for the receiving organisation: only the categories consent permits now' })
   @Authorize(Permission.ReferralCaseRead)
   @ApiOkResponse({ type: ReferredCaseDto })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'REFERRAL_RECALLED, REFERRAL_CASE_NOT_AVAILABLE, CONSENT_NOT_COVERING, REFERRAL_ACTION_FORBIDDEN (the sender)' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'REFERRAL_RECALLED, REFERRAL_CASE_NOT_AVAILABLE, CONSENT_NOT_COVERING, REFERRAL_ACTION_FORBIDDEN (the sender)',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   readCase(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferredCaseDto> {
     return this.referrals.readCase(actor, id);
@@ -118,7 +124,11 @@ export class ReferralsController {
   }
 
   @ActionRoute('approve', 'Sender: approve (cross-border: a supervisor); consent is checked again, delivery runs in the background')
-  approve(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+  approve(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ReferralActionDto,
+  ): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'approve', dto);
   }
 
@@ -143,7 +153,11 @@ export class ReferralsController {
   }
 
   @ActionRoute('complete', 'Receiver: complete the referral')
-  complete(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReferralActionDto): Promise<ReferralResponseDto> {
+  complete(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ReferralActionDto,
+  ): Promise<ReferralResponseDto> {
     return this.referrals.act(actor, id, 'complete', dto);
   }
 
@@ -153,10 +167,16 @@ export class ReferralsController {
   @Authorize(Permission.ReferralMilestoneRecord)
   @ApiParam({ name: 'milestone', enum: REFERRAL_MILESTONES })
   @ApiOkResponse({ type: ReferralResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, REFERRAL_MILESTONE_NOT_SKIPPABLE, REFERRAL_REASON_REQUIRED' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'VALIDATION_FAILED, REFERRAL_MILESTONE_NOT_SKIPPABLE, REFERRAL_REASON_REQUIRED',
+  })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'REFERRAL_ACTION_FORBIDDEN: the other side records this milestone' })
   @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'REFERRAL_MILESTONE_NOT_APPLICABLE, REFERRAL_MILESTONE_ALREADY_RECORDED, REFERRAL_MILESTONE_OBJECTED' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'REFERRAL_MILESTONE_NOT_APPLICABLE, REFERRAL_MILESTONE_ALREADY_RECORDED, REFERRAL_MILESTONE_OBJECTED',
+  })
   recordMilestone(
     @Actor() actor: ActorShape,
     @Param('id', ParseUUIDPipe) id: string,

@@ -47,7 +47,8 @@ const HIDDEN_FROM_RECEIVER: readonly string[] = ['draft', 'submitted', 'approved
  * The receiver learns of a referral only once it was sent: one cancelled, recalled or failed before it left (the gate
  * refused it, say) stays the sender's business.
  */
-const hiddenFromReceiver = (r: Pick<ReferralEntity, 'status' | 'sentAt'>): boolean => HIDDEN_FROM_RECEIVER.includes(r.status) || r.sentAt === null;
+const hiddenFromReceiver = (r: Pick<ReferralEntity, 'status' | 'sentAt'>): boolean =>
+  HIDDEN_FROM_RECEIVER.includes(r.status) || r.sentAt === null;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -80,11 +81,18 @@ export class ReferralsService {
     return this.dataSource.transaction(async (em) => {
       const kase = await this.cases.findAccessible(em, actor, dto.caseId, { lock: true });
       if (isClosedStatus(kase.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be referred');
-      const receiver = await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: dto.receivingOrganisationId } });
+      const receiver = await em.findOne(OrganisationEntity, {
+        select: { id: true, country: true },
+        where: { id: dto.receivingOrganisationId },
+      });
       if (!receiver || receiver.id === actor.organisationId) {
-        throw new DomainError('REFERRAL_RECEIVER_INVALID', 'The receiving organisation must be another organisation known to this deployment', {
-          field: 'receivingOrganisationId',
-        });
+        throw new DomainError(
+          'REFERRAL_RECEIVER_INVALID',
+          'The receiving organisation must be another organisation known to this deployment',
+          {
+            field: 'receivingOrganisationId',
+          },
+        );
       }
       const transferOwnership = dto.transferOwnership ?? false;
       // The gate: consent for every category (an ownership transfer: every category the case holds), the danger flag.
@@ -97,7 +105,10 @@ export class ReferralsService {
         actor,
       });
       const consentIds = gate.consentIds;
-      const sender = await em.findOneOrFail(OrganisationEntity, { select: { id: true, country: true }, where: { id: actor.organisationId } });
+      const sender = await em.findOneOrFail(OrganisationEntity, {
+        select: { id: true, country: true },
+        where: { id: actor.organisationId },
+      });
       const inserted = await em.insert(ReferralEntity, {
         caseId: kase.id,
         sendingOrganisationId: actor.organisationId,
@@ -130,7 +141,14 @@ export class ReferralsService {
         recordType: 'referral',
         recordId: id,
         purpose: dto.purpose,
-        details: { caseId: kase.id, receivingOrganisationId: receiver.id, dataCategories: dto.dataCategories, consentIds, transferOwnership, viaBreakGlass: gate.viaBreakGlass },
+        details: {
+          caseId: kase.id,
+          receivingOrganisationId: receiver.id,
+          dataCategories: dto.dataCategories,
+          consentIds,
+          transferOwnership,
+          viaBreakGlass: gate.viaBreakGlass,
+        },
       });
       await this.gate.recordDisclosure(em, gate, actor, { recordType: 'referral', recordId: id });
       return this.view(em, await em.findOneOrFail(ReferralEntity, { where: { id } }));
@@ -164,11 +182,17 @@ export class ReferralsService {
     else if (query.direction === 'outgoing') qb.where('r.sending_organisation_id = :org', org);
     else qb.where('(r.sending_organisation_id = :org OR r.receiving_organisation_id = :org)', org);
     // A receiver has no business with referrals still being drafted or approved at the sender.
-    qb.andWhere(`(r.sending_organisation_id = :org OR (r.status NOT IN (:...hidden) AND r.sent_at IS NOT NULL))`, { ...org, hidden: HIDDEN_FROM_RECEIVER });
+    qb.andWhere(`(r.sending_organisation_id = :org OR (r.status NOT IN (:...hidden) AND r.sent_at IS NOT NULL))`, {
+      ...org,
+      hidden: HIDDEN_FROM_RECEIVER,
+    });
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.caseId) qb.andWhere('r.case_id = :caseId', { caseId: query.caseId });
     const [rows, total] = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').skip(skip).take(limit).getManyAndCount();
-    const milestones = await this.reads.milestonesOf(em, rows.map((r) => r.id));
+    const milestones = await this.reads.milestonesOf(
+      em,
+      rows.map((r) => r.id),
+    );
     return { items: rows.map((r) => this.toDto(r, milestones.get(r.id) ?? [], actor.organisationId)), total, page, limit };
   }
 
@@ -224,7 +248,13 @@ export class ReferralsService {
       approvedUnderDangerFlag: () => this.reads.historyFlag(em, referral.id, 'approved', 'dangerFlag'),
       lockCase: true,
     });
-    const { fromOrganisationId } = await this.cases.transferOwnership(em, actor, localCaseId(referral), referral.receivingOrganisationId, referral.id);
+    const { fromOrganisationId } = await this.cases.transferOwnership(
+      em,
+      actor,
+      localCaseId(referral),
+      referral.receivingOrganisationId,
+      referral.id,
+    );
     await em.insert(ReferralEventEntity, {
       referralId: referral.id,
       kind: 'transition',
@@ -236,7 +266,14 @@ export class ReferralsService {
       details: { ownershipTransferred: true, fromOrganisationId, toOrganisationId: referral.receivingOrganisationId },
     });
     // The restitution claims follow the survivor, or stay with the organisation pursuing them (history says who was responsible when).
-    await this.restitution.onCaseOwnershipTransferred(em, localCaseId(referral), fromOrganisationId, referral.receivingOrganisationId, referral.claimsOnTransfer, actor);
+    await this.restitution.onCaseOwnershipTransferred(
+      em,
+      localCaseId(referral),
+      fromOrganisationId,
+      referral.receivingOrganisationId,
+      referral.claimsOnTransfer,
+      actor,
+    );
   }
 
   // ---------------------------------------------------------------- milestones
@@ -246,7 +283,9 @@ export class ReferralsService {
       const referral = await this.reads.lockForOrganisation(em, actor.organisationId, id);
       if (referral.sendingOrganisationId !== actor.organisationId && hiddenFromReceiver(referral)) throw notFound('Referral');
       if (!dto.skipped && dto.skipReason !== undefined) {
-        throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'skipReason', errors: ['skipReason goes with skipped: true'] }]);
+        throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+          { field: 'skipReason', errors: ['skipReason goes with skipped: true'] },
+        ]);
       }
       await this.milestones.recordMilestone(em, referral, milestone, this.mover(actor), {
         skipped: dto.skipped === true,
@@ -270,17 +309,25 @@ export class ReferralsService {
       if (!referral || referral.receivingOrganisationId !== actor.organisationId || hiddenFromReceiver(referral)) {
         // The sender reads its own case through /cases; anyone else must not learn the referral exists.
         if (referral && referral.sendingOrganisationId === actor.organisationId) {
-          throw new DomainError('REFERRAL_ACTION_FORBIDDEN', 'Only the receiving organisation reads a referred case here', { requiredSide: 'receiver' });
+          throw new DomainError('REFERRAL_ACTION_FORBIDDEN', 'Only the receiving organisation reads a referred case here', {
+            requiredSide: 'receiver',
+          });
         }
         throw notFound('Referral');
       }
       if (referral.status === 'recalled') {
-        throw new DomainError('REFERRAL_RECALLED', 'The person withdrew the consent this referral relied on; the case is no longer available', {
-          status: referral.status,
-        });
+        throw new DomainError(
+          'REFERRAL_RECALLED',
+          'The person withdrew the consent this referral relied on; the case is no longer available',
+          {
+            status: referral.status,
+          },
+        );
       }
       if (!(RECEIVER_HOLDS as readonly string[]).includes(referral.status)) {
-        throw new DomainError('REFERRAL_CASE_NOT_AVAILABLE', 'The referred case is not available to the receiver in this status', { status: referral.status });
+        throw new DomainError('REFERRAL_CASE_NOT_AVAILABLE', 'The referred case is not available to the receiver in this status', {
+          status: referral.status,
+        });
       }
       if (!referral.caseId) return this.readIncomingPacket(em, actor, referral);
       const consent = await this.gate.decide(em, {
@@ -298,7 +345,12 @@ export class ReferralsService {
         recordType: 'case',
         recordId: referral.caseId,
         purpose: referral.purpose,
-        details: { referralId: referral.id, dataCategories: consent.permitted, refused: consent.refused.map((r) => r.category), consentIds: consent.consentIds },
+        details: {
+          referralId: referral.id,
+          dataCategories: consent.permitted,
+          refused: consent.refused.map((r) => r.category),
+          consentIds: consent.consentIds,
+        },
       });
       return {
         referralId: referral.id,
@@ -374,8 +426,13 @@ export class ReferralsService {
  * cancelled, rejected or failed), it keeps the referral's record (ids, statuses, dates) but no longer sees the free
  * text the sender wrote about the person (the reason, the sender's notes).
  */
-function senderTextWithheld(r: Pick<ReferralEntity, 'status' | 'receivingOrganisationId' | 'sendingOrganisationId'>, viewer: string): boolean {
-  return !(RECEIVER_HOLDS as readonly string[]).includes(r.status) && viewer === r.receivingOrganisationId && viewer !== r.sendingOrganisationId;
+function senderTextWithheld(
+  r: Pick<ReferralEntity, 'status' | 'receivingOrganisationId' | 'sendingOrganisationId'>,
+  viewer: string,
+): boolean {
+  return (
+    !(RECEIVER_HOLDS as readonly string[]).includes(r.status) && viewer === r.receivingOrganisationId && viewer !== r.sendingOrganisationId
+  );
 }
 
 function milestoneView(m: ReferralMilestoneEntity, withholdText = false): MilestoneViewDto {

@@ -58,7 +58,10 @@ export class ClaimAccessService {
 
   /** The organisation that opened the claim: the claim is its own record, so showing it to it discloses nothing. */
   private async openedBy(em: EntityManager, claimId: string): Promise<string | null> {
-    const first = await em.findOne(ClaimResponsibilityEntity, { select: { id: true, responsibleOrganisationId: true }, where: { claimId, cause: 'claim_created' } });
+    const first = await em.findOne(ClaimResponsibilityEntity, {
+      select: { id: true, responsibleOrganisationId: true },
+      where: { claimId, cause: 'claim_created' },
+    });
     return first?.responsibleOrganisationId ?? null;
   }
 
@@ -77,7 +80,11 @@ export class ClaimAccessService {
       return claim.responsibleOrganisationId === actor.organisationId ? 'responsible' : 'case';
     }
     const role: ClaimAccess | null =
-      claim.responsibleOrganisationId === actor.organisationId ? 'responsible' : claim.survivorContactOrganisationId === actor.organisationId ? 'survivor_contact' : null;
+      claim.responsibleOrganisationId === actor.organisationId
+        ? 'responsible'
+        : claim.survivorContactOrganisationId === actor.organisationId
+          ? 'survivor_contact'
+          : null;
     if (role && (await this.openedBy(em, claim.id)) === actor.organisationId) return role;
     const gate = await this.viewDecision(em, actor, claim.caseId);
     if (gate.allowed) return role ?? 'consent';
@@ -101,9 +108,13 @@ export class ClaimAccessService {
     const access = await this.accessTo(em, actor, claim);
     if (!access) throw notFound(NOT_FOUND_WHAT);
     if (opts.write && access !== 'responsible' && !(opts.ownerMayWrite && access === 'case')) {
-      throw new DomainError('RESTITUTION_NOT_RESPONSIBLE', 'Only the organisation responsible for this claim can change it or record payments', {
-        claimId,
-      });
+      throw new DomainError(
+        'RESTITUTION_NOT_RESPONSIBLE',
+        'Only the organisation responsible for this claim can change it or record payments',
+        {
+          claimId,
+        },
+      );
     }
     return { claim, access };
   }

@@ -46,7 +46,8 @@ export class ClaimResponsibility {
     return this.dataSource.transaction(async (em) => {
       const { claim } = await this.claimAccess.resolveClaim(em, actor, claimId, { lock: true, write: true, ownerMayWrite: true });
       const responsible = dto.responsibleOrganisationId ?? claim.responsibleOrganisationId;
-      let contact = dto.survivorContactOrganisationId !== undefined ? dto.survivorContactOrganisationId : claim.survivorContactOrganisationId;
+      let contact =
+        dto.survivorContactOrganisationId !== undefined ? dto.survivorContactOrganisationId : claim.survivorContactOrganisationId;
       if (responsible !== claim.responsibleOrganisationId) {
         const org = await em.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: responsible } });
         if (!org) throw invalidOrganisation('responsibleOrganisationId', 'unknown_organisation');
@@ -56,17 +57,24 @@ export class ClaimResponsibility {
         if (dto.survivorContactOrganisationId === undefined && contact === responsible) contact = null;
       }
       if (contact !== null && contact !== claim.survivorContactOrganisationId) {
-        if (!(await em.exists(OrganisationEntity, { where: { id: contact } }))) throw invalidOrganisation('survivorContactOrganisationId', 'unknown_organisation');
+        if (!(await em.exists(OrganisationEntity, { where: { id: contact } })))
+          throw invalidOrganisation('survivorContactOrganisationId', 'unknown_organisation');
       }
       if (contact !== null && contact === responsible) throw invalidOrganisation('survivorContactOrganisationId', 'same_as_responsible');
       if (responsible === claim.responsibleOrganisationId && contact === claim.survivorContactOrganisationId) {
-        throw invalidOrganisation(dto.responsibleOrganisationId !== undefined ? 'responsibleOrganisationId' : 'survivorContactOrganisationId', 'no_change');
+        throw invalidOrganisation(
+          dto.responsibleOrganisationId !== undefined ? 'responsibleOrganisationId' : 'survivorContactOrganisationId',
+          'no_change',
+        );
       }
       // The disclosure gate, for each organisation this shows the claim to: consent for `restitution` for
       // `restitution_claim`, and a danger-flagged case only by its assigned caseworker or under break-glass.
       const owner = await this.cases.ownerOf(em, claim.caseId);
       const opened: GateAnswer[] = [];
-      for (const org of new Set([responsible !== claim.responsibleOrganisationId ? responsible : null, contact !== claim.survivorContactOrganisationId ? contact : null])) {
+      for (const org of new Set([
+        responsible !== claim.responsibleOrganisationId ? responsible : null,
+        contact !== claim.survivorContactOrganisationId ? contact : null,
+      ])) {
         if (org === null || org === owner) continue;
         opened.push(
           await this.gate.assertAllowed(em, {
@@ -80,14 +88,17 @@ export class ClaimResponsibility {
           }),
         );
       }
-      const cause: ResponsibilityCause = responsible !== claim.responsibleOrganisationId ? 'responsibility_moved' : 'survivor_contact_recorded';
+      const cause: ResponsibilityCause =
+        responsible !== claim.responsibleOrganisationId ? 'responsibility_moved' : 'survivor_contact_recorded';
       const updated = await this.applyResponsibility(em, actor, claim, responsible, contact, cause);
       for (const answer of opened) await this.gate.recordDisclosure(em, answer, actor, { recordType: RECORD_TYPE, recordId: claim.id });
       // The caller may have handed the claim out of its own sight (a claim of a case it does not own).
       const access = await this.claimAccess.accessTo(em, actor, updated);
       const rows = (await ledgersOf(em, [claimId])).get(claimId)!;
       return {
-        claim: access ? claimView(updated, rows, access, access === 'consent' ? undefined : await this.text.openClaimText(em, updated)) : null,
+        claim: access
+          ? claimView(updated, rows, access, access === 'consent' ? undefined : await this.text.openClaimText(em, updated))
+          : null,
         history: await this.historyOf(em, claimId),
       };
     });
@@ -118,13 +129,18 @@ export class ClaimResponsibility {
     if (!em.queryRunner?.isTransactionActive) throw new Error('onCaseOwnershipTransferred must run inside the transfer\u2019s transaction');
     const claims = await em
       .createQueryBuilder(RestitutionClaimEntity, 'c')
-      .where('c.case_id = :caseId AND c.responsible_organisation_id = :fromOrg AND c.status <> :withdrawn', { caseId, fromOrg, withdrawn: 'withdrawn' })
+      .where('c.case_id = :caseId AND c.responsible_organisation_id = :fromOrg AND c.status <> :withdrawn', {
+        caseId,
+        fromOrg,
+        withdrawn: 'withdrawn',
+      })
       .orderBy('c.id')
       .setLock('pessimistic_write')
       .getMany();
     for (const claim of claims) {
       const responsible = mode === 'move_with_case' ? toOrg : fromOrg;
-      const contact = mode === 'move_with_case' ? (claim.survivorContactOrganisationId === toOrg ? null : claim.survivorContactOrganisationId) : toOrg;
+      const contact =
+        mode === 'move_with_case' ? (claim.survivorContactOrganisationId === toOrg ? null : claim.survivorContactOrganisationId) : toOrg;
       if (responsible === claim.responsibleOrganisationId && contact === claim.survivorContactOrganisationId) continue;
       await this.applyResponsibility(em, actor, claim, responsible, contact, 'case_ownership_transferred', { mode });
     }
@@ -159,7 +175,8 @@ export class ClaimResponsibility {
       resolvedAlerts = await this.alerts.resolveOpenForRecord(em, { recordType: RECORD_TYPE, recordId: claim.id }, 'no_longer_applies');
     }
     const updated = await em.findOneOrFail(RestitutionClaimEntity, { where: { id: claim.id } });
-    const jobs = responsible !== claim.responsibleOrganisationId ? await this.deadlineJobs.schedule(em, updated, actor?.correlationId ?? null) : 0;
+    const jobs =
+      responsible !== claim.responsibleOrganisationId ? await this.deadlineJobs.schedule(em, updated, actor?.correlationId ?? null) : 0;
     await this.audit.record(em, actor, {
       action: 'restitution_claim.responsibility',
       recordType: RECORD_TYPE,
@@ -192,7 +209,10 @@ export class ClaimResponsibility {
   }
 }
 
-function invalidOrganisation(field: string, problem: 'unknown_organisation' | 'remote_organisation' | 'same_as_responsible' | 'no_change'): DomainError {
+function invalidOrganisation(
+  field: string,
+  problem: 'unknown_organisation' | 'remote_organisation' | 'same_as_responsible' | 'no_change',
+): DomainError {
   const messages = {
     unknown_organisation: 'No such organisation',
     remote_organisation: 'A partner deployment\u2019s organisation cannot be made responsible here: it keeps its own claims',

@@ -39,7 +39,11 @@ const filedFacts: ClaimFacts = {
 };
 const awardedFacts: ClaimFacts = { ...filedFacts, awarded: money('THB', 5000000n), awardedAt: '2026-10-15' };
 const factsFor = (status: ClaimStatus): ClaimFacts =>
-  REQUIRED_FACTS[status].includes('awarded') ? awardedFacts : REQUIRED_FACTS[status].includes('filedAt') ? filedFacts : { ...filedFacts, forum: null, filedAt: null };
+  REQUIRED_FACTS[status].includes('awarded')
+    ? awardedFacts
+    : REQUIRED_FACTS[status].includes('filedAt')
+      ? filedFacts
+      : { ...filedFacts, forum: null, filedAt: null };
 
 /** The table the docs promise, written out pair by pair: [from, to, how]. Anything not listed is refused. */
 const EXPECTED: Array<[ClaimStatus, ClaimStatus, 'manual' | 'ledger']> = [
@@ -97,8 +101,16 @@ describe('restitution claim state machine', () => {
     it('has exactly the documented moves, and asking for the current status is no move', () => {
       const manual = CLAIM_STATUSES.flatMap((f) => MANUAL_TRANSITIONS[f].map((t) => `${f}>${t}`));
       const ledger = CLAIM_STATUSES.flatMap((f) => LEDGER_TRANSITIONS[f].map((t) => `${f}>${t}`));
-      expect(manual.sort()).toEqual(EXPECTED.filter(([, , h]) => h === 'manual').map(([f, t]) => `${f}>${t}`).sort());
-      expect(ledger.sort()).toEqual(EXPECTED.filter(([, , h]) => h === 'ledger').map(([f, t]) => `${f}>${t}`).sort());
+      expect(manual.sort()).toEqual(
+        EXPECTED.filter(([, , h]) => h === 'manual')
+          .map(([f, t]) => `${f}>${t}`)
+          .sort(),
+      );
+      expect(ledger.sort()).toEqual(
+        EXPECTED.filter(([, , h]) => h === 'ledger')
+          .map(([f, t]) => `${f}>${t}`)
+          .sort(),
+      );
       for (const s of CLAIM_STATUSES) expect(() => assertManualTransition(s, s)).not.toThrow();
     });
 
@@ -126,7 +138,10 @@ describe('restitution claim state machine', () => {
     it('filed needs a forum and a filing date; awarded needs an award', () => {
       const none = { ...filedFacts, forum: null, filedAt: null };
       expect(caught(() => assertClaimFacts('filed', none)).details).toEqual({ status: 'filed', missing: ['forum', 'filedAt'] });
-      expect(caught(() => assertClaimFacts('filed', { ...filedFacts, forum: '   ' })).details).toEqual({ status: 'filed', missing: ['forum'] });
+      expect(caught(() => assertClaimFacts('filed', { ...filedFacts, forum: '   ' })).details).toEqual({
+        status: 'filed',
+        missing: ['forum'],
+      });
       expect(caught(() => assertClaimFacts('awarded', filedFacts)).details).toEqual({ status: 'awarded', missing: ['awarded'] });
       expect(() => assertClaimFacts('awarded', { ...awardedFacts, awardedAt: null })).not.toThrow();
       expect(statusOf('CLAIM_STATUS_DATA_MISSING')).toBe(400);
@@ -152,7 +167,9 @@ describe('restitution claim state machine', () => {
         field: 'awarded',
         problem: 'zero_amount',
       });
-      expect(caught(() => assertClaimFacts('preparing', { ...filedFacts, claimed: money('THB', 0n) })).code).toBe('CLAIM_DATA_INCONSISTENT');
+      expect(caught(() => assertClaimFacts('preparing', { ...filedFacts, claimed: money('THB', 0n) })).code).toBe(
+        'CLAIM_DATA_INCONSISTENT',
+      );
       expect(caught(() => assertClaimFacts('awarded', { ...awardedFacts, awardedAt: '2026-08-31' })).details).toEqual({
         field: 'awardedAt',
         problem: 'before_filed_at',
@@ -170,8 +187,14 @@ describe('restitution claim state machine', () => {
     });
 
     it('refuses a move whose data is missing, and negative outcomes without a reason', () => {
-      expect(caught(() => resolveManualMove('filed', { to: 'awarded', facts: filedFacts, ledger: [] })).code).toBe('CLAIM_STATUS_DATA_MISSING');
-      for (const [from, to] of [['filed', 'rejected'], ['awarded', 'unenforceable'], ['preparing', 'withdrawn']] as const) {
+      expect(caught(() => resolveManualMove('filed', { to: 'awarded', facts: filedFacts, ledger: [] })).code).toBe(
+        'CLAIM_STATUS_DATA_MISSING',
+      );
+      for (const [from, to] of [
+        ['filed', 'rejected'],
+        ['awarded', 'unenforceable'],
+        ['preparing', 'withdrawn'],
+      ] as const) {
         const e = caught(() => resolveManualMove(from, { to, facts: factsFor(from), ledger: [] }));
         expect(e.details).toEqual({ status: to, missing: ['reason'] });
         expect(resolveManualMove(from, { to, facts: factsFor(from), reason: 'offender has no assets', ledger: [] })).toBe(to);
@@ -181,20 +204,30 @@ describe('restitution claim state machine', () => {
     it('lets the ledger settle a resumed claim: unenforceable → awarded with payments lands on partially_paid', () => {
       const ledger = [payment('a', 1000000n)];
       expect(resolveManualMove('unenforceable', { to: 'awarded', facts: awardedFacts, ledger })).toBe('partially_paid');
-      expect(resolveManualMove('unenforceable', { to: 'awarded', facts: awardedFacts, ledger: [...ledger, payment('b', 4000000n)] })).toBe('paid');
+      expect(resolveManualMove('unenforceable', { to: 'awarded', facts: awardedFacts, ledger: [...ledger, payment('b', 4000000n)] })).toBe(
+        'paid',
+      );
     });
 
     it('re-derives the status when the award changes without a status change', () => {
       const ledger = [payment('a', 3000000n)];
-      expect(resolveManualMove('partially_paid', { to: 'partially_paid', facts: { ...awardedFacts, awarded: money('THB', 3000000n) }, ledger })).toBe('paid');
-      expect(resolveManualMove('paid', { to: 'paid', facts: { ...awardedFacts, awarded: money('THB', 9000000n) }, ledger })).toBe('partially_paid');
-      expect(caught(() => resolveManualMove('partially_paid', { to: 'paid', facts: awardedFacts, ledger })).code).toBe('CLAIM_STATUS_LEDGER_DRIVEN');
+      expect(
+        resolveManualMove('partially_paid', { to: 'partially_paid', facts: { ...awardedFacts, awarded: money('THB', 3000000n) }, ledger }),
+      ).toBe('paid');
+      expect(resolveManualMove('paid', { to: 'paid', facts: { ...awardedFacts, awarded: money('THB', 9000000n) }, ledger })).toBe(
+        'partially_paid',
+      );
+      expect(caught(() => resolveManualMove('partially_paid', { to: 'paid', facts: awardedFacts, ledger })).code).toBe(
+        'CLAIM_STATUS_LEDGER_DRIVEN',
+      );
     });
   });
 
   describe('the ledger moves the status', () => {
     it('only in the ledger statuses, and only along the ledger table (property)', () => {
-      const entries = fc.array(fc.bigInt({ min: 1n, max: 3000000n }), { maxLength: 6 }).map((amounts) => amounts.map((a, i) => payment(`p${i}`, a)));
+      const entries = fc
+        .array(fc.bigInt({ min: 1n, max: 3000000n }), { maxLength: 6 })
+        .map((amounts) => amounts.map((a, i) => payment(`p${i}`, a)));
       fc.assert(
         fc.property(fc.constantFrom(...CLAIM_STATUSES), entries, fc.nat(), (status, ledger, cut) => {
           const before = ledger.slice(0, cut % (ledger.length + 1));

@@ -128,7 +128,10 @@ export function assertClaimFacts(status: ClaimStatus, facts: ClaimFacts): void {
     throw new DomainError('CLAIM_STATUS_DATA_MISSING', `A ${status} claim needs ${missing.join(', ')}`, { status, missing });
   }
   if (facts.claimed.amountMinor <= 0n) {
-    throw new DomainError('CLAIM_DATA_INCONSISTENT', 'The claimed amount must be more than zero', { field: 'claimed', problem: 'zero_amount' });
+    throw new DomainError('CLAIM_DATA_INCONSISTENT', 'The claimed amount must be more than zero', {
+      field: 'claimed',
+      problem: 'zero_amount',
+    });
   }
   if (facts.awarded) {
     assertCurrency(facts.claimed.currency, facts.awarded, 'awarded');
@@ -162,7 +165,10 @@ export interface ManualMove {
 export function resolveManualMove(from: ClaimStatus, move: ManualMove): ClaimStatus {
   assertManualTransition(from, move.to);
   if (from !== move.to && REASON_REQUIRED.includes(move.to) && (!move.reason || move.reason.trim() === '')) {
-    throw new DomainError('CLAIM_STATUS_DATA_MISSING', `Moving a claim to ${move.to} needs a reason`, { status: move.to, missing: ['reason'] });
+    throw new DomainError('CLAIM_STATUS_DATA_MISSING', `Moving a claim to ${move.to} needs a reason`, {
+      status: move.to,
+      missing: ['reason'],
+    });
   }
   const settled = statusAfterLedger(move.to, move.facts.awarded, move.ledger);
   assertClaimFacts(settled, move.facts);

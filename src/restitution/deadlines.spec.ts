@@ -86,7 +86,9 @@ describe('restitution deadlines', () => {
   });
 
   it('never schedules in the past, and each deadline passes after its reminder (property)', () => {
-    const date = fc.date({ min: new Date('2020-01-01'), max: new Date('2035-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+    const date = fc
+      .date({ min: new Date('2020-01-01'), max: new Date('2035-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10));
     fc.assert(
       fc.property(
         fc.record({ filingDeadline: fc.option(date), appealDeadline: fc.option(date), paymentDueAt: fc.option(date) }),
@@ -127,13 +129,19 @@ describe('restitution deadlines', () => {
     });
 
     it('raises filing alerts only while the claim is being prepared, appeal alerts only after a decision', () => {
-      const preparing: ClaimAlertState = { status: 'preparing', deadlines: { filingDeadline: '2026-12-01', appealDeadline: '2027-01-20' }, outstandingMinor: null };
+      const preparing: ClaimAlertState = {
+        status: 'preparing',
+        deadlines: { filingDeadline: '2026-12-01', appealDeadline: '2027-01-20' },
+        outstandingMinor: null,
+      };
       const now = { now: at('2027-02-01T00:00:00Z') };
       expect(alertStillDue({ kind: 'filing_deadline_near', dueDate: '2026-12-01' }, preparing, now)).toBe(true);
       expect(alertStillDue({ kind: 'filing_deadline_passed', dueDate: '2026-12-01' }, preparing, now)).toBe(true);
       expect(alertStillDue({ kind: 'filing_deadline_passed', dueDate: '2026-12-01' }, { ...preparing, status: 'filed' }, now)).toBe(false);
       expect(alertStillDue({ kind: 'appeal_deadline_passed', dueDate: '2027-01-20' }, preparing, now)).toBe(false);
-      expect(alertStillDue({ kind: 'appeal_deadline_passed', dueDate: '2027-01-20' }, { ...preparing, status: 'rejected' }, now)).toBe(true);
+      expect(alertStillDue({ kind: 'appeal_deadline_passed', dueDate: '2027-01-20' }, { ...preparing, status: 'rejected' }, now)).toBe(
+        true,
+      );
       expect(alertStillDue({ kind: 'appeal_deadline_near', dueDate: '2027-01-20' }, { ...preparing, status: 'appealed' }, now)).toBe(false);
     });
 

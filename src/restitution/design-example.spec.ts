@@ -71,7 +71,12 @@ describe('DESIGN.md restitution example', () => {
     expect(formatMoney(balance.outstanding.toList()[0])).toBe('30,000.00 THB');
 
     // Had the payment bounced: a correction takes it back, the row stays, and the claim is awarded and unpaid again.
-    const correction: LedgerEntry = { id: 'correction-1', amount: payment.amount, reversesPaymentId: payment.id, reason: 'transfer returned by the bank' };
+    const correction: LedgerEntry = {
+      id: 'correction-1',
+      amount: payment.amount,
+      reversesPaymentId: payment.id,
+      reason: 'transfer returned by the bank',
+    };
     assertCanRecord(status, correction);
     assertAppendable(ledger, correction);
     ledger.push(correction);

@@ -189,7 +189,9 @@ describe('the payments ledger', () => {
           const others = paid.toList().filter((m) => m.currency !== currency);
           expect(b.unawardedPaid.toList()).toEqual(others);
           expect(b.paidInUnawardedCurrency).toBe(others.length > 0);
-          expect(ledgerStatus(awarded, paid)).toBe(paid.get(currency) === 0n ? 'awarded' : paid.get(currency) < amount ? 'partially_paid' : 'paid');
+          expect(ledgerStatus(awarded, paid)).toBe(
+            paid.get(currency) === 0n ? 'awarded' : paid.get(currency) < amount ? 'partially_paid' : 'paid',
+          );
         }),
       );
     });

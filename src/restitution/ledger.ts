@@ -28,13 +28,7 @@ export interface PaymentRecord extends LedgerEntry {
 
 /** Why an entry cannot join a ledger; the `problem` goes to the client in details (ids and codes only). */
 export type LedgerProblem =
-  | 'zero_amount'
-  | 'duplicate_id'
-  | 'reason_required'
-  | 'unknown_payment'
-  | 'reversal_of_reversal'
-  | 'amount_mismatch'
-  | 'already_reversed';
+  'zero_amount' | 'duplicate_id' | 'reason_required' | 'unknown_payment' | 'reversal_of_reversal' | 'amount_mismatch' | 'already_reversed';
 
 const MESSAGES: Record<LedgerProblem, string> = {
   zero_amount: 'A payment must be more than zero',
@@ -171,7 +165,12 @@ export function outstanding(awarded: Money | MoneyTotals | null, paid: MoneyTota
     out.set(a.currency, p >= a.amountMinor ? 0n : a.amountMinor - p);
     if (p > a.amountMinor) over.set(a.currency, p - a.amountMinor);
   }
-  const unawarded = new Map(paid.toList().filter((p) => !award.has(p.currency) && p.amountMinor > 0n).map((p) => [p.currency, p.amountMinor]));
+  const unawarded = new Map(
+    paid
+      .toList()
+      .filter((p) => !award.has(p.currency) && p.amountMinor > 0n)
+      .map((p) => [p.currency, p.amountMinor]),
+  );
   return {
     awarded: award,
     paid,

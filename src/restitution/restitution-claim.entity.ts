@@ -16,7 +16,10 @@ import { OrganisationEntity } from '../organisations/organisation.entity';
 @Check('ck_restitution_claims_claimed_positive', '"claimed_minor" > 0')
 @Check('ck_restitution_claims_awarded_positive', '"awarded_minor" IS NULL OR "awarded_minor" > 0')
 @Check('ck_restitution_claims_version_positive', '"version" >= 1')
-@Check('ck_restitution_claims_contact_differs', '"survivor_contact_organisation_id" IS NULL OR "survivor_contact_organisation_id" <> "responsible_organisation_id"')
+@Check(
+  'ck_restitution_claims_contact_differs',
+  '"survivor_contact_organisation_id" IS NULL OR "survivor_contact_organisation_id" <> "responsible_organisation_id"',
+)
 export class RestitutionClaimEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'uuid' }) caseId: string;

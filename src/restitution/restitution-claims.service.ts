@@ -125,7 +125,8 @@ export class RestitutionClaims {
     const owned = visible ? false : (await this.cases.ownerOf(em, caseId)) === actor.organisationId;
     // A case of the caller's own organisation that the case rule hides stays hidden, claims and all.
     if (owned) throw notFound('Case');
-    const consented = !visible && (await this.claimAccess.caseExists(em, caseId)) && (await this.claimAccess.viewDecision(em, actor, caseId)).allowed;
+    const consented =
+      !visible && (await this.claimAccess.caseExists(em, caseId)) && (await this.claimAccess.viewDecision(em, actor, caseId)).allowed;
     const qb = em.createQueryBuilder(RestitutionClaimEntity, 'c').where('c.case_id = :caseId', { caseId });
     if (!visible && !consented) {
       // Without consent another organisation sees only the claims it opened itself and still pursues or pays out.
@@ -138,9 +139,18 @@ export class RestitutionClaims {
     const [rows, total] = await qb.orderBy('c.created_at', 'ASC').addOrderBy('c.id', 'ASC').skip(skip).take(limit).getManyAndCount();
     if (!visible && !consented && total === 0) throw notFound('Case');
     if (consented) {
-      await this.audit.record(em, actor, { action: 'restitution_claim.list', recordType: 'case', recordId: caseId, purpose: CONSENT_PURPOSE, details: { access: 'consent', claims: rows.length } });
+      await this.audit.record(em, actor, {
+        action: 'restitution_claim.list',
+        recordType: 'case',
+        recordId: caseId,
+        purpose: CONSENT_PURPOSE,
+        details: { access: 'consent', claims: rows.length },
+      });
     }
-    const ledgers = await ledgersOf(em, rows.map((r) => r.id));
+    const ledgers = await ledgersOf(
+      em,
+      rows.map((r) => r.id),
+    );
     return {
       items: rows.map((c) => claimView(c, ledgers.get(c.id)!, listAccess(actor, c, visible))),
       total,
@@ -148,8 +158,6 @@ export class RestitutionClaims {
       limit,
     };
   }
-
-
 
   async get(actor: Actor, claimId: string): Promise<RestitutionClaimResponseDto> {
     const em = this.dataSource.manager;
@@ -167,13 +175,20 @@ export class RestitutionClaims {
     return claimView(claim, ledger, access, sealed);
   }
 
-  async update(actor: Actor, claimId: string, expectedVersion: number, dto: UpdateRestitutionClaimDto): Promise<RestitutionClaimResponseDto> {
+  async update(
+    actor: Actor,
+    claimId: string,
+    expectedVersion: number,
+    dto: UpdateRestitutionClaimDto,
+  ): Promise<RestitutionClaimResponseDto> {
     const fields = UPDATABLE.filter((f) => dto[f] !== undefined);
     if (fields.length === 0) {
       throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: '(body)', errors: ['names no field to change'] }]);
     }
     if (dto.reason !== undefined && dto.status === undefined) {
-      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'reason', errors: ['is given with a status move only'] }]);
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+        { field: 'reason', errors: ['is given with a status move only'] },
+      ]);
     }
     return this.dataSource.transaction(async (em) => {
       const { claim } = await this.claimAccess.resolveClaim(em, actor, claimId, { lock: true, write: true });
@@ -183,7 +198,8 @@ export class RestitutionClaims {
       const claimed = dto.claimed !== undefined ? moneyFromDto(dto.claimed, 'claimed') : claimedOf(claim);
       // The claim keeps one currency once money has moved in it.
       if (claimed.currency !== claim.currency && rows.length > 0) assertCurrency(claim.currency, claimed, 'claimed');
-      const awarded: Money | null = dto.awarded === undefined ? awardedOf(claim) : dto.awarded === null ? null : moneyFromDto(dto.awarded, 'awarded');
+      const awarded: Money | null =
+        dto.awarded === undefined ? awardedOf(claim) : dto.awarded === null ? null : moneyFromDto(dto.awarded, 'awarded');
       const next = {
         forum: dto.forum !== undefined ? dto.forum : claim.forum,
         filedAt: dto.filedAt !== undefined ? dto.filedAt : claim.filedAt,
@@ -209,7 +225,8 @@ export class RestitutionClaims {
       };
       const sealed: Sealed = {};
       if (dto.notes !== undefined) {
-        changes.notesCiphertext = dto.notes === null ? null : await this.text.sealRequired(em, claim.caseId, notesField(claimId), dto.notes);
+        changes.notesCiphertext =
+          dto.notes === null ? null : await this.text.sealRequired(em, claim.caseId, notesField(claimId), dto.notes);
         sealed.notes = dto.notes;
       }
       const moved = to !== from && dto.status !== undefined && dto.status !== from;
@@ -225,9 +242,11 @@ export class RestitutionClaims {
       const updated = await em.findOneOrFail(RestitutionClaimEntity, { where: { id: claimId } });
 
       let jobs = 0;
-      if (to !== from || SCHEDULE_FIELDS.some((f) => dto[f] !== undefined)) jobs = await this.deadlineJobs.schedule(em, updated, actor.correlationId);
+      if (to !== from || SCHEDULE_FIELDS.some((f) => dto[f] !== undefined))
+        jobs = await this.deadlineJobs.schedule(em, updated, actor.correlationId);
       let resolvedAlerts = 0;
-      if (to === 'withdrawn') resolvedAlerts = await this.alerts.resolveOpenForRecord(em, { recordType: RECORD_TYPE, recordId: claimId }, 'record_closed');
+      if (to === 'withdrawn')
+        resolvedAlerts = await this.alerts.resolveOpenForRecord(em, { recordType: RECORD_TYPE, recordId: claimId }, 'record_closed');
       // Field names and status codes only: amounts, forum names and reasons stay out of the trail.
       await this.audit.record(em, actor, {
         action: 'restitution_claim.update',
@@ -245,7 +264,10 @@ export class RestitutionClaims {
     const em = this.dataSource.manager;
     await this.cases.findAccessible(em, actor, caseId);
     const claims = await em.find(RestitutionClaimEntity, { where: { caseId }, order: { createdAt: 'ASC', id: 'ASC' } });
-    const ledgers = await ledgersOf(em, claims.map((c) => c.id));
+    const ledgers = await ledgersOf(
+      em,
+      claims.map((c) => c.id),
+    );
     const totals = summariseClaims(
       claims.map((c) => ({ claimed: claimedOf(c), awarded: awardedOf(c), ledger: ledgers.get(c.id)!.map(ledgerEntry) })),
     );

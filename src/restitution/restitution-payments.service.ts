@@ -40,7 +40,9 @@ export class RestitutionPayments {
   async recordPayment(actor: Actor, claimId: string, dto: RecordPaymentDto): Promise<RecordedPaymentResponseDto> {
     const correction = dto.reversesPaymentId !== undefined;
     if (!correction && dto.reason !== undefined) {
-      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field: 'reason', errors: ['belongs to a correction (with reversesPaymentId) only'] }]);
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+        { field: 'reason', errors: ['belongs to a correction (with reversesPaymentId) only'] },
+      ]);
     }
     if (correction && dto.recipientCountry !== undefined) {
       throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
@@ -86,7 +88,10 @@ export class RestitutionPayments {
       } catch (err) {
         // The unique index is the last word on "reversed once", should the row lock ever be bypassed.
         if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505') {
-          throw new DomainError('PAYMENT_ALREADY_REVERSED', 'That payment has already been reversed', { field: 'reversesPaymentId', problem: 'already_reversed' });
+          throw new DomainError('PAYMENT_ALREADY_REVERSED', 'That payment has already been reversed', {
+            field: 'reversesPaymentId',
+            problem: 'already_reversed',
+          });
         }
         throw err;
       }

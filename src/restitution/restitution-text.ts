@@ -55,9 +55,14 @@ export class RestitutionText {
     const out = new Map<string, string | null>();
     if (ids.length === 0) return out;
     const sealed = await em.find(RestitutionPaymentEntity, { select: { id: true, reasonCiphertext: true }, where: { id: In(ids) } });
-    await this.keys.withCaseKey(em, caseId, (key) => {
-      for (const s of sealed) out.set(s.id, key.openOrNull<string>(paymentReasonField(s.id), s.reasonCiphertext));
-    }, { unavailable: 'null' });
+    await this.keys.withCaseKey(
+      em,
+      caseId,
+      (key) => {
+        for (const s of sealed) out.set(s.id, key.openOrNull<string>(paymentReasonField(s.id), s.reasonCiphertext));
+      },
+      { unavailable: 'null' },
+    );
     return out;
   }
 }

@@ -16,12 +16,21 @@ export interface Sealed {
 export function openDeadlinesOf(claim: RestitutionClaimEntity, rows: RestitutionPaymentEntity[], now: Date) {
   const balance = claimBalance(awardedOf(claim), rows.map(ledgerEntry));
   return openDeadlines(
-    { status: claim.status, deadlines: deadlinesOf(claim), outstandingMinor: claim.awardedMinor === null ? null : balance.outstanding.get(claim.currency) },
+    {
+      status: claim.status,
+      deadlines: deadlinesOf(claim),
+      outstandingMinor: claim.awardedMinor === null ? null : balance.outstanding.get(claim.currency),
+    },
     { now, timeZone: deadlineTimeZone(claim.jurisdiction) },
   );
 }
 
-export function claimView(claim: RestitutionClaimEntity, rows: RestitutionPaymentEntity[], access: ClaimAccess, text?: Sealed): RestitutionClaimResponseDto {
+export function claimView(
+  claim: RestitutionClaimEntity,
+  rows: RestitutionPaymentEntity[],
+  access: ClaimAccess,
+  text?: Sealed,
+): RestitutionClaimResponseDto {
   const balance = claimBalance(awardedOf(claim), rows.map(ledgerEntry));
   const awarded = awardedOf(claim);
   return {

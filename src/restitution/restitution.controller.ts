@@ -38,10 +38,12 @@ import { ClaimResponsibility } from './claim-responsibility.service';
 import { RestitutionClaims } from './restitution-claims.service';
 import { RestitutionPayments } from './restitution-payments.service';
 
-
 const CASE_NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 const CLAIM_NOT_FOUND = { type: ErrorResponseDto, description: 'No such claim, or not visible to the caller (the same answer)' };
-const NOT_RESPONSIBLE = { type: ErrorResponseDto, description: 'RESTITUTION_NOT_RESPONSIBLE: only the claim\u2019s responsible organisation changes it' };
+const NOT_RESPONSIBLE = {
+  type: ErrorResponseDto,
+  description: 'RESTITUTION_NOT_RESPONSIBLE: only the claim\u2019s responsible organisation changes it',
+};
 
 /** Claims under a case: `/api/v1/cases/{id}/…` (the cases routes name the case segment `id`). */
 @ApiTags('restitution')
@@ -52,8 +54,14 @@ export class CaseRestitutionController {
   @Post('restitution-claims')
   @ApiOperation({ summary: 'Open a restitution claim on a case' })
   @Authorize(Permission.RestitutionCreate)
-  @ApiCreatedResponse({ type: RestitutionClaimResponseDto, description: 'The claim (preparing, or filed when filedAt is given), with an ETag' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT' })
+  @ApiCreatedResponse({
+    type: RestitutionClaimResponseDto,
+    description: 'The claim (preparing, or filed when filedAt is given), with an ETag',
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'VALIDATION_FAILED, MONEY_INVALID, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT',
+  })
   @ApiNotFoundResponse(CASE_NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_IDENTITY_ERASED: notes cannot be kept for an erased case' })
   async create(
@@ -72,7 +80,11 @@ export class CaseRestitutionController {
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: RestitutionClaimPageDto, description: 'Oldest first; without notes (read one claim for them)' })
   @ApiNotFoundResponse(CASE_NOT_FOUND)
-  list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) caseId: string, @Query() query: ListClaimsQueryDto): Promise<Page<RestitutionClaimResponseDto>> {
+  list(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) caseId: string,
+    @Query() query: ListClaimsQueryDto,
+  ): Promise<Page<RestitutionClaimResponseDto>> {
     return this.claims.list(actor, caseId, query);
   }
 
@@ -100,7 +112,11 @@ export class RestitutionClaimsController {
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: RestitutionClaimResponseDto, description: 'With an ETag; a partner reading under consent gets no free text' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestitutionClaimResponseDto> {
+  async get(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RestitutionClaimResponseDto> {
     return withEtag(reply, await this.claims.get(actor, id));
   }
 
@@ -109,7 +125,10 @@ export class RestitutionClaimsController {
   @Authorize(Permission.RestitutionUpdate)
   @ApiRequiresIfMatch('/restitution-claims/{id}')
   @ApiOkResponse({ type: RestitutionClaimResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, CLAIM_STATUS_DATA_MISSING, CLAIM_DATA_INCONSISTENT',
+  })
   @ApiForbiddenResponse(NOT_RESPONSIBLE)
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_INVALID_TRANSITION, CLAIM_STATUS_LEDGER_DRIVEN' })
@@ -127,11 +146,18 @@ export class RestitutionClaimsController {
   @ApiOperation({ summary: 'Append a payment, or a correction { reversesPaymentId, reason }, to the claim\u2019s ledger' })
   @Authorize(Permission.RestitutionPaymentRecord)
   @ApiCreatedResponse({ type: RecordedPaymentResponseDto, description: 'The ledger entry and the claim after it' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, PAYMENT_INVALID' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'VALIDATION_FAILED, MONEY_INVALID, MONEY_CURRENCY_MISMATCH, PAYMENT_INVALID',
+  })
   @ApiForbiddenResponse(NOT_RESPONSIBLE)
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_NOT_PAYABLE, PAYMENT_ALREADY_REVERSED' })
-  recordPayment(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RecordPaymentDto): Promise<RecordedPaymentResponseDto> {
+  recordPayment(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RecordPaymentDto,
+  ): Promise<RecordedPaymentResponseDto> {
     return this.payments.recordPayment(actor, id, dto);
   }
 
@@ -140,7 +166,11 @@ export class RestitutionClaimsController {
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: PaymentPageDto, description: 'Payments and corrections; a reversed payment names its correction' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  listPayments(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Query() query: ListPaymentsQueryDto): Promise<Page<PaymentResponseDto>> {
+  listPayments(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ListPaymentsQueryDto,
+  ): Promise<Page<PaymentResponseDto>> {
     return this.payments.listPayments(actor, id, query);
   }
 
@@ -157,7 +187,11 @@ export class RestitutionClaimsController {
       'restitution / restitution_claim), DANGER_FLAG_DISCLOSURE',
   })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  moveResponsibility(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: MoveResponsibilityDto): Promise<ResponsibilityResponseDto> {
+  moveResponsibility(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: MoveResponsibilityDto,
+  ): Promise<ResponsibilityResponseDto> {
     return this.responsibility.moveResponsibility(actor, id, dto);
   }
 

@@ -98,9 +98,14 @@ function factsTable(q: {
       for (const r of await rows(em, sql, window)) q.add(builder, r, r.n);
     },
     fillWindows: async (em, windows, builders) => {
-      const counters = windows.map((_, i) => `count(*) FILTER (WHERE registered_at >= $${2 * i + 3} AND registered_at < $${2 * i + 4})::int AS n${i}`);
+      const counters = windows.map(
+        (_, i) => `count(*) FILTER (WHERE registered_at >= $${2 * i + 3} AND registered_at < $${2 * i + 4})::int AS n${i}`,
+      );
       const sql = `SELECT ${q.select}, ${counters.join(', ')} FROM ${from} WHERE ${FACTS_IN_WINDOW} GROUP BY ${q.groupBy}`;
-      const found: (Row & Record<string, unknown>)[] = await em.query(sql, [...spanOf(windows), ...windows.flatMap((w) => [w.start, w.end])]);
+      const found: (Row & Record<string, unknown>)[] = await em.query(sql, [
+        ...spanOf(windows),
+        ...windows.flatMap((w) => [w.start, w.end]),
+      ]);
       for (const r of found) {
         windows.forEach((_, i) => {
           const n = r[`n${i}`] as number;
@@ -155,7 +160,9 @@ const DURATION_QUANTILES = [
 
 /** Countries outside South-eastern Asia are grouped as `other`, in SQL so the service never sees a rare country. */
 const PAIR_COUNTRY = (column: string) =>
-  `CASE WHEN ${column} IN (${REFERRAL_PAIR_COUNTRIES.filter((c) => c !== 'other').map((c) => `'${c}'`).join(', ')}) THEN ${column}::text ELSE 'other' END`;
+  `CASE WHEN ${column} IN (${REFERRAL_PAIR_COUNTRIES.filter((c) => c !== 'other')
+    .map((c) => `'${c}'`)
+    .join(', ')}) THEN ${column}::text ELSE 'other' END`;
 
 /**
  * A duration table per country pair (sender's country → receiver's country). One record per referral whose measured
@@ -271,16 +278,23 @@ export const CATALOGUE: readonly CatalogueTable[] = [
       // parallel workers (the planner cannot estimate its groups).
       const quarters = quartersOf(window.period);
       const bounds = [...quarters.map(quarterStart), window.period.end];
-      const counters = quarters.map((_, i) => `count(*) FILTER (WHERE registered_at >= $${i + 3} AND registered_at < $${i + 4})::int AS q${i}`);
+      const counters = quarters.map(
+        (_, i) => `count(*) FILTER (WHERE registered_at >= $${i + 3} AND registered_at < $${i + 4})::int AS q${i}`,
+      );
       const sql = `SELECT owner_organisation_id AS o, ${counters.join(', ')} FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1`;
       const found: Record<string, number | string>[] = await em.query(sql, [window.start, window.end, ...bounds]);
       for (const r of found) quarters.forEach((q, i) => builder.addCount([q], r.o as string, r[`q${i}`] as number));
     },
     fillWindows: async (em, windows, builders) => {
       // Each window is a quarter (its table has that one category): one counter per window, as above.
-      const counters = windows.map((_, i) => `count(*) FILTER (WHERE registered_at >= $${2 * i + 3} AND registered_at < $${2 * i + 4})::int AS q${i}`);
+      const counters = windows.map(
+        (_, i) => `count(*) FILTER (WHERE registered_at >= $${2 * i + 3} AND registered_at < $${2 * i + 4})::int AS q${i}`,
+      );
       const sql = `SELECT owner_organisation_id AS o, ${counters.join(', ')} FROM statistics_case_facts WHERE ${FACTS_IN_WINDOW} GROUP BY 1`;
-      const found: Record<string, number | string>[] = await em.query(sql, [...spanOf(windows), ...windows.flatMap((w) => [w.start, w.end])]);
+      const found: Record<string, number | string>[] = await em.query(sql, [
+        ...spanOf(windows),
+        ...windows.flatMap((w) => [w.start, w.end]),
+      ]);
       for (const r of found) windows.forEach((w, i) => builders[i].addCount([w.period.label], r.o as string, r[`q${i}`] as number));
     },
   },
@@ -352,7 +366,10 @@ export const CATALOGUE: readonly CatalogueTable[] = [
     family: 'referral_acceptances',
     additive: true,
     spec: () => durationSpec('time-to-acceptance-by-country-pair', 'hoursToAcceptance'),
-    fill: durationPerCountryPair('hoursToAcceptance', `SELECT id AS referral_id, accepted_at AS at FROM referrals WHERE accepted_at IS NOT NULL`),
+    fill: durationPerCountryPair(
+      'hoursToAcceptance',
+      `SELECT id AS referral_id, accepted_at AS at FROM referrals WHERE accepted_at IS NOT NULL`,
+    ),
   },
   {
     id: 'time-to-completion-by-country-pair',
@@ -423,7 +440,10 @@ export const CATALOGUE: readonly CatalogueTable[] = [
         builder.addRecord({
           organisationId: r.o,
           values: [r.a],
-          measures: { awarded: { currency: r.c, amountMinor: BigInt(r.awarded) }, paid: { currency: r.c, amountMinor: paid < 0n ? 0n : paid } },
+          measures: {
+            awarded: { currency: r.c, amountMinor: BigInt(r.awarded) },
+            paid: { currency: r.c, amountMinor: paid < 0n ? 0n : paid },
+          },
         });
       }
     },

@@ -1,12 +1,32 @@
 import { EXPLOITATION_TYPES, MEANS_OF_CONTROL } from '../common/vocabulary';
 import { EXTENSION_FORCED_CRIMINALITY, ExportFact, HTCDS_COLUMNS, htcdsLine } from './htcds-export';
 
-const quasi = { yearOfRegistration: '2025', gender: 'feminine', ageBroad: '18-29', majorityStatus: 'adult', citizenship: 'MM', countryOfExploitation: 'south_eastern_asia' };
+const quasi = {
+  yearOfRegistration: '2025',
+  gender: 'feminine',
+  ageBroad: '18-29',
+  majorityStatus: 'adult',
+  citizenship: 'MM',
+  countryOfExploitation: 'south_eastern_asia',
+};
 const fact = (over: Partial<ExportFact>): ExportFact => ({
-  year: 2025, gender: 'feminine', ageBand: '21-23', minor: false, citizenship: 'MM', countryOfExploitation: 'TH',
-  exploitationTypes: [], meansOfControl: [], recruitmentMethods: [], ...over,
+  year: 2025,
+  gender: 'feminine',
+  ageBand: '21-23',
+  minor: false,
+  citizenship: 'MM',
+  countryOfExploitation: 'TH',
+  exploitationTypes: [],
+  meansOfControl: [],
+  recruitmentMethods: [],
+  ...over,
 });
-const row = (f: ExportFact) => Object.fromEntries(htcdsLine(quasi, f).split(',').map((v, i) => [HTCDS_COLUMNS[i], v]));
+const row = (f: ExportFact) =>
+  Object.fromEntries(
+    htcdsLine(quasi, f)
+      .split(',')
+      .map((v, i) => [HTCDS_COLUMNS[i], v]),
+  );
 
 describe('htcdsLine', () => {
   it('writes the CTDC columns in order, quasi-identifiers from the plan, never from the fact', () => {
@@ -33,7 +53,15 @@ describe('htcdsLine', () => {
   it('maps every exploitation type and means of control to at least one flag', () => {
     for (const t of EXPLOITATION_TYPES) {
       const r = row(fact({ exploitationTypes: [t] }));
-      const flags = ['isForcedLabour', 'isSexualExploit', 'isOtherExploit', 'isForcedMarriage', 'isForcedMilitary', 'isOrganRemoval', 'isSlaveryAndPractices'];
+      const flags = [
+        'isForcedLabour',
+        'isSexualExploit',
+        'isOtherExploit',
+        'isForcedMarriage',
+        'isForcedMilitary',
+        'isOrganRemoval',
+        'isSlaveryAndPractices',
+      ];
       expect({ t, set: flags.filter((f) => r[f] === '1').length }).toEqual({ t, set: 1 });
     }
     for (const m of MEANS_OF_CONTROL) {
@@ -43,6 +71,10 @@ describe('htcdsLine', () => {
   });
 
   it('derives recruiter relation and abduction from recruitment methods', () => {
-    expect(row(fact({ recruitmentMethods: ['sold_by_family', 'abduction'] }))).toMatchObject({ RecruiterRelationFamily: '1', isAbduction: '1', RecruiterRelationUnknown: '0' });
+    expect(row(fact({ recruitmentMethods: ['sold_by_family', 'abduction'] }))).toMatchObject({
+      RecruiterRelationFamily: '1',
+      isAbduction: '1',
+      RecruiterRelationUnknown: '0',
+    });
   });
 });

@@ -92,7 +92,12 @@ const LABOUR_COLUMNS = [
   'typeOfLabourOther',
   'typeOfLabourNotSpecified',
 ] as const;
-const SEX_COLUMNS = ['typeOfSexProstitution', 'typeOfSexPornography', 'typeOfSexRemoteInteractiveServices', 'typeOfSexPrivateSexualServices'] as const;
+const SEX_COLUMNS = [
+  'typeOfSexProstitution',
+  'typeOfSexPornography',
+  'typeOfSexRemoteInteractiveServices',
+  'typeOfSexPrivateSexualServices',
+] as const;
 
 const RECRUITER_COLUMNS: Readonly<Record<string, string>> = {
   RecruiterRelationIntimatePartner: 'intimate_partner',

@@ -71,11 +71,14 @@ describe('the linked attacker against every release of a year', () => {
     { cases: 10_000, firstDay: 60, everyDays: 3 },
     { cases: 20_000, firstDay: 89, everyDays: 1 },
     { cases: 33_000, firstDay: 5, everyDays: 7 },
-  ])('pins nothing with the last snapshot of every quarter kept ($cases cases, first snapshot on day $firstDay)', ({ cases, firstDay, everyDays }) => {
-    const sim = simulateReleases(seededFacts(cases, NOW), NOW, 'linked', { firstDay, everyDays });
-    expect([...sim.tables.keys()].some((k) => k.endsWith('~snapshot'))).toBe(true);
-    expect(attackAllYears(sim)).toEqual([]);
-  });
+  ])(
+    'pins nothing with the last snapshot of every quarter kept ($cases cases, first snapshot on day $firstDay)',
+    ({ cases, firstDay, everyDays }) => {
+      const sim = simulateReleases(seededFacts(cases, NOW), NOW, 'linked', { firstDay, everyDays });
+      expect([...sim.tables.keys()].some((k) => k.endsWith('~snapshot'))).toBe(true);
+      expect(attackAllYears(sim)).toEqual([]);
+    },
+  );
 
   it('exports a year as exactly the rows of its quarters’ exports', () => {
     const sim = simulateReleases(seededFacts(10_000, NOW), NOW, 'linked');

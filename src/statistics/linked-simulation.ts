@@ -9,7 +9,14 @@
  * organisation (in blocks), gender uniform over the vocabulary, 70% with an age of 12–41, citizenship weighted to
  * MM/LA/KH, five countries of exploitation, one or two exploitation types. Counts only; nothing personal.
  */
-import { ctdcAgeBand, EXPLOITATION_TYPES, GENDERS, MEANS_OF_CONTROL, RECRUITMENT_METHODS, TRAFFICKING_STATUSES } from '../common/vocabulary';
+import {
+  ctdcAgeBand,
+  EXPLOITATION_TYPES,
+  GENDERS,
+  MEANS_OF_CONTROL,
+  RECRUITMENT_METHODS,
+  TRAFFICKING_STATUSES,
+} from '../common/vocabulary';
 import { CATALOGUE, CatalogueTable, NOT_RECORDED } from './catalogue';
 import {
   addExport,
@@ -67,7 +74,9 @@ function mulberry32(seed: number): () => number {
 export function seededFacts(cases: number, now: Date, years = 3, seed = cases): SimFact[] {
   const random = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
-  const some = <T>(xs: readonly T[], max: number): T[] => [...new Set(Array.from({ length: 1 + Math.floor(random() * max) }, () => pick(xs)))];
+  const some = <T>(xs: readonly T[], max: number): T[] => [
+    ...new Set(Array.from({ length: 1 + Math.floor(random() * max) }, () => pick(xs))),
+  ];
   const span = years * 365 * 86400_000;
   const out: SimFact[] = [];
   for (let i = 0; i < cases; i++) {
@@ -255,21 +264,26 @@ export function simulateReleases(
       snapshot ? { counts: entryCounts(snapshot.built[i].raw), suppressed: snapshot.published[i].entries.map((e) => e.suppressed) } : null;
     const published =
       protection === 'linked' && snapshot
-        ? protectFinalFamily(built.map((b, i) => ({ raw: b.raw, additive: b.def.additive, previous: previous(i) })), rules)
+        ? protectFinalFamily(
+            built.map((b, i) => ({ raw: b.raw, additive: b.def.additive, previous: previous(i) })),
+            rules,
+          )
         : harmoniseGrandTotals(built);
     record(period.label, built, published);
   };
 
   for (let year = first; year <= now.getUTCFullYear(); year++) {
     const yearPeriod = parsePeriod(String(year), now);
-    const quarters = [1, 2, 3, 4].map((q) => `${year}-Q${q}`).filter((label) => {
-      try {
-        parsePeriod(label, now);
-        return true;
-      } catch {
-        return false; // not started
-      }
-    });
+    const quarters = [1, 2, 3, 4]
+      .map((q) => `${year}-Q${q}`)
+      .filter((label) => {
+        try {
+          parsePeriod(label, now);
+          return true;
+        } catch {
+          return false; // not started
+        }
+      });
     for (const label of quarters) protectPeriod(parsePeriod(label, now));
     if (protection === 'per_table') {
       protectPeriod(yearPeriod);
@@ -306,7 +320,12 @@ export function simulateReleases(
   return { tables, truth, exports, years };
 }
 
-function simulateExport(period: Period, facts: readonly SimFact[], tables: ReadonlyMap<string, ProtectedTable>, protection: Protection): SimulatedExport {
+function simulateExport(
+  period: Period,
+  facts: readonly SimFact[],
+  tables: ReadonlyMap<string, ProtectedTable>,
+  protection: Protection,
+): SimulatedExport {
   const floor = protection === 'linked' ? exportFloor(tables) : { minimumLevels: {}, blankColumns: new Set<string>(), refused: false };
   const exportFacts = facts.map(toExportFact);
   const plan = planKAnonymity(exportFacts.map(quasiIdentifiers), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
@@ -340,7 +359,11 @@ export function attackAllYears(sim: SimulatedReleases, options: { exports?: bool
       }
     }
     const quarters = periods.filter((p) => p !== String(year));
-    for (const def of caseTables()) attack.addSum(`${year}/${def.id}`, quarters.map((q) => `${q}/${def.id}`));
+    for (const def of caseTables())
+      attack.addSum(
+        `${year}/${def.id}`,
+        quarters.map((q) => `${q}/${def.id}`),
+      );
     // A closed quarter's last snapshot, kept by the auditor, against its final release.
     for (const q of quarters) {
       const snapshot = sim.tables.get(`${q}~snapshot`);

@@ -1,5 +1,13 @@
 import { disclosureRules, protectTable, TableBuilder } from './disclosure';
-import { blankExceptGrandTotal, entryCounts, harmoniseGrandTotals, protectFinalFamily, revisionAudit, revisionRisks, snapshotMayReplace } from './release';
+import {
+  blankExceptGrandTotal,
+  entryCounts,
+  harmoniseGrandTotals,
+  protectFinalFamily,
+  revisionAudit,
+  revisionRisks,
+  snapshotMayReplace,
+} from './release';
 
 const spec = { tableId: 't', dimensions: [{ name: 'x', categories: ['a', 'b', 'c'] }] } as const;
 
@@ -17,7 +25,15 @@ describe('snapshotMayReplace', () => {
   });
   it('refuses a one-record change, a changed suppression pattern, and hidden changes that add up to little', () => {
     expect(snapshotMayReplace({ counts: [3, 20, 30, 53], suppressed }, { counts: [4, 20, 30, 54], suppressed }, 3, null, 11)).toBe(false);
-    expect(snapshotMayReplace({ counts: [3, 20, 30, 53], suppressed }, { counts: [3, 20, 30, 53], suppressed: [true, false, true, false] }, 3, null, 11)).toBe(false);
+    expect(
+      snapshotMayReplace(
+        { counts: [3, 20, 30, 53], suppressed },
+        { counts: [3, 20, 30, 53], suppressed: [true, false, true, false] },
+        3,
+        null,
+        11,
+      ),
+    ).toBe(false);
     // +12 in one hidden cell, −11 in the other: each is "large", but the line shows the hidden pair grew by 1.
     expect(snapshotMayReplace({ counts: [15, 20, 30, 65], suppressed }, { counts: [27, 9, 30, 66], suppressed }, 3, null, 11)).toBe(false);
   });
@@ -27,13 +43,21 @@ describe('harmoniseGrandTotals', () => {
   it('leaves a family alone when every table publishes the total, or none does', () => {
     const t = table({ a: { o1: 10, o2: 10, o3: 10 }, b: { o1: 10, o2: 10, o3: 10 } });
     const p = protectTable(t, disclosureRules());
-    expect(harmoniseGrandTotals([{ raw: t, protected: p }, { raw: t, protected: p }])).toEqual([p, p]);
+    expect(
+      harmoniseGrandTotals([
+        { raw: t, protected: p },
+        { raw: t, protected: p },
+      ]),
+    ).toEqual([p, p]);
   });
   it('blanks a table that hid a total published elsewhere: every non-zero entry hidden, zeros and the total shown', () => {
     const t = table({ a: { o1: 10, o2: 10, o3: 10 }, b: { o1: 10, o2: 10, o3: 10 } });
     const p = protectTable(t, disclosureRules());
     const hidden = { ...p, entries: p.entries.map((e, i) => (i === 3 ? { ...e, count: null, suppressed: true } : e)) };
-    const [, blanked] = harmoniseGrandTotals([{ raw: t, protected: p }, { raw: t, protected: hidden }]);
+    const [, blanked] = harmoniseGrandTotals([
+      { raw: t, protected: p },
+      { raw: t, protected: hidden },
+    ]);
     expect(blanked).toEqual(blankExceptGrandTotal(hidden, 60));
     expect(blanked.entries.map((e) => e.count)).toEqual([null, null, 0, 60]);
   });
@@ -42,8 +66,12 @@ describe('harmoniseGrandTotals', () => {
 describe('the final release against the last snapshot', () => {
   const none = [false, false, false, false];
   it('hides an entry published in both that changed by 1..k−1 (15 → 16: one late case)', () => {
-    expect(revisionRisks({ counts: [15, 20, 30, 65], suppressed: none }, { counts: [16, 20, 30, 66], suppressed: none }, 3, null, 11)).toEqual([0, 3]);
-    expect(revisionRisks({ counts: [15, 20, 30, 65], suppressed: none }, { counts: [26, 20, 41, 87], suppressed: none }, 3, null, 11)).toEqual([]);
+    expect(
+      revisionRisks({ counts: [15, 20, 30, 65], suppressed: none }, { counts: [16, 20, 30, 66], suppressed: none }, 3, null, 11),
+    ).toEqual([0, 3]);
+    expect(
+      revisionRisks({ counts: [15, 20, 30, 65], suppressed: none }, { counts: [26, 20, 41, 87], suppressed: none }, 3, null, 11),
+    ).toEqual([]);
   });
   it('hides one more entry of a line whose hidden part changed by 1..k−1, one that makes the change safe', () => {
     // a and b hidden in the final; the line tells the attacker they grew by 3 together; c grew by 11 and fixes it.
@@ -65,7 +93,9 @@ describe('the final release against the last snapshot', () => {
     expect(revisionAudit(snapshot, plain, entryCounts(final), true, 11).length).toBeGreaterThan(0);
     const [guarded] = protectFinalFamily([{ raw: final, additive: true, previous: snapshot }], disclosureRules());
     expect(revisionAudit(snapshot, guarded, entryCounts(final), true, 11)).toEqual([]);
-    expect(revisionRisks(snapshot, { counts: entryCounts(final), suppressed: guarded.entries.map((e) => e.suppressed) }, 3, null, 11)).toEqual([]);
+    expect(
+      revisionRisks(snapshot, { counts: entryCounts(final), suppressed: guarded.entries.map((e) => e.suppressed) }, 3, null, 11),
+    ).toEqual([]);
   });
   it('hides a grand total that moved by 1..k−1 in every table of the family, and changes nothing without a snapshot', () => {
     const before = table({ a: { o1: 10, o2: 10, o3: 10 }, b: { o1: 10, o2: 10, o3: 10 }, c: { o1: 10, o2: 10, o3: 10 } });

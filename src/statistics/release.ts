@@ -156,12 +156,20 @@ export function revisionAudit(previous: Snapshot, next: ProtectedTable, counts: 
   if (previous.counts.length !== next.entries.length) return [];
   const earlier: ProtectedTable = {
     ...next,
-    entries: next.entries.map((e, i) => ({ ...e, count: previous.suppressed[i] ? null : previous.counts[i], suppressed: previous.suppressed[i] })),
+    entries: next.entries.map((e, i) => ({
+      ...e,
+      count: previous.suppressed[i] ? null : previous.counts[i],
+      suppressed: previous.suppressed[i],
+    })),
   };
   const attack = new LinkedAttack(k);
   attack.addRelease({ key: 'earlier', table: earlier, additive });
   attack.addRelease({ key: 'later', table: next, additive });
-  attack.addRevision('later', 'earlier', counts.every((c, i) => c >= previous.counts[i]));
+  attack.addRevision(
+    'later',
+    'earlier',
+    counts.every((c, i) => c >= previous.counts[i]),
+  );
   attack.propagate();
   const shown = (e: number) => !next.entries[e].suppressed;
   const lines = tableLayout(next.rows, next.columns).lines;

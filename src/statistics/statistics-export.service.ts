@@ -142,7 +142,11 @@ export class StatisticsExportService {
   }
 
   /** The k-anonymity plan of a period's export, from the detailed quasi-identifiers' histogram and the floor. */
-  private async plan(query: (sql: string, params: unknown[]) => Promise<FactRow[]>, period: Period, floor: ExportFloor): Promise<KAnonymityPlan> {
+  private async plan(
+    query: (sql: string, params: unknown[]) => Promise<FactRow[]>,
+    period: Period,
+    floor: ExportFloor,
+  ): Promise<KAnonymityPlan> {
     const histogram = await query(
       `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
        WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
@@ -159,7 +163,7 @@ export class StatisticsExportService {
    */
   async levels(periodInput: unknown, now: Date = new Date()): Promise<Record<string, number>> {
     const period = parsePeriod(periodInput, now);
-    if (period.kind === 'year') throw new Error('a year export keeps its quarters\' levels: ask each quarter');
+    if (period.kind === 'year') throw new Error("a year export keeps its quarters' levels: ask each quarter");
     const plan = await this.plan((sql, params) => this.dataSource.query(sql, params), period, await this.floor(period, now));
     return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
   }
@@ -227,7 +231,10 @@ export class StatisticsExportService {
    * record a quarter dropped is not in the year either, and a row keeps its quarter's generalisation levels, so the
    * levels of a year's rows may differ from quarter to quarter (docs/statistics.md, "HTCDS/CTDC export").
    */
-  private async buildYear(runner: ReturnType<DataSource['createQueryRunner']>, period: Period): Promise<{ rows: number; chunks: number; sha256: string }> {
+  private async buildYear(
+    runner: ReturnType<DataSource['createQueryRunner']>,
+    period: Period,
+  ): Promise<{ rows: number; chunks: number; sha256: string }> {
     const started = Date.now();
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {

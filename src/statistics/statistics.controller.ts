@@ -1,5 +1,14 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
@@ -31,7 +40,10 @@ export class StatisticsController {
   @ApiOperation({ summary: 'One protected table for a period (frozen once the period has closed)' })
   @Authorize(Permission.StatisticsRead)
   @ApiQuery(PERIOD_QUERY)
-  @ApiOkResponse({ description: '{ tableId, period, provisional, dataCutoff, minimumCellSize, rows }; suppressed counts are null. ETag = sha256 of the bytes' })
+  @ApiOkResponse({
+    description:
+      '{ tableId, period, provisional, dataCutoff, minimumCellSize, rows }; suppressed counts are null. ETag = sha256 of the bytes',
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'STATISTICS_TABLE_NOT_FOUND' })
   async table(

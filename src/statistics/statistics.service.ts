@@ -99,7 +99,9 @@ export class StatisticsService {
           title: def.title,
           counts: def.counts,
           dimensions: spec.dimensions.map((d) =>
-            d.name === 'quarter' ? { name: d.name, categories: ['the quarters of the period'] } : { name: d.name, categories: [...d.categories] },
+            d.name === 'quarter'
+              ? { name: d.name, categories: ['the quarters of the period'] }
+              : { name: d.name, categories: [...d.categories] },
           ),
           periods: { earliest: '2000', current, kinds: ['year', 'quarter'] },
           minimumCellSize: this.rules.minimumCellSize,
@@ -165,7 +167,10 @@ export class StatisticsService {
 
   /** Whether every catalogue table of the period has a current release (read after taking the period's lock). */
   private async allCurrent(em: EntityManager, period: Period, now: Date): Promise<boolean> {
-    const rows = await em.find(StatisticsReleaseEntity, { where: { period: period.label }, select: { tableId: true, provisional: true, checkedAt: true } });
+    const rows = await em.find(StatisticsReleaseEntity, {
+      where: { period: period.label },
+      select: { tableId: true, provisional: true, checkedAt: true },
+    });
     const current = new Set(rows.filter((r) => this.current(r, period, now)).map((r) => r.tableId));
     return CATALOGUE.every((def) => current.has(def.id));
   }
@@ -314,7 +319,12 @@ export class StatisticsService {
    * period's final release is also protected against the last snapshot published while it was open (`previous`, by
    * table id): release.ts, protectFinalFamily.
    */
-  async computeAll(em: EntityManager, window: Window, provisional: boolean, previous: ReadonlyMap<string, Snapshot> = new Map()): Promise<Computed[]> {
+  async computeAll(
+    em: EntityManager,
+    window: Window,
+    provisional: boolean,
+    previous: ReadonlyMap<string, Snapshot> = new Map(),
+  ): Promise<Computed[]> {
     const built = [];
     for (const def of CATALOGUE) {
       const builder = new TableBuilder(def.spec(window.period));
@@ -342,7 +352,10 @@ export class StatisticsService {
     const out: Computed[] = [];
     for (const members of families.values()) {
       const harmonised = members.some((m) => m.previous)
-        ? protectFinalFamily(members.map((m): FinalMember => ({ raw: m.raw, additive: m.def.additive, previous: m.previous })), this.rules)
+        ? protectFinalFamily(
+            members.map((m): FinalMember => ({ raw: m.raw, additive: m.def.additive, previous: m.previous })),
+            this.rules,
+          )
         : harmoniseGrandTotals(members);
       members.forEach((m, i) => {
         const table = harmonised[i];
@@ -406,7 +419,9 @@ export class StatisticsService {
 /** What was published for a period while it was open, by table id: the snapshots its final release is checked against. */
 function lastSnapshots(rows: readonly StatisticsReleaseEntity[]): Map<string, Snapshot> {
   return new Map(
-    rows.filter((r) => r.provisional && r.entryCounts).map((r) => [r.tableId, { counts: r.entryCounts!, suppressed: suppressedOf(r.body) }]),
+    rows
+      .filter((r) => r.provisional && r.entryCounts)
+      .map((r) => [r.tableId, { counts: r.entryCounts!, suppressed: suppressedOf(r.body) }]),
   );
 }
 

@@ -16,7 +16,10 @@ describe('worker heartbeat', () => {
     await writeHeartbeat(file, { at, pid: 1 });
     expect(await checkHeartbeat(file, at + 1000)).toEqual({ ok: true, reason: 'heartbeat 1 s old' });
     expect((await checkHeartbeat(file, at + HEARTBEAT_MAX_AGE_MS)).ok).toBe(true);
-    expect(await checkHeartbeat(file, at + HEARTBEAT_MAX_AGE_MS + 1000)).toEqual({ ok: false, reason: 'heartbeat is 46 s old (limit 45 s)' });
+    expect(await checkHeartbeat(file, at + HEARTBEAT_MAX_AGE_MS + 1000)).toEqual({
+      ok: false,
+      reason: 'heartbeat is 46 s old (limit 45 s)',
+    });
   });
 
   it('fails without a heartbeat file, or with one it cannot read', async () => {

@@ -27,7 +27,11 @@ export async function writeHeartbeat(file: string, beat: Heartbeat): Promise<voi
 }
 
 /** The health check's verdict on the heartbeat file: fresh, stale (with its age), or missing/unreadable. */
-export async function checkHeartbeat(file: string, now = Date.now(), maxAgeMs = HEARTBEAT_MAX_AGE_MS): Promise<{ ok: boolean; reason: string }> {
+export async function checkHeartbeat(
+  file: string,
+  now = Date.now(),
+  maxAgeMs = HEARTBEAT_MAX_AGE_MS,
+): Promise<{ ok: boolean; reason: string }> {
   let beat: Partial<Heartbeat>;
   try {
     beat = JSON.parse(await readFile(file, 'utf8')) as Partial<Heartbeat>;

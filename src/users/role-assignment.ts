@@ -49,6 +49,9 @@ export function assertRoleFitsOrganisation(role: Role, organisationType: Organis
   if (roleFitsOrganisation(role, organisationType)) return;
   const types = ROLE_ORGANISATION_TYPES[role] ?? [];
   throw new DomainError('ROLE_NOT_ALLOWED_FOR_ORGANISATION', `The role ${role} is not given in this organisation`, [
-    { field: 'role', errors: [`${role} is given only in an organisation of type ${types.join(' or ')}; this organisation is of type ${organisationType}`] },
+    {
+      field: 'role',
+      errors: [`${role} is given only in an organisation of type ${types.join(' or ')}; this organisation is of type ${organisationType}`],
+    },
   ]);
 }

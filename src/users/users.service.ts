@@ -54,7 +54,12 @@ export class UsersService {
       if (!org || org.node !== 'local') throw new DomainError('ORGANISATION_NOT_FOUND', 'Organisation not found');
       assertRoleFitsOrganisation(dto.role, org.type);
       const user = await this.insert(em, { email, passwordHash, role: dto.role, organisationId, displayName: dto.displayName });
-      await this.audit.record(em, actor, { action: 'user.create', recordType: 'user', recordId: user.id, details: { role: user.role, organisationId } });
+      await this.audit.record(em, actor, {
+        action: 'user.create',
+        recordType: 'user',
+        recordId: user.id,
+        details: { role: user.role, organisationId },
+      });
       return toResponse(user);
     });
   }
@@ -115,14 +120,20 @@ export class UsersService {
         action: 'user.update',
         recordType: 'user',
         recordId: id,
-        details: { fields: Object.keys(changes), ...(changes.role ? { role: changes.role } : {}), ...(dto.disabled !== undefined ? { disabled: dto.disabled } : {}) },
+        details: {
+          fields: Object.keys(changes),
+          ...(changes.role ? { role: changes.role } : {}),
+          ...(dto.disabled !== undefined ? { disabled: dto.disabled } : {}),
+        },
       });
       return toResponse(await this.findScoped(em, actor, id));
     });
   }
 
   async me(actor: Actor): Promise<MeResponseDto> {
-    const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { id: actor.userId }, relations: { organisation: true } });
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .findOne({ where: { id: actor.userId }, relations: { organisation: true } });
     if (!user || !user.organisation) throw notFound('User');
     return {
       id: user.id,

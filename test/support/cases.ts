@@ -31,7 +31,10 @@ export async function createCase(api: TestApi, user: TestUser, body: Record<stri
   return res.body as { id: string; reference: string; version: number; [k: string]: any };
 }
 
-export async function auditRows(api: TestApi, caseId: string): Promise<Array<{ action: string; actor_user_id: string; purpose: string | null; details: any }>> {
+export async function auditRows(
+  api: TestApi,
+  caseId: string,
+): Promise<Array<{ action: string; actor_user_id: string; purpose: string | null; details: any }>> {
   return api.dataSource.query(
     `SELECT action, actor_user_id, actor_role, purpose, details FROM audit_events WHERE record_type = 'case' AND record_id = $1 ORDER BY id`,
     [caseId],

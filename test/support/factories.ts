@@ -49,7 +49,14 @@ export async function platformAdmin(api: TestApi): Promise<TestUser> {
     return { org, user };
   });
   const tokens = await login(api, email);
-  return { id: user.id, email, role: 'platform_admin', organisationId: org.id, token: tokens.accessToken, refreshToken: tokens.refreshToken };
+  return {
+    id: user.id,
+    email,
+    role: 'platform_admin',
+    organisationId: org.id,
+    token: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+  };
 }
 
 export async function createOrganisation(
@@ -57,7 +64,11 @@ export async function createOrganisation(
   admin: TestUser,
   overrides: Partial<{ name: string; country: string; type: string }> = {},
 ): Promise<{ id: string; name: string; country: string; type: string }> {
-  const res = await api.http.post('/api/v1/organisations', { name: unique('Shelter'), country: 'TH', type: 'ngo', ...overrides }, admin.token);
+  const res = await api.http.post(
+    '/api/v1/organisations',
+    { name: unique('Shelter'), country: 'TH', type: 'ngo', ...overrides },
+    admin.token,
+  );
   if (res.status !== 201) throw new Error(`organisation create failed: ${res.status} ${res.text}`);
   return res.body;
 }
@@ -84,7 +95,11 @@ export async function oversightAuditor(api: TestApi, admin: TestUser, country = 
  * An organisation with one user of each organisation role, and an auditor — who belongs to an oversight body of the
  * same country (`oversight`), since auditors are made only there.
  */
-export async function organisationWithStaff(api: TestApi, admin: TestUser, overrides: Partial<{ name: string; country: string; type: string }> = {}) {
+export async function organisationWithStaff(
+  api: TestApi,
+  admin: TestUser,
+  overrides: Partial<{ name: string; country: string; type: string }> = {},
+) {
   const org = await createOrganisation(api, admin, overrides);
   const [[caseworker, supervisor, orgAdmin], { org: oversight, auditor }] = await Promise.all([
     Promise.all((['caseworker', 'supervisor', 'org_admin'] as Role[]).map((r) => createUser(api, admin, org.id, r))),

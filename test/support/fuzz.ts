@@ -64,7 +64,9 @@ const controlChar = fc
   .integer({ min: 0, max: 0x1f })
   .filter((c) => c !== 0x09 && c !== 0x0a && c !== 0x0d)
   .map((c) => String.fromCharCode(c));
-export const controlString = fc.tuple(fc.string({ maxLength: 12 }), controlChar, fc.string({ maxLength: 12 })).map(([a, c, b]) => a + c + b);
+export const controlString = fc
+  .tuple(fc.string({ maxLength: 12 }), controlChar, fc.string({ maxLength: 12 }))
+  .map(([a, c, b]) => a + c + b);
 
 export const extremeDate = fc.constantFrom(
   '-271821-04-20T00:00:00.000Z',
@@ -81,14 +83,41 @@ export const extremeDate = fc.constantFrom(
 );
 
 const hugeNumber = fc.oneof(
-  fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, Number.MAX_SAFE_INTEGER + 2, 2 ** 31, -(2 ** 31) - 1, 2 ** 63, 1e21, 0.5, -1, 0, 5e-324),
+  fc.constantFrom(
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MAX_SAFE_INTEGER + 2,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 63,
+    1e21,
+    0.5,
+    -1,
+    0,
+    5e-324,
+  ),
   fc.constantFrom('1e400', '-1e400', '123456789012345678901234567890', '-0', '1e-400', '9007199254740993', '-9223372036854775809').map(RAW),
 );
 
 const oddString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('\ud800', 'a\udfffb', '\u2028\u2029', '\u202eevil', '\ufeff', '😀'.repeat(200), 'x'.repeat(20000), ' ', '', "' OR 1=1 --", '%00', '../../etc/passwd', 'NaN', 'null'),
+  fc.constantFrom(
+    '\ud800',
+    'a\udfffb',
+    '\u2028\u2029',
+    '\u202eevil',
+    '\ufeff',
+    '😀'.repeat(200),
+    'x'.repeat(20000),
+    ' ',
+    '',
+    "' OR 1=1 --",
+    '%00',
+    '../../etc/passwd',
+    'NaN',
+    'null',
+  ),
 );
 
 /** An array nested `depth` levels around a value. */
@@ -141,7 +170,9 @@ export function validValue(schema: Schema, ctx: FuzzContext, name?: string, dept
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return depth > 4 ? fc.constant([]) : fc.array(validValue(s.items ?? {}, ctx, undefined, depth + 1), { minLength: Math.max(1, s.minItems ?? 0), maxLength: 1 });
+      return depth > 4
+        ? fc.constant([])
+        : fc.array(validValue(s.items ?? {}, ctx, undefined, depth + 1), { minLength: Math.max(1, s.minItems ?? 0), maxLength: 1 });
     default: {
       if (!s.properties || depth > 4) return fc.constant(s.example ?? {});
       const record = Object.fromEntries(Object.entries(s.properties).map(([k, p]) => [k, validValue(p, ctx, k, depth + 1)]));
@@ -151,7 +182,11 @@ export function validValue(schema: Schema, ctx: FuzzContext, name?: string, dept
 }
 
 /** Every path to a leaf or container in a JSON value, for a mutation to pick one. */
-function pathsOf(value: unknown, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function pathsOf(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const path = [...prefix, Array.isArray(value) ? Number(k) : k];
@@ -168,10 +203,25 @@ function setAt(root: unknown, path: Array<string | number>, value: unknown): voi
   at[path[path.length - 1]] = value;
 }
 
-const UNKNOWN_KEYS = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'organisationId', 'ownerOrganisationId', 'role', 'version', 'status'), fc.string({ maxLength: 10 }));
+const UNKNOWN_KEYS = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'organisationId', 'ownerOrganisationId', 'role', 'version', 'status'),
+  fc.string({ maxLength: 10 }),
+);
 
 const brokenText = fc.oneof(
-  fc.constantFrom('', '{', '{"a":}', '{"a":1,}', "{'a':1}", '\ufeff{}', '{"a":1}{"b":2}', 'nul', '{"a":"\\ud800"}', '{"a":"\\u0000"}', '{"a":1e400}'),
+  fc.constantFrom(
+    '',
+    '{',
+    '{"a":}',
+    '{"a":1,}',
+    "{'a':1}",
+    '\ufeff{}',
+    '{"a":1}{"b":2}',
+    'nul',
+    '{"a":"\\ud800"}',
+    '{"a":"\\u0000"}',
+    '{"a":1e400}',
+  ),
   fc.constantFrom('{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}'),
   fc.integer({ min: 30, max: 5000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
   fc.integer({ min: 30, max: 5000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
@@ -194,7 +244,8 @@ export function bodyText(schema: Schema, ctx: FuzzContext): fc.Arbitrary<string>
   const withUnknown = fc.tuple(valid, fc.dictionary(UNKNOWN_KEYS, wild, { minKeys: 1, maxKeys: 3 })).map(([v, extra]) => {
     // Own properties, __proto__ included (a literal spread would set the prototype instead).
     const out = JSON.parse(JSON.stringify(v ?? {})) as Record<string, unknown>;
-    for (const [k, x] of Object.entries(extra)) Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    for (const [k, x] of Object.entries(extra))
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     return out;
   });
   return fc.oneof(
@@ -210,7 +261,20 @@ export function bodyText(schema: Schema, ctx: FuzzContext): fc.Arbitrary<string>
 /** A path parameter: usually the id of an existing record (so the handler runs), sometimes nonsense. */
 const wildSegment = fc.oneof(
   fc.uuid(),
-  fc.constantFrom('not-a-uuid', '%00', '%01abc', '0', '-1', '1e400', 'x'.repeat(300), '..%2F..%2Fetc', '%E2%80%AE', 'null', '%F0%9F%98%80', '00000000-0000-0000-0000-000000000000'),
+  fc.constantFrom(
+    'not-a-uuid',
+    '%00',
+    '%01abc',
+    '0',
+    '-1',
+    '1e400',
+    'x'.repeat(300),
+    '..%2F..%2Fetc',
+    '%E2%80%AE',
+    'null',
+    '%F0%9F%98%80',
+    '00000000-0000-0000-0000-000000000000',
+  ),
   fc.uuid().map((u) => u.toUpperCase()),
   controlString.map(encodeURIComponent),
 );
@@ -223,7 +287,9 @@ const wildQueryValue = fc.oneof(
 );
 
 function queryValue(p: Parameter, ctx: FuzzContext): fc.Arbitrary<string> {
-  const valid = validValue(p.schema ?? { type: 'string', example: p.example }, ctx, p.name).map((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)));
+  const valid = validValue(p.schema ?? { type: 'string', example: p.example }, ctx, p.name).map((v) =>
+    v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean),
+  );
   return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: wildQueryValue });
 }
 
@@ -233,14 +299,30 @@ export function urlFor(template: string, op: Operation, ctx: FuzzContext): fc.Ar
   const pathArbs = params
     .filter((p) => p.in === 'path')
     .map((p) =>
-      fc.oneof({ weight: 6, arbitrary: validValue(p.schema ?? { type: 'string' }, ctx, p.name).map((v) => encodeURIComponent(typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean))) }, { weight: 1, arbitrary: wildSegment }).map(
-        (v) => [p.name, v] as const,
-      ),
+      fc
+        .oneof(
+          {
+            weight: 6,
+            arbitrary: validValue(p.schema ?? { type: 'string' }, ctx, p.name).map((v) =>
+              encodeURIComponent(typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)),
+            ),
+          },
+          { weight: 1, arbitrary: wildSegment },
+        )
+        .map((v) => [p.name, v] as const),
     );
   const queryArbs = params
     .filter((p) => p.in === 'query')
-    .map((p) => fc.option(fc.array(queryValue(p, ctx), { minLength: 1, maxLength: 2 }).map((vs) => vs.map((v) => [p.name, v] as const)), { freq: 3 }));
-  const unknown = fc.option(fc.tuple(UNKNOWN_KEYS, wildQueryValue).map(([k, v]) => [[k, v] as const]), { freq: 4 });
+    .map((p) =>
+      fc.option(
+        fc.array(queryValue(p, ctx), { minLength: 1, maxLength: 2 }).map((vs) => vs.map((v) => [p.name, v] as const)),
+        { freq: 3 },
+      ),
+    );
+  const unknown = fc.option(
+    fc.tuple(UNKNOWN_KEYS, wildQueryValue).map(([k, v]) => [[k, v] as const]),
+    { freq: 4 },
+  );
   return fc.tuple(fc.tuple(...pathArbs), fc.tuple(...queryArbs), unknown).map(([path, query, extra]) => {
     let url = template;
     for (const [name, value] of path) url = url.replace(`{${name}}`, value);
@@ -253,7 +335,20 @@ export function urlFor(template: string, op: Operation, ctx: FuzzContext): fc.Ar
 /** Headers a client may get wrong. Header values cannot hold control characters (the HTTP client refuses them). */
 export const contentType = fc.oneof(
   { weight: 12, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jwt') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'APPLICATION/JSON',
+      'application/json; charset=latin1',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jwt',
+    ),
+  },
 );
-export const ifMatch = fc.option(fc.constantFrom('"1"', '*', 'W/"x"', `"${'x'.repeat(500)}"`, '1e400', '"-1"', '""', 'garbage'), { freq: 2 });
+export const ifMatch = fc.option(fc.constantFrom('"1"', '*', 'W/"x"', `"${'x'.repeat(500)}"`, '1e400', '"-1"', '""', 'garbage'), {
+  freq: 2,
+});
 export const correlationId = fc.option(fc.constantFrom('a'.repeat(1000), 'not a valid id !', '', '../../x'), { freq: 5 });

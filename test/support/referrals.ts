@@ -27,7 +27,11 @@ export async function permitConsent(
 }
 
 export async function createReferral(api: TestApi, user: TestUser, body: Record<string, unknown>) {
-  const res = await api.http.post('/api/v1/referrals', { purpose: 'cross_border_referral', reason: 'Return to Myanmar; family located', ...body }, user.token);
+  const res = await api.http.post(
+    '/api/v1/referrals',
+    { purpose: 'cross_border_referral', reason: 'Return to Myanmar; family located', ...body },
+    user.token,
+  );
   if (res.status !== 201) throw new Error(`referral create failed: ${res.status} ${res.text}`);
   return res.body as { id: string; status: string; crossBorder: boolean; [k: string]: any };
 }

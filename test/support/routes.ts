@@ -81,7 +81,12 @@ export function routerRoutes(app: NestFastifyApplication): Array<{ method: strin
  * them on Fastify directly; public by design) and the CORS preflight answer (app.enableCors).
  */
 export function isInfrastructureRoute(route: { method: string; path: string }): boolean {
-  if (route.path === '/api/docs' || route.path.startsWith('/api/docs/') || route.path === '/api/docs-json' || route.path === '/api/docs-yaml') {
+  if (
+    route.path === '/api/docs' ||
+    route.path.startsWith('/api/docs/') ||
+    route.path === '/api/docs-json' ||
+    route.path === '/api/docs-yaml'
+  ) {
     return route.method === 'GET';
   }
   return route.method === 'OPTIONS' && route.path === '*';

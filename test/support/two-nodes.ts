@@ -53,7 +53,8 @@ export interface TwoNodes {
 export function requireSecondDatabase(): { url: string; migrationUrl: string } {
   const url = process.env.DATABASE_URL_B;
   const migrationUrl = process.env.DATABASE_MIGRATION_URL_B;
-  if (!url || !migrationUrl) throw new Error('Two-node specs need DATABASE_URL_B and DATABASE_MIGRATION_URL_B: run them through `npm test`');
+  if (!url || !migrationUrl)
+    throw new Error('Two-node specs need DATABASE_URL_B and DATABASE_MIGRATION_URL_B: run them through `npm test`');
   return { url, migrationUrl };
 }
 
@@ -105,7 +106,11 @@ export async function startTwoNodes(extraEnv: Record<string, string> = {}): Prom
     const [adminA, adminB] = await Promise.all([platformAdmin(apiA), platformAdmin(apiB)]);
     const register = async (on: TestApi, admin: TestUser, other: TestApi, otherEnv: Record<string, string>, name: string) => {
       // No keys given: the partner's JWKS is fetched from its base URL, over the outbound address guard.
-      const res = await on.http.post('/api/v1/federation/partners', { nodeId: otherEnv.FEDERATION_NODE_ID, name, baseUrl: other.http.baseUrl }, admin.token);
+      const res = await on.http.post(
+        '/api/v1/federation/partners',
+        { nodeId: otherEnv.FEDERATION_NODE_ID, name, baseUrl: other.http.baseUrl },
+        admin.token,
+      );
       if (res.status !== 201) throw new Error(`partner registration failed: ${res.status} ${res.text}`);
       return res.body.id as string;
     };

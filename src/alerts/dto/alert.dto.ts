@@ -16,7 +16,8 @@ import { AlertEntity } from '../alert.entity';
 
 export class ListAlertsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ALERT_STATUSES, default: 'open', description: 'The action-needed list is the open alerts' })
-  @IsOptional() @IsIn(ALERT_STATUSES)
+  @IsOptional()
+  @IsIn(ALERT_STATUSES)
   status: AlertStatus = 'open';
 
   @ApiPropertyOptional({ enum: ALERT_TYPES }) @IsOptional() @IsIn(ALERT_TYPES) type?: AlertType;
@@ -32,7 +33,9 @@ export class ResolveAlertDto {
   })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString() @MinLength(1) @MaxLength(500)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
   note?: string;
 }
 
@@ -52,8 +55,14 @@ export class AlertResponseDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) dueAt: string | null;
   @ApiProperty({ format: 'date-time' }) raisedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) resolvedAt: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Null when the system resolved it' }) resolvedByUserId: string | null;
-  @ApiProperty({ nullable: true, type: String, example: 'resolved', description: '"resolved" (by a person) or the system\u2019s reason code' })
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Null when the system resolved it' }) resolvedByUserId:
+    string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'resolved',
+    description: '"resolved" (by a person) or the system\u2019s reason code',
+  })
   resolutionCode: string | null;
   @ApiProperty({ nullable: true, type: String }) resolutionNote: string | null;
 

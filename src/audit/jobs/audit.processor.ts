@@ -29,7 +29,8 @@ export class AuditProcessor extends WorkerHost {
     switch (name) {
       case 'audit.seal': {
         const outcome = await this.sealer.sealPending();
-        if (outcome.sealed > 0) this.logger.debug({ sealed: outcome.sealed, head: outcome.head, checkpoint: outcome.checkpoint }, 'audit.seal');
+        if (outcome.sealed > 0)
+          this.logger.debug({ sealed: outcome.sealed, head: outcome.head, checkpoint: outcome.checkpoint }, 'audit.seal');
         result = outcome;
         break;
       }

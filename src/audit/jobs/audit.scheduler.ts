@@ -20,7 +20,11 @@ export class AuditScheduler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(AUDIT_JOBS.seal, { every: this.config.audit.sealIntervalMs }, { name: AUDIT_JOBS.seal, data: {}, opts: RUN_OPTIONS });
+    await this.queue.upsertJobScheduler(
+      AUDIT_JOBS.seal,
+      { every: this.config.audit.sealIntervalMs },
+      { name: AUDIT_JOBS.seal, data: {}, opts: RUN_OPTIONS },
+    );
     await this.queue.upsertJobScheduler(
       AUDIT_JOBS.checkpoint,
       { every: this.config.audit.checkpointIntervalMs },

@@ -8,13 +8,17 @@ export class LoginDto {
 
 export class RefreshDto {
   @ApiProperty({ description: 'The refresh token from login or the previous refresh; each is good for one use' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   refreshToken: string;
 }
 
 export class LogoutDto {
-  @ApiPropertyOptional({ description: 'Ends this token\'s session; without it, the session of the access token ends' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ description: "Ends this token's session; without it, the session of the access token ends" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   refreshToken?: string;
 }
 

@@ -61,7 +61,10 @@ const DOB_MIN = '1900-01-01';
 export class IdentityDocumentDto {
   @ApiProperty({ enum: IDENTITY_DOCUMENT_TYPES, example: 'passport' }) @IsIn(IDENTITY_DOCUMENT_TYPES) type: IdentityDocumentType;
   @ApiProperty({ example: 'MA1234567', maxLength: 64, description: 'Encrypted at rest; a keyed hash of it finds duplicates' })
-  @Transform(trim) @IsString() @MinLength(1) @MaxLength(64)
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
   number: string;
   @ApiProperty({ example: 'MM', description: 'Issuing country, ISO 3166-1 alpha-2', enum: COUNTRY_CODES }) @IsCountry() country: string;
 }
@@ -71,54 +74,104 @@ export class IdentityDocumentDto {
  * stored only as ciphertext, returned only by GET /cases/{id} (and audited there). null clears a field on PATCH.
  */
 export class PersonInputDto {
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'Aye', maxLength: 200 }) @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200) givenName?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'Mya', maxLength: 200 }) @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200) familyName?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: '2001-04-12', format: 'date', description: 'Not in the future; derives `minor`' })
-  @IsOptional() @IsDateOnly({ notFuture: true, min: DOB_MIN })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Aye', maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  givenName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Mya', maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  familyName?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '2001-04-12',
+    format: 'date',
+    description: 'Not in the future; derives `minor`',
+  })
+  @IsOptional()
+  @IsDateOnly({ notFuture: true, min: DOB_MIN })
   dateOfBirth?: string | null;
   @ApiPropertyOptional({ enum: GENDERS, example: 'feminine' }) @IsOptional() @IsIn(GENDERS) gender?: Gender | null;
   @ApiPropertyOptional({ type: [String], example: ['MM'], description: 'ISO 3166-1 alpha-2' })
-  @IsOptional() @IsArray() @ArrayMaxSize(5) @ArrayUnique() @IsCountry({ each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(5)
+  @ArrayUnique()
+  @IsCountry({ each: true })
   citizenship?: string[] | null;
   @ApiPropertyOptional({ type: [String], example: ['mya'], description: 'ISO 639-3 (or 639-2/B) codes' })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ArrayUnique() @IsLanguage({ each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsLanguage({ each: true })
   languages?: string[] | null;
   @ApiPropertyOptional({ type: [IdentityDocumentDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => IdentityDocumentDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => IdentityDocumentDto)
   identityDocuments?: IdentityDocumentDto[] | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: '+66 81 000 0000', maxLength: 40 })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(3) @MaxLength(40)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(3)
+  @MaxLength(40)
   phone?: string | null;
   @ApiPropertyOptional({ maxLength: 254 }) @IsOptional() @Transform(trim) @IsEmail() @MaxLength(254) email?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'Mercy Shelter, Bangkok', maxLength: 500 })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(500)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
   currentLocation?: string | null;
 }
 
 export class ProtectionInputDto {
   @ApiPropertyOptional({ enum: RISK_LEVELS, example: 'high' }) @IsOptional() @IsIn(RISK_LEVELS) riskLevel?: RiskLevel | null;
   @ApiPropertyOptional({ format: 'date', description: 'When the risk was assessed; defaults to today when riskLevel changes' })
-  @IsOptional() @IsDateOnly({ notFuture: true, min: '2000-01-01' })
+  @IsOptional()
+  @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   riskAssessedAt?: string | null;
   @ApiPropertyOptional({ description: 'Only the assigned caseworker and the supervisors see a danger-flagged case' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   dangerFlag?: boolean | null;
   @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsDateOnly({ min: '2000-01-01' }) reflectionPeriodStart?: string | null;
   @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsDateOnly({ min: '2000-01-01' }) reflectionPeriodEnd?: string | null;
-  @ApiPropertyOptional({ enum: IMMIGRATION_STATUSES }) @IsOptional() @IsIn(IMMIGRATION_STATUSES) immigrationStatus?: ImmigrationStatus | null;
+  @ApiPropertyOptional({ enum: IMMIGRATION_STATUSES })
+  @IsOptional()
+  @IsIn(IMMIGRATION_STATUSES)
+  immigrationStatus?: ImmigrationStatus | null;
   @ApiPropertyOptional({ enum: DETENTION_STATUSES }) @IsOptional() @IsIn(DETENTION_STATUSES) detentionStatus?: DetentionStatus | null;
   @ApiPropertyOptional({ enum: NON_PUNISHMENT_ASSESSMENTS })
-  @IsOptional() @IsIn(NON_PUNISHMENT_ASSESSMENTS)
+  @IsOptional()
+  @IsIn(NON_PUNISHMENT_ASSESSMENTS)
   nonPunishmentAssessment?: NonPunishmentAssessment | null;
   @ApiPropertyOptional({ description: 'The victim objects to their home state being notified' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   objectsToHomeStateNotification?: boolean | null;
 }
 
 export class LegalProceedingDto {
   @ApiProperty({ example: 'TH', description: 'ISO 3166-1 alpha-2' }) @IsCountry() jurisdiction: string;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'Or.1234/2569', maxLength: 64, description: "The court's case number" })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(64)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
   caseNumber?: string | null;
   @ApiProperty({ enum: LEGAL_ROLES, example: 'witness' }) @IsIn(LEGAL_ROLES) role: LegalRole;
   @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsDateOnly({ min: '2000-01-01' }) nextHearing?: string | null;
@@ -129,45 +182,85 @@ export class LegalProceedingDto {
  * (derived) and the assignee (the creator): a client sending any of them gets 400.
  */
 export class CreateCaseDto {
-  @ApiPropertyOptional({ type: PersonInputDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => PersonInputDto) person?: PersonInputDto | null;
+  @ApiPropertyOptional({ type: PersonInputDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PersonInputDto)
+  person?: PersonInputDto | null;
   @ApiPropertyOptional({ enum: TRAFFICKING_STATUSES, example: 'actual', description: 'Decided by the caller’s organisation' })
-  @IsOptional() @IsIn(TRAFFICKING_STATUSES)
+  @IsOptional()
+  @IsIn(TRAFFICKING_STATUSES)
   traffickingStatus?: TraffickingStatus | null;
   @ApiPropertyOptional({ format: 'date', description: 'When the trafficking status was decided; defaults to today' })
-  @IsOptional() @IsDateOnly({ notFuture: true, min: '2000-01-01' })
+  @IsOptional()
+  @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   traffickingStatusDecidedAt?: string | null;
   @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, isArray: true, example: ['forced_criminality'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(EXPLOITATION_TYPES.length) @ArrayUnique() @IsIn(EXPLOITATION_TYPES, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(EXPLOITATION_TYPES.length)
+  @ArrayUnique()
+  @IsIn(EXPLOITATION_TYPES, { each: true })
   exploitationTypes?: ExploitationType[] | null;
   @ApiPropertyOptional({ enum: MEANS_OF_CONTROL, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(MEANS_OF_CONTROL.length) @ArrayUnique() @IsIn(MEANS_OF_CONTROL, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MEANS_OF_CONTROL.length)
+  @ArrayUnique()
+  @IsIn(MEANS_OF_CONTROL, { each: true })
   meansOfControl?: MeansOfControl[] | null;
   @ApiPropertyOptional({ enum: RECRUITMENT_METHODS, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(RECRUITMENT_METHODS.length) @ArrayUnique() @IsIn(RECRUITMENT_METHODS, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(RECRUITMENT_METHODS.length)
+  @ArrayUnique()
+  @IsIn(RECRUITMENT_METHODS, { each: true })
   recruitmentMethods?: RecruitmentMethod[] | null;
   @ApiPropertyOptional({ enum: RECRUITMENT_PLATFORMS, isArray: true })
-  @IsOptional() @IsArray() @ArrayMaxSize(RECRUITMENT_PLATFORMS.length) @ArrayUnique() @IsIn(RECRUITMENT_PLATFORMS, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(RECRUITMENT_PLATFORMS.length)
+  @ArrayUnique()
+  @IsIn(RECRUITMENT_PLATFORMS, { each: true })
   recruitmentPlatforms?: RecruitmentPlatform[] | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'MM' }) @IsOptional() @IsCountry() countryOfRecruitment?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'KH' }) @IsOptional() @IsCountry() countryOfExploitation?: string | null;
-  @ApiPropertyOptional({ type: Number, nullable: true, example: 22, minimum: 0, maximum: 120 }) @IsOptional() @IsInt() @Min(0) @Max(120) ageWhenTrafficked?: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 22, minimum: 0, maximum: 120 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(120)
+  ageWhenTrafficked?: number | null;
   @ApiPropertyOptional({ type: ProtectionInputDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ProtectionInputDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProtectionInputDto)
   protection?: ProtectionInputDto | null;
   @ApiPropertyOptional({ type: [LegalProceedingDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => LegalProceedingDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => LegalProceedingDto)
   legalProceedings?: LegalProceedingDto[] | null;
 }
 
 /** PATCH /cases/{id} (with If-Match): only the fields sent change; null clears; arrays are replaced whole. */
 export class UpdateCaseDto extends CreateCaseDto {
   @ApiPropertyOptional({ enum: OPEN_CASE_STATUSES, description: 'Closing goes through POST /cases/{id}/close' })
-  @IsOptional() @IsIn(OPEN_CASE_STATUSES)
+  @IsOptional()
+  @IsIn(OPEN_CASE_STATUSES)
   status?: OpenCaseStatus;
 }
 
 export class CloseCaseDto {
-  @ApiProperty({ enum: CLOSURE_REASONS, example: 'services_completed', description: 'referred_to_other_organisation and transferred_jurisdiction close as closed_referred' })
+  @ApiProperty({
+    enum: CLOSURE_REASONS,
+    example: 'services_completed',
+    description: 'referred_to_other_organisation and transferred_jurisdiction close as closed_referred',
+  })
   @IsIn(CLOSURE_REASONS)
   reason: ClosureReason;
 }
@@ -181,7 +274,14 @@ export class EraseIdentityDto {
 }
 
 export class BreakGlassDto {
-  @ApiProperty({ minLength: 10, maxLength: 1000, description: 'Why you must open this case now. Stored encrypted; never in the audit entry.' })
-  @Transform(trim) @IsString() @MinLength(10) @MaxLength(1000)
+  @ApiProperty({
+    minLength: 10,
+    maxLength: 1000,
+    description: 'Why you must open this case now. Stored encrypted; never in the audit entry.',
+  })
+  @Transform(trim)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(1000)
   reason: string;
 }

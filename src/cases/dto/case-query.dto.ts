@@ -11,9 +11,14 @@ export class ListCasesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CASE_STATUSES }) @IsOptional() @IsIn(CASE_STATUSES) status?: CaseStatus;
   @ApiPropertyOptional({ enum: RISK_LEVELS }) @IsOptional() @IsIn(RISK_LEVELS) riskLevel?: RiskLevel;
   @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, description: 'Cases whose exploitation types include this one' })
-  @IsOptional() @IsIn(EXPLOITATION_TYPES)
+  @IsOptional()
+  @IsIn(EXPLOITATION_TYPES)
   exploitationType?: ExploitationType;
-  @ApiPropertyOptional({ type: Boolean, description: 'Only cases assigned to the caller' }) @IsOptional() @Transform(queryBool) @IsBoolean() assignedToMe?: boolean;
+  @ApiPropertyOptional({ type: Boolean, description: 'Only cases assigned to the caller' })
+  @IsOptional()
+  @Transform(queryBool)
+  @IsBoolean()
+  assignedToMe?: boolean;
   @ApiPropertyOptional({ type: Boolean }) @IsOptional() @Transform(queryBool) @IsBoolean() dangerFlag?: boolean;
 }
 

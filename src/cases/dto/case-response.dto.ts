@@ -91,7 +91,11 @@ export class CaseResponseDto {
   @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) assignedCaseworkerId: string | null;
   @ApiProperty({ type: PersonDto }) person: PersonDto;
-  @ApiProperty({ nullable: true, type: Boolean, description: 'Derived: under 18 by date of birth (at the last change), else by age when trafficked' })
+  @ApiProperty({
+    nullable: true,
+    type: Boolean,
+    description: 'Derived: under 18 by date of birth (at the last change), else by age when trafficked',
+  })
   minor: boolean | null;
   @ApiProperty({ enum: TRAFFICKING_STATUSES, nullable: true }) traffickingStatus: TraffickingStatus | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) traffickingStatusDecidedByOrganisationId: string | null;
@@ -114,7 +118,8 @@ export class CreatedCaseResponseDto extends CaseResponseDto {
   @ApiProperty({
     type: [String],
     example: [],
-    description: "References of the caller's own organisation's cases that hold the same identity document (keyed hash; nothing is decrypted)",
+    description:
+      "References of the caller's own organisation's cases that hold the same identity document (keyed hash; nothing is decrypted)",
   })
   possibleDuplicates: string[];
 }

@@ -27,12 +27,21 @@ const contextFor = (controller: new () => object, method: string, headers: Recor
 
 describe('AuthGuard (deny by default)', () => {
   // No token service and no database: a decision that needs neither must not reach them.
-  const unreachable = new Proxy({}, { get: () => { throw new Error('should not be reached'); } });
+  const unreachable = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('should not be reached');
+      },
+    },
+  );
   const guard = new AuthGuard(new Reflector(), unreachable as never, unreachable as never);
 
   it('closes a route that declares neither a permission nor @Public', async () => {
     await expect(guard.canActivate(contextFor(ProbeController, 'forgotten'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(guard.canActivate(contextFor(ProbeController, 'forgotten', { authorization: 'Bearer abc' }))).rejects.toBeInstanceOf(DomainError);
+    await expect(guard.canActivate(contextFor(ProbeController, 'forgotten', { authorization: 'Bearer abc' }))).rejects.toBeInstanceOf(
+      DomainError,
+    );
   });
 
   it('opens a @Public route without a token, on the method or the controller', async () => {
@@ -42,6 +51,8 @@ describe('AuthGuard (deny by default)', () => {
 
   it('asks for a bearer token on a protected route', async () => {
     await expect(guard.canActivate(contextFor(ProbeController, 'closed'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    await expect(guard.canActivate(contextFor(ProbeController, 'closed', { authorization: 'Basic YTpi' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(guard.canActivate(contextFor(ProbeController, 'closed', { authorization: 'Basic YTpi' }))).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 });

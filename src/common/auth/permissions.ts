@@ -52,19 +52,18 @@ export enum Permission {
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
-const CASEWORK = [
-  Permission.CaseCreate,
-  Permission.CaseRead,
-  Permission.CaseUpdate,
-  Permission.CaseClose,
-  Permission.CaseBreakGlass,
-];
+const CASEWORK = [Permission.CaseCreate, Permission.CaseRead, Permission.CaseUpdate, Permission.CaseClose, Permission.CaseBreakGlass];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
 const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
 /** Restitution claims are case work; which claims is RestitutionService's answer (case access, responsibility, consent). */
-const RESTITUTION = [Permission.RestitutionCreate, Permission.RestitutionRead, Permission.RestitutionUpdate, Permission.RestitutionPaymentRecord];
+const RESTITUTION = [
+  Permission.RestitutionCreate,
+  Permission.RestitutionRead,
+  Permission.RestitutionUpdate,
+  Permission.RestitutionPaymentRecord,
+];
 /** Referrals are case work; the state machine then tells a caseworker from a supervisor (approving a cross-border one). */
 const REFERRALS = [
   Permission.ReferralCreate,

@@ -20,17 +20,29 @@ describe('toErrorBody', () => {
 
   it('maps a DomainError through the one status table', () => {
     const body = toErrorBody(new DomainError('ORGANISATION_NOT_FOUND', 'Organisation not found'), 'c-1');
-    expect(body).toEqual({ statusCode: 404, code: 'ORGANISATION_NOT_FOUND', message: 'Organisation not found', details: undefined, correlationId: 'c-1' });
+    expect(body).toEqual({
+      statusCode: 404,
+      code: 'ORGANISATION_NOT_FOUND',
+      message: 'Organisation not found',
+      details: undefined,
+      correlationId: 'c-1',
+    });
   });
 
   it('has a 4xx or 5xx status for every code', () => {
-    for (const [code, status] of Object.entries(ERROR_STATUS)) expect({ code, ok: status >= 400 && status < 600 }).toEqual({ code, ok: true });
+    for (const [code, status] of Object.entries(ERROR_STATUS))
+      expect({ code, ok: status >= 400 && status < 600 }).toEqual({ code, ok: true });
   });
 
   it('answers an unexpected error with 500 and a generic message: no stack, no error message, logged with the correlation id', () => {
     const err = new TypeError("Cannot read properties of undefined (reading 'givenName') at Aye Mya's record");
     const body = toErrorBody(err, 'c-2');
-    expect(body).toEqual({ statusCode: 500, code: 'INTERNAL_ERROR', message: expect.stringContaining('correlation id'), correlationId: 'c-2' });
+    expect(body).toEqual({
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
+      message: expect.stringContaining('correlation id'),
+      correlationId: 'c-2',
+    });
     expect(JSON.stringify(body)).not.toMatch(/givenName|Aye Mya|at |\.ts/);
     expect(logged).toHaveLength(1);
     expect(JSON.stringify(logged[0])).toContain('c-2');
@@ -58,9 +70,16 @@ describe('toErrorBody', () => {
   });
 
   it('maps Nest HTTP exceptions, and never echoes the path of a 404', () => {
-    expect(toErrorBody(new NotFoundException('Cannot GET /api/v1/cases/aye-mya'), 'c')).toMatchObject({ statusCode: 404, code: 'ROUTE_NOT_FOUND', message: 'Route not found' });
+    expect(toErrorBody(new NotFoundException('Cannot GET /api/v1/cases/aye-mya'), 'c')).toMatchObject({
+      statusCode: 404,
+      code: 'ROUTE_NOT_FOUND',
+      message: 'Route not found',
+    });
     expect(toErrorBody(new PayloadTooLargeException(), 'c')).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(toErrorBody(new BadRequestException('Validation failed (uuid is expected)'), 'c')).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST' });
+    expect(toErrorBody(new BadRequestException('Validation failed (uuid is expected)'), 'c')).toMatchObject({
+      statusCode: 400,
+      code: 'MALFORMED_REQUEST',
+    });
   });
 
   it('maps the throttler to 429 RATE_LIMITED', () => {
@@ -68,15 +87,25 @@ describe('toErrorBody', () => {
   });
 
   it('maps Fastify body errors by their code', () => {
-    const fastify = (code: string, statusCode: number) => Object.assign(new Error('raw fastify message with body bits'), { code, statusCode });
+    const fastify = (code: string, statusCode: number) =>
+      Object.assign(new Error('raw fastify message with body bits'), { code, statusCode });
     expect(toErrorBody(fastify('FST_ERR_CTP_BODY_TOO_LARGE', 413), 'c')).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(toErrorBody(fastify('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), 'c')).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(toErrorBody(fastify('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), 'c')).toMatchObject({
+      statusCode: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
     expect(toErrorBody(fastify('FST_ERR_CTP_INVALID_JSON_BODY', 400), 'c')).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST' });
     expect(JSON.stringify(toErrorBody(fastify('FST_ERR_SOMETHING_NEW', 400), 'c'))).not.toContain('body bits');
   });
 
   it('keeps to the one body shape whatever is thrown', () => {
-    for (const thrown of [new DomainError('CONFLICT', 'x', { field: 'a' }), new Error('x'), new NotFoundException(), new ThrottlerException(), 42]) {
+    for (const thrown of [
+      new DomainError('CONFLICT', 'x', { field: 'a' }),
+      new Error('x'),
+      new NotFoundException(),
+      new ThrottlerException(),
+      42,
+    ]) {
       expectShape(toErrorBody(thrown, 'c'));
     }
   });

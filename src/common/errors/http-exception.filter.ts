@@ -42,7 +42,13 @@ const logger = new Logger('Errors');
 /** Turns anything thrown into the one error body. No stack trace and no database message ever reaches the client. */
 export function toErrorBody(exception: unknown, correlationId: string): ErrorBody {
   if (exception instanceof DomainError) {
-    return { statusCode: statusOf(exception.code), code: exception.code, message: exception.message, details: exception.details, correlationId };
+    return {
+      statusCode: statusOf(exception.code),
+      code: exception.code,
+      message: exception.message,
+      details: exception.details,
+      correlationId,
+    };
   }
   if (exception instanceof ThrottlerException) {
     return { statusCode: 429, code: 'RATE_LIMITED', message: 'Too many requests; slow down', correlationId };
@@ -75,7 +81,10 @@ function logUnexpected(exception: unknown, correlationId: string): void {
   if (exception instanceof QueryFailedError) {
     // A database message can quote the values that failed: log only the SQLSTATE and the constraint.
     const driver = exception.driverError as { code?: string; constraint?: string; table?: string };
-    logger.error({ correlationId, err: { type: 'QueryFailedError', sqlState: driver.code, constraint: driver.constraint, table: driver.table } }, 'database error');
+    logger.error(
+      { correlationId, err: { type: 'QueryFailedError', sqlState: driver.code, constraint: driver.constraint, table: driver.table } },
+      'database error',
+    );
     return;
   }
   const err = exception as Error;
@@ -89,6 +98,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const body = toErrorBody(exception, String(request.id));
-    void reply.status(body.statusCode || HttpStatus.INTERNAL_SERVER_ERROR).header('content-type', 'application/json; charset=utf-8').send(body);
+    void reply
+      .status(body.statusCode || HttpStatus.INTERNAL_SERVER_ERROR)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(body);
   }
 }

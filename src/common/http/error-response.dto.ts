@@ -5,7 +5,11 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 'NOT_FOUND', description: 'Stable machine-readable cause; the same cause has the same code everywhere' })
   code: string;
   @ApiProperty({ example: 'Record not found' }) message: string;
-  @ApiPropertyOptional({ description: 'Per-field validation errors or other structured detail', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: 'Per-field validation errors or other structured detail',
+    type: 'object',
+    additionalProperties: true,
+  })
   details?: unknown;
   @ApiProperty({ example: '3f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f' }) correlationId: string;
 }

@@ -25,7 +25,14 @@ describe('quoteInexactIntegers', () => {
   });
 
   it('does not make invalid JSON valid', () => {
-    for (const text of ['{"amountMinor":5e}', '{"amountMinor":.5}', '{"amountMinor":01.5}', '{"amountMinor":5e6', '{"amountMinor":e6}', '{"amountMinor":1.2.3}']) {
+    for (const text of [
+      '{"amountMinor":5e}',
+      '{"amountMinor":.5}',
+      '{"amountMinor":01.5}',
+      '{"amountMinor":5e6',
+      '{"amountMinor":e6}',
+      '{"amountMinor":1.2.3}',
+    ]) {
       expect(() => JSON.parse(text)).toThrow();
       expect(() => parse(text)).toThrow();
     }
@@ -45,9 +52,9 @@ describe('quoteInexactIntegers', () => {
         fc.jsonValue().map((v) => JSON.stringify(v)),
         lexeme.map((l) => `{"amountMinor":${l}}`),
         fc.array(tie('node'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
-        fc.array(fc.tuple(fc.constantFrom('amountMinor', 'amount', 'note', 'x'), tie('node')), { maxLength: 4 }).map(
-          (pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')}}`,
-        ),
+        fc
+          .array(fc.tuple(fc.constantFrom('amountMinor', 'amount', 'note', 'x'), tie('node')), { maxLength: 4 })
+          .map((pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')}}`),
       ),
     })).node;
     const sameExceptQuoted = (original: unknown, quoted: unknown, key?: string): void => {

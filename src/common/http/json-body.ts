@@ -66,7 +66,10 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const breach = jsonLimitBreach(body as string);
     if (breach) {
-      done(new DomainError('MALFORMED_REQUEST', `Request body refused: ${describeBreach(breach)}`, { limit: breach.limit, max: breach.max }), undefined);
+      done(
+        new DomainError('MALFORMED_REQUEST', `Request body refused: ${describeBreach(breach)}`, { limit: breach.limit, max: breach.max }),
+        undefined,
+      );
       return;
     }
     parse(request, quoteInexactIntegers(body as string), done);

@@ -13,10 +13,15 @@ describe('pageWindow', () => {
 
   it('skips whole pages', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100000 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 1000 }), (page, limit, max) => {
-        const w = pageWindow({ page, limit }, max);
-        return w.limit <= Math.min(max, MAX_PAGE_LIMIT) && w.limit >= 1 && w.skip === (page - 1) * w.limit;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 100000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (page, limit, max) => {
+          const w = pageWindow({ page, limit }, max);
+          return w.limit <= Math.min(max, MAX_PAGE_LIMIT) && w.limit >= 1 && w.skip === (page - 1) * w.limit;
+        },
+      ),
     );
   });
 });

@@ -68,7 +68,11 @@ export class SplitThrottlerStorage implements ThrottlerStorage {
  */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
   // The auth limit's own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
-  const redis = new ThrottlerStorageRedisService({ ...redisOptions(config.redis.url), keyPrefix: `${config.redis.queuePrefix}:throttle:`, connectionName: 'lintas-throttle' });
+  const redis = new ThrottlerStorageRedisService({
+    ...redisOptions(config.redis.url),
+    keyPrefix: `${config.redis.queuePrefix}:throttle:`,
+    connectionName: 'lintas-throttle',
+  });
   return {
     throttlers: [
       { name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute },

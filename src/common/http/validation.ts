@@ -34,7 +34,13 @@ function flatten(errors: ValidationError[], parent = ''): Array<FieldError & { c
     const field = parent ? `${parent}.${e.property}` : e.property;
     const context = codeOf(e);
     const own = e.constraints
-      ? [{ field, errors: unique(Object.keys(e.constraints).map((k) => describe(k, e.constraints![k]))), ...(context ? { code: context.errorCode, context } : {}) }]
+      ? [
+          {
+            field,
+            errors: unique(Object.keys(e.constraints).map((k) => describe(k, e.constraints![k]))),
+            ...(context ? { code: context.errorCode, context } : {}),
+          },
+        ]
       : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
@@ -58,7 +64,8 @@ export function validationErrorFrom(errors: ValidationError[]): DomainError {
   return new DomainError('VALIDATION_FAILED', 'Request validation failed', details as unknown as Array<Record<string, unknown>>);
 }
 
-const refused = (field: string, error: string) => new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field, errors: [error] }]);
+const refused = (field: string, error: string) =>
+  new DomainError('VALIDATION_FAILED', 'Request validation failed', [{ field, errors: [error] }]);
 
 const isDto = (metatype: ArgumentMetadata['metatype']): boolean =>
   typeof metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metatype as never);
@@ -76,11 +83,20 @@ const isDto = (metatype: ArgumentMetadata['metatype']): boolean =>
 export class LintasValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'custom') return super.transform(value, metadata);
-    if (metadata.type === 'body' && isDto(metadata.metatype) && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (
+      metadata.type === 'body' &&
+      isDto(metadata.metatype) &&
+      value !== undefined &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
       throw refused('body', 'the request body must be a JSON object');
     }
     const field = findForbiddenCharacters(value, metadata.data ?? '');
-    if (field !== undefined) throw refused(field || metadata.type, 'must not contain control characters (U+0000–U+001F other than tab, CR, LF) or unpaired surrogates');
+    if (field !== undefined)
+      throw refused(
+        field || metadata.type,
+        'must not contain control characters (U+0000–U+001F other than tab, CR, LF) or unpaired surrogates',
+      );
     return super.transform(value, metadata);
   }
 }

@@ -8,7 +8,16 @@ describe('correlationIdFrom', () => {
   });
 
   it('mints a UUID for a missing, short, long or unsafe one (no log injection)', () => {
-    for (const value of [undefined, '', 'short', 'x'.repeat(65), 'has space in it', 'line\nbreak-in-it', '"quoted-value"', '../../etc/passwd']) {
+    for (const value of [
+      undefined,
+      '',
+      'short',
+      'x'.repeat(65),
+      'has space in it',
+      'line\nbreak-in-it',
+      '"quoted-value"',
+      '../../etc/passwd',
+    ]) {
       expect(correlationIdFrom(value)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     }
   });
@@ -48,7 +57,11 @@ describe('log redaction', () => {
       expect(line).not.toContain(personal);
     }
     // Ids stay: they are what an operator follows.
-    expect(JSON.parse(line)).toMatchObject({ caseId: '0b3f6a6e-4d7c-4a55-9a43-0d5a4f6e1c2b', msg: 'probe', deep: { a: { b: { c: { d: { identityDocuments: REDACTED } } } } } });
+    expect(JSON.parse(line)).toMatchObject({
+      caseId: '0b3f6a6e-4d7c-4a55-9a43-0d5a4f6e1c2b',
+      msg: 'probe',
+      deep: { a: { b: { c: { d: { identityDocuments: REDACTED } } } } },
+    });
   });
 
   it('hides them in child-logger bindings too (pino-http binds per request)', () => {
@@ -60,7 +73,8 @@ describe('log redaction', () => {
   });
 
   it('writes a line that holds none of the keys as it is', () => {
-    const line = '{"level":30,"time":1,"req":{"method":"GET","path":"/api/v1/cases/x"},"res":{"statusCode":200},"msg":"request completed"}\n';
+    const line =
+      '{"level":30,"time":1,"req":{"method":"GET","path":"/api/v1/cases/x"},"res":{"statusCode":200},"msg":"request completed"}\n';
     expect(redactLogLine(line)).toBe(line);
   });
 

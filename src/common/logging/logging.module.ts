@@ -57,7 +57,9 @@ export function redactLogLine(line: string): string {
 }
 
 /** A pino destination that redacts each line before it is written (sonic-boom's flush and end go through unchanged). */
-export function redactingDestination(dest: pino.DestinationStream & Partial<{ flush(cb?: (err?: Error) => void): void; flushSync(): void; end(): void }>) {
+export function redactingDestination(
+  dest: pino.DestinationStream & Partial<{ flush(cb?: (err?: Error) => void): void; flushSync(): void; end(): void }>,
+) {
   return {
     write: (line: string) => dest.write(redactLogLine(line)),
     flush: (cb?: (err?: Error) => void) => (dest.flush ? dest.flush(cb) : cb?.()),
@@ -91,16 +93,16 @@ export abstract class LoggingSettings {
       useFactory: (config: LoggingSettings) => ({
         pinoHttp: [
           {
-          level: config.logLevel,
-          // Fastify already assigned the id (from X-Correlation-Id or fresh).
-          genReqId: (req) => (req as unknown as { id: string }).id,
-          customProps: (req) => ({ correlationId: (req as unknown as { id: string }).id }),
-          serializers: {
-            // Path only: no query string, no body.
-            req: (req: { method: string; url: string }) => ({ method: req.method, path: String(req.url).split('?')[0] }),
-            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-          },
-          autoLogging: { ignore: (req) => String(req.url).startsWith('/health/') },
+            level: config.logLevel,
+            // Fastify already assigned the id (from X-Correlation-Id or fresh).
+            genReqId: (req) => (req as unknown as { id: string }).id,
+            customProps: (req) => ({ correlationId: (req as unknown as { id: string }).id }),
+            serializers: {
+              // Path only: no query string, no body.
+              req: (req: { method: string; url: string }) => ({ method: req.method, path: String(req.url).split('?')[0] }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+            autoLogging: { ignore: (req) => String(req.url).startsWith('/health/') },
           },
           redactingDestination(config.logFile ? pino.destination({ dest: config.logFile, mkdir: true, sync: false }) : pino.destination(1)),
         ],

@@ -51,7 +51,10 @@ describe('MoneyDto over HTTP', () => {
 
   it('accepts a JSON integer and answers in the wire shape', async () => {
     const res = await post('{"amount":{"currency":"THB","amountMinor":2000000}}');
-    expect(res).toEqual({ status: 201, body: { amount: { currency: 'THB', amountMinor: 2000000 }, text: '20,000.00 THB', isBigint: true } });
+    expect(res).toEqual({
+      status: 201,
+      body: { amount: { currency: 'THB', amountMinor: 2000000 }, text: '20,000.00 THB', isBigint: true },
+    });
   });
 
   it('accepts a string of digits beyond 2^53 and keeps it exact', async () => {
@@ -75,7 +78,9 @@ describe('MoneyDto over HTTP', () => {
     const res = await post(`{"amount":{"currency":"THB","amountMinor":${amountMinor}}}`);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, code: 'MONEY_INVALID', message: 'Invalid money amount' });
-    expect(res.body.details).toEqual([{ field: 'amount.amountMinor', code: 'MONEY_INVALID', errors: [expect.stringMatching(/^amountMinor /)] }]);
+    expect(res.body.details).toEqual([
+      { field: 'amount.amountMinor', code: 'MONEY_INVALID', errors: [expect.stringMatching(/^amountMinor /)] },
+    ]);
     expect(typeof res.body.correlationId).toBe('string');
   });
 
@@ -115,7 +120,9 @@ describe('MoneyDto over HTTP', () => {
       { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
       { type: 'string', pattern: '^[0-9]{1,38}$' },
     ]);
-    expect(schema.properties.amountMinor.description).toMatch(/Responses: a JSON number when the amount is at most 9007199254740991 \(2\^53 - 1\), otherwise a string of digits/);
+    expect(schema.properties.amountMinor.description).toMatch(
+      /Responses: a JSON number when the amount is at most 9007199254740991 \(2\^53 - 1\), otherwise a string of digits/,
+    );
     expect((schema.properties.currency as { enum?: string[] }).enum).toEqual(expect.arrayContaining(['THB', 'MMK', 'LAK', 'KHR', 'VND']));
   });
 });

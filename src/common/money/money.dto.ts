@@ -29,7 +29,7 @@ export const AMOUNT_MINOR_DESCRIPTION =
 /** `{ "currency": "THB", "amountMinor": 5000000 }`: the money shape of every request and response. */
 export class MoneyDto {
   @ApiProperty({ enum: CURRENCY_CODES, example: 'THB', description: 'ISO 4217 alphabetic code, upper case' })
-  @(moneyRule('isCurrencyCode', currencyProblem))
+  @moneyRule('isCurrencyCode', currencyProblem)
   currency: string;
 
   @ApiProperty({
@@ -40,7 +40,7 @@ export class MoneyDto {
     example: 5000000,
     description: AMOUNT_MINOR_DESCRIPTION,
   })
-  @(moneyRule('isAmountMinor', amountMinorProblem))
+  @moneyRule('isAmountMinor', amountMinorProblem)
   amountMinor: number | string;
 }
 

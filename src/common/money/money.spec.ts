@@ -34,8 +34,12 @@ describe('parseMoney', () => {
     expect(parseMoney({ currency: 'VND', amountMinor: 0 })).toEqual({ currency: 'VND', amountMinor: 0n });
     expect(parseMoney({ currency: 'USD', amountMinor: Number.MAX_SAFE_INTEGER }).amountMinor).toBe(MAX_SAFE);
     // Beyond 2^53 only a string is exact; it stays exact.
-    expect(parseMoney({ currency: 'IDR', amountMinor: '123456789012345678901234567890' }).amountMinor).toBe(123456789012345678901234567890n);
-    expect(parseMoney({ currency: 'IDR', amountMinor: '9'.repeat(MAX_AMOUNT_DIGITS) }).amountMinor).toBe(10n ** BigInt(MAX_AMOUNT_DIGITS) - 1n);
+    expect(parseMoney({ currency: 'IDR', amountMinor: '123456789012345678901234567890' }).amountMinor).toBe(
+      123456789012345678901234567890n,
+    );
+    expect(parseMoney({ currency: 'IDR', amountMinor: '9'.repeat(MAX_AMOUNT_DIGITS) }).amountMinor).toBe(
+      10n ** BigInt(MAX_AMOUNT_DIGITS) - 1n,
+    );
   });
 
   it.each([
@@ -128,7 +132,9 @@ describe('serialising money', () => {
     expect(toMoneyJson(money('THB', 5000000n))).toEqual({ currency: 'THB', amountMinor: 5000000 });
     expect(toMoneyJson(money('THB', MAX_SAFE))).toEqual({ currency: 'THB', amountMinor: Number.MAX_SAFE_INTEGER });
     expect(toMoneyJson(money('THB', MAX_SAFE + 1n))).toEqual({ currency: 'THB', amountMinor: '9007199254740992' });
-    expect(JSON.stringify(toMoneyJson(money('VND', 10n ** 30n)))).toBe('{"currency":"VND","amountMinor":"1000000000000000000000000000000"}');
+    expect(JSON.stringify(toMoneyJson(money('VND', 10n ** 30n)))).toBe(
+      '{"currency":"VND","amountMinor":"1000000000000000000000000000000"}',
+    );
   });
 
   it('round-trips every amount through the wire shape and JSON text, exactly (property)', () => {
@@ -199,15 +205,18 @@ describe('arithmetic', () => {
       { maxLength: 40 },
     );
     fc.assert(
-      fc.property(amounts.chain((items) => fc.tuple(fc.constant(items), fc.shuffledSubarray(items, { minLength: items.length }))), ([items, shuffled]) => {
-        const totals = MoneyTotals.of(items);
-        expect(totals.equals(MoneyTotals.of(shuffled))).toBe(true);
-        for (const currency of ['THB', 'VND', 'KWD', 'USD']) {
-          const expected = items.filter((m) => m.currency === currency).reduce((s, m) => s + m.amountMinor, 0n);
-          expect(totals.get(currency)).toBe(expected);
-          expect(typeof totals.get(currency)).toBe('bigint');
-        }
-      }),
+      fc.property(
+        amounts.chain((items) => fc.tuple(fc.constant(items), fc.shuffledSubarray(items, { minLength: items.length }))),
+        ([items, shuffled]) => {
+          const totals = MoneyTotals.of(items);
+          expect(totals.equals(MoneyTotals.of(shuffled))).toBe(true);
+          for (const currency of ['THB', 'VND', 'KWD', 'USD']) {
+            const expected = items.filter((m) => m.currency === currency).reduce((s, m) => s + m.amountMinor, 0n);
+            expect(totals.get(currency)).toBe(expected);
+            expect(typeof totals.get(currency)).toBe('bigint');
+          }
+        },
+      ),
     );
   });
 });

@@ -80,7 +80,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function moneyProblems(value: unknown): MoneyProblem[] {
   if (!isPlainObject(value)) return [{ field: '', message: MONEY_MESSAGES.notObject }];
   const problems: MoneyProblem[] = [];
-  if (Object.keys(value).some((k) => k !== 'currency' && k !== 'amountMinor')) problems.push({ field: '', message: MONEY_MESSAGES.extraField });
+  if (Object.keys(value).some((k) => k !== 'currency' && k !== 'amountMinor'))
+    problems.push({ field: '', message: MONEY_MESSAGES.extraField });
   const currency = currencyProblem(value.currency);
   if (currency) problems.push({ field: 'currency', message: currency });
   const amount = amountMinorProblem(value.amountMinor);
@@ -89,7 +90,10 @@ export function moneyProblems(value: unknown): MoneyProblem[] {
 }
 
 /** Details in the shape the validation pipe writes: one entry per field, the field given by its full path. */
-export function moneyErrorDetails(problems: MoneyProblem[], path: string): Array<{ field: string; code: 'MONEY_INVALID'; errors: string[] }> {
+export function moneyErrorDetails(
+  problems: MoneyProblem[],
+  path: string,
+): Array<{ field: string; code: 'MONEY_INVALID'; errors: string[] }> {
   const byField = new Map<string, string[]>();
   for (const p of problems) {
     const field = p.field ? (path ? `${path}.${p.field}` : p.field) : path;

@@ -11,12 +11,15 @@ describe('forbidden characters', () => {
   });
 
   it('refuses unpaired surrogates, and only those', () => {
-    for (const bad of ['\ud800', 'a\udbffb', '\udc00', 'x\udfff', '\ud83d\ud83d\ude00'.slice(0, 2), '\ude00\ud83d']) expect([bad, hasForbiddenCharacters(bad)]).toEqual([bad, true]);
+    for (const bad of ['\ud800', 'a\udbffb', '\udc00', 'x\udfff', '\ud83d\ud83d\ude00'.slice(0, 2), '\ude00\ud83d'])
+      expect([bad, hasForbiddenCharacters(bad)]).toEqual([bad, true]);
     for (const good of ['😀', 'a\ud83d\ude00b', '\u{10ffff}', '\ud800\udc00']) expect(hasForbiddenCharacters(good)).toBe(false);
   });
 
   it('names the path of the first string holding one, member names included, never the text', () => {
-    expect(findForbiddenCharacters({ name: 'ok', legalProceedings: [{ caseNumber: 'ok' }, { caseNumber: 'A\u0000' }] })).toBe('legalProceedings.1.caseNumber');
+    expect(findForbiddenCharacters({ name: 'ok', legalProceedings: [{ caseNumber: 'ok' }, { caseNumber: 'A\u0000' }] })).toBe(
+      'legalProceedings.1.caseNumber',
+    );
     expect(findForbiddenCharacters({ a: 'x', b: { 'bad\u0001key': 1 } })).toBe('b');
     expect(findForbiddenCharacters({ 'bad\u0001key': 1 })).toBe('');
     expect(findForbiddenCharacters('x\u0000', 'period')).toBe('period');
@@ -41,7 +44,10 @@ describe('forbidden characters', () => {
       }),
       { numRuns: 1000 },
     );
-    const control = fc.integer({ min: 0, max: 0x1f }).filter((c) => ![9, 10, 13].includes(c)).map((c) => String.fromCharCode(c));
+    const control = fc
+      .integer({ min: 0, max: 0x1f })
+      .filter((c) => ![9, 10, 13].includes(c))
+      .map((c) => String.fromCharCode(c));
     const segment = fc.string({ minLength: 1, maxLength: 5 }).map((p) => [...p].map((ch) => (ch < ' ' || ch === '.' ? '_' : ch)).join(''));
     fc.assert(
       fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), control, (path, c) => {

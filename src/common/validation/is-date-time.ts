@@ -10,7 +10,8 @@ export function IsDateTime(options?: ValidationOptions) {
       propertyName,
       options: { message: `${propertyName} must be an ISO 8601 date-time in the years ${MIN_YEAR}–${MAX_YEAR}`, ...options },
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && isISO8601(value, { strict: true }) && isInstantInRange(Date.parse(value)),
+        validate: (value: unknown) =>
+          typeof value === 'string' && isISO8601(value, { strict: true }) && isInstantInRange(Date.parse(value)),
       },
     });
 }

@@ -34,7 +34,9 @@ describe('jsonLimitBreach', () => {
   it('ignores brackets, braces, commas and escaped quotes inside strings', () => {
     const text = JSON.stringify({ note: '['.repeat(100) + ','.repeat(2000) + '\\"{{{"', list: ['a,b', '"]]]"'] });
     expect(jsonLimitBreach(text)).toBeNull();
-    expect(jsonLimitBreach(JSON.stringify(['\\', '[[[[', '\\"'].concat(Array(10).fill('x'))), { maxDepth: 1, maxItems: 13, maxMembers: 1 })).toBeNull();
+    expect(
+      jsonLimitBreach(JSON.stringify(['\\', '[[[[', '\\"'].concat(Array(10).fill('x'))), { maxDepth: 1, maxItems: 13, maxMembers: 1 }),
+    ).toBeNull();
   });
 
   it('agrees with the limits measured on the parsed value (property)', () => {

@@ -11,7 +11,14 @@ export const OPEN_CASE_STATUSES = ['active', 'follow_up'] as const satisfies rea
 export type OpenCaseStatus = (typeof OPEN_CASE_STATUSES)[number];
 export const isClosedStatus = (s: CaseStatus): boolean => s === 'closed' || s === 'closed_referred';
 
-export const GENDERS = ['feminine', 'masculine', 'transgender_feminine', 'transgender_masculine', 'non_conforming', 'not_specified'] as const;
+export const GENDERS = [
+  'feminine',
+  'masculine',
+  'transgender_feminine',
+  'transgender_masculine',
+  'non_conforming',
+  'not_specified',
+] as const;
 export type Gender = (typeof GENDERS)[number];
 
 export const TRAFFICKING_STATUSES = ['possible', 'actual', 'not_a_victim'] as const;
@@ -174,5 +181,13 @@ export const ERASURE_REASONS = [
 export type ErasureReason = (typeof ERASURE_REASONS)[number];
 
 /** The identity fields that are stored only as ciphertext: each one is its own AES-256-GCM value bound to its field. */
-export const IDENTITY_FIELDS = ['givenName', 'familyName', 'dateOfBirth', 'identityDocuments', 'phone', 'email', 'currentLocation'] as const;
+export const IDENTITY_FIELDS = [
+  'givenName',
+  'familyName',
+  'dateOfBirth',
+  'identityDocuments',
+  'phone',
+  'email',
+  'currentLocation',
+] as const;
 export type IdentityField = (typeof IDENTITY_FIELDS)[number];

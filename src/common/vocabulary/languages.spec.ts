@@ -4,7 +4,9 @@ import { isLanguageCode, LANGUAGE_CODES } from './languages';
 describe('language codes', () => {
   it('are exactly the codes of the iso-639-3 package (regenerate with scripts/iso639-data.js when it is updated)', () => {
     const entries = iso6393 as unknown as { iso6393: string; iso6392B?: string; iso6392T?: string }[];
-    const fromPackage = [...new Set(entries.flatMap((e) => [e.iso6393, e.iso6392B, e.iso6392T].filter((c): c is string => typeof c === 'string')))].sort();
+    const fromPackage = [
+      ...new Set(entries.flatMap((e) => [e.iso6393, e.iso6392B, e.iso6392T].filter((c): c is string => typeof c === 'string'))),
+    ].sort();
     expect(LANGUAGE_CODES).toEqual(fromPackage);
   });
 

@@ -128,4 +128,3 @@ export const DEFAULT_REFERRAL_DEADLINES: ReferralDeadlineConfig = {
   escalationHours: 48,
   milestones: DEFAULT_MILESTONE_PERIODS,
 };
-

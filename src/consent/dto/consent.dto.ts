@@ -46,7 +46,10 @@ function IsMoment(options?: ValidationOptions) {
       name: 'isMoment',
       target: object.constructor,
       propertyName,
-      options: { message: `${propertyName} must be a date YYYY-MM-DD or a date-time with a time zone, in the years ${MIN_YEAR}–${MAX_YEAR}`, ...options },
+      options: {
+        message: `${propertyName} must be a date YYYY-MM-DD or a date-time with a time zone, in the years ${MIN_YEAR}–${MAX_YEAR}`,
+        ...options,
+      },
       validator: { validate: (value: unknown) => isInstantInRange(parseMoment(value, 'start')?.getTime() ?? NaN) },
     });
 }
@@ -56,27 +59,45 @@ export class ConsentProvisionDto {
   @IsIn(PROVISION_EFFECTS)
   effect: ProvisionEffect;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'One organisation (local or a partner deployment\u2019s). Give this or recipientCountry, not both.' })
-  @IsOptional() @IsUUID()
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'One organisation (local or a partner deployment\u2019s). Give this or recipientCountry, not both.',
+  })
+  @IsOptional()
+  @IsUUID()
   recipientOrganisationId?: string;
 
-  @ApiPropertyOptional({ enum: COUNTRY_CODES, example: 'MM', description: 'Every organisation in this country (ISO 3166-1 alpha-2). Give this or recipientOrganisationId.' })
-  @IsOptional() @IsCountry()
+  @ApiPropertyOptional({
+    enum: COUNTRY_CODES,
+    example: 'MM',
+    description: 'Every organisation in this country (ISO 3166-1 alpha-2). Give this or recipientOrganisationId.',
+  })
+  @IsOptional()
+  @IsCountry()
   recipientCountry?: string;
 
   @ApiProperty({ enum: CONSENT_PURPOSES, isArray: true, example: ['cross_border_referral'], minItems: 1 })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(CONSENT_PURPOSES.length) @ArrayUnique() @IsIn(CONSENT_PURPOSES, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(CONSENT_PURPOSES.length)
+  @ArrayUnique()
+  @IsIn(CONSENT_PURPOSES, { each: true })
   purposes: ConsentPurpose[];
 
   @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(DATA_CATEGORIES.length) @ArrayUnique() @IsIn(DATA_CATEGORIES, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(DATA_CATEGORIES.length)
+  @ArrayUnique()
+  @IsIn(DATA_CATEGORIES, { each: true })
   dataCategories: DataCategory[];
 
   @ApiPropertyOptional({
     example: '2026-12-01',
     description: 'Start of validity (inclusive). A date means from the start of that day (UTC). Default: when the consent is recorded.',
   })
-  @IsOptional() @IsMoment()
+  @IsOptional()
+  @IsMoment()
   validFrom?: string;
 
   @ApiProperty({
@@ -101,7 +122,11 @@ export class CreateConsentDto {
   @ApiProperty({ example: true }) @IsBoolean() interpreterUsed: boolean;
 
   @ApiProperty({ type: [ConsentProvisionDto], minItems: 1, maxItems: MAX_PROVISIONS })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_PROVISIONS) @ValidateNested({ each: true }) @Type(() => ConsentProvisionDto)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_PROVISIONS)
+  @ValidateNested({ each: true })
+  @Type(() => ConsentProvisionDto)
   provisions: ConsentProvisionDto[];
 }
 
@@ -112,7 +137,9 @@ export class WithdrawConsentDto {
     example: 'Does not want the partner organisation to hold her data any more',
   })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString() @MinLength(1) @MaxLength(2000)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
   reason: string;
 }
 
@@ -147,7 +174,8 @@ export class ConsentResponseDto {
   @ApiPropertyOptional({
     nullable: true,
     type: String,
-    description: 'Only in GET /cases/{id}/consents/{consentId} and the withdraw response; null when the case\u2019s identity has been erased',
+    description:
+      'Only in GET /cases/{id}/consents/{consentId} and the withdraw response; null when the case\u2019s identity has been erased',
   })
   withdrawalReason?: string | null;
 }

@@ -67,11 +67,13 @@ export class ConsentProcessor extends WorkerHost {
     const recipientOrganisationId = provision.recipientOrganisationId ?? NO_ORGANISATION;
     const recipientCountry =
       provision.recipientCountry ??
-      (await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: provision.recipientOrganisationId! } }))?.country ??
+      (await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: provision.recipientOrganisationId! } }))
+        ?.country ??
       '';
     const renewed = provision.purposes.every((purpose) =>
       provision.dataCategories.every(
-        (category) => evaluateConsent(all, { recipientOrganisationId, recipientCountry, purpose, category, at: after }).decision === 'permit',
+        (category) =>
+          evaluateConsent(all, { recipientOrganisationId, recipientCountry, purpose, category, at: after }).decision === 'permit',
       ),
     );
     if (renewed) return false;

@@ -24,23 +24,41 @@ export class JwksDto {
 
 export class CreatePartnerDto {
   @ApiProperty({ example: 'lintas-mm.example.org', description: "The partner's node id (the iss of its packets)" })
-  @Transform(trim) @IsString() @Matches(NODE_ID_PATTERN, { message: 'nodeId may hold letters, digits and . _ : - (at most 100)' })
+  @Transform(trim)
+  @IsString()
+  @Matches(NODE_ID_PATTERN, { message: 'nodeId may hold letters, digits and . _ : - (at most 100)' })
   nodeId: string;
 
   @ApiProperty({ example: 'Lintas Myanmar', minLength: 2, maxLength: 200 })
-  @Transform(trim) @IsString() @MinLength(2) @MaxLength(200)
+  @Transform(trim)
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 'https://lintas-mm.example.org', description: 'https in production; its keys are at <baseUrl>/federation/v1/keys' })
-  @Transform(trim) @IsString() @MaxLength(500)
+  @ApiProperty({
+    example: 'https://lintas-mm.example.org',
+    description: 'https in production; its keys are at <baseUrl>/federation/v1/keys',
+  })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(500)
   baseUrl: string;
 
   @ApiPropertyOptional({ type: JwksDto, description: "The partner's public keys; fetched from <baseUrl>/federation/v1/keys when omitted" })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   jwks?: { keys: unknown[] };
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 2160, description: 'Hours its organisations have to accept a referral; the deployment default when omitted' })
-  @IsOptional() @IsInt() @Min(1) @Max(2160)
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 2160,
+    description: 'Hours its organisations have to accept a referral; the deployment default when omitted',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2160)
   acceptanceDeadlineHours?: number;
 }
 
@@ -48,11 +66,16 @@ export class ListPartnersQueryDto extends PageQueryDto {}
 
 export class RegisterRemoteOrganisationDto {
   @ApiProperty({ description: "The organisation's id on the partner's deployment", example: '5b0d6f0e-2c4e-4d8e-9a55-0e4f1c7d9a10' })
-  @Transform(trim) @IsString() @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'remoteOrganisationId may hold letters, digits and . _ : - (at most 100)' })
+  @Transform(trim)
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'remoteOrganisationId may hold letters, digits and . _ : - (at most 100)' })
   remoteOrganisationId: string;
 
   @ApiProperty({ example: 'Yangon Reintegration Service', minLength: 2, maxLength: 200 })
-  @Transform(trim) @IsString() @MinLength(2) @MaxLength(200)
+  @Transform(trim)
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
   name: string;
 
   @ApiProperty({ example: 'MM', enum: COUNTRY_CODES }) @IsCountry() country: string;
@@ -99,7 +122,9 @@ export class PartnerCheckDto {
 
 export class SignedPacketDto {
   @ApiProperty({ description: 'A compact JWS (EdDSA) over the canonical JSON of { jti, iat, exp, iss, aud, typ, body }' })
-  @IsString() @MinLength(10) @MaxLength(512 * 1024)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(512 * 1024)
   jws: string;
 }
 

@@ -9,7 +9,9 @@ import { OrganisationEntity } from '../organisation.entity';
 export class CreateOrganisationDto {
   @ApiProperty({ example: 'Mercy Shelter Bangkok', minLength: 2, maxLength: 200 })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString() @MinLength(2) @MaxLength(200)
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
   name: string;
 
   @ApiProperty({ example: 'TH', description: 'ISO 3166-1 alpha-2', enum: COUNTRY_CODES }) @IsCountry() country: string;
@@ -25,12 +27,25 @@ export class OrganisationResponseDto {
   @ApiProperty({ example: 'TH' }) country: string;
   @ApiProperty({ enum: ORGANISATION_TYPES }) type: OrganisationType;
   @ApiProperty({ enum: ORGANISATION_NODES, description: 'remote: on a partner deployment, reached by federation' }) node: OrganisationNode;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'For a remote organisation, the partner deployment it is reached through' })
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'For a remote organisation, the partner deployment it is reached through',
+  })
   partnerId: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static from(o: OrganisationEntity): OrganisationResponseDto {
-    return { id: o.id, name: o.name, country: o.country, type: o.type, node: o.node, partnerId: o.partnerId ?? null, createdAt: o.createdAt.toISOString() };
+    return {
+      id: o.id,
+      name: o.name,
+      country: o.country,
+      type: o.type,
+      node: o.node,
+      partnerId: o.partnerId ?? null,
+      createdAt: o.createdAt.toISOString(),
+    };
   }
 }
 

@@ -54,15 +54,22 @@ export class CreateReferralDto {
   purpose: ConsentPurpose;
 
   @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(DATA_CATEGORIES.length) @ArrayUnique() @IsIn(DATA_CATEGORIES, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(DATA_CATEGORIES.length)
+  @ArrayUnique()
+  @IsIn(DATA_CATEGORIES, { each: true })
   dataCategories: DataCategory[];
 
   @ApiProperty({ example: 'Return to Myanmar; family located', maxLength: TEXT_MAX })
-  @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TEXT_MAX)
   reason: string;
 
   @ApiPropertyOptional({ default: false, description: 'On acceptance the receiving organisation becomes the owner of the case' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   transferOwnership?: boolean;
 
   @ApiPropertyOptional({
@@ -72,50 +79,70 @@ export class CreateReferralDto {
       "With transferOwnership: the case's restitution claims move to the receiver, or stay with the sender who keeps pursuing them " +
       "while the receiver is recorded as the survivor's contact for payout",
   })
-  @IsOptional() @IsIn(CLAIM_TRANSFER_MODES)
+  @IsOptional()
+  @IsIn(CLAIM_TRANSFER_MODES)
   claimsOnTransfer?: ClaimTransferMode;
 }
 
 /** submit, approve, accept, start, complete: `{}` or `{ note }`; reject and cancel: `{ reason }` (required there). */
 export class ReferralActionDto {
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TEXT_MAX)
   note?: string;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX, description: 'Required for reject and cancel' })
-  @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT_MAX)
   reason?: string;
 }
 
 export class RecordMilestoneDto {
   @ApiPropertyOptional({ example: '2026-10-02T09:00:00+07:00', description: 'When it happened; default now. Not in the future.' })
-  @IsOptional() @IsDateTime()
+  @IsOptional()
+  @IsDateTime()
   occurredAt?: string;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TEXT_MAX)
   note?: string;
 
   @ApiPropertyOptional({ enum: [true], description: 'Only home_state_notified may be skipped, with skipReason' })
-  @IsOptional() @Equals(true)
+  @IsOptional()
+  @Equals(true)
   skipped?: true;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(TEXT_MAX)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(TEXT_MAX)
   skipReason?: string;
 }
 
 export class ListReferralsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: REFERRAL_DIRECTIONS, description: 'incoming: the caller\u2019s organisation receives; outgoing: it sends. Default both.' })
-  @IsOptional() @IsIn(REFERRAL_DIRECTIONS)
+  @ApiPropertyOptional({
+    enum: REFERRAL_DIRECTIONS,
+    description: 'incoming: the caller\u2019s organisation receives; outgoing: it sends. Default both.',
+  })
+  @IsOptional()
+  @IsIn(REFERRAL_DIRECTIONS)
   direction?: ReferralDirection;
 
   @ApiPropertyOptional({ enum: REFERRAL_STATUSES })
-  @IsOptional() @IsIn(REFERRAL_STATUSES)
+  @IsOptional()
+  @IsIn(REFERRAL_STATUSES)
   status?: ReferralStatus;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   caseId?: string;
 }
 
@@ -132,7 +159,12 @@ export class MilestoneViewDto {
 
 export class ReferralResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid', type: String, nullable: true, description: 'Null on a referral received from a partner deployment (the case stays there)' })
+  @ApiProperty({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: 'Null on a referral received from a partner deployment (the case stays there)',
+  })
   caseId: string | null;
   @ApiProperty({ format: 'uuid' }) sendingOrganisationId: string;
   @ApiProperty({ format: 'uuid' }) receivingOrganisationId: string;

@@ -71,7 +71,12 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       case REFERRAL_JOBS.deadline: {
         let result = 'done';
         const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
-          result = await this.deadlines.checkDeadline(em, referralId, String(job.data.step) as DeadlineStep, job.data.stage === 'escalated' ? 'escalated' : 'overdue');
+          result = await this.deadlines.checkDeadline(
+            em,
+            referralId,
+            String(job.data.step) as DeadlineStep,
+            job.data.stage === 'escalated' ? 'escalated' : 'overdue',
+          );
         });
         this.logger.log({ jobId: job.id, referralId, step: job.data.step, stage: job.data.stage, outcome, result }, name);
         return outcome;
@@ -154,7 +159,8 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       result = 'permanent';
     }
     // The disclosure gate refused (a suspended or retired partner, consent gone): failed at once, never retried.
-    const failureReason = result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
+    const failureReason =
+      result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
     await processOnce(this.dataSource, job.data.outboxId, async (em) => {
       if (failureReason === null) return;
       const organisationId = await selectEventActorOrganisation(em, eventId);

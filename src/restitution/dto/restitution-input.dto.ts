@@ -20,81 +20,135 @@ import {
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Optional, but never null: the claim always has one. */
 const NotNull = () => ValidateIf((_o: object, value: unknown) => value !== undefined);
-const FREE_TEXT = 'Free text, sealed under the case\u2019s data key and shown only to the claim\u2019s own organisations. Keep names, documents and places out of it all the same.';
+const FREE_TEXT =
+  'Free text, sealed under the case\u2019s data key and shown only to the claim\u2019s own organisations. Keep names, documents and places out of it all the same.';
 
 export class CreateRestitutionClaimDto {
   @ApiProperty({ enum: RESTITUTION_ROUTES, example: 'criminal_restitution_order' })
   @IsIn(RESTITUTION_ROUTES)
   route: RestitutionRoute;
 
-  @ApiProperty({ enum: COUNTRY_CODES, example: 'TH', description: 'Where the claim is pursued (ISO 3166-1 alpha-2); its deadlines are read in that country\u2019s time zone' })
+  @ApiProperty({
+    enum: COUNTRY_CODES,
+    example: 'TH',
+    description: 'Where the claim is pursued (ISO 3166-1 alpha-2); its deadlines are read in that country\u2019s time zone',
+  })
   @IsCountry()
   jurisdiction: string;
 
-  @ApiPropertyOptional({ example: 'Criminal Court, Bangkok', maxLength: 200, description: 'The court, fund or authority; needed once the claim is filed' })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
+  @ApiPropertyOptional({
+    example: 'Criminal Court, Bangkok',
+    maxLength: 200,
+    description: 'The court, fund or authority; needed once the claim is filed',
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   forum?: string;
 
   @ApiPropertyOptional({ example: 'Or.1234/2569', maxLength: 100, description: 'The case number at the forum' })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(100)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
   forumCaseNumber?: string;
 
-  @ApiProperty({ type: MoneyDto, description: 'The amount claimed; its currency is the claim\u2019s currency for the award and every payment' })
+  @ApiProperty({
+    type: MoneyDto,
+    description: 'The amount claimed; its currency is the claim\u2019s currency for the award and every payment',
+  })
   @IsMoney()
   claimed: MoneyDto;
 
-  @ApiPropertyOptional({ format: 'date', example: '2026-09-01', description: 'When the claim was filed; a claim with a filing date starts as filed (it then needs a forum), otherwise as preparing' })
-  @IsOptional() @IsDateOnly({ notFuture: true })
+  @ApiPropertyOptional({
+    format: 'date',
+    example: '2026-09-01',
+    description: 'When the claim was filed; a claim with a filing date starts as filed (it then needs a forum), otherwise as preparing',
+  })
+  @IsOptional()
+  @IsDateOnly({ notFuture: true })
   filedAt?: string;
 
   @ApiPropertyOptional({ format: 'date', example: '2026-12-01' }) @IsOptional() @IsDateOnly() filingDeadline?: string;
   @ApiPropertyOptional({ format: 'date', example: '2027-01-20' }) @IsOptional() @IsDateOnly() appealDeadline?: string;
-  @ApiPropertyOptional({ format: 'date', example: '2027-03-31', description: 'When the awarded amount is due' }) @IsOptional() @IsDateOnly() paymentDueAt?: string;
+  @ApiPropertyOptional({ format: 'date', example: '2027-03-31', description: 'When the awarded amount is due' })
+  @IsOptional()
+  @IsDateOnly()
+  paymentDueAt?: string;
 
   @ApiPropertyOptional({ maxLength: 4000, description: FREE_TEXT })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(4000)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4000)
   notes?: string;
 }
 
 export class UpdateRestitutionClaimDto {
   @ApiPropertyOptional({
     enum: CLAIM_STATUSES,
-    description: 'A manual move from the transition table; partially_paid and paid follow from the ledger and are refused (409 CLAIM_STATUS_LEDGER_DRIVEN)',
+    description:
+      'A manual move from the transition table; partially_paid and paid follow from the ledger and are refused (409 CLAIM_STATUS_LEDGER_DRIVEN)',
   })
-  @NotNull() @IsIn(CLAIM_STATUSES)
+  @NotNull()
+  @IsIn(CLAIM_STATUSES)
   status?: ClaimStatus;
 
   @ApiPropertyOptional({ maxLength: 1000, description: `Required when moving to rejected, unenforceable or withdrawn. ${FREE_TEXT}` })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(1000)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
   reason?: string;
 
   @ApiPropertyOptional({ enum: RESTITUTION_ROUTES }) @NotNull() @IsIn(RESTITUTION_ROUTES) route?: RestitutionRoute;
   @ApiPropertyOptional({ enum: COUNTRY_CODES }) @NotNull() @IsCountry() jurisdiction?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   forum?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(100)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
   forumCaseNumber?: string | null;
 
   @ApiPropertyOptional({ type: MoneyDto, description: 'A corrected claimed amount (same currency once there is an award or a payment)' })
-  @NotNull() @IsMoney()
+  @NotNull()
+  @IsMoney()
   claimed?: MoneyDto;
 
   @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'The awarded amount, in the claimed currency' })
-  @IsOptional() @IsMoney()
+  @IsOptional()
+  @IsMoney()
   awarded?: MoneyDto | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly({ notFuture: true }) filedAt?: string | null;
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly({ notFuture: true }) awardedAt?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly({ notFuture: true }) filedAt?:
+    string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly({ notFuture: true }) awardedAt?:
+    string | null;
   @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly() filingDeadline?: string | null;
   @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly() appealDeadline?: string | null;
   @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly() paymentDueAt?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 4000, description: FREE_TEXT })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(4000)
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4000)
   notes?: string | null;
 }
 
@@ -106,43 +160,63 @@ const isPayment = (o: RecordPaymentDto) => o.reversesPaymentId === undefined;
  * and copies its payer, method and recipient country.
  */
 export class RecordPaymentDto {
-  @ApiPropertyOptional({ type: MoneyDto, description: 'Required for a payment; for a correction, if sent, the reversed payment\u2019s amount' })
-  @ValidateIf((o: RecordPaymentDto) => isPayment(o) || o.amount !== undefined) @IsMoney()
+  @ApiPropertyOptional({
+    type: MoneyDto,
+    description: 'Required for a payment; for a correction, if sent, the reversed payment\u2019s amount',
+  })
+  @ValidateIf((o: RecordPaymentDto) => isPayment(o) || o.amount !== undefined)
+  @IsMoney()
   amount?: MoneyDto;
 
   @ApiPropertyOptional({ format: 'date', example: '2026-11-01', description: 'Required for a payment; a correction defaults to today' })
-  @ValidateIf((o: RecordPaymentDto) => isPayment(o) || o.paidAt !== undefined) @IsDateOnly({ notFuture: true })
+  @ValidateIf((o: RecordPaymentDto) => isPayment(o) || o.paidAt !== undefined)
+  @IsDateOnly({ notFuture: true })
   paidAt?: string;
 
   @ApiPropertyOptional({ enum: PAYERS, description: 'Required for a payment' })
-  @ValidateIf(isPayment) @IsIn(PAYERS)
+  @ValidateIf(isPayment)
+  @IsIn(PAYERS)
   payer?: Payer;
 
   @ApiPropertyOptional({ enum: PAYMENT_METHODS, description: 'Required for a payment' })
-  @ValidateIf(isPayment) @IsIn(PAYMENT_METHODS)
+  @ValidateIf(isPayment)
+  @IsIn(PAYMENT_METHODS)
   method?: PaymentMethod;
 
   @ApiPropertyOptional({ enum: COUNTRY_CODES, description: 'Where the survivor received it (often the home country)' })
-  @ValidateIf((o: RecordPaymentDto) => isPayment(o) && o.recipientCountry !== undefined) @IsCountry()
+  @ValidateIf((o: RecordPaymentDto) => isPayment(o) && o.recipientCountry !== undefined)
+  @IsCountry()
   recipientCountry?: string;
 
-  @ApiPropertyOptional({ maxLength: 100, description: 'The payer\u2019s or bank\u2019s transaction reference; never the survivor\u2019s account details' })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(100)
+  @ApiPropertyOptional({
+    maxLength: 100,
+    description: 'The payer\u2019s or bank\u2019s transaction reference; never the survivor\u2019s account details',
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
   reference?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Makes this entry a correction that reverses that payment of this claim' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   reversesPaymentId?: string;
 
   @ApiPropertyOptional({ maxLength: 1000, description: `Required for a correction. ${FREE_TEXT}` })
   @ValidateIf((o: RecordPaymentDto) => !isPayment(o) || o.reason !== undefined)
-  @Transform(trim) @IsString() @MinLength(1) @MaxLength(1000)
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
   reason?: string;
 }
 
 export class MoveResponsibilityDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The organisation (on this deployment) that will pursue the claim' })
-  @NotNull() @IsUUID()
+  @NotNull()
+  @IsUUID()
   responsibleOrganisationId?: string;
 
   @ApiPropertyOptional({
@@ -151,7 +225,8 @@ export class MoveResponsibilityDto {
     nullable: true,
     description: 'The organisation through which the survivor is reached for payout (may be a partner deployment\u2019s); null clears it',
   })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   survivorContactOrganisationId?: string | null;
 }
 

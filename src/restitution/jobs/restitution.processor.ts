@@ -79,7 +79,11 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
       recordId: claim.id,
       caseId: claim.caseId,
       dueAt: deadlinePassesAt(dueDate, timeZone),
-      ...(hidden ? (record.assignedCaseworkerId ? { assigneeUserId: record.assignedCaseworkerId } : { audience: 'supervisors' as const }) : {}),
+      ...(hidden
+        ? record.assignedCaseworkerId
+          ? { assigneeUserId: record.assignedCaseworkerId }
+          : { audience: 'supervisors' as const }
+        : {}),
       details: { kind, dueDate },
       dedupeKey: `restitution:${claim.id}:${kind}:${dueDate}`,
     });

@@ -22,7 +22,11 @@ import type { ProtectedTable } from './protect';
 import { tableLayout } from './table';
 
 /** The tables of a period an export is audited against. */
-export const EXPORT_AUDIT_TABLES = ['cases-by-gender-and-age-band', 'cases-by-country-of-exploitation', 'cases-by-exploitation-type'] as const;
+export const EXPORT_AUDIT_TABLES = [
+  'cases-by-gender-and-age-band',
+  'cases-by-country-of-exploitation',
+  'cases-by-exploitation-type',
+] as const;
 
 export interface ExportFloor {
   /** Minimum generalisation level per CTDC hierarchy name. */

@@ -111,21 +111,22 @@ describe('k-anonymity of the record-level export', () => {
 
   it('refuses free text in a sensitive attribute, and bad options', () => {
     const records = many(20, {});
-    expect(() => kAnonymise(records, CTDC_HIERARCHIES, () => ({ note: 'Met her at the border crossing' }))).toThrow(
-      KAnonymityInputError,
-    );
+    expect(() => kAnonymise(records, CTDC_HIERARCHIES, () => ({ note: 'Met her at the border crossing' }))).toThrow(KAnonymityInputError);
     expect(() => kAnonymise(records, CTDC_HIERARCHIES, sensitive, { k: 1 })).toThrow(KAnonymityInputError);
     expect(() => kAnonymise(records, CTDC_HIERARCHIES, sensitive, { maxSuppressedShare: 1 })).toThrow(KAnonymityInputError);
   });
 
   it('never passes an unexpected value through a quasi-identifier', () => {
-    const { rows } = kAnonymise(many(20, { citizenship: 'Myanmar', gender: 'Aye Mya', countryOfExploitation: 'xx' }), CTDC_HIERARCHIES, sensitive);
+    const { rows } = kAnonymise(
+      many(20, { citizenship: 'Myanmar', gender: 'Aye Mya', countryOfExploitation: 'xx' }),
+      CTDC_HIERARCHIES,
+      sensitive,
+    );
     expect(rows[0]).toMatchObject({ citizenship: UNKNOWN, gender: UNKNOWN, countryOfExploitation: UNKNOWN });
   });
 
   describe('hierarchies', () => {
-    const level = (name: string, i: number, detail: string) =>
-      CTDC_HIERARCHIES.find((h) => h.name === name)!.levels[i].generalise(detail);
+    const level = (name: string, i: number, detail: string) => CTDC_HIERARCHIES.find((h) => h.name === name)!.levels[i].generalise(detail);
 
     it('end in unknown for every quasi-identifier', () => {
       for (const h of CTDC_HIERARCHIES) {
@@ -146,22 +147,16 @@ describe('k-anonymity of the record-level export', () => {
         '48+',
         UNKNOWN,
       ]);
-      expect(['0-8', '9-17', '18-20', '48+', UNKNOWN].map((b) => level('ageBroad', 1, b))).toEqual([
-        '0-17',
-        '0-17',
-        '18+',
-        '18+',
-        UNKNOWN,
-      ]);
+      expect(['0-8', '9-17', '18-20', '48+', UNKNOWN].map((b) => level('ageBroad', 1, b))).toEqual(['0-17', '0-17', '18+', '18+', UNKNOWN]);
       expect([yearSpan('2025'), yearSpan('2029'), yearSpan('2030'), yearSpan(UNKNOWN)]).toEqual([
         '2025-2029',
         '2025-2029',
         '2030-2034',
         UNKNOWN,
       ]);
-      expect(['feminine', 'masculine', 'transgender_feminine', 'non_conforming', 'not_specified', UNKNOWN].map((g) => level('gender', 0, g))).toEqual(
-        ['feminine', 'masculine', 'other', 'other', UNKNOWN, UNKNOWN],
-      );
+      expect(
+        ['feminine', 'masculine', 'transgender_feminine', 'non_conforming', 'not_specified', UNKNOWN].map((g) => level('gender', 0, g)),
+      ).toEqual(['feminine', 'masculine', 'other', 'other', UNKNOWN, UNKNOWN]);
       expect(['MM', 'CN', UNKNOWN].map((c) => level('citizenship', 0, c))).toEqual(['south_eastern_asia', 'eastern_asia', UNKNOWN]);
     });
   });

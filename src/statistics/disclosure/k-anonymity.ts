@@ -169,11 +169,7 @@ export function planKAnonymity<R>(
 }
 
 /** The generalised quasi-identifiers of one record under a plan, or null when the record is suppressed. */
-export function applyPlan<R>(
-  plan: KAnonymityPlan,
-  hierarchies: readonly Hierarchy<R>[],
-  record: R,
-): Record<string, string> | null {
+export function applyPlan<R>(plan: KAnonymityPlan, hierarchies: readonly Hierarchy<R>[], record: R): Record<string, string> | null {
   const detail = hierarchies.map((h) => h.detail(record));
   const key = generaliseTuple(detail, hierarchies, plan.levels);
   if (plan.suppressedClasses.has(key)) return null;
@@ -245,9 +241,7 @@ function varyingAmongAtRisk<R>(
 }
 
 function generaliseTuple<R>(detail: readonly string[], hierarchies: readonly Hierarchy<R>[], levels: readonly number[]) {
-  return detail
-    .map((value, q) => (levels[q] === 0 ? value : hierarchies[q].levels[levels[q] - 1].generalise(value)))
-    .join(SEPARATOR);
+  return detail.map((value, q) => (levels[q] === 0 ? value : hierarchies[q].levels[levels[q] - 1].generalise(value))).join(SEPARATOR);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -307,8 +301,7 @@ export const CTDC_HIERARCHIES: readonly Hierarchy<CtdcExportRecord>[] = [
     levels: [
       {
         name: 'feminine_masculine_other',
-        generalise: (g) =>
-          g === 'feminine' || g === 'masculine' ? g : g === UNKNOWN || g === 'not_specified' ? UNKNOWN : 'other',
+        generalise: (g) => (g === 'feminine' || g === 'masculine' ? g : g === UNKNOWN || g === 'not_specified' ? UNKNOWN : 'other'),
       },
       toUnknown,
     ],

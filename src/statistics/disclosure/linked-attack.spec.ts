@@ -13,7 +13,13 @@ function published(tableId: string, dims: string[][], counts: (number | null)[])
     minimumCellSize: 11,
     entries: counts.map((count, e) => {
       const c = layout.coordinates(e);
-      return { kind: layout.kind(e), categories: dims.map((d, i) => (c[i] === null ? null : d[c[i]!])), count, suppressed: count === null, measures: [] };
+      return {
+        kind: layout.kind(e),
+        categories: dims.map((d, i) => (c[i] === null ? null : d[c[i]!])),
+        count,
+        suppressed: count === null,
+        measures: [],
+      };
     }),
   };
 }

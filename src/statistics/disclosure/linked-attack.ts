@@ -68,7 +68,15 @@ export class LinkedAttack {
       if (release.additive) {
         this.constrain([...line.cells.map((c) => ({ v: vars[c], c: 1 as const })), { v: vars[line.total], c: -1 }], 0, 0);
       } else {
-        for (const c of line.cells) this.constrain([{ v: vars[c], c: 1 }, { v: vars[line.total], c: -1 }], -Infinity, 0);
+        for (const c of line.cells)
+          this.constrain(
+            [
+              { v: vars[c], c: 1 },
+              { v: vars[line.total], c: -1 },
+            ],
+            -Infinity,
+            0,
+          );
       }
     }
     return vars;
@@ -81,7 +89,12 @@ export class LinkedAttack {
 
   /** Σ vars ≥ count. */
   addAtLeast(vars: readonly number[], count: number): void {
-    if (vars.length) this.constrain(vars.map((v) => ({ v, c: 1 as const })), count, Infinity);
+    if (vars.length)
+      this.constrain(
+        vars.map((v) => ({ v, c: 1 as const })),
+        count,
+        Infinity,
+      );
   }
 
   /** The variables of a release, or undefined. */
@@ -139,7 +152,15 @@ export class LinkedAttack {
     const vars = l.vars.map((lv, i) => {
       const late = this.variable(null);
       if (!monotone) this.lower[late] = -Infinity;
-      this.constrain([{ v: lv, c: 1 }, { v: e.vars[i], c: -1 }, { v: late, c: -1 }], 0, 0);
+      this.constrain(
+        [
+          { v: lv, c: 1 },
+          { v: e.vars[i], c: -1 },
+          { v: late, c: -1 },
+        ],
+        0,
+        0,
+      );
       return late;
     });
     this.revisions.set(`${later}−${earlier}`, { later, vars });
@@ -302,7 +323,12 @@ export const EXPLOITATION_FLAGS: Readonly<Record<string, readonly string[]>> = {
  * Adds one export of a period to the attack: its rows against the period's tables (already added under
  * `${period}/${tableId}`). `levels` are the export's generalisation levels by hierarchy name (the export's report).
  */
-export function addExport(attack: LinkedAttack, period: string, rows: readonly ExportRow[], levels: Readonly<Record<string, number>>): void {
+export function addExport(
+  attack: LinkedAttack,
+  period: string,
+  rows: readonly ExportRow[],
+  levels: Readonly<Record<string, number>>,
+): void {
   const grandKey = `${period}/cases-by-gender-and-age-band`;
   const grandVars = attack.vars(grandKey);
   if (!grandVars) return;
@@ -324,9 +350,7 @@ export function addExport(attack: LinkedAttack, period: string, rows: readonly E
     });
     const counts = new Map<string, number>();
     for (const row of rows) {
-      const group = link.columns
-        .map((col) => normaliseExportValue(col.hierarchy, levels[col.hierarchy] ?? 0, row[col.column]))
-        .join('|');
+      const group = link.columns.map((col) => normaliseExportValue(col.hierarchy, levels[col.hierarchy] ?? 0, row[col.column])).join('|');
       counts.set(group, (counts.get(group) ?? 0) + 1);
     }
     for (const [group, members] of groups) attack.addExportGroup(members, counts.get(group) ?? 0, grand, n);
@@ -348,4 +372,3 @@ export function addExport(attack: LinkedAttack, period: string, rows: readonly E
     }
   }
 }
-

@@ -19,7 +19,13 @@ function withCounts(spec: TableSpec, counts: (number | null)[], amounts?: (bigin
       count: counts[i],
       suppressed: counts[i] === null,
       measures: amounts
-        ? [{ kind: 'money' as const, name: 'awarded', amounts: [{ currency: 'THB', amountMinor: amounts[i], suppressed: amounts[i] === null }] }]
+        ? [
+            {
+              kind: 'money' as const,
+              name: 'awarded',
+              amounts: [{ currency: 'THB', amountMinor: amounts[i], suppressed: amounts[i] === null }],
+            },
+          ]
         : [],
     })),
   };
@@ -31,11 +37,7 @@ describe('a year as the sum of its quarter releases', () => {
     const q2 = withCounts(money, [15, 12, 27], [50n, 70n, 120n]);
     const year = sumOfReleases(tableShape(money, 11), [q1, q2], money);
     expect(year.entries.map((e) => e.count)).toEqual([35, null, null]);
-    expect(year.entries.map((e) => (e.measures[0] as PublishedMoney).amounts[0].amountMinor)).toEqual([
-      150n,
-      null,
-      420n,
-    ]);
+    expect(year.entries.map((e) => (e.measures[0] as PublishedMoney).amounts[0].amountMinor)).toEqual([150n, null, 420n]);
   });
 
   it('counts a category a quarter does not list as 0 there (registrations by quarter)', () => {
@@ -71,13 +73,23 @@ describe('the export floor', () => {
       ['cases-by-country-of-exploitation', published(country, () => false)],
       ['cases-by-exploitation-type', published(exploitation, () => false)],
     ]);
-    expect(exportFloor(none)).toEqual({ minimumLevels: { gender: 0, ageBroad: 0, countryOfExploitation: 0 }, blankColumns: new Set(), refused: false });
+    expect(exportFloor(none)).toEqual({
+      minimumLevels: { gender: 0, ageBroad: 0, countryOfExploitation: 0 },
+      blankColumns: new Set(),
+      refused: false,
+    });
     // masculine/30-38 and masculine/39-47 hidden, with feminine/30-38 and feminine/39-47 as their complements: the
     // broad band 30-47 of each gender is then a published sum, so the export may keep broad bands; fine bands not.
     const cells = new Set([1 * 10 + 6, 1 * 10 + 7, 0 * 10 + 6, 0 * 10 + 7]);
     const tables = new Map(none);
-    tables.set('cases-by-gender-and-age-band', published(spec, (e) => cells.has(e)));
-    tables.set('cases-by-exploitation-type', published(exploitation, (e) => e === type('sexual_exploitation') || e === type('other')));
+    tables.set(
+      'cases-by-gender-and-age-band',
+      published(spec, (e) => cells.has(e)),
+    );
+    tables.set(
+      'cases-by-exploitation-type',
+      published(exploitation, (e) => e === type('sexual_exploitation') || e === type('other')),
+    );
     const floor = exportFloor(tables);
     expect(floor.minimumLevels).toEqual({ gender: 0, ageBroad: 1, countryOfExploitation: 0 });
     expect([...floor.blankColumns].sort()).toEqual(['isOtherExploit', 'isSexAndLabour', 'isSexualExploit']);

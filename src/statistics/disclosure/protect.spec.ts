@@ -142,7 +142,16 @@ describe('medians and percentiles', () => {
   const spec: TableSpec = {
     tableId: 'time-to-acceptance',
     dimensions: [{ name: 'countryPair', categories: ['MM-TH', 'LA-TH', 'KH-TH'] }],
-    measures: [{ kind: 'quantiles', name: 'daysToAcceptance', quantiles: [{ name: 'median', q: 0.5 }, { name: 'p90', q: 0.9 }] }],
+    measures: [
+      {
+        kind: 'quantiles',
+        name: 'daysToAcceptance',
+        quantiles: [
+          { name: 'median', q: 0.5 },
+          { name: 'p90', q: 0.9 },
+        ],
+      },
+    ],
   };
   const build = (days: Record<string, number[]>, organisations = 'abc') => {
     const builder = new TableBuilder(spec);
@@ -182,7 +191,12 @@ describe('medians and percentiles', () => {
   it('use nearest rank exactly at the boundaries', () => {
     expect(nearestRank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(nearestRank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5)).toBe(5);
-    expect(nearestRank(Array.from({ length: 70 }, (_, i) => i + 1), 0.9)).toBe(63);
+    expect(
+      nearestRank(
+        Array.from({ length: 70 }, (_, i) => i + 1),
+        0.9,
+      ),
+    ).toBe(63);
     expect(nearestRank([4], 0.5)).toBe(4);
     const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(nearestRank(hundred, 0.55)).toBe(55); // 0.55 × 100 is 55.00000000000001 in binary
@@ -296,7 +310,9 @@ describe('whole tables', () => {
     });
     fc.assert(
       fc.property(
-        fc.array(arbitraryRecord, { maxLength: 400 }).chain((rs) => fc.tuple(fc.constant(rs), fc.shuffledSubarray(rs, { minLength: rs.length }))),
+        fc
+          .array(arbitraryRecord, { maxLength: 400 })
+          .chain((rs) => fc.tuple(fc.constant(rs), fc.shuffledSubarray(rs, { minLength: rs.length }))),
         ([records, shuffled]) => {
           const build = (rs: typeof records) => {
             const builder = new TableBuilder(spec);
@@ -319,10 +335,16 @@ describe('whole tables', () => {
 
   it('protect a 200 × 50 table quickly (bench/statistics-disclosure.ts measures it properly)', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const rows = Array.from({ length: 200 }, (_, i) => `r${i}`);
     const columns = Array.from({ length: 50 }, (_, i) => `c${i}`);
-    const builder = new TableBuilder({ tableId: 'big', dimensions: [{ name: 'r', categories: rows }, { name: 'c', categories: columns }] });
+    const builder = new TableBuilder({
+      tableId: 'big',
+      dimensions: [
+        { name: 'r', categories: rows },
+        { name: 'c', categories: columns },
+      ],
+    });
     for (const r of rows) {
       for (const c of columns) {
         const u = random();
@@ -346,8 +368,18 @@ describe('TableBuilder.addEntryCount', () => {
     const b = new TableBuilder({ tableId: 't', dimensions: [{ name: 'x', categories: ['a', 'b'] }] });
     b.addEntryCount(['a'], 'o1', 5).addEntryCount(['b'], 'o1', 4).addEntryCount([null], 'o1', 7);
     expect(b.build().entries.map((e) => e.tally.count)).toEqual([5, 4, 7]);
-    const two = new TableBuilder({ tableId: 't2', dimensions: [{ name: 'x', categories: ['a', 'b'] }, { name: 'y', categories: ['c'] }] });
-    two.addEntryCount(['b', 'c'], 'o', 1).addEntryCount(['a', null], 'o', 2).addEntryCount([null, 'c'], 'o', 3).addEntryCount([null, null], 'o', 4);
+    const two = new TableBuilder({
+      tableId: 't2',
+      dimensions: [
+        { name: 'x', categories: ['a', 'b'] },
+        { name: 'y', categories: ['c'] },
+      ],
+    });
+    two
+      .addEntryCount(['b', 'c'], 'o', 1)
+      .addEntryCount(['a', null], 'o', 2)
+      .addEntryCount([null, 'c'], 'o', 3)
+      .addEntryCount([null, null], 'o', 4);
     expect(two.build().entries.map((e) => e.tally.count)).toEqual([0, 1, 2, 0, 3, 4]);
     expect(() => b.addEntryCount(['z'], 'o', 1)).toThrow(TableInputError);
   });

@@ -8,14 +8,7 @@
  */
 import { DisclosureRules, disclosureRules } from './rules';
 import { secondarySuppression } from './secondary';
-import {
-  CurrencyTally,
-  EntryKind,
-  MoneyTally,
-  QuantileTally,
-  Table,
-  Tally,
-} from './table';
+import { CurrencyTally, EntryKind, MoneyTally, QuantileTally, Table, Tally } from './table';
 
 export type SuppressionReason = 'small_count' | 'few_organisations' | 'dominance' | 'secondary';
 
@@ -110,9 +103,7 @@ export function protectTable(table: Table, rules: DisclosureRules = disclosureRu
         suppressed: flags[e],
       }));
     });
-    return entries.map(
-      (_, e): PublishedMoney => ({ kind: 'money', name: m.name, amounts: perCurrency.map((amounts) => amounts[e]) }),
-    );
+    return entries.map((_, e): PublishedMoney => ({ kind: 'money', name: m.name, amounts: perCurrency.map((amounts) => amounts[e]) }));
   });
 
   const dims = spec.dimensions;
@@ -161,7 +152,11 @@ function moneyReason(tally: CurrencyTally, rules: DisclosureRules): SuppressionR
   if (tally.records === 0) return null;
   if (tally.records < rules.minimumMeasureRecords) return 'small_count';
   const contributors = [...tally.contributors.values()];
-  const byRecords = organisationReason(tally.records, contributors.map((c) => c.records), rules);
+  const byRecords = organisationReason(
+    tally.records,
+    contributors.map((c) => c.records),
+    rules,
+  );
   if (byRecords) return byRecords;
   // A money total is also one organisation's number when that organisation holds most of the amount.
   const largest = contributors.reduce((m, c) => (c.amount > m ? c.amount : m), 0n);

@@ -125,23 +125,53 @@ describe('secondary suppression of a one-dimensional table', () => {
 
   it('hides the smallest non-zero published cell beside a lone small cell', () => {
     const values = withTotals(layout, [40, 3, 25, 0, 12]);
-    const flags = secondarySuppression(countProblem(layout, values, values.map((v) => v > 0 && v < K)));
+    const flags = secondarySuppression(
+      countProblem(
+        layout,
+        values,
+        values.map((v) => v > 0 && v < K),
+      ),
+    );
     expect(suppressedIn(flags)).toEqual([1, 4]); // 3 and 12; the total (80) and the zero stay published
-    assertProtected(layout, values, values.map((v) => v > 0 && v < K), flags);
+    assertProtected(
+      layout,
+      values,
+      values.map((v) => v > 0 && v < K),
+      flags,
+    );
   });
 
   it('breaks ties by position', () => {
     const values = withTotals(layout, [30, 4, 20, 20, 0]);
-    const flags = secondarySuppression(countProblem(layout, values, values.map((v) => v > 0 && v < K)));
+    const flags = secondarySuppression(
+      countProblem(
+        layout,
+        values,
+        values.map((v) => v > 0 && v < K),
+      ),
+    );
     expect(suppressedIn(flags)).toEqual([1, 2]);
   });
 
   it('adds cells until the hidden cells of the line hold at least k', () => {
     // 3 and 4 hide each other, but "these two hold 7" is a published 7; 25 joins them.
     const values = withTotals(layout, [40, 3, 25, 4, 0]);
-    const flags = secondarySuppression(countProblem(layout, values, values.map((v) => v > 0 && v < K)));
+    const flags = secondarySuppression(
+      countProblem(
+        layout,
+        values,
+        values.map((v) => v > 0 && v < K),
+      ),
+    );
     expect(suppressedIn(flags)).toEqual([1, 2, 3]);
-    const bounds = exactBounds(countProblem(layout, values, values.map(() => false)), flags);
+    const bounds = exactBounds(
+      countProblem(
+        layout,
+        values,
+        values.map(() => false),
+      ),
+      flags,
+    );
     expect(bounds[1]).toEqual({ lower: 0, upper: 32 });
   });
 
@@ -154,7 +184,17 @@ describe('secondary suppression of a one-dimensional table', () => {
 
   it('publishes a table without small cells unchanged, zeros included', () => {
     const values = withTotals(layout, [40, 0, 25, 11, 0]);
-    expect(suppressedIn(secondarySuppression(countProblem(layout, values, values.map(() => false))))).toEqual([]);
+    expect(
+      suppressedIn(
+        secondarySuppression(
+          countProblem(
+            layout,
+            values,
+            values.map(() => false),
+          ),
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -238,7 +278,14 @@ describe('exact bounds', () => {
           };
           visit(0);
 
-          const bounds = exactBounds(countProblem(layout, values, values.map(() => false)), flags);
+          const bounds = exactBounds(
+            countProblem(
+              layout,
+              values,
+              values.map(() => false),
+            ),
+            flags,
+          );
           bounds.forEach((b, e) => {
             if (!b) return;
             expect(b.lower).toBe(lo[e]);
@@ -274,13 +321,15 @@ describe('secondary suppression, property tests', () => {
   it('protects random one-dimensional tables', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 14 }).chain((n) =>
-          fc.tuple(
-            fc.constant(n),
-            fc.array(cellValue, { minLength: n, maxLength: n }),
-            fc.array(otherReason, { minLength: n + 1, maxLength: n + 1 }),
+        fc
+          .integer({ min: 1, max: 14 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.array(cellValue, { minLength: n, maxLength: n }),
+              fc.array(otherReason, { minLength: n + 1, maxLength: n + 1 }),
+            ),
           ),
-        ),
         ([n, interior, reasons]) => run(tableLayout(n, null), interior, reasons),
       ),
       { numRuns: 400 },
@@ -290,19 +339,17 @@ describe('secondary suppression, property tests', () => {
   it('protects random two-dimensional tables', () => {
     fc.assert(
       fc.property(
-        fc
-          .tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }))
-          .chain(([rows, columns]) =>
-            fc.tuple(
-              fc.constant(rows),
-              fc.constant(columns),
-              fc.array(cellValue, { minLength: rows * columns, maxLength: rows * columns }),
-              fc.array(otherReason, {
-                minLength: (rows + 1) * (columns + 1),
-                maxLength: (rows + 1) * (columns + 1),
-              }),
-            ),
+        fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 })).chain(([rows, columns]) =>
+          fc.tuple(
+            fc.constant(rows),
+            fc.constant(columns),
+            fc.array(cellValue, { minLength: rows * columns, maxLength: rows * columns }),
+            fc.array(otherReason, {
+              minLength: (rows + 1) * (columns + 1),
+              maxLength: (rows + 1) * (columns + 1),
+            }),
           ),
+        ),
         ([rows, columns, interior, reasons]) => run(tableLayout(rows, columns), interior, reasons),
       ),
       { numRuns: 400 },
@@ -326,8 +373,7 @@ describe('secondary suppression, property tests', () => {
               fc.array(mostlySmall, { minLength: rows * columns, maxLength: rows * columns }),
             ),
           ),
-        ([rows, columns, interior]) =>
-          run(tableLayout(rows, columns), interior, new Array((rows + 1) * (columns + 1)).fill(false)),
+        ([rows, columns, interior]) => run(tableLayout(rows, columns), interior, new Array((rows + 1) * (columns + 1)).fill(false)),
       ),
       { numRuns: 300 },
     );

@@ -212,8 +212,7 @@ class Network {
             }
           }
           const needsMore =
-            count === 1 ||
-            (minimumSuppressedSum > 0 && !this.suppressed[line.total] && sum > 0 && sum < minimumSuppressedSum);
+            count === 1 || (minimumSuppressedSum > 0 && !this.suppressed[line.total] && sum > 0 && sum < minimumSuppressedSum);
           if (!needsMore) break;
           const pick = this.complement(line);
           if (pick < 0) break;
@@ -247,12 +246,7 @@ class Network {
     const toTail = this.residualReach(this.tail[e], e, true);
     this.resetFlow();
     // Zeros last (a published zero stays published wherever possible), then totals, then the smallest value, then position.
-    const key = (f: number): [number, number, number, number] => [
-      this.value[f] === 0 ? 1 : 0,
-      this.isTotal[f] ? 1 : 0,
-      this.value[f],
-      f,
-    ];
+    const key = (f: number): [number, number, number, number] => [this.value[f] === 0 ? 1 : 0, this.isTotal[f] ? 1 : 0, this.value[f], f];
     const choose = (accept: (f: number) => boolean): number => {
       let best = -1;
       for (let f = 0; f < this.n; f++) {
@@ -326,7 +320,7 @@ class Network {
       }
       if (!seen[t]) break;
       let bottleneck = Infinity;
-      for (let v = t; v !== s; ) {
+      for (let v = t; v !== s;) {
         const a = parentArc[v];
         if (this.head[a] === v && this.tail[a] !== v) {
           v = this.tail[a];
@@ -337,7 +331,7 @@ class Network {
       }
       if (bottleneck === Infinity) return Infinity;
       const push = Math.min(bottleneck, limit - total);
-      for (let v = t; v !== s; ) {
+      for (let v = t; v !== s;) {
         const a = parentArc[v];
         if (this.flow[a] === 0) this.touched.push(a);
         if (this.head[a] === v && this.tail[a] !== v) {

@@ -60,7 +60,14 @@ describe('serialised tables', () => {
       tableId: 'restitution-by-route',
       dimensions: [{ name: 'route', categories: ['civil_claim'] }],
       measures: [
-        { kind: 'quantiles', name: 'daysToAward', quantiles: [{ name: 'median', q: 0.5 }, { name: 'p90', q: 0.9 }] },
+        {
+          kind: 'quantiles',
+          name: 'daysToAward',
+          quantiles: [
+            { name: 'median', q: 0.5 },
+            { name: 'p90', q: 0.9 },
+          ],
+        },
         { kind: 'money', name: 'awarded', currencies: ['THB', 'USD'] },
       ],
     };

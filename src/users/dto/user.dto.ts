@@ -10,24 +10,31 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 export class CreateUserDto {
   @ApiProperty({ example: 'caseworker@shelter.example' }) @Transform(trim) @IsEmail() @MaxLength(254) email: string;
   @ApiProperty({ example: 'a long passphrase of 15+', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
-  @IsString() @MinLength(PASSWORD_MIN_LENGTH) @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
   @ApiProperty({ enum: ROLES, example: 'caseworker' }) @IsIn(ROLES) role: Role;
   @ApiPropertyOptional({ format: 'uuid', description: 'Defaults to your own organisation; an org admin may only name its own' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   organisationId?: string;
   @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName: string;
 }
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
-  @ApiPropertyOptional({ description: 'true disables the account: its sessions end at once' }) @IsOptional() @IsBoolean() disabled?: boolean;
+  @ApiPropertyOptional({ description: 'true disables the account: its sessions end at once' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
   @ApiPropertyOptional({ maxLength: 120 }) @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Platform admin only; others always see their own organisation' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   organisationId?: string;
   @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
 }
