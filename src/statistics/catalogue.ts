@@ -65,7 +65,7 @@ export interface CatalogueTable {
    * Fields derived from the published rows only (never from raw counts), added to each serialised row: e.g. a rate
    * from a published numerator and denominator. What it adds is no more than an attacker could compute himself.
    */
-  derive?(row: Record<string, unknown>, rows: readonly Record<string, unknown>[]): void;
+  readonly derive?: (row: Record<string, unknown>, rows: readonly Record<string, unknown>[]) => void;
 }
 
 const FACTS_IN_WINDOW = `registered_at >= $1 AND registered_at < $2`;

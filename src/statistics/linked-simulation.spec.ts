@@ -108,8 +108,8 @@ describe('the linked attacker against every release of a year', () => {
         whole.entries.forEach((entry) => {
           const key = JSON.stringify(entry.categories);
           const matched = parts.map((p) => p.entries.find((e) => JSON.stringify(e.categories) === key)).filter((e) => e !== undefined);
-          expect(entry.suppressed).toBe(matched.some((m) => m!.suppressed));
-          if (!entry.suppressed) expect(entry.count).toBe(matched.reduce((s, m) => s + m!.count!, 0));
+          expect(entry.suppressed).toBe(matched.some((m) => m.suppressed));
+          if (!entry.suppressed) expect(entry.count).toBe(matched.reduce((s, m) => s + m.count!, 0));
         });
       }
     }

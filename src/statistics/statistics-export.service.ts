@@ -194,7 +194,7 @@ export class StatisticsExportService {
       await store(HTCDS_COLUMNS.join(',') + '\n');
       // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
       while (!floor.refused) {
-        const batch: FactRow[] = await runner.query(`FETCH ${BATCH} FROM htcds_export`);
+        const batch = (await runner.query(`FETCH ${BATCH} FROM htcds_export`)) as FactRow[];
         if (batch.length === 0) break;
         let chunk = '';
         for (const row of batch) {
@@ -256,7 +256,7 @@ export class StatisticsExportService {
       };
       await store(HTCDS_COLUMNS.join(',') + '\n');
       for (;;) {
-        const batch: { line: string }[] = await runner.query(`FETCH ${BATCH} FROM htcds_year`);
+        const batch = (await runner.query(`FETCH ${BATCH} FROM htcds_year`)) as { line: string }[];
         if (batch.length === 0) break;
         rows += batch.length;
         await store(batch.map((r) => r.line).join('\n') + '\n');

@@ -32,48 +32,17 @@ import {
   startOfUtcDay,
   suppressedOf,
 } from './release';
+import { CatalogueEntryDto, Computed, lastSnapshots, periodsToPrecompute, ServedRelease, startedPeriod } from './statistics-release.types';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
-
-export interface CatalogueEntryDto {
-  tableId: string;
-  title: string;
-  counts: string;
-  dimensions: { name: string; categories: string[] }[];
-  /** Periods are whole years (2026) or quarters (2026-Q3) from 2000 to the current one. */
-  periods: { earliest: string; current: string[]; kinds: ('year' | 'quarter')[] };
-  minimumCellSize: number;
-}
-
-export interface ServedRelease {
-  body: Buffer;
-  sha256: string;
-  provisional: boolean;
-}
-
-interface Computed {
-  def: CatalogueTable;
-  body: Buffer;
-  /** null for a year: it is computed from its quarters' releases, so it needs no snapshot rule of its own. */
-  counts: number[] | null;
-  suppressed: boolean[];
-  rows: number;
-  columns: number | null;
-  dataCutoff: Date;
-}
-
-/** The periods the worker keeps ready: the open year and quarter, the last closed quarter and the last closed year. */
-export function periodsToPrecompute(now: Date): string[] {
-  const year = now.getUTCFullYear();
-  const quarter = Math.floor(now.getUTCMonth() / 3) + 1;
-  const previousQuarter = quarter === 1 ? `${year - 1}-Q4` : `${year}-Q${quarter - 1}`;
-  return [String(year), `${year}-Q${quarter}`, previousQuarter, String(year - 1)];
-}
 
 /**
  * The statistics tables: the catalogue, and releases. A closed period's tables are computed together once (one
  * repeatable-read snapshot of the data, so they agree with each other), stored, and served byte for byte afterwards.
  * The open period is served as a daily snapshot under the rule in release.ts. Every read is an audit event.
  */
+export { periodsToPrecompute } from './statistics-release.types';
+export type { CatalogueEntryDto, ServedRelease } from './statistics-release.types';
+
 @Injectable()
 export class StatisticsService {
   private readonly logger = new Logger(StatisticsService.name);
@@ -413,23 +382,5 @@ export class StatisticsService {
       return;
     }
     await em.update(StatisticsReleaseEntity, { id: existing.id }, replace ? row : { checkedAt: now });
-  }
-}
-
-/** What was published for a period while it was open, by table id: the snapshots its final release is checked against. */
-function lastSnapshots(rows: readonly StatisticsReleaseEntity[]): Map<string, Snapshot> {
-  return new Map(
-    rows
-      .filter((r) => r.provisional && r.entryCounts)
-      .map((r) => [r.tableId, { counts: r.entryCounts!, suppressed: suppressedOf(r.body) }]),
-  );
-}
-
-/** The period of a label if it has started by `now` (a quarter of the open year may not have), else null. */
-function startedPeriod(label: string, now: Date): Period | null {
-  try {
-    return parsePeriod(label, now);
-  } catch {
-    return null;
   }
 }

@@ -15,7 +15,7 @@ function published(tableId: string, dims: string[][], counts: (number | null)[])
       const c = layout.coordinates(e);
       return {
         kind: layout.kind(e),
-        categories: dims.map((d, i) => (c[i] === null ? null : d[c[i]!])),
+        categories: dims.map((d, i) => (c[i] === null ? null : d[c[i]])),
         count,
         suppressed: count === null,
         measures: [],

@@ -39,7 +39,7 @@ export function tableShape(spec: TableSpec, minimumCellSize: number): ProtectedT
       const coordinates = layout.coordinates(e);
       return {
         kind: layout.kind(e),
-        categories: dims.map((d, i) => (coordinates[i] === null ? null : d.categories[coordinates[i]!])),
+        categories: dims.map((d, i) => (coordinates[i] === null ? null : d.categories[coordinates[i]])),
         count: null,
         suppressed: true,
         measures: [],

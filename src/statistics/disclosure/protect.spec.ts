@@ -79,7 +79,7 @@ describe('primary suppression', () => {
     const table = oneDimensional({ forced_labour: even(200), sexual_exploitation: even(7), other: even(100) });
     const out = protectTable(table);
     for (const e of out.entries.filter((x) => x.suppressed)) expect(e.count).toBeNull();
-    expect(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).not.toMatch(/tally|contributors/);
+    expect(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toMatch(/tally|contributors/);
   });
 });
 

@@ -117,7 +117,7 @@ export function protectTable(table: Table, rules: DisclosureRules = disclosureRu
       const coordinates = layout.coordinates(e);
       return {
         kind: layout.kind(e),
-        categories: dims.map((d, i) => (coordinates[i] === null ? null : d.categories[coordinates[i]!])),
+        categories: dims.map((d, i) => (coordinates[i] === null ? null : d.categories[coordinates[i]])),
         count: countFlags[e] ? null : counts[e],
         suppressed: countFlags[e],
         measures: measures.map((m) => m[e]),

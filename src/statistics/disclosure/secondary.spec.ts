@@ -373,7 +373,12 @@ describe('secondary suppression, property tests', () => {
               fc.array(mostlySmall, { minLength: rows * columns, maxLength: rows * columns }),
             ),
           ),
-        ([rows, columns, interior]) => run(tableLayout(rows, columns), interior, new Array((rows + 1) * (columns + 1)).fill(false)),
+        ([rows, columns, interior]) =>
+          run(
+            tableLayout(rows, columns),
+            interior,
+            Array.from({ length: (rows + 1) * (columns + 1) }, () => false),
+          ),
       ),
       { numRuns: 300 },
     );

@@ -230,7 +230,7 @@ export class TableBuilder {
         if (o === null) return;
         const t = entry.measures[i];
         if (t instanceof QuantileTally) t.add(record.organisationId, o as number);
-        else (t as MoneyTally).add(record.organisationId, o as Money);
+        else t.add(record.organisationId, o as Money);
       });
     }
     return this;
