@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs Lintas locally with a demo dataset: a private PostgreSQL and Redis on loopback under .local/dev, migrations, the demo
-# seed, then the API and the worker. Ctrl-C stops all of it. Needs only Node and npm (plus the system PostgreSQL binaries;
-# on Debian as root it installs what is missing with apt-get). Runs on Node 24: an older system Node gets Node 24 installed
-# into .local/node24 from the npm registry (scripts/node-runtime.sh).
+# seed, then the API and the worker, then (first run only) three years of demo history through the API. Ctrl-C stops all
+# of it. Needs only Node and npm (plus the system PostgreSQL binaries; on Debian as root it installs what is missing with
+# apt-get). Runs on Node 24: an older system Node gets Node 24 installed into .local/node24 from the npm registry
+# (scripts/node-runtime.sh). The processes' JSON logs go to .local/dev/logs/{api,worker}.log (LINTAS_LOCAL_LOGS=console
+# keeps them on the console); the console gets a short summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
@@ -46,17 +48,24 @@ npm run -s migration:run >/dev/null
 echo "lintas: seeding the demo dataset"
 node dist/src/cli/seed-demo.js
 
-bash scripts/start.sh api & pids+=($!)
-bash scripts/start.sh worker & pids+=($!)
-node -e '
+logs="$data/logs"
+if [ "${LINTAS_LOCAL_LOGS:-file}" = console ]; then
+  bash scripts/start.sh api & pids+=($!)
+  bash scripts/start.sh worker & pids+=($!)
+else
+  mkdir -p "$logs"
+  LOG_FILE="$logs/api.log" bash scripts/start.sh api & pids+=($!)
+  LOG_FILE="$logs/worker.log" bash scripts/start.sh worker & pids+=($!)
+fi
+echo "lintas: starting the API and the worker"
+if ! node -e '
   const url = process.argv[1];
-  (async () => { for (let i = 0; i < 150; i++) { try { if ((await fetch(url)).ok) return; } catch {} await new Promise((r) => setTimeout(r, 200)); } })();
-' "http://127.0.0.1:$PORT/health/ready"
-cat <<MSG
-
-  Lintas is running: API http://127.0.0.1:$PORT/api/v1   OpenAPI http://127.0.0.1:$PORT/api/docs
-  Sign in as $LINTAS_BOOTSTRAP_ADMIN_EMAIL (platform admin) or any demo user in the README,
-  password "lintas demo passphrase 2026". Ctrl-C stops Lintas, PostgreSQL and Redis.
-
-MSG
+  (async () => { for (let i = 0; i < 300; i++) { try { if ((await fetch(url)).ok) return; } catch {} await new Promise((r) => setTimeout(r, 200)); } process.exit(1); })();
+' "http://127.0.0.1:$PORT/health/ready"; then
+  echo "lintas: the API did not become ready within a minute; its log: $logs/api.log" >&2
+  exit 1
+fi
+echo "lintas: adding the demo history through the API (first run only)"
+node dist/src/cli/seed-demo-history.js "http://127.0.0.1:$PORT"
+node dist/src/cli/local-banner.js "$([ "${LINTAS_LOCAL_LOGS:-file}" = console ] && echo console || echo "$logs")"
 wait -n "${pids[@]}" || true

@@ -20,6 +20,7 @@ import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { FederationModule } from './federation/federation.module';
 import { HealthModule } from './health/health.module';
+import { LanguagesModule } from './languages/languages.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { QueueModule } from './queue/queue.module';
@@ -54,6 +55,7 @@ import { UsersModule } from './users/users.module';
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
     HealthModule,
+    LanguagesModule,
     BootstrapModule,
   ],
   controllers: [SystemController],

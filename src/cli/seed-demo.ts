@@ -10,39 +10,17 @@ import { PasswordHasher } from '../auth/password-hasher';
 import { CaseEntity } from '../cases/case.entity';
 import { CasesService } from '../cases/cases.service';
 import { seedDemoCases } from '../cases/demo-cases';
-import { OrganisationType, Role } from '../common/vocabulary';
+import { Role } from '../common/vocabulary';
 import { takeTransactionLock } from '../database/locks';
+import { DEMO_ORGANISATIONS, DEMO_PASSWORD, demoEmail } from './demo-organisations';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { nameKey } from '../organisations/organisations.service';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 
-/** One password for every demo user, printed in the README. Demo data only. */
-export const DEMO_PASSWORD = 'lintas demo passphrase 2026';
-
-interface DemoOrganisation {
-  key: string;
-  name: string;
-  country: string;
-  type: OrganisationType;
-  users: Role[];
-}
-
-export const DEMO_ORGANISATIONS: DemoOrganisation[] = [
-  { key: 'th', name: 'Mercy Shelter Bangkok', country: 'TH', type: 'ngo', users: ['caseworker', 'supervisor', 'org_admin'] },
-  { key: 'kh', name: 'Phnom Penh Recovery Centre', country: 'KH', type: 'ngo', users: ['caseworker', 'supervisor'] },
-  { key: 'mm', name: 'Yangon Reintegration Service', country: 'MM', type: 'local_gov', users: ['caseworker', 'supervisor'] },
-  { key: 'la', name: 'Vientiane Family Support', country: 'LA', type: 'ngo', users: ['caseworker', 'supervisor'] },
-  {
-    key: 'oversight',
-    name: 'Regional Anti-Trafficking Oversight Office',
-    country: 'ID',
-    type: 'oversight',
-    users: ['auditor', 'org_admin'],
-  },
-];
-
-export const demoEmail = (role: Role, orgKey: string): string => `${role.replace('_', '-')}.${orgKey}@demo.lintas.example`;
+// The demo organisations, users and password live in ./demo-organisations (no Nest imports: the banner and the history
+// seed read them too); re-exported here for the callers of this file.
+export { DEMO_ORGANISATIONS, DEMO_PASSWORD, demoEmail } from './demo-organisations';
 
 export async function seedDemo(
   dataSource: DataSource,

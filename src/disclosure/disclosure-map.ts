@@ -31,6 +31,7 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/audit/verify': { none: 'hash-chain verification: counts and sequence numbers' },
   'GET /api/v1/audit/checkpoints/latest': { none: 'a signed hash of the chain' },
   'POST /api/v1/system/ping': { none: NO_CASE_DATA },
+  'GET /api/v1/vocabulary': { none: 'labels of the codes and error messages; no record of any kind' },
   'GET /health/live': { none: NO_CASE_DATA },
   'GET /health/ready': { none: NO_CASE_DATA },
 

@@ -6,6 +6,8 @@ import { Role } from '../vocabulary/roles';
 
 export enum Permission {
   MeRead = 'me:read',
+  /** Labels of the codes and error messages in the caller's language: no record of any kind. */
+  VocabularyRead = 'vocabulary:read',
   OrganisationCreate = 'organisation:create',
   OrganisationRead = 'organisation:read',
   UserCreate = 'user:create',
@@ -51,7 +53,7 @@ export enum Permission {
   FederationPartnerManage = 'federation-partner:manage',
 }
 
-const EVERYONE = [Permission.MeRead, Permission.OrganisationRead];
+const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead];
 const CASEWORK = [Permission.CaseCreate, Permission.CaseRead, Permission.CaseUpdate, Permission.CaseClose, Permission.CaseBreakGlass];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { DomainError } from './domain-error';
 import { ErrorCode, statusOf } from './error-codes';
+import { errorLanguage, localiseErrorBody } from './localise';
 
 export interface ErrorBody {
   statusCode: number;
@@ -97,10 +98,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
-    const body = toErrorBody(exception, String(request.id));
+    const language = errorLanguage(request.headers);
+    const body = localiseErrorBody(toErrorBody(exception, String(request.id)), language);
     void reply
       .status(body.statusCode || HttpStatus.INTERNAL_SERVER_ERROR)
       .header('content-type', 'application/json; charset=utf-8')
+      .header('content-language', language)
       .send(body);
   }
 }
