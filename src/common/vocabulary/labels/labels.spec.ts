@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vocabulary from '../index';
 import { ERROR_STATUS, ErrorCode } from '../../errors/error-codes';
 import { errorMessage, LABELS, LABELLED_SETS, negotiateLanguage, reviewCounts, UI_LANGUAGES, uiLanguageOf, vocabularyIn } from './index';
@@ -49,11 +51,7 @@ describe('vocabulary labels', () => {
   });
 
   it('lists each language’s review count in the README', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const readme: string = require('node:fs').readFileSync(
-      require('node:path').join(__dirname, '..', '..', '..', '..', 'README.md'),
-      'utf8',
-    );
+    const readme = readFileSync(join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
     for (const [language, { needsReview, total }] of Object.entries(reviewCounts())) {
       expect(readme).toContain(`| \`${language}\` | ${LABELS[language as keyof typeof LABELS].name} | ${needsReview} of ${total} |`);
     }
