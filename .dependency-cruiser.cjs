@@ -18,11 +18,12 @@ const LAYERS = [
   ['users'],
   ['auth'],
   ['alerts', 'federation'], // federation is transport: sign, send, verify, store inbound packets
-  ['cases', 'health', 'system'],
+  ['cases', 'health', 'system', 'languages'], // languages: the vocabulary's labels, served
   ['consent'],
   ['disclosure'], // the gate: consent, case facts and recipients in, one decision out
-  ['restitution', 'statistics'],
+  ['restitution'],
   ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
+  ['statistics'], // reads for auditors; nothing imports it
   ['cli'],
 ];
 
@@ -74,6 +75,7 @@ const DOMAIN = [
   'disclosure',
   'federation',
   'health',
+  'languages',
   'organisations',
   'referrals',
   'restitution',
