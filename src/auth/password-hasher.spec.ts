@@ -3,7 +3,7 @@ import { PasswordHasher } from './password-hasher';
 
 // The real argon2, with its calls counted.
 jest.mock('argon2', () => {
-  const actual = jest.requireActual('argon2');
+  const actual = jest.requireActual<typeof argon2>('argon2');
   return { ...actual, hash: jest.fn(actual.hash), verify: jest.fn(actual.verify) };
 });
 

@@ -15,8 +15,12 @@ import {
 } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value).toLowerCase());
+/** An environment value is a string; a boolean or a number (a test's override) reads by its text, anything else as false. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  const text = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+  return ['1', 'true', 'yes'].includes(text.toLowerCase());
+};
 
 /** Every environment variable Lintas reads. Read here and only here; the rest of the code uses AppConfig. */
 export class EnvironmentVariables {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -8,6 +8,12 @@ import { Public } from '../common/auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { evictionPolicy, REDIS } from '../queue/redis';
+
+/** One dependency in Terminus's error response: its status, and the eviction policy where Redis was asked (below). */
+interface DependencyDetail {
+  status: string;
+  maxmemoryPolicy?: string;
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -46,7 +52,7 @@ export class HealthController {
       if (!(err instanceof ServiceUnavailableException)) throw err;
       // Our error body, saying which dependency is down. Only statuses and the Redis policy: a driver's error text
       // (user names, hosts) has no place in the answer of a public route.
-      const { details } = err.getResponse() as HealthCheckResult;
+      const { details } = err.getResponse() as { details: Record<string, DependencyDetail> };
       const summary = Object.fromEntries(
         Object.entries(details).map(([name, d]) => [
           name,

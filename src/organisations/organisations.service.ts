@@ -96,7 +96,7 @@ export class OrganisationsService {
     const [rows, total] = await this.dataSource
       .getRepository(OrganisationEntity)
       .findAndCount({ order: { country: 'ASC', name: 'ASC', id: 'ASC' }, skip, take: limit });
-    return { items: rows.map(OrganisationResponseDto.from), total, page, limit };
+    return { items: rows.map((row) => OrganisationResponseDto.from(row)), total, page, limit };
   }
 
   async get(_actor: Actor, id: string): Promise<OrganisationResponseDto> {

@@ -24,7 +24,7 @@ export function createRedis(url: string, name: string): Redis {
 /** BullMQ keeps work in Redis: a Redis that evicts keys under memory pressure would drop jobs silently. */
 export async function evictionPolicy(redis: Redis): Promise<string | null> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
     return reply?.[1] ?? null;
   } catch {
     return null; // CONFIG disabled (some managed services): unknown

@@ -25,7 +25,7 @@ export class SystemProcessor extends ConfiguredWorkerHost {
     const name = job.name;
     switch (name) {
       case 'system.ping': {
-        const outcome = await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve());
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome }, 'system.ping');
         return outcome;
       }

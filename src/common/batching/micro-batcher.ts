@@ -36,7 +36,7 @@ export class MicroBatcher<I, O> {
     if (batch.length === 0) return;
     this.pending = [];
     void this.execute(batch.map((b) => b.item)).then(
-      (outs) => batch.forEach((b, i) => (outs[i] instanceof BatchItemError ? b.reject(outs[i].cause) : b.resolve(outs[i] as O))),
+      (outs) => batch.forEach((b, i) => (outs[i] instanceof BatchItemError ? b.reject(outs[i].cause) : b.resolve(outs[i]))),
       (err) => batch.forEach((b) => b.reject(err)),
     );
   }

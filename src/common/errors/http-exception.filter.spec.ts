@@ -37,12 +37,8 @@ describe('toErrorBody', () => {
   it('answers an unexpected error with 500 and a generic message: no stack, no error message, logged with the correlation id', () => {
     const err = new TypeError("Cannot read properties of undefined (reading 'givenName') at Aye Mya's record");
     const body = toErrorBody(err, 'c-2');
-    expect(body).toEqual({
-      statusCode: 500,
-      code: 'INTERNAL_ERROR',
-      message: expect.stringContaining('correlation id'),
-      correlationId: 'c-2',
-    });
+    expect(body).toEqual({ statusCode: 500, code: 'INTERNAL_ERROR', message: body.message, correlationId: 'c-2' });
+    expect(body.message).toContain('correlation id');
     expect(JSON.stringify(body)).not.toMatch(/givenName|Aye Mya|at |\.ts/);
     expect(logged).toHaveLength(1);
     expect(JSON.stringify(logged[0])).toContain('c-2');

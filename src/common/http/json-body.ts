@@ -9,7 +9,7 @@
  * an `amountMinor` key is turned into the string it was written as; validation then refuses it (MONEY_INVALID) exactly as
  * it refuses "5e6". Plain integers are left alone, so a well-formed body parses as it always did.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error';
 import { describeBreach, jsonLimitBreach } from '../validation/json-limits';
 
@@ -57,12 +57,16 @@ export function quoteInexactIntegers(text: string, keys: ReadonlySet<string> = E
   return copied === 0 ? text : out + text.slice(copied);
 }
 
+type CallbackBodyParser = (request: FastifyRequest, rawBody: string, done: (err: Error | null, body?: unknown) => void) => void;
+
 /**
  * Replaces the JSON parser of the Fastify instance. Nest must be created with `bodyParser: false` so it does not install
  * its own; that also leaves form bodies without a parser, so they answer 415 like every other non-JSON body.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
-  const parse = fastify.getDefaultJsonParser('error', 'error');
+  // Fastify types the default parser as either a callback or a promise parser; its implementation is the callback one
+  // (fastify/lib/content-type-parser.js, defaultJsonParser), which reports through `done` and returns nothing.
+  const parse = fastify.getDefaultJsonParser('error', 'error') as CallbackBodyParser;
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const breach = jsonLimitBreach(body as string);
     if (breach) {

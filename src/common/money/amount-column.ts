@@ -8,11 +8,11 @@ import { MAX_AMOUNT_DIGITS } from './money';
  */
 export const AMOUNT_MINOR_PRECISION = MAX_AMOUNT_DIGITS;
 
-export const AMOUNT_MINOR_COLUMN: ValueTransformer = {
+export const AMOUNT_MINOR_COLUMN = {
   to: (value: bigint | null | undefined) => (value === null || value === undefined ? value : value.toString()),
   from: (value: string | null) => {
     if (value === null || value === undefined) return value;
     if (!/^[0-9]+$/.test(value)) throw new Error('A stored amount is not a non-negative integer');
     return BigInt(value);
   },
-};
+} satisfies ValueTransformer;

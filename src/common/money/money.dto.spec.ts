@@ -44,9 +44,18 @@ describe('MoneyDto over HTTP', () => {
   });
   afterAll(() => app.close());
 
+  /** The body of a success (amount, text) or of an error (code, details, correlationId), as a client reads it. */
+  interface ProbeResponseBody {
+    amount?: unknown;
+    text?: string;
+    code?: string;
+    details?: Array<{ field: string; code?: string; errors: string[] }>;
+    correlationId?: unknown;
+  }
+
   const post = async (payload: string) => {
     const res = await app.inject({ method: 'POST', url: '/payments', headers: { 'content-type': 'application/json' }, payload });
-    return { status: res.statusCode, body: res.json() };
+    return { status: res.statusCode, body: res.json<ProbeResponseBody>() };
   };
 
   it('accepts a JSON integer and answers in the wire shape', async () => {
@@ -88,7 +97,7 @@ describe('MoneyDto over HTTP', () => {
     const res = await post('{"amount":{"currency":"Aye Mya","amountMinor":1},"fee":{"currency":"XAU","amountMinor":1}}');
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('MONEY_INVALID');
-    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(['amount.currency', 'fee.currency']);
+    expect(res.body.details?.map((d) => d.field)).toEqual(['amount.currency', 'fee.currency']);
     expect(JSON.stringify(res.body)).not.toContain('Aye Mya');
   });
 

@@ -9,6 +9,7 @@ import {
   MAX_AMOUNT_DIGITS,
   money,
   MONEY_MESSAGES,
+  MoneyJson,
   MoneyTotals,
   parseMoney,
   toMoneyJson,
@@ -143,7 +144,7 @@ describe('serialising money', () => {
         fc.constantFrom(...CURRENCY_CODES),
         fc.bigInt({ min: 0n, max: 10n ** BigInt(MAX_AMOUNT_DIGITS) - 1n }),
         (currency, amountMinor) => {
-          const wire = JSON.parse(JSON.stringify(toMoneyJson({ currency, amountMinor })));
+          const wire = JSON.parse(JSON.stringify(toMoneyJson({ currency, amountMinor }))) as MoneyJson;
           expect(typeof wire.amountMinor).toBe(amountMinor <= MAX_SAFE ? 'number' : 'string');
           expect(parseMoney(wire)).toEqual({ currency, amountMinor });
         },

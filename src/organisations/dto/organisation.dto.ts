@@ -8,7 +8,7 @@ import { OrganisationEntity } from '../organisation.entity';
 
 export class CreateOrganisationDto {
   @ApiProperty({ example: 'Mercy Shelter Bangkok', minLength: 2, maxLength: 200 })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MinLength(2)
   @MaxLength(200)
