@@ -69,4 +69,5 @@ export const UNLABELLED_LISTS: Readonly<Record<string, string>> = {
   ISO_4217_AMENDMENTS: 'a record of the ISO 4217 amendment the currency list follows, not a code list',
   SUB_REGIONS: 'UN M49 sub-regions of the anonymised export: the UN publishes their names',
   REFERRAL_PAIR_COUNTRIES: 'ISO 3166-1 codes and `other`',
+  ALLOWABLE_ADDRESS_CATEGORIES: 'network address ranges in operator configuration (FEDERATION_ALLOW_PRIVATE_ADDRESSES), not shown to users',
 };
