@@ -13,7 +13,7 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { FederationVerifier, VerifiedPacket } from './federation-verifier';
 import { InboundPacketStore } from './inbound-packet-store';
-import { insertReceivedJti } from './federation.queries';
+import { rememberPacketId } from './received-jti';
 import { canonicalJson } from './packet';
 import { AckPacketBody, EventPacketBody, parseEventBody, parseRecallBody, parseReferralBody, ReferralPacketBody } from './referral-packets';
 import { PartnerEvent, ReferralFederationPort } from './referral-federation.port';
@@ -230,7 +230,7 @@ export class FederationReferralInboundService {
    * but the referral route decides itself what a known jti means (the same packet again is answered, not refused).
    */
   private rememberJti(em: EntityManager, packet: VerifiedPacket): Promise<boolean> {
-    return insertReceivedJti(em, packet.partner.id, packet.claims);
+    return rememberPacketId(em, packet.partner.id, packet.claims);
   }
 
   private async signAck(partnerId: string, body: AckPacketBody): Promise<SignedPacketDto> {

@@ -18,7 +18,8 @@ import { ReferralRecall } from '../referral-recall.service';
 import { ReferralRemoteDelivery } from '../referral-remote-delivery';
 import { ReferralTransitions } from '../referral-transitions.service';
 import { SYSTEM } from '../referral-workflow.types';
-import { selectEventActorOrganisation } from '../referral.queries';
+import { runSql } from '../../database/sql';
+import { eventActorOrganisation } from '../referral.queries';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
@@ -163,7 +164,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
     await processOnce(this.dataSource, job.data.outboxId, async (em) => {
       if (failureReason === null) return;
-      const organisationId = await selectEventActorOrganisation(em, eventId);
+      const organisationId = (await runSql(em, eventActorOrganisation, [eventId])).rows[0]?.actor_organisation_id;
       if (!organisationId) return;
       await this.alerts.raise(em, {
         organisationId,
