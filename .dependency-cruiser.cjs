@@ -19,8 +19,8 @@ const LAYERS = [
   ['auth'],
   ['alerts', 'federation'], // federation is transport: sign, send, verify, store inbound packets
   ['cases', 'health', 'system'],
-  ['consent'],
-  ['disclosure'], // the gate: consent, case facts and recipients in, one decision out
+  ['disclosure'], // the gate: case facts and recipients in, consent through its port (consent-port.ts), one decision out
+  ['consent'], // implements the gate's consent port and asks the gate (consent.record)
   ['restitution', 'statistics'],
   ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
   ['cli'],
@@ -36,9 +36,6 @@ const KNOWN_UPWARD = [
   // users ↔ auth: users.service hashes and checks passwords with auth's helpers, auth reads users.
   '^src/users/users\\.service\\.ts$',
   '^src/users/dto/user\\.dto\\.ts$',
-  // consent ↔ disclosure: the consent API asks the gate (consent.record), the gate reads consents (ConsentService).
-  '^src/consent/consent-records\\.service\\.ts$',
-  '^src/consent/consent\\.module\\.ts$',
 ];
 
 /**

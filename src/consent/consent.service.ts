@@ -4,6 +4,7 @@ import { runSql } from '../database/sql';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { CategoriesDecision, EvaluatedConsent, EvaluatedProvision, evaluateCategories, evaluateConsent } from './consent-evaluator';
 import { caseConsents } from './consent.queries';
+import { ConsentPermitReader } from '../disclosure/consent-port';
 
 export interface DisclosureCategoriesQuestion {
   recipientOrganisationId: string;
@@ -18,7 +19,7 @@ export interface DisclosureCategoriesQuestion {
  * acts. Runs in the API and in the worker (delivery asks the gate again just before sending).
  */
 @Injectable()
-export class ConsentService {
+export class ConsentService implements ConsentPermitReader {
   /**
    * All consents of the case, withdrawn ones included (withdrawal is not retroactive), in the evaluator's shape: oldest
    * first, provisions in their order. One plain query with only what the evaluator reads: every disclosure (each read

@@ -12,8 +12,8 @@ import { caseDisclosureFacts, CaseDisclosureFacts, hasActiveBreakGlass } from '.
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
-import { ConsentService } from '../consent/consent.service';
 import { organisationPartnerFacts } from '../federation/partner-facts';
+import { ConsentPermitReader } from './consent-port';
 import { decide, DisclosurePath, GateBlock, GateDecision, GateRecipientFacts, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
 
 export interface DisclosureAsk {
@@ -60,7 +60,7 @@ export class DisclosureGate {
   static readonly asked = new Map<DisclosurePath, number>();
 
   constructor(
-    private readonly consents: ConsentService,
+    private readonly consents: ConsentPermitReader,
     private readonly alerts: AlertsService,
   ) {}
 
