@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import { SignedPacketDto } from './dto/partner.dto';
 import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
@@ -73,15 +73,17 @@ export class FederationReferralInboundService {
     body: ReferralPacketBody,
     digest: Buffer,
   ): Promise<SignedPacketDto> {
-    const receiving = await em.findOne(OrganisationEntity, { where: { id: body.receivingOrganisationId, node: 'local' } });
+    const receiving = await findOrganisation(em, { id: body.receivingOrganisationId, node: 'local' });
     if (!receiving) {
       throw new DomainError('FEDERATION_ORGANISATION_UNKNOWN', 'The receiving organisation is not on this deployment', {
         member: 'receivingOrganisationId',
       });
     }
     // The sender's organisation must be one this deployment's operator registered for that partner.
-    const sending = await em.findOne(OrganisationEntity, {
-      where: { partnerId: packet.partner.id, remoteOrganisationId: body.sendingOrganisationId, node: 'remote' },
+    const sending = await findOrganisation(em, {
+      partnerId: packet.partner.id,
+      remoteOrganisationId: body.sendingOrganisationId,
+      node: 'remote',
     });
     if (!sending) {
       throw new DomainError('FEDERATION_ORGANISATION_UNKNOWN', 'The sending organisation is not registered here for this partner', {

@@ -4,10 +4,10 @@
  */
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CaseEntity } from '../cases/case.entity';
+import { caseOwnedBy, objectsToHomeStateNotification } from '../cases/case-facts';
 import { notFound } from '../common/errors/domain-error';
 import { REFERRAL_MILESTONES, ReferralMilestone, ReferralStatus } from '../common/vocabulary';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import { hydrate, runSql } from '../database/sql';
 import { organisationPartnerFacts } from '../federation/partner-facts';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
@@ -72,7 +72,7 @@ export class ReferralReads {
   }
 
   async isLocal(em: EntityManager, organisationId: string): Promise<boolean> {
-    const org = await em.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: organisationId } });
+    const org = await findOrganisation(em, { id: organisationId });
     return org?.node === 'local';
   }
 
@@ -81,7 +81,7 @@ export class ReferralReads {
     em: EntityManager,
     organisationId: string,
   ): Promise<{ organisationId: string; partnerId: string; remoteOrganisationId: string } | null> {
-    const org = await em.findOne(OrganisationEntity, { where: { id: organisationId, node: 'remote' } });
+    const org = await findOrganisation(em, { id: organisationId, node: 'remote' });
     if (!org?.partnerId || !org.remoteOrganisationId) return null;
     return { organisationId: org.id, partnerId: org.partnerId, remoteOrganisationId: org.remoteOrganisationId };
   }
@@ -89,13 +89,12 @@ export class ReferralReads {
   /** Whether the person objects to notification of the home state (false for an incoming referral: no case here). */
   async objectsToHomeStateNotification(em: EntityManager, caseId: string | null): Promise<boolean> {
     if (!caseId) return false;
-    const c = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: caseId } });
-    return c?.objectsToHomeStateNotification === true;
+    return objectsToHomeStateNotification(em, caseId);
   }
 
   async ownsCase(em: EntityManager, organisationId: string, caseId: string | null): Promise<boolean> {
     if (!caseId) return false;
-    return (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: organisationId } })) > 0;
+    return caseOwnedBy(em, caseId, organisationId);
   }
 
   /** The milestones of these referrals, each list in the order of the steps. */
