@@ -237,7 +237,7 @@ export class FederationReferralInboundService {
 
   private async signAck(partnerId: string, body: AckPacketBody): Promise<SignedPacketDto> {
     const partner = await this.dataSource.getRepository(FederationPartnerEntity).findOneOrFail({ where: { id: partnerId } });
-    const { jws } = await this.signer.sign('ack', partner.nodeId, body as unknown as Record<string, unknown>);
+    const { jws } = await this.signer.sign('ack', partner.nodeId, body);
     this.logger.debug({ ack: body.ack, jti: body.jti }, 'acknowledged');
     return { jws };
   }

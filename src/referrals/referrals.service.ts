@@ -351,7 +351,7 @@ export class ReferralsService {
         referralId: referral.id,
         caseReference: record.reference,
         dataCategories: consent.permitted,
-        data: buildPacketData(record, identity, consent.permitted) as Record<string, Record<string, unknown>>,
+        data: buildPacketData(record, identity, consent.permitted),
       };
     });
   }
@@ -373,7 +373,7 @@ export class ReferralsService {
       referralId: referral.id,
       caseReference: packet.caseReference,
       dataCategories: packet.dataCategories,
-      data: packet.data as Record<string, Record<string, unknown>>,
+      data: packet.data,
     };
   }
 

@@ -8,5 +8,5 @@ import { Actor } from './actor';
  */
 export function scopedToOrganisation<T>(actor: Actor, column: keyof T & string, where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
   if (actor.role === 'platform_admin') return where;
-  return { ...where, [column]: actor.organisationId } as FindOptionsWhere<T>;
+  return { ...where, [column]: actor.organisationId };
 }

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
-import { DeliveryFailureReason } from '../../common/vocabulary';
 import { AppConfig } from '../../config/app-config';
 import { CONSENT_JOBS } from '../../consent/jobs/consent.jobs';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
@@ -139,7 +138,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     }
     if (receiver.node !== 'local' && !remote) throw new PartnerCallFirst();
     if (remote && remote.outcome === 'permanent_failure') {
-      await this.delivery.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold });
+      await this.delivery.recordFailed(em, locked, remote.reason ?? 'partner_refused', { partnerMayHold });
       return;
     }
     await this.delivery.recordDelivered(em, locked, gate.consentIds, receiver);
