@@ -19,8 +19,8 @@ const LAYERS = [
   ['auth'],
   ['alerts', 'federation'], // federation is transport: sign, send, verify, store inbound packets
   ['cases', 'health', 'system', 'languages'], // languages: the vocabulary's labels, served
-  ['consent'],
-  ['disclosure'], // the gate: consent, case facts and recipients in, one decision out
+  ['disclosure'], // the gate: case facts and recipients in, consent through its port (consent-port.ts), one decision out
+  ['consent'], // implements the gate's consent port and asks the gate (consent.record)
   ['restitution'],
   ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
   ['statistics'], // reads for auditors; nothing imports it
@@ -37,9 +37,6 @@ const KNOWN_UPWARD = [
   // users ↔ auth: users.service hashes and checks passwords with auth's helpers, auth reads users.
   '^src/users/users\\.service\\.ts$',
   '^src/users/dto/user\\.dto\\.ts$',
-  // consent ↔ disclosure: the consent API asks the gate (consent.record), the gate reads consents (ConsentService).
-  '^src/consent/consent-records\\.service\\.ts$',
-  '^src/consent/consent\\.module\\.ts$',
 ];
 
 /**
@@ -50,12 +47,7 @@ const KNOWN_FOREIGN_ENTITY_READERS = [
   '^src/auth/auth\\.service\\.ts$',
   '^src/bootstrap/bootstrap\\.service\\.ts$',
   '^src/cli/seed-demo\\.ts$',
-  '^src/consent/consent-records\\.service\\.ts$',
-  '^src/consent/jobs/consent\\.processor\\.ts$',
-  '^src/federation/federation-referral-inbound\\.service\\.ts$',
   '^src/referrals/referral-partner-inbound\\.ts$',
-  '^src/referrals/referral-reads\\.ts$',
-  '^src/referrals/referrals\\.service\\.ts$',
   '^src/referrals/referral-packet\\.ts$',
   '^src/restitution/claim-responsibility\\.service\\.ts$',
   '^src/users/users\\.service\\.ts$',

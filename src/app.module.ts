@@ -7,6 +7,7 @@ import { TokenService } from './auth/token.service';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { CasesModule } from './cases/cases.module';
 import { AccessTokenVerifier } from './common/auth/access-token';
+import { SessionActorLookup } from './auth/session-actor-lookup';
 import { ActorLookup, AuthGuard } from './common/auth/auth.guard';
 import { throttlerOptions } from './common/http/throttle';
 import { AuditApiModule } from './audit/audit-api.module';
@@ -61,7 +62,8 @@ import { UsersModule } from './users/users.module';
   controllers: [SystemController],
   providers: [
     { provide: APP_GUARD, useClass: ThrottlerGuard },
-    ActorLookup,
+    // The guard (common/) reads the actor behind a token through the auth module's look-up.
+    { provide: ActorLookup, useClass: SessionActorLookup },
     // The guard (common/) verifies tokens through the auth module's TokenService.
     { provide: AccessTokenVerifier, useExisting: TokenService },
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { takeTransactionLock } from '../database/locks';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordAcceptable } from '../auth/password-policy';
@@ -43,7 +44,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     assertPasswordAcceptable(password, { email });
     const passwordHash = await this.hasher.hash(password);
     return this.dataSource.transaction(async (em) => {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtext('lintas:bootstrap'))`);
+      await takeTransactionLock(em, 'lintas:bootstrap');
       if ((await em.count(UserEntity)) > 0) return false;
       const org = await em.save(
         em.create(OrganisationEntity, { ...OPERATOR_ORGANISATION, nameKey: nameKey(OPERATOR_ORGANISATION.name), node: 'local' }),

@@ -4,6 +4,7 @@
  * break-glass grant for it. Nothing is opened here: for the sealed identity columns only "is there a value" is read.
  */
 import { EntityManager } from 'typeorm';
+import { CaseEntity } from './case.entity';
 import type { CaseStatus, DataCategory } from '../common/vocabulary';
 import { runSql } from '../database/sql';
 import { activeBreakGlass, caseFacts, caseFactsForUpdate } from './cases.queries';
@@ -51,4 +52,15 @@ export async function hasActiveBreakGlass(
 ): Promise<boolean> {
   const { rows } = await runSql(em, activeBreakGlass, [caseId, userId, ownerOrganisationId, now]);
   return rows.length > 0;
+}
+
+/** Whether the person objects to notification of their home state (false for an unknown case). */
+export async function objectsToHomeStateNotification(em: EntityManager, caseId: string): Promise<boolean> {
+  const c = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: caseId } });
+  return c?.objectsToHomeStateNotification === true;
+}
+
+/** Whether the organisation owns the case. */
+export async function caseOwnedBy(em: EntityManager, caseId: string, organisationId: string): Promise<boolean> {
+  return (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: organisationId } })) > 0;
 }

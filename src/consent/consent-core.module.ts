@@ -1,9 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { ConsentPermitReader } from '../disclosure/consent-port';
 import { ConsentService } from './consent.service';
 
 /**
- * The consent loader and evaluator (ConsentService) for the disclosure gate, in the API and in the worker. Its own file
- * so that the gate's module and the consent API's module (which asks the gate) do not import each other.
+ * The consent loader and evaluator (ConsentService), in the API and in the worker; it is the disclosure gate's
+ * ConsentPermitReader (the gate's port). Global, so that the gate's module need not import consent, which sits above it.
  */
-@Module({ providers: [ConsentService], exports: [ConsentService] })
+@Global()
+@Module({
+  providers: [ConsentService, { provide: ConsentPermitReader, useExisting: ConsentService }],
+  exports: [ConsentService, ConsentPermitReader],
+})
 export class ConsentModule {}

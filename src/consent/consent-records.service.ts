@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
 import { CaseKeys } from '../cases/case-keys.service';
@@ -10,7 +10,7 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
 import { AppConfig } from '../config/app-config';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { existingOrganisationIds } from '../organisations/organisation-reads';
 import { OutboxService } from '../outbox/outbox.service';
 import { normaliseProvisions } from './consent-provisions';
 import { ConsentProvisionEntity } from './consent-provision.entity';
@@ -80,7 +80,7 @@ export class ConsentRecordsService {
       const { provisions, problems } = normaliseProvisions(dto.provisions, now);
       const named = [...new Set(provisions.map((p) => p.recipientOrganisationId).filter((id): id is string => id !== null))];
       if (named.length > 0) {
-        const known = new Set((await em.find(OrganisationEntity, { select: { id: true }, where: { id: In(named) } })).map((o) => o.id));
+        const known = await existingOrganisationIds(em, named);
         provisions.forEach((p) => {
           if (p.recipientOrganisationId !== null && !known.has(p.recipientOrganisationId)) {
             problems.push({ field: `provisions.${p.position}.recipientOrganisationId`, errors: ['does not name a known organisation'] });

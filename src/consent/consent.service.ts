@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { plainQuery } from '../database/plain-sql';
-import { ConsentPurpose, ConsentStatus, DataCategory, ProvisionEffect } from '../common/vocabulary/consent';
+import { runSql } from '../database/sql';
+import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { CategoriesDecision, EvaluatedConsent, EvaluatedProvision, evaluateCategories, evaluateConsent } from './consent-evaluator';
+import { caseConsents } from './consent.queries';
+import { ConsentPermitReader } from '../disclosure/consent-port';
 
 export interface DisclosureCategoriesQuestion {
   recipientOrganisationId: string;
@@ -11,42 +13,20 @@ export interface DisclosureCategoriesQuestion {
   at?: Date;
 }
 
-/** One row of forCase's query: a consent and one of its provisions (all null when it has none). */
-interface ProvisionRow {
-  id: string;
-  status: ConsentStatus;
-  withdrawn_at: Date | null;
-  effect: ProvisionEffect | null;
-  recipient_organisation_id: string | null;
-  recipient_country: string | null;
-  purposes: ConsentPurpose[];
-  data_categories: DataCategory[];
-  valid_from: Date;
-  valid_until: Date;
-}
-
 /**
  * The consent part of the disclosure gate: it loads a case's consents and asks the one evaluator (consent-evaluator.ts).
  * Only DisclosureGate calls it for a disclosure; the gate adds the danger flag, case state, partner status and who
  * acts. Runs in the API and in the worker (delivery asks the gate again just before sending).
  */
 @Injectable()
-export class ConsentService {
+export class ConsentService implements ConsentPermitReader {
   /**
    * All consents of the case, withdrawn ones included (withdrawal is not retroactive), in the evaluator's shape: oldest
    * first, provisions in their order. One plain query with only what the evaluator reads: every disclosure (each read
    * of a referred case, each approval and delivery) asks this, and mapping whole entities cost more than the query.
    */
   async forCase(em: EntityManager, caseId: string): Promise<EvaluatedConsent[]> {
-    const { rows } = await plainQuery<ProvisionRow>(
-      em,
-      `SELECT c.id, c.status, c.withdrawn_at, p.effect, p.recipient_organisation_id, p.recipient_country,
-              p.purposes::text[] AS purposes, p.data_categories::text[] AS data_categories, p.valid_from, p.valid_until
-         FROM consents c LEFT JOIN consent_provisions p ON p.consent_id = c.id
-        WHERE c.case_id = $1
-        ORDER BY c.created_at, c.id, p.position`,
-      [caseId],
-    );
+    const { rows } = await runSql(em, caseConsents, [caseId]);
     const consents: Array<EvaluatedConsent & { provisions: EvaluatedProvision[] }> = [];
     for (const row of rows) {
       let consent = consents[consents.length - 1];

@@ -88,21 +88,6 @@ export function statement<R = Record<string, unknown>, P extends readonly unknow
   return st;
 }
 
-const loose = new Map<string, Statement<Record<string, unknown>>>();
-
-/**
- * A statement whose text is built by the caller, not declared in a queries module, so the name check cannot see it.
- * Only for plain-sql.ts, the path of the modules not yet moved to their `<module>.queries.ts`.
- */
-export function undeclaredStatement(text: string): Statement<Record<string, unknown>> {
-  let st = loose.get(text);
-  if (!st) {
-    const b = built(text);
-    loose.set(text, (st = { id: 'undeclared', sql: () => b }));
-  }
-  return st;
-}
-
 export interface SqlResult<R> {
   rows: R[];
   rowCount: number;

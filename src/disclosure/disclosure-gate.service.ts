@@ -12,17 +12,9 @@ import { caseDisclosureFacts, CaseDisclosureFacts, hasActiveBreakGlass } from '.
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
-import { ConsentService } from '../consent/consent.service';
-import { plainQuery } from '../database/plain-sql';
-import {
-  decide,
-  DisclosurePath,
-  GateBlock,
-  GateDecision,
-  GatePartnerStatus,
-  GateRecipientFacts,
-  NEW_DISCLOSURE_PATHS,
-} from './disclosure-rules';
+import { organisationPartnerFacts } from '../federation/partner-facts';
+import { ConsentPermitReader } from './consent-port';
+import { decide, DisclosurePath, GateBlock, GateDecision, GateRecipientFacts, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
 
 export interface DisclosureAsk {
   path: DisclosurePath;
@@ -68,7 +60,7 @@ export class DisclosureGate {
   static readonly asked = new Map<DisclosurePath, number>();
 
   constructor(
-    private readonly consents: ConsentService,
+    private readonly consents: ConsentPermitReader,
     private readonly alerts: AlertsService,
   ) {}
 
@@ -180,13 +172,10 @@ export class DisclosureGate {
   /** The recipient organisation as the rules need it. The organisation directory and partner registry, read only. */
   private async recipientOf(em: EntityManager, organisationId: string): Promise<GateRecipientFacts | null> {
     if (!UUID.test(organisationId)) return null;
-    const { rows } = await plainQuery<{ id: string; country: string; node: 'local' | 'remote'; partner_status: GatePartnerStatus | null }>(
-      em,
-      `SELECT o.id, o.country, o.node, p.status AS partner_status FROM organisations o LEFT JOIN federation_partners p ON p.id = o.partner_id WHERE o.id = $1`,
-      [organisationId],
-    );
-    const row = rows[0];
-    return row ? { organisationId: row.id, country: row.country, node: row.node, partnerStatus: row.partner_status } : null;
+    const facts = await organisationPartnerFacts(em, organisationId);
+    return facts
+      ? { organisationId: facts.organisationId, country: facts.country, node: facts.node, partnerStatus: facts.partnerStatus }
+      : null;
   }
 }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IncomingMessage, request as httpRequest, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { LookupFunction } from 'node:net';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { assertOutboundUrlShape, guardedLookup, Resolver } from './outbound-url';
@@ -86,7 +85,7 @@ export class FederationClient {
     const timeoutMs = this.config.federation.timeoutMs;
     const options: RequestOptions = {
       method,
-      lookup: guardedLookup(this.config, this.resolver) as unknown as LookupFunction,
+      lookup: guardedLookup(this.config, this.resolver),
       headers: {
         accept: 'application/json',
         'user-agent': 'lintas-federation/1',

@@ -6,14 +6,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import { SignedPacketDto } from './dto/partner.dto';
 import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
 import { FederationPartnerEntity } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { FederationVerifier, VerifiedPacket } from './federation-verifier';
 import { InboundPacketStore } from './inbound-packet-store';
-import { insertReceivedJti } from './federation.queries';
+import { rememberPacketId } from './received-jti';
 import { canonicalJson } from './packet';
 import { AckPacketBody, EventPacketBody, parseEventBody, parseRecallBody, parseReferralBody, ReferralPacketBody } from './referral-packets';
 import { PartnerEvent, ReferralFederationPort } from './referral-federation.port';
@@ -73,15 +73,17 @@ export class FederationReferralInboundService {
     body: ReferralPacketBody,
     digest: Buffer,
   ): Promise<SignedPacketDto> {
-    const receiving = await em.findOne(OrganisationEntity, { where: { id: body.receivingOrganisationId, node: 'local' } });
+    const receiving = await findOrganisation(em, { id: body.receivingOrganisationId, node: 'local' });
     if (!receiving) {
       throw new DomainError('FEDERATION_ORGANISATION_UNKNOWN', 'The receiving organisation is not on this deployment', {
         member: 'receivingOrganisationId',
       });
     }
     // The sender's organisation must be one this deployment's operator registered for that partner.
-    const sending = await em.findOne(OrganisationEntity, {
-      where: { partnerId: packet.partner.id, remoteOrganisationId: body.sendingOrganisationId, node: 'remote' },
+    const sending = await findOrganisation(em, {
+      partnerId: packet.partner.id,
+      remoteOrganisationId: body.sendingOrganisationId,
+      node: 'remote',
     });
     if (!sending) {
       throw new DomainError('FEDERATION_ORGANISATION_UNKNOWN', 'The sending organisation is not registered here for this partner', {
@@ -230,12 +232,12 @@ export class FederationReferralInboundService {
    * but the referral route decides itself what a known jti means (the same packet again is answered, not refused).
    */
   private rememberJti(em: EntityManager, packet: VerifiedPacket): Promise<boolean> {
-    return insertReceivedJti(em, packet.partner.id, packet.claims);
+    return rememberPacketId(em, packet.partner.id, packet.claims);
   }
 
   private async signAck(partnerId: string, body: AckPacketBody): Promise<SignedPacketDto> {
     const partner = await this.dataSource.getRepository(FederationPartnerEntity).findOneOrFail({ where: { id: partnerId } });
-    const { jws } = await this.signer.sign('ack', partner.nodeId, body as unknown as Record<string, unknown>);
+    const { jws } = await this.signer.sign('ack', partner.nodeId, body);
     this.logger.debug({ ack: body.ack, jti: body.jti }, 'acknowledged');
     return { jws };
   }

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { FederationPartnerEntity } from './federation-partner.entity';
-import { insertReceivedJti } from './federation.queries';
+import { rememberPacketId } from './received-jti';
 import { checkClaims, decodeUnverified, PacketClaims, PacketType, verifySignature } from './packet';
 
 export interface VerifiedPacket {
@@ -54,7 +54,7 @@ export class FederationVerifier {
   ): Promise<T> {
     const packet = await this.verify(jws, typ, now);
     return this.dataSource.transaction(async (em) => {
-      if (!(await insertReceivedJti(em, packet.partner.id, packet.claims)))
+      if (!(await rememberPacketId(em, packet.partner.id, packet.claims)))
         throw new DomainError('FEDERATION_REPLAY', 'This packet was already received', { jti: packet.claims.jti });
       return effect(em, packet);
     });

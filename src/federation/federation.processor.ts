@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { ConfiguredWorkerHost } from '../queue/configured-worker';
 import { QUEUES } from '../queue/queues';
 import { OutboxJobData } from '../outbox/outbox-job';
-import { deleteExpiredJti } from './federation.queries';
+import { forgetExpiredPacketIds } from './received-jti';
 
 /**
  * Jobs of the federation queue: the replay-table purge. (Referral packets, recalls and events to a partner are the
@@ -61,7 +61,7 @@ export class FederationProcessor extends ConfiguredWorkerHost {
   async purgeExpiredJti(now = new Date()): Promise<number> {
     let total = 0;
     for (;;) {
-      const affected = await deleteExpiredJti(this.dataSource.manager, now, 5000);
+      const affected = await forgetExpiredPacketIds(this.dataSource.manager, now, 5000);
       total += affected;
       if (affected < 5000) return total;
     }

@@ -1,36 +1,39 @@
 /**
- * Every hand-written statement of the federation module (the replay table federation_received_jti), as named, typed
- * functions. Everything else goes through TypeORM.
+ * Every hand-written statement of the federation module (federation_received_jti, federation_partners). The rest of
+ * the module goes through TypeORM.
  */
-import { EntityManager } from 'typeorm';
-import { plainQuery } from '../database/plain-sql';
-import { CLOCK_SKEW_SECONDS, PacketClaims } from './packet';
+import { columnsOf, statement, tableOf } from '../database/sql';
+import type { PartnerStatus } from './federation-partner.entity';
+import { FederationReceivedJtiEntity } from './federation-received-jti.entity';
+import { organisationPartnerSql } from './partner-sql';
+
+/** Parameters: partner id, packet id, packet type, expiry. Answers the row when it was new. */
+export const insertReceivedJti = statement<{ jti: string }, [string, string, string, Date]>('federation.insertReceivedJti', (ds) => {
+  const [partnerId, jti, typ, expiresAt] = columnsOf(ds, FederationReceivedJtiEntity, ['partnerId', 'jti', 'typ', 'expiresAt']);
+  return `INSERT INTO ${tableOf(ds, FederationReceivedJtiEntity)} (${partnerId}, ${jti}, ${typ}, ${expiresAt}) VALUES ($1, $2, $3, $4)
+          ON CONFLICT (${partnerId}, ${jti}) DO NOTHING RETURNING ${jti} AS jti`;
+});
+
+/** Parameters: now, how many at most. */
+export const deleteExpiredJti = statement<never, [Date, number]>('federation.deleteExpiredJti', (ds) => {
+  const table = tableOf(ds, FederationReceivedJtiEntity);
+  const [expiresAt] = columnsOf(ds, FederationReceivedJtiEntity, ['expiresAt']);
+  return `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${expiresAt} < $1 LIMIT $2)`;
+});
+
+export interface OrganisationPartnerRow {
+  id: string;
+  country: string;
+  node: 'local' | 'remote';
+  partner_status: PartnerStatus | null;
+  partner_hours: number | null;
+}
 
 /**
- * Remembers a packet id in the caller's transaction, until the packet would be refused as expired anyway; false when
- * it was there already (a replay, or the same packet again).
+ * An organisation (the organisations module's fragment) and, for a remote one, its partner deployment's status and
+ * acceptance deadline, in one read.
  */
-export async function insertReceivedJti(
-  em: EntityManager,
-  partnerId: string,
-  claims: Pick<PacketClaims, 'jti' | 'typ' | 'exp'>,
-): Promise<boolean> {
-  const expiresAt = new Date((claims.exp + CLOCK_SKEW_SECONDS) * 1000);
-  const inserted = await plainQuery(
-    em,
-    `INSERT INTO federation_received_jti (partner_id, jti, typ, expires_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (partner_id, jti) DO NOTHING RETURNING jti`,
-    [partnerId, claims.jti, claims.typ, expiresAt],
-  );
-  return inserted.rowCount > 0;
-}
-
-/** Deletes up to `limit` packet ids that expired before `now`; answers how many. */
-export async function deleteExpiredJti(em: EntityManager, now: Date, limit: number): Promise<number> {
-  const deleted = await plainQuery(
-    em,
-    `DELETE FROM federation_received_jti WHERE ctid IN (SELECT ctid FROM federation_received_jti WHERE expires_at < $1 LIMIT $2)`,
-    [now, limit],
-  );
-  return deleted.rowCount;
-}
+export const organisationWithPartner = statement<OrganisationPartnerRow, [string]>(
+  'federation.organisationWithPartner',
+  (ds) => `SELECT x.id, x.country, x.node, x.partner_status, x.partner_hours FROM ${organisationPartnerSql(ds)} x WHERE x.id = $1`,
+);

@@ -122,7 +122,7 @@ export function parseReferralBody(body: Record<string, unknown>): ReferralPacket
     crossBorder: body.crossBorder,
     caseReference: text(body.caseReference, 'caseReference', 100),
     reason: text(body.reason, 'reason'),
-    data: body.data as ReferralPacketBody['data'],
+    data: body.data,
   };
 }
 

@@ -83,7 +83,7 @@ describe('dueDates', () => {
       fc.property(periods, offsets, (p, offs) => {
         const recorded: Partial<Record<ReferralMilestone, Date>> = {};
         REFERRAL_MILESTONES.forEach((m, i) => {
-          if (offs[i] !== undefined) recorded[m] = new Date(ACCEPTED.getTime() + offs[i]! * 3600_000);
+          if (offs[i] !== undefined) recorded[m] = new Date(ACCEPTED.getTime() + offs[i] * 3600_000);
         });
         const due = dueDates(ACCEPTED, p, recorded);
         REFERRAL_MILESTONES.forEach((m, i) => {

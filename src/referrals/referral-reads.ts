@@ -4,20 +4,16 @@
  */
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CaseEntity } from '../cases/case.entity';
+import { caseOwnedBy, objectsToHomeStateNotification } from '../cases/case-facts';
 import { notFound } from '../common/errors/domain-error';
 import { REFERRAL_MILESTONES, ReferralMilestone, ReferralStatus } from '../common/vocabulary';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
+import { hydrate, runSql } from '../database/sql';
+import { organisationPartnerFacts } from '../federation/partner-facts';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
-import {
-  ReceiverFacts,
-  selectHistoryFlag,
-  selectMilestones,
-  selectReceiverFacts,
-  selectReferral,
-  selectReferralWithReceiverForUpdate,
-} from './referral.queries';
+import { historyFlag, milestonesOf, referral, referralForUpdate, referralWithReceiverForUpdate } from './referral.queries';
 import { ReferralEntity } from './referral.entity';
+import type { ReceiverFacts } from './referral-workflow.types';
 
 @Injectable()
 export class ReferralReads {
@@ -32,31 +28,51 @@ export class ReferralReads {
 
   /** The referral, row-locked; null if there is none. Every state change starts here. */
   lock(em: EntityManager, id: string): Promise<ReferralEntity | null> {
-    return selectReferral(em, id, 'FOR UPDATE');
+    return this.select(em, id, true);
   }
 
   /** The referral as it is now (in the caller's transaction), without a lock. */
   read(em: EntityManager, id: string): Promise<ReferralEntity | null> {
-    return selectReferral(em, id);
+    return this.select(em, id, false);
   }
 
   /** The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read. */
-  lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
-    return selectReferralWithReceiverForUpdate(em, id);
+  async lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
+    const { rows } = await runSql(em, referralWithReceiverForUpdate, [id]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      referral: hydrate(em.connection, ReferralEntity, 'r', row),
+      receiver: {
+        node: row.receiver_node,
+        country: row.receiver_country,
+        partnerAcceptanceHours: row.receiver_hours ?? null,
+        partnerStatus: row.receiver_partner_status ?? null,
+      },
+    };
   }
 
   /** Whether the history row of the move to `status` recorded `flag` (codes only; e.g. viaBreakGlass at the draft). */
-  historyFlag(em: EntityManager, referralId: string, status: ReferralStatus, flag: 'viaBreakGlass' | 'dangerFlag'): Promise<boolean> {
-    return selectHistoryFlag(em, referralId, status, flag);
+  async historyFlag(em: EntityManager, referralId: string, status: ReferralStatus, flag: 'viaBreakGlass' | 'dangerFlag'): Promise<boolean> {
+    const { rows } = await runSql(em, historyFlag, [referralId, status, flag]);
+    return rows[0]?.flagged === true;
   }
 
   /** The receiving organisation's node, country and (remote) partner acceptance deadline, in one read; null if unknown. */
-  receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
-    return selectReceiverFacts(em, organisationId);
+  async receiverOf(em: EntityManager, organisationId: string): Promise<ReceiverFacts | null> {
+    const facts = await organisationPartnerFacts(em, organisationId);
+    return facts
+      ? {
+          node: facts.node,
+          country: facts.country,
+          partnerAcceptanceHours: facts.partnerAcceptanceHours,
+          partnerStatus: facts.partnerStatus,
+        }
+      : null;
   }
 
   async isLocal(em: EntityManager, organisationId: string): Promise<boolean> {
-    const org = await em.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: organisationId } });
+    const org = await findOrganisation(em, { id: organisationId });
     return org?.node === 'local';
   }
 
@@ -65,7 +81,7 @@ export class ReferralReads {
     em: EntityManager,
     organisationId: string,
   ): Promise<{ organisationId: string; partnerId: string; remoteOrganisationId: string } | null> {
-    const org = await em.findOne(OrganisationEntity, { where: { id: organisationId, node: 'remote' } });
+    const org = await findOrganisation(em, { id: organisationId, node: 'remote' });
     if (!org?.partnerId || !org.remoteOrganisationId) return null;
     return { organisationId: org.id, partnerId: org.partnerId, remoteOrganisationId: org.remoteOrganisationId };
   }
@@ -73,23 +89,28 @@ export class ReferralReads {
   /** Whether the person objects to notification of the home state (false for an incoming referral: no case here). */
   async objectsToHomeStateNotification(em: EntityManager, caseId: string | null): Promise<boolean> {
     if (!caseId) return false;
-    const c = await em.findOne(CaseEntity, { select: { id: true, objectsToHomeStateNotification: true }, where: { id: caseId } });
-    return c?.objectsToHomeStateNotification === true;
+    return objectsToHomeStateNotification(em, caseId);
   }
 
   async ownsCase(em: EntityManager, organisationId: string, caseId: string | null): Promise<boolean> {
     if (!caseId) return false;
-    return (await em.count(CaseEntity, { where: { id: caseId, ownerOrganisationId: organisationId } })) > 0;
+    return caseOwnedBy(em, caseId, organisationId);
   }
 
   /** The milestones of these referrals, each list in the order of the steps. */
   async milestonesOf(em: EntityManager, referralIds: string[]): Promise<Map<string, ReferralMilestoneEntity[]>> {
     const out = new Map<string, ReferralMilestoneEntity[]>();
     if (referralIds.length === 0) return out;
-    const rows = await selectMilestones(em, referralIds);
+    const ds = em.connection;
+    const rows = (await runSql(em, milestonesOf, [referralIds])).rows.map((row) => hydrate(ds, ReferralMilestoneEntity, 'm', row));
     const order = (m: ReferralMilestone) => REFERRAL_MILESTONES.indexOf(m);
     rows.sort((a, b) => order(a.milestone) - order(b.milestone));
     for (const r of rows) out.set(r.referralId, [...(out.get(r.referralId) ?? []), r]);
     return out;
+  }
+
+  private async select(em: EntityManager, id: string, lock: boolean): Promise<ReferralEntity | null> {
+    const { rows } = await runSql(em, lock ? referralForUpdate : referral, [id]);
+    return rows[0] ? hydrate(em.connection, ReferralEntity, 'r', rows[0]) : null;
   }
 }

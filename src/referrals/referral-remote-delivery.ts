@@ -166,7 +166,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       prepared.side.partner,
       'event',
       `/federation/v1/referrals/${prepared.wireId}/events`,
-      prepared.body as unknown as Record<string, unknown>,
+      prepared.body,
       referralEventId,
     );
     if (sent.outcome === 'delivered') return 'delivered';

@@ -19,7 +19,8 @@ import { ReferralNotices } from './referral-notices';
 import { ReferralReads } from './referral-reads';
 import { MoveOptions, Mover, ReceiverFacts, REFERRAL_RECORD } from './referral-workflow.types';
 import { localCaseId, ReferralEntity } from './referral.entity';
-import { insertTransitionEvents, updateReferralAtVersion } from './referral.queries';
+import { runSql } from '../database/sql';
+import { insertTransitionEvents, MOVE_COLUMNS, moveAtVersion } from './referral.queries';
 import { assertTransition } from './referral.state-machine';
 
 @Injectable()
@@ -139,20 +140,25 @@ export class ReferralTransitions {
 
     // Plain SQL for the two writes every move makes (they run several times per delivery; the ORM's statement building
     // cost more than the statements). The version in the WHERE clause refuses a change made meanwhile.
-    if (!(await updateReferralAtVersion(em, referral.id, referral.version, changes)))
-      throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
+    // The statement writes every column a move may change: those this move leaves keep the values read at this version.
+    const next = { ...referral, ...changes };
+    const moved = await runSql(em, moveAtVersion, [referral.id, referral.version, ...MOVE_COLUMNS.map((c) => next[c])]);
+    if (moved.rowCount !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
     Object.assign(referral, changes);
 
-    const historyIds = await insertTransitionEvents(
-      em,
+    const { rows: inserted } = await runSql(em, insertTransitionEvents, [
       referral.id,
-      {
-        kind: mover.actor.kind,
-        userId: mover.actor.kind === 'user' ? mover.actor.userId : null,
-        organisationId: mover.actor.kind === 'system' ? null : mover.actor.organisationId,
-      },
-      planned.map(({ from, to, at, opts, details }) => ({ from, to, reason: opts.reason ?? null, note: opts.note ?? null, details, at })),
-    );
+      mover.actor.kind,
+      mover.actor.kind === 'user' ? mover.actor.userId : null,
+      mover.actor.kind === 'system' ? null : mover.actor.organisationId,
+      planned.map((p) => p.from),
+      planned.map((p) => p.to),
+      planned.map((p) => p.opts.reason ?? null),
+      planned.map((p) => p.opts.note ?? null),
+      planned.map((p) => (Object.keys(p.details).length > 0 ? JSON.stringify(p.details) : null)),
+      planned.map((p) => p.at),
+    ]);
+    const historyIds = inserted.map((r) => r.id);
     await this.audit.recordMany(
       em,
       mover.audit,

@@ -1,9 +1,18 @@
 /** The shapes and constants the referral workflow's files share (no logic: every workflow file may import this). */
 import { AuditActor } from '../audit/audit.service';
-import { ReceiverFacts } from './referral.queries';
+import type { OrganisationNode } from '../common/vocabulary';
+import type { GatePartnerStatus } from '../disclosure/disclosure-rules';
 import { TransitionActor } from './referral.state-machine';
 
-export type { ReceiverFacts };
+/** The receiving organisation as a move needs it: where it lives, its country, the partner's acceptance deadline. */
+export interface ReceiverFacts {
+  node: OrganisationNode;
+  country: string;
+  /** The acceptance deadline agreed with a remote receiver's partner deployment, if any. */
+  partnerAcceptanceHours: number | null;
+  /** A remote receiver's partner deployment status (null for a local one). */
+  partnerStatus: GatePartnerStatus | null;
+}
 
 /** Who is acting, for the state machine and for the audit log (null: Lintas itself or a partner deployment). */
 export interface Mover {

@@ -129,7 +129,7 @@ describe('referral state machine', () => {
           continue;
         }
         actual[name] = result.code;
-        const expectedStatus = { NOT_FOUND: 404, REFERRAL_INVALID_TRANSITION: 409, REFERRAL_ACTION_FORBIDDEN: 403 }[result.code as string];
+        const expectedStatus = { NOT_FOUND: 404, REFERRAL_INVALID_TRANSITION: 409, REFERRAL_ACTION_FORBIDDEN: 403 }[result.code];
         expect(result.status).toBe(expectedStatus);
         // A 409 says what the referral is now and what was asked.
         if (result.code === 'REFERRAL_INVALID_TRANSITION') expect(result.details).toEqual({ currentStatus: from, requested: to });

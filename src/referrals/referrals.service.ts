@@ -14,7 +14,7 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
 import { isClosedStatus, MILESTONE_RULES, ReferralMilestone } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import {
   CreateReferralDto,
   ListReferralsQueryDto,
@@ -81,10 +81,7 @@ export class ReferralsService {
     return this.dataSource.transaction(async (em) => {
       const kase = await this.cases.findAccessible(em, actor, dto.caseId, { lock: true });
       if (isClosedStatus(kase.status)) throw new DomainError('CASE_CLOSED', 'A closed case cannot be referred');
-      const receiver = await em.findOne(OrganisationEntity, {
-        select: { id: true, country: true },
-        where: { id: dto.receivingOrganisationId },
-      });
+      const receiver = await findOrganisation(em, { id: dto.receivingOrganisationId });
       if (!receiver || receiver.id === actor.organisationId) {
         throw new DomainError(
           'REFERRAL_RECEIVER_INVALID',
@@ -105,10 +102,8 @@ export class ReferralsService {
         actor,
       });
       const consentIds = gate.consentIds;
-      const sender = await em.findOneOrFail(OrganisationEntity, {
-        select: { id: true, country: true },
-        where: { id: actor.organisationId },
-      });
+      const sender = await findOrganisation(em, { id: actor.organisationId });
+      if (!sender) throw new Error('the acting organisation is not in the directory');
       const inserted = await em.insert(ReferralEntity, {
         caseId: kase.id,
         sendingOrganisationId: actor.organisationId,
@@ -356,7 +351,7 @@ export class ReferralsService {
         referralId: referral.id,
         caseReference: record.reference,
         dataCategories: consent.permitted,
-        data: buildPacketData(record, identity, consent.permitted) as Record<string, Record<string, unknown>>,
+        data: buildPacketData(record, identity, consent.permitted),
       };
     });
   }
@@ -378,7 +373,7 @@ export class ReferralsService {
       referralId: referral.id,
       caseReference: packet.caseReference,
       dataCategories: packet.dataCategories,
-      data: packet.data as Record<string, Record<string, unknown>>,
+      data: packet.data,
     };
   }
 

@@ -1,17 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
-import { MicroBatcher } from '../batching/micro-batcher';
 import { Role } from '../vocabulary/roles';
 import { AccessTokenVerifier } from './access-token';
 import { Actor } from './actor';
 import { PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import { can, Permission } from './permissions';
 
-interface ActorRow {
+/** Who is behind a valid access token: the user's organisation and role. */
+export interface ActorRow {
   organisation_id: string;
   role: Role;
   country: string;
@@ -19,33 +17,12 @@ interface ActorRow {
 }
 
 /**
- * The user, role, organisation and session behind each access token, read afresh for every request. The requests that
- * arrive in the same turn of the event loop are looked up in one query (one row per request that is still valid), so
- * a busy API pays one round trip for many of them; every lookup is still made after its request arrived, so a logout,
- * a disabled user or a role change committed before a request is seen by that request.
+ * The user, role, organisation and session behind an access token, read afresh for every request (so a logout, a
+ * disabled user or a role change committed before a request is seen by it); null when the user is disabled or the
+ * session revoked or expired. The auth module answers it (auth/session-actor-lookup.ts), which owns the sessions.
  */
-@Injectable()
-export class ActorLookup {
-  private readonly batcher: MicroBatcher<{ userId: string; sessionId: string }, ActorRow | null>;
-
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    this.batcher = new MicroBatcher<{ userId: string; sessionId: string }, ActorRow | null>(async (items) => {
-      const rows: Array<ActorRow & { i: string }> = await dataSource.query(
-        `SELECT q.i, u.organisation_id, u.role, o.country, o.type AS organisation_type
-           FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(user_id, session_id, i)
-           JOIN users u ON u.id = q.user_id AND u.disabled_at IS NULL
-           JOIN organisations o ON o.id = u.organisation_id
-           JOIN auth_sessions s ON s.id = q.session_id AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()`,
-        [items.map((x) => x.userId), items.map((x) => x.sessionId)],
-      );
-      const found = new Map(rows.map((r) => [Number(r.i), r]));
-      return items.map((_, index) => found.get(index + 1) ?? null);
-    });
-  }
-
-  find(userId: string, sessionId: string): Promise<ActorRow | null> {
-    return this.batcher.submit({ userId, sessionId });
-  }
+export abstract class ActorLookup {
+  abstract find(userId: string, sessionId: string): Promise<ActorRow | null>;
 }
 
 /**

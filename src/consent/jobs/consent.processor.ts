@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
-import { CaseEntity } from '../../cases/case.entity';
-import { OrganisationEntity } from '../../organisations/organisation.entity';
+import { caseDisclosureFacts } from '../../cases/case-facts';
+import { findOrganisation } from '../../organisations/organisation-reads';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { QUEUES } from '../../queue/queues';
 import { evaluateConsent } from '../consent-evaluator';
@@ -67,8 +67,7 @@ export class ConsentProcessor extends WorkerHost {
     const recipientOrganisationId = provision.recipientOrganisationId ?? NO_ORGANISATION;
     const recipientCountry =
       provision.recipientCountry ??
-      (await em.findOne(OrganisationEntity, { select: { id: true, country: true }, where: { id: provision.recipientOrganisationId! } }))
-        ?.country ??
+      (provision.recipientOrganisationId ? await findOrganisation(em, { id: provision.recipientOrganisationId }) : null)?.country ??
       '';
     const renewed = provision.purposes.every((purpose) =>
       provision.dataCategories.every(
@@ -79,10 +78,7 @@ export class ConsentProcessor extends WorkerHost {
     if (renewed) return false;
 
     // Who owns the case now (ownership can move with a referral); a danger-flagged case's alert goes to its assignee only.
-    const record = await em.findOne(CaseEntity, {
-      select: { id: true, ownerOrganisationId: true, assignedCaseworkerId: true, dangerFlag: true },
-      where: { id: consent.caseId },
-    });
+    const record = await caseDisclosureFacts(em, consent.caseId);
     if (!record) return false;
     const { created } = await this.alerts.raise(em, {
       organisationId: record.ownerOrganisationId,

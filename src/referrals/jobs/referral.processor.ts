@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
-import { DeliveryFailureReason } from '../../common/vocabulary';
 import { AppConfig } from '../../config/app-config';
 import { CONSENT_JOBS } from '../../consent/jobs/consent.jobs';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
@@ -18,7 +17,8 @@ import { ReferralRecall } from '../referral-recall.service';
 import { ReferralRemoteDelivery } from '../referral-remote-delivery';
 import { ReferralTransitions } from '../referral-transitions.service';
 import { SYSTEM } from '../referral-workflow.types';
-import { selectEventActorOrganisation } from '../referral.queries';
+import { runSql } from '../../database/sql';
+import { eventActorOrganisation } from '../referral.queries';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
@@ -138,7 +138,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     }
     if (receiver.node !== 'local' && !remote) throw new PartnerCallFirst();
     if (remote && remote.outcome === 'permanent_failure') {
-      await this.delivery.recordFailed(em, locked, (remote.reason ?? 'partner_refused') as DeliveryFailureReason, { partnerMayHold });
+      await this.delivery.recordFailed(em, locked, remote.reason ?? 'partner_refused', { partnerMayHold });
       return;
     }
     await this.delivery.recordDelivered(em, locked, gate.consentIds, receiver);
@@ -163,7 +163,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
     await processOnce(this.dataSource, job.data.outboxId, async (em) => {
       if (failureReason === null) return;
-      const organisationId = await selectEventActorOrganisation(em, eventId);
+      const organisationId = (await runSql(em, eventActorOrganisation, [eventId])).rows[0]?.actor_organisation_id;
       if (!organisationId) return;
       await this.alerts.raise(em, {
         organisationId,
