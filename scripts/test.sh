@@ -57,8 +57,8 @@ status=0
 say "build"; npm run -s build || status=1
 say "migrations"; npm run -s migration:run >/dev/null || status=1
 DATABASE_MIGRATION_URL=$DATABASE_MIGRATION_URL_B npm run -s migration:run >/dev/null || status=1
-# Lint with type information; src/'s type-aware rules report as warnings (counted per rule) until the lead flips them
-# (eslint.config.mjs, SRC_TYPED_LEVEL). Format: Prettier's check over what .prettierignore does not exclude.
+# Lint with type information (eslint.config.mjs; findings counted per rule). Format: Prettier's check over what
+# .prettierignore does not exclude.
 say "lint"; npm run -s lint -- --format ./scripts/eslint-summary.js || status=1
 say "format"; npm run -s format:check -- --log-level warn || { echo "prettier: run npm run format"; status=1; }
 say "module boundaries"; npm run -s lint:deps || status=1

@@ -13,9 +13,19 @@ import { DEMO_PASSWORD, demoEmail } from './demo-organisations';
 /** The one raw SQL helper the seed is given (the migration role's connection: it rewrites registration times). */
 export type SqlRunner = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
+/** The fields of this API's answers the seed reads (each answer has some of them). */
+interface Body {
+  id: string;
+  status: string;
+  version: number;
+  accessToken: string;
+  organisationId: string;
+  code?: string;
+}
+
 interface Answer {
   status: number;
-  body: any;
+  body: Body;
 }
 
 /** A small HTTP client for the seed: JSON in and out, retries a 429 after the time the API asks for. */
@@ -41,7 +51,7 @@ export class DemoApi {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      const parsed = text ? JSON.parse(text) : undefined;
+      const parsed = text ? (JSON.parse(text) as Body) : undefined;
       if (res.status === 429 && attempt < 10) {
         await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
         continue;
@@ -49,7 +59,7 @@ export class DemoApi {
       // The code only, never the body: an error body of this API holds no personal data, but the seed stays terse.
       if (!expected.includes(res.status))
         throw new Error(`${method} ${path.replace(/[0-9a-f-]{36}/g, ':id')} answered ${res.status} ${parsed?.code ?? ''}`);
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: parsed ?? ({} as Body) };
     }
   }
 }
@@ -216,7 +226,7 @@ async function seedShowcase(api: DemoApi, team: Team, now: Date, log: (line: str
         ageWhenTrafficked: 24,
         ...extra,
       })
-    ).body.id as string;
+    ).body.id;
   const consent = async (caseId: string) =>
     (
       await api.call('POST', `/api/v1/cases/${caseId}/consents`, th.token, {
@@ -234,7 +244,7 @@ async function seedShowcase(api: DemoApi, team: Team, now: Date, log: (line: str
           },
         ],
       })
-    ).body.id as string;
+    ).body.id;
   const refer = async (caseId: string) =>
     (
       await api.call('POST', '/api/v1/referrals', th.token, {
@@ -244,7 +254,7 @@ async function seedShowcase(api: DemoApi, team: Team, now: Date, log: (line: str
         dataCategories: ['identity', 'exploitation'],
         reason: 'Return home to Cambodia; family found by the partner centre (demo)',
       })
-    ).body.id as string;
+    ).body.id;
   const act = (token: string, id: string, action: string, body: Record<string, unknown> = {}) =>
     api.call('POST', `/api/v1/referrals/${id}/${action}`, token, body, [200]);
   /** Through submission, supervisor approval, and the worker's delivery to the receiver. */

@@ -17,9 +17,13 @@ async function main(): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await seedDemoHistory(new DemoApi(baseUrl), async (sql, params) => (await client.query(sql, params)).rows, {
-      log: (line) => process.stdout.write(`lintas:   ${line}\n`),
-    });
+    const result = await seedDemoHistory(
+      new DemoApi(baseUrl),
+      async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows,
+      {
+        log: (line) => process.stdout.write(`lintas:   ${line}\n`),
+      },
+    );
     const parts = [
       result.historyCases ? `${result.historyCases} history cases over ${result.quarters} closed quarters` : 'history already there',
       result.showcase ? 'referrals, claims and a withdrawn consent' : 'showcase already there',

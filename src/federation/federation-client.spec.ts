@@ -82,7 +82,7 @@ describe('FederationClient', () => {
     expect(await client([]).post({ baseUrl: base }, '/x', 'j')).toEqual({ outcome: 'permanent', reason: 'unsafe_address' });
     // A name that resolves to loopback only at connection time (DNS rebinding) is caught by the lookup.
     const c = client([]);
-    c.resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+    c.resolver = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
     const port = new URL(base).port;
     expect(await c.post({ baseUrl: `http://partner.example:${port}` }, '/x', 'j')).toEqual({
       outcome: 'permanent',

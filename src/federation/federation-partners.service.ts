@@ -88,7 +88,7 @@ export class FederationPartnersService {
     const [rows, total] = await this.dataSource
       .getRepository(FederationPartnerEntity)
       .findAndCount({ order: { name: 'ASC', id: 'ASC' }, skip, take: limit });
-    return { items: rows.map(PartnerResponseDto.from), total, page, limit };
+    return { items: rows.map((row) => PartnerResponseDto.from(row)), total, page, limit };
   }
 
   async get(_actor: Actor, id: string): Promise<PartnerResponseDto> {

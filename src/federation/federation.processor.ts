@@ -33,6 +33,8 @@ export class FederationProcessor extends ConfiguredWorkerHost {
     super();
   }
 
+  // Nest awaits a lifecycle hook that returns a promise: the scheduler exists before the worker counts as started.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   override async onApplicationBootstrap(): Promise<void> {
     super.onApplicationBootstrap();
     await this.queue.upsertJobScheduler(

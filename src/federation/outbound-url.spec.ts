@@ -15,9 +15,9 @@ const policy = (allowed: AddressCategory[] = [], production = true): OutboundPol
 });
 const fakeDns =
   (table: Record<string, string[]>): Resolver =>
-  async (host) => {
-    if (!table[host]) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-    return table[host].map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  (host) => {
+    if (!table[host]) return Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }));
+    return Promise.resolve(table[host].map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   };
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; details: unknown } | 'accepted'> {
@@ -110,8 +110,8 @@ describe('assertSafeOutboundUrl', () => {
   });
 
   it('refuses literal internal addresses without asking DNS', async () => {
-    const noDns: Resolver = async () => {
-      throw new Error('DNS must not be asked');
+    const noDns: Resolver = () => {
+      return Promise.reject(new Error('DNS must not be asked'));
     };
     for (const url of [
       'https://127.0.0.1/',

@@ -22,7 +22,8 @@ function keyPair() {
   return { privateKey, publicKey };
 }
 
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | 'ok'> {
+/** The error code, or `ok` when nothing was thrown. */
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
   try {
     await (typeof p === 'function' ? p() : p);
     return 'ok';

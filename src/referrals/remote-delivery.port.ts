@@ -39,10 +39,10 @@ export interface RemoteDeliveryPort {
  * referral becomes `failed` with reason remote_delivery_not_configured and the sender gets a delivery_failed alert.
  */
 export class UnconfiguredRemoteDelivery implements RemoteDeliveryPort {
-  async deliver(): Promise<RemoteDeliveryResult> {
-    return { outcome: 'permanent_failure', reason: 'remote_delivery_not_configured' };
+  deliver(): Promise<RemoteDeliveryResult> {
+    return Promise.resolve({ outcome: 'permanent_failure', reason: 'remote_delivery_not_configured' });
   }
-  async recall(): Promise<RemoteDeliveryResult> {
-    return { outcome: 'permanent_failure', reason: 'remote_delivery_not_configured' };
+  recall(): Promise<RemoteDeliveryResult> {
+    return Promise.resolve({ outcome: 'permanent_failure', reason: 'remote_delivery_not_configured' });
   }
 }

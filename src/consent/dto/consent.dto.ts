@@ -136,7 +136,7 @@ export class WithdrawConsentDto {
     description: 'Why the person withdrew. Stored encrypted under the case\u2019s key; never in logs or the audit trail.',
     example: 'Does not want the partner organisation to hold her data any more',
   })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MinLength(1)
   @MaxLength(2000)

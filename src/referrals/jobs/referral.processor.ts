@@ -84,7 +84,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       case REFERRAL_JOBS.recallRemote: {
         const result = await this.remote.recall(referralId);
         if (result.outcome === 'retry') this.retryOrGiveUp(job);
-        const outcome = await processOnce(this.dataSource, job.data.outboxId, async () => undefined);
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve(undefined));
         // The acknowledgement arrives later as a partner event; a recall that could not be sent stays visible in the log.
         this.logger.log({ jobId: job.id, referralId, outcome, recall: result.outcome, reason: result.reason ?? null }, name);
         return outcome;

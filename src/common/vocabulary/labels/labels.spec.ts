@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vocabulary from '../index';
-import { ERROR_STATUS, ErrorCode } from '../../errors/error-codes';
+import { ERROR_STATUS } from '../../errors/error-codes';
 import { errorMessage, LABELS, LABELLED_SETS, negotiateLanguage, reviewCounts, UI_LANGUAGES, uiLanguageOf, vocabularyIn } from './index';
 import { UNLABELLED_LISTS, VOCABULARY_SET_NAMES } from './vocabulary-sets';
 
@@ -63,7 +63,7 @@ describe('vocabulary labels', () => {
     expect(th.sets.caseStatuses[0]).toEqual({ code: 'active', label: LABELS.th.sets.caseStatuses.active, needsReview: true });
     expect(vocabularyIn('en').sets.caseStatuses[0]).toEqual({ code: 'active', label: 'Active', needsReview: false });
     expect(th.errors).toHaveLength(Object.keys(ERROR_STATUS).length);
-    expect(errorMessage('vi', 'NOT_FOUND' as ErrorCode)).toBe(LABELS.vi.errors.NOT_FOUND);
+    expect(errorMessage('vi', 'NOT_FOUND')).toBe(LABELS.vi.errors.NOT_FOUND);
   });
 });
 
