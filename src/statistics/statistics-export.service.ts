@@ -2,11 +2,13 @@ import { createHash, createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { runSql } from '../database/sql';
+import { releaseSessionLock, takeSessionLock } from '../database/locks';
 import { catalogueTable } from './catalogue';
 import {
   applyPlan,
@@ -25,14 +27,14 @@ import {
 } from './disclosure';
 import { ExportFact, HTCDS_COLUMNS, htcdsLine, quasiIdentifiers } from './htcds-export';
 import { protectedFromBody } from './release';
+import { EXPORT_FACT_COLUMNS, exportChunks, exportHistogram, insertExport, insertExportChunk } from './statistics.queries';
 import { StatisticsExportEntity } from './statistics-export.entity';
 import { StatisticsService } from './statistics.service';
 
 /** Rows fetched per round trip from the server-side cursor: memory stays at one batch whatever the period's size. */
 const BATCH = 5000;
 
-const FACT_COLUMNS = `extract(year FROM registered_at AT TIME ZONE 'UTC')::int AS year, gender, age_band, minor,
-  citizenship[1] AS citizenship, country_of_exploitation`;
+const FACT_COLUMNS = EXPORT_FACT_COLUMNS;
 
 interface FactRow {
   year: number;
@@ -112,14 +114,14 @@ export class StatisticsExportService {
     const lockKey = `lintas:statistics-export:${period.label}`;
     try {
       // Session-level lock taken before the transaction: a second builder waits, then its snapshot sees the stored export.
-      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      await takeSessionLock(runner.manager, lockKey);
       try {
         const again = await find();
         if (again) return again;
         if (period.kind === 'year') return await this.buildYear(runner, period);
         return await this.build(runner, period, await this.floor(period, now));
       } finally {
-        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+        await releaseSessionLock(runner.manager, lockKey);
       }
     } finally {
       await runner.release();
@@ -142,16 +144,8 @@ export class StatisticsExportService {
   }
 
   /** The k-anonymity plan of a period's export, from the detailed quasi-identifiers' histogram and the floor. */
-  private async plan(
-    query: (sql: string, params: unknown[]) => Promise<FactRow[]>,
-    period: Period,
-    floor: ExportFloor,
-  ): Promise<KAnonymityPlan> {
-    const histogram = await query(
-      `SELECT ${FACT_COLUMNS}, count(*)::int AS n FROM statistics_case_facts
-       WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1, 2, 3, 4, 5, 6`,
-      [period.start, period.end],
-    );
+  private async plan(em: EntityManager, period: Period, floor: ExportFloor): Promise<KAnonymityPlan> {
+    const histogram = (await runSql(em, exportHistogram, [period.start, period.end])).rows as unknown as FactRow[];
     return planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
   }
 
@@ -164,7 +158,7 @@ export class StatisticsExportService {
   async levels(periodInput: unknown, now: Date = new Date()): Promise<Record<string, number>> {
     const period = parsePeriod(periodInput, now);
     if (period.kind === 'year') throw new Error("a year export keeps its quarters' levels: ask each quarter");
-    const plan = await this.plan((sql, params) => this.dataSource.query(sql, params), period, await this.floor(period, now));
+    const plan = await this.plan(this.dataSource.manager, period, await this.floor(period, now));
     return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
   }
 
@@ -176,7 +170,7 @@ export class StatisticsExportService {
     const started = Date.now();
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      const plan = await this.plan((sql, params) => runner.query(sql, params), period, floor);
+      const plan = await this.plan(runner.manager, period, floor);
       const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
       await runner.query(
         `DECLARE htcds_export NO SCROLL CURSOR FOR
@@ -189,7 +183,7 @@ export class StatisticsExportService {
       let rows = 0;
       const store = async (body: string) => {
         hash.update(body);
-        await runner.query('INSERT INTO statistics_export_chunks (period, seq, body) VALUES ($1, $2, $3)', [period.label, seq++, body]);
+        await runSql(runner.manager, insertExportChunk, [period.label, seq++, body]);
       };
       await store(HTCDS_COLUMNS.join(',') + '\n');
       // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
@@ -208,12 +202,7 @@ export class StatisticsExportService {
       }
       const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
       await runner.query('CLOSE htcds_export');
-      await runner.query('INSERT INTO statistics_exports (period, rows, chunks, sha256) VALUES ($1, $2, $3, $4)', [
-        period.label,
-        frozen.rows,
-        frozen.chunks,
-        frozen.sha256,
-      ]);
+      await runSql(runner.manager, insertExport, [period.label, frozen.rows, frozen.chunks, frozen.sha256]);
       await runner.query('COMMIT');
       this.logger.log(`htcds export of ${period.label} frozen: ${rows} rows in ${Date.now() - started} ms`);
       return frozen;
@@ -252,7 +241,7 @@ export class StatisticsExportService {
       let rows = 0;
       const store = async (body: string) => {
         hash.update(body);
-        await runner.query('INSERT INTO statistics_export_chunks (period, seq, body) VALUES ($1, $2, $3)', [period.label, seq++, body]);
+        await runSql(runner.manager, insertExportChunk, [period.label, seq++, body]);
       };
       await store(HTCDS_COLUMNS.join(',') + '\n');
       for (;;) {
@@ -263,12 +252,7 @@ export class StatisticsExportService {
       }
       const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
       await runner.query('CLOSE htcds_year');
-      await runner.query('INSERT INTO statistics_exports (period, rows, chunks, sha256) VALUES ($1, $2, $3, $4)', [
-        period.label,
-        frozen.rows,
-        frozen.chunks,
-        frozen.sha256,
-      ]);
+      await runSql(runner.manager, insertExport, [period.label, frozen.rows, frozen.chunks, frozen.sha256]);
       await runner.query('COMMIT');
       this.logger.log(`htcds export of ${period.label} frozen from its quarters: ${rows} rows in ${Date.now() - started} ms`);
       return frozen;
@@ -282,10 +266,7 @@ export class StatisticsExportService {
   private async *stored(period: string, chunks: number): AsyncGenerator<string> {
     const PER_READ = 4;
     for (let from = 0; from < chunks; from += PER_READ) {
-      const rows: Array<{ body: string }> = await this.dataSource.query(
-        'SELECT body FROM statistics_export_chunks WHERE period = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
-        [period, from, from + PER_READ],
-      );
+      const { rows } = await runSql(this.dataSource.manager, exportChunks, [period, from, from + PER_READ]);
       for (const row of rows) yield row.body;
     }
   }

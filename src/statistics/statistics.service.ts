@@ -33,6 +33,7 @@ import {
   suppressedOf,
 } from './release';
 import { CatalogueEntryDto, Computed, lastSnapshots, periodsToPrecompute, ServedRelease, startedPeriod } from './statistics-release.types';
+import { releaseSessionLock, takeSessionLock } from '../database/locks';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
 
 /**
@@ -40,6 +41,9 @@ import { StatisticsReleaseEntity } from './statistics-release.entity';
  * repeatable-read snapshot of the data, so they agree with each other), stored, and served byte for byte afterwards.
  * The open period is served as a daily snapshot under the rule in release.ts. Every read is an audit event.
  */
+/** One lock per period label: the worker and concurrent first requests compute a period once. */
+const periodLock = (label: string): string => `lintas.statistics.${label}`;
+
 export { periodsToPrecompute } from './statistics-release.types';
 export type { CatalogueEntryDto, ServedRelease } from './statistics-release.types';
 
@@ -167,7 +171,7 @@ export class StatisticsService {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query(`SELECT pg_advisory_lock(hashtext('lintas.statistics.' || $1))`, [period.label]);
+      await takeSessionLock(runner.manager, periodLock(period.label));
       try {
         if (await this.allCurrent(runner.manager, period, now)) return false;
         const started = Date.now();
@@ -189,7 +193,7 @@ export class StatisticsService {
         this.logger.log(`statistics period ${period.label} computed in ${Date.now() - started} ms`);
         return true;
       } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtext('lintas.statistics.' || $1))`, [period.label]);
+        await releaseSessionLock(runner.manager, periodLock(period.label));
       }
     } finally {
       await runner.release();
@@ -208,7 +212,7 @@ export class StatisticsService {
     const locked: string[] = [];
     try {
       for (const q of [...quarters].sort((a, b) => a.label.localeCompare(b.label))) {
-        await runner.query(`SELECT pg_advisory_lock(hashtext('lintas.statistics.' || $1))`, [q.label]);
+        await takeSessionLock(runner.manager, periodLock(q.label));
         locked.push(q.label);
       }
       const todo = [];
@@ -236,7 +240,7 @@ export class StatisticsService {
       }
       this.logger.log(`statistics periods ${todo.map((q) => q.label).join(', ')} computed together in ${Date.now() - started} ms`);
     } finally {
-      for (const label of locked.reverse()) await runner.query(`SELECT pg_advisory_unlock(hashtext('lintas.statistics.' || $1))`, [label]);
+      for (const label of locked.reverse()) await releaseSessionLock(runner.manager, periodLock(label));
       await runner.release();
     }
   }
