@@ -3,6 +3,7 @@ import {
   blankExceptGrandTotal,
   entryCounts,
   harmoniseGrandTotals,
+  measureRisks,
   protectFinalFamily,
   revisionAudit,
   revisionRisks,
@@ -111,5 +112,58 @@ describe('the final release against the last snapshot', () => {
     for (const t of family) expect(t.entries[3].suppressed).toBe(true);
     const alone = protectFinalFamily([{ raw: after, additive: true, previous: null }], disclosureRules());
     expect(alone).toEqual([protectTable(after, disclosureRules())]);
+  });
+});
+
+describe('money sums and medians against the last snapshot', () => {
+  const moneySpec = {
+    tableId: 'm',
+    dimensions: [{ name: 'route', categories: ['a', 'b'] }],
+    measures: [{ kind: 'money' as const, name: 'awarded', currencies: ['THB'] }],
+  };
+  // 12 awards of 1,000 in a from three organisations, 12 in b; then one more award of 777 in a.
+  const awards = (extra: number | null) => {
+    const b = new TableBuilder(moneySpec);
+    for (let i = 0; i < 12; i++) {
+      b.addRecord({ organisationId: `o${i % 3}`, values: ['a'], measures: { awarded: { currency: 'THB', amountMinor: 1000n } } });
+      b.addRecord({ organisationId: `o${i % 3}`, values: ['b'], measures: { awarded: { currency: 'THB', amountMinor: 1000n } } });
+    }
+    if (extra !== null)
+      b.addRecord({ organisationId: 'o1', values: ['a'], measures: { awarded: { currency: 'THB', amountMinor: BigInt(extra) } } });
+    return b.build();
+  };
+  const money = (t: ReturnType<typeof protectTable>, e: number) => {
+    const m = t.entries[e].measures[0];
+    return m.kind === 'money' ? m.amounts[0] : null;
+  };
+
+  it('hides a money sum that moved by one late award, in every entry of the table', () => {
+    const before = awards(null);
+    const published = protectTable(before, disclosureRules());
+    expect(money(published, 0)).toMatchObject({ amountMinor: 12000n, suppressed: false });
+    const after = awards(777);
+    const plain = protectTable(after, disclosureRules());
+    // Without the rule: 12,777 − 12,000 = 777, one award, published in both.
+    expect(measureRisks(published, plain, entryCounts(after), entryCounts(before), 11)).toEqual([
+      [0, 0],
+      [2, 0],
+    ]);
+    const [guarded] = protectFinalFamily(
+      [
+        {
+          raw: after,
+          additive: true,
+          previous: { counts: entryCounts(before), suppressed: published.entries.map((e) => e.suppressed), published },
+        },
+      ],
+      disclosureRules(),
+    );
+    for (let e = 0; e < guarded.entries.length; e++) expect(money(guarded, e)).toMatchObject({ amountMinor: null, suppressed: true });
+  });
+
+  it('leaves unchanged sums, and sums whose count moved by k or more, as they are', () => {
+    const before = awards(null);
+    const published = protectTable(before, disclosureRules());
+    expect(measureRisks(published, protectTable(before, disclosureRules()), entryCounts(before), entryCounts(before), 11)).toEqual([]);
   });
 });

@@ -91,6 +91,62 @@ export const entryCounts = (table: Table): number[] => table.entries.map((e) => 
 export interface Snapshot {
   readonly counts: readonly number[];
   readonly suppressed: readonly boolean[];
+  /** What was published, measures included (money sums, medians); absent where only counts are compared. */
+  readonly published?: ProtectedTable | null;
+}
+
+const measureValue = (m: PublishedMeasure): string =>
+  m.kind === 'money'
+    ? JSON.stringify(m.amounts.map((a) => [a.currency, a.suppressed ? null : String(a.amountMinor)]))
+    : JSON.stringify(m.suppressed ? null : m.values.map((v) => v.value));
+
+/**
+ * Measures (money sums, medians) shown in both releases whose value changed while their entry's count moved by less
+ * than k (0 included: a payment recorded later changes a sum without changing a count). Such a change is one person's
+ * amount, or a handful's. Returns [entry, measure] pairs; none when either release lacks its published measures.
+ */
+export function measureRisks(
+  previous: ProtectedTable | null | undefined,
+  next: ProtectedTable,
+  counts: readonly number[],
+  before: readonly number[],
+  k: number,
+): [number, number][] {
+  if (!previous || previous.entries.length !== next.entries.length) return [];
+  const out: [number, number][] = [];
+  next.entries.forEach((entry, e) => {
+    if (Math.abs(counts[e] - before[e]) >= k) return;
+    entry.measures.forEach((m, i) => {
+      const old = previous.entries[e].measures[i];
+      if (!old || old.kind !== m.kind) return;
+      const shownBefore = old.kind === 'money' ? old.amounts.some((a) => !a.suppressed) : !old.suppressed;
+      const shownNow = m.kind === 'money' ? m.amounts.some((a) => !a.suppressed) : !m.suppressed;
+      if (shownBefore && shownNow && measureValue(old) !== measureValue(m)) out.push([e, i]);
+    });
+  });
+  return out;
+}
+
+/**
+ * Hides the measures measureRisks names: a money measure in every entry of the table (its sums add up along the
+ * table's lines, so one hidden sum could be worked back), a median or percentile in its entry only (they do not add).
+ */
+export function hideMeasures(table: ProtectedTable, risks: readonly [number, number][]): ProtectedTable {
+  if (risks.length === 0) return table;
+  const everywhere = new Set(risks.filter(([e, i]) => table.entries[e].measures[i].kind === 'money').map(([, i]) => i));
+  const here = new Set(risks.map(([e, i]) => `${e}:${i}`));
+  return {
+    ...table,
+    entries: table.entries.map((entry, e) => ({
+      ...entry,
+      measures: entry.measures.map((m, i): PublishedMeasure => {
+        if (m.kind === 'money') {
+          return everywhere.has(i) ? { ...m, amounts: m.amounts.map((a) => ({ ...a, amountMinor: null, suppressed: true })) } : m;
+        }
+        return here.has(`${e}:${i}`) ? { ...m, values: m.values.map((v) => ({ ...v, value: null })), suppressed: true } : m;
+      }),
+    })),
+  };
 }
 
 /**
@@ -223,7 +279,13 @@ export function protectFinalFamily(members: readonly FinalMember[], rules: Discl
         else forced[i][e] = true;
       }
     });
-    if (!more) return tables;
+    if (!more) {
+      // Counts settled; then measures that would give away a late amount are hidden.
+      return tables.map((t, i) => {
+        const prev = members[i].previous;
+        return prev ? hideMeasures(t, measureRisks(prev.published, t, entryCounts(members[i].raw), prev.counts, rules.minimumCellSize)) : t;
+      });
+    }
   }
 }
 

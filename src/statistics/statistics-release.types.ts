@@ -43,12 +43,17 @@ export function periodsToPrecompute(now: Date): string[] {
 }
 
 /** What was published for a period while it was open, by table id: the snapshots its final release is checked against. */
-export function lastSnapshots(rows: readonly StatisticsReleaseEntity[]): Map<string, Snapshot> {
+export function lastSnapshots(rows: readonly StatisticsReleaseEntity[]): Map<string, StoredSnapshot> {
   return new Map(
     rows
       .filter((r) => r.provisional && r.entryCounts)
-      .map((r) => [r.tableId, { counts: r.entryCounts!, suppressed: suppressedOf(r.body) }]),
+      .map((r) => [r.tableId, { counts: r.entryCounts!, suppressed: suppressedOf(r.body), body: r.body }]),
   );
+}
+
+/** A stored snapshot: its true counts, its pattern, and the bytes that were published (measures included). */
+export interface StoredSnapshot extends Snapshot {
+  readonly body: Buffer;
 }
 
 /** The period of a label if it has started by `now` (a quarter of the open year may not have), else null. */

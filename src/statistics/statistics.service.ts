@@ -11,6 +11,7 @@ import {
   disclosureRules,
   parsePeriod,
   Period,
+  ProtectedTable,
   PublishedMeasure,
   protectTable,
   quartersOf,
@@ -23,16 +24,24 @@ import {
   entryCounts,
   FinalMember,
   harmoniseGrandTotals,
+  measureRisks,
   protectedFromBody,
   protectFinalFamily,
   releaseBody,
   sha256Hex,
-  Snapshot,
   snapshotMayReplace,
   startOfUtcDay,
   suppressedOf,
 } from './release';
-import { CatalogueEntryDto, Computed, lastSnapshots, periodsToPrecompute, ServedRelease, startedPeriod } from './statistics-release.types';
+import {
+  CatalogueEntryDto,
+  Computed,
+  lastSnapshots,
+  periodsToPrecompute,
+  ServedRelease,
+  startedPeriod,
+  StoredSnapshot,
+} from './statistics-release.types';
 import { releaseSessionLock, takeSessionLock } from '../database/locks';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
 
@@ -183,7 +192,7 @@ export class StatisticsService {
             period.kind === 'year'
               ? await this.computeYear(runner.manager, period, now)
               : await this.computeAll(runner.manager, window, !period.closed, lastSnapshots(existing));
-          const replace = this.familiesToReplace(computed, existing);
+          const replace = this.familiesToReplace(computed, existing, period);
           for (const c of computed) await this.store(runner.manager, c, period, now, replace.has(c.def.family));
           await runner.commitTransaction();
         } catch (error) {
@@ -296,7 +305,7 @@ export class StatisticsService {
     em: EntityManager,
     window: Window,
     provisional: boolean,
-    previous: ReadonlyMap<string, Snapshot> = new Map(),
+    previous: ReadonlyMap<string, StoredSnapshot> = new Map(),
   ): Promise<Computed[]> {
     const built = [];
     for (const def of CATALOGUE) {
@@ -312,14 +321,17 @@ export class StatisticsService {
     raws: readonly { def: CatalogueTable; raw: Table }[],
     window: Window,
     provisional: boolean,
-    previous: ReadonlyMap<string, Snapshot>,
+    previous: ReadonlyMap<string, StoredSnapshot>,
   ): Computed[] {
-    const built = raws.map(({ def, raw }) => ({
-      def,
-      raw,
-      protected: protectTable(raw, this.rules),
-      previous: provisional ? null : (previous.get(def.id) ?? null),
-    }));
+    const built = raws.map(({ def, raw }) => {
+      const last = provisional ? undefined : previous.get(def.id);
+      return {
+        def,
+        raw,
+        protected: protectTable(raw, this.rules),
+        previous: last ? { ...last, published: this.publishedOf(last.body, def, window.period) } : null,
+      };
+    });
     const families = new Map<string, typeof built>();
     for (const b of built) families.set(b.def.family, [...(families.get(b.def.family) ?? []), b]);
     const out: Computed[] = [];
@@ -351,18 +363,31 @@ export class StatisticsService {
    * (they share a cutoff, so no two of them can be differenced across days), and only when every one of them passes
    * snapshotMayReplace against its stored snapshot. Closed periods and years are not snapshots: every family.
    */
-  private familiesToReplace(computed: readonly Computed[], existing: readonly StatisticsReleaseEntity[]): Set<string> {
+  private familiesToReplace(computed: readonly Computed[], existing: readonly StatisticsReleaseEntity[], period: Period): Set<string> {
     const byTable = new Map(existing.map((r) => [r.tableId, r]));
     const refused = new Set<string>();
+    const k = this.rules.minimumCellSize;
     for (const c of computed) {
       const old = byTable.get(c.def.id);
-      if (!old?.provisional || c.counts === null) continue;
-      const previous = { counts: old.entryCounts ?? [], suppressed: suppressedOf(old.body) };
-      if (!snapshotMayReplace(previous, { counts: c.counts, suppressed: c.suppressed }, c.rows, c.columns, this.rules.minimumCellSize)) {
-        refused.add(c.def.family);
-      }
+      if (!old?.provisional || c.counts === null || period.closed) continue;
+      const before = old.entryCounts ?? [];
+      const previous = { counts: before, suppressed: suppressedOf(old.body) };
+      const counted = snapshotMayReplace(previous, { counts: c.counts, suppressed: c.suppressed }, c.rows, c.columns, k);
+      // A money sum or a median that moved while its count moved by less than k would be one person's amount.
+      const next = this.publishedOf(c.body, c.def, period);
+      const measured = next !== null && measureRisks(this.publishedOf(old.body, c.def, period), next, c.counts, before, k).length === 0;
+      if (!counted || !measured) refused.add(c.def.family);
     }
     return new Set(computed.map((c) => c.def.family).filter((f) => !refused.has(f)));
+  }
+
+  /** A stored body read back as its table, or null when it no longer matches the table's shape (a new catalogue). */
+  private publishedOf(body: Buffer, def: CatalogueTable, period: Period): ProtectedTable | null {
+    try {
+      return protectedFromBody(body, def.spec(period), this.rules.minimumCellSize);
+    } catch {
+      return null;
+    }
   }
 
   private async store(em: EntityManager, c: Computed, period: Period, now: Date, replace: boolean): Promise<void> {
