@@ -1,4 +1,4 @@
-import { disclosureRules, protectTable, TableBuilder } from './disclosure';
+import { disclosureRules, protectTable, TableBuilder, TableSpec } from './disclosure';
 import {
   blankExceptGrandTotal,
   entryCounts,
@@ -115,8 +115,24 @@ describe('the final release against the last snapshot', () => {
   });
 });
 
+describe('a count that fell since the snapshot (a correction)', () => {
+  it('counts a fall of 1..k−1 as found by the attacker, and the final hides it', () => {
+    // The snapshot showed a = 15; a correction moved one case from a to b, so a = 14 and b = 21 in the final.
+    const snapshot = { counts: [15, 20, 30, 65], suppressed: [false, false, false, false] };
+    const final = table({ a: { o1: 5, o2: 5, o3: 4 }, b: { o1: 7, o2: 7, o3: 7 }, c: { o1: 10, o2: 10, o3: 10 } });
+    const plain = protectTable(final, disclosureRules());
+    expect(
+      revisionAudit(snapshot, plain, entryCounts(final), true, 11).length +
+        revisionRisks(snapshot, { counts: entryCounts(final), suppressed: plain.entries.map((e) => e.suppressed) }, 3, null, 11).length,
+    ).toBeGreaterThan(0);
+    const [guarded] = protectFinalFamily([{ raw: final, additive: true, previous: snapshot }], disclosureRules());
+    expect(guarded.entries[0].suppressed).toBe(true);
+    expect(revisionAudit(snapshot, guarded, entryCounts(final), false, 11)).toEqual([]);
+  });
+});
+
 describe('money sums and medians against the last snapshot', () => {
-  const moneySpec = {
+  const moneySpec: TableSpec = {
     tableId: 'm',
     dimensions: [{ name: 'route', categories: ['a', 'b'] }],
     measures: [{ kind: 'money' as const, name: 'awarded', currencies: ['THB'] }],

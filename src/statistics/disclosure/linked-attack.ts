@@ -188,13 +188,15 @@ export class LinkedAttack {
         }
       });
     }
-    // A late count known exactly as 0 or as k or more is what the snapshot rule allows; inside 1..k−1 it is not.
+    // A late count known exactly as 0 or as k or more is what the snapshot rule allows; inside 1..k−1 it is not, and
+    // neither is a fall inside −(k−1)..−1 (corrections, where counts may fall).
+    const k = this.minimumCellSize;
     for (const [key, { later, vars }] of this.revisions) {
       const table = this.releases.get(later)!.release.table;
       vars.forEach((v, e) => {
         const lo = this.lower[v];
         const hi = this.upper[v];
-        if (lo >= 1 && hi <= this.minimumCellSize - 1) {
+        if ((lo >= 1 && hi <= k - 1) || (hi <= -1 && lo >= -(k - 1))) {
           out.push({ release: key, entry: e, categories: table.entries[e].categories, bounds: { lower: lo, upper: hi } });
         }
       });
