@@ -34,6 +34,11 @@ import { StatisticsService } from './statistics.service';
 /** Rows fetched per round trip from the server-side cursor: memory stays at one batch whatever the period's size. */
 const BATCH = 5000;
 
+/** The one server-side cursor an export build holds (its transaction ends before the next build on the connection). */
+const CURSOR = 'htcds_rows';
+
+type Frozen = { rows: number; chunks: number; sha256: string };
+
 const FACT_COLUMNS = EXPORT_FACT_COLUMNS;
 
 interface FactRow {
@@ -162,54 +167,25 @@ export class StatisticsExportService {
     return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
   }
 
-  private async build(
-    runner: ReturnType<DataSource['createQueryRunner']>,
-    period: Period,
-    floor: ExportFloor,
-  ): Promise<{ rows: number; chunks: number; sha256: string }> {
-    const started = Date.now();
-    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    try {
+  /** A quarter's export: its facts through the k-anonymity plan, in a keyed order (see the class comment). */
+  private build(runner: ReturnType<DataSource['createQueryRunner']>, period: Period, floor: ExportFloor): Promise<Frozen> {
+    return this.freeze(runner, period, 'frozen', async () => {
+      // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
+      if (floor.refused) return null;
       const plan = await this.plan(runner.manager, period, floor);
-      const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
       await runner.query(
-        `DECLARE htcds_export NO SCROLL CURSOR FOR
+        `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
          SELECT ${FACT_COLUMNS}, exploitation_types, means_of_control, recruitment_methods FROM statistics_case_facts
          WHERE registered_at >= $1 AND registered_at < $2 ORDER BY md5($3 || case_id::text)`,
-        [period.start, period.end, orderSalt],
+        [period.start, period.end, this.orderSalt(period)],
       );
-      const hash = createHash('sha256');
-      let seq = 0;
-      let rows = 0;
-      const store = async (body: string) => {
-        hash.update(body);
-        await runSql(runner.manager, insertExportChunk, [period.label, seq++, body]);
-      };
-      await store(HTCDS_COLUMNS.join(',') + '\n');
-      // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
-      while (!floor.refused) {
-        const batch = (await runner.query(`FETCH ${BATCH} FROM htcds_export`)) as FactRow[];
-        if (batch.length === 0) break;
-        let chunk = '';
-        for (const row of batch) {
+      return (batch) =>
+        (batch as FactRow[]).flatMap((row) => {
           const fact = toFact(row);
           const quasi = applyPlan(plan, CTDC_HIERARCHIES, quasiIdentifiers(fact));
-          if (!quasi) continue;
-          chunk += htcdsLine(quasi, fact, floor.blankColumns) + '\n';
-          rows++;
-        }
-        if (chunk) await store(chunk);
-      }
-      const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
-      await runner.query('CLOSE htcds_export');
-      await runSql(runner.manager, insertExport, [period.label, frozen.rows, frozen.chunks, frozen.sha256]);
-      await runner.query('COMMIT');
-      this.logger.log(`htcds export of ${period.label} frozen: ${rows} rows in ${Date.now() - started} ms`);
-      return frozen;
-    } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+          return quasi ? [htcdsLine(quasi, fact, floor.blankColumns)] : [];
+        });
+    });
   }
 
   /**
@@ -220,22 +196,38 @@ export class StatisticsExportService {
    * record a quarter dropped is not in the year either, and a row keeps its quarter's generalisation levels, so the
    * levels of a year's rows may differ from quarter to quarter (docs/statistics.md, "HTCDS/CTDC export").
    */
-  private async buildYear(
-    runner: ReturnType<DataSource['createQueryRunner']>,
-    period: Period,
-  ): Promise<{ rows: number; chunks: number; sha256: string }> {
-    const started = Date.now();
-    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    try {
-      const orderSalt = createHmac('sha256', this.orderKey).update(period.label).digest('hex');
-      // Chunk 0 of every export is the header alone; the rows follow, one per line.
+  private buildYear(runner: ReturnType<DataSource['createQueryRunner']>, period: Period): Promise<Frozen> {
+    return this.freeze(runner, period, 'frozen from its quarters', async () => {
+      // Chunk 0 of every export is the header alone; the rows follow, one per line, each chunk ending with a newline.
       await runner.query(
-        `DECLARE htcds_year NO SCROLL CURSOR FOR
+        `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
          SELECT l.line FROM statistics_export_chunks c, regexp_split_to_table(c.body, chr(10)) WITH ORDINALITY AS l(line, n)
          WHERE c.period = ANY($1) AND c.seq > 0 AND l.line <> ''
          ORDER BY md5($2 || c.period || ':' || c.seq || ':' || l.n)`,
-        [quartersOf(period), orderSalt],
+        [quartersOf(period), this.orderSalt(period)],
       );
+      return (batch) => (batch as { line: string }[]).map((r) => r.line);
+    });
+  }
+
+  /** The key of a period's row order: derived from the service's own key, so the order cannot be recomputed outside. */
+  private orderSalt(period: Period): string {
+    return createHmac('sha256', this.orderKey).update(period.label).digest('hex');
+  }
+
+  /**
+   * One frozen export in one repeatable-read transaction: `open` declares the cursor (or answers null for the header
+   * only) and says how a batch becomes CSV lines; the header, then each batch, are stored as chunks and hashed.
+   */
+  private async freeze(
+    runner: ReturnType<DataSource['createQueryRunner']>,
+    period: Period,
+    how: string,
+    open: () => Promise<((batch: unknown[]) => string[]) | null>,
+  ): Promise<Frozen> {
+    const started = Date.now();
+    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
       const hash = createHash('sha256');
       let seq = 0;
       let rows = 0;
@@ -243,18 +235,22 @@ export class StatisticsExportService {
         hash.update(body);
         await runSql(runner.manager, insertExportChunk, [period.label, seq++, body]);
       };
+      const toLines = await open();
       await store(HTCDS_COLUMNS.join(',') + '\n');
-      for (;;) {
-        const batch = (await runner.query(`FETCH ${BATCH} FROM htcds_year`)) as { line: string }[];
-        if (batch.length === 0) break;
-        rows += batch.length;
-        await store(batch.map((r) => r.line).join('\n') + '\n');
+      if (toLines) {
+        for (;;) {
+          const batch = (await runner.query(`FETCH ${BATCH} FROM ${CURSOR}`)) as unknown[];
+          if (batch.length === 0) break;
+          const lines = toLines(batch);
+          rows += lines.length;
+          if (lines.length) await store(lines.join('\n') + '\n');
+        }
+        await runner.query(`CLOSE ${CURSOR}`);
       }
       const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
-      await runner.query('CLOSE htcds_year');
       await runSql(runner.manager, insertExport, [period.label, frozen.rows, frozen.chunks, frozen.sha256]);
       await runner.query('COMMIT');
-      this.logger.log(`htcds export of ${period.label} frozen from its quarters: ${rows} rows in ${Date.now() - started} ms`);
+      this.logger.log(`htcds export of ${period.label} ${how}: ${rows} rows in ${Date.now() - started} ms`);
       return frozen;
     } catch (error) {
       await runner.query('ROLLBACK').catch(() => undefined);
