@@ -9,7 +9,7 @@ import { CasesModule } from './cases/cases.module';
 import { AccessTokenVerifier } from './common/auth/access-token';
 import { SessionActorLookup } from './auth/session-actor-lookup';
 import { ActorLookup, AuthGuard } from './common/auth/auth.guard';
-import { throttlerOptions } from './common/http/throttle';
+import { throttlerOptions } from './throttle-options';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AuditModule } from './audit/audit.module';
 import { ClockModule } from './common/clock';
@@ -28,6 +28,7 @@ import { QueueModule } from './queue/queue.module';
 import { ReferralsModule } from './referrals/referrals.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
+import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -50,6 +51,7 @@ import { UsersModule } from './users/users.module';
     CasesModule,
     ConsentApiModule,
     RestitutionModule,
+    RestitutionHoldingsModule,
     AlertsApiModule,
     ReferralsModule,
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).

@@ -14,6 +14,7 @@ import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
 import { ReferralsWorkerModule } from './referrals/referrals.module';
 import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
+import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
 import { WorkerHeartbeat } from './system/worker-heartbeat';
@@ -34,6 +35,7 @@ import { WorkerHeartbeat } from './system/worker-heartbeat';
     AuditWorkerModule,
     AlertsModule,
     ConsentModule,
+    RestitutionHoldingsModule,
     CryptoModule,
     ConsentWorkerModule,
     FederationWorkerModule,

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PasswordHasher } from '../src/auth/password-hasher';
+import { PasswordHasher } from '../src/users/passwords/password-hasher';
 import { CasesService } from '../src/cases/cases.service';
 import { DemoApi, quarterStart, seedDemoHistory } from '../src/cli/demo-history';
 import { DEMO_PASSWORD, seedDemo } from '../src/cli/seed-demo';

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, SetMetadata } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
@@ -12,14 +12,12 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize, Public } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { AuthThrottled } from '../common/http/throttle';
 import { AuthService } from './auth.service';
 import { LoginDto, LogoutDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
 
-/** Routes under the stricter per-address rate limit. */
-export const AUTH_THROTTLE_KEY = 'lintas:auth-throttle';
-
 @ApiTags('auth')
-@SetMetadata(AUTH_THROTTLE_KEY, true)
+@AuthThrottled() // under the stricter per-address rate limit
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

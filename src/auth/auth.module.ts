@@ -4,12 +4,15 @@ import { AppConfig } from '../config/app-config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottleService } from './login-throttle.service';
-import { PasswordHasher } from './password-hasher';
+import { SessionRevoker } from '../users/session-revoker.port';
+import { UsersModule } from '../users/users.module';
+import { SessionRevocation } from './session-revocation';
 import { TokenService } from './token.service';
 
 @Global()
 @Module({
   imports: [
+    UsersModule, // the accounts and their passwords (PasswordHasher); users asks auth through SessionRevoker
     // KeyObjects, not PEM strings: jsonwebtoken then skips re-parsing the key on every verification.
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -17,7 +20,7 @@ import { TokenService } from './token.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, TokenService, PasswordHasher, LoginThrottleService],
-  exports: [TokenService, PasswordHasher, AuthService],
+  providers: [AuthService, TokenService, LoginThrottleService, { provide: SessionRevoker, useClass: SessionRevocation }],
+  exports: [TokenService, AuthService, SessionRevoker],
 })
 export class AuthModule {}

@@ -5,10 +5,10 @@ import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { UserEntity } from '../users/user.entity';
+import { findLoginCandidate, findUser } from '../users/user-reads';
 import { TokenResponseDto } from './dto/auth.dto';
 import { LoginThrottleService } from './login-throttle.service';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher } from '../users/passwords/password-hasher';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 import { hashRefreshToken, TokenService } from './token.service';
@@ -35,12 +35,7 @@ export class AuthService {
   async login(emailInput: string, password: string, correlationId: string | null = null): Promise<TokenResponseDto> {
     const email = emailInput.trim().toLowerCase();
     await this.throttle.assertNotLocked(email);
-    const user = await this.dataSource
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.email = :email', { email })
-      .getOne();
+    const user = await findLoginCandidate(this.dataSource.manager, email);
     const ok = await this.hasher.verify(user?.passwordHash ?? null, password);
     if (!user || !ok || user.disabledAt) {
       await this.throttle.recordFailure(email);
@@ -71,7 +66,7 @@ export class AuthService {
       if (row.usedAt) {
         await em.update(SessionEntity, { id: session.id }, { revokedAt: new Date(), revokedReason: 'refresh_token_reuse' });
         // A stolen token was used: auditors see which account's session ended, and when.
-        const owner = await em.findOne(UserEntity, { where: { id: session.userId } });
+        const owner = await findUser(em, session.userId);
         await this.audit.record(
           em,
           owner ? { userId: owner.id, organisationId: owner.organisationId, role: owner.role, correlationId } : null,
@@ -80,7 +75,7 @@ export class AuthService {
         return { error: true as const };
       }
       if (row.expiresAt.getTime() <= Date.now() || session.expiresAt.getTime() <= Date.now()) return { error: true as const };
-      const user = await em.findOne(UserEntity, { where: { id: session.userId } });
+      const user = await findUser(em, session.userId);
       if (!user || user.disabledAt) {
         await em.update(SessionEntity, { id: session.id }, { revokedAt: new Date(), revokedReason: 'user_disabled' });
         return { error: true as const };
@@ -108,11 +103,6 @@ export class AuthService {
       );
       if (ended.affected) await this.audit.record(em, actor, { action: 'auth.logout', recordType: 'session', recordId: sessionId });
     });
-  }
-
-  /** Every session of a user ends (used when an account is disabled). */
-  async revokeAllSessions(em: EntityManager, userId: string, reason: string): Promise<void> {
-    await em.update(SessionEntity, { userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
   }
 
   private async issue(em: EntityManager, userId: string, sessionId: string): Promise<TokenResponseDto> {

@@ -3,12 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { takeTransactionLock } from '../database/locks';
 import { AuditService } from '../audit/audit.service';
-import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordAcceptable } from '../auth/password-policy';
+import { PasswordHasher } from '../users/passwords/password-hasher';
+import { assertPasswordAcceptable } from '../users/passwords/password-policy';
 import { AppConfig } from '../config/app-config';
-import { OrganisationEntity } from '../organisations/organisation.entity';
-import { nameKey } from '../organisations/organisations.service';
-import { UserEntity } from '../users/user.entity';
+import { insertLocalOrganisation } from '../organisations/organisation-reads';
+import { anyUserExists } from '../users/user-reads';
 import { UsersService } from '../users/users.service';
 
 export const OPERATOR_ORGANISATION = { name: 'Lintas operator', country: 'TH', type: 'ngo' } as const;
@@ -40,15 +39,13 @@ export class BootstrapService implements OnApplicationBootstrap {
   async ensureAdmin(email: string, password: string): Promise<boolean> {
     // Once anyone exists the variables are ignored, before they are judged: a password left in the environment that a
     // later release refuses (a longer common-password list) must not stop the API from starting.
-    if ((await this.dataSource.getRepository(UserEntity).count()) > 0) return false;
+    if (await anyUserExists(this.dataSource.manager)) return false;
     assertPasswordAcceptable(password, { email });
     const passwordHash = await this.hasher.hash(password);
     return this.dataSource.transaction(async (em) => {
       await takeTransactionLock(em, 'lintas:bootstrap');
-      if ((await em.count(UserEntity)) > 0) return false;
-      const org = await em.save(
-        em.create(OrganisationEntity, { ...OPERATOR_ORGANISATION, nameKey: nameKey(OPERATOR_ORGANISATION.name), node: 'local' }),
-      );
+      if (await anyUserExists(em)) return false;
+      const org = await insertLocalOrganisation(em, OPERATOR_ORGANISATION);
       const admin = await this.users.insert(em, {
         email,
         passwordHash,

@@ -15,7 +15,7 @@ export interface CaseDisclosureFacts {
   status: CaseStatus;
   dangerFlag: boolean;
   assignedCaseworkerId: string | null;
-  /** The data categories the case holds something for (restitution: a claim exists). */
+  /** The data categories the case's own row holds something for (the gate adds restitution when a claim exists). */
   held: DataCategory[];
 }
 
@@ -28,7 +28,7 @@ export async function caseDisclosureFacts(
   const { rows } = await runSql(em, opts.lock ? caseFactsForUpdate : caseFacts, [caseId]);
   const row = rows[0];
   if (!row) return null;
-  const held = (['identity', 'contact', 'location', 'legal', 'exploitation', 'immigration', 'restitution'] as const).filter((c) => row[c]);
+  const held = (['identity', 'contact', 'location', 'legal', 'exploitation', 'immigration'] as const).filter((c) => row[c]);
   return {
     id: row.id,
     ownerOrganisationId: row.owner_organisation_id,

@@ -4,6 +4,32 @@ import { CaseResponseDto, CaseSummaryDto, IdentityView } from './dto/case-respon
 
 const iso = (d: Date): string => d.toISOString();
 
+/**
+ * A case's fields that are not sealed identity, as other modules may map them for a disclosure the gate allowed (the
+ * referral packet): a type of the cases module's public surface, so no other module names its entity.
+ */
+export type CaseOpenFields = Pick<
+  CaseEntity,
+  | 'gender'
+  | 'citizenship'
+  | 'traffickingStatus'
+  | 'traffickingStatusDecidedByOrganisationId'
+  | 'traffickingStatusDecidedAt'
+  | 'exploitationTypes'
+  | 'meansOfControl'
+  | 'recruitmentMethods'
+  | 'recruitmentPlatforms'
+  | 'countryOfRecruitment'
+  | 'countryOfExploitation'
+  | 'ageWhenTrafficked'
+  | 'immigrationStatus'
+  | 'detentionStatus'
+  | 'nonPunishmentAssessment'
+  | 'reflectionPeriodStart'
+  | 'reflectionPeriodEnd'
+  | 'legalProceedings'
+>;
+
 export function caseView(c: CaseEntity, identity?: IdentityView): CaseResponseDto {
   return {
     id: c.id,

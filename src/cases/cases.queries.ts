@@ -134,7 +134,6 @@ export interface CaseFactsRow {
   legal: boolean;
   exploitation: boolean;
   immigration: boolean;
-  restitution: boolean;
 }
 
 const caseFactsSql = (lock: boolean): string =>
@@ -149,14 +148,12 @@ const caseFactsSql = (lock: boolean): string =>
             OR cardinality(c.recruitment_platforms) > 0 OR c.country_of_recruitment IS NOT NULL
             OR c.country_of_exploitation IS NOT NULL OR c.age_when_trafficked IS NOT NULL AS exploitation,
           c.immigration_status IS NOT NULL OR c.detention_status IS NOT NULL OR c.non_punishment_assessment IS NOT NULL
-            OR c.reflection_period_start IS NOT NULL OR c.reflection_period_end IS NOT NULL AS immigration,
-          EXISTS (SELECT 1 FROM restitution_claims rc WHERE rc.case_id = c.id) AS restitution
+            OR c.reflection_period_start IS NOT NULL OR c.reflection_period_end IS NOT NULL AS immigration
      FROM cases c WHERE c.id = $1 ${lock ? 'FOR UPDATE OF c' : ''}`;
 
 /**
- * Who owns a case, its state, and which data categories it holds something for. The claims look-up names
- * restitution_claims, the restitution module's table (for "does one exist" only): restitution depends on cases, so
- * cases cannot ask it.
+ * Who owns a case, its state, and which data categories its own row holds something for. A restitution claim is the
+ * restitution module's: the gate asks it through its CaseHoldings port.
  */
 export const caseFacts = statement<CaseFactsRow, [string]>('cases.facts', () => caseFactsSql(false));
 export const caseFactsForUpdate = statement<CaseFactsRow, [string]>('cases.factsForUpdate', () => caseFactsSql(true));

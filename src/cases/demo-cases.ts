@@ -3,8 +3,10 @@
  * the CasesService and two staff members of one organisation; everything goes through the same service (encryption,
  * references, audit) as the API. Every name, number and place here is invented and labelled so.
  */
+import { EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
 import { Role } from '../common/vocabulary';
+import { CaseEntity } from './case.entity';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/case-input.dto';
 
@@ -13,6 +15,11 @@ export interface DemoStaffMember {
   organisationId: string;
   organisationCountry: string;
   role: Role;
+}
+
+/** Whether the organisation owns any case yet (the demo seed adds its cases only to shelters that have none). */
+export function ownsAnyCase(em: EntityManager, organisationId: string): Promise<boolean> {
+  return em.exists(CaseEntity, { where: { ownerOrganisationId: organisationId } });
 }
 
 /** An Actor for work done by the seed rather than by a signed-in request. */

@@ -6,16 +6,14 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
-import { PasswordHasher } from '../auth/password-hasher';
-import { CaseEntity } from '../cases/case.entity';
+import { PasswordHasher } from '../users/passwords/password-hasher';
 import { CasesService } from '../cases/cases.service';
-import { seedDemoCases } from '../cases/demo-cases';
+import { ownsAnyCase, seedDemoCases } from '../cases/demo-cases';
 import { Role } from '../common/vocabulary';
 import { takeTransactionLock } from '../database/locks';
 import { DEMO_ORGANISATIONS, DEMO_PASSWORD, demoEmail } from './demo-organisations';
-import { OrganisationEntity } from '../organisations/organisation.entity';
-import { nameKey } from '../organisations/organisations.service';
-import { UserEntity } from '../users/user.entity';
+import { findLocalOrganisationByName, insertLocalOrganisation } from '../organisations/organisation-reads';
+import { findUserByEmail } from '../users/user-reads';
 import { UsersService } from '../users/users.service';
 
 // The demo organisations, users and password live in ./demo-organisations (no Nest imports: the banner and the history
@@ -34,22 +32,14 @@ export async function seedDemo(
   await dataSource.transaction(async (em) => {
     await takeTransactionLock(em, 'lintas:seed-demo');
     for (const demo of DEMO_ORGANISATIONS) {
-      let org = await em.findOne(OrganisationEntity, { where: { country: demo.country, nameKey: nameKey(demo.name) } });
+      let org = await findLocalOrganisationByName(em, demo.country, demo.name);
       if (!org) {
-        org = await em.save(
-          em.create(OrganisationEntity, {
-            name: demo.name,
-            nameKey: nameKey(demo.name),
-            country: demo.country,
-            type: demo.type,
-            node: 'local',
-          }),
-        );
+        org = await insertLocalOrganisation(em, { name: demo.name, country: demo.country, type: demo.type });
         orgCount++;
       }
       for (const role of demo.users) {
         const email = demoEmail(role, demo.key);
-        if (await em.findOne(UserEntity, { where: { email } })) continue;
+        if (await findUserByEmail(em, email)) continue;
         await users.insert(em, {
           email,
           passwordHash,
@@ -66,12 +56,13 @@ export async function seedDemo(
   if (cases) {
     for (const key of ['th', 'kh']) {
       const demo = DEMO_ORGANISATIONS.find((o) => o.key === key)!;
-      const org = await dataSource
-        .getRepository(OrganisationEntity)
-        .findOneOrFail({ where: { country: demo.country, nameKey: nameKey(demo.name) } });
-      if ((await dataSource.getRepository(CaseEntity).count({ where: { ownerOrganisationId: org.id } })) > 0) continue;
+      const em = dataSource.manager;
+      const org = await findLocalOrganisationByName(em, demo.country, demo.name);
+      if (!org) throw new Error(`demo organisation ${demo.key} is missing`);
+      if (await ownsAnyCase(em, org.id)) continue;
       const staff = async (role: Role) => {
-        const u = await dataSource.getRepository(UserEntity).findOneOrFail({ where: { email: demoEmail(role, key) } });
+        const u = await findUserByEmail(em, demoEmail(role, key));
+        if (!u) throw new Error(`demo ${role} of ${demo.key} is missing`);
         return { id: u.id, organisationId: org.id, organisationCountry: org.country, role };
       };
       caseCount += (await seedDemoCases(cases, { caseworker: await staff('caseworker'), supervisor: await staff('supervisor') })).length;

@@ -13,6 +13,7 @@ import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { organisationPartnerFacts } from '../federation/partner-facts';
+import { CaseHoldings } from './case-holdings-port';
 import { ConsentPermitReader } from './consent-port';
 import { decide, DisclosurePath, GateBlock, GateDecision, GateRecipientFacts, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
 
@@ -61,6 +62,7 @@ export class DisclosureGate {
 
   constructor(
     private readonly consents: ConsentPermitReader,
+    private readonly holdings: CaseHoldings,
     private readonly alerts: AlertsService,
   ) {}
 
@@ -68,7 +70,7 @@ export class DisclosureGate {
   async decide(em: EntityManager, ask: DisclosureAsk): Promise<GateAnswer> {
     DisclosureGate.asked.set(ask.path, (DisclosureGate.asked.get(ask.path) ?? 0) + 1);
     const at = ask.at ?? new Date();
-    const facts = ask.caseId ? await caseDisclosureFacts(em, ask.caseId, { lock: ask.lockCase }) : null;
+    const facts = ask.caseId ? await this.caseFacts(em, ask.caseId, ask.lockCase === true) : null;
     if (ask.caseId && !facts) throw notFound('Case');
     const recipient =
       ask.recipientOrganisationId === null
@@ -136,6 +138,14 @@ export class DisclosureGate {
           : undefined,
     });
     return { ...decision, held: facts?.held ?? [], caseFacts: facts };
+  }
+
+  /** The case's facts, with the categories other modules hold for it (a restitution claim) counted as held. */
+  private async caseFacts(em: EntityManager, caseId: string, lock: boolean): Promise<CaseDisclosureFacts | null> {
+    const facts = await caseDisclosureFacts(em, caseId, { lock });
+    if (!facts) return null;
+    const elsewhere = await this.holdings.categoriesHeld(em, caseId);
+    return elsewhere.length === 0 ? facts : { ...facts, held: [...new Set([...facts.held, ...elsewhere])] };
   }
 
   /** The decision, or the DomainError that says why not (nothing is written by a refused request). */

@@ -10,8 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { OrganisationType } from '../common/vocabulary';
 import { CreateOrganisationDto, OrganisationResponseDto } from './dto/organisation.dto';
 import { OrganisationEntity } from './organisation.entity';
-
-export const nameKey = (name: string): string => name.trim().replace(/\s+/g, ' ').toLowerCase();
+import { nameKey } from './organisation-reads';
 
 /**
  * Organisations are the directory every user needs (referral targets, the owner of a case): any signed-in user may

@@ -92,7 +92,7 @@ describe('the referral packet', () => {
             at: T(day),
           });
           const fields = identityFieldsFor(permitted);
-          // What ReferralsService.readCase does: decrypt exactly these fields, build from the permitted categories.
+          // What ReferredCaseReader.readCase does: decrypt exactly these fields, build from the permitted categories.
           const data = buildPacketData(kase, only(fields), permitted);
           const keys = Object.keys(data) as DataCategory[];
           expect(keys.every((k) => permitted.includes(k))).toBe(true);

@@ -4,7 +4,7 @@
  * from the categories consent permits at that moment only. Identity fields are decrypted only for the categories
  * served (identityFieldsFor), so a packet without "identity" never decrypts a name. Documented in docs/referrals.md.
  */
-import type { CaseEntity } from '../cases/case.entity';
+import type { CaseOpenFields } from '../cases/case-view';
 import { DataCategory, IdentityField } from '../common/vocabulary';
 
 /** The encrypted identity fields each category needs; the other categories need none. */
@@ -28,27 +28,7 @@ export function identityFieldsFor(categories: readonly DataCategory[]): Identity
 export type DisclosedIdentity = Partial<Record<IdentityField, unknown>> | null;
 
 /** The non-identity columns the mapping reads. */
-export type PacketCase = Pick<
-  CaseEntity,
-  | 'gender'
-  | 'citizenship'
-  | 'traffickingStatus'
-  | 'traffickingStatusDecidedByOrganisationId'
-  | 'traffickingStatusDecidedAt'
-  | 'exploitationTypes'
-  | 'meansOfControl'
-  | 'recruitmentMethods'
-  | 'recruitmentPlatforms'
-  | 'countryOfRecruitment'
-  | 'countryOfExploitation'
-  | 'ageWhenTrafficked'
-  | 'immigrationStatus'
-  | 'detentionStatus'
-  | 'nonPunishmentAssessment'
-  | 'reflectionPeriodStart'
-  | 'reflectionPeriodEnd'
-  | 'legalProceedings'
->;
+export type PacketCase = CaseOpenFields;
 
 export type PacketData = Partial<Record<DataCategory, Record<string, unknown>>>;
 

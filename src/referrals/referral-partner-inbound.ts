@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ReferralStatus } from '../common/vocabulary';
 import { IncomingReferralInput, PartnerEvent, ReferralFederationPort } from '../federation/referral-federation.port';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralReads } from './referral-reads';
@@ -73,13 +73,14 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
   }
 
   async outgoingToPartner(em: EntityManager, referralId: string, partnerId: string): Promise<{ receivingOrganisationId: string } | null> {
-    const row = await em
-      .createQueryBuilder(ReferralEntity, 'r')
-      .innerJoin(OrganisationEntity, 'o', 'o.id = r.receiving_organisation_id')
-      .where('r.id = :referralId AND o.partner_id = :partnerId AND r.case_id IS NOT NULL', { referralId, partnerId })
-      .select(['r.id', 'r.receivingOrganisationId'])
-      .getOne();
-    return row ? { receivingOrganisationId: row.receivingOrganisationId } : null;
+    const row = await em.findOne(ReferralEntity, {
+      select: { id: true, receivingOrganisationId: true, caseId: true },
+      where: { id: referralId },
+    });
+    if (!row || row.caseId === null) return null;
+    // The receiver must be an organisation of that partner deployment.
+    const receiver = await findOrganisation(em, { id: row.receivingOrganisationId, partnerId });
+    return receiver ? { receivingOrganisationId: row.receivingOrganisationId } : null;
   }
 
   /**

@@ -27,6 +27,7 @@ import {
   ReferredCaseDto,
 } from './dto/referral.dto';
 import { ReferralsService } from './referrals.service';
+import { ReferredCaseReader } from './referred-case.service';
 
 const NOT_FOUND = {
   type: ErrorResponseDto,
@@ -60,7 +61,10 @@ function ActionRoute(action: string, summary: string) {
 @ApiTags('referrals')
 @Controller('api/v1/referrals')
 export class ReferralsController {
-  constructor(private readonly referrals: ReferralsService) {}
+  constructor(
+    private readonly referrals: ReferralsService,
+    private readonly referredCases: ReferredCaseReader,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Draft a referral of a case to another organisation (consent must cover every requested category)' })
@@ -115,7 +119,7 @@ export class ReferralsController {
   })
   @ApiNotFoundResponse(NOT_FOUND)
   readCase(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferredCaseDto> {
-    return this.referrals.readCase(actor, id);
+    return this.referredCases.readCase(actor, id);
   }
 
   @ActionRoute('submit', 'Sender: submit a draft for approval')

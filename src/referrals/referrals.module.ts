@@ -10,6 +10,7 @@ import { ReferralRemoteDelivery } from './referral-remote-delivery';
 import { ReferralsController } from './referrals.controller';
 import { ReferralsCoreModule } from './referrals-core.module';
 import { ReferralsService } from './referrals.service';
+import { ReferredCaseReader } from './referred-case.service';
 import { REMOTE_DELIVERY_PORT } from './remote-delivery.port';
 
 /**
@@ -19,7 +20,7 @@ import { REMOTE_DELIVERY_PORT } from './remote-delivery.port';
 @Module({
   imports: [ReferralsCoreModule, CasesModule, RestitutionModule, FederationCoreModule],
   controllers: [ReferralsController],
-  providers: [ReferralsService, { provide: ReferralFederationPort, useClass: ReferralPartnerInbound }],
+  providers: [ReferralsService, ReferredCaseReader, { provide: ReferralFederationPort, useClass: ReferralPartnerInbound }],
   exports: [ReferralFederationPort],
 })
 export class ReferralsModule {}

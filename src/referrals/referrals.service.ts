@@ -1,6 +1,6 @@
 /**
- * Referrals for the API: create, list, read, act, milestones, history, and the receiving organisation's read of the
- * referred case. Each state change is one transaction through ReferralTransitions (history + audit + status + jobs).
+ * Referrals for the API: create, list, read, act, milestones and history (the receiving organisation's read of the
+ * referred case is referred-case.service.ts). Each state change is one transaction through ReferralTransitions (history + audit + status + jobs).
  * An organisation sees a referral when it is the sender or the receiver; anyone else gets the 404 of a missing id.
  */
 import { Injectable } from '@nestjs/common';
@@ -12,45 +12,26 @@ import { CasesService } from '../cases/cases.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
-import { isClosedStatus, MILESTONE_RULES, ReferralMilestone } from '../common/vocabulary';
+import { isClosedStatus, ReferralMilestone } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { findOrganisation } from '../organisations/organisation-reads';
 import {
   CreateReferralDto,
   ListReferralsQueryDto,
-  MilestoneViewDto,
   RecordMilestoneDto,
   ReferralActionDto,
   ReferralHistoryEntryDto,
   ReferralResponseDto,
-  ReferredCaseDto,
 } from './dto/referral.dto';
-import { buildPacketData, identityFieldsFor } from './referral-packet';
 import { ReferralEventEntity } from './referral-event.entity';
-import { ReferralMilestoneEntity } from './referral-milestone.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralReads } from './referral-reads';
 import { ReferralTransitions } from './referral-transitions.service';
 import { Mover } from './referral-workflow.types';
 import { localCaseId, ReferralEntity } from './referral.entity';
-import { InboundPacketStore } from '../federation/inbound-packet-store';
-import { DisclosureGate, refusal } from '../disclosure/disclosure-gate.service';
-import { nextStatuses, REFERRAL_ACTIONS, ReferralAction } from './referral.state-machine';
-
-/** The statuses in which the receiving organisation holds the packet (and may read it while consent permits). */
-const RECEIVER_HOLDS = ['received', 'accepted', 'in_progress', 'completed'] as const;
-
-/** Statuses in which the receiving organisation does not see the referral at all (the sender has not let it go yet). */
-const HIDDEN_FROM_RECEIVER: readonly string[] = ['draft', 'submitted', 'approved'];
-
-/**
- * The receiver learns of a referral only once it was sent: one cancelled, recalled or failed before it left (the gate
- * refused it, say) stays the sender's business.
- */
-const hiddenFromReceiver = (r: Pick<ReferralEntity, 'status' | 'sentAt'>): boolean =>
-  HIDDEN_FROM_RECEIVER.includes(r.status) || r.sentAt === null;
-
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+import { DisclosureGate } from '../disclosure/disclosure-gate.service';
+import { REFERRAL_ACTIONS, ReferralAction } from './referral.state-machine';
+import { HIDDEN_FROM_RECEIVER, hiddenFromReceiver, historyEntryView, referralView } from './referral-views';
 
 @Injectable()
 export class ReferralsService {
@@ -62,7 +43,6 @@ export class ReferralsService {
     private readonly milestones: ReferralMilestonesService,
     private readonly cases: CasesService,
     private readonly audit: AuditService,
-    private readonly inboundPackets: InboundPacketStore,
     private readonly restitution: RestitutionService,
     private readonly gate: DisclosureGate,
   ) {}
@@ -188,30 +168,14 @@ export class ReferralsService {
       em,
       rows.map((r) => r.id),
     );
-    return { items: rows.map((r) => this.toDto(r, milestones.get(r.id) ?? [], actor.organisationId)), total, page, limit };
+    return { items: rows.map((r) => referralView(r, milestones.get(r.id) ?? [], actor.organisationId)), total, page, limit };
   }
 
   async history(actor: Actor, id: string): Promise<ReferralHistoryEntryDto[]> {
     const em = this.dataSource.manager;
     const referral = await this.findForActor(em, actor, id);
     const rows = await em.find(ReferralEventEntity, { where: { referralId: id }, order: { occurredAt: 'ASC', recordedAt: 'ASC' } });
-    const withheld = senderTextWithheld(referral, actor.organisationId);
-    return rows.map((e) => ({
-      id: e.id,
-      kind: e.kind,
-      from: e.fromStatus,
-      to: e.toStatus,
-      milestone: e.milestone,
-      skipped: e.skipped,
-      actorKind: e.actorKind,
-      userId: e.actorUserId,
-      organisationId: e.actorOrganisationId,
-      reason: withheld && e.actorOrganisationId === referral.sendingOrganisationId ? null : e.reason,
-      note: withheld && e.actorOrganisationId === referral.sendingOrganisationId ? null : e.note,
-      details: e.details,
-      occurredAt: e.occurredAt.toISOString(),
-      recordedAt: e.recordedAt.toISOString(),
-    }));
+    return rows.map((e) => historyEntryView(referral, e, actor.organisationId));
   }
 
   // ---------------------------------------------------------------- act
@@ -292,91 +256,6 @@ export class ReferralsService {
     });
   }
 
-  // ---------------------------------------------------------------- the referred case
-
-  /**
-   * The receiving organisation's read of the case: only the categories consent permits for it and this purpose right
-   * now (asked again on every read), identity decrypted only when a category served needs it, audited each time.
-   */
-  async readCase(actor: Actor, id: string): Promise<ReferredCaseDto> {
-    return this.dataSource.transaction(async (em) => {
-      const referral = await em.findOne(ReferralEntity, { where: { id } });
-      if (!referral || referral.receivingOrganisationId !== actor.organisationId || hiddenFromReceiver(referral)) {
-        // The sender reads its own case through /cases; anyone else must not learn the referral exists.
-        if (referral && referral.sendingOrganisationId === actor.organisationId) {
-          throw new DomainError('REFERRAL_ACTION_FORBIDDEN', 'Only the receiving organisation reads a referred case here', {
-            requiredSide: 'receiver',
-          });
-        }
-        throw notFound('Referral');
-      }
-      if (referral.status === 'recalled') {
-        throw new DomainError(
-          'REFERRAL_RECALLED',
-          'The person withdrew the consent this referral relied on; the case is no longer available',
-          {
-            status: referral.status,
-          },
-        );
-      }
-      if (!(RECEIVER_HOLDS as readonly string[]).includes(referral.status)) {
-        throw new DomainError('REFERRAL_CASE_NOT_AVAILABLE', 'The referred case is not available to the receiver in this status', {
-          status: referral.status,
-        });
-      }
-      if (!referral.caseId) return this.readIncomingPacket(em, actor, referral);
-      const consent = await this.gate.decide(em, {
-        path: 'referral.read_case',
-        caseId: referral.caseId,
-        recipientOrganisationId: referral.receivingOrganisationId,
-        purpose: referral.purpose,
-        categories: referral.dataCategories,
-        actor,
-      });
-      if (!consent.allowed) throw refusal(consent, 'recipient');
-      const { record, identity } = await this.cases.forDisclosure(em, referral.caseId, identityFieldsFor(consent.permitted));
-      await this.audit.record(em, actor, {
-        action: 'referral.read_case',
-        recordType: 'case',
-        recordId: referral.caseId,
-        purpose: referral.purpose,
-        details: {
-          referralId: referral.id,
-          dataCategories: consent.permitted,
-          refused: consent.refused.map((r) => r.category),
-          consentIds: consent.consentIds,
-        },
-      });
-      return {
-        referralId: referral.id,
-        caseReference: record.reference,
-        dataCategories: consent.permitted,
-        data: buildPacketData(record, identity, consent.permitted),
-      };
-    });
-  }
-
-  /**
-   * A referral received from a partner deployment: the case is there, and what its consent permitted when the
-   * packet left is what the partner sent, kept here encrypted until a recall destroys it. Audited like a local read.
-   */
-  private async readIncomingPacket(em: EntityManager, actor: Actor, referral: ReferralEntity): Promise<ReferredCaseDto> {
-    const packet = await this.inboundPackets.read(em, referral.id);
-    await this.audit.record(em, actor, {
-      action: 'referral.read_case',
-      recordType: 'referral',
-      recordId: referral.id,
-      purpose: referral.purpose,
-      details: { referralId: referral.id, dataCategories: packet.dataCategories, source: 'partner_packet' },
-    });
-    return {
-      referralId: referral.id,
-      caseReference: packet.caseReference,
-      dataCategories: packet.dataCategories,
-      data: packet.data,
-    };
-  }
-
   // ---------------------------------------------------------------- views
 
   /** `viewer`: the organisation the answer goes to (the receiver of a recalled referral no longer sees the sender's text). */
@@ -384,61 +263,6 @@ export class ReferralsService {
     const fresh = await this.reads.read(em, referral.id);
     if (!fresh) throw notFound('Referral');
     const milestones = await this.reads.milestonesOf(em, [fresh.id]);
-    return this.toDto(fresh, milestones.get(fresh.id) ?? [], viewer);
+    return referralView(fresh, milestones.get(fresh.id) ?? [], viewer);
   }
-
-  private toDto(r: ReferralEntity, milestones: ReferralMilestoneEntity[], viewer?: string): ReferralResponseDto {
-    const withheld = viewer !== undefined && senderTextWithheld(r, viewer);
-    return {
-      id: r.id,
-      caseId: r.caseId,
-      sendingOrganisationId: r.sendingOrganisationId,
-      receivingOrganisationId: r.receivingOrganisationId,
-      responsibleUserId: r.responsibleUserId,
-      purpose: r.purpose,
-      dataCategories: r.dataCategories,
-      reason: withheld ? null : r.reason,
-      crossBorder: r.crossBorder,
-      transferOwnership: r.transferOwnership,
-      claimsOnTransfer: r.claimsOnTransfer,
-      status: r.status,
-      version: r.version,
-      nextStatuses: nextStatuses(r.status),
-      sentAt: iso(r.sentAt),
-      receivedAt: iso(r.receivedAt),
-      acceptanceDueAt: iso(r.acceptanceDueAt),
-      acceptedAt: iso(r.acceptedAt),
-      failureReason: r.failureReason,
-      milestones: milestones.map((m) => milestoneView(m, withheld && m.recordedByOrganisationId === r.sendingOrganisationId)),
-      createdAt: r.createdAt.toISOString(),
-      updatedAt: r.updatedAt.toISOString(),
-    };
-  }
-}
-
-/**
- * Once the receiver no longer holds the packet (the referral was recalled after the person withdrew consent, or
- * cancelled, rejected or failed), it keeps the referral's record (ids, statuses, dates) but no longer sees the free
- * text the sender wrote about the person (the reason, the sender's notes).
- */
-function senderTextWithheld(
-  r: Pick<ReferralEntity, 'status' | 'receivingOrganisationId' | 'sendingOrganisationId'>,
-  viewer: string,
-): boolean {
-  return (
-    !(RECEIVER_HOLDS as readonly string[]).includes(r.status) && viewer === r.receivingOrganisationId && viewer !== r.sendingOrganisationId
-  );
-}
-
-function milestoneView(m: ReferralMilestoneEntity, withholdText = false): MilestoneViewDto {
-  return {
-    milestone: m.milestone,
-    state: m.state,
-    recordedBy: MILESTONE_RULES[m.milestone].recordedBy,
-    dueAt: m.dueAt.toISOString(),
-    occurredAt: iso(m.occurredAt),
-    recordedAt: iso(m.recordedAt),
-    note: withholdText ? null : m.note,
-    skipReason: withholdText ? null : m.skipReason,
-  };
 }

@@ -8,7 +8,7 @@ import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { ClaimTransferMode, ResponsibilityCause } from '../common/vocabulary/restitution';
 import { DisclosureGate, GateAnswer } from '../disclosure/disclosure-gate.service';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import { ClaimAccessService } from './claim-access.service';
 import { ClaimDeadlineJobs } from './claim-deadline-jobs';
 import { ledgersOf } from './claim-records';
@@ -49,7 +49,7 @@ export class ClaimResponsibility {
       let contact =
         dto.survivorContactOrganisationId !== undefined ? dto.survivorContactOrganisationId : claim.survivorContactOrganisationId;
       if (responsible !== claim.responsibleOrganisationId) {
-        const org = await em.findOne(OrganisationEntity, { select: { id: true, node: true }, where: { id: responsible } });
+        const org = await findOrganisation(em, { id: responsible });
         if (!org) throw invalidOrganisation('responsibleOrganisationId', 'unknown_organisation');
         // Nobody on this deployment could act for a partner deployment's organisation: it keeps its own claims.
         if (org.node !== 'local') throw invalidOrganisation('responsibleOrganisationId', 'remote_organisation');
@@ -57,7 +57,7 @@ export class ClaimResponsibility {
         if (dto.survivorContactOrganisationId === undefined && contact === responsible) contact = null;
       }
       if (contact !== null && contact !== claim.survivorContactOrganisationId) {
-        if (!(await em.exists(OrganisationEntity, { where: { id: contact } })))
+        if (!(await findOrganisation(em, { id: contact })))
           throw invalidOrganisation('survivorContactOrganisationId', 'unknown_organisation');
       }
       if (contact !== null && contact === responsible) throw invalidOrganisation('survivorContactOrganisationId', 'same_as_responsible');

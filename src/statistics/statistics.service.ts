@@ -11,28 +11,14 @@ import {
   disclosureRules,
   parsePeriod,
   Period,
-  ProtectedTable,
   PublishedMeasure,
   protectTable,
   quartersOf,
   sumOfReleases,
-  Table,
   TableBuilder,
   tableShape,
 } from './disclosure';
-import {
-  entryCounts,
-  FinalMember,
-  harmoniseGrandTotals,
-  measureRisks,
-  protectedFromBody,
-  protectFinalFamily,
-  releaseBody,
-  sha256Hex,
-  snapshotMayReplace,
-  startOfUtcDay,
-  suppressedOf,
-} from './release';
+import { protectedFromBody, releaseBody, sha256Hex, startOfUtcDay } from './release';
 import {
   CatalogueEntryDto,
   Computed,
@@ -44,6 +30,7 @@ import {
 } from './statistics-release.types';
 import { releaseSessionLock, takeSessionLock } from '../database/locks';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
+import { familiesToReplace, finishAll } from './release-families';
 
 /**
  * The statistics tables: the catalogue, and releases. A closed period's tables are computed together once (one
@@ -192,7 +179,7 @@ export class StatisticsService {
             period.kind === 'year'
               ? await this.computeYear(runner.manager, period, now)
               : await this.computeAll(runner.manager, window, !period.closed, lastSnapshots(existing));
-          const replace = this.familiesToReplace(computed, existing, period);
+          const replace = familiesToReplace(computed, existing, period, this.rules);
           for (const c of computed) await this.store(runner.manager, c, period, now, replace.has(c.def.family));
           await runner.commitTransaction();
         } catch (error) {
@@ -240,7 +227,8 @@ export class StatisticsService {
         for (const [i, w] of windows.entries()) {
           const existing = await runner.manager.find(StatisticsReleaseEntity, { where: { period: w.period.label } });
           const raws = CATALOGUE.map((def, d) => ({ def, raw: builders[i][d].build() }));
-          for (const c of this.finishAll(raws, w, false, lastSnapshots(existing))) await this.store(runner.manager, c, w.period, now, true);
+          for (const c of finishAll(raws, w, false, lastSnapshots(existing), this.rules))
+            await this.store(runner.manager, c, w.period, now, true);
         }
         await runner.commitTransaction();
       } catch (error) {
@@ -313,81 +301,7 @@ export class StatisticsService {
       await def.fill(em, window, builder);
       built.push({ def, raw: builder.build() });
     }
-    return this.finishAll(built, window, provisional, previous);
-  }
-
-  /** Protects built tables family by family (computeAll's second half). */
-  private finishAll(
-    raws: readonly { def: CatalogueTable; raw: Table }[],
-    window: Window,
-    provisional: boolean,
-    previous: ReadonlyMap<string, StoredSnapshot>,
-  ): Computed[] {
-    const built = raws.map(({ def, raw }) => {
-      const last = provisional ? undefined : previous.get(def.id);
-      return {
-        def,
-        raw,
-        protected: protectTable(raw, this.rules),
-        previous: last ? { ...last, published: this.publishedOf(last.body, def, window.period) } : null,
-      };
-    });
-    const families = new Map<string, typeof built>();
-    for (const b of built) families.set(b.def.family, [...(families.get(b.def.family) ?? []), b]);
-    const out: Computed[] = [];
-    for (const members of families.values()) {
-      const harmonised = members.some((m) => m.previous)
-        ? protectFinalFamily(
-            members.map((m): FinalMember => ({ raw: m.raw, additive: m.def.additive, previous: m.previous })),
-            this.rules,
-          )
-        : harmoniseGrandTotals(members);
-      members.forEach((m, i) => {
-        const table = harmonised[i];
-        out.push({
-          def: m.def,
-          body: releaseBody(table, window.period, { provisional, dataCutoff: window.end, derive: m.def.derive }),
-          counts: entryCounts(m.raw),
-          suppressed: table.entries.map((e) => e.suppressed),
-          rows: table.rows,
-          columns: table.columns,
-          dataCutoff: window.end,
-        });
-      });
-    }
-    return out;
-  }
-
-  /**
-   * The families whose open-period snapshot may be replaced: all of a family's tables change together or none does
-   * (they share a cutoff, so no two of them can be differenced across days), and only when every one of them passes
-   * snapshotMayReplace against its stored snapshot. Closed periods and years are not snapshots: every family.
-   */
-  private familiesToReplace(computed: readonly Computed[], existing: readonly StatisticsReleaseEntity[], period: Period): Set<string> {
-    const byTable = new Map(existing.map((r) => [r.tableId, r]));
-    const refused = new Set<string>();
-    const k = this.rules.minimumCellSize;
-    for (const c of computed) {
-      const old = byTable.get(c.def.id);
-      if (!old?.provisional || c.counts === null || period.closed) continue;
-      const before = old.entryCounts ?? [];
-      const previous = { counts: before, suppressed: suppressedOf(old.body) };
-      const counted = snapshotMayReplace(previous, { counts: c.counts, suppressed: c.suppressed }, c.rows, c.columns, k);
-      // A money sum or a median that moved while its count moved by less than k would be one person's amount.
-      const next = this.publishedOf(c.body, c.def, period);
-      const measured = next !== null && measureRisks(this.publishedOf(old.body, c.def, period), next, c.counts, before, k).length === 0;
-      if (!counted || !measured) refused.add(c.def.family);
-    }
-    return new Set(computed.map((c) => c.def.family).filter((f) => !refused.has(f)));
-  }
-
-  /** A stored body read back as its table, or null when it no longer matches the table's shape (a new catalogue). */
-  private publishedOf(body: Buffer, def: CatalogueTable, period: Period): ProtectedTable | null {
-    try {
-      return protectedFromBody(body, def.spec(period), this.rules.minimumCellSize);
-    } catch {
-      return null;
-    }
+    return finishAll(built, window, provisional, previous, this.rules);
   }
 
   private async store(em: EntityManager, c: Computed, period: Period, now: Date, replace: boolean): Promise<void> {

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { AuthService } from '../auth/auth.service';
-import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordAcceptable } from '../auth/password-policy';
+import { PasswordHasher } from './passwords/password-hasher';
+import { assertPasswordAcceptable } from './passwords/password-policy';
 import { Actor } from '../common/auth/actor';
 import { scopedToOrganisation } from '../common/auth/access';
 import { DomainError, notFound } from '../common/errors/domain-error';
@@ -12,9 +11,10 @@ import { Page, pageWindow } from '../common/http/pagination';
 import { ROLE_RANK, Role } from '../common/vocabulary';
 import { AppConfig } from '../config/app-config';
 import { isUniqueViolation } from '../database/errors';
-import { OrganisationEntity } from '../organisations/organisation.entity';
+import { findOrganisation } from '../organisations/organisation-reads';
 import { CreateUserDto, ListUsersQueryDto, MeResponseDto, UpdateUserDto, UserResponseDto } from './dto/user.dto';
 import { assertAssignable, assertRoleFitsOrganisation } from './role-assignment';
+import { SessionRevoker } from './session-revoker.port';
 import { UserEntity } from './user.entity';
 
 function toResponse(u: UserEntity): UserResponseDto {
@@ -34,7 +34,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
-    private readonly auth: AuthService,
+    private readonly sessions: SessionRevoker,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {}
@@ -50,7 +50,7 @@ export class UsersService {
     assertPasswordAcceptable(dto.password, { email });
     const passwordHash = await this.hasher.hash(dto.password);
     return this.dataSource.transaction(async (em) => {
-      const org = await em.findOne(OrganisationEntity, { where: { id: organisationId } });
+      const org = await findOrganisation(em, { id: organisationId });
       if (!org || org.node !== 'local') throw new DomainError('ORGANISATION_NOT_FOUND', 'Organisation not found');
       assertRoleFitsOrganisation(dto.role, org.type);
       const user = await this.insert(em, { email, passwordHash, role: dto.role, organisationId, displayName: dto.displayName });
@@ -107,7 +107,8 @@ export class UsersService {
       if (dto.role !== undefined) {
         assertAssignable(actor.role, dto.role);
         // An organisation's type cannot change (no route changes it), so reading it here without a lock is enough.
-        const org = await em.findOneOrFail(OrganisationEntity, { where: { id: user.organisationId } });
+        const org = await findOrganisation(em, { id: user.organisationId });
+        if (!org) throw notFound('User');
         assertRoleFitsOrganisation(dto.role, org.type);
       }
       const changes: Partial<UserEntity> = {};
@@ -115,7 +116,7 @@ export class UsersService {
       if (dto.displayName !== undefined) changes.displayName = dto.displayName;
       if (dto.disabled !== undefined) changes.disabledAt = dto.disabled ? (user.disabledAt ?? new Date()) : null;
       if (Object.keys(changes).length > 0) await em.update(UserEntity, { id }, changes);
-      if (dto.disabled) await this.auth.revokeAllSessions(em, id, 'user_disabled');
+      if (dto.disabled) await this.sessions.revokeAllSessions(em, id, 'user_disabled');
       await this.audit.record(em, actor, {
         action: 'user.update',
         recordType: 'user',
@@ -131,17 +132,16 @@ export class UsersService {
   }
 
   async me(actor: Actor): Promise<MeResponseDto> {
-    const user = await this.dataSource
-      .getRepository(UserEntity)
-      .findOne({ where: { id: actor.userId }, relations: { organisation: true } });
-    if (!user || !user.organisation) throw notFound('User');
+    const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { id: actor.userId } });
+    const organisation = user && (await findOrganisation(this.dataSource.manager, { id: user.organisationId }));
+    if (!user || !organisation) throw notFound('User');
     return {
       id: user.id,
       email: user.email,
       displayName: user.displayName,
       role: user.role,
       organisationId: user.organisationId,
-      organisation: { name: user.organisation.name, country: user.organisation.country, type: user.organisation.type },
+      organisation: { name: organisation.name, country: organisation.country, type: organisation.type },
     };
   }
 

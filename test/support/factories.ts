@@ -4,9 +4,9 @@
  * else goes through the API.
  */
 import { randomUUID } from 'node:crypto';
-import { PasswordHasher } from '../../src/auth/password-hasher';
+import { PasswordHasher } from '../../src/users/passwords/password-hasher';
 import { OrganisationEntity } from '../../src/organisations/organisation.entity';
-import { nameKey } from '../../src/organisations/organisations.service';
+import { nameKey } from '../../src/organisations/organisation-reads';
 import { Role } from '../../src/common/vocabulary';
 import { UserEntity } from '../../src/users/user.entity';
 import { TestApi } from './app';

@@ -1,14 +1,19 @@
-import { ExecutionContext } from '@nestjs/common';
-import { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { redisOptions } from '../../queue/redis';
-import { AUTH_THROTTLE_KEY } from '../../auth/auth.controller';
-import { AppConfig } from '../../config/app-config';
+/**
+ * The rate-limit pieces that know no configuration: the auth routes' marker and the two counters. The app root wires
+ * them to the configured limits and Redis (src/throttle-options.ts).
+ */
+import { CustomDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
 
 /** What a storage answers, from the package's public ThrottlerStorage type (no import of its dist/ internals). */
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
-const isAuthRoute = (ctx: ExecutionContext): boolean => Reflect.getMetadata(AUTH_THROTTLE_KEY, ctx.getClass()) === true;
+const AUTH_THROTTLE_KEY = 'lintas:auth-throttle';
+
+/** Marks a controller whose routes count against the stricter auth limit (login, refresh). */
+export const AuthThrottled = (): CustomDecorator => SetMetadata(AUTH_THROTTLE_KEY, true);
+
+export const isAuthRoute = (ctx: ExecutionContext): boolean => Reflect.getMetadata(AUTH_THROTTLE_KEY, ctx.getClass()) === true;
 
 /**
  * A fixed-window counter per key in this process: one Map lookup per request, no scan, no network. Windows are aligned
@@ -58,26 +63,4 @@ export class SplitThrottlerStorage implements ThrottlerStorage {
       await (storage as { onModuleDestroy?: () => unknown }).onModuleDestroy?.();
     }
   }
-}
-
-/**
- * Per-address limits: a general limit on every route, counted in this process (a Redis round trip on every request
- * cost more than the rest of a guarded read's overhead; with N replicas behind a balancer the effective general limit
- * is up to N × the setting, which is fine for a flood guard), and a stricter limit on the auth routes, kept in Redis
- * so that it holds across every API replica (it is what slows password guessing down).
- */
-export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
-  // The auth limit's own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
-  const redis = new ThrottlerStorageRedisService({
-    ...redisOptions(config.redis.url),
-    keyPrefix: `${config.redis.queuePrefix}:throttle:`,
-    connectionName: 'lintas-throttle',
-  });
-  return {
-    throttlers: [
-      { name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute },
-      { name: 'auth', ttl: 60_000, limit: config.http.authRateLimitPerMinute, skipIf: (ctx) => !isAuthRoute(ctx) },
-    ],
-    storage: new SplitThrottlerStorage({ default: new LocalFixedWindowStorage(), auth: redis }, redis),
-  };
 }

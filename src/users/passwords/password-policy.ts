@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError } from '../../common/errors/domain-error';
 
 /** ASVS 5.0 V6: at least 15 characters, no composition rules, refused when common. */
 export const PASSWORD_MIN_LENGTH = 15;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError } from '../../common/errors/domain-error';
 import { assertPasswordAcceptable, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from './password-policy';
 
 describe('password policy (ASVS 5.0 V6)', () => {
