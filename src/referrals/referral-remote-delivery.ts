@@ -16,6 +16,7 @@ import { ReferralEventEntity } from './referral-event.entity';
 import { buildPacketData, identityFieldsFor } from './referral-packet';
 import { ReferralReads } from './referral-reads';
 import { ReferralRecall } from './referral-recall.service';
+import { ReferralRestrictionNotices, RestrictionNoticePayload } from './referral-restriction-notices';
 import { localCaseId, ReferralEntity } from './referral.entity';
 import { RemoteDeliveryPort, RemoteDeliveryResult } from './remote-delivery.port';
 
@@ -26,7 +27,8 @@ interface RemoteSide {
   partner: PartnerAddress;
 }
 
-export type NotifyOutcome = 'delivered' | 'permanent' | 'retry' | 'nothing' | 'partner_refused' | 'consent_not_covering';
+export type NotifyOutcome =
+  'delivered' | 'permanent' | 'retry' | 'nothing' | 'partner_refused' | 'consent_not_covering' | 'case_restricted';
 
 @Injectable()
 export class ReferralRemoteDelivery implements RemoteDeliveryPort {
@@ -37,6 +39,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     private readonly reads: ReferralReads,
     private readonly delivery: ReferralDelivery,
     private readonly recalls: ReferralRecall,
+    private readonly restrictionNotices: ReferralRestrictionNotices,
     private readonly cases: CasesService,
     private readonly gate: DisclosureGate,
     private readonly transport: FederationTransport,
@@ -156,8 +159,10 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
         purpose: referral.purpose,
         categories: referral.dataCategories,
       });
-      if (!gate.allowed)
-        return { refused: gate.blocks.includes('partner_inactive') ? ('partner_refused' as const) : ('consent_not_covering' as const) };
+      if (!gate.allowed) {
+        if (gate.blocks.includes('partner_inactive')) return { refused: 'partner_refused' as const };
+        return { refused: gate.blocks.includes('case_restricted') ? ('case_restricted' as const) : ('consent_not_covering' as const) };
+      }
       return { side, body, wireId, refused: undefined };
     });
     if (!prepared) return 'nothing';
@@ -172,6 +177,48 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     if (sent.outcome === 'delivered') return 'delivered';
     if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY') return 'delivered';
     return sent.outcome;
+  }
+
+  /**
+   * A restriction notice (the person restricted the case, or lifted it) to the partner deployment that received the
+   * referral, signed, with the outbox row's id as its jti: a repeat after a lost answer is refused as a replay, which
+   * means the first copy arrived. The partner's signed acknowledgement is audited.
+   */
+  async sendRestrictionNotice(payload: RestrictionNoticePayload, jti: string): Promise<'delivered' | 'retry' | 'permanent' | 'nothing'> {
+    const target = await this.dataSource.transaction(async (em) => {
+      const referral = await em.findOne(ReferralEntity, { where: { id: payload.referralId } });
+      if (!referral?.caseId) return null;
+      const side = await this.remoteSide(em, referral.receivingOrganisationId);
+      if (!side) return null;
+      // Ids and a flag only: allowed to any known partner, also a suspended one, also while the case is restricted.
+      const gate = await this.gate.decide(em, {
+        path: 'federation.notice',
+        caseId: referral.caseId,
+        recipientOrganisationId: side.organisationId,
+        purpose: referral.purpose,
+        categories: [],
+      });
+      return gate.allowed ? side : null;
+    });
+    if (!target) return 'nothing';
+    const body: EventPacketBody = {
+      referralId: payload.referralId,
+      kind: 'restriction',
+      restricted: payload.change === 'restricted',
+      occurredAt: payload.occurredAt,
+    };
+    const sent = await this.transport.send(target.partner, 'event', `/federation/v1/referrals/${payload.referralId}/events`, body, jti);
+    const replayed = sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY';
+    if (sent.outcome === 'retry') return 'retry';
+    if (sent.outcome === 'permanent' && !replayed) {
+      this.logger.warn({ referralId: payload.referralId, errorCode: sent.errorCode ?? null }, 'partner refused a restriction notice');
+      return 'permanent';
+    }
+    if (sent.outcome === 'delivered' && (sent.ack.ack !== 'event' || sent.ack.referralId !== payload.referralId)) return 'retry';
+    await this.dataSource.transaction((em) =>
+      this.restrictionNotices.recordAcknowledged(em, payload.referralId, target.organisationId, payload.change, jti),
+    );
+    return 'delivered';
   }
 
   private async remoteSide(em: EntityManager, organisationId: string): Promise<RemoteSide | null> {
