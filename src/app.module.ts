@@ -28,6 +28,7 @@ import { QueueModule } from './queue/queue.module';
 import { ReferralsModule } from './referrals/referrals.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
+import { RightsModule } from './rights/rights.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -52,6 +53,7 @@ import { UsersModule } from './users/users.module';
     RestitutionModule,
     AlertsApiModule,
     ReferralsModule,
+    RightsModule,
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,

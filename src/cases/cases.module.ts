@@ -15,6 +15,6 @@ import { CasesService } from './cases.service';
   imports: [AlertsModule],
   controllers: [CasesController],
   providers: [CaseKeys, CaseAccessService, CaseReferences, CaseReads, BreakGlassService, CaseAccessLog, CaseRestrictions, CasesService],
-  exports: [CasesService, CaseKeys, CaseRestrictions],
+  exports: [CasesService, CaseKeys, CaseRestrictions, CaseReads],
 })
 export class CasesModule {}

@@ -48,6 +48,9 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/cases/:id/access-log': { none: OWN },
   // The person's rights (docs/rights.md): a restriction stops disclosure; its notices carry ids and a flag, no data.
   'POST /api/v1/cases/:id/restriction': { none: 'stops disclosure: recipients are told by referrals.restriction-notice (ids only)' },
+  'GET /api/v1/cases/:id/recipients': { none: OWN },
+  // Read by the owning organisation's caseworker to hand to the person: no other organisation sees it.
+  'GET /api/v1/cases/:id/subject-access-report': { none: OWN },
   'DELETE /api/v1/cases/:id/restriction': { none: 'lifts a restriction: recipients are told by referrals.restriction-notice (ids only)' },
 
   'POST /api/v1/cases/:id/consents': { asks: ['consent.record'] },

@@ -28,6 +28,8 @@ export enum Permission {
   CaseAccessLogRead = 'case:access_log_read',
   /** The person's rights, exercised through the owning organisation's caseworkers and supervisors (docs/rights.md). */
   CaseRestrict = 'case:restrict',
+  CaseRecipientsRead = 'case:recipients_read',
+  CaseSubjectAccessReport = 'case:subject_access_report',
   ConsentCreate = 'consent:create',
   ConsentRead = 'consent:read',
   ConsentWithdraw = 'consent:withdraw',
@@ -58,7 +60,7 @@ export enum Permission {
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead];
 const CASEWORK = [Permission.CaseCreate, Permission.CaseRead, Permission.CaseUpdate, Permission.CaseClose, Permission.CaseBreakGlass];
 /** The person has no login: their rights are exercised by whoever works on their case (which cases: findAccessible). */
-const PERSON_RIGHTS = [Permission.CaseRestrict];
+const PERSON_RIGHTS = [Permission.CaseRestrict, Permission.CaseRecipientsRead, Permission.CaseSubjectAccessReport];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
