@@ -138,4 +138,30 @@ describe('the person’s rights: recipients and the access report (e2e)', () => 
     const report = await a.http.get(`/api/v1/cases/${caseId}/subject-access-report`, th.caseworker.token);
     expect(report.body.restrictions).toEqual([expect.objectContaining({ active: true, reason: 'Wants time to decide' })]);
   });
+
+  it('asks every recipient to erase when the identity is erased here; the partner destroys its copy and acknowledges', async () => {
+    const erased = await a.http.post(`/api/v1/cases/${caseId}/erase-identity`, { reason: 'data_subject_request' }, th.supervisor.token);
+    expect(erased.status).toBe(200);
+    const item = await eventually(async () => {
+      const res = await a.http.get(`/api/v1/cases/${caseId}/recipients`, th.caseworker.token);
+      const found = res.body.items[0];
+      return found?.notices.some((n: { action: string }) => n.action === 'erasure_acknowledged') ? found : undefined;
+    }, 20_000);
+    expect(item.status).toBe('recalled');
+    expect(item.notices.map((n: { action: string }) => n.action)).toEqual(
+      expect.arrayContaining(['erasure_request', 'erasure_acknowledged']),
+    );
+    // On B: the stored packet is destroyed and B's referral recalled.
+    const [inbound] = await nodes.b.api.dataSource.query(
+      `SELECT restricted_at, referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`,
+      [referralId],
+    );
+    expect(inbound.restricted_at).not.toBeNull();
+    expect((await nodes.b.api.http.get(`/api/v1/referrals/${inbound.referral_id}`, mm.caseworker.token)).body.status).toBe('recalled');
+    const [received] = await nodes.b.api.dataSource.query(
+      `SELECT details FROM audit_events WHERE action = 'federation.recall_received' AND record_id = $1`,
+      [inbound.referral_id],
+    );
+    expect(received.details.reason).toBe('erasure_requested');
+  });
 });

@@ -52,7 +52,8 @@ export type EventPacketBody =
    */
   | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string };
 
-export const RECALL_REASONS = ['consent_withdrawn'] as const;
+/** consent_withdrawn: the person withdrew the consent the referral relied on; erasure_requested: the person asked for erasure. */
+export const RECALL_REASONS = ['consent_withdrawn', 'erasure_requested'] as const;
 export type RecallReason = (typeof RECALL_REASONS)[number];
 
 export interface RecallPacketBody {

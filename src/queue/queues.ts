@@ -25,6 +25,8 @@ const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   'consent.withdrawn': QUEUES.referrals,
   // The cases module publishes a restriction (or its lifting); the referrals module tells every recipient of the case.
   'cases.restriction-changed': QUEUES.referrals,
+  // The cases module publishes an erasure; the referrals module asks every recipient of the case to erase too.
+  'cases.identity-erased': QUEUES.referrals,
 };
 
 export function queueOf(eventType: string): QueueName {

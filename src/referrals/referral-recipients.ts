@@ -14,7 +14,7 @@ import { REFERRAL_RECORD } from './referral-workflow.types';
 import { ReferralEntity } from './referral.entity';
 
 export interface RecipientNotice {
-  action: 'restriction_notice' | 'restriction_notice_acknowledged' | 'recall_acknowledged';
+  action: 'restriction_notice' | 'restriction_notice_acknowledged' | 'recall_acknowledged' | 'erasure_request' | 'erasure_acknowledged';
   at: string;
   change: string | null;
 }
@@ -38,7 +38,13 @@ export interface CaseRecipient {
   notices: RecipientNotice[];
 }
 
-const NOTICE_ACTIONS = ['referral.restriction_notice', 'referral.restriction_notice_acknowledged', 'referral.recall_acknowledged'];
+const NOTICE_ACTIONS = [
+  'referral.restriction_notice',
+  'referral.restriction_notice_acknowledged',
+  'referral.recall_acknowledged',
+  'referral.erasure_request',
+  'referral.erasure_acknowledged',
+];
 
 @Injectable()
 export class ReferralRecipients {

@@ -10,7 +10,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
 import { FederationTransport, PartnerAddress } from '../federation/federation-transport';
-import { EventPacketBody, PARTNER_STATUSES_ON_WIRE, PartnerStatusOnWire, ReferralPacketBody } from '../federation/referral-packets';
+import {
+  EventPacketBody,
+  PARTNER_STATUSES_ON_WIRE,
+  PartnerStatusOnWire,
+  RecallReason,
+  ReferralPacketBody,
+} from '../federation/referral-packets';
+import { ReferralErasureRequests } from './referral-erasure-requests';
 import { ReferralDelivery } from './referral-delivery.service';
 import { ReferralEventEntity } from './referral-event.entity';
 import { buildPacketData, identityFieldsFor } from './referral-packet';
@@ -40,6 +47,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     private readonly delivery: ReferralDelivery,
     private readonly recalls: ReferralRecall,
     private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly erasures: ReferralErasureRequests,
     private readonly cases: CasesService,
     private readonly gate: DisclosureGate,
     private readonly transport: FederationTransport,
@@ -93,7 +101,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
    * Tells the partner a referral was recalled; its signed acknowledgement (the data destroyed, and when) is kept and
    * shown in the referral's history. A partner that never received the referral answers 404: nothing to destroy.
    */
-  async recall(referralId: string): Promise<RemoteDeliveryResult> {
+  async recall(referralId: string, reason: RecallReason = 'consent_withdrawn'): Promise<RemoteDeliveryResult> {
     const target = await this.dataSource.transaction(async (em) => {
       const referral = await em.findOne(ReferralEntity, { where: { id: referralId } });
       if (!referral || !referral.caseId) return null;
@@ -110,7 +118,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       return gate.allowed ? side : null;
     });
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
-    const sent = await this.transport.send(target.partner, 'recall', '/federation/v1/recalls', { referralId, reason: 'consent_withdrawn' });
+    const sent = await this.transport.send(target.partner, 'recall', '/federation/v1/recalls', { referralId, reason });
     if (sent.outcome === 'retry') return { outcome: 'retry' };
     if (sent.outcome === 'permanent') {
       this.logger.warn({ referralId, errorCode: sent.errorCode ?? null }, 'partner refused a recall');
@@ -120,7 +128,10 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     const restrictedAt = new Date(sent.ack.restrictedAt);
     await this.dataSource.transaction(async (em) => {
       // A repeated recall (its first answer lost) is acknowledged again; the history says it once.
-      if (!(await this.transport.keepRecallAck(em, referralId, sent.ackJws, restrictedAt))) return;
+      const kept = await this.transport.keepRecallAck(em, referralId, sent.ackJws, restrictedAt);
+      if (kept && reason === 'erasure_requested')
+        await this.erasures.recordAcknowledged(em, referralId, target.organisationId, restrictedAt);
+      if (!kept) return;
       const referral = await this.reads.lock(em, referralId);
       if (referral) await this.recalls.recordRecallAcknowledged(em, referral, target.organisationId, restrictedAt);
     });

@@ -6,6 +6,7 @@ import { ReferralDelivery } from './referral-delivery.service';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralNotices } from './referral-notices';
 import { ReferralReads } from './referral-reads';
+import { ReferralErasureRequests } from './referral-erasure-requests';
 import { ReferralRecall } from './referral-recall.service';
 import { ReferralRestrictionNotices } from './referral-restriction-notices';
 import { ReferralTransitions } from './referral-transitions.service';
@@ -23,6 +24,7 @@ const WORKFLOW = [
   ReferralDelivery,
   ReferralRecall,
   ReferralRestrictionNotices,
+  ReferralErasureRequests,
 ];
 
 @Module({ imports: [AlertsModule, DisclosureModule], providers: WORKFLOW, exports: [...WORKFLOW, DisclosureModule] })

@@ -5,6 +5,11 @@ export const CASE_JOBS = {
    * src/queue/queues.ts): the referrals module tells every organisation that received the case.
    */
   restrictionChanged: 'cases.restriction-changed',
+  /**
+   * The person's identity was erased (crypto-shredding; routed to the referrals queue): the referrals module asks every
+   * recipient of the case to erase what it holds.
+   */
+  identityErased: 'cases.identity-erased',
 } as const;
 export type CaseJobName = (typeof CASE_JOBS)[keyof typeof CASE_JOBS];
 

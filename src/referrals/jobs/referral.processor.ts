@@ -15,6 +15,7 @@ import { ReferralDelivery } from '../referral-delivery.service';
 import { DeadlineStep } from '../referral-milestones';
 import { ReferralReads } from '../referral-reads';
 import { ReferralRecall } from '../referral-recall.service';
+import { ReferralErasureRequests } from '../referral-erasure-requests';
 import { ReferralRemoteDelivery } from '../referral-remote-delivery';
 import { ReferralRestrictionNotices } from '../referral-restriction-notices';
 import { ReferralTransitions } from '../referral-transitions.service';
@@ -25,7 +26,7 @@ import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
 /** The jobs of this queue: the referrals module's own, and the events of other modules it reacts to. */
-type JobName = ReferralJobName | typeof CONSENT_JOBS.withdrawn | typeof CASE_JOBS.restrictionChanged;
+type JobName = ReferralJobName | typeof CONSENT_JOBS.withdrawn | typeof CASE_JOBS.restrictionChanged | typeof CASE_JOBS.identityErased;
 
 /**
  * The referrals queue: delivery of approved referrals, deadline checks, recalls and events to partner deployments, and
@@ -45,6 +46,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     private readonly deadlines: ReferralDeadlines,
     private readonly recalls: ReferralRecall,
     private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly erasures: ReferralErasureRequests,
     private readonly partnerEvents: ReferralRemoteDelivery,
     private readonly alerts: AlertsService,
     @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
@@ -78,6 +80,15 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
           );
         });
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, told }, name);
+        return outcome;
+      }
+      case CASE_JOBS.identityErased: {
+        // The person's identity was erased here: every recipient is asked to erase too (a recall per referral).
+        let asked = 0;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          asked = await this.erasures.fanOut(em, String(job.data.caseId));
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, asked }, name);
         return outcome;
       }
       case REFERRAL_JOBS.restrictionNotice: {
@@ -125,7 +136,10 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         return outcome;
       }
       case REFERRAL_JOBS.recallRemote: {
-        const result = await this.remote.recall(referralId);
+        const result = await this.remote.recall(
+          referralId,
+          job.data.reason === 'erasure_requested' ? 'erasure_requested' : 'consent_withdrawn',
+        );
         if (result.outcome === 'retry') this.retryOrGiveUp(job);
         const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve(undefined));
         // The acknowledgement arrives later as a partner event; a recall that could not be sent stays visible in the log.

@@ -39,7 +39,10 @@ export class RecipientDeploymentDto {
 }
 
 export class RecipientNoticeDto {
-  @ApiProperty({ enum: ['restriction_notice', 'restriction_notice_acknowledged', 'recall_acknowledged'] }) action: string;
+  @ApiProperty({
+    enum: ['restriction_notice', 'restriction_notice_acknowledged', 'recall_acknowledged', 'erasure_request', 'erasure_acknowledged'],
+  })
+  action: string;
   @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty({ nullable: true, type: String, example: 'restricted' }) change: string | null;
 }
