@@ -23,6 +23,7 @@ const LAYERS = [
   ['consent'], // implements the gate's consent port and asks the gate (consent.record)
   ['restitution'],
   ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
+  ['rights'], // the person's rights: recipients and the access report, composed from the modules below
   ['statistics'], // reads for auditors; nothing imports it
   ['cli'],
 ];
@@ -54,6 +55,7 @@ const DOMAIN = [
   'organisations',
   'referrals',
   'restitution',
+  'rights',
   'statistics',
   'system',
   'users',

@@ -29,6 +29,7 @@ import { ReferralsModule } from './referrals/referrals.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
 import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
+import { RightsModule } from './rights/rights.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
 
@@ -54,6 +55,7 @@ import { UsersModule } from './users/users.module';
     RestitutionHoldingsModule,
     AlertsApiModule,
     ReferralsModule,
+    RightsModule,
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -20,14 +20,24 @@ import { Page } from '../common/http/pagination';
 import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
 import { CaseReads } from './case-reads.service';
+import { CaseRestrictions } from './case-restrictions.service';
 import { CasesService } from './cases.service';
-import { AssignCaseDto, BreakGlassDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, UpdateCaseDto } from './dto/case-input.dto';
+import {
+  AssignCaseDto,
+  BreakGlassDto,
+  CloseCaseDto,
+  CreateCaseDto,
+  EraseIdentityDto,
+  RestrictCaseDto,
+  UpdateCaseDto,
+} from './dto/case-input.dto';
 import { AccessLogQueryDto, ListCasesQueryDto } from './dto/case-query.dto';
 import {
   AccessLogPageDto,
   BreakGlassGrantDto,
   CasePageDto,
   CaseResponseDto,
+  CaseRestrictionDto,
   CaseSummaryDto,
   CreatedCaseResponseDto,
   IdentityDto,
@@ -48,6 +58,7 @@ export class CasesController {
     private readonly reads: CaseReads,
     private readonly grants: BreakGlassService,
     private readonly accessLogs: CaseAccessLog,
+    private readonly restrictions: CaseRestrictions,
   ) {}
 
   @Post()
@@ -210,5 +221,31 @@ export class CasesController {
     @Query() query: AccessLogQueryDto,
   ): Promise<AccessLogPageDto> {
     return this.accessLogs.list(actor, id, query);
+  }
+
+  @Post(':id/restriction')
+  @ApiOperation({
+    summary: 'The person restricts the use of their case: nothing new is disclosed, recipients are told (docs/rights.md)',
+  })
+  @Authorize(Permission.CaseRestrict)
+  @ApiCreatedResponse({
+    type: CaseRestrictionDto,
+    description: 'The restriction; audited (case.restricted, ids only), and every organisation that received the case gets a notice',
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED (reason missing, too short or too long)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_ALREADY_RESTRICTED' })
+  restrict(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RestrictCaseDto): Promise<CaseRestrictionDto> {
+    return this.restrictions.restrict(actor, id, dto);
+  }
+
+  @Delete(':id/restriction')
+  @ApiOperation({ summary: 'Lift the restriction the person placed on their case (recipients are told)' })
+  @Authorize(Permission.CaseRestrict)
+  @ApiOkResponse({ type: CaseRestrictionDto, description: 'The lifted restriction; audited (case.restriction_lifted)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_NOT_RESTRICTED' })
+  liftRestriction(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<CaseRestrictionDto> {
+    return this.restrictions.lift(actor, id);
   }
 }

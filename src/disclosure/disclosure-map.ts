@@ -46,6 +46,12 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/cases/:id/break-glass': { none: OWN },
   'POST /api/v1/cases/:id/break-glass/:grantId/review': { none: OWN },
   'GET /api/v1/cases/:id/access-log': { none: OWN },
+  // The person's rights (docs/rights.md): a restriction stops disclosure; its notices carry ids and a flag, no data.
+  'POST /api/v1/cases/:id/restriction': { none: 'stops disclosure: recipients are told by referrals.restriction-notice (ids only)' },
+  'GET /api/v1/cases/:id/recipients': { none: OWN },
+  // Read by the owning organisation's caseworker to hand to the person: no other organisation sees it.
+  'GET /api/v1/cases/:id/subject-access-report': { none: OWN },
+  'DELETE /api/v1/cases/:id/restriction': { none: 'lifts a restriction: recipients are told by referrals.restriction-notice (ids only)' },
 
   'POST /api/v1/cases/:id/consents': { asks: ['consent.record'] },
   'GET /api/v1/cases/:id/consents': { none: OWN },
@@ -104,6 +110,9 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'referrals.deadline': { none: 'raises alerts with ids and dates in the organisations of the referral' },
   'referrals.recall-remote': { asks: ['federation.recall'] },
   'referrals.notify-partner': { asks: ['federation.event'] },
+  'cases.restriction-changed': { none: 'raises case_restricted alerts (ids) in local recipients; queues a notice for each partner' },
+  'referrals.restriction-notice': { asks: ['federation.notice'] },
+  'cases.identity-erased': { none: 'takes data back: recalls every referral of the case, asking each recipient to erase (ids only)' },
   'federation.purge-received-jti': { none: NO_CASE_DATA },
   'consent.withdrawn': { none: 'takes data back: recalls the referrals that relied on the consent' },
   'consent.expiry-check': { none: 'raises an alert in the owning organisation' },

@@ -23,6 +23,10 @@ export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   // The consent module publishes a withdrawal; the referrals module recalls what relied on it.
   'consent.withdrawn': QUEUES.referrals,
+  // The cases module publishes a restriction (or its lifting); the referrals module tells every recipient of the case.
+  'cases.restriction-changed': QUEUES.referrals,
+  // The cases module publishes an erasure; the referrals module asks every recipient of the case to erase too.
+  'cases.identity-erased': QUEUES.referrals,
 };
 
 export function queueOf(eventType: string): QueueName {

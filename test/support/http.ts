@@ -45,4 +45,7 @@ export class Http {
   patch<T = any>(path: string, body: unknown, token?: string, headers?: Record<string, string>) {
     return this.request<T>('PATCH', path, { token, body, headers });
   }
+  delete<T = any>(path: string, token?: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', path, { token, headers });
+  }
 }

@@ -44,6 +44,10 @@ export const ERROR_STATUS = {
   // cases
   CASE_CLOSED: 409,
   CASE_IDENTITY_ERASED: 409,
+  /** The person restricted the use of their case (GDPR Art. 18): the disclosure gate refuses every new disclosure. */
+  CASE_RESTRICTED: 403,
+  CASE_ALREADY_RESTRICTED: 409,
+  CASE_NOT_RESTRICTED: 409,
   CASE_ASSIGNEE_INVALID: 400,
   BREAK_GLASS_NOT_NEEDED: 409,
   BREAK_GLASS_SELF_REVIEW: 409,

@@ -9,6 +9,8 @@ export const ALERT_TYPES = [
   'restitution_deadline',
   'restitution_payment_overdue',
   'disclosure_review',
+  /** The person restricted the use of a case this organisation received (a notice: stop using what it holds). */
+  'case_restricted',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -37,4 +39,5 @@ export const DEFAULT_ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   restitution_deadline: 'warning',
   restitution_payment_overdue: 'warning',
   disclosure_review: 'critical',
+  case_restricted: 'critical',
 };
