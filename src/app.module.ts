@@ -30,6 +30,8 @@ import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { NotificationsModule } from './notifications/notifications.module';
 
 /** The API process. */
 @Module({
@@ -55,6 +57,8 @@ import { UsersModule } from './users/users.module';
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
+    WebhooksModule,
+    NotificationsModule,
     HealthModule,
     LanguagesModule,
     BootstrapModule,

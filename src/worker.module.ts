@@ -17,6 +17,8 @@ import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
 import { WorkerHeartbeat } from './system/worker-heartbeat';
+import { WebhooksWorkerModule } from './webhooks/webhooks.module';
+import { NotificationsWorkerModule } from './notifications/notifications.module';
 
 /**
  * The worker process: the outbox relay and the BullMQ processors. No HTTP. CryptoModule: remote delivery decrypts the
@@ -39,6 +41,8 @@ import { WorkerHeartbeat } from './system/worker-heartbeat';
     FederationWorkerModule,
     ReferralsWorkerModule,
     StatisticsWorkerModule,
+    WebhooksWorkerModule,
+    NotificationsWorkerModule,
   ],
   providers: [OutboxRelay, SystemProcessor, RestitutionProcessor, WorkerHeartbeat],
 })

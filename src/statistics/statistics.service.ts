@@ -43,6 +43,7 @@ import {
   StoredSnapshot,
 } from './statistics-release.types';
 import { releaseSessionLock, takeSessionLock } from '../database/locks';
+import { OutboxService } from '../outbox/outbox.service';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
 
 /**
@@ -65,6 +66,7 @@ export class StatisticsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     config: AppConfig,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {
     this.rules = disclosureRules({ minimumCellSize: config.statistics.minimumCellSize });
   }
@@ -194,6 +196,7 @@ export class StatisticsService {
               : await this.computeAll(runner.manager, window, !period.closed, lastSnapshots(existing));
           const replace = this.familiesToReplace(computed, existing, period);
           for (const c of computed) await this.store(runner.manager, c, period, now, replace.has(c.def.family));
+          if (period.closed) await this.publishFinal(runner.manager, period, now);
           await runner.commitTransaction();
         } catch (error) {
           await runner.rollbackTransaction();
@@ -207,6 +210,16 @@ export class StatisticsService {
     } finally {
       await runner.release();
     }
+  }
+
+  /** A closed period's final tables were stored: every organisation's systems may hear of it (webhooks). */
+  private async publishFinal(em: EntityManager, period: Period, now: Date): Promise<void> {
+    await this.outbox.publish(em, {
+      type: 'statistics.release_published',
+      organisationId: null,
+      data: { period: period.label, status: 'final' },
+      occurredAt: now,
+    });
   }
 
   /**
@@ -241,6 +254,7 @@ export class StatisticsService {
           const existing = await runner.manager.find(StatisticsReleaseEntity, { where: { period: w.period.label } });
           const raws = CATALOGUE.map((def, d) => ({ def, raw: builders[i][d].build() }));
           for (const c of this.finishAll(raws, w, false, lastSnapshots(existing))) await this.store(runner.manager, c, w.period, now, true);
+          await this.publishFinal(runner.manager, w.period, now);
         }
         await runner.commitTransaction();
       } catch (error) {

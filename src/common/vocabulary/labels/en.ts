@@ -198,10 +198,11 @@ export const en: LanguageLabels = {
       restitution_deadline: 'Compensation deadline',
       restitution_payment_overdue: 'Compensation payment overdue',
       disclosure_review: 'Disclosure to review',
+      webhook_disabled: 'Webhook subscription disabled',
     },
     alertSeverities: { info: 'Information', warning: 'Warning', critical: 'Critical' },
     alertStatuses: { open: 'Open', resolved: 'Resolved' },
-    alertAudiences: { organisation: 'Whole organisation', supervisors: 'Supervisors only' },
+    alertAudiences: { organisation: 'Whole organisation', supervisors: 'Supervisors only', org_admins: 'Organisation administrators' },
     organisationTypes: {
       ngo: 'Non-governmental organisation',
       law_enforcement: 'Law enforcement',
@@ -383,5 +384,8 @@ export const en: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'The period is not valid',
     STATISTICS_TABLE_NOT_FOUND: 'Table not found',
     STATISTICS_PERIOD_OPEN: 'The period has not ended yet',
+    WEBHOOK_UNSAFE_URL: 'The webhook URL is not allowed',
+    WEBHOOK_DELIVERY_PENDING: 'A delivery of this message is in progress',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'The webhook subscription is disabled',
   },
 };

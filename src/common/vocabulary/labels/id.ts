@@ -198,10 +198,11 @@ export const id: LanguageLabels = {
       restitution_deadline: 'Tenggat ganti rugi',
       restitution_payment_overdue: 'Pembayaran ganti rugi terlambat',
       disclosure_review: 'Pengungkapan perlu ditinjau',
+      webhook_disabled: 'Langganan webhook dinonaktifkan',
     },
     alertSeverities: { info: 'Informasi', warning: 'Peringatan', critical: 'Kritis' },
     alertStatuses: { open: 'Terbuka', resolved: 'Selesai' },
-    alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor' },
+    alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor', org_admins: 'Administrator organisasi' },
     organisationTypes: {
       ngo: 'Organisasi non-pemerintah',
       law_enforcement: 'Penegak hukum',
@@ -383,5 +384,8 @@ export const id: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Periode tidak valid',
     STATISTICS_TABLE_NOT_FOUND: 'Tabel tidak ditemukan',
     STATISTICS_PERIOD_OPEN: 'Periode ini belum berakhir',
+    WEBHOOK_UNSAFE_URL: 'URL webhook ini tidak diizinkan',
+    WEBHOOK_DELIVERY_PENDING: 'Pesan ini sedang dikirim',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'Langganan webhook dinonaktifkan',
   },
 };

@@ -198,10 +198,11 @@ export const my: LanguageLabels = {
       restitution_deadline: 'လျော်ကြေး နောက်ဆုံးရက်',
       restitution_payment_overdue: 'လျော်ကြေး ပေးချေမှု နောက်ကျ',
       disclosure_review: 'အချက်အလက် မျှဝေမှု စစ်ဆေးရန်',
+      webhook_disabled: 'Webhook စာရင်းသွင်းမှု ပိတ်ထားသည်',
     },
     alertSeverities: { info: 'သတင်း', warning: 'သတိပေးချက်', critical: 'အရေးကြီး' },
     alertStatuses: { open: 'ဖွင့်ထား', resolved: 'ဖြေရှင်းပြီး' },
-    alertAudiences: { organisation: 'အဖွဲ့အစည်း တစ်ခုလုံး', supervisors: 'ကြီးကြပ်သူများသာ' },
+    alertAudiences: { organisation: 'အဖွဲ့အစည်း တစ်ခုလုံး', supervisors: 'ကြီးကြပ်သူများသာ', org_admins: 'အဖွဲ့အစည်း စီမံခန့်ခွဲသူများ' },
     organisationTypes: {
       ngo: 'အစိုးရမဟုတ်သော အဖွဲ့အစည်း',
       law_enforcement: 'ဥပဒေစိုးမိုးရေး',
@@ -377,5 +378,8 @@ export const my: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ကာလ မမှန်ကန်ပါ',
     STATISTICS_TABLE_NOT_FOUND: 'ဇယား ရှာမတွေ့ပါ',
     STATISTICS_PERIOD_OPEN: 'ဤကာလ မကုန်ဆုံးသေးပါ',
+    WEBHOOK_UNSAFE_URL: 'ဤ webhook URL ကို ခွင့်မပြုပါ',
+    WEBHOOK_DELIVERY_PENDING: 'ဤစာကို ပို့နေဆဲ ဖြစ်သည်',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'Webhook စာရင်းသွင်းမှု ပိတ်ထားသည်',
   },
 };
