@@ -47,6 +47,9 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'PATCH /api/v1/me/notification-preferences': { none: NO_CASE_DATA },
   'GET /api/v1/notifications/organisation-default': { none: NO_CASE_DATA },
   'PATCH /api/v1/notifications/organisation-default': { none: NO_CASE_DATA },
+  'POST /api/v1/statistics/exports': { none: ANONYMISED },
+  'GET /api/v1/statistics/exports/:id': { none: 'the state of the caller’s organisation’s export job: period, status, progress' },
+  'GET /api/v1/statistics/exports/:id/download': { none: ANONYMISED },
   'GET /health/live': { none: NO_CASE_DATA },
   'GET /health/ready': { none: NO_CASE_DATA },
 
@@ -126,6 +129,7 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'audit.seal': { none: 'hash-chains audit events, which hold no personal data' },
   'audit.checkpoint': { none: 'signs a hash of the audit chain' },
   'statistics.precompute': { none: ANONYMISED },
+  'statistics.export': { none: ANONYMISED },
   'system.ping': { none: NO_CASE_DATA },
   'webhooks.event': { none: WEBHOOK_EVENTS },
   'alerts.raised': { none: 'e-mails the organisation’s own people that there is something to see: no name, no case detail, no reference' },

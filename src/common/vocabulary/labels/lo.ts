@@ -203,6 +203,7 @@ export const lo: LanguageLabels = {
     alertSeverities: { info: 'ຂໍ້ມູນ', warning: 'ຄຳເຕືອນ', critical: 'ວິກິດ' },
     alertStatuses: { open: 'ເປີດຢູ່', resolved: 'ແກ້ໄຂແລ້ວ' },
     alertAudiences: { organisation: 'ທັງອົງການ', supervisors: 'ສະເພາະຫົວໜ້າ', org_admins: 'ຜູ້ບໍລິຫານອົງການ' },
+    emailModes: { immediate: 'ທັນທີ', daily: 'ສະຫຼຸບປະຈຳວັນ', off: 'ປິດ' },
     organisationTypes: {
       ngo: 'ອົງການບໍ່ຂຶ້ນກັບລັດ',
       law_enforcement: 'ອົງການບັງຄັບໃຊ້ກົດໝາຍ',
@@ -384,6 +385,7 @@ export const lo: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ໄລຍະເວລາບໍ່ຖືກຕ້ອງ',
     STATISTICS_TABLE_NOT_FOUND: 'ບໍ່ພົບຕາຕະລາງ',
     STATISTICS_PERIOD_OPEN: 'ໄລຍະນີ້ຍັງບໍ່ສິ້ນສຸດ',
+    STATISTICS_EXPORT_NOT_READY: 'ການສົ່ງອອກຍັງບໍ່ພ້ອມ',
     WEBHOOK_UNSAFE_URL: 'ບໍ່ອະນຸຍາດ URL webhook ນີ້',
     WEBHOOK_DELIVERY_PENDING: 'ກຳລັງສົ່ງຂໍ້ຄວາມນີ້ຢູ່',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'ການສະໝັກ webhook ຖືກປິດ',

@@ -203,6 +203,7 @@ export const ms: LanguageLabels = {
     alertSeverities: { info: 'Informasi', warning: 'Peringatan', critical: 'Kritis' },
     alertStatuses: { open: 'Terbuka', resolved: 'Selesai' },
     alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor', org_admins: 'Pentadbir organisasi' },
+    emailModes: { immediate: 'Serta-merta', daily: 'Ringkasan harian', off: 'Tutup' },
     organisationTypes: {
       ngo: 'Organisasi bukan kerajaan',
       law_enforcement: 'Penegak hukum',
@@ -384,6 +385,7 @@ export const ms: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Tempoh tidak valid',
     STATISTICS_TABLE_NOT_FOUND: 'Jadual tidak dijumpai',
     STATISTICS_PERIOD_OPEN: 'Tempoh ini belum berakhir',
+    STATISTICS_EXPORT_NOT_READY: 'Eksport belum sedia',
     WEBHOOK_UNSAFE_URL: 'URL webhook ini tidak dibenarkan',
     WEBHOOK_DELIVERY_PENDING: 'Mesej ini sedang dihantar',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'Langganan webhook dinyahdayakan',

@@ -33,6 +33,7 @@ export const LABELLED_SETS = {
   alertSeverities: vocabulary.ALERT_SEVERITIES,
   alertStatuses: vocabulary.ALERT_STATUSES,
   alertAudiences: vocabulary.ALERT_AUDIENCES,
+  emailModes: vocabulary.EMAIL_MODES,
   organisationTypes: vocabulary.ORGANISATION_TYPES,
   organisationNodes: vocabulary.ORGANISATION_NODES,
   roles: vocabulary.ROLES,
