@@ -18,7 +18,7 @@ const LAYERS = [
   ['users'],
   ['auth'],
   ['alerts', 'federation'], // federation is transport: sign, send, verify, store inbound packets
-  ['cases', 'health', 'system', 'languages'], // languages: the vocabulary's labels, served
+  ['cases', 'health', 'system', 'languages', 'webhooks', 'notifications'], // languages: labels served; webhooks, notifications: events and e-mail out
   ['disclosure'], // the gate: case facts and recipients in, consent through its port (consent-port.ts), one decision out
   ['consent'], // implements the gate's consent port and asks the gate (consent.record)
   ['restitution'],
@@ -59,6 +59,8 @@ const DOMAIN = [
   'statistics',
   'system',
   'users',
+  'webhooks',
+  'notifications',
 ];
 const any = (list) => `(${list.join('|')})`;
 

@@ -32,6 +32,8 @@ import { RestitutionHoldingsModule } from './restitution/restitution-holdings.mo
 import { RightsModule } from './rights/rights.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { NotificationsModule } from './notifications/notifications.module';
 
 /** The API process. */
 @Module({
@@ -59,6 +61,8 @@ import { UsersModule } from './users/users.module';
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
+    WebhooksModule,
+    NotificationsModule,
     HealthModule,
     LanguagesModule,
     BootstrapModule,

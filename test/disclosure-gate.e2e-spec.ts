@@ -9,6 +9,8 @@ import { JOB_DISCLOSURES, ROUTE_DISCLOSURES } from '../src/disclosure/disclosure
 import { DISCLOSURE_PATHS } from '../src/disclosure/disclosure-rules';
 import { REFERRAL_JOBS } from '../src/referrals/jobs/referral.jobs';
 import { RESTITUTION_JOBS } from '../src/restitution/jobs/restitution.jobs';
+import { WEBHOOK_JOBS } from '../src/webhooks/jobs/webhook.jobs';
+import { NOTIFICATION_JOBS } from '../src/notifications/jobs/notification.jobs';
 import { eventually, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
 import { createUser, organisationWithStaff, TestUser } from './support/factories';
@@ -112,7 +114,15 @@ describe('the disclosure gate (e2e)', () => {
     });
 
     it('classifies every job a processor handles, and names no job nobody handles', () => {
-      const constants: Record<string, Record<string, string>> = { REFERRAL_JOBS, CONSENT_JOBS, RESTITUTION_JOBS, AUDIT_JOBS, CASE_JOBS };
+      const constants: Record<string, Record<string, string>> = {
+        REFERRAL_JOBS,
+        CONSENT_JOBS,
+        RESTITUTION_JOBS,
+        AUDIT_JOBS,
+        CASE_JOBS,
+        WEBHOOK_JOBS,
+        NOTIFICATION_JOBS,
+      };
       const handled = new Set<string>();
       const walk = (dir: string): string[] =>
         readdirSync(dir).flatMap((f) =>

@@ -12,6 +12,8 @@ export const QUEUES = {
   restitution: 'restitution',
   referrals: 'referrals',
   statistics: 'statistics',
+  webhooks: 'webhooks',
+  notifications: 'notifications',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
@@ -27,6 +29,8 @@ const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   'cases.restriction-changed': QUEUES.referrals,
   // The cases module publishes an erasure; the referrals module asks every recipient of the case to erase too.
   'cases.identity-erased': QUEUES.referrals,
+  // The alerts module publishes a new alert (only while e-mail is on); the notifications module e-mails the people.
+  'alerts.raised': QUEUES.notifications,
 };
 
 export function queueOf(eventType: string): QueueName {

@@ -181,6 +181,7 @@ export class ReferralTransitions {
     for (const [i, { from, to, at, opts }] of planned.entries()) {
       await this.afterMove(em, referral, from, to, at, opts.receiver, opts.details);
       await this.notices.notifyPartner(em, referral, mover, historyIds[i], from, to);
+      await this.notices.publishMove(em, referral, to, at);
     }
     return referral;
   }

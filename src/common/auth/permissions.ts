@@ -55,9 +55,15 @@ export enum Permission {
   // federation: the partner registry is the operator's (keys, addresses, remote organisations)
   FederationPartnerRead = 'federation-partner:read',
   FederationPartnerManage = 'federation-partner:manage',
+  /** The organisation's webhook subscriptions, their secrets and deliveries (ids and statuses only go out). */
+  WebhookManage = 'webhook:manage',
+  /** One's own e-mail preference for alerts. */
+  NotificationPreferences = 'notification:preferences',
+  /** The organisation's default e-mail preference. */
+  NotificationDefaults = 'notification:defaults',
 }
 
-const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead];
+const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead, Permission.NotificationPreferences];
 const CASEWORK = [Permission.CaseCreate, Permission.CaseRead, Permission.CaseUpdate, Permission.CaseClose, Permission.CaseBreakGlass];
 /** The person has no login: their rights are exercised by whoever works on their case (which cases: findAccessible). */
 const PERSON_RIGHTS = [Permission.CaseRestrict, Permission.CaseRecipientsRead, Permission.CaseSubjectAccessReport];
@@ -98,7 +104,16 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     ...ALERTS,
     ...REFERRALS,
   ]),
-  org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
+  // Org admins see the alerts meant for them (audience org_admins: a disabled webhook), not the case work's.
+  org_admin: new Set([
+    ...EVERYONE,
+    Permission.UserRead,
+    Permission.UserCreate,
+    Permission.UserUpdate,
+    Permission.WebhookManage,
+    Permission.NotificationDefaults,
+    ...ALERTS,
+  ]),
   auditor: new Set([...EVERYONE, Permission.AuditRead, Permission.StatisticsRead, Permission.StatisticsExport]),
   platform_admin: new Set([
     ...EVERYONE,

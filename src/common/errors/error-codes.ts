@@ -133,6 +133,15 @@ export const ERROR_STATUS = {
   STATISTICS_TABLE_NOT_FOUND: 404,
   /** The record-level export is only for closed periods: two exports of an open period differ by whole records. */
   STATISTICS_PERIOD_OPEN: 409,
+  /** An export job's download was asked before the job was done. */
+  STATISTICS_EXPORT_NOT_READY: 409,
+  // webhooks
+  /** The subscription URL is malformed, not https in production, or reaches a range this deployment does not call. */
+  WEBHOOK_UNSAFE_URL: 400,
+  /** A redelivery was asked while the message's delivery is still being attempted. */
+  WEBHOOK_DELIVERY_PENDING: 409,
+  /** A redelivery was asked on a disabled subscription. */
+  WEBHOOK_SUBSCRIPTION_DISABLED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -199,10 +199,12 @@ export const en: LanguageLabels = {
       restitution_payment_overdue: 'Compensation payment overdue',
       disclosure_review: 'Disclosure to review',
       case_restricted: 'Case restricted by the person',
+      webhook_disabled: 'Webhook subscription disabled',
     },
     alertSeverities: { info: 'Information', warning: 'Warning', critical: 'Critical' },
     alertStatuses: { open: 'Open', resolved: 'Resolved' },
-    alertAudiences: { organisation: 'Whole organisation', supervisors: 'Supervisors only' },
+    alertAudiences: { organisation: 'Whole organisation', supervisors: 'Supervisors only', org_admins: 'Organisation administrators' },
+    emailModes: { immediate: 'Immediately', daily: 'Daily summary', off: 'Off' },
     organisationTypes: {
       ngo: 'Non-governmental organisation',
       law_enforcement: 'Law enforcement',
@@ -388,5 +390,9 @@ export const en: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'The period is not valid',
     STATISTICS_TABLE_NOT_FOUND: 'Table not found',
     STATISTICS_PERIOD_OPEN: 'The period has not ended yet',
+    STATISTICS_EXPORT_NOT_READY: 'The export is not ready yet',
+    WEBHOOK_UNSAFE_URL: 'The webhook URL is not allowed',
+    WEBHOOK_DELIVERY_PENDING: 'A delivery of this message is in progress',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'The webhook subscription is disabled',
   },
 };

@@ -199,10 +199,16 @@ export const fil: LanguageLabels = {
       restitution_payment_overdue: 'Atrasadong bayad-pinsala',
       disclosure_review: 'Pagbabahagi ng datos na susuriin',
       case_restricted: 'Nilimitahan ng tao ang paggamit ng datos ng kaso',
+      webhook_disabled: 'Hindi na aktibo ang subscription ng webhook',
     },
     alertSeverities: { info: 'Impormasyon', warning: 'Babala', critical: 'Kritikal' },
     alertStatuses: { open: 'Bukas', resolved: 'Naresolba' },
-    alertAudiences: { organisation: 'Buong organisasyon', supervisors: 'Mga superbisor lamang' },
+    alertAudiences: {
+      organisation: 'Buong organisasyon',
+      supervisors: 'Mga superbisor lamang',
+      org_admins: 'Mga administrador ng organisasyon',
+    },
+    emailModes: { immediate: 'Agad', daily: 'Buod araw-araw', off: 'Naka-off' },
     organisationTypes: {
       ngo: 'Non-government organization',
       law_enforcement: 'Tagapagpatupad ng batas',
@@ -388,5 +394,9 @@ export const fil: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Hindi wasto ang panahon',
     STATISTICS_TABLE_NOT_FOUND: 'Hindi nahanap ang table',
     STATISTICS_PERIOD_OPEN: 'Hindi pa tapos ang panahong ito',
+    STATISTICS_EXPORT_NOT_READY: 'Hindi pa handa ang export',
+    WEBHOOK_UNSAFE_URL: 'Hindi pinapayagan ang URL ng webhook na ito',
+    WEBHOOK_DELIVERY_PENDING: 'Ipinapadala pa ang mensaheng ito',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'Hindi aktibo ang subscription ng webhook',
   },
 };

@@ -199,10 +199,12 @@ export const id: LanguageLabels = {
       restitution_payment_overdue: 'Pembayaran ganti rugi terlambat',
       disclosure_review: 'Pengungkapan perlu ditinjau',
       case_restricted: 'Pemrosesan data kasus dibatasi oleh orang tersebut',
+      webhook_disabled: 'Langganan webhook dinonaktifkan',
     },
     alertSeverities: { info: 'Informasi', warning: 'Peringatan', critical: 'Kritis' },
     alertStatuses: { open: 'Terbuka', resolved: 'Selesai' },
-    alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor' },
+    alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor', org_admins: 'Administrator organisasi' },
+    emailModes: { immediate: 'Segera', daily: 'Ringkasan harian', off: 'Mati' },
     organisationTypes: {
       ngo: 'Organisasi non-pemerintah',
       law_enforcement: 'Penegak hukum',
@@ -388,5 +390,9 @@ export const id: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Periode tidak valid',
     STATISTICS_TABLE_NOT_FOUND: 'Tabel tidak ditemukan',
     STATISTICS_PERIOD_OPEN: 'Periode ini belum berakhir',
+    STATISTICS_EXPORT_NOT_READY: 'Ekspor belum siap',
+    WEBHOOK_UNSAFE_URL: 'URL webhook ini tidak diizinkan',
+    WEBHOOK_DELIVERY_PENDING: 'Pesan ini sedang dikirim',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'Langganan webhook dinonaktifkan',
   },
 };

@@ -199,10 +199,12 @@ export const km: LanguageLabels = {
       restitution_payment_overdue: 'ការទូទាត់សំណងហួសកំណត់',
       disclosure_review: 'ការបង្ហាញទិន្នន័យត្រូវពិនិត្យ',
       case_restricted: 'បុគ្គលបានដាក់កម្រិតលើការប្រើប្រាស់ទិន្នន័យករណី',
+      webhook_disabled: 'ការជាវ webhook ត្រូវបានបិទ',
     },
     alertSeverities: { info: 'ព័ត៌មាន', warning: 'ការព្រមាន', critical: 'ធ្ងន់ធ្ងរ' },
     alertStatuses: { open: 'បើក', resolved: 'បានដោះស្រាយ' },
-    alertAudiences: { organisation: 'អង្គការទាំងមូល', supervisors: 'អ្នកគ្រប់គ្រងតែប៉ុណ្ណោះ' },
+    alertAudiences: { organisation: 'អង្គការទាំងមូល', supervisors: 'អ្នកគ្រប់គ្រងតែប៉ុណ្ណោះ', org_admins: 'អ្នកគ្រប់គ្រងអង្គការ' },
+    emailModes: { immediate: 'ភ្លាមៗ', daily: 'សេចក្តីសង្ខេបប្រចាំថ្ងៃ', off: 'បិទ' },
     organisationTypes: {
       ngo: 'អង្គការមិនមែនរដ្ឋាភិបាល',
       law_enforcement: 'អាជ្ញាធរអនុវត្តច្បាប់',
@@ -388,5 +390,9 @@ export const km: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'រយៈពេលមិនត្រឹមត្រូវ',
     STATISTICS_TABLE_NOT_FOUND: 'រកមិនឃើញតារាង',
     STATISTICS_PERIOD_OPEN: 'រយៈពេលនេះមិនទាន់បញ្ចប់',
+    STATISTICS_EXPORT_NOT_READY: 'ការនាំចេញមិនទាន់រួចរាល់',
+    WEBHOOK_UNSAFE_URL: 'URL webhook នេះមិនត្រូវបានអនុញ្ញាត',
+    WEBHOOK_DELIVERY_PENDING: 'សារនេះកំពុងត្រូវបានបញ្ជូន',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'ការជាវ webhook ត្រូវបានបិទ',
   },
 };

@@ -199,10 +199,12 @@ export const lo: LanguageLabels = {
       restitution_payment_overdue: 'ການຈ່າຍຄ່າຊົດເຊີຍເກີນກຳນົດ',
       disclosure_review: 'ການເປີດເຜີຍຂໍ້ມູນທີ່ຕ້ອງກວດສອບ',
       case_restricted: 'ບຸກຄົນຂໍຈຳກັດການໃຊ້ຂໍ້ມູນກໍລະນີ',
+      webhook_disabled: 'ການສະໝັກ webhook ຖືກປິດ',
     },
     alertSeverities: { info: 'ຂໍ້ມູນ', warning: 'ຄຳເຕືອນ', critical: 'ວິກິດ' },
     alertStatuses: { open: 'ເປີດຢູ່', resolved: 'ແກ້ໄຂແລ້ວ' },
-    alertAudiences: { organisation: 'ທັງອົງການ', supervisors: 'ສະເພາະຫົວໜ້າ' },
+    alertAudiences: { organisation: 'ທັງອົງການ', supervisors: 'ສະເພາະຫົວໜ້າ', org_admins: 'ຜູ້ບໍລິຫານອົງການ' },
+    emailModes: { immediate: 'ທັນທີ', daily: 'ສະຫຼຸບປະຈຳວັນ', off: 'ປິດ' },
     organisationTypes: {
       ngo: 'ອົງການບໍ່ຂຶ້ນກັບລັດ',
       law_enforcement: 'ອົງການບັງຄັບໃຊ້ກົດໝາຍ',
@@ -388,5 +390,9 @@ export const lo: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ໄລຍະເວລາບໍ່ຖືກຕ້ອງ',
     STATISTICS_TABLE_NOT_FOUND: 'ບໍ່ພົບຕາຕະລາງ',
     STATISTICS_PERIOD_OPEN: 'ໄລຍະນີ້ຍັງບໍ່ສິ້ນສຸດ',
+    STATISTICS_EXPORT_NOT_READY: 'ການສົ່ງອອກຍັງບໍ່ພ້ອມ',
+    WEBHOOK_UNSAFE_URL: 'ບໍ່ອະນຸຍາດ URL webhook ນີ້',
+    WEBHOOK_DELIVERY_PENDING: 'ກຳລັງສົ່ງຂໍ້ຄວາມນີ້ຢູ່',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'ການສະໝັກ webhook ຖືກປິດ',
   },
 };

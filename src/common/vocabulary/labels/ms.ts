@@ -199,10 +199,12 @@ export const ms: LanguageLabels = {
       restitution_payment_overdue: 'Pembayaran ganti rugi terlambat',
       disclosure_review: 'Pengungkapan perlu disemak',
       case_restricted: 'Pemprosesan data kes dihadkan oleh individu tersebut',
+      webhook_disabled: 'Langganan webhook dinyahdayakan',
     },
     alertSeverities: { info: 'Informasi', warning: 'Peringatan', critical: 'Kritis' },
     alertStatuses: { open: 'Terbuka', resolved: 'Selesai' },
-    alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor' },
+    alertAudiences: { organisation: 'Seluruh organisasi', supervisors: 'Hanya supervisor', org_admins: 'Pentadbir organisasi' },
+    emailModes: { immediate: 'Serta-merta', daily: 'Ringkasan harian', off: 'Tutup' },
     organisationTypes: {
       ngo: 'Organisasi bukan kerajaan',
       law_enforcement: 'Penegak hukum',
@@ -388,5 +390,9 @@ export const ms: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Tempoh tidak valid',
     STATISTICS_TABLE_NOT_FOUND: 'Jadual tidak dijumpai',
     STATISTICS_PERIOD_OPEN: 'Tempoh ini belum berakhir',
+    STATISTICS_EXPORT_NOT_READY: 'Eksport belum sedia',
+    WEBHOOK_UNSAFE_URL: 'URL webhook ini tidak dibenarkan',
+    WEBHOOK_DELIVERY_PENDING: 'Mesej ini sedang dihantar',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'Langganan webhook dinyahdayakan',
   },
 };

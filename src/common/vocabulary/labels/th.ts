@@ -199,10 +199,12 @@ export const th: LanguageLabels = {
       restitution_payment_overdue: 'การจ่ายค่าชดเชยเกินกำหนด',
       disclosure_review: 'การเปิดเผยข้อมูลที่ต้องตรวจสอบ',
       case_restricted: 'บุคคลขอจำกัดการใช้ข้อมูลรายกรณี',
+      webhook_disabled: 'การสมัครรับเว็บฮุกถูกปิดใช้งาน',
     },
     alertSeverities: { info: 'ข้อมูล', warning: 'คำเตือน', critical: 'วิกฤต' },
     alertStatuses: { open: 'เปิดอยู่', resolved: 'แก้ไขแล้ว' },
-    alertAudiences: { organisation: 'ทั้งองค์กร', supervisors: 'หัวหน้างานเท่านั้น' },
+    alertAudiences: { organisation: 'ทั้งองค์กร', supervisors: 'หัวหน้างานเท่านั้น', org_admins: 'ผู้ดูแลองค์กร' },
+    emailModes: { immediate: 'ทันที', daily: 'สรุปรายวัน', off: 'ปิด' },
     organisationTypes: {
       ngo: 'องค์กรพัฒนาเอกชน',
       law_enforcement: 'หน่วยงานบังคับใช้กฎหมาย',
@@ -388,5 +390,9 @@ export const th: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ช่วงเวลาไม่ถูกต้อง',
     STATISTICS_TABLE_NOT_FOUND: 'ไม่พบตาราง',
     STATISTICS_PERIOD_OPEN: 'ช่วงเวลานี้ยังไม่สิ้นสุด',
+    STATISTICS_EXPORT_NOT_READY: 'การส่งออกยังไม่พร้อม',
+    WEBHOOK_UNSAFE_URL: 'ไม่อนุญาต URL ของเว็บฮุกนี้',
+    WEBHOOK_DELIVERY_PENDING: 'กำลังส่งข้อความนี้อยู่',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'การสมัครรับเว็บฮุกถูกปิดใช้งาน',
   },
 };

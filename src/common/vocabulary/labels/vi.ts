@@ -199,10 +199,12 @@ export const vi: LanguageLabels = {
       restitution_payment_overdue: 'Khoản bồi thường quá hạn',
       disclosure_review: 'Việc chia sẻ dữ liệu cần xem xét',
       case_restricted: 'Người này đã hạn chế việc xử lý dữ liệu hồ sơ',
+      webhook_disabled: 'Đăng ký webhook đã bị tắt',
     },
     alertSeverities: { info: 'Thông tin', warning: 'Cảnh báo', critical: 'Nghiêm trọng' },
     alertStatuses: { open: 'Đang mở', resolved: 'Đã xử lý' },
-    alertAudiences: { organisation: 'Toàn tổ chức', supervisors: 'Chỉ người giám sát' },
+    alertAudiences: { organisation: 'Toàn tổ chức', supervisors: 'Chỉ người giám sát', org_admins: 'Quản trị viên tổ chức' },
+    emailModes: { immediate: 'Ngay lập tức', daily: 'Tóm tắt hằng ngày', off: 'Tắt' },
     organisationTypes: {
       ngo: 'Tổ chức phi chính phủ',
       law_enforcement: 'Cơ quan thực thi pháp luật',
@@ -388,5 +390,9 @@ export const vi: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Kỳ thống kê không hợp lệ',
     STATISTICS_TABLE_NOT_FOUND: 'Không tìm thấy bảng',
     STATISTICS_PERIOD_OPEN: 'Kỳ này chưa kết thúc',
+    STATISTICS_EXPORT_NOT_READY: 'Bản xuất chưa sẵn sàng',
+    WEBHOOK_UNSAFE_URL: 'URL webhook này không được phép',
+    WEBHOOK_DELIVERY_PENDING: 'Tin này đang được gửi',
+    WEBHOOK_SUBSCRIPTION_DISABLED: 'Đăng ký webhook đã bị tắt',
   },
 };
