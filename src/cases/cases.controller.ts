@@ -32,6 +32,7 @@ import {
   CreatedCaseResponseDto,
   IdentityDto,
 } from './dto/case-response.dto';
+import { Idempotent } from '../common/http/idempotent';
 
 /** If-Match is optional on the action routes: when sent, a stale version answers 412. */
 const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
@@ -51,6 +52,7 @@ export class CasesController {
   ) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
   @Authorize(Permission.CaseCreate)
   @ApiCreatedResponse({ type: CreatedCaseResponseDto, description: 'The case, with an ETag header; the creator is its assignee' })
@@ -108,6 +110,7 @@ export class CasesController {
   }
 
   @Post(':id/close')
+  @Idempotent()
   @ApiOperation({ summary: 'Close a case with an HTCDS closure reason' })
   @HttpCode(200)
   @Authorize(Permission.CaseClose)
@@ -126,6 +129,7 @@ export class CasesController {
   }
 
   @Post(':id/assign')
+  @Idempotent()
   @ApiOperation({ summary: 'Assign a case to a caseworker of the organisation' })
   @HttpCode(200)
   @Authorize(Permission.CaseAssign)
@@ -145,6 +149,7 @@ export class CasesController {
   }
 
   @Post(':id/erase-identity')
+  @Idempotent()
   @ApiOperation({ summary: "Erase a case's identity by destroying its data key (crypto-shredding)" })
   @HttpCode(200)
   @Authorize(Permission.CaseEraseIdentity)
@@ -163,6 +168,7 @@ export class CasesController {
   }
 
   @Post(':id/break-glass')
+  @Idempotent()
   @ApiOperation({ summary: 'Open a danger-flagged case outside the normal rule, with a reason (audited, reviewed)' })
   @Authorize(Permission.CaseBreakGlass)
   @ApiCreatedResponse({
@@ -185,6 +191,7 @@ export class CasesController {
   }
 
   @Post(':id/break-glass/:grantId/review')
+  @Idempotent()
   @ApiOperation({ summary: "Review another user's break-glass access" })
   @HttpCode(200)
   @Authorize(Permission.CaseBreakGlassReview)

@@ -27,6 +27,7 @@ import {
   ReferredCaseDto,
 } from './dto/referral.dto';
 import { ReferralsService } from './referrals.service';
+import { Idempotent } from '../common/http/idempotent';
 
 const NOT_FOUND = {
   type: ErrorResponseDto,
@@ -46,6 +47,7 @@ const ACTION_BODY = { type: ErrorResponseDto, description: 'VALIDATION_FAILED, R
 function ActionRoute(action: string, summary: string) {
   return applyDecorators(
     Post(`:id/${action}`),
+    Idempotent(),
     HttpCode(200),
     ApiOperation({ summary }),
     Authorize(Permission.ReferralAct),
@@ -63,6 +65,7 @@ export class ReferralsController {
   constructor(private readonly referrals: ReferralsService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Draft a referral of a case to another organisation (consent must cover every requested category)' })
   @Authorize(Permission.ReferralCreate)
   @ApiCreatedResponse({ type: ReferralResponseDto, description: 'status draft; crossBorder when the two countries differ' })
@@ -162,6 +165,7 @@ export class ReferralsController {
   }
 
   @Post(':id/milestones/:milestone')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Record a milestone of an accepted cross-border referral (done, or skipped with a reason)' })
   @Authorize(Permission.ReferralMilestoneRecord)

@@ -37,6 +37,7 @@ import {
 import { ClaimResponsibility } from './claim-responsibility.service';
 import { RestitutionClaims } from './restitution-claims.service';
 import { RestitutionPayments } from './restitution-payments.service';
+import { Idempotent } from '../common/http/idempotent';
 
 const CASE_NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 const CLAIM_NOT_FOUND = { type: ErrorResponseDto, description: 'No such claim, or not visible to the caller (the same answer)' };
@@ -52,6 +53,7 @@ export class CaseRestitutionController {
   constructor(private readonly claims: RestitutionClaims) {}
 
   @Post('restitution-claims')
+  @Idempotent()
   @ApiOperation({ summary: 'Open a restitution claim on a case' })
   @Authorize(Permission.RestitutionCreate)
   @ApiCreatedResponse({
@@ -143,6 +145,7 @@ export class RestitutionClaimsController {
   }
 
   @Post(':id/payments')
+  @Idempotent()
   @ApiOperation({ summary: 'Append a payment, or a correction { reversesPaymentId, reason }, to the claim\u2019s ledger' })
   @Authorize(Permission.RestitutionPaymentRecord)
   @ApiCreatedResponse({ type: RecordedPaymentResponseDto, description: 'The ledger entry and the claim after it' })
@@ -175,6 +178,7 @@ export class RestitutionClaimsController {
   }
 
   @Post(':id/responsibility')
+  @Idempotent()
   @ApiOperation({ summary: 'Hand the claim to another organisation, or record the survivor\u2019s contact organisation for payout' })
   @HttpCode(200)
   @Authorize(Permission.RestitutionResponsibility)

@@ -15,6 +15,7 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { Page } from '../common/http/pagination';
 import { CreateUserDto, ListUsersQueryDto, MeResponseDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';
+import { Idempotent } from '../common/http/idempotent';
 
 @ApiTags('users')
 @Controller('api/v1')
@@ -30,6 +31,7 @@ export class UsersController {
   }
 
   @Post('users')
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user' })
   @Authorize(Permission.UserCreate)
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The user, without any secret' })

@@ -129,6 +129,13 @@ export const ERROR_STATUS = {
   STATISTICS_TABLE_NOT_FOUND: 404,
   /** The record-level export is only for closed periods: two exports of an open period differ by whole records. */
   STATISTICS_PERIOD_OPEN: 409,
+  // idempotent requests (Idempotency-Key)
+  /** The header is empty, too long, or holds characters outside the allowed set. */
+  IDEMPOTENCY_KEY_INVALID: 400,
+  /** The key was used (by this user, within 24 h) for a request with another method, path or body. */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  /** The first request with this key is still running: retry after a moment to get its answer. */
+  IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -383,5 +383,8 @@ export const en: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'The period is not valid',
     STATISTICS_TABLE_NOT_FOUND: 'Table not found',
     STATISTICS_PERIOD_OPEN: 'The period has not ended yet',
+    IDEMPOTENCY_KEY_INVALID: 'The Idempotency-Key header is not valid',
+    IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used for a different request',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'A request with this Idempotency-Key is still running; try again in a moment',
   },
 };

@@ -383,5 +383,8 @@ export const fil: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Hindi wasto ang panahon',
     STATISTICS_TABLE_NOT_FOUND: 'Hindi nahanap ang table',
     STATISTICS_PERIOD_OPEN: 'Hindi pa tapos ang panahong ito',
+    IDEMPOTENCY_KEY_INVALID: 'Hindi wasto ang header na Idempotency-Key',
+    IDEMPOTENCY_KEY_REUSED: 'Nagamit na ang Idempotency-Key na ito sa ibang kahilingan',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Tumatakbo pa ang kahilingang may ganitong Idempotency-Key; subukang muli mamaya',
   },
 };

@@ -383,5 +383,8 @@ export const id: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Periode tidak valid',
     STATISTICS_TABLE_NOT_FOUND: 'Tabel tidak ditemukan',
     STATISTICS_PERIOD_OPEN: 'Periode ini belum berakhir',
+    IDEMPOTENCY_KEY_INVALID: 'Header Idempotency-Key tidak valid',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ini sudah dipakai untuk permintaan lain',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Permintaan dengan Idempotency-Key ini masih berjalan; coba lagi sebentar lagi',
   },
 };

@@ -383,5 +383,8 @@ export const km: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'រយៈពេលមិនត្រឹមត្រូវ',
     STATISTICS_TABLE_NOT_FOUND: 'រកមិនឃើញតារាង',
     STATISTICS_PERIOD_OPEN: 'រយៈពេលនេះមិនទាន់បញ្ចប់',
+    IDEMPOTENCY_KEY_INVALID: 'ក្បាល Idempotency-Key មិនត្រឹមត្រូវទេ',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key នេះត្រូវបានប្រើសម្រាប់សំណើផ្សេងរួចហើយ',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'សំណើដែលមាន Idempotency-Key នេះកំពុងដំណើរការនៅឡើយ សូមព្យាយាមម្តងទៀតបន្តិចទៀត',
   },
 };

@@ -383,5 +383,8 @@ export const lo: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ໄລຍະເວລາບໍ່ຖືກຕ້ອງ',
     STATISTICS_TABLE_NOT_FOUND: 'ບໍ່ພົບຕາຕະລາງ',
     STATISTICS_PERIOD_OPEN: 'ໄລຍະນີ້ຍັງບໍ່ສິ້ນສຸດ',
+    IDEMPOTENCY_KEY_INVALID: 'ສ່ວນຫົວ Idempotency-Key ບໍ່ຖືກຕ້ອງ',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ນີ້ຖືກໃຊ້ກັບຄຳຮ້ອງອື່ນແລ້ວ',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'ຄຳຮ້ອງທີ່ໃຊ້ Idempotency-Key ນີ້ຍັງເຮັດວຽກຢູ່; ກະລຸນາລອງໃໝ່ໃນອີກບໍ່ດົນ',
   },
 };

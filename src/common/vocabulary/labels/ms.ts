@@ -383,5 +383,8 @@ export const ms: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Tempoh tidak valid',
     STATISTICS_TABLE_NOT_FOUND: 'Jadual tidak dijumpai',
     STATISTICS_PERIOD_OPEN: 'Tempoh ini belum berakhir',
+    IDEMPOTENCY_KEY_INVALID: 'Pengepala Idempotency-Key tidak sah',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ini telah digunakan untuk permintaan lain',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Permintaan dengan Idempotency-Key ini masih berjalan; cuba lagi sebentar lagi',
   },
 };

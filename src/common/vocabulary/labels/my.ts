@@ -377,5 +377,8 @@ export const my: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ကာလ မမှန်ကန်ပါ',
     STATISTICS_TABLE_NOT_FOUND: 'ဇယား ရှာမတွေ့ပါ',
     STATISTICS_PERIOD_OPEN: 'ဤကာလ မကုန်ဆုံးသေးပါ',
+    IDEMPOTENCY_KEY_INVALID: 'Idempotency-Key ခေါင်းစီး မမှန်ကန်ပါ',
+    IDEMPOTENCY_KEY_REUSED: 'ဤ Idempotency-Key ကို အခြားတောင်းဆိုချက်အတွက် အသုံးပြုပြီးဖြစ်သည်',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'ဤ Idempotency-Key ဖြင့် တောင်းဆိုချက် လုပ်ဆောင်နေဆဲဖြစ်သည်၊ ခဏအကြာတွင် ထပ်ကြိုးစားပါ',
   },
 };

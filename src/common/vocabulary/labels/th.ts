@@ -383,5 +383,8 @@ export const th: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'ช่วงเวลาไม่ถูกต้อง',
     STATISTICS_TABLE_NOT_FOUND: 'ไม่พบตาราง',
     STATISTICS_PERIOD_OPEN: 'ช่วงเวลานี้ยังไม่สิ้นสุด',
+    IDEMPOTENCY_KEY_INVALID: 'ส่วนหัว Idempotency-Key ไม่ถูกต้อง',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'คำขอที่ใช้ Idempotency-Key นี้ยังทำงานอยู่ โปรดลองอีกครั้งในอีกสักครู่',
   },
 };

@@ -383,5 +383,8 @@ export const vi: LanguageLabels = {
     STATISTICS_PERIOD_INVALID: 'Kỳ thống kê không hợp lệ',
     STATISTICS_TABLE_NOT_FOUND: 'Không tìm thấy bảng',
     STATISTICS_PERIOD_OPEN: 'Kỳ này chưa kết thúc',
+    IDEMPOTENCY_KEY_INVALID: 'Tiêu đề Idempotency-Key không hợp lệ',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key này đã được dùng cho một yêu cầu khác',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Yêu cầu với Idempotency-Key này vẫn đang chạy; hãy thử lại sau giây lát',
   },
 };
