@@ -97,7 +97,7 @@ describe('canary search (e2e)', () => {
     const read = await api.http.get(`/api/v1/cases/${first.id}`, staff.caseworker.token);
     expect(read.body.person.identity.givenName).toBe(canary.givenName);
     const patched = await api.http.patch(`/api/v1/cases/${second.id}`, { person: { givenName: canary.later } }, staff.caseworker.token, {
-      'if-match': 'W/"1"',
+      'if-match': '"1"',
     });
     expect(patched.status).toBe(200);
     expect((await api.http.get(`/api/v1/cases/${second.id}`, staff.supervisor.token)).body.person.identity.givenName).toBe(canary.later);

@@ -15,7 +15,7 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
+import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
@@ -67,7 +67,7 @@ export class CasesController {
   ): Promise<CreatedCaseResponseDto> {
     const body = await this.cases.create(actor, dto);
     void reply.header('Location', `/api/v1/cases/${body.id}`);
-    return withEtag(reply, body);
+    return body;
   }
 
   @Get()
@@ -79,16 +79,13 @@ export class CasesController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read a case; identity reads are audited' })
   @Authorize(Permission.CaseRead)
   @ApiOkResponse({ type: CaseResponseDto, description: 'With the person’s identity where the rule allows; audited (case.read_identity)' })
   @ApiNotFoundResponse(NOT_FOUND)
-  async get(
-    @Actor() actor: ActorShape,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.reads.get(actor, id));
+  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<CaseResponseDto> {
+    return await this.reads.get(actor, id);
   }
 
   @Patch(':id')
@@ -104,9 +101,8 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: UpdateCaseDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.update(actor, id, versionFromIfMatch(ifMatch), dto));
+    return await this.cases.update(actor, id, versionFromIfMatch(ifMatch), dto);
   }
 
   @Post(':id/close')
@@ -123,9 +119,8 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: CloseCaseDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.close(actor, id, optionalVersion(ifMatch), dto));
+    return await this.cases.close(actor, id, optionalVersion(ifMatch), dto);
   }
 
   @Post(':id/assign')
@@ -143,9 +138,8 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: AssignCaseDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.assign(actor, id, optionalVersion(ifMatch), dto));
+    return await this.cases.assign(actor, id, optionalVersion(ifMatch), dto);
   }
 
   @Post(':id/erase-identity')
@@ -162,9 +156,8 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: EraseIdentityDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.eraseIdentity(actor, id, optionalVersion(ifMatch), dto));
+    return await this.cases.eraseIdentity(actor, id, optionalVersion(ifMatch), dto);
   }
 
   @Post(':id/break-glass')
@@ -182,6 +175,7 @@ export class CasesController {
   }
 
   @Get(':id/break-glass')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'List break-glass grants on a case' })
   @Authorize(Permission.CaseBreakGlassReview)
   @ApiOkResponse({ type: [BreakGlassGrantDto], description: 'Grants on this case with their reasons, newest first' })
@@ -207,6 +201,7 @@ export class CasesController {
   }
 
   @Get(':id/access-log')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Who read this case and when (from the audit log)' })
   @Authorize(Permission.CaseAccessLogRead)
   @ApiOkResponse({ type: AccessLogPageDto, description: 'Who read or changed this case, and when (from the audit log)' })

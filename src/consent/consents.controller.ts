@@ -17,6 +17,7 @@ import { Page } from '../common/http/pagination';
 import { ConsentRecordsService } from './consent-records.service';
 import { ConsentPageDto, ConsentResponseDto, CreateConsentDto, ListConsentsQueryDto, WithdrawConsentDto } from './dto/consent.dto';
 import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case or consent, or not visible to the caller' };
 
@@ -59,6 +60,7 @@ export class ConsentsController {
   }
 
   @Get(':consentId')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read one consent with its provisions' })
   @Authorize(Permission.ConsentRead)
   @ApiOkResponse({ type: ConsentResponseDto })

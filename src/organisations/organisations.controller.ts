@@ -16,6 +16,7 @@ import { Page } from '../common/http/pagination';
 import { CreateOrganisationDto, ListOrganisationsQueryDto, OrganisationPageDto, OrganisationResponseDto } from './dto/organisation.dto';
 import { OrganisationsService } from './organisations.service';
 import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 @ApiTags('organisations')
 @Controller('api/v1/organisations')
@@ -43,6 +44,7 @@ export class OrganisationsController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Get an organisation' })
   @Authorize(Permission.OrganisationRead)
   @ApiOkResponse({ type: OrganisationResponseDto })

@@ -28,6 +28,7 @@ import {
 } from './dto/referral.dto';
 import { ReferralsService } from './referrals.service';
 import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 const NOT_FOUND = {
   type: ErrorResponseDto,
@@ -91,6 +92,7 @@ export class ReferralsController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read one referral with its milestones' })
   @Authorize(Permission.ReferralRead)
   @ApiOkResponse({ type: ReferralResponseDto })
@@ -100,6 +102,7 @@ export class ReferralsController {
   }
 
   @Get(':id/history')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Every change of status (who, when, from, to, reason) and every milestone, oldest first' })
   @Authorize(Permission.ReferralRead)
   @ApiOkResponse({ type: [ReferralHistoryEntryDto] })
@@ -109,6 +112,7 @@ export class ReferralsController {
   }
 
   @Get(':id/case')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'The referred case, for the receiving organisation: only the categories consent permits now' })
   @Authorize(Permission.ReferralCaseRead)
   @ApiOkResponse({ type: ReferredCaseDto })

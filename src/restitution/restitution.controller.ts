@@ -14,7 +14,7 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
+import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import {
   CreateRestitutionClaimDto,
@@ -74,7 +74,7 @@ export class CaseRestitutionController {
   ): Promise<RestitutionClaimResponseDto> {
     const body = await this.claims.create(actor, caseId, dto);
     void reply.header('Location', `/api/v1/restitution-claims/${body.id}`);
-    return withEtag(reply, body);
+    return body;
   }
 
   @Get('restitution-claims')
@@ -110,16 +110,13 @@ export class RestitutionClaimsController {
   ) {}
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read a restitution claim with its paid and outstanding amounts' })
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: RestitutionClaimResponseDto, description: 'With an ETag; a partner reading under consent gets no free text' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  async get(
-    @Actor() actor: ActorShape,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RestitutionClaimResponseDto> {
-    return withEtag(reply, await this.claims.get(actor, id));
+  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<RestitutionClaimResponseDto> {
+    return await this.claims.get(actor, id);
   }
 
   @Patch(':id')
@@ -139,9 +136,8 @@ export class RestitutionClaimsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: UpdateRestitutionClaimDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RestitutionClaimResponseDto> {
-    return withEtag(reply, await this.claims.update(actor, id, versionFromIfMatch(ifMatch), dto));
+    return await this.claims.update(actor, id, versionFromIfMatch(ifMatch), dto);
   }
 
   @Post(':id/payments')
@@ -165,6 +161,7 @@ export class RestitutionClaimsController {
   }
 
   @Get(':id/payments')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'The claim\u2019s payments ledger, in the order it was written' })
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: PaymentPageDto, description: 'Payments and corrections; a reversed payment names its correction' })
@@ -200,6 +197,7 @@ export class RestitutionClaimsController {
   }
 
   @Get(':id/responsibility')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Who was responsible for the claim, and who was the survivor\u2019s contact, when' })
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: [ResponsibilityPeriodDto] })
