@@ -244,6 +244,34 @@ describe('Idempotency-Key (e2e)', () => {
     for (const row of rows) expect(row.answer.includes(Buffer.from(res.body.reference))).toBe(false);
   });
 
+  it('documents the header and its answers in OpenAPI on every idempotent route', async () => {
+    const doc = (await api.http.get('/api/docs-json')).body as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
+    };
+    const marked = Object.entries(doc.paths).flatMap(([path, item]) =>
+      item.post?.parameters?.some((p) => p.name === 'Idempotency-Key' && p.in === 'header') ? [{ path, op: item.post }] : [],
+    );
+    const paths = marked.map((m) => m.path);
+    for (const expected of [
+      '/api/v1/cases',
+      '/api/v1/cases/{id}/consents',
+      '/api/v1/cases/{id}/consents/{consentId}/withdraw',
+      '/api/v1/referrals',
+      '/api/v1/referrals/{id}/accept',
+      '/api/v1/referrals/{id}/milestones/{milestone}',
+      '/api/v1/cases/{id}/restitution-claims',
+      '/api/v1/restitution-claims/{id}/payments',
+      '/api/v1/cases/{id}/break-glass',
+      '/api/v1/alerts/{id}/resolve',
+      '/api/v1/users',
+      '/api/v1/organisations',
+    ]) {
+      expect(paths).toContain(expected);
+    }
+    for (const { op } of marked) expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '409', '422']));
+    expect(Object.keys(doc.paths['/api/v1/cases/{id}'].get.responses)).toContain('304');
+  });
+
   it('replays after an API restart (a new instance on the same database)', async () => {
     const key = randomUUID();
     const first = await post('/api/v1/cases', designExampleCase(), staff.caseworker, key);
