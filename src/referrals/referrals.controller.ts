@@ -14,7 +14,8 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { Page } from '../common/http/pagination';
+import { Page, pageOf, PageQueryDto } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import { REFERRAL_MILESTONES, ReferralMilestone } from '../common/vocabulary';
 import {
   CreateReferralDto,
@@ -22,6 +23,7 @@ import {
   RecordMilestoneDto,
   ReferralActionDto,
   ReferralHistoryEntryDto,
+  ReferralHistoryPageDto,
   ReferralPageDto,
   ReferralResponseDto,
   ReferredCaseDto,
@@ -63,7 +65,10 @@ function ActionRoute(action: string, summary: string) {
 @ApiTags('referrals')
 @Controller('api/v1/referrals')
 export class ReferralsController {
-  constructor(private readonly referrals: ReferralsService) {}
+  constructor(
+    private readonly referrals: ReferralsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @Idempotent()
@@ -105,10 +110,14 @@ export class ReferralsController {
   @ApiConditionalGet()
   @ApiOperation({ summary: 'Every change of status (who, when, from, to, reason) and every milestone, oldest first' })
   @Authorize(Permission.ReferralRead)
-  @ApiOkResponse({ type: [ReferralHistoryEntryDto] })
+  @ApiOkResponse({ type: ReferralHistoryPageDto, description: 'The page envelope of every list, oldest first' })
   @ApiNotFoundResponse(NOT_FOUND)
-  history(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferralHistoryEntryDto[]> {
-    return this.referrals.history(actor, id);
+  async history(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<ReferralHistoryEntryDto>> {
+    return pageOf(await this.referrals.history(actor, id), query, this.config.http.listLimitMax);
   }
 
   @Get(':id/case')

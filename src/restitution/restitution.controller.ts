@@ -15,7 +15,8 @@ import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
-import { Page } from '../common/http/pagination';
+import { Page, pageOf, PageQueryDto } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import {
   CreateRestitutionClaimDto,
   ListClaimsQueryDto,
@@ -28,6 +29,7 @@ import {
   PaymentPageDto,
   PaymentResponseDto,
   RecordedPaymentResponseDto,
+  ResponsibilityPageDto,
   ResponsibilityPeriodDto,
   ResponsibilityResponseDto,
   RestitutionClaimPageDto,
@@ -107,6 +109,7 @@ export class RestitutionClaimsController {
     private readonly claims: RestitutionClaims,
     private readonly payments: RestitutionPayments,
     private readonly responsibility: ClaimResponsibility,
+    private readonly config: AppConfig,
   ) {}
 
   @Get(':id')
@@ -200,9 +203,13 @@ export class RestitutionClaimsController {
   @ApiConditionalGet()
   @ApiOperation({ summary: 'Who was responsible for the claim, and who was the survivor\u2019s contact, when' })
   @Authorize(Permission.RestitutionRead)
-  @ApiOkResponse({ type: [ResponsibilityPeriodDto] })
+  @ApiOkResponse({ type: ResponsibilityPageDto, description: 'The page envelope of every list, oldest period first' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  responsibilityHistory(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ResponsibilityPeriodDto[]> {
-    return this.responsibility.responsibilityHistory(actor, id);
+  async responsibilityHistory(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<ResponsibilityPeriodDto>> {
+    return pageOf(await this.responsibility.responsibilityHistory(actor, id), query, this.config.http.listLimitMax);
   }
 }
