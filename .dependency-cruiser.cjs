@@ -13,7 +13,7 @@ const LAYERS = [
   ['config'], // the typed environment; domain defaults come from common/vocabulary
   ['database', 'queue'],
   ['crypto', 'outbox'],
-  ['audit'],
+  ['audit', 'idempotency'], // idempotency: one transaction around an idempotent POST and its sealed answer
   ['organisations'],
   ['users'],
   ['auth'],
@@ -51,6 +51,7 @@ const DOMAIN = [
   'disclosure',
   'federation',
   'health',
+  'idempotency',
   'languages',
   'organisations',
   'referrals',

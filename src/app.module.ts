@@ -21,6 +21,7 @@ import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { FederationModule } from './federation/federation.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LanguagesModule } from './languages/languages.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -48,6 +49,7 @@ import { NotificationsModule } from './notifications/notifications.module';
     AuditModule,
     AuditApiModule,
     CryptoModule,
+    IdempotencyModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,

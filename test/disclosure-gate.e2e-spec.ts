@@ -389,7 +389,7 @@ describe('the disclosure gate (e2e)', () => {
     ).toBe(200);
     const after = await waitForStatus(a, c.caseworker, referral.id, 'recalled');
     expect(after.reason).toBeNull();
-    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body as Array<{
+    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body.items as Array<{
       reason: string | null;
       note: string | null;
     }>;
@@ -655,7 +655,9 @@ describe('the disclosure gate (e2e)', () => {
         const failed = await waitForStatus(a, th.caseworker, id, 'failed');
         expect(failed.failureReason).toBe('partner_refused');
         expect(await inboundOnB(id)).toBe(0);
-        const history = (await a.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token)).body as Array<{ to: string | null }>;
+        const history = (await a.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token)).body.items as Array<{
+          to: string | null;
+        }>;
         expect(history.map((h) => h.to)).toEqual(['draft', 'submitted', 'approved', 'failed']);
         const alerts = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{
           recordId: string;

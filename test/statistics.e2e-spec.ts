@@ -162,7 +162,7 @@ describe('statistics (e2e)', () => {
       `UPDATE cases SET created_at = timestamptz '2025-01-02T00:00:00Z' + (array_position($1::uuid[], id) * interval '1 day') WHERE id = ANY($1::uuid[])`,
       [ids],
     );
-    catalogue = (await api.http.get('/api/v1/statistics/tables', auditor.token)).body.items;
+    catalogue = (await api.http.get('/api/v1/statistics/tables?limit=100', auditor.token)).body.items;
   }, 180000);
 
   afterAll(async () => {

@@ -17,6 +17,8 @@ import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { CreateExportJobDto, ExportJobDto } from './dto/export-job.dto';
 import { StatisticsExportJobs } from './statistics-export-jobs.service';
+import { pageOf, PageQueryDto } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import { StatisticsExportService } from './statistics-export.service';
 import { StatisticsService } from './statistics.service';
 
@@ -30,14 +32,18 @@ export class StatisticsController {
     private readonly statistics: StatisticsService,
     private readonly exports: StatisticsExportService,
     private readonly exportJobs: StatisticsExportJobs,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('tables')
   @ApiOperation({ summary: 'The catalogue of statistics tables' })
   @Authorize(Permission.StatisticsRead)
-  @ApiOkResponse({ description: '{ items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }] }' })
-  tables() {
-    return this.statistics.catalogue();
+  @ApiOkResponse({
+    description:
+      'The page envelope of every list: { items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }], total, page, limit }',
+  })
+  tables(@Query() query: PageQueryDto) {
+    return pageOf(this.statistics.catalogue().items, query, this.config.http.listLimitMax);
   }
 
   @Get('tables/:tableId')

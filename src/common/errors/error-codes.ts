@@ -142,6 +142,13 @@ export const ERROR_STATUS = {
   WEBHOOK_DELIVERY_PENDING: 409,
   /** A redelivery was asked on a disabled subscription. */
   WEBHOOK_SUBSCRIPTION_DISABLED: 409,
+  // idempotent requests (Idempotency-Key)
+  /** The header is empty, too long, or holds characters outside the allowed set. */
+  IDEMPOTENCY_KEY_INVALID: 400,
+  /** The key was used (by this user, within 24 h) for a request with another method, path or body. */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  /** The first request with this key is still running: retry after a moment to get its answer. */
+  IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

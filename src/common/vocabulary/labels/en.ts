@@ -394,5 +394,8 @@ export const en: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'The webhook URL is not allowed',
     WEBHOOK_DELIVERY_PENDING: 'A delivery of this message is in progress',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'The webhook subscription is disabled',
+    IDEMPOTENCY_KEY_INVALID: 'The Idempotency-Key header is not valid',
+    IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used for a different request',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'A request with this Idempotency-Key is still running; try again in a moment',
   },
 };

@@ -398,5 +398,8 @@ export const fil: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'Hindi pinapayagan ang URL ng webhook na ito',
     WEBHOOK_DELIVERY_PENDING: 'Ipinapadala pa ang mensaheng ito',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'Hindi aktibo ang subscription ng webhook',
+    IDEMPOTENCY_KEY_INVALID: 'Hindi wasto ang header na Idempotency-Key',
+    IDEMPOTENCY_KEY_REUSED: 'Nagamit na ang Idempotency-Key na ito sa ibang kahilingan',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Tumatakbo pa ang kahilingang may ganitong Idempotency-Key; subukang muli mamaya',
   },
 };

@@ -394,5 +394,8 @@ export const id: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'URL webhook ini tidak diizinkan',
     WEBHOOK_DELIVERY_PENDING: 'Pesan ini sedang dikirim',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'Langganan webhook dinonaktifkan',
+    IDEMPOTENCY_KEY_INVALID: 'Header Idempotency-Key tidak valid',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ini sudah dipakai untuk permintaan lain',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Permintaan dengan Idempotency-Key ini masih berjalan; coba lagi sebentar lagi',
   },
 };

@@ -394,5 +394,8 @@ export const km: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'URL webhook នេះមិនត្រូវបានអនុញ្ញាត',
     WEBHOOK_DELIVERY_PENDING: 'សារនេះកំពុងត្រូវបានបញ្ជូន',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'ការជាវ webhook ត្រូវបានបិទ',
+    IDEMPOTENCY_KEY_INVALID: 'ក្បាល Idempotency-Key មិនត្រឹមត្រូវទេ',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key នេះត្រូវបានប្រើសម្រាប់សំណើផ្សេងរួចហើយ',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'សំណើដែលមាន Idempotency-Key នេះកំពុងដំណើរការនៅឡើយ សូមព្យាយាមម្តងទៀតបន្តិចទៀត',
   },
 };

@@ -394,5 +394,8 @@ export const lo: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'ບໍ່ອະນຸຍາດ URL webhook ນີ້',
     WEBHOOK_DELIVERY_PENDING: 'ກຳລັງສົ່ງຂໍ້ຄວາມນີ້ຢູ່',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'ການສະໝັກ webhook ຖືກປິດ',
+    IDEMPOTENCY_KEY_INVALID: 'ສ່ວນຫົວ Idempotency-Key ບໍ່ຖືກຕ້ອງ',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ນີ້ຖືກໃຊ້ກັບຄຳຮ້ອງອື່ນແລ້ວ',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'ຄຳຮ້ອງທີ່ໃຊ້ Idempotency-Key ນີ້ຍັງເຮັດວຽກຢູ່; ກະລຸນາລອງໃໝ່ໃນອີກບໍ່ດົນ',
   },
 };

@@ -394,5 +394,8 @@ export const ms: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'URL webhook ini tidak dibenarkan',
     WEBHOOK_DELIVERY_PENDING: 'Mesej ini sedang dihantar',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'Langganan webhook dinyahdayakan',
+    IDEMPOTENCY_KEY_INVALID: 'Pengepala Idempotency-Key tidak sah',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ini telah digunakan untuk permintaan lain',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Permintaan dengan Idempotency-Key ini masih berjalan; cuba lagi sebentar lagi',
   },
 };

@@ -388,5 +388,8 @@ export const my: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'ဤ webhook URL ကို ခွင့်မပြုပါ',
     WEBHOOK_DELIVERY_PENDING: 'ဤစာကို ပို့နေဆဲ ဖြစ်သည်',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'Webhook စာရင်းသွင်းမှု ပိတ်ထားသည်',
+    IDEMPOTENCY_KEY_INVALID: 'Idempotency-Key ခေါင်းစီး မမှန်ကန်ပါ',
+    IDEMPOTENCY_KEY_REUSED: 'ဤ Idempotency-Key ကို အခြားတောင်းဆိုချက်အတွက် အသုံးပြုပြီးဖြစ်သည်',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'ဤ Idempotency-Key ဖြင့် တောင်းဆိုချက် လုပ်ဆောင်နေဆဲဖြစ်သည်၊ ခဏအကြာတွင် ထပ်ကြိုးစားပါ',
   },
 };

@@ -394,5 +394,8 @@ export const th: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'ไม่อนุญาต URL ของเว็บฮุกนี้',
     WEBHOOK_DELIVERY_PENDING: 'กำลังส่งข้อความนี้อยู่',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'การสมัครรับเว็บฮุกถูกปิดใช้งาน',
+    IDEMPOTENCY_KEY_INVALID: 'ส่วนหัว Idempotency-Key ไม่ถูกต้อง',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'คำขอที่ใช้ Idempotency-Key นี้ยังทำงานอยู่ โปรดลองอีกครั้งในอีกสักครู่',
   },
 };

@@ -394,5 +394,8 @@ export const vi: LanguageLabels = {
     WEBHOOK_UNSAFE_URL: 'URL webhook này không được phép',
     WEBHOOK_DELIVERY_PENDING: 'Tin này đang được gửi',
     WEBHOOK_SUBSCRIPTION_DISABLED: 'Đăng ký webhook đã bị tắt',
+    IDEMPOTENCY_KEY_INVALID: 'Tiêu đề Idempotency-Key không hợp lệ',
+    IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key này đã được dùng cho một yêu cầu khác',
+    IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Yêu cầu với Idempotency-Key này vẫn đang chạy; hãy thử lại sau giây lát',
   },
 };
