@@ -260,6 +260,8 @@ describe('the disclosure gate (e2e)', () => {
         code: 'CONSENT_NOT_COVERING',
         details: { path: 'case.ownership_transfer', refused: [{ category: 'immigration' }] },
       });
+      // The receiver learns which category stands in the way, never which consent refused it or why.
+      expect(JSON.stringify(accept.body)).not.toMatch(/consentId|"reason"|"blocks"/);
       const [row] = await a.dataSource.query(`SELECT owner_organisation_id FROM cases WHERE id = $1`, [kase.id]);
       expect(row.owner_organisation_id).toBe(th.org.id);
       expect((await a.http.get(`/api/v1/referrals/${referral.id}`, c.caseworker.token)).body.status).toBe('received');

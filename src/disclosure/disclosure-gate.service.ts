@@ -32,6 +32,8 @@ export interface DisclosureAsk {
   approval?: { openedByUserId: string | null; transfersOwnership: boolean; openedViaBreakGlass: () => Promise<boolean> };
   /** For case.ownership_transfer; read only when the case is danger-flagged. */
   approvedUnderDangerFlag?: () => Promise<boolean>;
+  /** For restitution.view: the recipient's role on the claim (a restriction leaves a claim readable to these only). */
+  claimRole?: 'responsible' | 'survivor_contact' | null;
   /** Lock the case row (a state change that must not race a change of the danger flag or owner). */
   lockCase?: boolean;
   /** The recipient as the caller has just read it in this transaction (saves the gate reading it again). */
@@ -46,7 +48,7 @@ export interface DisclosureRecord {
 }
 
 export interface GateAnswer extends GateDecision {
-  /** The categories the case holds (known when the gate read the case). */
+  /** The categories the case holds (known when the gate read the case; restitution only for an ask of everything held). */
   held: DataCategory[];
   caseFacts: CaseDisclosureFacts | null;
 }
@@ -70,7 +72,8 @@ export class DisclosureGate {
   async decide(em: EntityManager, ask: DisclosureAsk): Promise<GateAnswer> {
     DisclosureGate.asked.set(ask.path, (DisclosureGate.asked.get(ask.path) ?? 0) + 1);
     const at = ask.at ?? new Date();
-    const facts = ask.caseId ? await this.caseFacts(em, ask.caseId, ask.lockCase === true) : null;
+    const allHeld = !Array.isArray(ask.categories);
+    const facts = ask.caseId ? await this.caseFacts(em, ask.caseId, ask.lockCase === true, allHeld) : null;
     if (ask.caseId && !facts) throw notFound('Case');
     const recipient =
       ask.recipientOrganisationId === null
@@ -115,6 +118,7 @@ export class DisclosureGate {
       purpose: ask.purpose,
       categories,
       case: facts,
+      claimRole: ask.claimRole ?? null,
       recipient,
       actor,
       consent: {
@@ -140,18 +144,19 @@ export class DisclosureGate {
     return { ...decision, held: facts?.held ?? [], caseFacts: facts };
   }
 
-  /** The case's facts, with the categories other modules hold for it (a restitution claim) counted as held. */
-  private async caseFacts(em: EntityManager, caseId: string, lock: boolean): Promise<CaseDisclosureFacts | null> {
+  /** The case's facts; for an ask of everything held, with the categories other modules hold (a restitution claim). */
+  private async caseFacts(em: EntityManager, caseId: string, lock: boolean, allHeld: boolean): Promise<CaseDisclosureFacts | null> {
     const facts = await caseDisclosureFacts(em, caseId, { lock });
-    if (!facts) return null;
+    // Only a transfer of everything the case holds needs what other modules hold (one query saved on every other ask).
+    if (!facts || !allHeld) return facts;
     const elsewhere = await this.holdings.categoriesHeld(em, caseId);
     return elsewhere.length === 0 ? facts : { ...facts, held: [...new Set([...facts.held, ...elsewhere])] };
   }
 
   /** The decision, or the DomainError that says why not (nothing is written by a refused request). */
-  async assertAllowed(em: EntityManager, ask: DisclosureAsk): Promise<GateAnswer> {
+  async assertAllowed(em: EntityManager, ask: DisclosureAsk, to: 'owner' | 'recipient' = 'owner'): Promise<GateAnswer> {
     const answer = await this.decide(em, ask);
-    if (!answer.allowed) throw refusal(answer);
+    if (!answer.allowed) throw refusal(answer, to);
     return answer;
   }
 
@@ -216,7 +221,11 @@ export function refusal(answer: GateDecision, to: 'owner' | 'recipient' = 'owner
   const first = PRIORITY.find((b) => answer.blocks.includes(b)) ?? answer.blocks[0];
   const details =
     to === 'recipient'
-      ? { path: answer.path, purpose: answer.purpose }
+      ? // Never which consent or why (a recipient must not learn that the person withdrew it). A receiver accepting a
+        // transfer is told which categories stand in the way, so that it can ask the sender for a wider consent.
+        answer.path === 'case.ownership_transfer'
+        ? { path: answer.path, purpose: answer.purpose, refused: answer.refused.map((r) => ({ category: r.category })) }
+        : { path: answer.path, purpose: answer.purpose }
       : { path: answer.path, purpose: answer.purpose, blocks: answer.blocks, refused: answer.refused };
   switch (first) {
     case 'unknown_case':

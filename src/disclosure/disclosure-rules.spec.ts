@@ -291,11 +291,15 @@ describe('disclosure rules', () => {
       expect(d.blocks).toEqual(['case_restricted', 'case_closed', 'consent_not_covering']);
     });
 
-    it('leaves a claim readable (a legal claim), and lets a recall and a notice reach the partner', () => {
-      expect(
-        decide(question('restitution.view', { case: restricted, categories: ['restitution'], consent: permitAll(['restitution']) }))
-          .allowed,
-      ).toBe(true);
+    it('leaves a claim readable to the organisations pursuing it (a legal claim), and lets a recall and a notice reach the partner', () => {
+      const view = (claimRole: 'responsible' | 'survivor_contact' | null) =>
+        decide(
+          question('restitution.view', { case: restricted, categories: ['restitution'], consent: permitAll(['restitution']), claimRole }),
+        );
+      expect(view('responsible').allowed).toBe(true);
+      expect(view('survivor_contact').allowed).toBe(true);
+      // An organisation that reads the claims by consent alone is refused like any new disclosure.
+      expect(view(null)).toMatchObject({ allowed: false, blocks: ['case_restricted'] });
       const suspended = { ...remote, partnerStatus: 'suspended' as const };
       for (const path of ['federation.recall', 'federation.notice'] as const) {
         expect(

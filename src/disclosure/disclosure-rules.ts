@@ -25,8 +25,9 @@
  *
  * Restriction: while the person has restricted the use of their case (POST /cases/{id}/restriction), every path that
  * would show or hand something new of it to another organisation is refused (`case_restricted`, 403 CASE_RESTRICTED):
- * RESTRICTED_PATHS. Left open: restitution.view (a claim is a legal claim, which a restriction does not stop), and the
- * recall and notice, which take data back or tell a recipient to stop.
+ * RESTRICTED_PATHS. Left open: restitution.view for the organisations responsible for a claim or in contact with the
+ * survivor (a claim is a legal claim, which a restriction does not stop; one reading by consent alone is refused), and
+ * the recall and notice, which take data back or tell a recipient to stop.
  */
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { CaseStatus, isClosedStatus } from '../common/vocabulary';
@@ -145,6 +146,8 @@ export interface GateQuestion {
   approval?: { openedByUserId: string | null; openedViaBreakGlass: boolean; transfersOwnership: boolean };
   /** For case.ownership_transfer: the case was already danger-flagged when the transfer was approved. */
   transfer?: { approvedUnderDangerFlag: boolean };
+  /** For restitution.view: the recipient's role on the claim; null when it reads by consent alone. */
+  claimRole?: 'responsible' | 'survivor_contact' | null;
 }
 
 /** Why the whole disclosure is refused, apart from consent category by category. */
@@ -195,7 +198,10 @@ export function decide(q: GateQuestion): GateDecision {
     blocks.push('unknown_case');
 
   // The person asked that their data be used no further: nothing new leaves while the restriction stands.
-  if (q.case?.restricted && RESTRICTED_PATHS.includes(q.path)) blocks.push('case_restricted');
+  // A restricted case's claims stay readable to the organisations pursuing them or in contact with the survivor (a
+  // legal claim goes on); an organisation that reads them by consent alone is refused like any new disclosure.
+  const restrictedPath = RESTRICTED_PATHS.includes(q.path) || (q.path === 'restitution.view' && !q.claimRole);
+  if (q.case?.restricted && restrictedPath) blocks.push('case_restricted');
 
   // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.
   if ((q.path === 'referral.create' || q.path === 'referral.approve') && q.case && isClosedStatus(q.case.status))

@@ -28,7 +28,11 @@ export class ReferralDelivery {
     em: EntityManager,
     referral: ReferralEntity,
     receiver?: ReceiverFacts,
-    at = new Date(),
+    /**
+     * lockCase: when the delivery is recorded in this transaction, wait for a restriction (or a change of owner or
+     * danger flag) that holds the case row, so that its notice to recipients cannot miss this one.
+     */
+    opts: { at?: Date; lockCase?: boolean } = {},
   ): Promise<{ consentIds: string[]; permitted: DataCategory[] } | { failure: DeliveryFailureReason }> {
     const gate = await this.gate.decide(em, {
       path: 'referral.deliver',
@@ -36,7 +40,8 @@ export class ReferralDelivery {
       recipientOrganisationId: referral.receivingOrganisationId,
       purpose: referral.purpose,
       categories: referral.dataCategories,
-      at,
+      at: opts.at ?? new Date(),
+      lockCase: opts.lockCase === true,
       ...(receiver
         ? {
             recipient: {

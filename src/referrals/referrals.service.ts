@@ -197,16 +197,21 @@ export class ReferralsService {
   /** Ownership moves with an accepted referral when the sender asked for it (local receivers; see docs/referrals.md). */
   private async transferOwnership(em: EntityManager, actor: Actor, referral: ReferralEntity): Promise<void> {
     // The largest disclosure: the receiver gets every category the case holds, so consent must permit each of them now.
-    await this.gate.assertAllowed(em, {
-      path: 'case.ownership_transfer',
-      caseId: localCaseId(referral),
-      recipientOrganisationId: referral.receivingOrganisationId,
-      purpose: referral.purpose,
-      categories: { allHeldAnd: referral.dataCategories },
-      actor,
-      approvedUnderDangerFlag: () => this.reads.historyFlag(em, referral.id, 'approved', 'dangerFlag'),
-      lockCase: true,
-    });
+    await this.gate.assertAllowed(
+      em,
+      {
+        path: 'case.ownership_transfer',
+        caseId: localCaseId(referral),
+        recipientOrganisationId: referral.receivingOrganisationId,
+        purpose: referral.purpose,
+        categories: { allHeldAnd: referral.dataCategories },
+        actor,
+        approvedUnderDangerFlag: () => this.reads.historyFlag(em, referral.id, 'approved', 'dangerFlag'),
+        lockCase: true,
+      },
+      // The receiver accepts: it learns which categories consent does not cover, never which consent or why.
+      'recipient',
+    );
     const { fromOrganisationId } = await this.cases.transferOwnership(
       em,
       actor,

@@ -45,7 +45,12 @@ export class ClaimAccessService {
   }
 
   /** The disclosure gate: may the actor's organisation, which does not own the case, see its claims now? */
-  viewDecision(em: EntityManager, actor: Actor, caseId: string): Promise<GateAnswer> {
+  viewDecision(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    claimRole: 'responsible' | 'survivor_contact' | null = null,
+  ): Promise<GateAnswer> {
     return this.gate.decide(em, {
       path: 'restitution.view',
       caseId,
@@ -53,6 +58,7 @@ export class ClaimAccessService {
       purpose: CONSENT_PURPOSE,
       categories: [CONSENT_CATEGORY],
       actor,
+      claimRole,
     });
   }
 
@@ -86,7 +92,7 @@ export class ClaimAccessService {
           ? 'survivor_contact'
           : null;
     if (role && (await this.openedBy(em, claim.id)) === actor.organisationId) return role;
-    const gate = await this.viewDecision(em, actor, claim.caseId);
+    const gate = await this.viewDecision(em, actor, claim.caseId, role === 'responsible' || role === 'survivor_contact' ? role : null);
     if (gate.allowed) return role ?? 'consent';
     if (role) throw refusal(gate, 'recipient');
     return null;

@@ -188,7 +188,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     // The gate first: a refusal (consent, a suspended or retired partner) fails the delivery at once, with no call out.
     // When the partner was already called, it may hold the packet: it is sent a recall with the failure.
     const partnerMayHold = remote !== null && (remote.outcome === 'delivered' || remote.partnerMayHold === true);
-    const gate = await this.delivery.deliveryDecision(em, locked, receiver);
+    const gate = await this.delivery.deliveryDecision(em, locked, receiver, { lockCase: true });
     if ('failure' in gate) {
       await this.delivery.recordFailed(em, locked, gate.failure, { partnerMayHold });
       return;
