@@ -3,10 +3,10 @@ import { MigrationInterface, QueryRunner } from "typeorm";
 /**
  * Issue 14: an alert for org admins when a webhook subscription is disabled after a run of failed attempts (type
  * webhook_disabled, audience org_admins). ADD VALUE cannot be undone in place: `down` rebuilds each type without the
- * value, after removing the alerts that used it.
+ * value, after removing the alerts that used it. It runs after CaseRestrictions1796070000000, whose alert type it keeps.
  */
-export class WebhookAlerts1796070000000 implements MigrationInterface {
-    name = 'WebhookAlerts1796070000000'
+export class WebhookAlerts1796070050000 implements MigrationInterface {
+    name = 'WebhookAlerts1796070050000'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`ALTER TYPE "public"."alert_type" ADD VALUE IF NOT EXISTS 'webhook_disabled'`);
@@ -26,7 +26,8 @@ export class WebhookAlerts1796070000000 implements MigrationInterface {
                 'break_glass_review',
                 'restitution_deadline',
                 'restitution_payment_overdue',
-                'disclosure_review'
+                'disclosure_review',
+                'case_restricted'
             )
         `);
         await queryRunner.query(`ALTER TABLE "alerts" ALTER COLUMN "type" TYPE "public"."alert_type" USING "type"::text::"public"."alert_type"`);
