@@ -5,7 +5,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -31,7 +30,14 @@ export class StatisticsController {
   @Get('tables')
   @ApiOperation({ summary: 'The catalogue of statistics tables' })
   @Authorize(Permission.StatisticsRead)
-  @ApiOkResponse({ description: '{ items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }] }' })
+  @ApiOkResponse({
+    description: '{ items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }] }',
+    schema: {
+      type: 'object',
+      required: ['items'],
+      properties: { items: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } } },
+    },
+  })
   tables() {
     return this.statistics.catalogue();
   }
@@ -43,6 +49,23 @@ export class StatisticsController {
   @ApiOkResponse({
     description:
       '{ tableId, period, provisional, dataCutoff, minimumCellSize, rows }; suppressed counts are null. ETag = sha256 of the bytes',
+    schema: {
+      type: 'object',
+      required: ['tableId', 'period', 'provisional', 'dataCutoff', 'minimumCellSize', 'rows'],
+      properties: {
+        tableId: { type: 'string', maxLength: 100 },
+        period: { type: 'string', maxLength: 7, example: '2025-Q3' },
+        provisional: { type: 'boolean' },
+        dataCutoff: { type: 'string', format: 'date-time' },
+        minimumCellSize: { type: 'integer', minimum: 5 },
+        rows: {
+          type: 'array',
+          maxItems: 100000,
+          description: 'One object per published row: its dimensions, its counts (null when suppressed) and measures',
+          items: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'STATISTICS_TABLE_NOT_FOUND' })
@@ -62,9 +85,12 @@ export class StatisticsController {
   @ApiOperation({ summary: 'Anonymised record-level export in the CTDC global-dataset layout (k = 11), closed periods only' })
   @Authorize(Permission.StatisticsExport)
   @ApiQuery(PERIOD_QUERY)
-  @ApiProduces('text/csv')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiOkResponse({ description: 'CSV, one row per record that survives k-anonymisation, in a keyed pseudo-random order' })
+  @ApiOkResponse({
+    description: 'CSV, one row per record that survives k-anonymisation, in a keyed pseudo-random order',
+    // Only the success is CSV: errors are the usual JSON body.
+    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })
   async htcds(@Actor() actor: ActorShape, @Query('period') period: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
