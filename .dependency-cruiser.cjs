@@ -13,16 +13,17 @@ const LAYERS = [
   ['config'], // the typed environment; domain defaults come from common/vocabulary
   ['database', 'queue'],
   ['crypto', 'outbox'],
-  ['audit'],
+  ['audit', 'idempotency'], // idempotency: one transaction around an idempotent POST and its sealed answer
   ['organisations'],
   ['users'],
   ['auth'],
   ['alerts', 'federation'], // federation is transport: sign, send, verify, store inbound packets
-  ['cases', 'health', 'system', 'languages'], // languages: the vocabulary's labels, served
+  ['cases', 'health', 'system', 'languages', 'webhooks', 'notifications'], // languages: labels served; webhooks, notifications: events and e-mail out
   ['disclosure'], // the gate: case facts and recipients in, consent through its port (consent-port.ts), one decision out
   ['consent'], // implements the gate's consent port and asks the gate (consent.record)
   ['restitution'],
   ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
+  ['rights'], // the person's rights: recipients and the access report, composed from the modules below
   ['statistics'], // reads for auditors; nothing imports it
   ['cli'],
 ];
@@ -50,13 +51,17 @@ const DOMAIN = [
   'disclosure',
   'federation',
   'health',
+  'idempotency',
   'languages',
   'organisations',
   'referrals',
   'restitution',
+  'rights',
   'statistics',
   'system',
   'users',
+  'webhooks',
+  'notifications',
 ];
 const any = (list) => `(${list.join('|')})`;
 

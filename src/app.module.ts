@@ -21,6 +21,7 @@ import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { FederationModule } from './federation/federation.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LanguagesModule } from './languages/languages.module';
 import { OrganisationsModule } from './organisations/organisations.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -29,8 +30,11 @@ import { ReferralsModule } from './referrals/referrals.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
 import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
+import { RightsModule } from './rights/rights.module';
 import { SystemController } from './system/system.controller';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { NotificationsModule } from './notifications/notifications.module';
 
 /** The API process. */
 @Module({
@@ -45,6 +49,7 @@ import { UsersModule } from './users/users.module';
     AuditModule,
     AuditApiModule,
     CryptoModule,
+    IdempotencyModule,
     AuthModule,
     OrganisationsModule,
     UsersModule,
@@ -54,9 +59,12 @@ import { UsersModule } from './users/users.module';
     RestitutionHoldingsModule,
     AlertsApiModule,
     ReferralsModule,
+    RightsModule,
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,
+    WebhooksModule,
+    NotificationsModule,
     HealthModule,
     LanguagesModule,
     BootstrapModule,

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { registerConditionalRequests } from './common/http/etag';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { createValidationPipe } from './common/http/validation';
 import { CORRELATION_HEADER, correlationIdFrom } from './common/logging/logging.module';
@@ -44,6 +45,8 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
     if (!request.url.startsWith('/api/docs') && !cacheable) reply.header('Cache-Control', 'no-store');
     return payload;
   });
+  // Strong ETags on successful JSON answers, and 304 for a GET whose If-None-Match still matches.
+  registerConditionalRequests(fastify);
   // Helmet's headers, built once: @fastify/helmet builds the helmet middleware again on every request (it parses the
   // CSP directives each time), which cost more CPU than some whole requests. The headers are the same for every route.
   const securityHeaders = helmet({
@@ -64,7 +67,7 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
   );
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
-    exposedHeaders: ['ETag', 'X-Correlation-Id'],
+    exposedHeaders: ['ETag', 'Location', 'Idempotency-Replayed', 'X-Correlation-Id'],
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

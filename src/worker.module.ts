@@ -18,6 +18,8 @@ import { RestitutionHoldingsModule } from './restitution/restitution-holdings.mo
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
 import { WorkerHeartbeat } from './system/worker-heartbeat';
+import { WebhooksWorkerModule } from './webhooks/webhooks.module';
+import { NotificationsWorkerModule } from './notifications/notifications.module';
 
 /**
  * The worker process: the outbox relay and the BullMQ processors. No HTTP. CryptoModule: remote delivery decrypts the
@@ -41,6 +43,8 @@ import { WorkerHeartbeat } from './system/worker-heartbeat';
     FederationWorkerModule,
     ReferralsWorkerModule,
     StatisticsWorkerModule,
+    WebhooksWorkerModule,
+    NotificationsWorkerModule,
   ],
   providers: [OutboxRelay, SystemProcessor, RestitutionProcessor, WorkerHeartbeat],
 })

@@ -175,9 +175,22 @@ describe('alerts (e2e)', () => {
     expect(other.body.severity).toBe('critical');
   });
 
-  it('is for the people who work on cases: org admins, auditors and platform admins are refused', async () => {
-    const { orgAdmin, auditor } = await organisationWithStaff(api, admin);
-    for (const user of [orgAdmin, auditor, admin]) {
+  it('is for the people who work on cases; org admins see only the alerts meant for them; auditors and platform admins are refused', async () => {
+    const { org, orgAdmin, auditor, supervisor } = await organisationWithStaff(api, admin);
+    const caseWork = await raise({ organisationId: org.id });
+    const forAdmins = await raise({
+      organisationId: org.id,
+      type: 'webhook_disabled',
+      recordType: 'webhook_subscription',
+      audience: 'org_admins',
+    });
+    const mine = await api.http.get('/api/v1/alerts', orgAdmin.token);
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.map((a: { id: string }) => a.id)).toEqual([forAdmins.id]);
+    const theirs = await api.http.get('/api/v1/alerts', supervisor.token);
+    expect(theirs.body.items.map((a: { id: string }) => a.id)).toEqual([caseWork.id]);
+    expect((await api.http.post(`/api/v1/alerts/${caseWork.id}/resolve`, {}, orgAdmin.token)).status).toBe(404);
+    for (const user of [auditor, admin]) {
       const res = await api.http.get('/api/v1/alerts', user.token);
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('FORBIDDEN');

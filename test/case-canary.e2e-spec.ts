@@ -1,6 +1,6 @@
 /**
  * The canary test: identity values that cannot occur by chance go through every case path (create, duplicate check,
- * read, update, list, break-glass, a rejected request), then the whole database (pg_dump as the superuser), the API's
+ * read, update, list, break-glass, a rejected request, answers stored for Idempotency-Key replay), then the whole database (pg_dump as the superuser), the API's
  * log at trace level and every Redis key and value are searched for them — in clear, upper-cased, and hex-encoded the
  * way pg_dump writes bytea. Zero hits is the only pass.
  */
@@ -84,19 +84,30 @@ describe('canary search (e2e)', () => {
       currentLocation: canary.location,
     };
     const first = await createCase(api, staff.caseworker, { person, protection: { dangerFlag: true } });
-    const second = await createCase(api, staff.caseworker, { person });
+    // Created with an Idempotency-Key: the stored answer (replayed below) is sealed, not searchable.
+    const secondKey = { 'idempotency-key': `canary-${tag}` };
+    const created = await api.http.post('/api/v1/cases', { person }, staff.caseworker.token, secondKey);
+    expect(created.status).toBe(201);
+    expect(created.text).toContain(canary.givenName); // the answer holds identity; its stored form must not show it
+    const replayed = await api.http.post('/api/v1/cases', { person }, staff.caseworker.token, secondKey);
+    expect(replayed.headers.get('idempotency-replayed')).toBe('true');
+    const second = replayed.body as { id: string; possibleDuplicates: string[] };
     expect(second.possibleDuplicates).toEqual([first.reference]);
 
     const read = await api.http.get(`/api/v1/cases/${first.id}`, staff.caseworker.token);
     expect(read.body.person.identity.givenName).toBe(canary.givenName);
     const patched = await api.http.patch(`/api/v1/cases/${second.id}`, { person: { givenName: canary.later } }, staff.caseworker.token, {
-      'if-match': 'W/"1"',
+      'if-match': '"1"',
     });
     expect(patched.status).toBe(200);
     expect((await api.http.get(`/api/v1/cases/${second.id}`, staff.supervisor.token)).body.person.identity.givenName).toBe(canary.later);
     expect((await api.http.get('/api/v1/cases', staff.supervisor.token)).body.total).toBe(2);
-    const glass = await api.http.post(`/api/v1/cases/${first.id}/break-glass`, { reason: canary.reason }, colleague.token);
+    const glassKey = { 'idempotency-key': randomBytes(8).toString('hex') };
+    const glass = await api.http.post(`/api/v1/cases/${first.id}/break-glass`, { reason: canary.reason }, colleague.token, glassKey);
     expect(glass.status).toBe(201);
+    const glassAgain = await api.http.post(`/api/v1/cases/${first.id}/break-glass`, { reason: canary.reason }, colleague.token, glassKey);
+    expect([glassAgain.status, glassAgain.headers.get('idempotency-replayed')]).toEqual([201, 'true']);
+    expect(glassAgain.body).toEqual(glass.body);
     expect((await api.http.get(`/api/v1/cases/${first.id}/break-glass`, staff.supervisor.token)).body[0].reason).toBe(canary.reason);
     // A rejected request that carries identity values must not echo or log them.
     const rejected = await api.http.post(

@@ -2,12 +2,15 @@ import { INestApplicationContext } from '@nestjs/common';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_JOBS } from '../src/audit/jobs/audit.jobs';
+import { CASE_JOBS } from '../src/cases/jobs/case.jobs';
 import { CONSENT_JOBS } from '../src/consent/jobs/consent.jobs';
 import { DisclosureGate } from '../src/disclosure/disclosure-gate.service';
 import { JOB_DISCLOSURES, ROUTE_DISCLOSURES } from '../src/disclosure/disclosure-map';
 import { DISCLOSURE_PATHS } from '../src/disclosure/disclosure-rules';
 import { REFERRAL_JOBS } from '../src/referrals/jobs/referral.jobs';
 import { RESTITUTION_JOBS } from '../src/restitution/jobs/restitution.jobs';
+import { WEBHOOK_JOBS } from '../src/webhooks/jobs/webhook.jobs';
+import { NOTIFICATION_JOBS } from '../src/notifications/jobs/notification.jobs';
 import { eventually, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
 import { createUser, organisationWithStaff, TestUser } from './support/factories';
@@ -56,7 +59,7 @@ describe('the disclosure gate (e2e)', () => {
   }, 90_000);
 
   /** Gate paths that only jobs ask (the worker runs in this process too, so they are not attributed to requests). */
-  const JOB_PATHS: readonly string[] = ['referral.deliver', 'federation.event', 'federation.recall'];
+  const JOB_PATHS: readonly string[] = ['referral.deliver', 'federation.event', 'federation.recall', 'federation.notice'];
   /** For each route of A, the gate paths each request to it asked (requests in this spec run one at a time). */
   const askedByRoute = new Map<string, Set<string>>();
   const routePatterns = Object.keys(ROUTE_DISCLOSURES).map((key) => {
@@ -111,7 +114,15 @@ describe('the disclosure gate (e2e)', () => {
     });
 
     it('classifies every job a processor handles, and names no job nobody handles', () => {
-      const constants: Record<string, Record<string, string>> = { REFERRAL_JOBS, CONSENT_JOBS, RESTITUTION_JOBS, AUDIT_JOBS };
+      const constants: Record<string, Record<string, string>> = {
+        REFERRAL_JOBS,
+        CONSENT_JOBS,
+        RESTITUTION_JOBS,
+        AUDIT_JOBS,
+        CASE_JOBS,
+        WEBHOOK_JOBS,
+        NOTIFICATION_JOBS,
+      };
       const handled = new Set<string>();
       const walk = (dir: string): string[] =>
         readdirSync(dir).flatMap((f) =>
@@ -378,7 +389,7 @@ describe('the disclosure gate (e2e)', () => {
     ).toBe(200);
     const after = await waitForStatus(a, c.caseworker, referral.id, 'recalled');
     expect(after.reason).toBeNull();
-    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body as Array<{
+    const history = (await a.http.get(`/api/v1/referrals/${referral.id}/history`, c.caseworker.token)).body.items as Array<{
       reason: string | null;
       note: string | null;
     }>;
@@ -469,6 +480,142 @@ describe('the disclosure gate (e2e)', () => {
     });
   });
 
+  describe('a restricted case (issue 16, the person restricts the use of their case)', () => {
+    const REASON = `Canary restriction reason ${Date.now().toString(36)} — not to be shared`;
+    const alertsOf = async (api: TestApi, user: TestUser, type: string) =>
+      (await api.http.get(`/api/v1/alerts?type=${type}`, user.token)).body.items as Array<{
+        recordId: string;
+        severity: string;
+        details: Record<string, unknown>;
+      }>;
+
+    it('refuses a referral, an ownership transfer and a responsibility move; tells local and partner recipients; lifting reopens', async () => {
+      const kase = await createCase(a, th.caseworker);
+      await permitConsent(
+        a,
+        th.caseworker,
+        kase.id,
+        c.org.id,
+        ['identity', 'contact', 'location', 'legal', 'exploitation'],
+        ['service_provision'],
+      );
+      await permitConsent(a, th.caseworker, kase.id, c.org.id, ['restitution'], ['restitution_claim']);
+      await permitConsent(a, th.caseworker, kase.id, mmOnA, ['identity', 'exploitation']);
+      // C has a referral that hands the case over, delivered and waiting for its acceptance; B's organisation has one too.
+      const transfer = await createReferral(a, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: c.org.id,
+        purpose: 'service_provision',
+        dataCategories: ['exploitation'],
+        transferOwnership: true,
+      });
+      await act(a, th.caseworker, transfer.id, 'submit');
+      await act(a, th.supervisor, transfer.id, 'approve');
+      await waitForStatus(a, c.caseworker, transfer.id, 'received');
+      const toB = await createReferral(a, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: mmOnA,
+        dataCategories: ['identity', 'exploitation'],
+      });
+      await act(a, th.caseworker, toB.id, 'submit');
+      await act(a, th.supervisor, toB.id, 'approve');
+      await waitForStatus(a, th.caseworker, toB.id, 'received');
+      const claim = await a.http.post(
+        `/api/v1/cases/${kase.id}/restitution-claims`,
+        { route: 'civil_claim', jurisdiction: 'TH', forum: 'Civil Court, Bangkok', claimed: { currency: 'THB', amountMinor: 1500000 } },
+        th.caseworker.token,
+      );
+      expect(claim.status).toBe(201);
+
+      // Only the owning organisation's case staff restrict: another organisation gets the same 404 as a missing case.
+      expect((await a.http.post(`/api/v1/cases/${kase.id}/restriction`, { reason: REASON }, c.caseworker.token)).status).toBe(404);
+      const restricted = await a.http.post(`/api/v1/cases/${kase.id}/restriction`, { reason: REASON }, th.caseworker.token);
+      expect(restricted.status).toBe(201);
+      expect(restricted.body).toMatchObject({ caseId: kase.id, active: true, reason: REASON, liftedAt: null });
+      const again = await a.http.post(`/api/v1/cases/${kase.id}/restriction`, { reason: REASON }, th.caseworker.token);
+      expect([again.status, again.body.code]).toEqual([409, 'CASE_ALREADY_RESTRICTED']);
+
+      // A new referral, the ownership transfer and the responsibility move: each refused by the gate, nothing written.
+      const referral = await a.http.post(
+        '/api/v1/referrals',
+        {
+          caseId: kase.id,
+          receivingOrganisationId: c.org.id,
+          purpose: 'service_provision',
+          dataCategories: ['exploitation'],
+          reason: 'Shelter place',
+        },
+        th.caseworker.token,
+      );
+      expect([referral.status, referral.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+      expect(referral.body.details.blocks).toEqual(['case_restricted']);
+      expect(await referralsOf(kase.id)).toBe(2);
+      const accept = await a.http.post(`/api/v1/referrals/${transfer.id}/accept`, {}, c.caseworker.token);
+      expect([accept.status, accept.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+      const [owner] = await a.dataSource.query(`SELECT owner_organisation_id FROM cases WHERE id = $1`, [kase.id]);
+      expect(owner.owner_organisation_id).toBe(th.org.id);
+      const move = () =>
+        a.http.post(
+          `/api/v1/restitution-claims/${claim.body.id}/responsibility`,
+          { responsibleOrganisationId: c.org.id },
+          th.supervisor.token,
+        );
+      const moved = await move();
+      expect([moved.status, moved.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+      // The receiver no longer reads the referred case either; a consent that opens the case to others is refused.
+      const read = await a.http.get(`/api/v1/referrals/${transfer.id}/case`, c.caseworker.token);
+      expect([read.status, read.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+      const consent = await a.http.post(
+        `/api/v1/cases/${kase.id}/consents`,
+        consentBody(c.org.id, ['legal_proceedings'], ['legal']),
+        th.caseworker.token,
+      );
+      expect([consent.status, consent.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+
+      // The local recipient is alerted; the partner deployment gets a signed notice, acknowledges it, and alerts its organisation.
+      await eventually(async () => (await alertsOf(a, c.caseworker, 'case_restricted')).find((al) => al.recordId === transfer.id));
+      const onB = await eventually(async () => (await alertsOf(nodes.b.api, mm.caseworker, 'case_restricted'))[0]);
+      expect(onB).toMatchObject({ severity: 'critical', details: { change: 'restricted' } });
+      await eventually(async () => {
+        const rows = await a.dataSource.query(
+          `SELECT 1 FROM audit_events WHERE action = 'referral.restriction_notice_acknowledged' AND record_id = $1`,
+          [toB.id],
+        );
+        return rows.length > 0;
+      });
+
+      // The reason stays sealed under the case key: not in the row in clear, not in an audit entry, alert or outbox row.
+      const [row] = await a.dataSource.query(`SELECT reason_ciphertext FROM case_restrictions WHERE case_id = $1`, [kase.id]);
+      expect(Buffer.from(row.reason_ciphertext).toString('latin1')).not.toContain('Canary');
+      for (const [api, table] of [
+        [a, 'audit_events'],
+        [a, 'alerts'],
+        [a, 'outbox_events'],
+        [nodes.b.api, 'audit_events'],
+        [nodes.b.api, 'alerts'],
+      ] as const) {
+        const found = await api.dataSource.query(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE '%Canary restriction%'`);
+        expect({ table, n: found[0].n }).toEqual({ table, n: 0 });
+      }
+      const audit = await a.dataSource.query(
+        `SELECT action, details FROM audit_events WHERE record_id = $1 AND action LIKE 'case.restrict%'`,
+        [kase.id],
+      );
+      expect(audit).toEqual([{ action: 'case.restricted', details: { restrictionId: restricted.body.id } }]);
+
+      // Lifted: recipients are told again, and the same move is allowed.
+      const lifted = await a.http.delete(`/api/v1/cases/${kase.id}/restriction`, th.supervisor.token);
+      expect(lifted.status).toBe(200);
+      expect(lifted.body).toMatchObject({ id: restricted.body.id, active: false, reason: REASON, liftedBy: th.supervisor.id });
+      const twice = await a.http.delete(`/api/v1/cases/${kase.id}/restriction`, th.supervisor.token);
+      expect([twice.status, twice.body.code]).toEqual([409, 'CASE_NOT_RESTRICTED']);
+      expect((await move()).status).toBe(200);
+      await eventually(async () =>
+        (await alertsOf(nodes.b.api, mm.caseworker, 'case_restricted')).find((al) => al.details.change === 'lifted'),
+      );
+    });
+  });
+
   describe('a suspended or retired partner deployment (issue 11, item 4)', () => {
     async function consentedCase(): Promise<string> {
       const kase = await createCase(a, th.caseworker);
@@ -508,7 +655,9 @@ describe('the disclosure gate (e2e)', () => {
         const failed = await waitForStatus(a, th.caseworker, id, 'failed');
         expect(failed.failureReason).toBe('partner_refused');
         expect(await inboundOnB(id)).toBe(0);
-        const history = (await a.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token)).body as Array<{ to: string | null }>;
+        const history = (await a.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token)).body.items as Array<{
+          to: string | null;
+        }>;
         expect(history.map((h) => h.to)).toEqual(['draft', 'submitted', 'approved', 'failed']);
         const alerts = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{
           recordId: string;

@@ -10,7 +10,8 @@ import { CATALOGUE, catalogueTable, Window } from '../src/statistics/catalogue';
 import { parsePeriod, TableBuilder } from '../src/statistics/disclosure';
 import { HTCDS_COLUMNS } from '../src/statistics/htcds-export';
 import { StatisticsService } from '../src/statistics/statistics.service';
-import { startApi, TestApi } from './support/app';
+import { eventually, startApi, startWorker, TestApi } from './support/app';
+import { removeQueues, uniqueQueuePrefix } from './support/queues';
 import { designExampleCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
@@ -161,7 +162,7 @@ describe('statistics (e2e)', () => {
       `UPDATE cases SET created_at = timestamptz '2025-01-02T00:00:00Z' + (array_position($1::uuid[], id) * interval '1 day') WHERE id = ANY($1::uuid[])`,
       [ids],
     );
-    catalogue = (await api.http.get('/api/v1/statistics/tables', auditor.token)).body.items;
+    catalogue = (await api.http.get('/api/v1/statistics/tables?limit=100', auditor.token)).body.items;
   }, 180000);
 
   afterAll(async () => {
@@ -430,6 +431,59 @@ describe('statistics (e2e)', () => {
     const q1 = new TableBuilder(CATALOGUE[0].spec(windows[0].period));
     await CATALOGUE[0].fill(api.dataSource.manager, windows[0], q1);
     expect(q1.build().entries.at(-1)!.tally.count).toBeGreaterThanOrEqual(seeds.length);
+  });
+
+  it('exports as a background job: 202 with Location, progress to done, a download byte-identical to the frozen export', async () => {
+    const prefix = uniqueQueuePrefix();
+    const worker = await startWorker({ DATABASE_URL: scratch.url, DATABASE_MIGRATION_URL: scratch.migrationUrl, QUEUE_PREFIX: prefix });
+    try {
+      const open = await api.http.post(
+        '/api/v1/statistics/exports',
+        { period: String(new Date().getUTCFullYear()), format: 'htcds-csv' },
+        auditor.token,
+      );
+      expect(open.status).toBe(409);
+      expect(open.body.code).toBe('STATISTICS_PERIOD_OPEN');
+      const badFormat = await api.http.post('/api/v1/statistics/exports', { period: '2025', format: 'xlsx' }, auditor.token);
+      expect(badFormat.status).toBe(400);
+      expect(
+        (await api.http.post('/api/v1/statistics/exports', { period: '2025', format: 'htcds-csv' }, orgs[0].supervisor.token)).status,
+      ).toBe(403);
+
+      const res = await api.http.post('/api/v1/statistics/exports', { period: '2025', format: 'htcds-csv' }, auditor.token);
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ status: 'queued', progress: 0, period: '2025', format: 'htcds-csv', downloadUrl: null });
+      expect(res.headers.get('location')).toBe(`/api/v1/statistics/exports/${res.body.id}`);
+      const early = await api.http.get(`/api/v1/statistics/exports/${res.body.id}/download`, auditor.token);
+      if (early.status !== 200) expect(early.body.code).toBe('STATISTICS_EXPORT_NOT_READY');
+
+      const seen = new Set<string>();
+      const done = await eventually(
+        async () => {
+          const job = await api.http.get(`/api/v1/statistics/exports/${res.body.id}`, auditor.token);
+          seen.add(`${job.body.status}:${job.body.progress}`);
+          return job.body.status === 'done' ? job.body : undefined;
+        },
+        60000,
+        20,
+      );
+      expect(done).toMatchObject({ progress: 100, downloadUrl: `/api/v1/statistics/exports/${res.body.id}/download` });
+      expect([...seen].every((s) => /^(queued:0|running:\d{1,2}|done:100)$/.test(s))).toBe(true);
+
+      const other = orgs[2].auditor;
+      expect((await api.http.get(`/api/v1/statistics/exports/${res.body.id}`, other.token)).status).toBe(404);
+      const download = await api.http.get(done.downloadUrl, auditor.token);
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-disposition')).toBe('attachment; filename="lintas-htcds-2025.csv"');
+      expect(download.headers.get('content-type')).toContain('text/csv');
+      const [frozen] = await api.dataSource.query('SELECT sha256 FROM statistics_exports WHERE period = $1', ['2025']);
+      expect(createHash('sha256').update(download.text).digest('hex')).toBe(frozen.sha256);
+      expect((await api.http.get(done.downloadUrl, auditor.token)).text).toBe(download.text);
+      expect((await api.http.get('/api/v1/statistics/exports/htcds?period=2025', auditor.token)).text).toBe(download.text);
+    } finally {
+      await worker.close();
+      await removeQueues(prefix);
+    }
   });
 
   it('exports a year as exactly the rows of its four quarter exports, each frozen first', async () => {

@@ -174,7 +174,7 @@ describe('a referral between two deployments (e2e)', () => {
     const ackEntry = await eventually(
       async () => {
         const history = await a.api.http.get(`/api/v1/referrals/${id}/history`, th.caseworker.token);
-        return (history.body as Array<{ details: Record<string, unknown> | null; actorKind: string; occurredAt: string }>).find(
+        return (history.body.items as Array<{ details: Record<string, unknown> | null; actorKind: string; occurredAt: string }>).find(
           (h) => h.details?.recallAcknowledged === true,
         );
       },

@@ -7,6 +7,7 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { Page } from '../common/http/pagination';
 import { AlertsService } from './alerts.service';
 import { AlertPageDto, AlertResponseDto, ListAlertsQueryDto, ResolveAlertDto } from './dto/alert.dto';
+import { Idempotent } from '../common/http/idempotent';
 
 /** The organisation's action-needed list. */
 @ApiTags('alerts')
@@ -27,6 +28,7 @@ export class AlertsController {
   }
 
   @Post(':id/resolve')
+  @Idempotent()
   @ApiOperation({ summary: 'Resolve an alert' })
   @HttpCode(200)
   @Authorize(Permission.AlertResolve)

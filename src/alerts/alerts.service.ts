@@ -7,6 +7,7 @@ import { DomainError, notFound } from '../common/errors/domain-error';
 import { Page, pageWindow } from '../common/http/pagination';
 import { AlertAudience, AlertSeverity, AlertType, DEFAULT_ALERT_SEVERITY } from '../common/vocabulary/alerts';
 import { AppConfig } from '../config/app-config';
+import { OutboxService } from '../outbox/outbox.service';
 import { runSql } from '../database/sql';
 import { AlertEntity } from './alert.entity';
 import { insertAlertUnlessOpen, resolveOpenAlertsForRecord } from './alerts.queries';
@@ -37,6 +38,23 @@ export interface RaiseAlert {
   dedupeKey?: string;
 }
 
+/** The outbox type of a new alert, for the modules that react to it (e-mail): ids only. */
+export const ALERT_RAISED_JOB = 'alerts.raised';
+
+/** Who may see an alert (visibleTo below), for the modules that tell them (e-mail). */
+export interface AlertAudienceFacts {
+  organisationId: string;
+  audience: AlertAudience;
+  assigneeUserId: string | null;
+}
+
+/** Whose list to count in: the person, by organisation and role. */
+export interface AlertViewer {
+  userId: string;
+  organisationId: string;
+  role: Actor['role'];
+}
+
 /** Where system resolutions are recorded, instead of a user. */
 export type SystemResolutionCode = 'consent_withdrawn' | 'consent_renewed' | 'record_closed' | 'no_longer_applies';
 
@@ -46,6 +64,7 @@ export class AlertsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -59,9 +78,29 @@ export class AlertsService {
       const found = await this.insertOrFind(em, alert, dedupeKey);
       if (found || attempt === 1) {
         if (!found) throw new Error('alert neither inserted nor found open');
+        if (found.created) await this.publishRaised(em, found.id, alert);
+        // E-mail to the people who see it (src/notifications), only while e-mail is on.
+        if (found.created && this.config.email) await this.outbox.add(em, { type: ALERT_RAISED_JOB, payload: { alertId: found.id } });
         return found;
       }
     }
+  }
+
+  /** The organisation's own systems hear of a new alert (webhooks): its id, type and what it is about, nothing more. */
+  private async publishRaised(em: EntityManager, id: string, alert: RaiseAlert): Promise<void> {
+    await this.outbox.publish(em, {
+      type: 'alert.raised',
+      organisationId: alert.organisationId,
+      data: {
+        alertId: id,
+        alertType: alert.type,
+        severity: alert.severity ?? DEFAULT_ALERT_SEVERITY[alert.type],
+        recordType: alert.recordType,
+        recordId: alert.recordId,
+        status: 'open',
+      },
+      occurredAt: new Date(),
+    });
   }
 
   private async insertOrFind(em: EntityManager, alert: RaiseAlert, dedupeKey: string): Promise<{ id: string; created: boolean } | null> {
@@ -101,6 +140,28 @@ export class AlertsService {
     // Plain SQL: every state change of a referral and of a consent asks this.
     const { rowCount } = await runSql(em, resolveOpenAlertsForRecord, [where.recordType, where.recordId, code, where.type ?? null]);
     return rowCount;
+  }
+
+  /** Who sees the alert: its organisation, audience and assignee (null when it no longer exists). */
+  async audienceOf(em: EntityManager, alertId: string): Promise<AlertAudienceFacts | null> {
+    const row = await em.findOne(AlertEntity, {
+      where: { id: alertId },
+      select: { organisationId: true, audience: true, assigneeUserId: true },
+    });
+    return row ? { organisationId: row.organisationId, audience: row.audience, assigneeUserId: row.assigneeUserId } : null;
+  }
+
+  /** Alerts raised in [from, to) that the viewer's own list shows and that are still open, counted by type. */
+  async countNewFor(em: EntityManager, viewer: AlertViewer, from: Date, to: Date): Promise<Array<{ type: AlertType; count: number }>> {
+    const rows = await this.visibleTo(em, viewer)
+      .andWhere(`a.status = 'open'`)
+      .andWhere('a.raised_at >= :from AND a.raised_at < :to', { from, to })
+      .select('a.type', 'type')
+      .addSelect('count(*)::int', 'count')
+      .groupBy('a.type')
+      .orderBy('a.type')
+      .getRawMany<{ type: AlertType; count: number }>();
+    return rows;
   }
 
   async list(actor: Actor, query: ListAlertsQueryDto): Promise<Page<AlertResponseDto>> {
@@ -151,16 +212,15 @@ export class AlertsService {
   }
 
   /**
-   * The caller's organisation only. Supervisors see all of its alerts; caseworkers see those meant for the whole
-   * organisation and, of the ones assigned to a person, only their own.
+   * The caller's organisation only. Supervisors see all of its case-work alerts; caseworkers see those meant for the
+   * whole organisation and, of the ones assigned to a person, only their own; org admins see only those meant for them.
    */
-  private visibleTo(em: EntityManager, actor: Actor): SelectQueryBuilder<AlertEntity> {
+  private visibleTo(em: EntityManager, actor: AlertViewer): SelectQueryBuilder<AlertEntity> {
     const qb = em.createQueryBuilder(AlertEntity, 'a').where('a.organisation_id = :org', { org: actor.organisationId });
-    if (actor.role !== 'supervisor') {
-      qb.andWhere(`a.audience = 'organisation'`).andWhere(
-        new Brackets((b) => b.where('a.assignee_user_id IS NULL').orWhere('a.assignee_user_id = :me', { me: actor.userId })),
-      );
-    }
-    return qb;
+    if (actor.role === 'org_admin') return qb.andWhere(`a.audience = 'org_admins'`);
+    if (actor.role === 'supervisor') return qb.andWhere(`a.audience <> 'org_admins'`);
+    return qb
+      .andWhere(`a.audience = 'organisation'`)
+      .andWhere(new Brackets((b) => b.where('a.assignee_user_id IS NULL').orWhere('a.assignee_user_id = :me', { me: actor.userId })));
   }
 }

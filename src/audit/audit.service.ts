@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { Actor } from '../common/auth/actor';
 import { MicroBatcher } from '../common/batching/micro-batcher';
 import { runSql } from '../database/sql';
@@ -82,6 +82,15 @@ export class AuditService {
   async recordMany(em: EntityManager, actor: AuditActor | null, records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     await runSql(em, insertAuditEvents, columnArrays(records.map((r) => row(actor, r))));
+  }
+
+  /** The events with these actions about these records, oldest first (a case's recipients: reads, notices, acknowledgements). */
+  async eventsAbout(recordType: string, recordIds: readonly string[], actions: readonly string[]): Promise<AuditEventEntity[]> {
+    if (recordIds.length === 0 || actions.length === 0) return [];
+    return this.dataSource.manager.find(AuditEventEntity, {
+      where: { recordType, recordId: In([...recordIds]), action: In([...actions]) },
+      order: { id: 'ASC' },
+    });
   }
 
   /** The events about one record, newest first, a page of them, and how many there are. */

@@ -1,7 +1,7 @@
 /**
  * What the disclosure gate needs to know about a case, answered by the cases module (which owns the table): who owns it,
- * its state, the danger flag and assignee, which data categories it holds, and whether a user holds an active
- * break-glass grant for it. Nothing is opened here: for the sealed identity columns only "is there a value" is read.
+ * its state, the danger flag and assignee, whether the person restricted its use, which data categories it holds, and
+ * whether a user holds an active break-glass grant for it. Nothing is opened here: for the sealed identity columns only "is there a value" is read.
  */
 import { EntityManager } from 'typeorm';
 import { CaseEntity } from './case.entity';
@@ -17,6 +17,8 @@ export interface CaseDisclosureFacts {
   assignedCaseworkerId: string | null;
   /** The data categories the case's own row holds something for (the gate adds restitution when a claim exists). */
   held: DataCategory[];
+  /** The person restricted the use of the case (an unlifted case_restrictions row): nothing new is disclosed. */
+  restricted: boolean;
 }
 
 /** One read; `lock` takes the case row's lock in the caller's transaction. Health is never held (Lintas keeps no health record). */
@@ -36,6 +38,7 @@ export async function caseDisclosureFacts(
     dangerFlag: row.danger_flag,
     assignedCaseworkerId: row.assigned_caseworker_id,
     held,
+    restricted: row.restricted,
   };
 }
 

@@ -67,7 +67,7 @@ export class CaseEntity {
   @JoinColumn({ name: 'assigned_caseworker_id' })
   assignedCaseworker?: UserEntity;
   @Column({ type: 'enum', enum: CASE_STATUSES, enumName: 'case_status', default: 'active' }) status: CaseStatus;
-  /** Optimistic lock: every change bumps it; the ETag is W/"<version>". */
+  /** Optimistic lock: every change bumps it; the strong ETag is "<version>-<digest of the answer>" (common/http/etag.ts). */
   @Column({ type: 'integer', default: 1 }) version: number;
 
   // Identity: ciphertext only (version | iv | tag | ciphertext), associated data = case id + field name.

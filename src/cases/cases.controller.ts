@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -15,23 +15,34 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
+import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
 import { CaseReads } from './case-reads.service';
+import { CaseRestrictions } from './case-restrictions.service';
 import { CasesService } from './cases.service';
-import { AssignCaseDto, BreakGlassDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, UpdateCaseDto } from './dto/case-input.dto';
+import {
+  AssignCaseDto,
+  BreakGlassDto,
+  CloseCaseDto,
+  CreateCaseDto,
+  EraseIdentityDto,
+  RestrictCaseDto,
+  UpdateCaseDto,
+} from './dto/case-input.dto';
 import { AccessLogQueryDto, ListCasesQueryDto } from './dto/case-query.dto';
 import {
   AccessLogPageDto,
   BreakGlassGrantDto,
   CasePageDto,
   CaseResponseDto,
+  CaseRestrictionDto,
   CaseSummaryDto,
   CreatedCaseResponseDto,
   IdentityDto,
 } from './dto/case-response.dto';
+import { Idempotent } from '../common/http/idempotent';
 
 /** If-Match is optional on the action routes: when sent, a stale version answers 412. */
 const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
@@ -48,9 +59,11 @@ export class CasesController {
     private readonly reads: CaseReads,
     private readonly grants: BreakGlassService,
     private readonly accessLogs: CaseAccessLog,
+    private readonly restrictions: CaseRestrictions,
   ) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
   @Authorize(Permission.CaseCreate)
   @ApiCreatedResponse({ type: CreatedCaseResponseDto, description: 'The case, with an ETag header; the creator is its assignee' })
@@ -65,7 +78,7 @@ export class CasesController {
   ): Promise<CreatedCaseResponseDto> {
     const body = await this.cases.create(actor, dto);
     void reply.header('Location', `/api/v1/cases/${body.id}`);
-    return withEtag(reply, body);
+    return body;
   }
 
   @Get()
@@ -77,16 +90,13 @@ export class CasesController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read a case; identity reads are audited' })
   @Authorize(Permission.CaseRead)
   @ApiOkResponse({ type: CaseResponseDto, description: 'With the person’s identity where the rule allows; audited (case.read_identity)' })
   @ApiNotFoundResponse(NOT_FOUND)
-  async get(
-    @Actor() actor: ActorShape,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.reads.get(actor, id));
+  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<CaseResponseDto> {
+    return await this.reads.get(actor, id);
   }
 
   @Patch(':id')
@@ -102,12 +112,12 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: UpdateCaseDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.update(actor, id, versionFromIfMatch(ifMatch), dto));
+    return await this.cases.update(actor, id, versionFromIfMatch(ifMatch), dto);
   }
 
   @Post(':id/close')
+  @Idempotent()
   @ApiOperation({ summary: 'Close a case with an HTCDS closure reason' })
   @HttpCode(200)
   @Authorize(Permission.CaseClose)
@@ -120,12 +130,12 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: CloseCaseDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.close(actor, id, optionalVersion(ifMatch), dto));
+    return await this.cases.close(actor, id, optionalVersion(ifMatch), dto);
   }
 
   @Post(':id/assign')
+  @Idempotent()
   @ApiOperation({ summary: 'Assign a case to a caseworker of the organisation' })
   @HttpCode(200)
   @Authorize(Permission.CaseAssign)
@@ -139,12 +149,12 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: AssignCaseDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.assign(actor, id, optionalVersion(ifMatch), dto));
+    return await this.cases.assign(actor, id, optionalVersion(ifMatch), dto);
   }
 
   @Post(':id/erase-identity')
+  @Idempotent()
   @ApiOperation({ summary: "Erase a case's identity by destroying its data key (crypto-shredding)" })
   @HttpCode(200)
   @Authorize(Permission.CaseEraseIdentity)
@@ -157,12 +167,12 @@ export class CasesController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: EraseIdentityDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseResponseDto> {
-    return withEtag(reply, await this.cases.eraseIdentity(actor, id, optionalVersion(ifMatch), dto));
+    return await this.cases.eraseIdentity(actor, id, optionalVersion(ifMatch), dto);
   }
 
   @Post(':id/break-glass')
+  @Idempotent()
   @ApiOperation({ summary: 'Open a danger-flagged case outside the normal rule, with a reason (audited, reviewed)' })
   @Authorize(Permission.CaseBreakGlass)
   @ApiCreatedResponse({
@@ -176,6 +186,7 @@ export class CasesController {
   }
 
   @Get(':id/break-glass')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'List break-glass grants on a case' })
   @Authorize(Permission.CaseBreakGlassReview)
   @ApiOkResponse({ type: [BreakGlassGrantDto], description: 'Grants on this case with their reasons, newest first' })
@@ -185,6 +196,7 @@ export class CasesController {
   }
 
   @Post(':id/break-glass/:grantId/review')
+  @Idempotent()
   @ApiOperation({ summary: "Review another user's break-glass access" })
   @HttpCode(200)
   @Authorize(Permission.CaseBreakGlassReview)
@@ -200,6 +212,7 @@ export class CasesController {
   }
 
   @Get(':id/access-log')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Who read this case and when (from the audit log)' })
   @Authorize(Permission.CaseAccessLogRead)
   @ApiOkResponse({ type: AccessLogPageDto, description: 'Who read or changed this case, and when (from the audit log)' })
@@ -210,5 +223,31 @@ export class CasesController {
     @Query() query: AccessLogQueryDto,
   ): Promise<AccessLogPageDto> {
     return this.accessLogs.list(actor, id, query);
+  }
+
+  @Post(':id/restriction')
+  @ApiOperation({
+    summary: 'The person restricts the use of their case: nothing new is disclosed, recipients are told (docs/rights.md)',
+  })
+  @Authorize(Permission.CaseRestrict)
+  @ApiCreatedResponse({
+    type: CaseRestrictionDto,
+    description: 'The restriction; audited (case.restricted, ids only), and every organisation that received the case gets a notice',
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED (reason missing, too short or too long)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_ALREADY_RESTRICTED' })
+  restrict(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RestrictCaseDto): Promise<CaseRestrictionDto> {
+    return this.restrictions.restrict(actor, id, dto);
+  }
+
+  @Delete(':id/restriction')
+  @ApiOperation({ summary: 'Lift the restriction the person placed on their case (recipients are told)' })
+  @Authorize(Permission.CaseRestrict)
+  @ApiOkResponse({ type: CaseRestrictionDto, description: 'The lifted restriction; audited (case.restriction_lifted)' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CASE_NOT_RESTRICTED' })
+  liftRestriction(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<CaseRestrictionDto> {
+    return this.restrictions.lift(actor, id);
   }
 }

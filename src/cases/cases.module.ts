@@ -6,6 +6,7 @@ import { CaseAccessService } from './case-access.service';
 import { CaseKeys } from './case-keys.service';
 import { CaseReads } from './case-reads.service';
 import { CaseReferences } from './case-references';
+import { CaseRestrictions } from './case-restrictions.service';
 import { CasesController } from './cases.controller';
 import { CasesService } from './cases.service';
 
@@ -13,7 +14,7 @@ import { CasesService } from './cases.service';
 @Module({
   imports: [AlertsModule],
   controllers: [CasesController],
-  providers: [CaseKeys, CaseAccessService, CaseReferences, CaseReads, BreakGlassService, CaseAccessLog, CasesService],
-  exports: [CasesService, CaseKeys],
+  providers: [CaseKeys, CaseAccessService, CaseReferences, CaseReads, BreakGlassService, CaseAccessLog, CaseRestrictions, CasesService],
+  exports: [CasesService, CaseKeys, CaseRestrictions, CaseReads],
 })
 export class CasesModule {}

@@ -134,6 +134,7 @@ export interface CaseFactsRow {
   legal: boolean;
   exploitation: boolean;
   immigration: boolean;
+  restricted: boolean;
 }
 
 const caseFactsSql = (lock: boolean): string =>
@@ -148,7 +149,8 @@ const caseFactsSql = (lock: boolean): string =>
             OR cardinality(c.recruitment_platforms) > 0 OR c.country_of_recruitment IS NOT NULL
             OR c.country_of_exploitation IS NOT NULL OR c.age_when_trafficked IS NOT NULL AS exploitation,
           c.immigration_status IS NOT NULL OR c.detention_status IS NOT NULL OR c.non_punishment_assessment IS NOT NULL
-            OR c.reflection_period_start IS NOT NULL OR c.reflection_period_end IS NOT NULL AS immigration
+            OR c.reflection_period_start IS NOT NULL OR c.reflection_period_end IS NOT NULL AS immigration,
+          EXISTS (SELECT 1 FROM case_restrictions cr WHERE cr.case_id = c.id AND cr.lifted_at IS NULL) AS restricted
      FROM cases c WHERE c.id = $1 ${lock ? 'FOR UPDATE OF c' : ''}`;
 
 /**

@@ -22,6 +22,8 @@ import { assertCreatable, assertVersion, caseCreateValues, caseUpdateChanges, ch
 import { caseView } from './case-view';
 import { CaseEntity } from './case.entity';
 import { caseCreateParameters, createCase, sharedDocumentReferences } from './cases.queries';
+import { CASE_JOBS } from './jobs/case.jobs';
+import { OutboxService } from '../outbox/outbox.service';
 import { AssignCaseDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, PersonInputDto, UpdateCaseDto } from './dto/case-input.dto';
 import { CaseResponseDto, CreatedCaseResponseDto } from './dto/case-response.dto';
 
@@ -43,6 +45,7 @@ export class CasesService {
     private readonly reads: CaseReads,
     private readonly references: CaseReferences,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** The case if this actor may see it, else the same 404 as a missing id. Identity columns are not loaded. */
@@ -225,6 +228,8 @@ export class CasesService {
         { ...clearedIdentity(), identityErasedAt: now },
         { action: 'case.erase_identity', details: { reason: dto.reason } },
       );
+      // Every organisation that received the case is asked to erase it too (the referrals module's reaction).
+      await this.outbox.add(em, { type: CASE_JOBS.identityErased, payload: { caseId: id }, correlationId: actor.correlationId });
       return { ...view, person: { ...view.person, identity: { erased: true, erasedAt: now.toISOString() } } };
     });
   }

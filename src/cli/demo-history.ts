@@ -329,7 +329,7 @@ async function seedShowcase(api: DemoApi, team: Team, now: Date, log: (line: str
     (await api.call('POST', `/api/v1/cases/${claimCase}/restitution-claims`, th.token, body, [201])).body;
   const award = async (id: string, amountMinor: number) => {
     const current = await api.call('GET', `/api/v1/restitution-claims/${id}`, th.token, undefined, [200]);
-    const ifMatch = { 'if-match': `W/"${current.body.version}"` };
+    const ifMatch = { 'if-match': `"${current.body.version}"` };
     await api.call(
       'PATCH',
       `/api/v1/restitution-claims/${id}`,

@@ -1,6 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
-import { AddressCategory, ReferralDeadlineConfig } from '../common/vocabulary';
+import { OutboundPolicy } from '../common/net/outbound-url';
+import { AddressCategory, EmailMode, ReferralDeadlineConfig } from '../common/vocabulary';
 import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { keyId, MasterKey, resolveKeys } from './keys';
@@ -43,7 +44,21 @@ export class AppConfig {
     packetTtlSeconds: number;
     /** Test-only delay of the inbound referral route (0 = off; refused in production). */
     testInboundDelayMs: number;
+    /** The outbound-address rules for partner URLs (src/common/net/outbound-url.ts). */
+    outbound: OutboundPolicy;
   };
+  readonly webhooks: {
+    /** The outbound-address rules for subscription URLs (WEBHOOK_ALLOW_PRIVATE_ADDRESSES). */
+    outbound: OutboundPolicy;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    disableAfterFailures: number;
+  };
+  /** E-mail to people: null when SMTP_URL is not set (e-mail off; the boot log says so). */
+  readonly email: { smtpUrl: string; from: string; publicBaseUrl: string } | null;
+  readonly notifications: { defaultEmail: EmailMode; digestHourUtc: number };
   readonly referrals: ReferralDeadlineConfig;
   readonly bootstrapAdmin?: { email: string; password: string };
   readonly logLevel: string;
@@ -108,10 +123,36 @@ export class AppConfig {
       timeoutMs: env.FEDERATION_TIMEOUT_MS,
       packetTtlSeconds: env.FEDERATION_PACKET_TTL_SECONDS,
       testInboundDelayMs: env.FEDERATION_TEST_INBOUND_DELAY_MS,
+      outbound: { production: this.production, allowedAddresses: parseAllowedAddresses(env.FEDERATION_ALLOW_PRIVATE_ADDRESSES) },
+    };
+    this.webhooks = {
+      outbound: {
+        production: this.production,
+        allowedAddresses: parseAllowedAddresses(env.WEBHOOK_ALLOW_PRIVATE_ADDRESSES, 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES'),
+        codes: { unsafe: 'WEBHOOK_UNSAFE_URL', unreachable: 'WEBHOOK_UNSAFE_URL' },
+        subject: 'Webhook URLs',
+        allowQuery: true,
+      },
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: Math.max(env.WEBHOOK_RETRY_MAX_MS, env.WEBHOOK_RETRY_BASE_MS),
+      disableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
     };
     if (this.production && this.federation.testInboundDelayMs > 0) {
       throw new ConfigurationError('FEDERATION_TEST_INBOUND_DELAY_MS is a test hook and must not be set when NODE_ENV=production');
     }
+    if (env.SMTP_URL) {
+      if (!env.SMTP_FROM) throw new ConfigurationError('SMTP_FROM is required when SMTP_URL is set');
+      if (!env.PUBLIC_BASE_URL) throw new ConfigurationError('PUBLIC_BASE_URL is required when SMTP_URL is set (the link in every e-mail)');
+      if (this.production && !env.PUBLIC_BASE_URL.startsWith('https://')) {
+        throw new ConfigurationError('PUBLIC_BASE_URL must use https when NODE_ENV=production');
+      }
+      this.email = { smtpUrl: env.SMTP_URL, from: env.SMTP_FROM, publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/+$/, '') };
+    } else {
+      this.email = null;
+    }
+    this.notifications = { defaultEmail: env.NOTIFICATION_DEFAULT_EMAIL, digestHourUtc: env.NOTIFICATION_DIGEST_HOUR_UTC };
     this.referrals = parseReferralDeadlines(env.REFERRAL_ACCEPTANCE_HOURS, env.REFERRAL_ESCALATION_HOURS, env.REFERRAL_MILESTONE_PERIODS);
     if (env.LINTAS_BOOTSTRAP_ADMIN_EMAIL && env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD) {
       this.bootstrapAdmin = { email: env.LINTAS_BOOTSTRAP_ADMIN_EMAIL, password: env.LINTAS_BOOTSTRAP_ADMIN_PASSWORD };

@@ -83,6 +83,30 @@ export class EnvironmentVariables {
    * while its request is in flight. 0 (off) by default; refused in production.
    */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) FEDERATION_TEST_INBOUND_DELAY_MS = 0;
+  /** Webhooks: address ranges besides public ones a subscription's URL may reach (same values as the federation setting). */
+  @IsOptional() @IsString() WEBHOOK_ALLOW_PRIVATE_ADDRESSES = '';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(60000) WEBHOOK_TIMEOUT_MS = 10000;
+  /** Attempts per message before it is given up (the first included). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(20) WEBHOOK_MAX_ATTEMPTS = 8;
+  /** The first retry's delay; each next one is four times longer (with jitter), up to WEBHOOK_RETRY_MAX_MS. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3600000) WEBHOOK_RETRY_BASE_MS = 5000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(24 * 3600000) WEBHOOK_RETRY_MAX_MS = 6 * 3600000;
+  /** Failed attempts in a row (no success between) after which a subscription is disabled and its org admins alerted. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) WEBHOOK_DISABLE_AFTER_FAILURES = 20;
+
+  /** E-mail to people (alerts): off unless SMTP_URL is set, e.g. smtps://user:password@mail.example.org:465. */
+  @IsOptional() @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' }) SMTP_URL?: string;
+  /** The sender of those messages, e.g. "Lintas <no-reply@example.org>". Required with SMTP_URL. */
+  @IsOptional() @IsString() SMTP_FROM?: string;
+  /** Where people sign in: the one link an e-mail carries. Required with SMTP_URL. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
+  PUBLIC_BASE_URL?: string;
+  /** The e-mail mode of a person who chose none, in an organisation that set no default. */
+  @IsOptional() @IsIn(['immediate', 'daily', 'off']) NOTIFICATION_DEFAULT_EMAIL: 'immediate' | 'daily' | 'off' = 'daily';
+  /** The hour (UTC) the daily digest goes out. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(23) NOTIFICATION_DIGEST_HOUR_UTC = 6;
+
   /**
    * How long a worker holds a job's lock, and how often workers look for jobs whose worker died (the lock lapsed).
    * A job of a crashed worker runs again after at most about lock + 2 × interval. BullMQ's defaults: 30 s each.

@@ -18,13 +18,11 @@ const list = (value: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export function parseAllowedAddresses(value: string): ReadonlySet<AddressCategory> {
+export function parseAllowedAddresses(value: string, variable = 'FEDERATION_ALLOW_PRIVATE_ADDRESSES'): ReadonlySet<AddressCategory> {
   const items = list(value);
   for (const item of items) {
     if (!(ALLOWABLE_ADDRESS_CATEGORIES as readonly string[]).includes(item)) {
-      throw new ConfigurationError(
-        `FEDERATION_ALLOW_PRIVATE_ADDRESSES: "${item}" is not one of ${ALLOWABLE_ADDRESS_CATEGORIES.join(', ')}`,
-      );
+      throw new ConfigurationError(`${variable}: "${item}" is not one of ${ALLOWABLE_ADDRESS_CATEGORIES.join(', ')}`);
     }
   }
   return new Set(items as AddressCategory[]);

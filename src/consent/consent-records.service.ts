@@ -184,6 +184,13 @@ export class ConsentRecordsService {
       );
       // Referral recall hangs off this event (the referrals module adds it to the consent processor).
       await this.outbox.add(em, { type: CONSENT_JOBS.withdrawn, payload: { consentId, caseId }, correlationId: actor.correlationId });
+      // The organisation's own systems hear of it too (webhooks): ids and the status only.
+      await this.outbox.publish(em, {
+        type: 'consent.withdrawn',
+        organisationId: actor.organisationId,
+        data: { consentId, caseId, status: 'withdrawn' },
+        occurredAt: new Date(),
+      });
       const closedAlerts = await this.alerts.resolveOpenForRecord(
         em,
         { recordType: 'consent', recordId: consentId, type: 'consent_expiring' },

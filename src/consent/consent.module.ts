@@ -14,7 +14,7 @@ export { ConsentModule };
   imports: [ConsentModule, CasesModule, AlertsModule, DisclosureModule],
   controllers: [ConsentsController],
   providers: [ConsentRecordsService],
-  exports: [ConsentModule],
+  exports: [ConsentModule, ConsentRecordsService],
 })
 export class ConsentApiModule {}
 

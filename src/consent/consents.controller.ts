@@ -16,6 +16,8 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { Page } from '../common/http/pagination';
 import { ConsentRecordsService } from './consent-records.service';
 import { ConsentPageDto, ConsentResponseDto, CreateConsentDto, ListConsentsQueryDto, WithdrawConsentDto } from './dto/consent.dto';
+import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case or consent, or not visible to the caller' };
 
@@ -25,6 +27,7 @@ export class ConsentsController {
   constructor(private readonly consents: ConsentRecordsService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: "Record a person's consent for a case (who may receive which data, for what, until when)" })
   @Authorize(Permission.ConsentCreate)
   @ApiCreatedResponse({ type: ConsentResponseDto })
@@ -57,6 +60,7 @@ export class ConsentsController {
   }
 
   @Get(':consentId')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read one consent with its provisions' })
   @Authorize(Permission.ConsentRead)
   @ApiOkResponse({ type: ConsentResponseDto })
@@ -70,6 +74,7 @@ export class ConsentsController {
   }
 
   @Post(':consentId/withdraw')
+  @Idempotent()
   @ApiOperation({ summary: 'Withdraw a consent; referrals that rely on it are recalled' })
   @HttpCode(200)
   @Authorize(Permission.ConsentWithdraw)

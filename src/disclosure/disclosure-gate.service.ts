@@ -199,6 +199,7 @@ const PRIORITY: readonly GateBlock[] = [
   'unknown_recipient',
   'own_organisation',
   'case_closed',
+  'case_restricted',
   'danger_flag',
   'second_person_required',
   'break_glass_self_approval',
@@ -232,6 +233,12 @@ export function refusal(answer: GateDecision, to: 'owner' | 'recipient' = 'owner
       );
     case 'case_closed':
       return new DomainError('CASE_CLOSED', 'A closed case is not disclosed to anyone new', details);
+    case 'case_restricted':
+      return new DomainError(
+        'CASE_RESTRICTED',
+        'The person has restricted the use of this case: nothing new is disclosed until the restriction is lifted',
+        details,
+      );
     case 'danger_flag':
       return new DomainError(
         'DANGER_FLAG_DISCLOSURE',

@@ -12,6 +12,9 @@ const OWN = 'the caller’s own organisation’s records only (case access rules
 const NO_CASE_DATA = 'no case data';
 const ANONYMISED = 'anonymised statistics under small-cell suppression (docs/statistics-disclosure.md), never person-level';
 const INBOUND = 'data coming in from a verified partner, stored here; nothing of a case of this deployment goes out';
+const WEBHOOK_CONFIG = 'the organisation’s own webhook configuration: URLs, event names, states; no case data';
+const WEBHOOK_EVENTS =
+  'events sent to the organisation’s own systems: type, ids, status codes and times, never personal data; the receiver reads more through the API, where the gate applies';
 const REFERRAL_RECORD = 'the referral record both sides share: ids, statuses, categories, dates and the text each side wrote for the other';
 
 export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
@@ -32,6 +35,21 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/audit/checkpoints/latest': { none: 'a signed hash of the chain' },
   'POST /api/v1/system/ping': { none: NO_CASE_DATA },
   'GET /api/v1/vocabulary': { none: 'labels of the codes and error messages; no record of any kind' },
+  'POST /api/v1/webhooks/subscriptions': { none: WEBHOOK_CONFIG },
+  'GET /api/v1/webhooks/subscriptions': { none: WEBHOOK_CONFIG },
+  'GET /api/v1/webhooks/subscriptions/:id': { none: WEBHOOK_CONFIG },
+  'PATCH /api/v1/webhooks/subscriptions/:id': { none: WEBHOOK_CONFIG },
+  'DELETE /api/v1/webhooks/subscriptions/:id': { none: WEBHOOK_CONFIG },
+  'POST /api/v1/webhooks/subscriptions/:id/rotate-secret': { none: WEBHOOK_CONFIG },
+  'GET /api/v1/webhooks/subscriptions/:id/deliveries': { none: WEBHOOK_EVENTS },
+  'POST /api/v1/webhooks/deliveries/:id/redeliver': { none: WEBHOOK_EVENTS },
+  'GET /api/v1/me/notification-preferences': { none: NO_CASE_DATA },
+  'PATCH /api/v1/me/notification-preferences': { none: NO_CASE_DATA },
+  'GET /api/v1/notifications/organisation-default': { none: NO_CASE_DATA },
+  'PATCH /api/v1/notifications/organisation-default': { none: NO_CASE_DATA },
+  'POST /api/v1/statistics/exports': { none: ANONYMISED },
+  'GET /api/v1/statistics/exports/:id': { none: 'the state of the caller’s organisation’s export job: period, status, progress' },
+  'GET /api/v1/statistics/exports/:id/download': { none: ANONYMISED },
   'GET /health/live': { none: NO_CASE_DATA },
   'GET /health/ready': { none: NO_CASE_DATA },
 
@@ -46,6 +64,12 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/cases/:id/break-glass': { none: OWN },
   'POST /api/v1/cases/:id/break-glass/:grantId/review': { none: OWN },
   'GET /api/v1/cases/:id/access-log': { none: OWN },
+  // The person's rights (docs/rights.md): a restriction stops disclosure; its notices carry ids and a flag, no data.
+  'POST /api/v1/cases/:id/restriction': { none: 'stops disclosure: recipients are told by referrals.restriction-notice (ids only)' },
+  'GET /api/v1/cases/:id/recipients': { none: OWN },
+  // Read by the owning organisation's caseworker to hand to the person: no other organisation sees it.
+  'GET /api/v1/cases/:id/subject-access-report': { none: OWN },
+  'DELETE /api/v1/cases/:id/restriction': { none: 'lifts a restriction: recipients are told by referrals.restriction-notice (ids only)' },
 
   'POST /api/v1/cases/:id/consents': { asks: ['consent.record'] },
   'GET /api/v1/cases/:id/consents': { none: OWN },
@@ -104,6 +128,9 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'referrals.deadline': { none: 'raises alerts with ids and dates in the organisations of the referral' },
   'referrals.recall-remote': { asks: ['federation.recall'] },
   'referrals.notify-partner': { asks: ['federation.event'] },
+  'cases.restriction-changed': { none: 'raises case_restricted alerts (ids) in local recipients; queues a notice for each partner' },
+  'referrals.restriction-notice': { asks: ['federation.notice'] },
+  'cases.identity-erased': { none: 'takes data back: recalls every referral of the case, asking each recipient to erase (ids only)' },
   'federation.purge-received-jti': { none: NO_CASE_DATA },
   'consent.withdrawn': { none: 'takes data back: recalls the referrals that relied on the consent' },
   'consent.expiry-check': { none: 'raises an alert in the owning organisation' },
@@ -111,5 +138,10 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'audit.seal': { none: 'hash-chains audit events, which hold no personal data' },
   'audit.checkpoint': { none: 'signs a hash of the audit chain' },
   'statistics.precompute': { none: ANONYMISED },
+  'statistics.export': { none: ANONYMISED },
   'system.ping': { none: NO_CASE_DATA },
+  'webhooks.event': { none: WEBHOOK_EVENTS },
+  'alerts.raised': { none: 'e-mails the organisation’s own people that there is something to see: no name, no case detail, no reference' },
+  'notifications.digest': { none: 'e-mails each person a count of their new alerts by type: no name, no case detail, no reference' },
+  'webhooks.attempt': { none: WEBHOOK_EVENTS },
 };

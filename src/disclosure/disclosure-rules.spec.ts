@@ -1,5 +1,13 @@
 import { DataCategory } from '../common/vocabulary/consent';
-import { ConsentAnswer, decide, DisclosurePath, GateQuestion, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
+import {
+  ConsentAnswer,
+  decide,
+  DISCLOSURE_PATHS,
+  DisclosurePath,
+  GateQuestion,
+  NEW_DISCLOSURE_PATHS,
+  RESTRICTED_PATHS,
+} from './disclosure-rules';
 
 const OWNER = 'org-owner';
 const OTHER = 'org-other';
@@ -18,7 +26,14 @@ function question(path: DisclosurePath, over: Partial<GateQuestion> = {}): GateQ
     path,
     purpose: 'service_provision',
     categories: ['exploitation'],
-    case: { id: 'case-1', ownerOrganisationId: OWNER, status: 'active', dangerFlag: false, assignedCaseworkerId: ASSIGNED },
+    case: {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'active',
+      dangerFlag: false,
+      assignedCaseworkerId: ASSIGNED,
+      restricted: false,
+    },
     recipient: { organisationId: OTHER, country: 'TH', node: 'local', partnerStatus: null },
     actor: { userId: ASSIGNED, organisationId: OWNER, role: 'caseworker', breakGlass: false },
     consent: permitAll(['exploitation']),
@@ -79,6 +94,7 @@ describe('disclosure rules', () => {
       status: 'active' as const,
       dangerFlag: true,
       assignedCaseworkerId: ASSIGNED,
+      restricted: false,
     };
     const supervisor = { userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: false };
     for (const path of NEW_DISCLOSURE_PATHS) {
@@ -111,6 +127,7 @@ describe('disclosure rules', () => {
       status: 'active' as const,
       dangerFlag: true,
       assignedCaseworkerId: ASSIGNED,
+      restricted: false,
     };
     const glass = { userId: SUPERVISOR, organisationId: OWNER, role: 'supervisor', breakGlass: true };
     const own = decide(
@@ -170,6 +187,7 @@ describe('disclosure rules', () => {
       status: 'closed' as const,
       dangerFlag: false,
       assignedCaseworkerId: ASSIGNED,
+      restricted: false,
     };
     expect(decide(question('referral.create', { case: closed })).blocks).toEqual(['case_closed']);
     expect(decide(question('referral.approve', { case: closed })).blocks).toEqual(['case_closed']);
@@ -195,6 +213,7 @@ describe('disclosure rules', () => {
       status: 'closed' as const,
       dangerFlag: true,
       assignedCaseworkerId: ASSIGNED,
+      restricted: false,
     };
     const d = decide(
       question('referral.create', {
@@ -231,6 +250,7 @@ describe('disclosure rules', () => {
       status: 'active' as const,
       dangerFlag: true,
       assignedCaseworkerId: ASSIGNED,
+      restricted: false,
     };
     const receiver = { userId: 'user-receiver', organisationId: OTHER, role: 'caseworker', breakGlass: false };
     expect(
@@ -239,5 +259,53 @@ describe('disclosure rules', () => {
     expect(
       decide(question('case.ownership_transfer', { case: flagged, actor: receiver, transfer: { approvedUnderDangerFlag: true } })).allowed,
     ).toBe(true);
+  });
+
+  describe('a restricted case', () => {
+    const restricted = {
+      id: 'case-1',
+      ownerOrganisationId: OWNER,
+      status: 'active' as const,
+      dangerFlag: false,
+      assignedCaseworkerId: ASSIGNED,
+      restricted: true,
+    };
+    const remote = { organisationId: OTHER, country: 'MM', node: 'remote' as const, partnerStatus: 'active' as const };
+
+    it('refuses every path that would show or hand something new to another organisation', () => {
+      for (const path of RESTRICTED_PATHS) {
+        const recipient = path === 'federation.event' ? remote : undefined;
+        const d = decide(question(path, { case: restricted, ...(recipient ? { recipient } : {}) }));
+        expect({ path, allowed: d.allowed, permitted: d.permitted }).toEqual({ path, allowed: false, permitted: [] });
+        expect(d.blocks).toContain('case_restricted');
+      }
+      // The same questions on the case without the restriction are allowed (the restriction is the only reason).
+      const open = { ...restricted, restricted: false };
+      expect(decide(question('referral.create', { case: open })).allowed).toBe(true);
+      for (const path of ['referral.deliver', 'referral.read_case', 'case.ownership_transfer'] as const)
+        expect(decide(question(path, { case: open, actor: null })).allowed).toBe(true);
+    });
+
+    it('reports the restriction beside every other reason', () => {
+      const d = decide(question('referral.create', { case: { ...restricted, status: 'closed' }, consent: refuse([], ['exploitation']) }));
+      expect(d.blocks).toEqual(['case_restricted', 'case_closed', 'consent_not_covering']);
+    });
+
+    it('leaves a claim readable (a legal claim), and lets a recall and a notice reach the partner', () => {
+      expect(
+        decide(question('restitution.view', { case: restricted, categories: ['restitution'], consent: permitAll(['restitution']) }))
+          .allowed,
+      ).toBe(true);
+      const suspended = { ...remote, partnerStatus: 'suspended' as const };
+      for (const path of ['federation.recall', 'federation.notice'] as const) {
+        expect(
+          decide(question(path, { case: restricted, recipient: suspended, actor: null, categories: [], consent: refuse([], []) })).allowed,
+        ).toBe(true);
+      }
+    });
+
+    it('names only known paths', () => {
+      expect(RESTRICTED_PATHS.filter((p) => !DISCLOSURE_PATHS.includes(p))).toEqual([]);
+    });
   });
 });

@@ -19,6 +19,14 @@
  *  - federation.event: a status change or milestone sent to the partner deployment of a referral. The partner must
  *    be active; when this side owns the case, consent must still permit at least one category of the referral.
  *  - federation.recall: always allowed to an existing partner (it only asks the partner to delete).
+ *  - federation.notice: a signed notice to a partner deployment that received a referral (the person restricted the
+ *    case, or lifted the restriction). It carries ids and a flag, no data of the person: allowed to an existing partner,
+ *    also a suspended one, also while the case is restricted.
+ *
+ * Restriction: while the person has restricted the use of their case (POST /cases/{id}/restriction), every path that
+ * would show or hand something new of it to another organisation is refused (`case_restricted`, 403 CASE_RESTRICTED):
+ * RESTRICTED_PATHS. Left open: restitution.view (a claim is a legal claim, which a restriction does not stop), and the
+ * recall and notice, which take data back or tell a recipient to stop.
  */
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { CaseStatus, isClosedStatus } from '../common/vocabulary';
@@ -34,6 +42,7 @@ export const DISCLOSURE_PATHS = [
   'restitution.view',
   'federation.event',
   'federation.recall',
+  'federation.notice',
 ] as const;
 export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number];
 
@@ -60,6 +69,18 @@ const OPENS_TO_ANOTHER: readonly DisclosurePath[] = [
 ];
 const ALL_OR_NOTHING = OPENS_TO_ANOTHER;
 
+/** Paths refused while the person has restricted the use of the case. */
+export const RESTRICTED_PATHS: readonly DisclosurePath[] = [
+  'referral.create',
+  'referral.approve',
+  'referral.deliver',
+  'referral.read_case',
+  'case.ownership_transfer',
+  'consent.record',
+  'restitution.responsibility',
+  'federation.event',
+];
+
 /** Paths on which the recipient's deployment must be reachable by a message (partner status). */
 const LEAVES_THIS_DEPLOYMENT: readonly DisclosurePath[] = ['referral.deliver', 'federation.event'];
 
@@ -72,6 +93,8 @@ export interface GateCaseFacts {
   status: CaseStatus;
   dangerFlag: boolean;
   assignedCaseworkerId: string | null;
+  /** The person has restricted the use of the case (and not lifted it). */
+  restricted: boolean;
 }
 
 export interface GateRecipientFacts {
@@ -132,6 +155,7 @@ export type GateBlock =
   | 'not_owner'
   | 'own_organisation'
   | 'case_closed'
+  | 'case_restricted'
   | 'danger_flag'
   | 'partner_inactive'
   | 'second_person_required'
@@ -167,7 +191,11 @@ export function decide(q: GateQuestion): GateDecision {
     else if (q.case && OPENS_TO_ANOTHER.includes(q.path) && q.recipient.organisationId === q.case.ownerOrganisationId)
       blocks.push('own_organisation');
   }
-  if (!q.case && q.path !== 'federation.event' && q.path !== 'federation.recall') blocks.push('unknown_case');
+  if (!q.case && q.path !== 'federation.event' && q.path !== 'federation.recall' && q.path !== 'federation.notice')
+    blocks.push('unknown_case');
+
+  // The person asked that their data be used no further: nothing new leaves while the restriction stands.
+  if (q.case?.restricted && RESTRICTED_PATHS.includes(q.path)) blocks.push('case_restricted');
 
   // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.
   if ((q.path === 'referral.create' || q.path === 'referral.approve') && q.case && isClosedStatus(q.case.status))
@@ -213,7 +241,7 @@ export function decide(q: GateQuestion): GateDecision {
   const permitted = q.consent.permitted.filter((c) => wanted.has(c));
   // A consent record discloses nothing by itself (it is the permission), a recall only asks for deletion, and an event
   // on a referral received from a partner goes back to the case's owner; the others need consent category by category.
-  const consentApplies = q.case !== null && q.path !== 'consent.record' && q.path !== 'federation.recall';
+  const consentApplies = q.case !== null && q.path !== 'consent.record' && q.path !== 'federation.recall' && q.path !== 'federation.notice';
   if (consentApplies) {
     const notCovered = ALL_OR_NOTHING.includes(q.path)
       ? refused.length > 0 || (permitted.length === 0 && wanted.size > 0)

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppConfig } from '../config/app-config';
-import { AddressCategory } from './outbound-url';
+import { AddressCategory } from '../common/net/outbound-url';
 import { classify, FederationClient, joinUrl } from './federation-client';
 
 /** A stand-in partner on loopback, answering whatever each test sets. */
@@ -25,7 +25,10 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function client(allowed: AddressCategory[] = ['loopback'], timeoutMs = 2000, production = false) {
-  const config = { production, federation: { allowedAddresses: new Set(allowed), timeoutMs } } as unknown as AppConfig;
+  const config = {
+    production,
+    federation: { allowedAddresses: new Set(allowed), timeoutMs, outbound: { production, allowedAddresses: new Set(allowed) } },
+  } as unknown as AppConfig;
   return new FederationClient(config);
 }
 const reply = (status: number, body: unknown = {}, headers: Record<string, string> = {}) =>

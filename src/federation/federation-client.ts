@@ -3,7 +3,7 @@ import { IncomingMessage, request as httpRequest, RequestOptions } from 'node:ht
 import { request as httpsRequest } from 'node:https';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { assertOutboundUrlShape, guardedLookup, Resolver } from './outbound-url';
+import { assertOutboundUrlShape, guardedLookup, Resolver } from '../common/net/outbound-url';
 
 /**
  * What became of a call to a partner, for the delivery processor: delivered (2xx); permanent (a 4xx, a redirect, an
@@ -60,7 +60,7 @@ export class FederationClient {
   private async call(method: 'GET' | 'POST', url: string, body?: string): Promise<CallOutcome> {
     let target: URL;
     try {
-      target = assertOutboundUrlShape(url, this.config);
+      target = assertOutboundUrlShape(url, this.config.federation.outbound);
     } catch (err) {
       if (err instanceof DomainError) return { outcome: 'permanent', reason: 'unsafe_address' };
       throw err;
@@ -85,7 +85,7 @@ export class FederationClient {
     const timeoutMs = this.config.federation.timeoutMs;
     const options: RequestOptions = {
       method,
-      lookup: guardedLookup(this.config, this.resolver),
+      lookup: guardedLookup(this.config.federation.outbound, this.resolver),
       headers: {
         accept: 'application/json',
         'user-agent': 'lintas-federation/1',

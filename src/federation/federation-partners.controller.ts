@@ -24,6 +24,7 @@ import {
   RegisterRemoteOrganisationDto,
 } from './dto/partner.dto';
 import { FederationPartnersService } from './federation-partners.service';
+import { ApiConditionalGet } from '../common/http/etag';
 
 @ApiTags('federation')
 @Controller('api/v1/federation/partners')
@@ -50,6 +51,7 @@ export class FederationPartnersController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Get a partner deployment' })
   @Authorize(Permission.FederationPartnerRead)
   @ApiOkResponse({ type: PartnerResponseDto })

@@ -20,7 +20,7 @@ import { CallOutcome, FederationClient } from './federation-client';
 import { FederationPartnerEntity, PartnerJwk, PartnerStatus } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { parsePartnerJwks } from './jwks';
-import { assertOutboundUrlShape, assertSafeOutboundUrl } from './outbound-url';
+import { assertOutboundUrlShape, assertSafeOutboundUrl } from '../common/net/outbound-url';
 
 export const KEYS_PATH = '/federation/v1/keys';
 export const PING_PATH = '/federation/v1/ping';
@@ -47,9 +47,9 @@ export class FederationPartnersService {
     if (dto.nodeId === this.config.federation.nodeId) {
       throw new DomainError('FEDERATION_PARTNER_IS_SELF', 'This is the node id of this deployment');
     }
-    const baseUrl = assertOutboundUrlShape(dto.baseUrl, this.config).href.replace(/\/+$/, '');
+    const baseUrl = assertOutboundUrlShape(dto.baseUrl, this.config.federation.outbound).href.replace(/\/+$/, '');
     try {
-      await assertSafeOutboundUrl(baseUrl, this.config, this.client.resolver);
+      await assertSafeOutboundUrl(baseUrl, this.config.federation.outbound, this.client.resolver);
     } catch (err) {
       // A name that does not resolve yet may be registered ahead of time; every call checks it again.
       if (!(err instanceof DomainError && err.code === 'FEDERATION_PARTNER_UNREACHABLE')) throw err;

@@ -163,7 +163,7 @@ export class FederationReferralInboundService {
         });
       }
       const target = await this.eventTarget(em, packet, referralId);
-      await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body));
+      await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body, packet.claims.jti));
       await this.audit.record(em, null, {
         action: 'federation.event_received',
         recordType: 'referral',
@@ -172,7 +172,11 @@ export class FederationReferralInboundService {
           partnerId: packet.partner.id,
           jti: packet.claims.jti,
           kind: body.kind,
-          ...(body.kind === 'status' ? { status: body.status } : { milestone: body.milestone }),
+          ...(body.kind === 'status'
+            ? { status: body.status }
+            : body.kind === 'milestone'
+              ? { milestone: body.milestone }
+              : { restricted: body.restricted }),
         },
       });
       return { partnerId: packet.partner.id, jti: packet.claims.jti };
@@ -243,9 +247,14 @@ export class FederationReferralInboundService {
   }
 }
 
-function toPartnerEvent(body: EventPacketBody): PartnerEvent {
+function toPartnerEvent(body: EventPacketBody, jti: string): PartnerEvent {
   const occurredAt = new Date(body.occurredAt);
-  return body.kind === 'status'
-    ? { kind: 'status', status: body.status, reason: body.reason, note: body.note, occurredAt }
-    : { kind: 'milestone', milestone: body.milestone, skipped: body.skipped, reason: body.reason, note: body.note, occurredAt };
+  switch (body.kind) {
+    case 'status':
+      return { kind: 'status', status: body.status, reason: body.reason, note: body.note, occurredAt };
+    case 'milestone':
+      return { kind: 'milestone', milestone: body.milestone, skipped: body.skipped, reason: body.reason, note: body.note, occurredAt };
+    case 'restriction':
+      return { kind: 'restriction', restricted: body.restricted, occurredAt, jti };
+  }
 }

@@ -16,7 +16,7 @@ import { FederationSigner } from './federation-signer';
 import { FederationVerifier } from './federation-verifier';
 import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
 import { FederationOutboundReferralEntity } from './federation-outbound-referral.entity';
-import { assertSafeOutboundUrl } from './outbound-url';
+import { assertSafeOutboundUrl } from '../common/net/outbound-url';
 import { PacketType } from './packet';
 import { AckPacketBody, parseAckBody } from './referral-packets';
 
@@ -51,7 +51,7 @@ export class FederationTransport {
   /** Signs `body` as a `typ` packet for the partner, sends it to `path`, and checks the acknowledgement. */
   async send(partner: PartnerAddress, typ: PacketType, path: string, body: Record<string, unknown>, jti?: string): Promise<Sent> {
     try {
-      await assertSafeOutboundUrl(partner.baseUrl, this.config);
+      await assertSafeOutboundUrl(partner.baseUrl, this.config.federation.outbound);
     } catch (err) {
       // A name that does not resolve now may resolve later; an address this deployment never calls will not change.
       if (err instanceof DomainError && err.code === 'FEDERATION_UNSAFE_ADDRESS') return { outcome: 'permanent', errorCode: err.code };

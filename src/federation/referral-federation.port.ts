@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary';
 import { EventPacketBody } from './referral-packets';
 
-/** A verified wire event (a status change or milestone the partner organisation made), as the port applies it. */
+/** A verified wire event (a status change or milestone the partner organisation made, or a restriction notice), as the port applies it. */
 export type PartnerEvent =
   | {
       kind: 'status';
@@ -18,7 +18,9 @@ export type PartnerEvent =
       reason: string | null;
       note: string | null;
       occurredAt: Date;
-    };
+    }
+  /** The sender's notice that the person restricted the case (or lifted it): told to the receiving organisation. */
+  | { kind: 'restriction'; restricted: boolean; occurredAt: Date; jti: string };
 
 export interface IncomingReferralInput {
   /** The remote organisation (registered on this deployment) the partner speaks for. */
@@ -44,7 +46,7 @@ export interface IncomingReferralInput {
 export abstract class ReferralFederationPort {
   /** Creates the local record of an incoming referral from a partner, already `received`; returns its id. */
   abstract createIncoming(em: EntityManager, input: IncomingReferralInput): Promise<string>;
-  /** Applies a verified status change or milestone that the partner organisation made on its own deployment. */
+  /** Applies a verified status change, milestone or restriction notice that the partner organisation sent from its deployment. */
   abstract applyPartnerEvent(em: EntityManager, referralId: string, partnerOrganisationId: string, event: PartnerEvent): Promise<void>;
   /** The sender recalled an incoming referral: it becomes `recalled` here. */
   abstract recallIncoming(em: EntityManager, referralId: string): Promise<void>;

@@ -45,9 +45,15 @@ export type EventPacketBody =
       reason: string | null;
       note: string | null;
       occurredAt: string;
-    };
+    }
+  /**
+   * The person restricted the use of the case the referral carried (`restricted: true`), or lifted the restriction:
+   * a signed notice from the sending side to the receiving one. Ids and a flag only; the person's reason stays home.
+   */
+  | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string };
 
-export const RECALL_REASONS = ['consent_withdrawn'] as const;
+/** consent_withdrawn: the person withdrew the consent the referral relied on; erasure_requested: the person asked for erasure. */
+export const RECALL_REASONS = ['consent_withdrawn', 'erasure_requested'] as const;
 export type RecallReason = (typeof RECALL_REASONS)[number];
 
 export interface RecallPacketBody {
@@ -128,6 +134,11 @@ export function parseReferralBody(body: Record<string, unknown>): ReferralPacket
 
 export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
   const referralId = uuid(body.referralId, 'referralId');
+  if (body.kind === 'restriction') {
+    exactKeys(body, ['referralId', 'kind', 'restricted', 'occurredAt']);
+    if (typeof body.restricted !== 'boolean') throw malformed('restricted');
+    return { referralId, kind: 'restriction', restricted: body.restricted, occurredAt: isoTime(body.occurredAt, 'occurredAt') };
+  }
   const reason = optionalText(body.reason ?? null, 'reason');
   const note = optionalText(body.note ?? null, 'note');
   const occurredAt = isoTime(body.occurredAt, 'occurredAt');

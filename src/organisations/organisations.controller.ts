@@ -15,6 +15,8 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { Page } from '../common/http/pagination';
 import { CreateOrganisationDto, ListOrganisationsQueryDto, OrganisationPageDto, OrganisationResponseDto } from './dto/organisation.dto';
 import { OrganisationsService } from './organisations.service';
+import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 @ApiTags('organisations')
 @Controller('api/v1/organisations')
@@ -22,6 +24,7 @@ export class OrganisationsController {
   constructor(private readonly organisations: OrganisationsService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Create an organisation' })
   @Authorize(Permission.OrganisationCreate)
   @ApiCreatedResponse({ type: OrganisationResponseDto })
@@ -41,6 +44,7 @@ export class OrganisationsController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Get an organisation' })
   @Authorize(Permission.OrganisationRead)
   @ApiOkResponse({ type: OrganisationResponseDto })

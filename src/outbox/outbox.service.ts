@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { WebhookEventType } from '../common/vocabulary/webhooks';
 import { runSql } from '../database/sql';
 import { addOutboxEvent, OUTBOX_CHANNEL } from './outbox.queries';
 
@@ -13,6 +14,22 @@ export interface OutboxMessage {
   correlationId?: string;
   /** Run no earlier than this (a deadline check); the relay turns it into a delayed job. */
   availableAt?: Date;
+}
+
+/** The outbox type of a public event: the webhooks module fans it out to the organisation's subscriptions. */
+export const PUBLIC_EVENT_JOB = 'webhooks.event';
+
+/**
+ * Something that happened which an organisation's own systems may subscribe to (src/webhooks). Ids, codes and times
+ * only: a receiver reads anything more through the API with its own credentials, where the disclosure gate applies.
+ */
+export interface PublicEvent {
+  type: WebhookEventType;
+  /** The organisation whose subscriptions hear it; null: every organisation's (a statistics release). */
+  organisationId: string | null;
+  /** Ids and status codes, e.g. { referralId, status }. Never a name or any free text. */
+  data: Record<string, string | null>;
+  occurredAt: Date;
 }
 
 @Injectable()
@@ -31,5 +48,21 @@ export class OutboxService {
       OUTBOX_CHANNEL,
     ]);
     return rows[0].id;
+  }
+
+  /**
+   * Publishes a public event in the caller's transaction: it reaches the subscriptions only if the change commits.
+   * One outbox row per event; the webhooks module's fan-out makes one delivery per matching subscription.
+   */
+  async publish(em: EntityManager, event: PublicEvent): Promise<string> {
+    return this.add(em, {
+      type: PUBLIC_EVENT_JOB,
+      payload: {
+        event: event.type,
+        organisationId: event.organisationId,
+        data: JSON.stringify(event.data),
+        occurredAt: event.occurredAt.toISOString(),
+      },
+    });
   }
 }

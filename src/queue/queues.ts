@@ -12,6 +12,8 @@ export const QUEUES = {
   restitution: 'restitution',
   referrals: 'referrals',
   statistics: 'statistics',
+  webhooks: 'webhooks',
+  notifications: 'notifications',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
@@ -23,6 +25,12 @@ export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   // The consent module publishes a withdrawal; the referrals module recalls what relied on it.
   'consent.withdrawn': QUEUES.referrals,
+  // The cases module publishes a restriction (or its lifting); the referrals module tells every recipient of the case.
+  'cases.restriction-changed': QUEUES.referrals,
+  // The cases module publishes an erasure; the referrals module asks every recipient of the case to erase too.
+  'cases.identity-erased': QUEUES.referrals,
+  // The alerts module publishes a new alert (only while e-mail is on); the notifications module e-mails the people.
+  'alerts.raised': QUEUES.notifications,
 };
 
 export function queueOf(eventType: string): QueueName {

@@ -64,7 +64,7 @@ export class ReferralDeadlines {
     let organisationId = target.side === 'sender' ? referral.sendingOrganisationId : referral.receivingOrganisationId;
     // A remote organisation has no users here: its overdue step is the sender's to chase.
     if (!(await this.reads.isLocal(em, organisationId))) organisationId = referral.sendingOrganisationId;
-    await this.alerts.raise(em, {
+    const { created } = await this.alerts.raise(em, {
       organisationId,
       type: 'overdue_step',
       recordType,
@@ -79,6 +79,7 @@ export class ReferralDeadlines {
       details: { referralId, step, stage },
       dedupeKey: `overdue_step:${referralId}:${step}:${stage}`,
     });
+    if (created && step !== 'acceptance') await this.notices.publishMilestoneOverdue(em, organisationId, referralId, step, stage, now);
     if (stage === 'overdue') await this.notices.scheduleDeadline(em, referralId, step, 'escalated', escalateAt);
     return 'raised';
   }

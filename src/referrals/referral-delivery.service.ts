@@ -50,6 +50,8 @@ export class ReferralDelivery {
     });
     if (gate.allowed) return { consentIds: gate.consentIds, permitted: gate.permitted };
     // Nothing leaves for a suspended or retired partner: a refusal, at once, not a reason to retry.
+    // A restriction is the person's latest word: it is the reason given, whatever else also stands in the way.
+    if (gate.blocks.includes('case_restricted')) return { failure: 'case_restricted' };
     return { failure: gate.blocks.includes('partner_inactive') ? 'partner_refused' : 'consent_not_covering' };
   }
 

@@ -5,7 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
-import { ReferralStatus } from '../common/vocabulary';
+import { ReferralStatus, WebhookEventType } from '../common/vocabulary';
 import { OutboxService } from '../outbox/outbox.service';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
 import { DeadlineStep } from './referral-milestones';
@@ -16,6 +16,13 @@ import { ReferralEntity } from './referral.entity';
 
 /** The moves one side of a cross-deployment referral tells the other about (see src/federation/referral-packets.ts). */
 const PARTNER_VISIBLE_MOVES: readonly ReferralStatus[] = ['accepted', 'rejected', 'in_progress', 'completed', 'cancelled'];
+/** The moves published to the organisations' own systems (webhooks), by event type. */
+const PUBLIC_MOVES: Partial<Record<ReferralStatus, WebhookEventType>> = {
+  received: 'referral.received',
+  accepted: 'referral.accepted',
+  rejected: 'referral.rejected',
+  recalled: 'referral.recalled',
+};
 /** Before delivery, the partner deployment does not know the referral. */
 const HIDDEN_FROM_PARTNER: readonly ReferralStatus[] = ['draft', 'submitted', 'approved'];
 
@@ -57,6 +64,35 @@ export class ReferralNotices {
       mover.actor.organisationId === referral.sendingOrganisationId ? referral.receivingOrganisationId : referral.sendingOrganisationId;
     if (await this.reads.isLocal(em, other)) return;
     await this.outbox.add(em, { type: REFERRAL_JOBS.notifyPartner, payload: { referralId: referral.id, referralEventId: eventId } });
+  }
+
+  /**
+   * A move both sides' own systems may subscribe to (webhooks): received, accepted, rejected, recalled, told to each
+   * organisation of the referral on this deployment. Ids and the status only.
+   */
+  async publishMove(em: EntityManager, referral: ReferralEntity, to: ReferralStatus, at: Date): Promise<void> {
+    const type = PUBLIC_MOVES[to];
+    if (!type) return;
+    for (const organisationId of [referral.sendingOrganisationId, referral.receivingOrganisationId]) {
+      if (!(await this.reads.isLocal(em, organisationId))) continue;
+      await this.outbox.publish(em, { type, organisationId, data: { referralId: referral.id, status: to }, occurredAt: at });
+    }
+  }
+
+  async publishMilestoneOverdue(
+    em: EntityManager,
+    organisationId: string,
+    referralId: string,
+    milestone: string,
+    stage: 'overdue' | 'escalated',
+    at: Date,
+  ): Promise<void> {
+    await this.outbox.publish(em, {
+      type: 'referral.milestone_overdue',
+      organisationId,
+      data: { referralId, milestone, status: stage },
+      occurredAt: at,
+    });
   }
 
   /** Closes every open alert about the referral and its milestones, in both organisations. */

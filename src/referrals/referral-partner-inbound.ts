@@ -12,6 +12,8 @@ import { findOrganisation } from '../organisations/organisation-reads';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralReads } from './referral-reads';
+import { ReferralRestrictionNotices } from './referral-restriction-notices';
+import { DomainError } from '../common/errors/domain-error';
 import { ReferralTransitions } from './referral-transitions.service';
 import { Mover, SYSTEM } from './referral-workflow.types';
 import { ReferralEntity } from './referral.entity';
@@ -27,6 +29,7 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     private readonly reads: ReferralReads,
     private readonly transitions: ReferralTransitions,
     private readonly milestones: ReferralMilestonesService,
+    private readonly restrictionNotices: ReferralRestrictionNotices,
   ) {
     super();
   }
@@ -92,6 +95,15 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     const referral = await this.reads.lockForOrganisation(em, partnerOrganisationId, referralId);
     const partner: Mover = { actor: { kind: 'partner', organisationId: partnerOrganisationId }, audit: null };
     const at = event.occurredAt;
+    if (event.kind === 'restriction') {
+      // Only the side that holds the case restricts it: a notice about a referral this deployment sent is not one.
+      if (referral.caseId !== null)
+        throw new DomainError('FEDERATION_MALFORMED_PACKET', 'A restriction notice comes from the side that holds the case', {
+          member: 'kind',
+        });
+      await this.restrictionNotices.received(em, referral, event.restricted, event.jti);
+      return;
+    }
     if (event.kind === 'milestone') {
       await this.milestones.recordMilestone(em, referral, event.milestone, partner, {
         skipped: event.skipped,

@@ -10,12 +10,20 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
 import { FederationTransport, PartnerAddress } from '../federation/federation-transport';
-import { EventPacketBody, PARTNER_STATUSES_ON_WIRE, PartnerStatusOnWire, ReferralPacketBody } from '../federation/referral-packets';
+import {
+  EventPacketBody,
+  PARTNER_STATUSES_ON_WIRE,
+  PartnerStatusOnWire,
+  RecallReason,
+  ReferralPacketBody,
+} from '../federation/referral-packets';
+import { ReferralErasureRequests } from './referral-erasure-requests';
 import { ReferralDelivery } from './referral-delivery.service';
 import { ReferralEventEntity } from './referral-event.entity';
 import { buildPacketData, identityFieldsFor } from './referral-packet';
 import { ReferralReads } from './referral-reads';
 import { ReferralRecall } from './referral-recall.service';
+import { ReferralRestrictionNotices, RestrictionNoticePayload } from './referral-restriction-notices';
 import { localCaseId, ReferralEntity } from './referral.entity';
 import { RemoteDeliveryPort, RemoteDeliveryResult } from './remote-delivery.port';
 
@@ -26,7 +34,8 @@ interface RemoteSide {
   partner: PartnerAddress;
 }
 
-export type NotifyOutcome = 'delivered' | 'permanent' | 'retry' | 'nothing' | 'partner_refused' | 'consent_not_covering';
+export type NotifyOutcome =
+  'delivered' | 'permanent' | 'retry' | 'nothing' | 'partner_refused' | 'consent_not_covering' | 'case_restricted';
 
 @Injectable()
 export class ReferralRemoteDelivery implements RemoteDeliveryPort {
@@ -37,6 +46,8 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     private readonly reads: ReferralReads,
     private readonly delivery: ReferralDelivery,
     private readonly recalls: ReferralRecall,
+    private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly erasures: ReferralErasureRequests,
     private readonly cases: CasesService,
     private readonly gate: DisclosureGate,
     private readonly transport: FederationTransport,
@@ -90,7 +101,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
    * Tells the partner a referral was recalled; its signed acknowledgement (the data destroyed, and when) is kept and
    * shown in the referral's history. A partner that never received the referral answers 404: nothing to destroy.
    */
-  async recall(referralId: string): Promise<RemoteDeliveryResult> {
+  async recall(referralId: string, reason: RecallReason = 'consent_withdrawn'): Promise<RemoteDeliveryResult> {
     const target = await this.dataSource.transaction(async (em) => {
       const referral = await em.findOne(ReferralEntity, { where: { id: referralId } });
       if (!referral || !referral.caseId) return null;
@@ -107,7 +118,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       return gate.allowed ? side : null;
     });
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
-    const sent = await this.transport.send(target.partner, 'recall', '/federation/v1/recalls', { referralId, reason: 'consent_withdrawn' });
+    const sent = await this.transport.send(target.partner, 'recall', '/federation/v1/recalls', { referralId, reason });
     if (sent.outcome === 'retry') return { outcome: 'retry' };
     if (sent.outcome === 'permanent') {
       this.logger.warn({ referralId, errorCode: sent.errorCode ?? null }, 'partner refused a recall');
@@ -117,7 +128,10 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     const restrictedAt = new Date(sent.ack.restrictedAt);
     await this.dataSource.transaction(async (em) => {
       // A repeated recall (its first answer lost) is acknowledged again; the history says it once.
-      if (!(await this.transport.keepRecallAck(em, referralId, sent.ackJws, restrictedAt))) return;
+      const kept = await this.transport.keepRecallAck(em, referralId, sent.ackJws, restrictedAt);
+      if (kept && reason === 'erasure_requested')
+        await this.erasures.recordAcknowledged(em, referralId, target.organisationId, restrictedAt);
+      if (!kept) return;
       const referral = await this.reads.lock(em, referralId);
       if (referral) await this.recalls.recordRecallAcknowledged(em, referral, target.organisationId, restrictedAt);
     });
@@ -156,8 +170,10 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
         purpose: referral.purpose,
         categories: referral.dataCategories,
       });
-      if (!gate.allowed)
-        return { refused: gate.blocks.includes('partner_inactive') ? ('partner_refused' as const) : ('consent_not_covering' as const) };
+      if (!gate.allowed) {
+        if (gate.blocks.includes('partner_inactive')) return { refused: 'partner_refused' as const };
+        return { refused: gate.blocks.includes('case_restricted') ? ('case_restricted' as const) : ('consent_not_covering' as const) };
+      }
       return { side, body, wireId, refused: undefined };
     });
     if (!prepared) return 'nothing';
@@ -172,6 +188,48 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     if (sent.outcome === 'delivered') return 'delivered';
     if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY') return 'delivered';
     return sent.outcome;
+  }
+
+  /**
+   * A restriction notice (the person restricted the case, or lifted it) to the partner deployment that received the
+   * referral, signed, with the outbox row's id as its jti: a repeat after a lost answer is refused as a replay, which
+   * means the first copy arrived. The partner's signed acknowledgement is audited.
+   */
+  async sendRestrictionNotice(payload: RestrictionNoticePayload, jti: string): Promise<'delivered' | 'retry' | 'permanent' | 'nothing'> {
+    const target = await this.dataSource.transaction(async (em) => {
+      const referral = await em.findOne(ReferralEntity, { where: { id: payload.referralId } });
+      if (!referral?.caseId) return null;
+      const side = await this.remoteSide(em, referral.receivingOrganisationId);
+      if (!side) return null;
+      // Ids and a flag only: allowed to any known partner, also a suspended one, also while the case is restricted.
+      const gate = await this.gate.decide(em, {
+        path: 'federation.notice',
+        caseId: referral.caseId,
+        recipientOrganisationId: side.organisationId,
+        purpose: referral.purpose,
+        categories: [],
+      });
+      return gate.allowed ? side : null;
+    });
+    if (!target) return 'nothing';
+    const body: EventPacketBody = {
+      referralId: payload.referralId,
+      kind: 'restriction',
+      restricted: payload.change === 'restricted',
+      occurredAt: payload.occurredAt,
+    };
+    const sent = await this.transport.send(target.partner, 'event', `/federation/v1/referrals/${payload.referralId}/events`, body, jti);
+    const replayed = sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY';
+    if (sent.outcome === 'retry') return 'retry';
+    if (sent.outcome === 'permanent' && !replayed) {
+      this.logger.warn({ referralId: payload.referralId, errorCode: sent.errorCode ?? null }, 'partner refused a restriction notice');
+      return 'permanent';
+    }
+    if (sent.outcome === 'delivered' && (sent.ack.ack !== 'event' || sent.ack.referralId !== payload.referralId)) return 'retry';
+    await this.dataSource.transaction((em) =>
+      this.restrictionNotices.recordAcknowledged(em, payload.referralId, target.organisationId, payload.change, jti),
+    );
+    return 'delivered';
   }
 
   private async remoteSide(em: EntityManager, organisationId: string): Promise<RemoteSide | null> {

@@ -179,8 +179,9 @@ export class ReferralTransitions {
     for (const review of reviews)
       await this.gate.recordDisclosure(em, review, mover.audit, { recordType: REFERRAL_RECORD, recordId: referral.id });
     for (const [i, { from, to, at, opts }] of planned.entries()) {
-      await this.afterMove(em, referral, from, to, at, opts.receiver);
+      await this.afterMove(em, referral, from, to, at, opts.receiver, opts.details);
       await this.notices.notifyPartner(em, referral, mover, historyIds[i], from, to);
+      await this.notices.publishMove(em, referral, to, at);
     }
     return referral;
   }
@@ -192,6 +193,7 @@ export class ReferralTransitions {
     to: ReferralStatus,
     now: Date,
     receiver?: ReceiverFacts,
+    details?: Record<string, unknown>,
   ): Promise<void> {
     const id = referral.id;
     switch (to) {
@@ -244,7 +246,9 @@ export class ReferralTransitions {
         await this.notices.resolveReferralAlerts(em, referral, 'consent_withdrawn');
         if (from !== 'draft' && from !== 'submitted' && !(await this.reads.isLocal(em, referral.receivingOrganisationId))) {
           // The partner may hold the packet: it is told, durably, by the worker.
-          await this.outbox.add(em, { type: REFERRAL_JOBS.recallRemote, payload: { referralId: id } });
+          const payload: Record<string, string> = { referralId: id };
+          if (details?.recallReason === 'erasure_requested') payload.reason = 'erasure_requested';
+          await this.outbox.add(em, { type: REFERRAL_JOBS.recallRemote, payload });
         }
         return;
       case 'failed':

@@ -6,12 +6,14 @@ import { ReferralDelivery } from './referral-delivery.service';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralNotices } from './referral-notices';
 import { ReferralReads } from './referral-reads';
+import { ReferralErasureRequests } from './referral-erasure-requests';
 import { ReferralRecall } from './referral-recall.service';
+import { ReferralRestrictionNotices } from './referral-restriction-notices';
 import { ReferralTransitions } from './referral-transitions.service';
 
 /**
  * The referral unit of work without HTTP or decryption, for the API and the worker. Its files depend downward:
- * reads → notices → milestones, deadlines → transitions → delivery, recall.
+ * reads → notices → milestones, deadlines → transitions → delivery, recall; restriction notices (reads only).
  */
 const WORKFLOW = [
   ReferralReads,
@@ -21,6 +23,8 @@ const WORKFLOW = [
   ReferralTransitions,
   ReferralDelivery,
   ReferralRecall,
+  ReferralRestrictionNotices,
+  ReferralErasureRequests,
 ];
 
 @Module({ imports: [AlertsModule, DisclosureModule], providers: WORKFLOW, exports: [...WORKFLOW, DisclosureModule] })

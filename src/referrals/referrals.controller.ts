@@ -14,7 +14,8 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { Page } from '../common/http/pagination';
+import { Page, pageOf, PageQueryDto } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import { REFERRAL_MILESTONES, ReferralMilestone } from '../common/vocabulary';
 import {
   CreateReferralDto,
@@ -22,12 +23,15 @@ import {
   RecordMilestoneDto,
   ReferralActionDto,
   ReferralHistoryEntryDto,
+  ReferralHistoryPageDto,
   ReferralPageDto,
   ReferralResponseDto,
   ReferredCaseDto,
 } from './dto/referral.dto';
 import { ReferralsService } from './referrals.service';
 import { ReferredCaseReader } from './referred-case.service';
+import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 const NOT_FOUND = {
   type: ErrorResponseDto,
@@ -47,6 +51,7 @@ const ACTION_BODY = { type: ErrorResponseDto, description: 'VALIDATION_FAILED, R
 function ActionRoute(action: string, summary: string) {
   return applyDecorators(
     Post(`:id/${action}`),
+    Idempotent(),
     HttpCode(200),
     ApiOperation({ summary }),
     Authorize(Permission.ReferralAct),
@@ -64,9 +69,11 @@ export class ReferralsController {
   constructor(
     private readonly referrals: ReferralsService,
     private readonly referredCases: ReferredCaseReader,
+    private readonly config: AppConfig,
   ) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Draft a referral of a case to another organisation (consent must cover every requested category)' })
   @Authorize(Permission.ReferralCreate)
   @ApiCreatedResponse({ type: ReferralResponseDto, description: 'status draft; crossBorder when the two countries differ' })
@@ -92,6 +99,7 @@ export class ReferralsController {
   }
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read one referral with its milestones' })
   @Authorize(Permission.ReferralRead)
   @ApiOkResponse({ type: ReferralResponseDto })
@@ -101,15 +109,21 @@ export class ReferralsController {
   }
 
   @Get(':id/history')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Every change of status (who, when, from, to, reason) and every milestone, oldest first' })
   @Authorize(Permission.ReferralRead)
-  @ApiOkResponse({ type: [ReferralHistoryEntryDto] })
+  @ApiOkResponse({ type: ReferralHistoryPageDto, description: 'The page envelope of every list, oldest first' })
   @ApiNotFoundResponse(NOT_FOUND)
-  history(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ReferralHistoryEntryDto[]> {
-    return this.referrals.history(actor, id);
+  async history(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<ReferralHistoryEntryDto>> {
+    return pageOf(await this.referrals.history(actor, id), query, this.config.http.listLimitMax);
   }
 
   @Get(':id/case')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'The referred case, for the receiving organisation: only the categories consent permits now' })
   @Authorize(Permission.ReferralCaseRead)
   @ApiOkResponse({ type: ReferredCaseDto })
@@ -166,6 +180,7 @@ export class ReferralsController {
   }
 
   @Post(':id/milestones/:milestone')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Record a milestone of an accepted cross-border referral (done, or skipped with a reason)' })
   @Authorize(Permission.ReferralMilestoneRecord)

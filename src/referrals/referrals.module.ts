@@ -6,6 +6,7 @@ import { ReferralFederationPort } from '../federation/referral-federation.port';
 import { RestitutionModule } from '../restitution/restitution.module';
 import { ReferralProcessor } from './jobs/referral.processor';
 import { ReferralPartnerInbound } from './referral-partner-inbound';
+import { ReferralRecipients } from './referral-recipients';
 import { ReferralRemoteDelivery } from './referral-remote-delivery';
 import { ReferralsController } from './referrals.controller';
 import { ReferralsCoreModule } from './referrals-core.module';
@@ -15,13 +16,19 @@ import { REMOTE_DELIVERY_PORT } from './remote-delivery.port';
 
 /**
  * The routes under /api/v1/referrals, and the referral records behind inbound federation packets
- * (ReferralFederationPort, exported for the federation module, which the app root wires to this one).
+ * (ReferralFederationPort, exported for the federation module, which the app root wires to this one), and who received
+ * a case (ReferralRecipients, for the person's rights in src/rights).
  */
 @Module({
   imports: [ReferralsCoreModule, CasesModule, RestitutionModule, FederationCoreModule],
   controllers: [ReferralsController],
-  providers: [ReferralsService, ReferredCaseReader, { provide: ReferralFederationPort, useClass: ReferralPartnerInbound }],
-  exports: [ReferralFederationPort],
+  providers: [
+    ReferralsService,
+    ReferredCaseReader,
+    ReferralRecipients,
+    { provide: ReferralFederationPort, useClass: ReferralPartnerInbound },
+  ],
+  exports: [ReferralFederationPort, ReferralRecipients],
 })
 export class ReferralsModule {}
 

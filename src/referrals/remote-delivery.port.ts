@@ -1,3 +1,4 @@
+import type { RecallReason } from '../federation/referral-packets';
 /**
  * The seam between referrals and federation. Referrals decide WHEN a packet leaves, a recall is sent, and what a
  * partner's event changes; the federation module decides HOW (signed packets over HTTPS, see docs/federation.md).
@@ -30,8 +31,11 @@ export interface RemoteDeliveryResult {
 export interface RemoteDeliveryPort {
   /** Build (consented categories only) and send the packet of an approved referral to its remote receiver. */
   deliver(referralId: string): Promise<RemoteDeliveryResult>;
-  /** Tell the remote receiver the referral was recalled (consent withdrawn); it acknowledges with a recall_acknowledged event. */
-  recall(referralId: string): Promise<RemoteDeliveryResult>;
+  /**
+   * Tell the remote receiver the referral was recalled (consent withdrawn, or the person's erasure requested); it
+   * destroys the packet and acknowledges with a signed answer.
+   */
+  recall(referralId: string, reason?: RecallReason): Promise<RemoteDeliveryResult>;
 }
 
 /**

@@ -55,7 +55,7 @@ export class RestitutionClaimEntity {
   @Column({ type: 'bytea', nullable: true, select: false }) notesCiphertext: Buffer | null;
   /** The reason given for the last move to rejected, unenforceable or withdrawn; sealed like the notes. */
   @Column({ type: 'bytea', nullable: true, select: false }) statusReasonCiphertext: Buffer | null;
-  /** Optimistic lock: every change (and every ledger entry) bumps it; the ETag is W/"<version>". */
+  /** Optimistic lock: every change (and every ledger entry) bumps it; the strong ETag is "<version>-<digest>" (common/http/etag.ts). */
   @Column({ type: 'integer', default: 1 }) version: number;
   @Column({ type: 'uuid' }) createdBy: string;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;

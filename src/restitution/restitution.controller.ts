@@ -14,8 +14,9 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiRequiresIfMatch, versionFromIfMatch, withEtag } from '../common/http/etag';
-import { Page } from '../common/http/pagination';
+import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
+import { Page, pageOf, PageQueryDto } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import {
   CreateRestitutionClaimDto,
   ListClaimsQueryDto,
@@ -28,6 +29,7 @@ import {
   PaymentPageDto,
   PaymentResponseDto,
   RecordedPaymentResponseDto,
+  ResponsibilityPageDto,
   ResponsibilityPeriodDto,
   ResponsibilityResponseDto,
   RestitutionClaimPageDto,
@@ -37,6 +39,7 @@ import {
 import { ClaimResponsibility } from './claim-responsibility.service';
 import { RestitutionClaims } from './restitution-claims.service';
 import { RestitutionPayments } from './restitution-payments.service';
+import { Idempotent } from '../common/http/idempotent';
 
 const CASE_NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 const CLAIM_NOT_FOUND = { type: ErrorResponseDto, description: 'No such claim, or not visible to the caller (the same answer)' };
@@ -52,6 +55,7 @@ export class CaseRestitutionController {
   constructor(private readonly claims: RestitutionClaims) {}
 
   @Post('restitution-claims')
+  @Idempotent()
   @ApiOperation({ summary: 'Open a restitution claim on a case' })
   @Authorize(Permission.RestitutionCreate)
   @ApiCreatedResponse({
@@ -72,7 +76,7 @@ export class CaseRestitutionController {
   ): Promise<RestitutionClaimResponseDto> {
     const body = await this.claims.create(actor, caseId, dto);
     void reply.header('Location', `/api/v1/restitution-claims/${body.id}`);
-    return withEtag(reply, body);
+    return body;
   }
 
   @Get('restitution-claims')
@@ -105,19 +109,17 @@ export class RestitutionClaimsController {
     private readonly claims: RestitutionClaims,
     private readonly payments: RestitutionPayments,
     private readonly responsibility: ClaimResponsibility,
+    private readonly config: AppConfig,
   ) {}
 
   @Get(':id')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Read a restitution claim with its paid and outstanding amounts' })
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: RestitutionClaimResponseDto, description: 'With an ETag; a partner reading under consent gets no free text' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  async get(
-    @Actor() actor: ActorShape,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RestitutionClaimResponseDto> {
-    return withEtag(reply, await this.claims.get(actor, id));
+  async get(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<RestitutionClaimResponseDto> {
+    return await this.claims.get(actor, id);
   }
 
   @Patch(':id')
@@ -137,12 +139,12 @@ export class RestitutionClaimsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() dto: UpdateRestitutionClaimDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RestitutionClaimResponseDto> {
-    return withEtag(reply, await this.claims.update(actor, id, versionFromIfMatch(ifMatch), dto));
+    return await this.claims.update(actor, id, versionFromIfMatch(ifMatch), dto);
   }
 
   @Post(':id/payments')
+  @Idempotent()
   @ApiOperation({ summary: 'Append a payment, or a correction { reversesPaymentId, reason }, to the claim\u2019s ledger' })
   @Authorize(Permission.RestitutionPaymentRecord)
   @ApiCreatedResponse({ type: RecordedPaymentResponseDto, description: 'The ledger entry and the claim after it' })
@@ -162,6 +164,7 @@ export class RestitutionClaimsController {
   }
 
   @Get(':id/payments')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'The claim\u2019s payments ledger, in the order it was written' })
   @Authorize(Permission.RestitutionRead)
   @ApiOkResponse({ type: PaymentPageDto, description: 'Payments and corrections; a reversed payment names its correction' })
@@ -175,6 +178,7 @@ export class RestitutionClaimsController {
   }
 
   @Post(':id/responsibility')
+  @Idempotent()
   @ApiOperation({ summary: 'Hand the claim to another organisation, or record the survivor\u2019s contact organisation for payout' })
   @HttpCode(200)
   @Authorize(Permission.RestitutionResponsibility)
@@ -196,11 +200,16 @@ export class RestitutionClaimsController {
   }
 
   @Get(':id/responsibility')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Who was responsible for the claim, and who was the survivor\u2019s contact, when' })
   @Authorize(Permission.RestitutionRead)
-  @ApiOkResponse({ type: [ResponsibilityPeriodDto] })
+  @ApiOkResponse({ type: ResponsibilityPageDto, description: 'The page envelope of every list, oldest period first' })
   @ApiNotFoundResponse(CLAIM_NOT_FOUND)
-  responsibilityHistory(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ResponsibilityPeriodDto[]> {
-    return this.responsibility.responsibilityHistory(actor, id);
+  async responsibilityHistory(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<ResponsibilityPeriodDto>> {
+    return pageOf(await this.responsibility.responsibilityHistory(actor, id), query, this.config.http.listLimitMax);
   }
 }

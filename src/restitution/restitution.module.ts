@@ -18,6 +18,6 @@ import { RestitutionText } from './restitution-text';
   imports: [CasesModule, DisclosureModule, AlertsModule],
   controllers: [CaseRestitutionController, RestitutionClaimsController],
   providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility],
-  exports: [ClaimResponsibility],
+  exports: [ClaimResponsibility, RestitutionClaims],
 })
 export class RestitutionModule {}

@@ -38,6 +38,8 @@ const BATCH = 5000;
 const CURSOR = 'htcds_rows';
 
 type Frozen = { rows: number; chunks: number; sha256: string };
+/** How far a build has got, in [0, 1] (an export job shows it as a percentage). */
+type Progress = (fraction: number) => Promise<void>;
 
 const FACT_COLUMNS = EXPORT_FACT_COLUMNS;
 
@@ -105,15 +107,33 @@ export class StatisticsExportService {
     return Readable.from(this.stored(period.label, frozen.chunks));
   }
 
+  /** Freezes a closed period's export now, if nobody did yet (an export job), reporting progress. */
+  async prepare(periodLabel: string, now: Date, progress?: Progress): Promise<Frozen> {
+    const period = parsePeriod(periodLabel, now);
+    if (!period.closed) {
+      throw new DomainError('STATISTICS_PERIOD_OPEN', 'The record-level export is available for closed periods only', [
+        { field: 'period', errors: ['must have ended'] },
+      ]);
+    }
+    const frozen = await this.frozen(period, now, progress);
+    await progress?.(1);
+    return frozen;
+  }
+
   /**
    * The stored export of a closed period, built now if this is its first request (one builder at a time per period).
-   * A year's export is its four quarters' exports together (each frozen first): see buildYear.
+   * A year's export is its four quarters' exports together (each frozen first): see buildYear. Progress: a year's
+   * quarters make the first 80 %, its own pass the rest.
    */
-  private async frozen(period: Period, now: Date): Promise<{ rows: number; chunks: number; sha256: string }> {
+  private async frozen(period: Period, now: Date, progress?: Progress): Promise<{ rows: number; chunks: number; sha256: string }> {
     const find = () => this.dataSource.getRepository(StatisticsExportEntity).findOne({ where: { period: period.label } });
     const existing = await find();
     if (existing) return existing;
-    if (period.kind === 'year') for (const label of quartersOf(period)) await this.frozen(parsePeriod(label, now), now);
+    if (period.kind === 'year') {
+      for (const [i, label] of quartersOf(period).entries()) {
+        await this.frozen(parsePeriod(label, now), now, progress && ((f) => progress(((i + f) / 4) * 0.8)));
+      }
+    }
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     const lockKey = `lintas:statistics-export:${period.label}`;
@@ -123,8 +143,8 @@ export class StatisticsExportService {
       try {
         const again = await find();
         if (again) return again;
-        if (period.kind === 'year') return await this.buildYear(runner, period);
-        return await this.build(runner, period, await this.floor(period, now));
+        if (period.kind === 'year') return await this.buildYear(runner, period, progress && ((f) => progress(0.8 + f * 0.2)));
+        return await this.build(runner, period, await this.floor(period, now), progress);
       } finally {
         await releaseSessionLock(runner.manager, lockKey);
       }
@@ -149,9 +169,10 @@ export class StatisticsExportService {
   }
 
   /** The k-anonymity plan of a period's export, from the detailed quasi-identifiers' histogram and the floor. */
-  private async plan(em: EntityManager, period: Period, floor: ExportFloor): Promise<KAnonymityPlan> {
+  private async plan(em: EntityManager, period: Period, floor: ExportFloor): Promise<{ plan: KAnonymityPlan; total: number }> {
     const histogram = (await runSql(em, exportHistogram, [period.start, period.end])).rows as unknown as FactRow[];
-    return planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
+    const plan = planKAnonymity(expand(histogram), CTDC_HIERARCHIES, { k: DEFAULT_K, minimumLevels: floor.minimumLevels });
+    return { plan, total: histogram.reduce((n, row) => n + row.n!, 0) };
   }
 
   /**
@@ -163,29 +184,43 @@ export class StatisticsExportService {
   async levels(periodInput: unknown, now: Date = new Date()): Promise<Record<string, number>> {
     const period = parsePeriod(periodInput, now);
     if (period.kind === 'year') throw new Error("a year export keeps its quarters' levels: ask each quarter");
-    const plan = await this.plan(this.dataSource.manager, period, await this.floor(period, now));
+    const { plan } = await this.plan(this.dataSource.manager, period, await this.floor(period, now));
     return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
   }
 
   /** A quarter's export: its facts through the k-anonymity plan, in a keyed order (see the class comment). */
-  private build(runner: ReturnType<DataSource['createQueryRunner']>, period: Period, floor: ExportFloor): Promise<Frozen> {
-    return this.freeze(runner, period, 'frozen', async () => {
-      // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
-      if (floor.refused) return null;
-      const plan = await this.plan(runner.manager, period, floor);
-      await runner.query(
-        `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
+  private build(
+    runner: ReturnType<DataSource['createQueryRunner']>,
+    period: Period,
+    floor: ExportFloor,
+    progress?: Progress,
+  ): Promise<Frozen> {
+    let total = 0;
+    return this.freeze(
+      runner,
+      period,
+      'frozen',
+      async () => {
+        // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
+        if (floor.refused) return null;
+        const planned = await this.plan(runner.manager, period, floor);
+        const plan = planned.plan;
+        total = planned.total;
+        await runner.query(
+          `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
          SELECT ${FACT_COLUMNS}, exploitation_types, means_of_control, recruitment_methods FROM statistics_case_facts
          WHERE registered_at >= $1 AND registered_at < $2 ORDER BY md5($3 || case_id::text)`,
-        [period.start, period.end, this.orderSalt(period)],
-      );
-      return (batch) =>
-        (batch as FactRow[]).flatMap((row) => {
-          const fact = toFact(row);
-          const quasi = applyPlan(plan, CTDC_HIERARCHIES, quasiIdentifiers(fact));
-          return quasi ? [htcdsLine(quasi, fact, floor.blankColumns)] : [];
-        });
-    });
+          [period.start, period.end, this.orderSalt(period)],
+        );
+        return (batch) =>
+          (batch as FactRow[]).flatMap((row) => {
+            const fact = toFact(row);
+            const quasi = applyPlan(plan, CTDC_HIERARCHIES, quasiIdentifiers(fact));
+            return quasi ? [htcdsLine(quasi, fact, floor.blankColumns)] : [];
+          });
+      },
+      progress && ((read) => progress(total > 0 ? read / total : 1)),
+    );
   }
 
   /**
@@ -196,18 +231,29 @@ export class StatisticsExportService {
    * record a quarter dropped is not in the year either, and a row keeps its quarter's generalisation levels, so the
    * levels of a year's rows may differ from quarter to quarter (docs/statistics.md, "HTCDS/CTDC export").
    */
-  private buildYear(runner: ReturnType<DataSource['createQueryRunner']>, period: Period): Promise<Frozen> {
-    return this.freeze(runner, period, 'frozen from its quarters', async () => {
-      // Chunk 0 of every export is the header alone; the rows follow, one per line, each chunk ending with a newline.
-      await runner.query(
-        `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
+  private buildYear(runner: ReturnType<DataSource['createQueryRunner']>, period: Period, progress?: Progress): Promise<Frozen> {
+    let total = 0;
+    return this.freeze(
+      runner,
+      period,
+      'frozen from its quarters',
+      async () => {
+        const quarters = await runner.manager.find(StatisticsExportEntity, {
+          where: quartersOf(period).map((label) => ({ period: label })),
+        });
+        total = quarters.reduce((n, q) => n + q.rows, 0);
+        // Chunk 0 of every export is the header alone; the rows follow, one per line, each chunk ending with a newline.
+        await runner.query(
+          `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
          SELECT l.line FROM statistics_export_chunks c, regexp_split_to_table(c.body, chr(10)) WITH ORDINALITY AS l(line, n)
          WHERE c.period = ANY($1) AND c.seq > 0 AND l.line <> ''
          ORDER BY md5($2 || c.period || ':' || c.seq || ':' || l.n)`,
-        [quartersOf(period), this.orderSalt(period)],
-      );
-      return (batch) => (batch as { line: string }[]).map((r) => r.line);
-    });
+          [quartersOf(period), this.orderSalt(period)],
+        );
+        return (batch) => (batch as { line: string }[]).map((r) => r.line);
+      },
+      progress && ((read) => progress(total > 0 ? read / total : 1)),
+    );
   }
 
   /** The key of a period's row order: derived from the service's own key, so the order cannot be recomputed outside. */
@@ -224,6 +270,8 @@ export class StatisticsExportService {
     period: Period,
     how: string,
     open: () => Promise<((batch: unknown[]) => string[]) | null>,
+    /** Called with the rows read so far, after each batch. */
+    read?: (rows: number) => Promise<void>,
   ): Promise<Frozen> {
     const started = Date.now();
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -231,6 +279,7 @@ export class StatisticsExportService {
       const hash = createHash('sha256');
       let seq = 0;
       let rows = 0;
+      let fetched = 0;
       const store = async (body: string) => {
         hash.update(body);
         await runSql(runner.manager, insertExportChunk, [period.label, seq++, body]);
@@ -241,6 +290,8 @@ export class StatisticsExportService {
         for (;;) {
           const batch = (await runner.query(`FETCH ${BATCH} FROM ${CURSOR}`)) as unknown[];
           if (batch.length === 0) break;
+          fetched += batch.length;
+          await read?.(fetched);
           const lines = toLines(batch);
           rows += lines.length;
           if (lines.length) await store(lines.join('\n') + '\n');

@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiAcceptedResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -13,6 +14,10 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { CreateExportJobDto, ExportJobDto } from './dto/export-job.dto';
+import { StatisticsExportJobs } from './statistics-export-jobs.service';
+import { pageOf, PageQueryDto } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import { StatisticsExportService } from './statistics-export.service';
 import { StatisticsService } from './statistics.service';
 
@@ -25,21 +30,29 @@ export class StatisticsController {
   constructor(
     private readonly statistics: StatisticsService,
     private readonly exports: StatisticsExportService,
+    private readonly exportJobs: StatisticsExportJobs,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('tables')
   @ApiOperation({ summary: 'The catalogue of statistics tables' })
   @Authorize(Permission.StatisticsRead)
   @ApiOkResponse({
-    description: '{ items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }] }',
+    description:
+      'The page envelope of every list: { items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }], total, page, limit }',
     schema: {
       type: 'object',
-      required: ['items'],
-      properties: { items: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } } },
+      required: ['items', 'total', 'page', 'limit'],
+      properties: {
+        items: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } },
+        total: { type: 'integer', format: 'int32', minimum: 0 },
+        page: { type: 'integer', format: 'int32', minimum: 1 },
+        limit: { type: 'integer', format: 'int32', minimum: 1 },
+      },
     },
   })
-  tables() {
-    return this.statistics.catalogue();
+  tables(@Query() query: PageQueryDto) {
+    return pageOf(this.statistics.catalogue().items, query, this.config.http.listLimitMax);
   }
 
   @Get('tables/:tableId')
@@ -81,8 +94,55 @@ export class StatisticsController {
     return release.body;
   }
 
+  @Post('exports')
+  @ApiOperation({ summary: 'Ask for a closed period’s anonymised record-level export as a background job (the way to export)' })
+  @HttpCode(202)
+  @Authorize(Permission.StatisticsExport)
+  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Queued; Location names the job. Poll it, then download' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED or STATISTICS_PERIOD_INVALID' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })
+  async requestExport(
+    @Actor() actor: ActorShape,
+    @Body() dto: CreateExportJobDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ExportJobDto> {
+    const job = await this.exportJobs.request(actor, dto);
+    void reply.header('Location', `/api/v1/statistics/exports/${job.id}`);
+    return job;
+  }
+
+  @Get('exports/:id')
+  @ApiOperation({ summary: 'An export job: queued, running with a percentage, done, or failed with a reason' })
+  @Authorize(Permission.StatisticsExport)
+  @ApiOkResponse({ type: ExportJobDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or another organisation’s' })
+  exportJob(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ExportJobDto> {
+    return this.exportJobs.get(actor, id);
+  }
+
+  @Get('exports/:id/download')
+  @ApiOperation({ summary: 'The CSV of a done export job: the frozen export, byte-identical on every download' })
+  @Authorize(Permission.StatisticsExport)
+  @ApiProduces('text/csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @ApiOkResponse({ description: 'CSV named lintas-htcds-<period>.csv' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or another organisation’s' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_EXPORT_NOT_READY' })
+  async downloadExport(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { period, stream } = await this.exportJobs.download(actor, id);
+    void reply.header('Content-Disposition', `attachment; filename="lintas-htcds-${period}.csv"`);
+    return stream;
+  }
+
   @Get('exports/htcds')
-  @ApiOperation({ summary: 'Anonymised record-level export in the CTDC global-dataset layout (k = 11), closed periods only' })
+  @ApiOperation({
+    summary:
+      'Anonymised record-level export in the CTDC global-dataset layout (k = 11), closed periods only, synchronous (small periods; prefer POST /exports)',
+  })
   @Authorize(Permission.StatisticsExport)
   @ApiQuery(PERIOD_QUERY)
   @Header('Content-Type', 'text/csv; charset=utf-8')

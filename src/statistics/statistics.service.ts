@@ -29,6 +29,7 @@ import {
   StoredSnapshot,
 } from './statistics-release.types';
 import { releaseSessionLock, takeSessionLock } from '../database/locks';
+import { OutboxService } from '../outbox/outbox.service';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
 import { familiesToReplace, finishAll } from './release-families';
 
@@ -52,6 +53,7 @@ export class StatisticsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     config: AppConfig,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {
     this.rules = disclosureRules({ minimumCellSize: config.statistics.minimumCellSize });
   }
@@ -181,6 +183,7 @@ export class StatisticsService {
               : await this.computeAll(runner.manager, window, !period.closed, lastSnapshots(existing));
           const replace = familiesToReplace(computed, existing, period, this.rules);
           for (const c of computed) await this.store(runner.manager, c, period, now, replace.has(c.def.family));
+          if (period.closed) await this.publishFinal(runner.manager, period, now);
           await runner.commitTransaction();
         } catch (error) {
           await runner.rollbackTransaction();
@@ -194,6 +197,16 @@ export class StatisticsService {
     } finally {
       await runner.release();
     }
+  }
+
+  /** A closed period's final tables were stored: every organisation's systems may hear of it (webhooks). */
+  private async publishFinal(em: EntityManager, period: Period, now: Date): Promise<void> {
+    await this.outbox.publish(em, {
+      type: 'statistics.release_published',
+      organisationId: null,
+      data: { period: period.label, status: 'final' },
+      occurredAt: now,
+    });
   }
 
   /**
@@ -229,6 +242,7 @@ export class StatisticsService {
           const raws = CATALOGUE.map((def, d) => ({ def, raw: builders[i][d].build() }));
           for (const c of finishAll(raws, w, false, lastSnapshots(existing), this.rules))
             await this.store(runner.manager, c, w.period, now, true);
+          await this.publishFinal(runner.manager, w.period, now);
         }
         await runner.commitTransaction();
       } catch (error) {

@@ -15,6 +15,8 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { Page } from '../common/http/pagination';
 import { CreateUserDto, ListUsersQueryDto, MeResponseDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';
+import { Idempotent } from '../common/http/idempotent';
+import { ApiConditionalGet } from '../common/http/etag';
 
 @ApiTags('users')
 @Controller('api/v1')
@@ -22,6 +24,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @ApiConditionalGet()
   @ApiOperation({ summary: 'Who am I: the signed-in user and its organisation' })
   @Authorize(Permission.MeRead)
   @ApiOkResponse({ type: MeResponseDto })
@@ -30,6 +33,7 @@ export class UsersController {
   }
 
   @Post('users')
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user' })
   @Authorize(Permission.UserCreate)
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The user, without any secret' })

@@ -59,6 +59,9 @@ export class Http {
   patch<T = any>(path: string, body: unknown, token?: string, headers?: Record<string, string>) {
     return this.request<T>('PATCH', path, { token, body, headers });
   }
+  delete<T = any>(path: string, token?: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', path, { token, headers });
+  }
 }
 
 function parseOrKeep(raw: string): unknown {

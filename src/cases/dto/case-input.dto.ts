@@ -314,3 +314,18 @@ export class BreakGlassDto {
   @MaxLength(1000)
   reason: string;
 }
+
+export class RestrictCaseDto {
+  @ApiProperty({
+    minLength: 3,
+    maxLength: 2000,
+    example: 'The person asked that nothing more be shared while their complaint is examined',
+    description:
+      'Why the person restricts the use of their case, in their words. Stored sealed under the case key; never in the audit log.',
+  })
+  @Transform(trim)
+  @IsString()
+  @MinLength(3)
+  @MaxLength(2000)
+  reason: string;
+}

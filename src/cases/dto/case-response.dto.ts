@@ -193,3 +193,20 @@ export class BreakGlassGrantDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) reviewedAt: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) reviewedBy: string | null;
 }
+
+export class CaseRestrictionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) caseId: string;
+  @ApiProperty({ description: 'True while the restriction stands (not lifted)', example: true }) active: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The person’s reason, opened for the owning organisation; null once the identity is erased (the case key is gone)',
+    example: 'The person asked that nothing more be shared while their complaint is examined',
+  })
+  reason: string | null;
+  @ApiProperty({ format: 'uuid' }) restrictedBy: string;
+  @ApiProperty({ format: 'date-time' }) restrictedAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) liftedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) liftedBy: string | null;
+}

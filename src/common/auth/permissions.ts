@@ -26,6 +26,10 @@ export enum Permission {
   CaseBreakGlass = 'case:break_glass',
   CaseBreakGlassReview = 'case:break_glass_review',
   CaseAccessLogRead = 'case:access_log_read',
+  /** The person's rights, exercised through the owning organisation's caseworkers and supervisors (docs/rights.md). */
+  CaseRestrict = 'case:restrict',
+  CaseRecipientsRead = 'case:recipients_read',
+  CaseSubjectAccessReport = 'case:subject_access_report',
   ConsentCreate = 'consent:create',
   ConsentRead = 'consent:read',
   ConsentWithdraw = 'consent:withdraw',
@@ -51,10 +55,18 @@ export enum Permission {
   // federation: the partner registry is the operator's (keys, addresses, remote organisations)
   FederationPartnerRead = 'federation-partner:read',
   FederationPartnerManage = 'federation-partner:manage',
+  /** The organisation's webhook subscriptions, their secrets and deliveries (ids and statuses only go out). */
+  WebhookManage = 'webhook:manage',
+  /** One's own e-mail preference for alerts. */
+  NotificationPreferences = 'notification:preferences',
+  /** The organisation's default e-mail preference. */
+  NotificationDefaults = 'notification:defaults',
 }
 
-const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead];
+const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead, Permission.NotificationPreferences];
 const CASEWORK = [Permission.CaseCreate, Permission.CaseRead, Permission.CaseUpdate, Permission.CaseClose, Permission.CaseBreakGlass];
+/** The person has no login: their rights are exercised by whoever works on their case (which cases: findAccessible). */
+const PERSON_RIGHTS = [Permission.CaseRestrict, Permission.CaseRecipientsRead, Permission.CaseSubjectAccessReport];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
@@ -76,10 +88,11 @@ const REFERRALS = [
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...CONSENT, ...RESTITUTION, ...ALERTS, ...REFERRALS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...PERSON_RIGHTS, ...CONSENT, ...RESTITUTION, ...ALERTS, ...REFERRALS]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
+    ...PERSON_RIGHTS,
     Permission.UserRead,
     Permission.CaseAssign,
     Permission.CaseEraseIdentity,
@@ -91,7 +104,16 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     ...ALERTS,
     ...REFERRALS,
   ]),
-  org_admin: new Set([...EVERYONE, Permission.UserRead, Permission.UserCreate, Permission.UserUpdate]),
+  // Org admins see the alerts meant for them (audience org_admins: a disabled webhook), not the case work's.
+  org_admin: new Set([
+    ...EVERYONE,
+    Permission.UserRead,
+    Permission.UserCreate,
+    Permission.UserUpdate,
+    Permission.WebhookManage,
+    Permission.NotificationDefaults,
+    ...ALERTS,
+  ]),
   auditor: new Set([...EVERYONE, Permission.AuditRead, Permission.StatisticsRead, Permission.StatisticsExport]),
   platform_admin: new Set([
     ...EVERYONE,

@@ -44,6 +44,10 @@ export const ERROR_STATUS = {
   // cases
   CASE_CLOSED: 409,
   CASE_IDENTITY_ERASED: 409,
+  /** The person restricted the use of their case (GDPR Art. 18): the disclosure gate refuses every new disclosure. */
+  CASE_RESTRICTED: 403,
+  CASE_ALREADY_RESTRICTED: 409,
+  CASE_NOT_RESTRICTED: 409,
   CASE_ASSIGNEE_INVALID: 400,
   BREAK_GLASS_NOT_NEEDED: 409,
   BREAK_GLASS_SELF_REVIEW: 409,
@@ -129,6 +133,22 @@ export const ERROR_STATUS = {
   STATISTICS_TABLE_NOT_FOUND: 404,
   /** The record-level export is only for closed periods: two exports of an open period differ by whole records. */
   STATISTICS_PERIOD_OPEN: 409,
+  /** An export job's download was asked before the job was done. */
+  STATISTICS_EXPORT_NOT_READY: 409,
+  // webhooks
+  /** The subscription URL is malformed, not https in production, or reaches a range this deployment does not call. */
+  WEBHOOK_UNSAFE_URL: 400,
+  /** A redelivery was asked while the message's delivery is still being attempted. */
+  WEBHOOK_DELIVERY_PENDING: 409,
+  /** A redelivery was asked on a disabled subscription. */
+  WEBHOOK_SUBSCRIPTION_DISABLED: 409,
+  // idempotent requests (Idempotency-Key)
+  /** The header is empty, too long, or holds characters outside the allowed set. */
+  IDEMPOTENCY_KEY_INVALID: 400,
+  /** The key was used (by this user, within 24 h) for a request with another method, path or body. */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  /** The first request with this key is still running: retry after a moment to get its answer. */
+  IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,30 +1,105 @@
+/**
+ * Conditional requests (RFC 9110 §8.8.3, §13.1).
+ *
+ * Every successful JSON answer that shows one record gets a strong ETag, set at send time from the exact bytes sent:
+ * `"<version>-<digest>"` when the record has a version (cases, claims, referrals, consents…), `"<digest>"` otherwise.
+ * The digest makes it strong: two answers with one tag are byte for byte the same (what a caller may see of a record
+ * can change without its version changing: a break-glass grant, a consent that expired). The version in front is
+ * what `If-Match` checks.
+ *  - `If-None-Match` on a GET: a tag that matches (weak comparison, as the RFC says, or `*`) answers 304 with no body.
+ *  - `If-Match` on a change: strong comparison, so a weak tag (`W/"1"`) never matches and answers 412. The version
+ *    part decides: `"3"` (the form Lintas sent before) and `"3-<digest>"` both mean "I read version 3".
+ */
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiPreconditionFailedResponse, ApiResponse } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { DomainError } from '../errors/domain-error';
 import { ErrorResponseDto } from './error-response.dto';
 
-/** Weak ETag from a row version; PATCH routes require it back in If-Match. */
-export const etagOf = (version: number): string => `W/"${version}"`;
+/** Answers larger than this get a digest-only tag (no parse to find a version). */
+const VERSION_SCAN_LIMIT = 256 * 1024;
 
+export function digestOf(payload: string | Buffer): string {
+  return createHash('sha256').update(payload).digest('base64url').slice(0, 22);
+}
+
+/** The version of a JSON object answer (a record), if it has one. */
+function versionOf(payload: string): number | undefined {
+  if (payload.length > VERSION_SCAN_LIMIT || payload[0] !== '{' || !payload.includes('"version"')) return undefined;
+  try {
+    const parsed = JSON.parse(payload) as { version?: unknown };
+    return Number.isSafeInteger(parsed.version) ? (parsed.version as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function strongEtag(payload: string, version?: number): string {
+  return version === undefined ? `"${digestOf(payload)}"` : `"${version}-${digestOf(payload)}"`;
+}
+
+/** If-None-Match against a tag: weak comparison (W/ ignored on both sides), a list of tags, or `*`. */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+/** The version an If-Match names; strong comparison, so a weak tag is refused (412). */
 export function versionFromIfMatch(ifMatch: string | undefined): number {
   if (!ifMatch) throw new DomainError('PRECONDITION_REQUIRED', 'If-Match header with the ETag from GET is required');
-  const m = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());
+  const tag = ifMatch.trim();
+  if (tag.startsWith('W/')) {
+    throw new DomainError('PRECONDITION_FAILED', 'If-Match takes the strong ETag from GET (a weak W/ tag never matches, RFC 9110)', {
+      field: 'If-Match',
+      problem: 'weak_etag',
+    });
+  }
+  const m = /^"(\d{1,9})(?:-[A-Za-z0-9_-]{1,64})?"$/.exec(tag);
   if (!m) throw new DomainError('PRECONDITION_FAILED', 'If-Match does not match the current version');
   return Number(m[1]);
 }
 
-/** Sets the ETag of the version the body carries (the client sends it back in If-Match). */
-export function withEtag<T extends { version: number }>(reply: FastifyReply, body: T): T {
-  void reply.header('ETag', etagOf(body.version));
-  return body;
+/**
+ * The send-time hook: sets the strong ETag of a successful JSON answer (unless the route set its own, like the
+ * statistics tables' content hash) and turns a GET whose If-None-Match matches into 304.
+ */
+export function registerConditionalRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode !== 200 && reply.statusCode !== 201) return payload;
+    let etag = reply.getHeader('etag') as string | undefined;
+    if (etag === undefined) {
+      if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+      const version = versionOf(payload);
+      // A GET answer always gets a tag; a change gets one when it answers a versioned record (for the next If-Match).
+      if (version === undefined && request.method !== 'GET') return payload;
+      etag = strongEtag(payload, version);
+      void reply.header('ETag', etag);
+    }
+    if ((request.method === 'GET' || request.method === 'HEAD') && ifNoneMatchHits(request.headers['if-none-match'], etag)) {
+      void reply.code(304);
+      void reply.removeHeader('content-type');
+      void reply.removeHeader('content-length');
+      return '';
+    }
+    return payload;
+  });
 }
 
-/** OpenAPI for a route that requires If-Match: the header, 412 when stale, 428 when missing. */
+/** OpenAPI for a route that requires If-Match: the header, 412 when stale or weak, 428 when missing. */
 export function ApiRequiresIfMatch(resource: string) {
   return applyDecorators(
-    ApiHeader({ name: 'If-Match', required: true, description: `The ETag from GET ${resource}` }),
-    ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale If-Match' }),
+    ApiHeader({ name: 'If-Match', required: true, description: `The strong ETag from GET ${resource} (a weak W/ tag answers 412)` }),
+    ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale or weak If-Match' }),
     ApiResponse({ status: 428, type: ErrorResponseDto, description: 'PRECONDITION_REQUIRED: no If-Match' }),
+  );
+}
+
+/** OpenAPI for a GET that answers 304 to a matching If-None-Match. */
+export function ApiConditionalGet() {
+  return applyDecorators(
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'A strong ETag from an earlier GET: 304 when unchanged' }),
+    ApiResponse({ status: 304, description: 'Not modified: the ETag sent is still current (no body)' }),
   );
 }

@@ -41,3 +41,13 @@ export function pageWindow(query: PageQueryDto, max: number): { page: number; li
   const page = query.page ?? 1;
   return { page, limit, skip: (page - 1) * limit };
 }
+
+/**
+ * One page of a list read whole (a record's short history, the fixed statistics catalogue): the same envelope and the
+ * same limit rule as every other list. Paged after it is built, so a row that refers to the next (a period's `until`)
+ * stays right at a page boundary.
+ */
+export function pageOf<T>(all: readonly T[], query: PageQueryDto, max: number): Page<T> {
+  const { page, limit, skip } = pageWindow(query, max);
+  return { items: all.slice(skip, skip + limit), total: all.length, page, limit };
+}

@@ -9,6 +9,9 @@ export const ALERT_TYPES = [
   'restitution_deadline',
   'restitution_payment_overdue',
   'disclosure_review',
+  /** The person restricted the use of a case this organisation received (a notice: stop using what it holds). */
+  'case_restricted',
+  'webhook_disabled',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -21,9 +24,10 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /**
  * Who in the organisation sees an alert: everyone who works on cases, or its supervisors only (a break-glass review is
- * for a supervisor, and must not sit in every caseworker's list).
+ * for a supervisor, and must not sit in every caseworker's list), or its org admins only (a webhook subscription they
+ * manage was disabled: no case work, and nothing for the case workers' lists).
  */
-export const ALERT_AUDIENCES = ['organisation', 'supervisors'] as const;
+export const ALERT_AUDIENCES = ['organisation', 'supervisors', 'org_admins'] as const;
 export type AlertAudience = (typeof ALERT_AUDIENCES)[number];
 
 /** The severity an alert gets when the module raising it does not say. */
@@ -37,4 +41,6 @@ export const DEFAULT_ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   restitution_deadline: 'warning',
   restitution_payment_overdue: 'warning',
   disclosure_review: 'critical',
+  case_restricted: 'critical',
+  webhook_disabled: 'warning',
 };

@@ -11,3 +11,5 @@ export * from './currencies';
 export * from './restitution';
 export * from './referral';
 export * from './federation';
+export * from './webhooks';
+export * from './notifications';

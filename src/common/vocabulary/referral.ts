@@ -85,6 +85,8 @@ export const DELIVERY_FAILURE_REASONS = [
   'remote_delivery_not_configured',
   'partner_refused',
   'retries_exhausted',
+  /** The person restricted the use of the case after the referral was approved (the disclosure gate refused). */
+  'case_restricted',
 ] as const;
 export type DeliveryFailureReason = (typeof DELIVERY_FAILURE_REASONS)[number];
 

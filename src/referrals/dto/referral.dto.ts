@@ -224,3 +224,10 @@ export class ReferredCaseDto {
   @ApiProperty({ type: Object, description: 'One object per permitted category (referral-packet.ts maps case fields to categories)' })
   data: Record<string, Record<string, unknown>>;
 }
+
+export class ReferralHistoryPageDto {
+  @ApiProperty({ type: [ReferralHistoryEntryDto] }) items: ReferralHistoryEntryDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}

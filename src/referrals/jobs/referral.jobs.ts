@@ -10,6 +10,8 @@ export const REFERRAL_JOBS = {
   recallRemote: 'referrals.recall-remote',
   /** A move or milestone made here on a referral whose other side is on a partner deployment: a signed event to it. */
   notifyPartner: 'referrals.notify-partner',
+  /** The person restricted a case (or lifted it) that went to a partner deployment: a signed notice to it. */
+  restrictionNotice: 'referrals.restriction-notice',
 } as const;
 export type ReferralJobName = (typeof REFERRAL_JOBS)[keyof typeof REFERRAL_JOBS];
 

@@ -5,6 +5,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
 import { AppConfig } from '../../config/app-config';
+import { CASE_JOBS, RestrictionChange } from '../../cases/jobs/case.jobs';
 import { CONSENT_JOBS } from '../../consent/jobs/consent.jobs';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
@@ -14,7 +15,9 @@ import { ReferralDelivery } from '../referral-delivery.service';
 import { DeadlineStep } from '../referral-milestones';
 import { ReferralReads } from '../referral-reads';
 import { ReferralRecall } from '../referral-recall.service';
+import { ReferralErasureRequests } from '../referral-erasure-requests';
 import { ReferralRemoteDelivery } from '../referral-remote-delivery';
+import { ReferralRestrictionNotices } from '../referral-restriction-notices';
 import { ReferralTransitions } from '../referral-transitions.service';
 import { SYSTEM } from '../referral-workflow.types';
 import { runSql } from '../../database/sql';
@@ -23,7 +26,7 @@ import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
 
 /** The jobs of this queue: the referrals module's own, and the events of other modules it reacts to. */
-type JobName = ReferralJobName | typeof CONSENT_JOBS.withdrawn;
+type JobName = ReferralJobName | typeof CONSENT_JOBS.withdrawn | typeof CASE_JOBS.restrictionChanged | typeof CASE_JOBS.identityErased;
 
 /**
  * The referrals queue: delivery of approved referrals, deadline checks, recalls and events to partner deployments, and
@@ -42,6 +45,8 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     private readonly delivery: ReferralDelivery,
     private readonly deadlines: ReferralDeadlines,
     private readonly recalls: ReferralRecall,
+    private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly erasures: ReferralErasureRequests,
     private readonly partnerEvents: ReferralRemoteDelivery,
     private readonly alerts: AlertsService,
     @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
@@ -63,6 +68,55 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, recalled }, name);
         return outcome;
       }
+      case CASE_JOBS.restrictionChanged: {
+        // Every organisation that received the case is told: an alert here, a signed notice to a partner deployment.
+        let told = 0;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          told = await this.restrictionNotices.fanOut(
+            em,
+            String(job.data.caseId),
+            String(job.data.restrictionId),
+            String(job.data.change) as RestrictionChange,
+          );
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, told }, name);
+        return outcome;
+      }
+      case CASE_JOBS.identityErased: {
+        // The person's identity was erased here: every recipient is asked to erase too (a recall per referral).
+        let asked = 0;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          asked = await this.erasures.fanOut(em, String(job.data.caseId));
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, asked }, name);
+        return outcome;
+      }
+      case REFERRAL_JOBS.restrictionNotice: {
+        const payload = {
+          referralId,
+          restrictionId: String(job.data.restrictionId),
+          change: String(job.data.change) as RestrictionChange,
+          occurredAt: String(job.data.occurredAt),
+        };
+        const sent = await this.partnerEvents.sendRestrictionNotice(payload, String(job.data.outboxId));
+        if (sent === 'retry' && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          if (sent !== 'retry' && sent !== 'permanent') return;
+          // Never reached the partner: the organisation that holds the case is told, to reach the recipient another way.
+          const referral = await this.reads.lock(em, referralId);
+          if (!referral) return;
+          await this.alerts.raise(em, {
+            organisationId: referral.sendingOrganisationId,
+            type: 'delivery_failed',
+            recordType: 'referral',
+            recordId: referralId,
+            details: { notification: 'restriction_notice', change: payload.change },
+            dedupeKey: `delivery_failed:restriction_notice:${String(job.data.outboxId)}`,
+          });
+        });
+        this.logger.log({ jobId: job.id, referralId, outcome, notice: sent }, name);
+        return outcome;
+      }
       case REFERRAL_JOBS.deliver: {
         const outcome = await this.deliver(job, referralId);
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, referralId, outcome }, name);
@@ -82,7 +136,10 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         return outcome;
       }
       case REFERRAL_JOBS.recallRemote: {
-        const result = await this.remote.recall(referralId);
+        const result = await this.remote.recall(
+          referralId,
+          job.data.reason === 'erasure_requested' ? 'erasure_requested' : 'consent_withdrawn',
+        );
         if (result.outcome === 'retry') this.retryOrGiveUp(job);
         const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve(undefined));
         // The acknowledgement arrives later as a partner event; a recall that could not be sent stays visible in the log.
@@ -160,7 +217,11 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     }
     // The disclosure gate refused (a suspended or retired partner, consent gone): failed at once, never retried.
     const failureReason =
-      result === 'partner_refused' || result === 'consent_not_covering' ? result : result === 'permanent' ? 'partner_refused' : null;
+      result === 'partner_refused' || result === 'consent_not_covering' || result === 'case_restricted'
+        ? result
+        : result === 'permanent'
+          ? 'partner_refused'
+          : null;
     await processOnce(this.dataSource, job.data.outboxId, async (em) => {
       if (failureReason === null) return;
       const organisationId = (await runSql(em, eventActorOrganisation, [eventId])).rows[0]?.actor_organisation_id;

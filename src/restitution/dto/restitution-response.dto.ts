@@ -126,6 +126,13 @@ export class ResponsibilityPeriodDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Null for the current period' }) until: string | null;
 }
 
+export class ResponsibilityPageDto {
+  @ApiProperty({ type: [ResponsibilityPeriodDto] }) items: ResponsibilityPeriodDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() limit: number;
+}
+
 export class ResponsibilityResponseDto {
   @ApiProperty({
     type: RestitutionClaimResponseDto,

@@ -9,6 +9,7 @@ import { Clock } from '../../common/clock';
 import { RESTITUTION_ALERT_KINDS, RestitutionAlertKind } from '../../common/vocabulary/restitution';
 import { AppConfig } from '../../config/app-config';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
+import { OutboxService } from '../../outbox/outbox.service';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
 import { awardedOf, deadlinesOf, ledgerEntry, ledgersOf } from '../claim-records';
@@ -26,6 +27,7 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
     private readonly alerts: AlertsService,
     protected readonly appConfig: AppConfig,
     private readonly clock: Clock,
+    private readonly outbox: OutboxService,
   ) {
     super();
   }
@@ -87,6 +89,15 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
       details: { kind, dueDate },
       dedupeKey: `restitution:${claim.id}:${kind}:${dueDate}`,
     });
+    // The responsible organisation's own systems hear of it (webhooks): ids, the deadline kind and date only.
+    if (created) {
+      await this.outbox.publish(em, {
+        type: 'restitution.deadline_due',
+        organisationId: claim.responsibleOrganisationId,
+        data: { claimId: claim.id, deadline: kind, dueDate, status: claim.status },
+        occurredAt: this.clock.now(),
+      });
+    }
     return created;
   }
 }

@@ -1,12 +1,16 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
+import { EXPORT_JOB, StatisticsExportJobs } from '../statistics-export-jobs.service';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
 import { StatisticsService } from '../statistics.service';
 
-export type StatisticsJobName = 'statistics.precompute';
+export type StatisticsJobName = 'statistics.precompute' | typeof EXPORT_JOB;
 
 /**
  * Five minutes after midnight UTC, every day: a period closes at midnight UTC (quarters and years start at 00:00 UTC)
@@ -28,6 +32,8 @@ export class StatisticsProcessor extends ConfiguredWorkerHost {
     private readonly statistics: StatisticsService,
     @InjectQueue(QUEUES.statistics) private readonly queue: Queue,
     protected readonly appConfig: AppConfig,
+    private readonly exportJobs: StatisticsExportJobs,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     super();
   }
@@ -43,13 +49,22 @@ export class StatisticsProcessor extends ConfiguredWorkerHost {
     );
   }
 
-  async process(job: Job<Record<string, never>, unknown, StatisticsJobName>): Promise<unknown> {
+  async process(job: Job<Record<string, unknown>, unknown, StatisticsJobName>): Promise<unknown> {
     const name = job.name;
     switch (name) {
       case 'statistics.precompute': {
         const periods = await this.statistics.precompute(new Date());
         this.logger.log({ jobId: job.id, periods }, name);
         return periods;
+      }
+      case 'statistics.export': {
+        // An export job (POST /api/v1/statistics/exports): the build reports its progress on the job row.
+        const data = job.data as OutboxJobData;
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        const outcome = await this.exportJobs.run(String(data.exportJobId), last);
+        await processOnce(this.dataSource, data.outboxId, () => Promise.resolve());
+        this.logger.log({ jobId: job.id, correlationId: data.correlationId, outcome }, name);
+        return outcome;
       }
       default: {
         const unknown: never = name;

@@ -33,6 +33,7 @@ export const LABELLED_SETS = {
   alertSeverities: vocabulary.ALERT_SEVERITIES,
   alertStatuses: vocabulary.ALERT_STATUSES,
   alertAudiences: vocabulary.ALERT_AUDIENCES,
+  emailModes: vocabulary.EMAIL_MODES,
   organisationTypes: vocabulary.ORGANISATION_TYPES,
   organisationNodes: vocabulary.ORGANISATION_NODES,
   roles: vocabulary.ROLES,
@@ -69,5 +70,7 @@ export const UNLABELLED_LISTS: Readonly<Record<string, string>> = {
   ISO_4217_AMENDMENTS: 'a record of the ISO 4217 amendment the currency list follows, not a code list',
   SUB_REGIONS: 'UN M49 sub-regions of the anonymised export: the UN publishes their names',
   REFERRAL_PAIR_COUNTRIES: 'ISO 3166-1 codes and `other`',
+  WEBHOOK_EVENT_TYPES: 'event names of the webhook protocol, read by partner systems, not people (docs/webhooks.md)',
+  WEBHOOK_DELIVERY_STATUSES: 'states of webhook deliveries, read by org admins configuring a system (docs/webhooks.md)',
   ALLOWABLE_ADDRESS_CATEGORIES: 'network address ranges in operator configuration (FEDERATION_ALLOW_PRIVATE_ADDRESSES), not shown to users',
 };

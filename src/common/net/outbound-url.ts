@@ -1,23 +1,37 @@
 /**
- * Where this deployment may send requests. A partner's base URL is typed in by an operator and later followed by the
- * worker with signed case data, so a URL that reaches inside the network (the metadata service, the database, an admin
- * port) must be refused — at registration and again at every connection, because a name can resolve differently later.
+ * Where this deployment may send requests. A partner's base URL or a webhook URL is typed in by a person and later
+ * followed by the worker, so a URL that reaches inside the network (the metadata service, the database, an admin port)
+ * must be refused — at registration and again at every connection, because a name can resolve differently later.
+ * Pure rules over a policy the caller builds from its configuration (federation: FEDERATION_ALLOW_PRIVATE_ADDRESSES,
+ * webhooks: WEBHOOK_ALLOW_PRIVATE_ADDRESSES); the error codes are the caller's too.
  */
 import { LookupAddress, lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { DomainError } from '../common/errors/domain-error';
-import { ALLOWABLE_ADDRESS_CATEGORIES, AddressCategory } from '../common/vocabulary/federation';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-codes';
+import { ALLOWABLE_ADDRESS_CATEGORIES, AddressCategory } from '../vocabulary/federation';
 
 export { ALLOWABLE_ADDRESS_CATEGORIES };
 export type { AddressCategory };
 /** Never reachable, whatever the configuration says. */
 export type ForbiddenCategory = AddressCategory | 'unspecified' | 'multicast' | 'reserved';
 
-/** The part of AppConfig the rules read: pass the AppConfig itself. */
+/** What a caller allows: its configuration's ranges, and how its refusals are named. */
 export interface OutboundPolicy {
+  /** Production: https only. */
   production: boolean;
-  federation: { allowedAddresses: ReadonlySet<AddressCategory> };
+  /** Ranges besides public addresses this caller may reach (never unspecified, multicast or reserved). */
+  allowedAddresses: ReadonlySet<AddressCategory>;
+  /** The caller's error codes; federation's by default. */
+  codes?: { unsafe: ErrorCode; unreachable: ErrorCode };
+  /** What the messages call the address ("Partner addresses", "Webhook URLs"). */
+  subject?: string;
+  /** A query string is part of some receivers' URLs (webhooks); a partner's base URL has none. */
+  allowQuery?: boolean;
 }
+
+const FEDERATION_CODES = { unsafe: 'FEDERATION_UNSAFE_ADDRESS', unreachable: 'FEDERATION_PARTNER_UNREACHABLE' } as const;
+const codesOf = (policy: OutboundPolicy) => policy.codes ?? FEDERATION_CODES;
 
 function ipv4ToInt(address: string): number | null {
   const parts = address.split('.');
@@ -103,13 +117,13 @@ export function classifyAddress(address: string): ForbiddenCategory | null {
 
 export function isAllowedAddress(address: string, policy: OutboundPolicy): boolean {
   const category = classifyAddress(address);
-  return category === null || (policy.federation.allowedAddresses as ReadonlySet<string>).has(category);
+  return category === null || (policy.allowedAddresses as ReadonlySet<string>).has(category);
 }
-
-const unsafe = (message: string, details: Record<string, unknown>) => new DomainError('FEDERATION_UNSAFE_ADDRESS', message, details);
 
 /** Checks the URL itself (scheme, no credentials, a host); a literal IP address is judged here too. */
 export function assertOutboundUrlShape(raw: string, policy: OutboundPolicy): URL {
+  const unsafe = (message: string, details: Record<string, unknown>) => new DomainError(codesOf(policy).unsafe, message, details);
+  const subject = policy.subject ?? 'Partner addresses';
   let url: URL;
   try {
     url = new URL(raw);
@@ -117,14 +131,14 @@ export function assertOutboundUrlShape(raw: string, policy: OutboundPolicy): URL
     throw unsafe('The address is not a valid URL', { reason: 'invalid_url' });
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !policy.production)) {
-    throw unsafe(policy.production ? 'Partner addresses must use https' : 'Partner addresses must use https or http', {
+    throw unsafe(policy.production ? `${subject} must use https` : `${subject} must use https or http`, {
       reason: 'scheme',
       scheme: url.protocol.replace(/:$/, ''),
     });
   }
   if (url.username || url.password) throw unsafe('The address must not carry credentials', { reason: 'credentials' });
   if (!url.hostname) throw unsafe('The address has no host', { reason: 'no_host' });
-  if (url.search || url.hash) throw unsafe('The address must not carry a query or fragment', { reason: 'query' });
+  if ((url.search && !policy.allowQuery) || url.hash) throw unsafe('The address must not carry a query or fragment', { reason: 'query' });
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(literal) && !isAllowedAddress(literal, policy)) {
     throw unsafe('The address is in a range this deployment does not call', { reason: 'address', category: classifyAddress(literal) });
@@ -150,13 +164,12 @@ export async function assertSafeOutboundUrl(raw: string, policy: OutboundPolicy,
   try {
     addresses = await resolve(host);
   } catch {
-    throw new DomainError('FEDERATION_PARTNER_UNREACHABLE', 'The partner host name does not resolve', { reason: 'dns' });
+    throw new DomainError(codesOf(policy).unreachable, 'The host name does not resolve', { reason: 'dns' });
   }
-  if (addresses.length === 0)
-    throw new DomainError('FEDERATION_PARTNER_UNREACHABLE', 'The partner host name does not resolve', { reason: 'dns' });
+  if (addresses.length === 0) throw new DomainError(codesOf(policy).unreachable, 'The host name does not resolve', { reason: 'dns' });
   for (const { address } of addresses) {
     if (!isAllowedAddress(address, policy)) {
-      throw unsafe('The host resolves to an address in a range this deployment does not call', {
+      throw new DomainError(codesOf(policy).unsafe, 'The host resolves to an address in a range this deployment does not call', {
         reason: 'address',
         category: classifyAddress(address),
       });
@@ -177,7 +190,7 @@ export function guardedLookup(policy: OutboundPolicy, resolve: Resolver = system
       (addresses) => {
         const bad = addresses.find((a) => !isAllowedAddress(a.address, policy));
         if (bad || addresses.length === 0) {
-          const err: NodeJS.ErrnoException = new Error('refused: address range not allowed for federation');
+          const err: NodeJS.ErrnoException = new Error('refused: address range not allowed for outbound calls');
           err.code = 'ELINTASBLOCKED';
           callback(err, '', undefined);
           return;

@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError } from '../errors/domain-error';
 import {
   AddressCategory,
   assertOutboundUrlShape,
@@ -11,7 +11,7 @@ import {
 
 const policy = (allowed: AddressCategory[] = [], production = true): OutboundPolicy => ({
   production,
-  federation: { allowedAddresses: new Set(allowed) },
+  allowedAddresses: new Set(allowed),
 });
 const fakeDns =
   (table: Record<string, string[]>): Resolver =>

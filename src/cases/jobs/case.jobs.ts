@@ -1,0 +1,24 @@
+/** Events the cases module publishes (ids and codes only); the modules that react handle them in their own queues. */
+export const CASE_JOBS = {
+  /**
+   * The person restricted the use of their case, or lifted the restriction (routed to the referrals queue, see
+   * src/queue/queues.ts): the referrals module tells every organisation that received the case.
+   */
+  restrictionChanged: 'cases.restriction-changed',
+  /**
+   * The person's identity was erased (crypto-shredding; routed to the referrals queue): the referrals module asks every
+   * recipient of the case to erase what it holds.
+   */
+  identityErased: 'cases.identity-erased',
+} as const;
+export type CaseJobName = (typeof CASE_JOBS)[keyof typeof CASE_JOBS];
+
+export const RESTRICTION_CHANGES = ['restricted', 'lifted'] as const;
+export type RestrictionChange = (typeof RESTRICTION_CHANGES)[number];
+
+export interface CaseRestrictionChangedPayload {
+  caseId: string;
+  restrictionId: string;
+  change: RestrictionChange;
+  [key: string]: string;
+}

@@ -1,0 +1,89 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { CaseResponseDto, CaseRestrictionDto } from '../../cases/dto/case-response.dto';
+import { CONSENT_PURPOSES, DATA_CATEGORIES, ORGANISATION_NODES, REFERRAL_STATUSES } from '../../common/vocabulary';
+import type { ConsentPurpose, DataCategory, OrganisationNode, ReferralStatus } from '../../common/vocabulary';
+import { UI_LANGUAGES, UiLanguage } from '../../common/vocabulary/labels';
+import { ConsentResponseDto } from '../../consent/dto/consent.dto';
+import { RestitutionClaimResponseDto } from '../../restitution/dto/restitution-response.dto';
+
+export const REPORT_FORMATS = ['json', 'text'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export class SubjectAccessQueryDto {
+  @ApiPropertyOptional({ enum: REPORT_FORMATS, description: 'text: a plain-text rendering to hand over (also `Accept: text/plain`)' })
+  @IsOptional()
+  @IsIn(REPORT_FORMATS)
+  format?: ReportFormat;
+
+  @ApiPropertyOptional({
+    enum: UI_LANGUAGES,
+    description: 'Language of the text rendering; default: the person’s first language, if labelled',
+  })
+  @IsOptional()
+  @IsIn(UI_LANGUAGES)
+  lang?: UiLanguage;
+}
+
+export class RecipientOrganisationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'Yangon Reception Centre' }) name: string;
+  @ApiProperty({ example: 'MM' }) country: string;
+  @ApiProperty({ enum: ORGANISATION_NODES }) node: OrganisationNode;
+}
+
+export class RecipientDeploymentDto {
+  @ApiProperty({ format: 'uuid' }) partnerId: string;
+  @ApiProperty({ example: 'lintas-mm' }) nodeId: string;
+  @ApiProperty({ example: 'Lintas Myanmar' }) name: string;
+}
+
+export class RecipientNoticeDto {
+  @ApiProperty({
+    enum: ['restriction_notice', 'restriction_notice_acknowledged', 'recall_acknowledged', 'erasure_request', 'erasure_acknowledged'],
+  })
+  action: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ nullable: true, type: String, example: 'restricted' }) change: string | null;
+}
+
+export class RecipientReadsDto {
+  @ApiProperty({ example: 2 }) count: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastAt: string | null;
+}
+
+export class RecipientDto {
+  @ApiProperty({ format: 'uuid' }) referralId: string;
+  @ApiProperty({ type: RecipientOrganisationDto }) organisation: RecipientOrganisationDto;
+  @ApiProperty({ type: RecipientDeploymentDto, nullable: true, description: 'The partner deployment, for an organisation on another one' })
+  deployment: RecipientDeploymentDto | null;
+  @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: ConsentPurpose;
+  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'] }) dataCategories: DataCategory[];
+  @ApiProperty({ type: [String], description: 'The consents the delivery relied on' }) consentIds: string[];
+  @ApiProperty({ enum: REFERRAL_STATUSES }) status: ReferralStatus;
+  @ApiProperty() transferOwnership: boolean;
+  @ApiProperty({ format: 'date-time' }) sentAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) receivedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acceptedAt: string | null;
+  @ApiProperty({ type: RecipientReadsDto }) reads: RecipientReadsDto;
+  @ApiProperty({ type: [RecipientNoticeDto] }) notices: RecipientNoticeDto[];
+}
+
+export class RecipientsResponseDto {
+  @ApiProperty({ format: 'uuid' }) caseId: string;
+  @ApiProperty({ example: 'TH-2026-000123' }) reference: string;
+  @ApiProperty({ type: [RecipientDto], description: 'Every organisation a referral of the case reached, oldest first' })
+  items: RecipientDto[];
+}
+
+export class SubjectAccessReportDto {
+  @ApiProperty({ format: 'date-time' }) generatedAt: string;
+  @ApiProperty({ enum: UI_LANGUAGES, description: 'The language the text rendering uses' }) language: UiLanguage;
+  @ApiProperty({ type: CaseResponseDto, description: 'Everything held on the case, identity opened where the rule allows' })
+  case: CaseResponseDto;
+  @ApiProperty({ type: [ConsentResponseDto], description: 'Every consent, withdrawn ones with their reason, newest first' })
+  consents: ConsentResponseDto[];
+  @ApiProperty({ type: [CaseRestrictionDto] }) restrictions: CaseRestrictionDto[];
+  @ApiProperty({ type: [RestitutionClaimResponseDto] }) restitutionClaims: RestitutionClaimResponseDto[];
+  @ApiProperty({ type: [RecipientDto] }) recipients: RecipientDto[];
+}

@@ -1,0 +1,62 @@
+import { UI_LANGUAGES, LABELS } from '../common/vocabulary/labels';
+import { SubjectAccessReportDto } from './dto/rights.dto';
+import { HEADING_KEYS, HEADINGS, HEADINGS_NEED_REVIEW } from './report-headings';
+import { renderReportText } from './report-text';
+import { preferredLanguage } from './subject-access.service';
+
+const report = (): SubjectAccessReportDto =>
+  ({
+    generatedAt: '2026-12-06T04:00:00.000Z',
+    language: 'km',
+    case: {
+      reference: 'TH-2026-000123',
+      status: 'active',
+      person: {
+        identity: { erased: true, erasedAt: '2026-11-01T00:00:00.000Z' },
+        gender: 'feminine',
+        citizenship: ['KH'],
+        languages: ['khm'],
+      },
+      traffickingStatus: 'actual',
+      exploitationTypes: ['forced_criminality'],
+      meansOfControl: [],
+      protection: { immigrationStatus: null },
+    },
+    consents: [],
+    restrictions: [],
+    restitutionClaims: [],
+    recipients: [
+      {
+        organisation: { id: 'o', name: 'Phnom Penh Reception', country: 'KH', node: 'remote' },
+        deployment: { partnerId: 'p', nodeId: 'kh', name: 'Lintas Cambodia' },
+        purpose: 'repatriation',
+        dataCategories: ['identity'],
+        status: 'received',
+        sentAt: '2026-10-01T00:00:00.000Z',
+      },
+    ],
+  }) as unknown as SubjectAccessReportDto;
+
+describe('the plain-text access report', () => {
+  it('has every heading in every language, none empty, and English is the only reviewed one', () => {
+    for (const language of UI_LANGUAGES)
+      for (const key of HEADING_KEYS) expect({ language, key, ok: !!HEADINGS[language][key]?.trim() }).toEqual({ language, key, ok: true });
+    expect([...HEADINGS_NEED_REVIEW].sort()).toEqual(UI_LANGUAGES.filter((l) => l !== 'en').sort());
+  });
+
+  it('labels codes in the report language and shows the recipient with its deployment', () => {
+    const text = renderReportText(report(), 'km');
+    expect(text).toContain(HEADINGS.km.title);
+    expect(text).toContain(HEADINGS.km.erased);
+    expect(text).toContain(LABELS.km.sets.exploitationTypes.forced_criminality);
+    expect(text).toContain(LABELS.km.sets.consentPurposes.repatriation);
+    expect(text).toContain('Phnom Penh Reception (KH, Lintas Cambodia)');
+    expect(text).not.toContain('forced_criminality');
+  });
+
+  it('takes the first of the person’s languages that has labels, else English', () => {
+    expect(preferredLanguage(['shn', 'mya', 'tha'])).toBe('my');
+    expect(preferredLanguage(['shn'])).toBe('en');
+    expect(preferredLanguage([])).toBe('en');
+  });
+});
