@@ -123,9 +123,12 @@ export class StatisticsController {
   @Get('exports/:id/download')
   @ApiOperation({ summary: 'The CSV of a done export job: the frozen export, byte-identical on every download' })
   @Authorize(Permission.StatisticsExport)
-  @ApiProduces('text/csv')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiOkResponse({ description: 'CSV named lintas-htcds-<period>.csv' })
+  @ApiOkResponse({
+    description: 'CSV named lintas-htcds-<period>.csv',
+    // Only the success is CSV: errors are the usual JSON body.
+    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or another organisation’s' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_EXPORT_NOT_READY' })
   async downloadExport(
