@@ -17,9 +17,8 @@ export class PageQueryDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
-    maximum: MAX_PAGE_LIMIT,
     default: 20,
-    description: 'Capped at the configured maximum',
+    description: `Page size; a larger value is clamped to the configured maximum (at most ${MAX_PAGE_LIMIT})`,
   })
   @IsOptional()
   @Type(() => Number)
