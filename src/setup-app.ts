@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -10,34 +10,9 @@ import { registerJsonBodyParser } from './common/http/json-body';
 import { createValidationPipe } from './common/http/validation';
 import { CORRELATION_HEADER, correlationIdFrom } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
+import { buildOpenApi } from './openapi';
 
 export const OPENAPI_PATH = 'api/docs';
-
-export function buildOpenApi(app: NestFastifyApplication) {
-  const config = new DocumentBuilder()
-    .setTitle('Lintas API')
-    .setDescription(
-      'Case management, consent-scoped cross-border referrals, restitution tracking and anonymised statistics for ' +
-        'organisations protecting trafficking victims. Errors: { statusCode, code, message, details?, correlationId }.',
-    )
-    .setVersion('1')
-    .setLicense('AGPL-3.0-or-later', 'https://www.gnu.org/licenses/agpl-3.0.html')
-    .addServer('/')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .build();
-  const document = SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
-  });
-  // A route without @Authorize is @Public (the guard closes anything else, and a test fails on a route with neither).
-  // @nestjs/swagger drops an empty requirement list, so say "no security" here rather than leave it unstated.
-  for (const item of Object.values(document.paths)) {
-    for (const method of ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const) {
-      const operation = item[method];
-      if (operation && !operation.security) operation.security = [];
-    }
-  }
-  return document;
-}
 
 /** Everything main.ts does to the API, shared with the end-to-end tests so they test the same thing. */
 export async function createApiApp(config = AppConfig.fromEnvironment()): Promise<NestFastifyApplication> {

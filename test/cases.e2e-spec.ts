@@ -403,6 +403,7 @@ describe('cases (e2e)', () => {
       'transgender_masculine',
       'non_conforming',
       'not_specified',
+      null, // the API accepts null (clears the field), so the document lists it (OpenAPI 3.0.3 nullable enum)
     ]);
   });
 });

@@ -3,10 +3,11 @@
  * and error answers, and lints clean with Redocly's recommended ruleset (redocly.yaml at the repository root).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { startApi, TestApi } from './support/app';
 import { controllerRoutes, ControllerRoute, openApiPath } from './support/routes';
 
@@ -108,4 +109,39 @@ describe('OpenAPI (e2e)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  /**
+   * Spectral with its OpenAPI rules and the OWASP API Security ruleset (.spectral.yaml). Not yet at zero errors
+   * (docs/openapi.md says which rules and why): until then the run fails when any rule reports more errors than the
+   * counts in test/openapi-spectral-baseline.json, so a new route is born within the bounds and the counts only fall.
+   */
+  it('lints with Spectral (oas + OWASP): no rule above its recorded error count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lintas-spectral-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      const cli = require.resolve('@stoplight/spectral-cli/dist/index.js');
+      const result = await promisify(execFile)(
+        process.execPath,
+        [cli, 'lint', '-r', join(ROOT, '.spectral.yaml'), '-f', 'json', '-q', file],
+        { cwd: ROOT, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 },
+      ).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }));
+      const findings = JSON.parse(result.stdout || '[]') as Array<{ code: string; severity: number }>;
+      const errors: Record<string, number> = {};
+      for (const f of findings) if (f.severity === 0) errors[f.code] = (errors[f.code] ?? 0) + 1;
+      // The counts of this run, to record in the baseline when a rule's count falls.
+      mkdirSync(join(ROOT, '.local', 'test'), { recursive: true });
+      writeFileSync(join(ROOT, '.local', 'test', 'spectral-errors.json'), JSON.stringify({ errors }, null, 2) + '\n');
+      const baseline = JSON.parse(readFileSync(join(ROOT, 'test', 'openapi-spectral-baseline.json'), 'utf8')) as {
+        errors: Record<string, number>;
+      };
+      const above = Object.entries(errors)
+        .filter(([code, n]) => n > (baseline.errors[code] ?? 0))
+        .map(([code, n]) => `${code}: ${n} (recorded ${baseline.errors[code] ?? 0})`);
+      expect(findings.length).toBeGreaterThan(0); // the linter ran on the document (warnings remain; see docs/openapi.md)
+      expect(above).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -30,7 +30,10 @@ export class HealthController {
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process is up' })
   @Public()
-  @ApiOkResponse({ description: 'Process is alive' })
+  @ApiOkResponse({
+    description: 'Process is alive',
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -40,7 +43,19 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: PostgreSQL, migrations and Redis are ready' })
   @Public()
   @HealthCheck()
-  @ApiOkResponse({ description: 'All dependencies ready' })
+  @ApiOkResponse({
+    description: 'All dependencies ready: { status: "ok", info: { <dependency>: { status: "up" } }, error: {}, details }',
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
     description: 'SERVICE_UNAVAILABLE; details name each dependency and its status',

@@ -6,7 +6,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -41,6 +40,16 @@ export class StatisticsController {
   @ApiOkResponse({
     description:
       'The page envelope of every list: { items: [{ tableId, title, counts, dimensions, periods, minimumCellSize }], total, page, limit }',
+    schema: {
+      type: 'object',
+      required: ['items', 'total', 'page', 'limit'],
+      properties: {
+        items: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } },
+        total: { type: 'integer', format: 'int32', minimum: 0 },
+        page: { type: 'integer', format: 'int32', minimum: 1 },
+        limit: { type: 'integer', format: 'int32', minimum: 1 },
+      },
+    },
   })
   tables(@Query() query: PageQueryDto) {
     return pageOf(this.statistics.catalogue().items, query, this.config.http.listLimitMax);
@@ -53,6 +62,23 @@ export class StatisticsController {
   @ApiOkResponse({
     description:
       '{ tableId, period, provisional, dataCutoff, minimumCellSize, rows }; suppressed counts are null. ETag = sha256 of the bytes',
+    schema: {
+      type: 'object',
+      required: ['tableId', 'period', 'provisional', 'dataCutoff', 'minimumCellSize', 'rows'],
+      properties: {
+        tableId: { type: 'string', maxLength: 100 },
+        period: { type: 'string', maxLength: 7, example: '2025-Q3' },
+        provisional: { type: 'boolean' },
+        dataCutoff: { type: 'string', format: 'date-time' },
+        minimumCellSize: { type: 'integer', minimum: 5 },
+        rows: {
+          type: 'array',
+          maxItems: 100000,
+          description: 'One object per published row: its dimensions, its counts (null when suppressed) and measures',
+          items: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'STATISTICS_TABLE_NOT_FOUND' })
@@ -97,9 +123,12 @@ export class StatisticsController {
   @Get('exports/:id/download')
   @ApiOperation({ summary: 'The CSV of a done export job: the frozen export, byte-identical on every download' })
   @Authorize(Permission.StatisticsExport)
-  @ApiProduces('text/csv')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiOkResponse({ description: 'CSV named lintas-htcds-<period>.csv' })
+  @ApiOkResponse({
+    description: 'CSV named lintas-htcds-<period>.csv',
+    // Only the success is CSV: errors are the usual JSON body.
+    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or another organisation’s' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_EXPORT_NOT_READY' })
   async downloadExport(
@@ -119,9 +148,12 @@ export class StatisticsController {
   })
   @Authorize(Permission.StatisticsExport)
   @ApiQuery(PERIOD_QUERY)
-  @ApiProduces('text/csv')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiOkResponse({ description: 'CSV, one row per record that survives k-anonymisation, in a keyed pseudo-random order' })
+  @ApiOkResponse({
+    description: 'CSV, one row per record that survives k-anonymisation, in a keyed pseudo-random order',
+    // Only the success is CSV: errors are the usual JSON body.
+    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })
   async htcds(@Actor() actor: ActorShape, @Query('period') period: unknown, @Res({ passthrough: true }) reply: FastifyReply) {

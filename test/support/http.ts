@@ -1,4 +1,8 @@
-/** A small HTTP client for end-to-end specs: real sockets against the booted API on 127.0.0.1. */
+/**
+ * A small HTTP client for end-to-end specs: real sockets against the booted API on 127.0.0.1. Every exchange is checked
+ * against the served OpenAPI document (support/contract.ts).
+ */
+import { checkContract } from './contract';
 export interface HttpResult<T = any> {
   status: number;
   body: T;
@@ -33,6 +37,16 @@ export class Http {
     } catch {
       /* not JSON (CSV, HTML) */
     }
+    await checkContract(this.baseUrl, {
+      method,
+      path,
+      requestHeaders: headers,
+      requestBody: options.raw !== undefined ? parseOrKeep(options.raw) : options.body,
+      status: res.status,
+      responseHeaders: res.headers,
+      responseBody: parsed,
+      responseText: text,
+    });
     return { status: res.status, body: parsed as T, headers: res.headers, text };
   }
 
@@ -47,5 +61,13 @@ export class Http {
   }
   delete<T = any>(path: string, token?: string, headers?: Record<string, string>) {
     return this.request<T>('DELETE', path, { token, headers });
+  }
+}
+
+function parseOrKeep(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
   }
 }

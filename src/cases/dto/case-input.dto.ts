@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableEnum } from '../../common/http/api-schema';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -98,7 +99,7 @@ export class PersonInputDto {
   @IsOptional()
   @IsDateOnly({ notFuture: true, min: DOB_MIN })
   dateOfBirth?: string | null;
-  @ApiPropertyOptional({ enum: GENDERS, example: 'feminine' }) @IsOptional() @IsIn(GENDERS) gender?: Gender | null;
+  @ApiPropertyOptional(nullableEnum(GENDERS, { example: 'feminine' })) @IsOptional() @IsIn(GENDERS) gender?: Gender | null;
   @ApiPropertyOptional({ type: [String], example: ['MM'], description: 'ISO 3166-1 alpha-2' })
   @IsOptional()
   @IsArray()
@@ -127,7 +128,12 @@ export class PersonInputDto {
   @MinLength(3)
   @MaxLength(40)
   phone?: string | null;
-  @ApiPropertyOptional({ maxLength: 254 }) @IsOptional() @Transform(trim) @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'email', maxLength: 254 })
+  @IsOptional()
+  @Transform(trim)
+  @IsEmail()
+  @MaxLength(254)
+  email?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'Mercy Shelter, Bangkok', maxLength: 500 })
   @IsOptional()
   @Transform(trim)
@@ -138,27 +144,42 @@ export class PersonInputDto {
 }
 
 export class ProtectionInputDto {
-  @ApiPropertyOptional({ enum: RISK_LEVELS, example: 'high' }) @IsOptional() @IsIn(RISK_LEVELS) riskLevel?: RiskLevel | null;
-  @ApiPropertyOptional({ format: 'date', description: 'When the risk was assessed; defaults to today when riskLevel changes' })
+  @ApiPropertyOptional(nullableEnum(RISK_LEVELS, { example: 'high' })) @IsOptional() @IsIn(RISK_LEVELS) riskLevel?: RiskLevel | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'date',
+    description: 'When the risk was assessed; defaults to today when riskLevel changes',
+  })
   @IsOptional()
   @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   riskAssessedAt?: string | null;
-  @ApiPropertyOptional({ description: 'Only the assigned caseworker and the supervisors see a danger-flagged case' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description: 'Only the assigned caseworker and the supervisors see a danger-flagged case',
+  })
   @IsOptional()
   @IsBoolean()
   dangerFlag?: boolean | null;
-  @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsDateOnly({ min: '2000-01-01' }) reflectionPeriodStart?: string | null;
-  @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsDateOnly({ min: '2000-01-01' }) reflectionPeriodEnd?: string | null;
-  @ApiPropertyOptional({ enum: IMMIGRATION_STATUSES })
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date' })
+  @IsOptional()
+  @IsDateOnly({ min: '2000-01-01' })
+  reflectionPeriodStart?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date' })
+  @IsOptional()
+  @IsDateOnly({ min: '2000-01-01' })
+  reflectionPeriodEnd?: string | null;
+  @ApiPropertyOptional(nullableEnum(IMMIGRATION_STATUSES))
   @IsOptional()
   @IsIn(IMMIGRATION_STATUSES)
   immigrationStatus?: ImmigrationStatus | null;
-  @ApiPropertyOptional({ enum: DETENTION_STATUSES }) @IsOptional() @IsIn(DETENTION_STATUSES) detentionStatus?: DetentionStatus | null;
-  @ApiPropertyOptional({ enum: NON_PUNISHMENT_ASSESSMENTS })
+  @ApiPropertyOptional(nullableEnum(DETENTION_STATUSES)) @IsOptional() @IsIn(DETENTION_STATUSES) detentionStatus?: DetentionStatus | null;
+  @ApiPropertyOptional(nullableEnum(NON_PUNISHMENT_ASSESSMENTS))
   @IsOptional()
   @IsIn(NON_PUNISHMENT_ASSESSMENTS)
   nonPunishmentAssessment?: NonPunishmentAssessment | null;
-  @ApiPropertyOptional({ description: 'The victim objects to their home state being notified' })
+  @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'The victim objects to their home state being notified' })
   @IsOptional()
   @IsBoolean()
   objectsToHomeStateNotification?: boolean | null;
@@ -174,7 +195,10 @@ export class LegalProceedingDto {
   @MaxLength(64)
   caseNumber?: string | null;
   @ApiProperty({ enum: LEGAL_ROLES, example: 'witness' }) @IsIn(LEGAL_ROLES) role: LegalRole;
-  @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsDateOnly({ min: '2000-01-01' }) nextHearing?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'date' })
+  @IsOptional()
+  @IsDateOnly({ min: '2000-01-01' })
+  nextHearing?: string | null;
 }
 
 /**
@@ -192,7 +216,12 @@ export class CreateCaseDto {
   @IsOptional()
   @IsIn(TRAFFICKING_STATUSES)
   traffickingStatus?: TraffickingStatus | null;
-  @ApiPropertyOptional({ format: 'date', description: 'When the trafficking status was decided; defaults to today' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'date',
+    description: 'When the trafficking status was decided; defaults to today',
+  })
   @IsOptional()
   @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   traffickingStatusDecidedAt?: string | null;

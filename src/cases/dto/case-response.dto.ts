@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { nullableEnum, nullableObject } from '../../common/http/api-schema';
 import {
   CASE_STATUSES,
   CaseStatus,
@@ -54,25 +55,36 @@ export class PersonDto {
       'erasure; { withheld: "danger_flag" } for a supervisor who is not the assignee of a danger-flagged case and holds no break-glass grant.',
     oneOf: [
       { $ref: getSchemaPath(IdentityDto) },
-      { type: 'object', properties: { erased: { type: 'boolean', enum: [true] }, erasedAt: { type: 'string', format: 'date-time' } } },
-      { type: 'object', properties: { withheld: { type: 'string', enum: ['danger_flag'] } } },
+      // Each branch names what it requires and nothing else, so exactly one matches any answer.
+      {
+        type: 'object',
+        required: ['erased', 'erasedAt'],
+        additionalProperties: false,
+        properties: { erased: { type: 'boolean', enum: [true] }, erasedAt: { type: 'string', format: 'date-time' } },
+      },
+      {
+        type: 'object',
+        required: ['withheld'],
+        additionalProperties: false,
+        properties: { withheld: { type: 'string', enum: ['danger_flag'] } },
+      },
     ],
   })
   identity?: IdentityView;
-  @ApiProperty({ enum: GENDERS, nullable: true }) gender: Gender | null;
+  @ApiProperty(nullableEnum(GENDERS)) gender: Gender | null;
   @ApiProperty({ type: [String] }) citizenship: string[];
   @ApiProperty({ type: [String] }) languages: string[];
 }
 
 export class ProtectionDto {
-  @ApiProperty({ enum: RISK_LEVELS, nullable: true }) riskLevel: RiskLevel | null;
+  @ApiProperty(nullableEnum(RISK_LEVELS)) riskLevel: RiskLevel | null;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) riskAssessedAt: string | null;
   @ApiProperty() dangerFlag: boolean;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) reflectionPeriodStart: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) reflectionPeriodEnd: string | null;
-  @ApiProperty({ enum: IMMIGRATION_STATUSES, nullable: true }) immigrationStatus: ImmigrationStatus | null;
-  @ApiProperty({ enum: DETENTION_STATUSES, nullable: true }) detentionStatus: DetentionStatus | null;
-  @ApiProperty({ enum: NON_PUNISHMENT_ASSESSMENTS, nullable: true }) nonPunishmentAssessment: NonPunishmentAssessment | null;
+  @ApiProperty(nullableEnum(IMMIGRATION_STATUSES)) immigrationStatus: ImmigrationStatus | null;
+  @ApiProperty(nullableEnum(DETENTION_STATUSES)) detentionStatus: DetentionStatus | null;
+  @ApiProperty(nullableEnum(NON_PUNISHMENT_ASSESSMENTS)) nonPunishmentAssessment: NonPunishmentAssessment | null;
   @ApiProperty() objectsToHomeStateNotification: boolean;
 }
 
@@ -82,6 +94,7 @@ export class ClosureDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) closedBy: string | null;
 }
 
+@ApiExtraModels(ClosureDto)
 export class CaseResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'TH-2026-000123' }) reference: string;
@@ -97,7 +110,7 @@ export class CaseResponseDto {
     description: 'Derived: under 18 by date of birth (at the last change), else by age when trafficked',
   })
   minor: boolean | null;
-  @ApiProperty({ enum: TRAFFICKING_STATUSES, nullable: true }) traffickingStatus: TraffickingStatus | null;
+  @ApiProperty(nullableEnum(TRAFFICKING_STATUSES)) traffickingStatus: TraffickingStatus | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) traffickingStatusDecidedByOrganisationId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) traffickingStatusDecidedAt: string | null;
   @ApiProperty({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
@@ -109,7 +122,7 @@ export class CaseResponseDto {
   @ApiProperty({ nullable: true, type: Number }) ageWhenTrafficked: number | null;
   @ApiProperty({ type: ProtectionDto }) protection: ProtectionDto;
   @ApiProperty({ type: [LegalProceedingDto] }) legalProceedings: LegalProceedingDto[];
-  @ApiProperty({ type: ClosureDto, nullable: true }) closure: ClosureDto | null;
+  @ApiProperty(nullableObject(ClosureDto)) closure: ClosureDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -132,9 +145,9 @@ export class CaseSummaryDto {
   @ApiProperty() version: number;
   @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) assignedCaseworkerId: string | null;
-  @ApiProperty({ enum: RISK_LEVELS, nullable: true }) riskLevel: RiskLevel | null;
+  @ApiProperty(nullableEnum(RISK_LEVELS)) riskLevel: RiskLevel | null;
   @ApiProperty() dangerFlag: boolean;
-  @ApiProperty({ enum: TRAFFICKING_STATUSES, nullable: true }) traffickingStatus: TraffickingStatus | null;
+  @ApiProperty(nullableEnum(TRAFFICKING_STATUSES)) traffickingStatus: TraffickingStatus | null;
   @ApiProperty({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
   @ApiProperty({ nullable: true, type: Boolean }) minor: boolean | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -152,7 +165,7 @@ export class AccessLogEntryDto {
   @ApiProperty({ description: 'Audit event sequence' }) id: string;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId: string | null;
-  @ApiProperty({ enum: ROLES, nullable: true }) role: string | null;
+  @ApiProperty(nullableEnum(ROLES)) role: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) organisationId: string | null;
   @ApiProperty({ example: 'case.read_identity' }) action: string;
   @ApiProperty({ nullable: true, type: String }) purpose: string | null;
@@ -171,7 +184,11 @@ export class BreakGlassGrantDto {
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ format: 'date-time' }) grantedAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Shown to supervisors reviewing grants; null once the identity is erased' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'In the list supervisors review (null once the identity is erased); not repeated in the answer to the grant itself',
+  })
   reason?: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) reviewedAt: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) reviewedBy: string | null;

@@ -6,9 +6,11 @@ export class ErrorResponseDto {
   code: string;
   @ApiProperty({ example: 'Record not found' }) message: string;
   @ApiPropertyOptional({
-    description: 'Per-field validation errors or other structured detail',
-    type: 'object',
-    additionalProperties: true,
+    description: 'Structured detail: per-field validation errors as a list ({ field, errors }), or an object of facts about the refusal',
+    oneOf: [
+      { type: 'object', additionalProperties: true },
+      { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } },
+    ],
   })
   details?: unknown;
   @ApiProperty({ example: '3f1c2a0e-7a51-4a0b-9a0c-1f1b3c2d4e5f' }) correlationId: string;

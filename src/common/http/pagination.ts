@@ -6,7 +6,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 export const MAX_PAGE_LIMIT = 100;
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100000, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -14,7 +14,12 @@ export class PageQueryDto {
   @Max(100000)
   page = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 20, description: 'Capped at the configured maximum' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    default: 20,
+    description: `Page size; a larger value is clamped to the configured maximum (at most ${MAX_PAGE_LIMIT})`,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

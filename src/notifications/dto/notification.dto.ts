@@ -1,21 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, ValidateIf } from 'class-validator';
+import { nullableEnum } from '../../common/http/api-schema';
 import { EMAIL_MODES, EmailMode } from '../../common/vocabulary/notifications';
 
 export class UpdateNotificationPreferencesDto {
-  @ApiProperty({
-    enum: EMAIL_MODES,
-    nullable: true,
-    example: 'daily',
-    description: 'immediate: one message per new alert; daily: one summary a day; off: none; null: the organisation’s default',
-  })
+  @ApiProperty(
+    nullableEnum(EMAIL_MODES, {
+      example: 'daily',
+      description: 'immediate: one message per new alert; daily: one summary a day; off: none; null: the organisation’s default',
+    }),
+  )
   @ValidateIf((_o, v) => v !== null)
   @IsIn(EMAIL_MODES)
   email: EmailMode | null;
 }
 
 export class NotificationPreferencesDto {
-  @ApiProperty({ enum: EMAIL_MODES, nullable: true, description: 'Your own choice; null: the organisation’s default applies' })
+  @ApiProperty(nullableEnum(EMAIL_MODES, { description: 'Your own choice; null: the organisation’s default applies' }))
   email: EmailMode | null;
   @ApiProperty({ enum: EMAIL_MODES }) organisationDefault: EmailMode;
   @ApiProperty({ enum: EMAIL_MODES, description: 'What applies to you' }) effective: EmailMode;

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableEnum } from '../../common/http/api-schema';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -184,7 +185,7 @@ export class ReferralResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) receivedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptanceDueAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptedAt: string | null;
-  @ApiProperty({ enum: DELIVERY_FAILURE_REASONS, nullable: true }) failureReason: DeliveryFailureReason | null;
+  @ApiProperty(nullableEnum(DELIVERY_FAILURE_REASONS)) failureReason: DeliveryFailureReason | null;
   @ApiProperty({ type: [MilestoneViewDto], description: 'Accepted cross-border referrals only; empty otherwise' })
   milestones: MilestoneViewDto[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -201,9 +202,9 @@ export class ReferralPageDto {
 export class ReferralHistoryEntryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: REFERRAL_EVENT_KINDS }) kind: ReferralEventKind;
-  @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true }) from: ReferralStatus | null;
-  @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true }) to: ReferralStatus | null;
-  @ApiProperty({ enum: REFERRAL_MILESTONES, nullable: true }) milestone: ReferralMilestone | null;
+  @ApiProperty(nullableEnum(REFERRAL_STATUSES)) from: ReferralStatus | null;
+  @ApiProperty(nullableEnum(REFERRAL_STATUSES)) to: ReferralStatus | null;
+  @ApiProperty(nullableEnum(REFERRAL_MILESTONES)) milestone: ReferralMilestone | null;
   @ApiProperty() skipped: boolean;
   @ApiProperty({ enum: REFERRAL_ACTOR_KINDS }) actorKind: ReferralActorKind;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) userId: string | null;

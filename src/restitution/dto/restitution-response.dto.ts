@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableObject } from '../../common/http/api-schema';
 import { MoneyDto } from '../../common/money/money.dto';
 import {
   CLAIM_DEADLINES,
@@ -25,6 +26,7 @@ export class OpenDeadlineDto {
   @ApiProperty({ description: 'The date has passed in the jurisdiction\u2019s time zone' }) passed: boolean;
 }
 
+@ApiExtraModels(MoneyDto)
 export class RestitutionClaimResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) caseId: string;
@@ -34,7 +36,7 @@ export class RestitutionClaimResponseDto {
   @ApiProperty({ type: String, nullable: true }) forumCaseNumber: string | null;
   @ApiProperty({ enum: CLAIM_STATUSES }) status: ClaimStatus;
   @ApiProperty({ type: MoneyDto }) claimed: MoneyJson;
-  @ApiProperty({ type: MoneyDto, nullable: true, description: 'Null until awarded' }) awarded: MoneyJson | null;
+  @ApiProperty(nullableObject(MoneyDto, { description: 'Null until awarded' })) awarded: MoneyJson | null;
   @ApiProperty({ type: [MoneyDto], description: 'Per currency: payments minus corrections' }) paid: MoneyJson[];
   @ApiProperty({ type: [MoneyDto], description: 'Per awarded currency: awarded \u2212 paid, never below 0; empty until awarded' })
   outstanding: MoneyJson[];
