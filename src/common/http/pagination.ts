@@ -17,13 +17,15 @@ export class PageQueryDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
+    maximum: 100000,
     default: 20,
-    description: `Page size; a larger value is clamped to the configured maximum (at most ${MAX_PAGE_LIMIT})`,
+    description: `Page size; a value above the configured maximum (at most ${MAX_PAGE_LIMIT}) is clamped to it`,
   })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(100000)
   limit = 20;
 }
 
