@@ -64,6 +64,32 @@ describe('webhooks (e2e)', () => {
   const verify = (secret: string, r: Received) =>
     new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, string> };
 
+  /** A case whose identity fields are all canary values, and those values (none may reach a receiver). */
+  async function canaryCase(user: TestUser) {
+    const tag = randomBytes(6).toString('hex');
+    const values = [`Cgiven${tag}`, `Cfamily${tag}`, `CDOC${tag}`, `+66 81 ${tag}`, `Canary house ${tag}`];
+    const body = designExampleCase();
+    body.person = {
+      ...body.person,
+      givenName: values[0],
+      familyName: values[1],
+      identityDocuments: [{ type: 'passport', number: values[2], country: 'MM' }],
+      phone: values[3],
+      currentLocation: values[4],
+    };
+    const kase = await createCase(api, user, body);
+    return { kase, tag, values: [...values, kase.reference] };
+  }
+
+  const expectNoCanary = (path: string, values: string[]) => {
+    const everything = receiver
+      .at(path)
+      .map((r) => r.body + JSON.stringify(r.headers))
+      .join('\n')
+      .toLowerCase();
+    for (const value of values) expect(everything).not.toContain(value.toLowerCase());
+  };
+
   it('lets an org admin manage its own organisation’s subscriptions only; the secret is shown once', async () => {
     const home = await organisationWithStaff(api, admin, { country: 'TH' });
     const other = await organisationWithStaff(api, admin, { country: 'TH' });
@@ -330,6 +356,50 @@ describe('webhooks (e2e)', () => {
       expect(() => verify(sub.secret, after)).toThrow();
     } finally {
       dateSpy.mockRestore();
+    }
+  });
+  it('tells both organisations’ systems of a referral recalled because the person withdrew the consent it relied on', async () => {
+    const sender = await organisationWithStaff(api, admin, { country: 'TH' });
+    const service = await organisationWithStaff(api, admin, { country: 'TH' });
+    const { kase, tag, values } = await canaryCase(sender.caseworker);
+    const senderSub = await subscribe(sender.orgAdmin, `/recall-sender-${tag}`, ['referral.recalled']);
+    const serviceSub = await subscribe(service.orgAdmin, `/recall-service-${tag}`, ['referral.recalled']);
+    const consentId = await permitConsent(api, sender.caseworker, kase.id, service.org.id, ['contact'], ['service_provision']);
+    const referral = await createReferral(api, sender.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: service.org.id,
+      purpose: 'service_provision',
+      dataCategories: ['contact'],
+      reason: 'Shelter placement',
+    });
+    await act(api, sender.caseworker, referral.id, 'submit');
+    await act(api, sender.caseworker, referral.id, 'approve');
+    await waitForStatus(api, service.caseworker, referral.id, 'received');
+    const withdrawn = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`,
+      { reason: `Canary reason ${tag}` },
+      sender.caseworker.token,
+    );
+    expect(withdrawn.status).toBe(200);
+    await waitForStatus(api, sender.caseworker, referral.id, 'recalled');
+
+    await eventually(
+      async () => receiver.at(`/recall-sender-${tag}`).length > 0 && receiver.at(`/recall-service-${tag}`).length > 0,
+      30000,
+    );
+    for (const [path, sub, org] of [
+      [`/recall-sender-${tag}`, senderSub, sender.org.id],
+      [`/recall-service-${tag}`, serviceSub, service.org.id],
+    ] as const) {
+      const got = receiver.at(path).map((r) => verify(sub.secret, r));
+      expect(got).toEqual([
+        {
+          type: 'referral.recalled',
+          timestamp: expect.any(String),
+          data: { referralId: referral.id, status: 'recalled', organisationId: org },
+        },
+      ]);
+      expectNoCanary(path, [...values, `Canary reason ${tag}`]);
     }
   });
 });
