@@ -16,6 +16,8 @@ import { removeQueues, uniqueQueuePrefix } from './support/queues';
 import { Received, Receiver } from './support/receiver';
 import { act, createReferral, permitConsent, waitForStatus } from './support/referrals';
 
+const DAY = 24 * 3600 * 1000;
+
 const ENV = {
   WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'loopback',
   WEBHOOK_RETRY_BASE_MS: '40',
@@ -89,6 +91,31 @@ describe('webhooks (e2e)', () => {
       .toLowerCase();
     for (const value of values) expect(everything).not.toContain(value.toLowerCase());
   };
+
+  /** The deliveries of one event type at a path, verified; `at`: the verifier's "now" is the message's own timestamp. */
+  const verifiedAt = (secret: string, path: string, type: string) =>
+    receiver
+      .at(path)
+      .filter((r) => (JSON.parse(r.body) as { type: string }).type === type)
+      .map((r) => {
+        const sent = Number(r.headers['webhook-timestamp']) * 1000;
+        const dateSpy = jest.spyOn(Date, 'now').mockReturnValue(sent);
+        try {
+          return verify(secret, r);
+        } finally {
+          dateSpy.mockRestore();
+        }
+      });
+
+  /** The worker's Clock runs `aheadMs` ahead of the system time until `until` settles (the spec's positive signal). */
+  async function withWorkerAhead<T>(aheadMs: number, until: () => Promise<T>): Promise<T> {
+    const spy = jest.spyOn(worker.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + aheadMs));
+    try {
+      return await until();
+    } finally {
+      spy.mockRestore();
+    }
+  }
 
   it('lets an org admin manage its own organisation’s subscriptions only; the secret is shown once', async () => {
     const home = await organisationWithStaff(api, admin, { country: 'TH' });
@@ -401,5 +428,33 @@ describe('webhooks (e2e)', () => {
       ]);
       expectNoCanary(path, [...values, `Canary reason ${tag}`]);
     }
+  });
+  it('tells the organisation that records a milestone when the worker’s clock passes its due time', async () => {
+    const th = await organisationWithStaff(api, admin, { country: 'TH' });
+    const mm = await organisationWithStaff(api, admin, { country: 'MM' });
+    const { kase, tag, values } = await canaryCase(th.caseworker);
+    const thSub = await subscribe(th.orgAdmin, `/milestone-th-${tag}`, ['referral.milestone_overdue']);
+    await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['exploitation']);
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['exploitation'],
+    });
+    await act(api, th.caseworker, referral.id, 'submit');
+    await act(api, th.supervisor, referral.id, 'approve');
+    await waitForStatus(api, mm.caseworker, referral.id, 'received');
+
+    // home_state_notified is due 7 days after acceptance and is the sender's step; its escalation comes 48 h later.
+    // The worker's clock runs 8 days ahead: the delayed check is due at once and finds the step overdue.
+    await withWorkerAhead(8 * DAY, async () => {
+      const accepted = await act(api, mm.caseworker, referral.id, 'accept');
+      expect(accepted.milestones[0]).toMatchObject({ milestone: 'home_state_notified' });
+      await eventually(async () => receiver.at(`/milestone-th-${tag}`).length > 0, 30000);
+    });
+    const got = verifiedAt(thSub.secret, `/milestone-th-${tag}`, 'referral.milestone_overdue');
+    expect(got.map((e) => e.data)).toEqual([
+      { referralId: referral.id, milestone: 'home_state_notified', status: 'overdue', organisationId: th.org.id },
+    ]);
+    expectNoCanary(`/milestone-th-${tag}`, values);
   });
 });
