@@ -457,4 +457,39 @@ describe('webhooks (e2e)', () => {
     ]);
     expectNoCanary(`/milestone-th-${tag}`, values);
   });
+
+  it('tells the responsible organisation of a restitution deadline once the worker’s clock is past it', async () => {
+    const staff = await organisationWithStaff(api, admin, { country: 'TH' });
+    const { kase, tag, values } = await canaryCase(staff.caseworker);
+    const sub = await subscribe(staff.orgAdmin, `/restitution-${tag}`, ['restitution.deadline_due']);
+    // A filing deadline 30 days out (Bangkok date); the worker's clock runs 32 days ahead, so its delayed checks are due
+    // at once and the "passed" rule sees the date gone.
+    const filingDeadline = new Date(Date.now() + 7 * 3600 * 1000 + 30 * DAY).toISOString().slice(0, 10);
+    const claim = await withWorkerAhead(32 * DAY, async () => {
+      const created = await api.http.post(
+        `/api/v1/cases/${kase.id}/restitution-claims`,
+        { route: 'civil_claim', jurisdiction: 'TH', claimed: { currency: 'THB', amountMinor: 100 }, filingDeadline },
+        staff.caseworker.token,
+      );
+      expect(created.status).toBe(201);
+      await eventually(
+        async () =>
+          receiver
+            .at(`/restitution-${tag}`)
+            .some((r) => (JSON.parse(r.body) as { data: { deadline: string } }).data.deadline === 'filing_deadline_passed'),
+        30000,
+      );
+      return created.body as { id: string; status: string };
+    });
+    const got = verifiedAt(sub.secret, `/restitution-${tag}`, 'restitution.deadline_due');
+    expect(got.map((e) => e.data)).toContainEqual({
+      claimId: claim.id,
+      deadline: 'filing_deadline_passed',
+      dueDate: filingDeadline,
+      status: claim.status,
+      organisationId: staff.org.id,
+    });
+    for (const e of got) expect(Object.keys(e.data).sort()).toEqual(['claimId', 'deadline', 'dueDate', 'organisationId', 'status']);
+    expectNoCanary(`/restitution-${tag}`, values);
+  });
 });
