@@ -492,4 +492,27 @@ describe('webhooks (e2e)', () => {
     for (const e of got) expect(Object.keys(e.data).sort()).toEqual(['claimId', 'deadline', 'dueDate', 'organisationId', 'status']);
     expectNoCanary(`/restitution-${tag}`, values);
   });
+
+  it('tells every subscribed organisation when a closed period’s statistics are computed and published', async () => {
+    const staff = await organisationWithStaff(api, admin, { country: 'VN' });
+    const { tag, values } = await canaryCase(staff.caseworker);
+    const sub = await subscribe(staff.orgAdmin, `/statistics-${tag}`, ['statistics.release_published']);
+    // A closed quarter no release exists for yet (the database is shared with other specs): the first request computes
+    // and freezes it.
+    const taken = new Set(
+      (await api.dataSource.query<Array<{ period: string }>>(`SELECT DISTINCT period FROM statistics_releases`)).map((r) => r.period),
+    );
+    const period = Array.from({ length: 14 * 4 }, (_, i) => `${2010 + Math.floor(i / 4)}-Q${(i % 4) + 1}`).find((p) => !taken.has(p))!;
+    const table = await api.http.get(`/api/v1/statistics/tables/cases-by-exploitation-type?period=${period}`, staff.auditor.token);
+    expect(table.status).toBe(200);
+    expect(table.body).toMatchObject({ period, provisional: false });
+
+    const mine = () =>
+      receiver.at(`/statistics-${tag}`).filter((r) => (JSON.parse(r.body) as { data: { period: string } }).data.period === period);
+    await eventually(async () => mine().length > 0, 30000);
+    expect(mine().map((r) => verify(sub.secret, r))).toEqual([
+      { type: 'statistics.release_published', timestamp: expect.any(String), data: { period, status: 'final' } },
+    ]);
+    expectNoCanary(`/statistics-${tag}`, values);
+  });
 });
