@@ -2,7 +2,9 @@
  * Webhooks end to end: org admins' routes, real deliveries to an HTTP receiver on 127.0.0.1 verified with the
  * `standardwebhooks` package (the specification's own library, not the code under test), retries after 503 and 429
  * with the same webhook-id, a final 4xx and its redelivery, a subscription disabled after a run of failures with its
- * alert for the org admins, the secret rotation's overlap, and no identity value in any payload.
+ * alert for the org admins, the secret rotation's overlap, and no identity value in any payload. Every event type is
+ * caused as a user would cause it: a recall by a withdrawn consent, an overdue milestone and a restitution deadline by
+ * the worker's Clock run ahead, a statistics release by the first read of a closed quarter.
  */
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
