@@ -225,12 +225,13 @@ describe('webhooks (e2e)', () => {
     expect(withdrawn.status).toBe(200);
 
     const typesAt = (path: string) => receiver.at(path).map((r) => (JSON.parse(r.body) as { type: string }).type);
+    // Each event is its own delivery job: they may arrive in any order, so wait for every one the checks below expect.
+    const arrived = (path: string, types: string[]) => types.every((t) => typesAt(path).includes(t));
     await eventually(
-      async () =>
-        typesAt(`/sign-sender-${tag}`).includes('consent.withdrawn') && typesAt(`/sign-sender-${tag}`).includes('referral.accepted'),
+      async () => arrived(`/sign-sender-${tag}`, ['alert.raised', 'referral.received', 'referral.accepted', 'consent.withdrawn']),
       30000,
     );
-    await eventually(async () => typesAt(`/sign-service-${tag}`).includes('referral.accepted'), 30000);
+    await eventually(async () => arrived(`/sign-service-${tag}`, ['alert.raised', 'referral.received', 'referral.accepted']), 30000);
 
     const senderGot = receiver.at(`/sign-sender-${tag}`).map((r) => verify(senderSub.secret, r));
     const serviceGot = receiver.at(`/sign-service-${tag}`).map((r) => verify(serviceSub.secret, r));
