@@ -432,6 +432,44 @@ describe('webhooks (e2e)', () => {
       expectNoCanary(path, [...values, `Canary reason ${tag}`]);
     }
   });
+  it('tells both organisations’ systems of a rejected referral, without the rejection’s reason', async () => {
+    const sender = await organisationWithStaff(api, admin, { country: 'TH' });
+    const service = await organisationWithStaff(api, admin, { country: 'TH' });
+    const { kase, tag, values } = await canaryCase(sender.caseworker);
+    const senderSub = await subscribe(sender.orgAdmin, `/reject-sender-${tag}`, ['referral.rejected']);
+    const serviceSub = await subscribe(service.orgAdmin, `/reject-service-${tag}`, ['referral.rejected']);
+    await permitConsent(api, sender.caseworker, kase.id, service.org.id, ['contact'], ['service_provision']);
+    const referral = await createReferral(api, sender.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: service.org.id,
+      purpose: 'service_provision',
+      dataCategories: ['contact'],
+      reason: 'Shelter placement',
+    });
+    await act(api, sender.caseworker, referral.id, 'submit');
+    await act(api, sender.caseworker, referral.id, 'approve');
+    await waitForStatus(api, service.caseworker, referral.id, 'received');
+    await act(api, service.caseworker, referral.id, 'reject', { reason: `Canary reason ${tag}` });
+
+    await eventually(
+      async () => receiver.at(`/reject-sender-${tag}`).length > 0 && receiver.at(`/reject-service-${tag}`).length > 0,
+      30000,
+    );
+    for (const [path, sub, org] of [
+      [`/reject-sender-${tag}`, senderSub, sender.org.id],
+      [`/reject-service-${tag}`, serviceSub, service.org.id],
+    ] as const) {
+      expect(receiver.at(path).map((r) => verify(sub.secret, r))).toEqual([
+        {
+          type: 'referral.rejected',
+          timestamp: expect.any(String),
+          data: { referralId: referral.id, status: 'rejected', organisationId: org },
+        },
+      ]);
+      expectNoCanary(path, [...values, `Canary reason ${tag}`]);
+    }
+  });
+
   it('tells the organisation that records a milestone when the worker’s clock passes its due time', async () => {
     const th = await organisationWithStaff(api, admin, { country: 'TH' });
     const mm = await organisationWithStaff(api, admin, { country: 'MM' });
