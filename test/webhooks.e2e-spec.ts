@@ -2,7 +2,9 @@
  * Webhooks end to end: org admins' routes, real deliveries to an HTTP receiver on 127.0.0.1 verified with the
  * `standardwebhooks` package (the specification's own library, not the code under test), retries after 503 and 429
  * with the same webhook-id, a final 4xx and its redelivery, a subscription disabled after a run of failures with its
- * alert for the org admins, the secret rotation's overlap, and no identity value in any payload.
+ * alert for the org admins, the secret rotation's overlap, and no identity value in any payload. Every event type is
+ * caused as a user would cause it: a recall by a withdrawn consent, an overdue milestone and a restitution deadline by
+ * the worker's Clock run ahead, a statistics release by the first read of a closed quarter.
  */
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,6 +17,8 @@ import { organisationWithStaff, platformAdmin, TestUser } from './support/factor
 import { removeQueues, uniqueQueuePrefix } from './support/queues';
 import { Received, Receiver } from './support/receiver';
 import { act, createReferral, permitConsent, waitForStatus } from './support/referrals';
+
+const DAY = 24 * 3600 * 1000;
 
 const ENV = {
   WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'loopback',
@@ -63,6 +67,57 @@ describe('webhooks (e2e)', () => {
 
   const verify = (secret: string, r: Received) =>
     new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, string> };
+
+  /** A case whose identity fields are all canary values, and those values (none may reach a receiver). */
+  async function canaryCase(user: TestUser) {
+    const tag = randomBytes(6).toString('hex');
+    const values = [`Cgiven${tag}`, `Cfamily${tag}`, `CDOC${tag}`, `+66 81 ${tag}`, `Canary house ${tag}`];
+    const body = designExampleCase();
+    body.person = {
+      ...body.person,
+      givenName: values[0],
+      familyName: values[1],
+      identityDocuments: [{ type: 'passport', number: values[2], country: 'MM' }],
+      phone: values[3],
+      currentLocation: values[4],
+    };
+    const kase = await createCase(api, user, body);
+    return { kase, tag, values: [...values, kase.reference] };
+  }
+
+  const expectNoCanary = (path: string, values: string[]) => {
+    const everything = receiver
+      .at(path)
+      .map((r) => r.body + JSON.stringify(r.headers))
+      .join('\n')
+      .toLowerCase();
+    for (const value of values) expect(everything).not.toContain(value.toLowerCase());
+  };
+
+  /** The deliveries of one event type at a path, verified; `at`: the verifier's "now" is the message's own timestamp. */
+  const verifiedAt = (secret: string, path: string, type: string) =>
+    receiver
+      .at(path)
+      .filter((r) => (JSON.parse(r.body) as { type: string }).type === type)
+      .map((r) => {
+        const sent = Number(r.headers['webhook-timestamp']) * 1000;
+        const dateSpy = jest.spyOn(Date, 'now').mockReturnValue(sent);
+        try {
+          return verify(secret, r);
+        } finally {
+          dateSpy.mockRestore();
+        }
+      });
+
+  /** The worker's Clock runs `aheadMs` ahead of the system time until `until` settles (the spec's positive signal). */
+  async function withWorkerAhead<T>(aheadMs: number, until: () => Promise<T>): Promise<T> {
+    const spy = jest.spyOn(worker.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + aheadMs));
+    try {
+      return await until();
+    } finally {
+      spy.mockRestore();
+    }
+  }
 
   it('lets an org admin manage its own organisation’s subscriptions only; the secret is shown once', async () => {
     const home = await organisationWithStaff(api, admin, { country: 'TH' });
@@ -170,12 +225,13 @@ describe('webhooks (e2e)', () => {
     expect(withdrawn.status).toBe(200);
 
     const typesAt = (path: string) => receiver.at(path).map((r) => (JSON.parse(r.body) as { type: string }).type);
+    // Each event is its own delivery job: they may arrive in any order, so wait for every one the checks below expect.
+    const arrived = (path: string, types: string[]) => types.every((t) => typesAt(path).includes(t));
     await eventually(
-      async () =>
-        typesAt(`/sign-sender-${tag}`).includes('consent.withdrawn') && typesAt(`/sign-sender-${tag}`).includes('referral.accepted'),
+      async () => arrived(`/sign-sender-${tag}`, ['alert.raised', 'referral.received', 'referral.accepted', 'consent.withdrawn']),
       30000,
     );
-    await eventually(async () => typesAt(`/sign-service-${tag}`).includes('referral.accepted'), 30000);
+    await eventually(async () => arrived(`/sign-service-${tag}`, ['alert.raised', 'referral.received', 'referral.accepted']), 30000);
 
     const senderGot = receiver.at(`/sign-sender-${tag}`).map((r) => verify(senderSub.secret, r));
     const serviceGot = receiver.at(`/sign-service-${tag}`).map((r) => verify(serviceSub.secret, r));
@@ -331,5 +387,173 @@ describe('webhooks (e2e)', () => {
     } finally {
       dateSpy.mockRestore();
     }
+  });
+  it('tells both organisations’ systems of a referral recalled because the person withdrew the consent it relied on', async () => {
+    const sender = await organisationWithStaff(api, admin, { country: 'TH' });
+    const service = await organisationWithStaff(api, admin, { country: 'TH' });
+    const { kase, tag, values } = await canaryCase(sender.caseworker);
+    const senderSub = await subscribe(sender.orgAdmin, `/recall-sender-${tag}`, ['referral.recalled']);
+    const serviceSub = await subscribe(service.orgAdmin, `/recall-service-${tag}`, ['referral.recalled']);
+    const consentId = await permitConsent(api, sender.caseworker, kase.id, service.org.id, ['contact'], ['service_provision']);
+    const referral = await createReferral(api, sender.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: service.org.id,
+      purpose: 'service_provision',
+      dataCategories: ['contact'],
+      reason: 'Shelter placement',
+    });
+    await act(api, sender.caseworker, referral.id, 'submit');
+    await act(api, sender.caseworker, referral.id, 'approve');
+    await waitForStatus(api, service.caseworker, referral.id, 'received');
+    const withdrawn = await api.http.post(
+      `/api/v1/cases/${kase.id}/consents/${consentId}/withdraw`,
+      { reason: `Canary reason ${tag}` },
+      sender.caseworker.token,
+    );
+    expect(withdrawn.status).toBe(200);
+    await waitForStatus(api, sender.caseworker, referral.id, 'recalled');
+
+    await eventually(
+      async () => receiver.at(`/recall-sender-${tag}`).length > 0 && receiver.at(`/recall-service-${tag}`).length > 0,
+      30000,
+    );
+    for (const [path, sub, org] of [
+      [`/recall-sender-${tag}`, senderSub, sender.org.id],
+      [`/recall-service-${tag}`, serviceSub, service.org.id],
+    ] as const) {
+      const got = receiver.at(path).map((r) => verify(sub.secret, r));
+      expect(got).toEqual([
+        {
+          type: 'referral.recalled',
+          timestamp: expect.any(String),
+          data: { referralId: referral.id, status: 'recalled', organisationId: org },
+        },
+      ]);
+      expectNoCanary(path, [...values, `Canary reason ${tag}`]);
+    }
+  });
+  it('tells both organisations’ systems of a rejected referral, without the rejection’s reason', async () => {
+    const sender = await organisationWithStaff(api, admin, { country: 'TH' });
+    const service = await organisationWithStaff(api, admin, { country: 'TH' });
+    const { kase, tag, values } = await canaryCase(sender.caseworker);
+    const senderSub = await subscribe(sender.orgAdmin, `/reject-sender-${tag}`, ['referral.rejected']);
+    const serviceSub = await subscribe(service.orgAdmin, `/reject-service-${tag}`, ['referral.rejected']);
+    await permitConsent(api, sender.caseworker, kase.id, service.org.id, ['contact'], ['service_provision']);
+    const referral = await createReferral(api, sender.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: service.org.id,
+      purpose: 'service_provision',
+      dataCategories: ['contact'],
+      reason: 'Shelter placement',
+    });
+    await act(api, sender.caseworker, referral.id, 'submit');
+    await act(api, sender.caseworker, referral.id, 'approve');
+    await waitForStatus(api, service.caseworker, referral.id, 'received');
+    await act(api, service.caseworker, referral.id, 'reject', { reason: `Canary reason ${tag}` });
+
+    await eventually(
+      async () => receiver.at(`/reject-sender-${tag}`).length > 0 && receiver.at(`/reject-service-${tag}`).length > 0,
+      30000,
+    );
+    for (const [path, sub, org] of [
+      [`/reject-sender-${tag}`, senderSub, sender.org.id],
+      [`/reject-service-${tag}`, serviceSub, service.org.id],
+    ] as const) {
+      expect(receiver.at(path).map((r) => verify(sub.secret, r))).toEqual([
+        {
+          type: 'referral.rejected',
+          timestamp: expect.any(String),
+          data: { referralId: referral.id, status: 'rejected', organisationId: org },
+        },
+      ]);
+      expectNoCanary(path, [...values, `Canary reason ${tag}`]);
+    }
+  });
+
+  it('tells the organisation that records a milestone when the worker’s clock passes its due time', async () => {
+    const th = await organisationWithStaff(api, admin, { country: 'TH' });
+    const mm = await organisationWithStaff(api, admin, { country: 'MM' });
+    const { kase, tag, values } = await canaryCase(th.caseworker);
+    const thSub = await subscribe(th.orgAdmin, `/milestone-th-${tag}`, ['referral.milestone_overdue']);
+    await permitConsent(api, th.caseworker, kase.id, mm.org.id, ['exploitation']);
+    const referral = await createReferral(api, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mm.org.id,
+      dataCategories: ['exploitation'],
+    });
+    await act(api, th.caseworker, referral.id, 'submit');
+    await act(api, th.supervisor, referral.id, 'approve');
+    await waitForStatus(api, mm.caseworker, referral.id, 'received');
+
+    // home_state_notified is due 7 days after acceptance and is the sender's step; its escalation comes 48 h later.
+    // The worker's clock runs 8 days ahead: the delayed check is due at once and finds the step overdue.
+    await withWorkerAhead(8 * DAY, async () => {
+      const accepted = await act(api, mm.caseworker, referral.id, 'accept');
+      expect(accepted.milestones[0]).toMatchObject({ milestone: 'home_state_notified' });
+      await eventually(async () => receiver.at(`/milestone-th-${tag}`).length > 0, 30000);
+    });
+    const got = verifiedAt(thSub.secret, `/milestone-th-${tag}`, 'referral.milestone_overdue');
+    expect(got.map((e) => e.data)).toEqual([
+      { referralId: referral.id, milestone: 'home_state_notified', status: 'overdue', organisationId: th.org.id },
+    ]);
+    expectNoCanary(`/milestone-th-${tag}`, values);
+  });
+
+  it('tells the responsible organisation of a restitution deadline once the worker’s clock is past it', async () => {
+    const staff = await organisationWithStaff(api, admin, { country: 'TH' });
+    const { kase, tag, values } = await canaryCase(staff.caseworker);
+    const sub = await subscribe(staff.orgAdmin, `/restitution-${tag}`, ['restitution.deadline_due']);
+    // A filing deadline 30 days out (Bangkok date); the worker's clock runs 32 days ahead, so its delayed checks are due
+    // at once and the "passed" rule sees the date gone.
+    const filingDeadline = new Date(Date.now() + 7 * 3600 * 1000 + 30 * DAY).toISOString().slice(0, 10);
+    const claim = await withWorkerAhead(32 * DAY, async () => {
+      const created = await api.http.post(
+        `/api/v1/cases/${kase.id}/restitution-claims`,
+        { route: 'civil_claim', jurisdiction: 'TH', claimed: { currency: 'THB', amountMinor: 100 }, filingDeadline },
+        staff.caseworker.token,
+      );
+      expect(created.status).toBe(201);
+      await eventually(
+        async () =>
+          receiver
+            .at(`/restitution-${tag}`)
+            .some((r) => (JSON.parse(r.body) as { data: { deadline: string } }).data.deadline === 'filing_deadline_passed'),
+        30000,
+      );
+      return created.body as { id: string; status: string };
+    });
+    const got = verifiedAt(sub.secret, `/restitution-${tag}`, 'restitution.deadline_due');
+    expect(got.map((e) => e.data)).toContainEqual({
+      claimId: claim.id,
+      deadline: 'filing_deadline_passed',
+      dueDate: filingDeadline,
+      status: claim.status,
+      organisationId: staff.org.id,
+    });
+    for (const e of got) expect(Object.keys(e.data).sort()).toEqual(['claimId', 'deadline', 'dueDate', 'organisationId', 'status']);
+    expectNoCanary(`/restitution-${tag}`, values);
+  });
+
+  it('tells every subscribed organisation when a closed period’s statistics are computed and published', async () => {
+    const staff = await organisationWithStaff(api, admin, { country: 'VN' });
+    const { tag, values } = await canaryCase(staff.caseworker);
+    const sub = await subscribe(staff.orgAdmin, `/statistics-${tag}`, ['statistics.release_published']);
+    // A closed quarter no release exists for yet (the database is shared with other specs): the first request computes
+    // and freezes it.
+    const taken = new Set(
+      (await api.dataSource.query<Array<{ period: string }>>(`SELECT DISTINCT period FROM statistics_releases`)).map((r) => r.period),
+    );
+    const period = Array.from({ length: 14 * 4 }, (_, i) => `${2010 + Math.floor(i / 4)}-Q${(i % 4) + 1}`).find((p) => !taken.has(p))!;
+    const table = await api.http.get(`/api/v1/statistics/tables/cases-by-exploitation-type?period=${period}`, staff.auditor.token);
+    expect(table.status).toBe(200);
+    expect(table.body).toMatchObject({ period, provisional: false });
+
+    const mine = () =>
+      receiver.at(`/statistics-${tag}`).filter((r) => (JSON.parse(r.body) as { data: { period: string } }).data.period === period);
+    await eventually(async () => mine().length > 0, 30000);
+    expect(mine().map((r) => verify(sub.secret, r))).toEqual([
+      { type: 'statistics.release_published', timestamp: expect.any(String), data: { period, status: 'final' } },
+    ]);
+    expectNoCanary(`/statistics-${tag}`, values);
   });
 });
