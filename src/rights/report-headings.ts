@@ -19,6 +19,8 @@ export const HEADING_KEYS = [
   'none',
   'withheld',
   'erased',
+  'awarded',
+  'claimed',
 ] as const;
 export type HeadingKey = (typeof HEADING_KEYS)[number];
 
@@ -38,6 +40,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'none',
     withheld: 'withheld for your safety',
     erased: 'erased',
+    awarded: 'awarded',
+    claimed: 'claimed',
   },
   th: {
     title: 'ข้อมูลที่ Lintas เก็บไว้เกี่ยวกับคุณ',
@@ -52,6 +56,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'ไม่มี',
     withheld: 'ระงับไว้เพื่อความปลอดภัยของคุณ',
     erased: 'ลบแล้ว',
+    awarded: 'ตัดสินให้',
+    claimed: 'เรียกร้อง',
   },
   my: {
     title: 'Lintas က သင့်အကြောင်း သိမ်းဆည်းထားသည့် အချက်အလက်',
@@ -66,6 +72,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'မရှိ',
     withheld: 'သင့်လုံခြုံရေးအတွက် ထိန်းထားသည်',
     erased: 'ဖျက်ပြီး',
+    awarded: 'ချမှတ်ပေးပြီး',
+    claimed: 'တောင်းဆိုထား',
   },
   km: {
     title: 'ទិន្នន័យដែល Lintas រក្សាទុកអំពីអ្នក',
@@ -80,6 +88,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'គ្មាន',
     withheld: 'រក្សាទុកដើម្បីសុវត្ថិភាពរបស់អ្នក',
     erased: 'បានលុប',
+    awarded: 'បានសម្រេចផ្តល់',
+    claimed: 'បានទាមទារ',
   },
   lo: {
     title: 'ຂໍ້ມູນທີ່ Lintas ເກັບໄວ້ກ່ຽວກັບທ່ານ',
@@ -94,6 +104,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'ບໍ່ມີ',
     withheld: 'ເກັບໄວ້ເພື່ອຄວາມປອດໄພຂອງທ່ານ',
     erased: 'ລຶບແລ້ວ',
+    awarded: 'ໄດ້ຕັດສິນໃຫ້',
+    claimed: 'ໄດ້ຮຽກຮ້ອງ',
   },
   vi: {
     title: 'Dữ liệu Lintas lưu giữ về bạn',
@@ -108,6 +120,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'không có',
     withheld: 'được giữ lại vì an toàn của bạn',
     erased: 'đã xóa',
+    awarded: 'được phán quyết',
+    claimed: 'yêu cầu',
   },
   id: {
     title: 'Data yang disimpan Lintas tentang Anda',
@@ -122,6 +136,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'tidak ada',
     withheld: 'ditahan demi keselamatan Anda',
     erased: 'dihapus',
+    awarded: 'diputuskan',
+    claimed: 'dituntut',
   },
   ms: {
     title: 'Data yang disimpan Lintas tentang anda',
@@ -136,6 +152,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'tiada',
     withheld: 'ditahan demi keselamatan anda',
     erased: 'dipadam',
+    awarded: 'diputuskan',
+    claimed: 'dituntut',
   },
   fil: {
     title: 'Ang datos na hawak ng Lintas tungkol sa iyo',
@@ -150,5 +168,7 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     none: 'wala',
     withheld: 'itinago para sa iyong kaligtasan',
     erased: 'binura',
+    awarded: 'iginawad',
+    claimed: 'hinihingi',
   },
 };

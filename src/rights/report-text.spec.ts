@@ -54,6 +54,17 @@ describe('the plain-text access report', () => {
     expect(text).not.toContain('forced_criminality');
   });
 
+  it('shows a claim in the currency’s own units, saying whether it was awarded or only claimed', () => {
+    const claim = { route: 'civil_claim', status: 'filed', claimed: { currency: 'THB', amountMinor: '5000000' }, awarded: null };
+    const withClaims = (claims: unknown[]) => ({ ...report(), restitutionClaims: claims }) as unknown as SubjectAccessReportDto;
+    const filed = renderReportText(withClaims([claim]), 'en');
+    expect(filed).toContain(`${LABELS.en.sets.restitutionRoutes.civil_claim} · `);
+    expect(filed).toContain('claimed 50,000.00 THB');
+    expect(filed).not.toContain('5000000');
+    const awarded = renderReportText(withClaims([{ ...claim, awarded: { currency: 'VND', amountMinor: '1500000' } }]), 'en');
+    expect(awarded).toContain('awarded 1,500,000 VND');
+  });
+
   it('takes the first of the person’s languages that has labels, else English', () => {
     expect(preferredLanguage(['shn', 'mya', 'tha'])).toBe('my');
     expect(preferredLanguage(['shn'])).toBe('en');

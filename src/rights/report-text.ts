@@ -3,6 +3,7 @@
  * label in the report's language, from the vocabulary labels; headings come from report-headings.ts. Free text the
  * person or the organisation wrote (names, reasons) is shown as written.
  */
+import { formatMoney, parseMoney } from '../common/money/money';
 import { LABELS, UiLanguage, VocabularySetName } from '../common/vocabulary/labels';
 import { SubjectAccessReportDto } from './dto/rights.dto';
 import { HEADINGS } from './report-headings';
@@ -63,10 +64,10 @@ export function renderReportText(report: SubjectAccessReportDto, language: UiLan
   section(h.claims);
   if (report.restitutionClaims.length === 0) lines.push(h.none);
   for (const claim of report.restitutionClaims) {
-    const money = claim.awarded ?? claim.claimed;
-    lines.push(
-      `* ${label('restitutionRoutes', claim.route)} · ${label('claimStatuses', claim.status)} · ${money.currency} ${money.amountMinor}`,
-    );
+    // Amounts are kept in minor units: shown in the currency's own units, and said to be awarded or only claimed.
+    const [kind, money] = claim.awarded ? (['awarded', claim.awarded] as const) : (['claimed', claim.claimed] as const);
+    const amount = formatMoney(parseMoney(money));
+    lines.push(`* ${label('restitutionRoutes', claim.route)} · ${label('claimStatuses', claim.status)} · ${h[kind]} ${amount}`);
   }
 
   section(h.recipients);
