@@ -31,7 +31,7 @@ export function startLintas(which: 'api' | 'worker', root: string, env: NodeJS.P
   return child;
 }
 
-export async function waitFor(url: string, timeoutMs = 30000): Promise<void> {
+export async function waitFor(url: string, timeoutMs = Number(process.env.BENCH_READY_MS ?? 30000)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {

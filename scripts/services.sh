@@ -74,6 +74,8 @@ start() {
   if ! as_pg "$bin/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; then
     local opts="-c listen_addresses=127.0.0.1 -c port=$pgport -c unix_socket_directories=$pg_dir -c max_connections=200 -c shared_buffers=256MB"
     [ "$mode" = fast ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    # LINTAS_PG_EXTRA_OPTS: more server settings, e.g. the benchmark's pg_stat_statements (BENCH_PG_STATEMENTS).
+    [ -n "${LINTAS_PG_EXTRA_OPTS:-}" ] && opts="$opts $LINTAS_PG_EXTRA_OPTS"
     as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
       || { say "PostgreSQL did not start; see $pg_dir/postgres.log"; exit 1; }
   fi

@@ -49,3 +49,9 @@ export const staleDispatched = statement<PendingRow, []>(
             AND available_at < now() - interval '10 minutes'
           ORDER BY available_at LIMIT 500`,
 );
+
+/** Rows an inline handler ran in the relay's transaction (outbox-inline.ts). */
+export const markOutboxHandled = statement<never, [string[]]>(
+  'outbox.markHandled',
+  () => `UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`,
+);

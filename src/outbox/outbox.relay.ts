@@ -4,12 +4,13 @@ import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { ALL_QUEUES, QueueName, queueOf } from '../queue/queues';
 import { runSql } from '../database/sql';
-import { lockUndispatched, markOutboxDispatched, OUTBOX_CHANNEL, PendingRow, staleDispatched } from './outbox.queries';
+import { OutboxInlineHandlers } from './outbox-inline';
+import { lockUndispatched, markOutboxDispatched, markOutboxHandled, OUTBOX_CHANNEL, PendingRow, staleDispatched } from './outbox.queries';
 
 /**
  * Moves outbox rows into BullMQ. Runs in the worker process; any number of workers may run it at once
@@ -32,6 +33,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly config: AppConfig,
     private readonly moduleRef: ModuleRef,
     private readonly clock: Clock,
+    private readonly inline: OutboxInlineHandlers,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -99,10 +101,40 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.dataSource.transaction(async (em) => {
       const { rows } = await runSql(em, lockUndispatched, [limit]);
       if (rows.length === 0) return 0;
-      await this.enqueue(rows);
+      const queued = await this.runInline(em, rows);
+      if (queued.length > 0) await this.enqueue(queued);
       await runSql(em, markOutboxDispatched, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+
+  /**
+   * Due rows of a type with an inline handler run here, a batch per type, under a savepoint with their "processed" mark
+   * (outbox-inline.ts). Returns the rows left for the queue: every other row, and a batch whose handler failed.
+   */
+  private async runInline(em: EntityManager, rows: PendingRow[]): Promise<PendingRow[]> {
+    const now = this.clock.now().getTime();
+    const byType = new Map<string, PendingRow[]>();
+    const queued: PendingRow[] = [];
+    for (const row of rows) {
+      if (this.inline.get(row.type) === undefined || new Date(row.available_at).getTime() > now) queued.push(row);
+      else byType.set(row.type, [...(byType.get(row.type) ?? []), row]);
+    }
+    for (const [type, batch] of byType) {
+      try {
+        await em.transaction(async (sp) => {
+          await this.inline.get(type)!.handle(sp, batch);
+          await runSql(sp, markOutboxHandled, [batch.map((r) => r.id)]);
+        });
+      } catch (err) {
+        this.logger.warn(
+          { err: { type: (err as Error).name, message: (err as Error).message }, type },
+          'inline outbox batch failed; queued instead',
+        );
+        queued.push(...batch);
+      }
+    }
+    return queued;
   }
 
   /** Re-enqueue rows dispatched long ago but never processed: BullMQ ignores a job id it still holds, so this is safe. */

@@ -15,8 +15,13 @@ import { historyFlag, milestonesOf, referral, referralForUpdate, referralWithRec
 import { ReferralEntity } from './referral.entity';
 import type { ReceiverFacts } from './referral-workflow.types';
 
+/** Organisations whose node is kept in memory at most (a deployment has tens; partners add some hundreds). */
+const NODE_CACHE_LIMIT = 10_000;
+
 @Injectable()
 export class ReferralReads {
+  private readonly nodes = new Map<string, 'local' | 'remote'>();
+
   /** The referral, row-locked, if the organisation is its sender or receiver; otherwise the same 404 as a missing id. */
   async lockForOrganisation(em: EntityManager, organisationId: string, id: string): Promise<ReferralEntity> {
     const referral = await this.lock(em, id);
@@ -71,9 +76,18 @@ export class ReferralReads {
       : null;
   }
 
+  /**
+   * Whether the organisation is on this deployment. An organisation's node is set when it is created and never changes,
+   * so a known answer is kept (a local delivery asks four times: once per organisation for each of two moves).
+   */
   async isLocal(em: EntityManager, organisationId: string): Promise<boolean> {
+    const known = this.nodes.get(organisationId);
+    if (known !== undefined) return known === 'local';
     const org = await findOrganisation(em, { id: organisationId });
-    return org?.node === 'local';
+    if (!org) return false;
+    if (this.nodes.size >= NODE_CACHE_LIMIT) this.nodes.clear();
+    this.nodes.set(organisationId, org.node);
+    return org.node === 'local';
   }
 
   /** A remote organisation's partner deployment, or null for a local (or unknown) one. */

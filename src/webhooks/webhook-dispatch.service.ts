@@ -52,36 +52,54 @@ export class WebhookDispatch {
 
   /** In the event job's transaction: one delivery (and its first attempt's job) per enabled subscription to the event. */
   async fanOut(em: EntityManager, sourceEventId: string, job: PublicEventJob): Promise<number> {
-    const qb = em
+    return this.fanOutMany(em, [{ sourceEventId, job }]);
+  }
+
+  /**
+   * The same for a batch of events (the relay's inline batch, outbox-inline.ts): one read of the subscriptions that want
+   * any of the batch's event types, then one delivery per event and matching subscription. Returns the deliveries made.
+   */
+  async fanOutMany(em: EntityManager, events: Array<{ sourceEventId: string; job: PublicEventJob }>): Promise<number> {
+    if (events.length === 0) return 0;
+    const types = [...new Set(events.map((e) => e.job.event))];
+    const subscriptions = await em
       .createQueryBuilder(WebhookSubscriptionEntity, 's')
-      .select(['s.id'])
+      .select(['s.id', 's.organisationId', 's.events'])
       .where('s.enabled = true')
-      .andWhere(':event = ANY(s.events)', { event: job.event });
-    if (job.organisationId) qb.andWhere('s.organisation_id = :org', { org: job.organisationId });
-    const subscriptions = await qb.getMany();
-    const data = {
-      ...(JSON.parse(job.data) as Record<string, string | null>),
-      ...(job.organisationId ? { organisationId: job.organisationId } : {}),
-    };
-    const body = JSON.stringify({ type: job.event, timestamp: job.occurredAt, data });
+      .andWhere('s.events && :types::text[]', { types })
+      .getMany();
+    if (subscriptions.length === 0) return 0;
     const now = this.clock.now();
-    for (const subscription of subscriptions) {
-      const id = randomUUID();
-      await em.insert(WebhookDeliveryEntity, {
-        id,
-        subscriptionId: subscription.id,
-        sourceEventId,
-        messageId: `msg_${id.replace(/-/g, '')}`,
-        eventType: job.event,
-        body,
-        status: 'pending',
-        attempts: 0,
-        attemptLimit: this.config.webhooks.maxAttempts,
-        nextAttemptAt: now,
-      });
-      await this.scheduleAttempt(em, id, now);
+    let made = 0;
+    for (const { sourceEventId, job } of events) {
+      const hearing = subscriptions.filter(
+        (s) => s.events.includes(job.event) && (job.organisationId === null || s.organisationId === job.organisationId),
+      );
+      if (hearing.length === 0) continue;
+      const data = {
+        ...(JSON.parse(job.data) as Record<string, string | null>),
+        ...(job.organisationId ? { organisationId: job.organisationId } : {}),
+      };
+      const body = JSON.stringify({ type: job.event, timestamp: job.occurredAt, data });
+      for (const subscription of hearing) {
+        const id = randomUUID();
+        await em.insert(WebhookDeliveryEntity, {
+          id,
+          subscriptionId: subscription.id,
+          sourceEventId,
+          messageId: `msg_${id.replace(/-/g, '')}`,
+          eventType: job.event,
+          body,
+          status: 'pending',
+          attempts: 0,
+          attemptLimit: this.config.webhooks.maxAttempts,
+          nextAttemptAt: now,
+        });
+        await this.scheduleAttempt(em, id, now);
+        made++;
+      }
     }
-    return subscriptions.length;
+    return made;
   }
 
   async scheduleAttempt(em: EntityManager, deliveryId: string, at: Date): Promise<void> {

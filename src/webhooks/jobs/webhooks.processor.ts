@@ -1,9 +1,10 @@
 import { Processor } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { OutboxInlineHandlers } from '../../outbox/outbox-inline';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
@@ -16,15 +17,28 @@ import { WEBHOOK_JOBS, WebhookJobName } from './webhook.jobs';
  * of this worker itself (the database away, say).
  */
 @Processor(QUEUES.webhooks)
-export class WebhooksProcessor extends ConfiguredWorkerHost {
+export class WebhooksProcessor extends ConfiguredWorkerHost implements OnModuleInit {
   private readonly logger = new Logger(WebhooksProcessor.name);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly dispatch: WebhookDispatch,
     protected readonly appConfig: AppConfig,
+    private readonly inline: OutboxInlineHandlers,
   ) {
     super();
+  }
+
+  /** Public events fan out in the relay's batch (outbox-inline.ts); a batch that fails comes here as jobs. */
+  onModuleInit(): void {
+    this.inline.register(WEBHOOK_JOBS.event, {
+      handle: async (em, rows) => {
+        await this.dispatch.fanOutMany(
+          em,
+          rows.map((row) => ({ sourceEventId: row.id, job: publicEventOf(row.payload) })),
+        );
+      },
+    });
   }
 
   async process(job: Job<OutboxJobData, unknown, WebhookJobName>): Promise<string> {
@@ -32,12 +46,7 @@ export class WebhooksProcessor extends ConfiguredWorkerHost {
     switch (name) {
       case WEBHOOK_JOBS.event: {
         let deliveries = 0;
-        const payload: PublicEventJob = {
-          event: String(job.data.event),
-          organisationId: job.data.organisationId === null ? null : String(job.data.organisationId),
-          data: String(job.data.data),
-          occurredAt: String(job.data.occurredAt),
-        };
+        const payload = publicEventOf(job.data);
         const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
           deliveries = await this.dispatch.fanOut(em, job.data.outboxId, payload);
         });
@@ -52,4 +61,13 @@ export class WebhooksProcessor extends ConfiguredWorkerHost {
       }
     }
   }
+}
+
+function publicEventOf(data: Record<string, string | number | boolean | null>): PublicEventJob {
+  return {
+    event: String(data.event),
+    organisationId: data.organisationId === null || data.organisationId === undefined ? null : String(data.organisationId),
+    data: String(data.data),
+    occurredAt: String(data.occurredAt),
+  };
 }
