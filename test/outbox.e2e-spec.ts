@@ -4,6 +4,7 @@
  */
 import { INestApplicationContext } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
+import { OutboxInlineHandlers } from '../src/outbox/outbox-inline';
 import { OutboxEventEntity } from '../src/outbox/outbox-event.entity';
 import { processOnce } from '../src/outbox/outbox-job';
 import { OutboxService } from '../src/outbox/outbox.service';
@@ -87,6 +88,53 @@ describe('outbox → queue → worker (e2e)', () => {
       const job = (await queue.getJob(outboxId))!;
       expect(job.attemptsMade).toBeLessThanOrEqual(1);
       expect(job.finishedOn).toBeTruthy();
+    });
+  });
+
+  describe("inline handlers (outbox-inline.ts: a batch run in the relay's transaction)", () => {
+    let worker: INestApplicationContext;
+    let handlers: OutboxInlineHandlers;
+    beforeAll(async () => {
+      worker = await startWorker();
+      handlers = worker.get(OutboxInlineHandlers);
+    });
+    afterEach(() => handlers.remove('system.ping'));
+    afterAll(() => worker?.close());
+
+    it("runs due rows in the relay's batch and marks them processed, with no queued job", async () => {
+      const seen: string[] = [];
+      handlers.register('system.ping', {
+        handle: async (em, rows) => {
+          seen.push(...rows.map((r) => r.id));
+          expect(em.queryRunner?.isTransactionActive).toBe(true);
+        },
+      });
+      const { outboxId } = (await api.http.post('/api/v1/system/ping', {}, admin.token)).body;
+      const done = await eventually(async () => ((await row(outboxId)).processedAt ? row(outboxId) : undefined));
+      expect(done.dispatchedAt).toBeInstanceOf(Date);
+      expect(seen.filter((id) => id === outboxId)).toHaveLength(1);
+      expect(await queue.getJob(outboxId)).toBeUndefined();
+    });
+
+    it('rolls a failing batch back alone and queues its rows for the processor', async () => {
+      let written = '';
+      handlers.register('system.ping', {
+        handle: async (em) => {
+          // A write the failure must take back with it (the savepoint), while the relay's own batch still commits.
+          written = await api.app
+            .get(OutboxService)
+            .add(em, { type: 'system.ping', payload: {}, availableAt: new Date(Date.now() + 3600_000) });
+          throw new Error('handler failed');
+        },
+      });
+      const { outboxId } = (await api.http.post('/api/v1/system/ping', {}, admin.token)).body;
+      const done = await eventually(async () => ((await row(outboxId)).processedAt ? row(outboxId) : undefined));
+      expect(done.dispatchedAt).toBeInstanceOf(Date);
+      const job = (await queue.getJob(outboxId))!;
+      expect(job).toBeTruthy();
+      expect(await eventually(async () => ((await job.getState()) === 'completed' ? 'completed' : undefined))).toBe('completed');
+      expect(written).toMatch(UUID);
+      expect(await api.dataSource.getRepository(OutboxEventEntity).findOneBy({ id: written })).toBeNull();
     });
   });
 

@@ -25,6 +25,11 @@ export class OutboxInlineHandlers {
     this.handlers.set(type, handler);
   }
 
+  /** Rows of the type go to the queue again (a spec that registered a handler for a while). */
+  remove(type: string): void {
+    this.handlers.delete(type);
+  }
+
   get(type: string): OutboxInlineHandler | undefined {
     return this.handlers.get(type);
   }
