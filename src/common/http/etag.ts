@@ -17,22 +17,19 @@ import { createHash } from 'node:crypto';
 import { DomainError } from '../errors/domain-error';
 import { ErrorResponseDto } from './error-response.dto';
 
-/** Answers larger than this get a digest-only tag (no parse to find a version). */
-const VERSION_SCAN_LIMIT = 256 * 1024;
-
 export function digestOf(payload: string | Buffer): string {
   return createHash('sha256').update(payload).digest('base64url').slice(0, 22);
 }
 
-/** The version of a JSON object answer (a record), if it has one. */
-function versionOf(payload: string): number | undefined {
-  if (payload.length > VERSION_SCAN_LIMIT || payload[0] !== '{' || !payload.includes('"version"')) return undefined;
-  try {
-    const parsed = JSON.parse(payload) as { version?: unknown };
-    return Number.isSafeInteger(parsed.version) ? (parsed.version as number) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Where the preSerialization hook leaves the version of the record an answer shows (before it became bytes). */
+const RECORD_VERSION = Symbol('lintas.recordVersion');
+type WithVersion = FastifyRequest & { [RECORD_VERSION]?: number };
+
+/** The version of a record answer, read from the object itself: no parse of the bytes sent (a list has none). */
+function versionOfObject(payload: unknown): number | undefined {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const version = (payload as { version?: unknown }).version;
+  return Number.isSafeInteger(version) ? (version as number) : undefined;
 }
 
 export function strongEtag(payload: string, version?: number): string {
@@ -66,12 +63,19 @@ export function versionFromIfMatch(ifMatch: string | undefined): number {
  * statistics tables' content hash) and turns a GET whose If-None-Match matches into 304.
  */
 export function registerConditionalRequests(fastify: FastifyInstance): void {
+  // The record's version is taken from the answer object before serialisation: parsing the bytes sent again to find
+  // it cost a JSON.parse of every record and every list answer.
+  fastify.addHook('preSerialization', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+    const version = versionOfObject(payload);
+    if (version !== undefined) (request as WithVersion)[RECORD_VERSION] = version;
+    return payload;
+  });
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode !== 200 && reply.statusCode !== 201) return payload;
     let etag = reply.getHeader('etag') as string | undefined;
     if (etag === undefined) {
       if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
-      const version = versionOf(payload);
+      const version = (request as WithVersion)[RECORD_VERSION];
       // A GET answer always gets a tag; a change gets one when it answers a versioned record (for the next If-Match).
       if (version === undefined && request.method !== 'GET') return payload;
       etag = strongEtag(payload, version);
