@@ -199,7 +199,7 @@ export class FederationReferralInboundService {
   }
 
   /**
-   * A recall: the sender's consent was withdrawn. The stored packet is destroyed (key and ciphertext), the local
+   * A recall: the person withdrew the consent, or asked for erasure (body.reason). The stored packet is destroyed (key and ciphertext), the local
    * referral becomes `recalled`, and a signed acknowledgement goes back. A second recall of the same referral (a new
    * jti after a lost acknowledgement) is acknowledged with the first restriction's time.
    */
@@ -213,7 +213,7 @@ export class FederationReferralInboundService {
       if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No referral exchanged with this partner has this id');
       if (!row.restrictedAt) {
         await this.packets.restrict(em, row);
-        if (row.referralId) await this.referrals.recallIncoming(em, row.referralId);
+        if (row.referralId) await this.referrals.recallIncoming(em, row.referralId, body.reason);
         await this.audit.record(em, null, {
           action: 'federation.recall_received',
           recordType: 'referral',

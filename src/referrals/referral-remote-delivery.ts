@@ -120,6 +120,8 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
     const sent = await this.transport.send(target.partner, 'recall', '/federation/v1/recalls', { referralId, reason });
     if (sent.outcome === 'retry') return { outcome: 'retry' };
+    // The partner never got the referral (recalled before its delivery went out): it holds nothing to destroy.
+    if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REFERRAL_NOT_FOUND') return { outcome: 'delivered' };
     if (sent.outcome === 'permanent') {
       this.logger.warn({ referralId, errorCode: sent.errorCode ?? null }, 'partner refused a recall');
       return { outcome: 'permanent_failure', reason: 'partner_refused' };

@@ -22,3 +22,10 @@ export interface CaseRestrictionChangedPayload {
   change: RestrictionChange;
   [key: string]: string;
 }
+
+export interface CaseIdentityErasedPayload {
+  caseId: string;
+  /** The case's owner when it was erased: the referral by which it received the case is not recalled. */
+  ownerOrganisationId: string;
+  [key: string]: string;
+}
