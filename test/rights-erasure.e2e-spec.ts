@@ -1,4 +1,7 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { QUEUES } from '../src/queue/queues';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
@@ -75,12 +78,17 @@ describe('erasure recalls every referral of the case (e2e)', () => {
 
     const erased = await api.http.post(`/api/v1/cases/${kase.id}/erase-identity`, { reason: 'data_subject_request' }, c.supervisor.token);
     expect(erased.status).toBe(200);
-    worker = await startWorker();
+    const started = await startWorker();
+    worker = started;
     await waitForStatus(api, c.caseworker, approved, 'recalled');
-    await api.dataSource.query(
-      `UPDATE outbox_events SET available_at = now() WHERE type = 'referrals.deliver' AND payload->>'referralId' = $1`,
+    // Now the held-back delivery runs (the relay queued it with its delay: promoted, it runs at once).
+    const [deliverRow] = await api.dataSource.query(
+      `SELECT id FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = $1`,
       [approved],
     );
+    const queue = started.get<Queue>(getQueueToken(QUEUES.referrals));
+    const job = await eventually(async () => (await queue.getJob(deliverRow.id)) ?? undefined);
+    await job.promote();
     await eventually(async () => {
       const [row] = await api.dataSource.query(
         `SELECT processed_at FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = $1`,

@@ -163,7 +163,16 @@ export class FederationReferralInboundService {
         });
       }
       const target = await this.eventTarget(em, packet, referralId);
-      await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body, packet.claims.jti));
+      // A restriction notice older than one already applied (they may arrive out of order) is acknowledged, not applied.
+      const applied =
+        body.kind !== 'restriction' ||
+        (await this.packets.applyRestriction(em, packet.partner.id, referralId, {
+          restricted: body.restricted,
+          sequence: body.sequence,
+          occurredAt: new Date(body.occurredAt),
+        }));
+      if (applied)
+        await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body, packet.claims.jti));
       await this.audit.record(em, null, {
         action: 'federation.event_received',
         recordType: 'referral',
@@ -176,7 +185,7 @@ export class FederationReferralInboundService {
             ? { status: body.status }
             : body.kind === 'milestone'
               ? { milestone: body.milestone }
-              : { restricted: body.restricted }),
+              : { restricted: body.restricted, sequence: body.sequence ?? null, ...(applied ? {} : { ignored: 'older_notice' }) }),
         },
       });
       return { partnerId: packet.partner.id, jti: packet.claims.jti };

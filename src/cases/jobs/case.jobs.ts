@@ -20,6 +20,11 @@ export interface CaseRestrictionChangedPayload {
   caseId: string;
   restrictionId: string;
   change: RestrictionChange;
+  /**
+   * The change's place among the case's restriction changes (1 the first restriction, 2 its lifting, 3 the next…),
+   * so that recipients apply notices in order whatever order they arrive in. A decimal string (payloads are text).
+   */
+  sequence: string;
   [key: string]: string;
 }
 

@@ -80,6 +80,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
             String(job.data.caseId),
             String(job.data.restrictionId),
             String(job.data.change) as RestrictionChange,
+            typeof job.data.sequence === 'string' ? job.data.sequence : '',
           );
         });
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, told }, name);
@@ -101,6 +102,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
           restrictionId: String(job.data.restrictionId),
           change: String(job.data.change) as RestrictionChange,
           occurredAt: String(job.data.occurredAt),
+          sequence: typeof job.data.sequence === 'string' ? job.data.sequence : '',
         };
         const sent = await this.partnerEvents.sendRestrictionNotice(payload, String(job.data.outboxId));
         if (sent === 'retry' && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
