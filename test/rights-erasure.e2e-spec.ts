@@ -105,7 +105,7 @@ describe('erasure recalls every referral of the case (e2e)', () => {
     expect((await api.http.get(`/api/v1/referrals/${toD}`, d.caseworker.token)).body.status).toBe('recalled');
     expect((await api.http.get(`/api/v1/referrals/${transfer}`, c.caseworker.token)).body.status).toBe('accepted');
     const read = await api.http.get(`/api/v1/referrals/${toD}/case`, d.caseworker.token);
-    expect([read.status, read.body.code]).toEqual([409, 'REFERRAL_RECALLED']);
+    expect([read.status, read.body.code]).toEqual([403, 'REFERRAL_RECALLED']);
     expect(read.body.message).not.toMatch(/withdrew the consent/);
     const actions = await api.dataSource.query(
       `SELECT action, record_id FROM audit_events WHERE action IN ('referral.erasure_request', 'referral.erasure_acknowledged')
@@ -123,10 +123,9 @@ describe('erasure recalls every referral of the case (e2e)', () => {
     expect(recalls).toHaveLength(3);
     for (const r of recalls) expect(r.reason).toBe('erasure_requested');
     // D's open alert about the referral is closed as "erasure requested", not "consent withdrawn".
-    const codes = await api.dataSource.query(
-      `SELECT DISTINCT resolution_code FROM alerts WHERE record_id = $1 AND status = 'resolved'`,
-      [toD],
-    );
+    const codes = await api.dataSource.query(`SELECT DISTINCT resolution_code FROM alerts WHERE record_id = $1 AND status = 'resolved'`, [
+      toD,
+    ]);
     expect(codes.map((r: { resolution_code: string }) => r.resolution_code)).toContain('erasure_requested');
     expect(codes.map((r: { resolution_code: string }) => r.resolution_code)).not.toContain('consent_withdrawn');
   });
