@@ -129,4 +129,39 @@ describe('erasure recalls every referral of the case (e2e)', () => {
     expect(codes.map((r: { resolution_code: string }) => r.resolution_code)).toContain('erasure_requested');
     expect(codes.map((r: { resolution_code: string }) => r.resolution_code)).not.toContain('consent_withdrawn');
   });
+
+  it('lists the organisations a restitution claim went to, with the recipients (issue 16, item 1)', async () => {
+    const kase = await createCase(api, th.caseworker);
+    await permitConsent(api, th.caseworker, kase.id, c.org.id, ['restitution'], ['restitution_claim']);
+    const claim = await api.http.post(
+      `/api/v1/cases/${kase.id}/restitution-claims`,
+      { route: 'civil_claim', jurisdiction: 'TH', forum: 'Civil Court, Bangkok', claimed: { currency: 'THB', amountMinor: 1500000 } },
+      th.caseworker.token,
+    );
+    expect(claim.status).toBe(201);
+    const empty = await api.http.get(`/api/v1/cases/${kase.id}/recipients`, th.caseworker.token);
+    expect(empty.body.claimRecipients).toEqual([]);
+    const moved = await api.http.post(
+      `/api/v1/restitution-claims/${claim.body.id}/responsibility`,
+      { responsibleOrganisationId: c.org.id },
+      th.supervisor.token,
+    );
+    expect(moved.status).toBe(200);
+    const res = await api.http.get(`/api/v1/cases/${kase.id}/recipients`, th.caseworker.token);
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+    expect(res.body.claimRecipients).toEqual([
+      {
+        claimId: claim.body.id,
+        organisation: { id: c.org.id, name: c.org.name, country: 'TH', node: 'local' },
+        role: 'responsible',
+        cause: 'responsibility_moved',
+        dataCategories: ['restitution'],
+        from: expect.any(String),
+        until: null,
+      },
+    ]);
+    const report = await api.http.get(`/api/v1/cases/${kase.id}/subject-access-report`, th.caseworker.token);
+    expect(report.body.claimRecipients).toEqual(res.body.claimRecipients);
+  });
 });

@@ -64,11 +64,11 @@ describe('a restriction reaches the partner deployment (e2e)', () => {
   });
 
   const readOnB = () => nodes.b.api.http.get(`/api/v1/referrals/${onB}/case`, mm.caseworker.token);
-  const notices = async () =>
-    (await a.dataSource.query(
+  const notices = () =>
+    a.dataSource.query<Array<{ id: string; payload: RestrictionNoticePayload }>>(
       `SELECT id, payload FROM outbox_events WHERE type = 'referrals.restriction-notice' AND payload->>'referralId' = $1 ORDER BY created_at`,
       [referralId],
-    )) as Array<{ id: string; payload: RestrictionNoticePayload }>;
+    );
   const acknowledged = async () =>
     (
       await a.dataSource.query(

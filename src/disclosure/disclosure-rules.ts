@@ -215,8 +215,7 @@ export function decide(q: GateQuestion): GateDecision {
   // An event that takes data back or protects the person still reaches the partner (the sender's cancel, its own
   // milestones of the return); any other event waits until the restriction is lifted.
   const protectiveEvent = q.path === 'federation.event' && (q.eventEffect === 'withdrawal' || q.eventEffect === 'protection');
-  const restrictedPath =
-    (RESTRICTED_PATHS.includes(q.path) && !protectiveEvent) || (q.path === 'restitution.view' && !q.claimRole);
+  const restrictedPath = (RESTRICTED_PATHS.includes(q.path) && !protectiveEvent) || (q.path === 'restitution.view' && !q.claimRole);
   if (q.case?.restricted && restrictedPath) blocks.push('case_restricted');
 
   // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.

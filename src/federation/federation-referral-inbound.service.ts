@@ -172,7 +172,12 @@ export class FederationReferralInboundService {
           occurredAt: new Date(body.occurredAt),
         }));
       if (applied)
-        await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body, packet.claims.jti));
+        await this.referrals.applyPartnerEvent(
+          em,
+          target.referralId,
+          target.partnerOrganisationId,
+          toPartnerEvent(body, packet.claims.jti),
+        );
       await this.audit.record(em, null, {
         action: 'federation.event_received',
         recordType: 'referral',

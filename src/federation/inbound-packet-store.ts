@@ -50,9 +50,13 @@ export class InboundPacketStore {
     }
     // The person restricted the use of their case on the sender's deployment: nothing of it is used here meanwhile.
     if (row.senderRestrictedAt) {
-      throw new DomainError('CASE_RESTRICTED', 'The person restricted the use of this case: it is not available until the restriction is lifted', {
-        blocks: ['case_restricted'],
-      });
+      throw new DomainError(
+        'CASE_RESTRICTED',
+        'The person restricted the use of this case: it is not available until the restriction is lifted',
+        {
+          blocks: ['case_restricted'],
+        },
+      );
     }
     const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
     try {

@@ -60,7 +60,13 @@ export class ReferralRestrictionNotices {
       } else {
         await this.outbox.add(em, {
           type: REFERRAL_JOBS.restrictionNotice,
-          payload: { referralId: referral.id, restrictionId, change, occurredAt: at.toISOString(), sequence } satisfies RestrictionNoticePayload,
+          payload: {
+            referralId: referral.id,
+            restrictionId,
+            change,
+            occurredAt: at.toISOString(),
+            sequence,
+          } satisfies RestrictionNoticePayload,
         });
       }
       await this.audit.record(em, null, {
