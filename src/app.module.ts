@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AlertsApiModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
+import { USERS_WITH_SESSIONS } from './auth/users-with-sessions';
 import { TokenService } from './auth/token.service';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { CasesModule } from './cases/cases.module';
@@ -32,7 +33,6 @@ import { RestitutionModule } from './restitution/restitution.module';
 import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
 import { RightsModule } from './rights/rights.module';
 import { SystemController } from './system/system.controller';
-import { UsersModule } from './users/users.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { NotificationsModule } from './notifications/notifications.module';
 
@@ -52,7 +52,7 @@ import { NotificationsModule } from './notifications/notifications.module';
     IdempotencyModule,
     AuthModule,
     OrganisationsModule,
-    UsersModule,
+    USERS_WITH_SESSIONS,
     CasesModule,
     ConsentApiModule,
     RestitutionModule,

@@ -164,4 +164,37 @@ describe('the person’s rights: recipients and the access report (e2e)', () => 
     );
     expect(received.details.reason).toBe('erasure_requested');
   });
+
+  it('alerts the owner when a partner refuses an erasure request (its deployment no longer accepts this one)', async () => {
+    const kase = await createCase(a, th.caseworker);
+    await permitConsent(a, th.caseworker, kase.id, mmOnA, ['identity', 'exploitation']);
+    const referral = await createReferral(a, th.caseworker, {
+      caseId: kase.id,
+      receivingOrganisationId: mmOnA,
+      dataCategories: ['identity', 'exploitation'],
+    });
+    await act(a, th.caseworker, referral.id, 'submit');
+    await act(a, th.supervisor, referral.id, 'approve');
+    await waitForStatus(a, th.caseworker, referral.id, 'received');
+    const onB = (action: string) =>
+      nodes.b.api.http.post(`/api/v1/federation/partners/${nodes.b.partnerId}/${action}`, {}, nodes.b.admin.token);
+    expect((await onB('suspend')).status).toBe(200);
+    try {
+      const erased = await a.http.post(`/api/v1/cases/${kase.id}/erase-identity`, { reason: 'data_subject_request' }, th.supervisor.token);
+      expect(erased.status).toBe(200);
+      const alert = await eventually(async () => {
+        const items = (await a.http.get('/api/v1/alerts?type=delivery_failed', th.caseworker.token)).body.items as Array<{
+          recordId: string;
+          details: Record<string, unknown>;
+        }>;
+        return items.find((al) => al.recordId === referral.id);
+      }, 20_000);
+      expect(alert.details).toEqual({ notification: 'erasure_request', failureReason: 'partner_refused' });
+      // The request stays unacknowledged in the recipients list.
+      const item = (await a.http.get(`/api/v1/cases/${kase.id}/recipients`, th.caseworker.token)).body.items[0];
+      expect(item.notices.map((n: { action: string }) => n.action)).toEqual(['erasure_request']);
+    } finally {
+      await onB('activate');
+    }
+  });
 });

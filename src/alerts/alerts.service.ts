@@ -56,7 +56,7 @@ export interface AlertViewer {
 }
 
 /** Where system resolutions are recorded, instead of a user. */
-export type SystemResolutionCode = 'consent_withdrawn' | 'consent_renewed' | 'record_closed' | 'no_longer_applies';
+export type SystemResolutionCode = 'consent_withdrawn' | 'consent_renewed' | 'record_closed' | 'no_longer_applies' | 'erasure_requested';
 
 @Injectable()
 export class AlertsService {

@@ -4,15 +4,13 @@ import { AppConfig } from '../config/app-config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottleService } from './login-throttle.service';
-import { SessionRevoker } from '../users/session-revoker.port';
-import { UsersModule } from '../users/users.module';
-import { SessionRevocation } from './session-revocation';
 import { TokenService } from './token.service';
+import { USERS_WITH_SESSIONS } from './users-with-sessions';
 
 @Global()
 @Module({
   imports: [
-    UsersModule, // the accounts and their passwords (PasswordHasher); users asks auth through SessionRevoker
+    USERS_WITH_SESSIONS, // the accounts and their passwords (PasswordHasher); users asks auth's sessions through its port
     // KeyObjects, not PEM strings: jsonwebtoken then skips re-parsing the key on every verification.
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -20,7 +18,7 @@ import { TokenService } from './token.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, TokenService, LoginThrottleService, { provide: SessionRevoker, useClass: SessionRevocation }],
-  exports: [TokenService, AuthService, SessionRevoker],
+  providers: [AuthService, TokenService, LoginThrottleService],
+  exports: [TokenService, AuthService],
 })
 export class AuthModule {}

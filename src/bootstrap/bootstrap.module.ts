@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { UsersModule } from '../users/users.module';
+import { USERS_WITH_SESSIONS } from '../auth/users-with-sessions';
 import { BootstrapService } from './bootstrap.service';
 
-@Module({ imports: [UsersModule], providers: [BootstrapService], exports: [BootstrapService] })
+@Module({ imports: [USERS_WITH_SESSIONS], providers: [BootstrapService], exports: [BootstrapService] })
 export class BootstrapModule {}

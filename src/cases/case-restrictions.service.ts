@@ -98,7 +98,11 @@ export class CaseRestrictions {
     return em.findOne(CaseRestrictionEntity, { where: { caseId, liftedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
   }
 
-  private async publish(em: EntityManager, actor: Actor, payload: CaseRestrictionChangedPayload & { change: RestrictionChange }) {
+  private async publish(em: EntityManager, actor: Actor, change: { caseId: string; restrictionId: string; change: RestrictionChange }) {
+    // One restriction stands at a time and the case row is locked: the n-th restriction is change 2n-1, its lift 2n.
+    const restrictions = await em.count(CaseRestrictionEntity, { where: { caseId: change.caseId } });
+    const sequence = String(change.change === 'restricted' ? 2 * restrictions - 1 : 2 * restrictions);
+    const payload: CaseRestrictionChangedPayload = { ...change, sequence };
     await this.outbox.add(em, { type: CASE_JOBS.restrictionChanged, payload, correlationId: actor.correlationId });
   }
 }

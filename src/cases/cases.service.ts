@@ -22,7 +22,7 @@ import { assertCreatable, assertVersion, caseCreateValues, caseUpdateChanges, ch
 import { caseView } from './case-view';
 import { CaseEntity } from './case.entity';
 import { caseCreateParameters, createCase, sharedDocumentReferences } from './cases.queries';
-import { CASE_JOBS } from './jobs/case.jobs';
+import { CASE_JOBS, CaseIdentityErasedPayload } from './jobs/case.jobs';
 import { OutboxService } from '../outbox/outbox.service';
 import { AssignCaseDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, PersonInputDto, UpdateCaseDto } from './dto/case-input.dto';
 import { CaseResponseDto, CreatedCaseResponseDto } from './dto/case-response.dto';
@@ -229,7 +229,11 @@ export class CasesService {
         { action: 'case.erase_identity', details: { reason: dto.reason } },
       );
       // Every organisation that received the case is asked to erase it too (the referrals module's reaction).
-      await this.outbox.add(em, { type: CASE_JOBS.identityErased, payload: { caseId: id }, correlationId: actor.correlationId });
+      await this.outbox.add(em, {
+        type: CASE_JOBS.identityErased,
+        payload: { caseId: id, ownerOrganisationId: record.ownerOrganisationId } satisfies CaseIdentityErasedPayload,
+        correlationId: actor.correlationId,
+      });
       return { ...view, person: { ...view.person, identity: { erased: true, erasedAt: now.toISOString() } } };
     });
   }

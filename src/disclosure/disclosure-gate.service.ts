@@ -15,7 +15,15 @@ import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { organisationPartnerFacts } from '../federation/partner-facts';
 import { CaseHoldings } from './case-holdings-port';
 import { ConsentPermitReader } from './consent-port';
-import { decide, DisclosurePath, GateBlock, GateDecision, GateRecipientFacts, NEW_DISCLOSURE_PATHS } from './disclosure-rules';
+import {
+  decide,
+  DisclosurePath,
+  FederationEventEffect,
+  GateBlock,
+  GateDecision,
+  GateRecipientFacts,
+  NEW_DISCLOSURE_PATHS,
+} from './disclosure-rules';
 
 export interface DisclosureAsk {
   path: DisclosurePath;
@@ -34,6 +42,8 @@ export interface DisclosureAsk {
   approvedUnderDangerFlag?: () => Promise<boolean>;
   /** For restitution.view: the recipient's role on the claim (a restriction leaves a claim readable to these only). */
   claimRole?: 'responsible' | 'survivor_contact' | null;
+  /** For federation.event: what the event does (a restriction lets a withdrawal or a protective milestone through). */
+  eventEffect?: FederationEventEffect | null;
   /** Lock the case row (a state change that must not race a change of the danger flag or owner). */
   lockCase?: boolean;
   /** The recipient as the caller has just read it in this transaction (saves the gate reading it again). */
@@ -119,6 +129,7 @@ export class DisclosureGate {
       categories,
       case: facts,
       claimRole: ask.claimRole ?? null,
+      eventEffect: ask.eventEffect ?? null,
       recipient,
       actor,
       consent: {

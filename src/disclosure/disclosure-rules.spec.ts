@@ -286,6 +286,19 @@ describe('disclosure rules', () => {
         expect(decide(question(path, { case: open, actor: null })).allowed).toBe(true);
     });
 
+    it('lets the sender withdraw (cancel) and protect (its milestones of the return) on a restricted case, nothing else', () => {
+      const event = (eventEffect: 'withdrawal' | 'protection' | 'update' | null) =>
+        decide(question('federation.event', { case: restricted, recipient: remote, actor: null, eventEffect }));
+      expect(event('withdrawal').allowed).toBe(true);
+      expect(event('protection').allowed).toBe(true);
+      expect(event('update')).toMatchObject({ allowed: false, blocks: ['case_restricted'] });
+      expect(event(null)).toMatchObject({ allowed: false, blocks: ['case_restricted'] });
+      // The effect opens no other path.
+      expect(decide(question('referral.deliver', { case: restricted, actor: null, eventEffect: 'withdrawal' })).blocks).toContain(
+        'case_restricted',
+      );
+    });
+
     it('reports the restriction beside every other reason', () => {
       const d = decide(question('referral.create', { case: { ...restricted, status: 'closed' }, consent: refuse([], ['exploitation']) }));
       expect(d.blocks).toEqual(['case_restricted', 'case_closed', 'consent_not_covering']);

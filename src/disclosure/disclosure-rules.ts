@@ -26,8 +26,9 @@
  * Restriction: while the person has restricted the use of their case (POST /cases/{id}/restriction), every path that
  * would show or hand something new of it to another organisation is refused (`case_restricted`, 403 CASE_RESTRICTED):
  * RESTRICTED_PATHS. Left open: restitution.view for the organisations responsible for a claim or in contact with the
- * survivor (a claim is a legal claim, which a restriction does not stop; one reading by consent alone is refused), and
- * the recall and notice, which take data back or tell a recipient to stop.
+ * survivor (a claim is a legal claim, which a restriction does not stop; one reading by consent alone is refused),
+ * the recall and notice, which take data back or tell a recipient to stop, and a federation.event that withdraws
+ * (the sender's cancel) or protects (the sender's milestones of the person's return): FederationEventEffect.
  */
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
 import { CaseStatus, isClosedStatus } from '../common/vocabulary';
@@ -148,7 +149,18 @@ export interface GateQuestion {
   transfer?: { approvedUnderDangerFlag: boolean };
   /** For restitution.view: the recipient's role on the claim; null when it reads by consent alone. */
   claimRole?: 'responsible' | 'survivor_contact' | null;
+  /** For federation.event: what the event does (FederationEventEffect); a restriction stops only `update`. */
+  eventEffect?: FederationEventEffect | null;
 }
+
+/**
+ * What an event to a partner deployment does, for the restriction: `withdrawal` (the side that holds the case cancels
+ * the referral: the recipient's access ends, like a recall), `protection` (a milestone of the person's return that
+ * the side holding the case records — home state notified, departed — which the receiving side needs to keep the
+ * person safe on arrival), `update` (anything else). A restriction stops updates only.
+ */
+export const FEDERATION_EVENT_EFFECTS = ['withdrawal', 'protection', 'update'] as const;
+export type FederationEventEffect = (typeof FEDERATION_EVENT_EFFECTS)[number];
 
 /** Why the whole disclosure is refused, apart from consent category by category. */
 export type GateBlock =
@@ -200,7 +212,10 @@ export function decide(q: GateQuestion): GateDecision {
   // The person asked that their data be used no further: nothing new leaves while the restriction stands.
   // A restricted case's claims stay readable to the organisations pursuing them or in contact with the survivor (a
   // legal claim goes on); an organisation that reads them by consent alone is refused like any new disclosure.
-  const restrictedPath = RESTRICTED_PATHS.includes(q.path) || (q.path === 'restitution.view' && !q.claimRole);
+  // An event that takes data back or protects the person still reaches the partner (the sender's cancel, its own
+  // milestones of the return); any other event waits until the restriction is lifted.
+  const protectiveEvent = q.path === 'federation.event' && (q.eventEffect === 'withdrawal' || q.eventEffect === 'protection');
+  const restrictedPath = (RESTRICTED_PATHS.includes(q.path) && !protectiveEvent) || (q.path === 'restitution.view' && !q.claimRole);
   if (q.case?.restricted && restrictedPath) blocks.push('case_restricted');
 
   // Claims keep running after a case closes (a survivor back home is still owed); a closed case is referred to nobody.

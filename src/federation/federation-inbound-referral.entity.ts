@@ -44,4 +44,11 @@ export class FederationInboundReferralEntity {
   @Column({ type: 'bytea', nullable: true }) packet: Buffer | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) receivedAt: Date;
   @Column({ type: 'timestamptz', nullable: true }) restrictedAt: Date | null;
+  /**
+   * The sender told this deployment that the person restricted the use of the case (when it did so): the receiving
+   * organisation's reads of the packet are refused until a lift notice arrives. Null when not restricted.
+   */
+  @Column({ type: 'timestamptz', nullable: true }) senderRestrictedAt: Date | null;
+  /** The per-case sequence of the last restriction notice applied: an older notice arriving later is ignored. */
+  @Column({ type: 'integer', nullable: true }) restrictionSequence: number | null;
 }

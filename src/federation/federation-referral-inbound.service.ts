@@ -163,7 +163,21 @@ export class FederationReferralInboundService {
         });
       }
       const target = await this.eventTarget(em, packet, referralId);
-      await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, toPartnerEvent(body, packet.claims.jti));
+      // A restriction notice older than one already applied (they may arrive out of order) is acknowledged, not applied.
+      const applied =
+        body.kind !== 'restriction' ||
+        (await this.packets.applyRestriction(em, packet.partner.id, referralId, {
+          restricted: body.restricted,
+          sequence: body.sequence,
+          occurredAt: new Date(body.occurredAt),
+        }));
+      if (applied)
+        await this.referrals.applyPartnerEvent(
+          em,
+          target.referralId,
+          target.partnerOrganisationId,
+          toPartnerEvent(body, packet.claims.jti),
+        );
       await this.audit.record(em, null, {
         action: 'federation.event_received',
         recordType: 'referral',
@@ -176,7 +190,7 @@ export class FederationReferralInboundService {
             ? { status: body.status }
             : body.kind === 'milestone'
               ? { milestone: body.milestone }
-              : { restricted: body.restricted }),
+              : { restricted: body.restricted, sequence: body.sequence ?? null, ...(applied ? {} : { ignored: 'older_notice' }) }),
         },
       });
       return { partnerId: packet.partner.id, jti: packet.claims.jti };
@@ -199,7 +213,7 @@ export class FederationReferralInboundService {
   }
 
   /**
-   * A recall: the sender's consent was withdrawn. The stored packet is destroyed (key and ciphertext), the local
+   * A recall: the person withdrew the consent, or asked for erasure (body.reason). The stored packet is destroyed (key and ciphertext), the local
    * referral becomes `recalled`, and a signed acknowledgement goes back. A second recall of the same referral (a new
    * jti after a lost acknowledgement) is acknowledged with the first restriction's time.
    */
@@ -213,7 +227,7 @@ export class FederationReferralInboundService {
       if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No referral exchanged with this partner has this id');
       if (!row.restrictedAt) {
         await this.packets.restrict(em, row);
-        if (row.referralId) await this.referrals.recallIncoming(em, row.referralId);
+        if (row.referralId) await this.referrals.recallIncoming(em, row.referralId, body.reason);
         await this.audit.record(em, null, {
           action: 'federation.recall_received',
           recordType: 'referral',

@@ -15,6 +15,7 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { FederationVerifier } from './federation-verifier';
 import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
+import { FederationNoticeAckEntity } from './federation-notice-ack.entity';
 import { FederationOutboundReferralEntity } from './federation-outbound-referral.entity';
 import { assertSafeOutboundUrl } from '../common/net/outbound-url';
 import { PacketType } from './packet';
@@ -119,6 +120,22 @@ export class FederationTransport {
       .where('referral_id = :referralId AND recall_acknowledged_at IS NULL', { referralId })
       .execute();
     return (updated.affected ?? 0) > 0 || !(await em.exists(FederationOutboundReferralEntity, { where: { referralId } }));
+  }
+
+  /**
+   * Keeps the partner's signed acknowledgement of a notice (by the notice's jti), in the caller's transaction. True the
+   * first time; false when this notice's acknowledgement is kept already (a repeat, a replay answered).
+   */
+  async keepNoticeAck(em: EntityManager, jti: string, referralId: string, partnerId: string, ackJws: string | null): Promise<boolean> {
+    const inserted = await em
+      .createQueryBuilder()
+      .insert()
+      .into(FederationNoticeAckEntity)
+      .values({ jti, referralId, partnerId, ackJws })
+      .orIgnore()
+      .returning(['jti'])
+      .execute();
+    return (inserted.raw as unknown[]).length > 0;
   }
 
   /** The id the partner knows an incoming referral by (the sender's id), or null if it did not come from a partner. */

@@ -48,12 +48,49 @@ export class InboundPacketStore {
         status: 'recalled',
       });
     }
+    // The person restricted the use of their case on the sender's deployment: nothing of it is used here meanwhile.
+    if (row.senderRestrictedAt) {
+      throw new DomainError(
+        'CASE_RESTRICTED',
+        'The person restricted the use of this case: it is not available until the restriction is lifted',
+        {
+          blocks: ['case_restricted'],
+        },
+      );
+    }
     const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
     try {
       return this.crypto.decrypt<StoredPacket>(dataKey, row.id, PACKET_FIELD, row.packet);
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * A restriction notice from the sender about the packet stored under its referral id: kept (restricted or lifted,
+   * and the notice's sequence) unless a later notice was applied already — notices are sent by a queue and may
+   * arrive out of order. False when the notice is older than the one applied (it changes nothing). A notice without
+   * a sequence (an older sender) is applied as it comes. No stored packet for the id: true (not this store's call).
+   */
+  async applyRestriction(
+    em: EntityManager,
+    partnerId: string,
+    remoteReferralId: string,
+    notice: { restricted: boolean; sequence?: number; occurredAt: Date },
+  ): Promise<boolean> {
+    const row = await em.findOne(FederationInboundReferralEntity, {
+      where: { partnerId, remoteReferralId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!row) return true;
+    const { sequence } = notice;
+    if (sequence !== undefined && row.restrictionSequence !== null && sequence <= row.restrictionSequence) return false;
+    await em.update(
+      FederationInboundReferralEntity,
+      { id: row.id },
+      { senderRestrictedAt: notice.restricted ? notice.occurredAt : null, restrictionSequence: sequence ?? row.restrictionSequence },
+    );
+    return true;
   }
 
   /** Destroys the key and the ciphertext (a recall); answers when that happened (the first time). */

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ConsentPurpose, DataCategory } from '../common/vocabulary';
-import { EventPacketBody } from './referral-packets';
+import { EventPacketBody, RecallReason } from './referral-packets';
 
 /** A verified wire event (a status change or milestone the partner organisation made, or a restriction notice), as the port applies it. */
 export type PartnerEvent =
@@ -48,8 +48,8 @@ export abstract class ReferralFederationPort {
   abstract createIncoming(em: EntityManager, input: IncomingReferralInput): Promise<string>;
   /** Applies a verified status change, milestone or restriction notice that the partner organisation sent from its deployment. */
   abstract applyPartnerEvent(em: EntityManager, referralId: string, partnerOrganisationId: string, event: PartnerEvent): Promise<void>;
-  /** The sender recalled an incoming referral: it becomes `recalled` here. */
-  abstract recallIncoming(em: EntityManager, referralId: string): Promise<void>;
+  /** The sender recalled an incoming referral (for the reason it gave): it becomes `recalled` here. */
+  abstract recallIncoming(em: EntityManager, referralId: string, reason?: RecallReason): Promise<void>;
   /** One of this deployment's referrals sent to an organisation of that partner, or null. */
   abstract outgoingToPartner(em: EntityManager, referralId: string, partnerId: string): Promise<{ receivingOrganisationId: string } | null>;
 }

@@ -81,6 +81,15 @@ describe('referral packet bodies', () => {
     });
   });
 
+  it('restriction notices, with their per-case sequence (absent from older senders)', () => {
+    const referralId = randomUUID();
+    const base = { referralId, kind: 'restriction', restricted: true, occurredAt: '2026-11-30T10:00:00.000Z' };
+    expect(parseEventBody(base)).toEqual(base);
+    expect(parseEventBody({ ...base, sequence: 3 })).toEqual({ ...base, sequence: 3 });
+    for (const sequence of [0, -1, 1.5, '2', 2 ** 31, null])
+      expect(refusedMember(() => parseEventBody({ ...base, sequence }))).toBe('sequence');
+  });
+
   it('recalls and acknowledgements', () => {
     const referralId = randomUUID();
     const jti = randomUUID();

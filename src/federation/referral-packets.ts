@@ -50,7 +50,7 @@ export type EventPacketBody =
    * The person restricted the use of the case the referral carried (`restricted: true`), or lifted the restriction:
    * a signed notice from the sending side to the receiving one. Ids and a flag only; the person's reason stays home.
    */
-  | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string };
+  | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string; sequence?: number };
 
 /** consent_withdrawn: the person withdrew the consent the referral relied on; erasure_requested: the person asked for erasure. */
 export const RECALL_REASONS = ['consent_withdrawn', 'erasure_requested'] as const;
@@ -135,9 +135,19 @@ export function parseReferralBody(body: Record<string, unknown>): ReferralPacket
 export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
   const referralId = uuid(body.referralId, 'referralId');
   if (body.kind === 'restriction') {
-    exactKeys(body, ['referralId', 'kind', 'restricted', 'occurredAt']);
+    exactKeys(body, ['referralId', 'kind', 'restricted', 'occurredAt', 'sequence']);
     if (typeof body.restricted !== 'boolean') throw malformed('restricted');
-    return { referralId, kind: 'restriction', restricted: body.restricted, occurredAt: isoTime(body.occurredAt, 'occurredAt') };
+    // The notice's place among the case's restriction notices (1, 2, …; a lift is even); absent from older senders.
+    const sequence = body.sequence;
+    if (sequence !== undefined && (typeof sequence !== 'number' || !Number.isInteger(sequence) || sequence < 1 || sequence > 2 ** 31 - 1))
+      throw malformed('sequence');
+    return {
+      referralId,
+      kind: 'restriction',
+      restricted: body.restricted,
+      occurredAt: isoTime(body.occurredAt, 'occurredAt'),
+      ...(sequence !== undefined ? { sequence } : {}),
+    };
   }
   const reason = optionalText(body.reason ?? null, 'reason');
   const note = optionalText(body.note ?? null, 'note');

@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ReferralStatus } from '../common/vocabulary';
 import { IncomingReferralInput, PartnerEvent, ReferralFederationPort } from '../federation/referral-federation.port';
+import { RecallReason } from '../federation/referral-packets';
 import { findOrganisation } from '../organisations/organisation-reads';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
@@ -69,10 +70,10 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     return id;
   }
 
-  async recallIncoming(em: EntityManager, referralId: string): Promise<void> {
+  async recallIncoming(em: EntityManager, referralId: string, reason: RecallReason = 'consent_withdrawn'): Promise<void> {
     const referral = await this.reads.lock(em, referralId);
     if (!referral || ENDED.includes(referral.status)) return;
-    await this.transitions.move(em, referral, 'recalled', SYSTEM, { details: { recalledBy: 'partner' } });
+    await this.transitions.move(em, referral, 'recalled', SYSTEM, { details: { recalledBy: 'partner', recallReason: reason } });
   }
 
   async outgoingToPartner(em: EntityManager, referralId: string, partnerId: string): Promise<{ receivingOrganisationId: string } | null> {

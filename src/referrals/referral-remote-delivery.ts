@@ -8,7 +8,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
+import { MILESTONE_RULES } from '../common/vocabulary';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
+import { FederationEventEffect } from '../disclosure/disclosure-rules';
 import { FederationTransport, PartnerAddress } from '../federation/federation-transport';
 import {
   EventPacketBody,
@@ -120,6 +122,8 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     if (!target) return { outcome: 'permanent_failure', reason: 'partner_refused' };
     const sent = await this.transport.send(target.partner, 'recall', '/federation/v1/recalls', { referralId, reason });
     if (sent.outcome === 'retry') return { outcome: 'retry' };
+    // The partner never got the referral (recalled before its delivery went out): it holds nothing to destroy.
+    if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REFERRAL_NOT_FOUND') return { outcome: 'delivered' };
     if (sent.outcome === 'permanent') {
       this.logger.warn({ referralId, errorCode: sent.errorCode ?? null }, 'partner refused a recall');
       return { outcome: 'permanent_failure', reason: 'partner_refused' };
@@ -169,6 +173,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
         recipientOrganisationId: side.organisationId,
         purpose: referral.purpose,
         categories: referral.dataCategories,
+        eventEffect: eventEffect(body, referral.caseId !== null),
       });
       if (!gate.allowed) {
         if (gate.blocks.includes('partner_inactive')) return { refused: 'partner_refused' as const };
@@ -212,11 +217,13 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       return gate.allowed ? side : null;
     });
     if (!target) return 'nothing';
+    const sequence = Number(payload.sequence);
     const body: EventPacketBody = {
       referralId: payload.referralId,
       kind: 'restriction',
       restricted: payload.change === 'restricted',
       occurredAt: payload.occurredAt,
+      ...(payload.sequence && Number.isInteger(sequence) && sequence >= 1 ? { sequence } : {}),
     };
     const sent = await this.transport.send(target.partner, 'event', `/federation/v1/referrals/${payload.referralId}/events`, body, jti);
     const replayed = sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY';
@@ -226,9 +233,13 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       return 'permanent';
     }
     if (sent.outcome === 'delivered' && (sent.ack.ack !== 'event' || sent.ack.referralId !== payload.referralId)) return 'retry';
-    await this.dataSource.transaction((em) =>
-      this.restrictionNotices.recordAcknowledged(em, payload.referralId, target.organisationId, payload.change, jti),
-    );
+    // The signed acknowledgement is kept, and audited, once per notice: a replayed notice whose first answer was lost
+    // is known to have arrived (without a JWS); one whose acknowledgement is kept changes nothing.
+    await this.dataSource.transaction(async (em) => {
+      const ackJws = sent.outcome === 'delivered' ? sent.ackJws : null;
+      if (!(await this.transport.keepNoticeAck(em, jti, payload.referralId, target.partner.id, ackJws))) return;
+      await this.restrictionNotices.recordAcknowledged(em, payload.referralId, target.organisationId, payload.change, jti);
+    });
     return 'delivered';
   }
 
@@ -241,6 +252,17 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       partner: await this.transport.partner(em, remote.partnerId),
     };
   }
+}
+
+/**
+ * What an event does, for a restriction (src/disclosure/disclosure-rules.ts): the side that holds the case cancelling
+ * (a withdrawal) or recording its own milestone of the person's return (a protection) still goes; the rest waits.
+ */
+function eventEffect(body: EventPacketBody, holdsCase: boolean): FederationEventEffect {
+  if (!holdsCase) return 'update';
+  if (body.kind === 'status' && body.status === 'cancelled') return 'withdrawal';
+  if (body.kind === 'milestone' && MILESTONE_RULES[body.milestone].recordedBy === 'sender') return 'protection';
+  return 'update';
 }
 
 /** A history row as the event the other deployment applies; rows the partner does not hear about give null. */

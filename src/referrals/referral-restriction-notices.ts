@@ -25,6 +25,8 @@ export interface RestrictionNoticePayload {
   restrictionId: string;
   change: RestrictionChange;
   occurredAt: string;
+  /** The change's per-case sequence (CaseRestrictionChangedPayload.sequence); empty for a notice queued before it existed. */
+  sequence: string;
   [key: string]: string;
 }
 
@@ -38,7 +40,14 @@ export class ReferralRestrictionNotices {
   ) {}
 
   /** cases.restriction-changed: one alert or one queued notice per referral whose receiver got the case. */
-  async fanOut(em: EntityManager, caseId: string, restrictionId: string, change: RestrictionChange, at = new Date()): Promise<number> {
+  async fanOut(
+    em: EntityManager,
+    caseId: string,
+    restrictionId: string,
+    change: RestrictionChange,
+    sequence: string,
+    at = new Date(),
+  ): Promise<number> {
     const referrals = await em.find(ReferralEntity, {
       select: { id: true, receivingOrganisationId: true, status: true },
       where: { caseId, status: In([...RECEIVED_STATUSES]) },
@@ -51,7 +60,13 @@ export class ReferralRestrictionNotices {
       } else {
         await this.outbox.add(em, {
           type: REFERRAL_JOBS.restrictionNotice,
-          payload: { referralId: referral.id, restrictionId, change, occurredAt: at.toISOString() } satisfies RestrictionNoticePayload,
+          payload: {
+            referralId: referral.id,
+            restrictionId,
+            change,
+            occurredAt: at.toISOString(),
+            sequence,
+          } satisfies RestrictionNoticePayload,
         });
       }
       await this.audit.record(em, null, {
@@ -64,7 +79,7 @@ export class ReferralRestrictionNotices {
     return referrals.length;
   }
 
-  /** The partner deployment acknowledged a notice (signed); kept in the audit log beside the notice. */
+  /** The partner deployment acknowledged a notice (signed; the JWS is kept by federation); audited once per notice. */
   async recordAcknowledged(em: EntityManager, referralId: string, partnerOrganisationId: string, change: RestrictionChange, jti: string) {
     await this.audit.record(em, null, {
       action: 'referral.restriction_notice_acknowledged',

@@ -243,7 +243,12 @@ export class ReferralTransitions {
         await this.notices.resolveReferralAlerts(em, referral, 'record_closed');
         return;
       case 'recalled':
-        await this.notices.resolveReferralAlerts(em, referral, 'consent_withdrawn');
+        // Why it was recalled: the person withdrew the consent, or asked for erasure (the alerts say which).
+        await this.notices.resolveReferralAlerts(
+          em,
+          referral,
+          details?.recallReason === 'erasure_requested' ? 'erasure_requested' : 'consent_withdrawn',
+        );
         if (from !== 'draft' && from !== 'submitted' && !(await this.reads.isLocal(em, referral.receivingOrganisationId))) {
           // The partner may hold the packet: it is told, durably, by the worker.
           const payload: Record<string, string> = { referralId: id };

@@ -45,7 +45,7 @@ export class ReferredCaseReader {
       if (referral.status === 'recalled') {
         throw new DomainError(
           'REFERRAL_RECALLED',
-          'The person withdrew the consent this referral relied on; the case is no longer available',
+          'The referral was recalled (the person withdrew their consent or asked for erasure); the case is no longer available',
           {
             status: referral.status,
           },

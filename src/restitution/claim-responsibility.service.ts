@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CasesService } from '../cases/cases.service';
@@ -12,6 +12,7 @@ import { findOrganisation } from '../organisations/organisation-reads';
 import { ClaimAccessService } from './claim-access.service';
 import { ClaimDeadlineJobs } from './claim-deadline-jobs';
 import { ledgersOf } from './claim-records';
+import { ClaimRecipient, claimRecipients } from './claim-recipients';
 import { ClaimResponsibilityEntity } from './claim-responsibility.entity';
 import { MoveResponsibilityDto } from './dto/restitution-input.dto';
 import { ResponsibilityPeriodDto, ResponsibilityResponseDto } from './dto/restitution-response.dto';
@@ -108,6 +109,18 @@ export class ClaimResponsibility {
     const em = this.dataSource.manager;
     await this.claimAccess.resolveClaim(em, actor, claimId);
     return this.historyOf(em, claimId);
+  }
+
+  /**
+   * For the person's recipients list (src/rights): every organisation other than the case's owner that was responsible
+   * for one of the case's claims or the survivor's contact for it (both read the claim's restitution data), one item
+   * per claim, organisation and role, from when until when (null: still). Oldest first. The caller has checked access.
+   */
+  async recipientsOfCase(em: EntityManager, caseId: string, ownerOrganisationId: string): Promise<ClaimRecipient[]> {
+    const claims = await em.find(RestitutionClaimEntity, { select: { id: true }, where: { caseId } });
+    if (claims.length === 0) return [];
+    const rows = await em.find(ClaimResponsibilityEntity, { where: { claimId: In(claims.map((c) => c.id)) }, order: { seq: 'ASC' } });
+    return claimRecipients(rows, ownerOrganisationId);
   }
 
   /**

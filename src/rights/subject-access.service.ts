@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { CaseReads } from '../cases/case-reads.service';
 import { CaseRestrictions } from '../cases/case-restrictions.service';
@@ -13,8 +13,10 @@ import { ConsentRecordsService } from '../consent/consent-records.service';
 import { ConsentResponseDto, ListConsentsQueryDto } from '../consent/dto/consent.dto';
 import { ReferralRecipients } from '../referrals/referral-recipients';
 import { RestitutionClaimResponseDto } from '../restitution/dto/restitution-response.dto';
+import { ClaimResponsibility } from '../restitution/claim-responsibility.service';
 import { RestitutionClaims } from '../restitution/restitution-claims.service';
-import { RecipientsResponseDto, SubjectAccessReportDto } from './dto/rights.dto';
+import { findOrganisation } from '../organisations/organisation-reads';
+import { ClaimRecipientDto, RecipientsResponseDto, SubjectAccessReportDto } from './dto/rights.dto';
 
 /**
  * The person's rights of access, exercised through a caseworker or supervisor of the organisation that owns the case
@@ -32,6 +34,7 @@ export class SubjectAccessService {
     private readonly restrictions: CaseRestrictions,
     private readonly consents: ConsentRecordsService,
     private readonly claims: RestitutionClaims,
+    private readonly responsibility: ClaimResponsibility,
     private readonly recipients: ReferralRecipients,
     private readonly audit: AuditService,
   ) {}
@@ -40,13 +43,14 @@ export class SubjectAccessService {
     const em = this.dataSource.manager;
     const record = await this.cases.findAccessible(em, actor, caseId);
     const items = await this.recipients.forCase(em, caseId);
+    const claimRecipients = await this.claimRecipientsOf(em, caseId, record.ownerOrganisationId);
     await this.audit.record(em, actor, {
       action: 'case.read_recipients',
       recordType: 'case',
       recordId: caseId,
-      details: { recipients: items.length },
+      details: { recipients: items.length, claimRecipients: claimRecipients.length },
     });
-    return { caseId, reference: record.reference, items };
+    return { caseId, reference: record.reference, items, claimRecipients };
   }
 
   async report(actor: Actor, caseId: string, language?: UiLanguage): Promise<SubjectAccessReportDto> {
@@ -57,6 +61,7 @@ export class SubjectAccessService {
     const restitutionClaims = await this.allClaims(actor, caseId);
     const restrictions = await this.restrictions.history(em, caseId);
     const recipients = await this.recipients.forCase(em, caseId);
+    const claimRecipients = await this.claimRecipientsOf(em, caseId, kase.ownerOrganisationId);
     const chosen = language ?? preferredLanguage(kase.person.languages);
     await this.audit.record(em, actor, {
       action: 'case.subject_access_report',
@@ -64,7 +69,30 @@ export class SubjectAccessService {
       recordId: caseId,
       details: { language: chosen, consents: consents.length, claims: restitutionClaims.length, recipients: recipients.length },
     });
-    return { generatedAt: new Date().toISOString(), language: chosen, case: kase, consents, restrictions, restitutionClaims, recipients };
+    return {
+      generatedAt: new Date().toISOString(),
+      language: chosen,
+      case: kase,
+      consents,
+      restrictions,
+      restitutionClaims,
+      recipients,
+      claimRecipients,
+    };
+  }
+
+  /** The organisations that held a claim of the case (responsible or survivor's contact), named. */
+  private async claimRecipientsOf(em: EntityManager, caseId: string, ownerOrganisationId: string): Promise<ClaimRecipientDto[]> {
+    const held = await this.responsibility.recipientsOfCase(em, caseId, ownerOrganisationId);
+    const names = new Map<string, ClaimRecipientDto['organisation'] | null>();
+    for (const id of new Set(held.map((h) => h.organisationId))) {
+      const org = await findOrganisation(em, { id });
+      names.set(id, org ? { id: org.id, name: org.name, country: org.country, node: org.node } : null);
+    }
+    return held.flatMap(({ organisationId, ...rest }) => {
+      const organisation = names.get(organisationId);
+      return organisation ? [{ ...rest, organisation, dataCategories: ['restitution' as const] }] : [];
+    });
   }
 
   /** Every consent, newest first; a withdrawn one with its reason (opened under the case key). */

@@ -20,5 +20,17 @@ export interface CaseRestrictionChangedPayload {
   caseId: string;
   restrictionId: string;
   change: RestrictionChange;
+  /**
+   * The change's place among the case's restriction changes (1 the first restriction, 2 its lifting, 3 the next…),
+   * so that recipients apply notices in order whatever order they arrive in. A decimal string (payloads are text).
+   */
+  sequence: string;
+  [key: string]: string;
+}
+
+export interface CaseIdentityErasedPayload {
+  caseId: string;
+  /** The case's owner when it was erased: the referral by which it received the case is not recalled. */
+  ownerOrganisationId: string;
   [key: string]: string;
 }

@@ -5,7 +5,9 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
 import { AppConfig } from '../../config/app-config';
+import { CasesService } from '../../cases/cases.service';
 import { CASE_JOBS, RestrictionChange } from '../../cases/jobs/case.jobs';
+import type { RecallReason } from '../../federation/referral-packets';
 import { CONSENT_JOBS } from '../../consent/jobs/consent.jobs';
 import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
@@ -49,6 +51,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     private readonly erasures: ReferralErasureRequests,
     private readonly partnerEvents: ReferralRemoteDelivery,
     private readonly alerts: AlertsService,
+    private readonly cases: CasesService,
     @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
     protected readonly appConfig: AppConfig,
   ) {
@@ -77,6 +80,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
             String(job.data.caseId),
             String(job.data.restrictionId),
             String(job.data.change) as RestrictionChange,
+            typeof job.data.sequence === 'string' ? job.data.sequence : '',
           );
         });
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, told }, name);
@@ -86,7 +90,8 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         // The person's identity was erased here: every recipient is asked to erase too (a recall per referral).
         let asked = 0;
         const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
-          asked = await this.erasures.fanOut(em, String(job.data.caseId));
+          const owner = job.data.ownerOrganisationId;
+          asked = await this.erasures.fanOut(em, String(job.data.caseId), typeof owner === 'string' ? owner : null);
         });
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, asked }, name);
         return outcome;
@@ -97,6 +102,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
           restrictionId: String(job.data.restrictionId),
           change: String(job.data.change) as RestrictionChange,
           occurredAt: String(job.data.occurredAt),
+          sequence: typeof job.data.sequence === 'string' ? job.data.sequence : '',
         };
         const sent = await this.partnerEvents.sendRestrictionNotice(payload, String(job.data.outboxId));
         if (sent === 'retry' && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
@@ -136,13 +142,15 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         return outcome;
       }
       case REFERRAL_JOBS.recallRemote: {
-        const result = await this.remote.recall(
-          referralId,
-          job.data.reason === 'erasure_requested' ? 'erasure_requested' : 'consent_withdrawn',
-        );
-        if (result.outcome === 'retry') this.retryOrGiveUp(job);
-        const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve(undefined));
-        // The acknowledgement arrives later as a partner event; a recall that could not be sent stays visible in the log.
+        const reason = job.data.reason === 'erasure_requested' ? 'erasure_requested' : 'consent_withdrawn';
+        let result = await this.remote.recall(referralId, reason);
+        if (result.outcome === 'retry') result = this.retryOrGiveUp(job);
+        // A recall (or erasure request) the partner refused, or could not be reached for after the queue's retries:
+        // the case's owner is alerted, to reach the recipient another way; the request stays unacknowledged.
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          if (result.outcome !== 'permanent_failure') return;
+          await this.raiseRecallFailed(em, referralId, reason, result.reason ?? 'partner_refused', String(job.data.outboxId));
+        });
         this.logger.log({ jobId: job.id, referralId, outcome, recall: result.outcome, reason: result.reason ?? null }, name);
         return outcome;
       }
@@ -236,6 +244,27 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       });
     });
     return result;
+  }
+
+  private async raiseRecallFailed(
+    em: EntityManager,
+    referralId: string,
+    reason: RecallReason,
+    failureReason: string,
+    outboxId: string,
+  ): Promise<void> {
+    const referral = await this.reads.lock(em, referralId);
+    if (!referral?.caseId) return;
+    const owner = (await this.cases.ownerOf(em, referral.caseId)) ?? referral.sendingOrganisationId;
+    await this.alerts.raise(em, {
+      organisationId: owner,
+      type: 'delivery_failed',
+      recordType: 'referral',
+      recordId: referralId,
+      caseId: referral.caseId,
+      details: { notification: reason === 'erasure_requested' ? 'erasure_request' : 'recall', failureReason },
+      dedupeKey: `delivery_failed:recall:${outboxId}`,
+    });
   }
 
   /** Retries with the queue's backoff; on the last attempt, a permanent failure (retries exhausted). */

@@ -5,6 +5,8 @@ import { CONSENT_PURPOSES, DATA_CATEGORIES, ORGANISATION_NODES, REFERRAL_STATUSE
 import type { ConsentPurpose, DataCategory, OrganisationNode, ReferralStatus } from '../../common/vocabulary';
 import { UI_LANGUAGES, UiLanguage } from '../../common/vocabulary/labels';
 import { ConsentResponseDto } from '../../consent/dto/consent.dto';
+import { RESPONSIBILITY_CAUSES, ResponsibilityCause } from '../../common/vocabulary/restitution';
+import { CLAIM_RECIPIENT_ROLES, ClaimRecipientRole } from '../../restitution/claim-recipients';
 import { RestitutionClaimResponseDto } from '../../restitution/dto/restitution-response.dto';
 
 export const REPORT_FORMATS = ['json', 'text'] as const;
@@ -52,6 +54,14 @@ export class RecipientReadsDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastAt: string | null;
 }
 
+/** An organisation as the claim recipients list names it (every string bounded). */
+export class ClaimRecipientOrganisationDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id: string;
+  @ApiProperty({ maxLength: 200, example: 'Chiang Mai Legal Aid' }) name: string;
+  @ApiProperty({ maxLength: 2, pattern: '^[A-Z]{2}$', example: 'TH' }) country: string;
+  @ApiProperty({ enum: ORGANISATION_NODES }) node: OrganisationNode;
+}
+
 export class RecipientDto {
   @ApiProperty({ format: 'uuid' }) referralId: string;
   @ApiProperty({ type: RecipientOrganisationDto }) organisation: RecipientOrganisationDto;
@@ -69,11 +79,34 @@ export class RecipientDto {
   @ApiProperty({ type: [RecipientNoticeDto] }) notices: RecipientNoticeDto[];
 }
 
+export class ClaimRecipientDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36, description: 'The restitution claim' }) claimId: string;
+  @ApiProperty({ type: ClaimRecipientOrganisationDto }) organisation: ClaimRecipientOrganisationDto;
+  @ApiProperty({
+    enum: CLAIM_RECIPIENT_ROLES,
+    description: 'responsible: pursues the claim; survivor_contact: the survivor’s contact for payout',
+  })
+  role: ClaimRecipientRole;
+  @ApiProperty({ enum: RESPONSIBILITY_CAUSES, description: 'Why it got the role' }) cause: ResponsibilityCause;
+  @ApiProperty({ enum: ['restitution'], isArray: true, maxItems: 1, example: ['restitution'], description: 'What it reads: the claim' })
+  dataCategories: DataCategory[];
+  @ApiProperty({ format: 'date-time', maxLength: 30 }) from: string;
+  @ApiProperty({ type: String, format: 'date-time', maxLength: 30, nullable: true, description: 'Null while it holds the role' })
+  until: string | null;
+}
+
 export class RecipientsResponseDto {
   @ApiProperty({ format: 'uuid' }) caseId: string;
   @ApiProperty({ example: 'TH-2026-000123' }) reference: string;
   @ApiProperty({ type: [RecipientDto], description: 'Every organisation a referral of the case reached, oldest first' })
   items: RecipientDto[];
+  @ApiProperty({
+    type: [ClaimRecipientDto],
+    maxItems: 10000,
+    description:
+      'Every organisation other than the owner that was responsible for a claim of the case, or the survivor’s contact for it, oldest first',
+  })
+  claimRecipients: ClaimRecipientDto[];
 }
 
 export class SubjectAccessReportDto {
@@ -86,4 +119,6 @@ export class SubjectAccessReportDto {
   @ApiProperty({ type: [CaseRestrictionDto] }) restrictions: CaseRestrictionDto[];
   @ApiProperty({ type: [RestitutionClaimResponseDto] }) restitutionClaims: RestitutionClaimResponseDto[];
   @ApiProperty({ type: [RecipientDto] }) recipients: RecipientDto[];
+  @ApiProperty({ type: [ClaimRecipientDto], maxItems: 10000, description: 'As in the recipients list' })
+  claimRecipients: ClaimRecipientDto[];
 }
