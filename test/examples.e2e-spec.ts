@@ -30,7 +30,7 @@ const WRITTEN_FOR = 'http://127.0.0.1:3000';
 const MARK = '<!-- example: run in npm test -->';
 
 /** The bash blocks that follow the mark, in order. */
-export function markedBlocks(markdown: string): string[] {
+function markedBlocks(markdown: string): string[] {
   const blocks: string[] = [];
   const re = new RegExp(`${MARK}\\s*\\n\`\`\`(?:bash|sh)\\n([\\s\\S]*?)\\n\`\`\``, 'g');
   for (const m of markdown.matchAll(re)) blocks.push(m[1]);
