@@ -37,6 +37,9 @@ export function banner(env: NodeJS.ProcessEnv, logs: string): string {
     '  Try: sign in as caseworker.th@demo.lintas.example and list /api/v1/cases and /api/v1/referrals;',
     `  as auditor.oversight@demo.lintas.example, GET /api/v1/statistics/tables/cases-by-trafficking-status?period=${lastQuarter}.`,
     '  Labels in Thai: GET /api/v1/vocabulary?lang=th. The README walks through the rest.',
+    `  The three journeys, every answer checked: npx newman run examples/lintas-journeys.postman_collection.json${
+      api === 'http://127.0.0.1:3000' ? '' : ` --env-var baseUrl=${api}`
+    }`,
     '',
   ].join('\n');
 }
