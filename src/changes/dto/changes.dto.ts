@@ -41,10 +41,14 @@ export class ChangesQueryDto {
 }
 
 export class ChangeItemDto {
-  @ApiProperty({ enum: CHANGE_RECORD_TYPES, description: 'The kind of record; docs/sync.md §3 names the route each is read through' })
+  @ApiProperty({
+    enum: CHANGE_RECORD_TYPES,
+    example: 'case',
+    description: 'The kind of record; docs/sync.md §3 names the route each is read through',
+  })
   type: ChangeRecordType;
 
-  @ApiProperty({ type: 'string', format: 'uuid', maxLength: 36 })
+  @ApiProperty({ type: 'string', format: 'uuid', maxLength: 36, example: '6d0c2a6e-3f7e-4a57-9a0e-2f1d7c1b9e10' })
   id: string;
 
   @ApiProperty({
@@ -52,11 +56,12 @@ export class ChangeItemDto {
     format: 'uuid',
     maxLength: 36,
     nullable: true,
+    example: null,
     description: 'The record it is read through: the case of a consent, the referral of a milestone, the claim of a payment',
   })
   parentId: string | null;
 
-  @ApiProperty({ enum: CHANGE_OPS, description: 'upsert: fetch it (again); gone: delete it from the device' })
+  @ApiProperty({ enum: CHANGE_OPS, example: 'upsert', description: 'upsert: fetch it (again); gone: delete it from the device' })
   op: ChangeOp;
 
   @ApiProperty({
@@ -64,51 +69,58 @@ export class ChangeItemDto {
     format: 'int64',
     minimum: 0,
     maximum: 9007199254740991,
+    example: 3,
     description:
       'The record’s version where it has one (case, referral, claim: the ETag’s version); for the others a number that grows ' +
       'with every change. Compare for equality only',
   })
   version: number;
 
-  @ApiProperty({ type: 'string', format: 'date-time', maxLength: 40, description: 'When the change was made (its transaction’s start)' })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    maxLength: 40,
+    example: '2026-12-01T08:15:02.114Z',
+    description: 'When the change was made (its transaction’s start)',
+  })
   changedAt: string;
 }
 
 export class ChangePageDto {
-  @ApiProperty({ type: [ChangeItemDto], maxItems: MAX_PAGE_LIMIT, description: 'Ids and versions only: never personal data' })
+  @ApiProperty({
+    type: [ChangeItemDto],
+    maxItems: MAX_PAGE_LIMIT,
+    description: 'Ids and versions only: never personal data',
+    example: [
+      {
+        type: 'case',
+        id: '6d0c2a6e-3f7e-4a57-9a0e-2f1d7c1b9e10',
+        parentId: null,
+        op: 'upsert',
+        version: 3,
+        changedAt: '2026-12-01T08:15:02.114Z',
+      },
+      {
+        type: 'referral_case',
+        id: 'b3f1c7a2-9d4e-4e2b-8f6a-5c3d2e1f0a9b',
+        parentId: 'b3f1c7a2-9d4e-4e2b-8f6a-5c3d2e1f0a9b',
+        op: 'gone',
+        version: 1842,
+        changedAt: '2026-12-01T09:02:47.530Z',
+      },
+    ],
+  })
   items: ChangeItemDto[];
 
   @ApiProperty({
     type: 'string',
     maxLength: CURSOR_MAX_LENGTH,
     pattern: CURSOR_PATTERN,
+    example: 'YzEuODQyLjEyMDQ',
     description: 'Send it as `since` for the next page, or the next sync; it stays valid across restarts of the API',
   })
   cursor: string;
 
-  @ApiProperty({ type: 'boolean', description: 'More changes can be read now: ask again with the cursor at once' })
+  @ApiProperty({ type: 'boolean', example: false, description: 'More changes can be read now: ask again with the cursor at once' })
   hasMore: boolean;
 }
-
-export const CHANGE_PAGE_EXAMPLE: ChangePageDto = {
-  items: [
-    {
-      type: 'case',
-      id: '6d0c2a6e-3f7e-4a57-9a0e-2f1d7c1b9e10',
-      parentId: null,
-      op: 'upsert',
-      version: 3,
-      changedAt: '2026-12-01T08:15:02.114Z',
-    },
-    {
-      type: 'referral_case',
-      id: 'b3f1c7a2-9d4e-4e2b-8f6a-5c3d2e1f0a9b',
-      parentId: 'b3f1c7a2-9d4e-4e2b-8f6a-5c3d2e1f0a9b',
-      op: 'gone',
-      version: 1842,
-      changedAt: '2026-12-01T09:02:47.530Z',
-    },
-  ],
-  cursor: 'YzEuODQyLjEyMDQ',
-  hasMore: false,
-};
