@@ -11,7 +11,7 @@ import { DATA_CATEGORIES } from '../src/common/vocabulary';
 import { eventually, startApi, startWorker, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
-import { FeedClient } from './support/feed';
+import { FeedClient, settled } from './support/feed';
 import { permitConsent, waitForStatus } from './support/referrals';
 
 const OPS = [
@@ -65,6 +65,7 @@ describe('the change feed, as a property (e2e)', () => {
       );
       return n === 0;
     }, 30000);
+    await settled(api);
   }
 
   /** What the runs did, printed at the end (a property that never reached a transfer or a recall proves little). */
@@ -297,6 +298,7 @@ describe('the change feed, as a property (e2e)', () => {
     await post(`/api/v1/referrals/${id}/submit`, {}, th.caseworker);
     await post(`/api/v1/referrals/${id}/approve`, {}, th.supervisor);
     await waitForStatus(api, mm.caseworker, id, 'received');
+    await settled(api);
     await device.sync();
     expect(device.store.has(`referral_case:${id}`)).toBe(true);
     expect(device.store.has(`referral:${id}`)).toBe(true);
@@ -313,7 +315,7 @@ describe('the change feed, as a property (e2e)', () => {
     expect(fresh).toContainEqual(expect.objectContaining({ type: 'referral', id, op: 'upsert' }));
     expect(device.store.has(`referral_case:${id}`)).toBe(false);
     expect((await get(`/api/v1/referrals/${id}/case`, mm.caseworker)).body.code).toBe('REFERRAL_RECALLED');
-  });
+  }, 120_000);
 
   it('an ownership transfer: the sender’s devices learn the case and its consents are gone, the receiver’s get them', async () => {
     const [th, mm] = await Promise.all([
@@ -324,6 +326,7 @@ describe('the change feed, as a property (e2e)', () => {
     const consentId = await permitConsent(api, th.caseworker, kase.id, mm.org.id, [...DATA_CATEGORIES]);
     const sender = new FeedClient(api, th.caseworker);
     const receiver = new FeedClient(api, mm.caseworker);
+    await settled(api);
     await sender.sync(() => 1);
     expect(sender.keys()).toEqual([`case:${kase.id}`, `consent:${consentId}`].sort());
     const referral = await post(
@@ -343,6 +346,7 @@ describe('the change feed, as a property (e2e)', () => {
     await post(`/api/v1/referrals/${id}/approve`, {}, th.supervisor);
     await waitForStatus(api, mm.caseworker, id, 'received');
     expect((await post(`/api/v1/referrals/${id}/accept`, {}, mm.caseworker)).status).toBe(200);
+    await settled(api);
     await sender.sync(() => 2);
     await receiver.sync(() => 3);
     expect(sender.store.has(`case:${kase.id}`)).toBe(false);
@@ -351,7 +355,7 @@ describe('the change feed, as a property (e2e)', () => {
     expect(receiver.store.has(`case:${kase.id}`)).toBe(true);
     expect(receiver.store.has(`consent:${consentId}`)).toBe(true);
     expect((await get(`/api/v1/cases/${kase.id}`, mm.caseworker)).status).toBe(200);
-  });
+  }, 120_000);
 
   it('a device applying pages of any size ends with exactly the records its user may see', async () => {
     const seed = Number(process.env.LINTAS_FEED_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -8,7 +8,7 @@ import { ChangesService } from '../src/changes/changes.service';
 import { startApi, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
-import { FeedClient } from './support/feed';
+import { FeedClient, settled } from './support/feed';
 
 type Staff = Awaited<ReturnType<typeof organisationWithStaff>>;
 
@@ -35,6 +35,7 @@ describe('the change feed (e2e)', () => {
   it('syncs from scratch, then only what changed; another organisation learns nothing of it', async () => {
     const kase = await createCase(api, th.caseworker);
     const device = feed(th.caseworker);
+    await settled(api);
     await device.sync(() => 2);
     expect(device.keys()).toContain(`case:${kase.id}`);
     expect(device.store.get(`case:${kase.id}`)).toBe(1);
@@ -46,6 +47,7 @@ describe('the change feed (e2e)', () => {
       body: { protection: { riskLevel: 'medium' } },
     });
     expect(patched.status).toBe(200);
+    await settled(api);
     const before = device.received.length;
     await device.sync();
     expect(device.received.slice(before)).toEqual([expect.objectContaining({ type: 'case', id: kase.id, op: 'upsert', version: 2 })]);
@@ -94,6 +96,7 @@ describe('the change feed (e2e)', () => {
     expect(res.status).toBe(410);
     expect(res.body.code).toBe('CHANGES_RESYNC_REQUIRED');
     const fresh = feed(org.caseworker);
+    await settled(api);
     await fresh.sync();
     expect(fresh.keys()).toEqual([`case:${kase.id}`]);
   });
@@ -102,6 +105,7 @@ describe('the change feed (e2e)', () => {
     const org = await organisationWithStaff(api, admin, { country: 'TH' });
     const first = await createCase(api, org.caseworker);
     const device = feed(org.caseworker);
+    await settled(api);
     await device.sync();
     const slow = new Client({ connectionString: process.env.DATABASE_URL });
     await slow.connect();
@@ -115,6 +119,7 @@ describe('the change feed (e2e)', () => {
       // The feed does not move past the open transaction: the second case waits with it.
       expect(device.keys()).toEqual([`case:${first.id}`]);
       await slow.query('COMMIT');
+      await settled(api);
       await device.sync();
       expect(device.store.get(`case:${first.id}`)).toBe(2);
       expect(device.keys()).toEqual([`case:${first.id}`, `case:${second.id}`].sort());
@@ -127,11 +132,13 @@ describe('the change feed (e2e)', () => {
     const org = await organisationWithStaff(api, admin, { country: 'TH' });
     await createCase(api, org.caseworker);
     const device = feed(org.caseworker);
+    await settled(api);
     await device.sync();
     const seen = device.received.length;
     await api.close();
     api = await startApi();
     const kase = await createCase(api, org.caseworker);
+    await settled(api);
     const next = new FeedClient(api, org.caseworker);
     next.cursor = device.cursor;
     await next.sync();

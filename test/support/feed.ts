@@ -1,5 +1,5 @@
 /** A client of the change feed for end-to-end specs: a device's store of (type, id) → version, kept by applying pages. */
-import { TestApi } from './app';
+import { eventually, TestApi } from './app';
 import { TestUser } from './factories';
 
 export interface FeedItem {
@@ -59,4 +59,17 @@ export class FeedClient {
   keys(): string[] {
     return [...this.store.keys()].sort();
   }
+}
+
+/**
+ * Waits until every transaction that started before now has ended (the feed serves a change once no older transaction
+ * is still running; a worker's short transaction may be open at any moment): a positive signal that a sync taken now
+ * sees every change already committed.
+ */
+export async function settled(api: TestApi): Promise<void> {
+  const [{ x }] = await api.dataSource.query<Array<{ x: string }>>(`SELECT pg_current_xact_id()::text AS x`);
+  await eventually(async () => {
+    const [{ xmin }] = await api.dataSource.query<Array<{ xmin: string }>>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+    return BigInt(xmin) > BigInt(x);
+  });
 }
