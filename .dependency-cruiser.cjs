@@ -23,7 +23,7 @@ const LAYERS = [
   ['consent'], // implements the gate's consent port and asks the gate (consent.record)
   ['restitution'],
   ['referrals', 'bootstrap'], // referrals build packets through the gate and react to consent.withdrawn
-  ['rights'], // the person's rights: recipients and the access report, composed from the modules below
+  ['rights', 'changes'], // rights: recipients and the access report; changes: the feed, asking the modules below who sees what
   ['statistics'], // reads for auditors; nothing imports it
   ['cli'],
 ];

@@ -32,6 +32,7 @@ import { StatisticsModule } from './statistics/statistics.module';
 import { RestitutionModule } from './restitution/restitution.module';
 import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
 import { RightsModule } from './rights/rights.module';
+import { ChangesModule } from './changes/changes.module';
 import { SystemController } from './system/system.controller';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -60,6 +61,7 @@ import { NotificationsModule } from './notifications/notifications.module';
     AlertsApiModule,
     ReferralsModule,
     RightsModule,
+    ChangesModule,
     // Federation's inbound referral routes hand verified packets to the referrals module (ReferralFederationPort).
     FederationModule.forRoot(ReferralsModule),
     StatisticsModule,

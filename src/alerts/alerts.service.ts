@@ -211,6 +211,11 @@ export class AlertsService {
     });
   }
 
+  /** Whether the viewer's alert list (open or resolved) shows this alert: the change feed asks before naming it. */
+  async isVisible(em: EntityManager, viewer: AlertViewer, id: string): Promise<boolean> {
+    return (await this.visibleTo(em, viewer).andWhere('a.id = :id', { id }).getCount()) > 0;
+  }
+
   /**
    * The caller's organisation only. Supervisors see all of its case-work alerts; caseworkers see those meant for the
    * whole organisation and, of the ones assigned to a person, only their own; org admins see only those meant for them.

@@ -19,6 +19,8 @@ export class AppConfig {
     rateLimitPerMinute: number;
     authRateLimitPerMinute: number;
     listLimitMax: number;
+    /** Days the change feed keeps the rows a client needs to see a record leave (docs/sync.md §3). */
+    changeFeedRetentionDays: number;
   };
   readonly database: { url: string; migrationUrl: string; poolSize: number; preparedStatements: boolean };
   readonly redis: { url: string; queuePrefix: string };
@@ -94,6 +96,7 @@ export class AppConfig {
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
       listLimitMax: env.LIST_LIMIT_MAX,
+      changeFeedRetentionDays: env.CHANGE_FEED_RETENTION_DAYS,
     };
     this.database = {
       url: env.DATABASE_URL,

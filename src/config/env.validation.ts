@@ -60,6 +60,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   @IsOptional() @IsString() LOG_FILE?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIST_LIMIT_MAX = 100;
+  /** How long the change feed keeps what a client needs to learn that a record left its sight (days); older cursors get 410. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) CHANGE_FEED_RETENTION_DAYS = 30;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_MS = 250;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) WORKER_CONCURRENCY = 10;
 

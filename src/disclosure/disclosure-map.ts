@@ -50,6 +50,9 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'POST /api/v1/statistics/exports': { none: ANONYMISED },
   'GET /api/v1/statistics/exports/:id': { none: 'the state of the caller’s organisation’s export job: period, status, progress' },
   'GET /api/v1/statistics/exports/:id/download': { none: ANONYMISED },
+  'GET /api/v1/changes': {
+    none: 'ids, kinds and versions of records the caller may read through their own routes (asked of the owning modules, the gate among them, without serving anything); the reads themselves disclose, where the gate applies',
+  },
   'GET /health/live': { none: NO_CASE_DATA },
   'GET /health/ready': { none: NO_CASE_DATA },
 

@@ -28,7 +28,8 @@ import { REMOTE_DELIVERY_PORT } from './remote-delivery.port';
     ReferralRecipients,
     { provide: ReferralFederationPort, useClass: ReferralPartnerInbound },
   ],
-  exports: [ReferralFederationPort, ReferralRecipients],
+  // ReferralsService and ReferredCaseReader: the change feed (src/changes) asks them who may see a referral and its case.
+  exports: [ReferralFederationPort, ReferralRecipients, ReferralsService, ReferredCaseReader],
 })
 export class ReferralsModule {}
 

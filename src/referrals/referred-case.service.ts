@@ -89,6 +89,31 @@ export class ReferredCaseReader {
   }
 
   /**
+   * Whether readCase would answer the actor with the case now — the same checks, the gate's decision included — without
+   * reading the case or recording anything: the change feed asks it before naming the referred case.
+   */
+  async available(em: EntityManager, actor: Actor, id: string): Promise<boolean> {
+    const referral = await em.findOne(ReferralEntity, { where: { id } });
+    if (!referral || referral.receivingOrganisationId !== actor.organisationId || hiddenFromReceiver(referral)) return false;
+    if (!(RECEIVER_HOLDS as readonly string[]).includes(referral.status)) return false;
+    if (!referral.caseId) return true;
+    try {
+      const consent = await this.gate.decide(em, {
+        path: 'referral.read_case',
+        caseId: referral.caseId,
+        recipientOrganisationId: referral.receivingOrganisationId,
+        purpose: referral.purpose,
+        categories: referral.dataCategories,
+        actor,
+      });
+      return consent.allowed;
+    } catch (err) {
+      if (err instanceof DomainError) return false;
+      throw err;
+    }
+  }
+
+  /**
    * A referral received from a partner deployment: the case is there, and what its consent permitted when the
    * packet left is what the partner sent, kept here encrypted until a recall destroys it. Audited like a local read.
    */

@@ -18,6 +18,7 @@ import { RestitutionText } from './restitution-text';
   imports: [CasesModule, DisclosureModule, AlertsModule],
   controllers: [CaseRestitutionController, RestitutionClaimsController],
   providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility],
-  exports: [ClaimResponsibility, RestitutionClaims],
+  // ClaimAccessService: the change feed (src/changes) asks it who may see a claim.
+  exports: [ClaimResponsibility, RestitutionClaims, ClaimAccessService],
 })
 export class RestitutionModule {}

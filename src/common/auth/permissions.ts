@@ -61,6 +61,8 @@ export enum Permission {
   NotificationPreferences = 'notification:preferences',
   /** The organisation's default e-mail preference. */
   NotificationDefaults = 'notification:defaults',
+  /** The change feed: ids and versions of the records the caller may read through the other routes (docs/sync.md). */
+  ChangesRead = 'changes:read',
 }
 
 const EVERYONE = [Permission.MeRead, Permission.OrganisationRead, Permission.VocabularyRead, Permission.NotificationPreferences];
@@ -69,6 +71,8 @@ const CASEWORK = [Permission.CaseCreate, Permission.CaseRead, Permission.CaseUpd
 const PERSON_RIGHTS = [Permission.CaseRestrict, Permission.CaseRecipientsRead, Permission.CaseSubjectAccessReport];
 /** The organisation's action-needed list belongs to the people who work on cases (org admins manage users, not cases). */
 const ALERTS = [Permission.AlertRead, Permission.AlertResolve];
+/** The change feed names only records the caller may read through the other routes; each is checked as those routes do. */
+const FEED = [Permission.ChangesRead];
 /** Consent is recorded by whoever works on the case; which cases is CasesService.findAccessible's answer. */
 const CONSENT = [Permission.ConsentCreate, Permission.ConsentRead, Permission.ConsentWithdraw];
 /** Restitution claims are case work; which claims is RestitutionService's answer (case access, responsibility, consent). */
@@ -88,7 +92,7 @@ const REFERRALS = [
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  caseworker: new Set([...EVERYONE, ...CASEWORK, ...PERSON_RIGHTS, ...CONSENT, ...RESTITUTION, ...ALERTS, ...REFERRALS]),
+  caseworker: new Set([...EVERYONE, ...CASEWORK, ...PERSON_RIGHTS, ...CONSENT, ...RESTITUTION, ...ALERTS, ...REFERRALS, ...FEED]),
   supervisor: new Set([
     ...EVERYONE,
     ...CASEWORK,
@@ -103,6 +107,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.RestitutionResponsibility,
     ...ALERTS,
     ...REFERRALS,
+    ...FEED,
   ]),
   // Org admins see the alerts meant for them (audience org_admins: a disabled webhook), not the case work's.
   org_admin: new Set([
@@ -113,6 +118,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     Permission.WebhookManage,
     Permission.NotificationDefaults,
     ...ALERTS,
+    ...FEED,
   ]),
   auditor: new Set([...EVERYONE, Permission.AuditRead, Permission.StatisticsRead, Permission.StatisticsExport]),
   platform_admin: new Set([

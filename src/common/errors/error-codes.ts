@@ -149,6 +149,11 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 422,
   /** The first request with this key is still running: retry after a moment to get its answer. */
   IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
+  // the change feed (GET /changes)
+  /** The `since` cursor is not one this deployment handed out (malformed, or altered). */
+  CHANGES_CURSOR_INVALID: 400,
+  /** The `since` cursor is older than the feed's retention: resync from scratch (call without `since`). */
+  CHANGES_RESYNC_REQUIRED: 410,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

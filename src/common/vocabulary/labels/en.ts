@@ -397,5 +397,7 @@ export const en: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'The Idempotency-Key header is not valid',
     IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used for a different request',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'A request with this Idempotency-Key is still running; try again in a moment',
+    CHANGES_CURSOR_INVALID: 'The change feed cursor is not valid; start again without one to sync from scratch',
+    CHANGES_RESYNC_REQUIRED: 'This change feed cursor is too old; sync again from scratch (call without since)',
   },
 };

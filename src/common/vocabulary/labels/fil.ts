@@ -401,5 +401,7 @@ export const fil: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'Hindi wasto ang header na Idempotency-Key',
     IDEMPOTENCY_KEY_REUSED: 'Nagamit na ang Idempotency-Key na ito sa ibang kahilingan',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Tumatakbo pa ang kahilingang may ganitong Idempotency-Key; subukang muli mamaya',
+    CHANGES_CURSOR_INVALID: 'Hindi wasto ang cursor ng change feed; magsimulang muli nang walang cursor para mag-sync mula sa simula',
+    CHANGES_RESYNC_REQUIRED: 'Masyadong luma na ang cursor ng change feed na ito; mag-sync muli mula sa simula (tumawag nang walang since)',
   },
 };

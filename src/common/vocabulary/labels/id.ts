@@ -397,5 +397,7 @@ export const id: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'Header Idempotency-Key tidak valid',
     IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ini sudah dipakai untuk permintaan lain',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Permintaan dengan Idempotency-Key ini masih berjalan; coba lagi sebentar lagi',
+    CHANGES_CURSOR_INVALID: 'Kursor umpan perubahan tidak sah; mulai lagi tanpa kursor untuk sinkronisasi dari awal',
+    CHANGES_RESYNC_REQUIRED: 'Kursor umpan perubahan ini terlalu lama; sinkronkan ulang dari awal (panggil tanpa since)',
   },
 };

@@ -397,5 +397,7 @@ export const km: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'ក្បាល Idempotency-Key មិនត្រឹមត្រូវទេ',
     IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key នេះត្រូវបានប្រើសម្រាប់សំណើផ្សេងរួចហើយ',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'សំណើដែលមាន Idempotency-Key នេះកំពុងដំណើរការនៅឡើយ សូមព្យាយាមម្តងទៀតបន្តិចទៀត',
+    CHANGES_CURSOR_INVALID: 'cursor នៃ feed ការផ្លាស់ប្តូរមិនត្រឹមត្រូវ សូមចាប់ផ្តើមឡើងវិញដោយគ្មាន cursor ដើម្បី sync ទាំងអស់',
+    CHANGES_RESYNC_REQUIRED: 'cursor នៃ feed ការផ្លាស់ប្តូរចាស់ពេក សូម sync ឡើងវិញទាំងអស់ (ហៅដោយគ្មាន since)',
   },
 };

@@ -397,5 +397,7 @@ export const lo: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'ສ່ວນຫົວ Idempotency-Key ບໍ່ຖືກຕ້ອງ',
     IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ນີ້ຖືກໃຊ້ກັບຄຳຮ້ອງອື່ນແລ້ວ',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'ຄຳຮ້ອງທີ່ໃຊ້ Idempotency-Key ນີ້ຍັງເຮັດວຽກຢູ່; ກະລຸນາລອງໃໝ່ໃນອີກບໍ່ດົນ',
+    CHANGES_CURSOR_INVALID: 'cursor ຂອງ feed ການປ່ຽນແປງບໍ່ຖືກຕ້ອງ; ເລີ່ມໃໝ່ໂດຍບໍ່ມີ cursor ເພື່ອ sync ທັງໝົດ',
+    CHANGES_RESYNC_REQUIRED: 'cursor ຂອງ feed ການປ່ຽນແປງເກົ່າເກີນໄປ; ກະລຸນາ sync ໃໝ່ທັງໝົດ (ເອີ້ນໂດຍບໍ່ມີ since)',
   },
 };

@@ -397,5 +397,7 @@ export const ms: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'Pengepala Idempotency-Key tidak sah',
     IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key ini telah digunakan untuk permintaan lain',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Permintaan dengan Idempotency-Key ini masih berjalan; cuba lagi sebentar lagi',
+    CHANGES_CURSOR_INVALID: 'Kursor suapan perubahan tidak sah; mulakan semula tanpa kursor untuk penyegerakan dari awal',
+    CHANGES_RESYNC_REQUIRED: 'Kursor suapan perubahan ini terlalu lama; segerakkan semula dari awal (panggil tanpa since)',
   },
 };

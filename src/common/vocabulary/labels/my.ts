@@ -391,5 +391,7 @@ export const my: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'Idempotency-Key ခေါင်းစီး မမှန်ကန်ပါ',
     IDEMPOTENCY_KEY_REUSED: 'ဤ Idempotency-Key ကို အခြားတောင်းဆိုချက်အတွက် အသုံးပြုပြီးဖြစ်သည်',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'ဤ Idempotency-Key ဖြင့် တောင်းဆိုချက် လုပ်ဆောင်နေဆဲဖြစ်သည်၊ ခဏအကြာတွင် ထပ်ကြိုးစားပါ',
+    CHANGES_CURSOR_INVALID: 'ပြောင်းလဲမှု feed ၏ cursor မမှန်ကန်ပါ၊ အစမှ sync ရန် cursor မပါဘဲ ပြန်စပါ',
+    CHANGES_RESYNC_REQUIRED: 'ပြောင်းလဲမှု feed ၏ cursor သည် ဟောင်းလွန်းသည်၊ အစမှ ပြန် sync ပါ (since မပါဘဲ ခေါ်ပါ)',
   },
 };

@@ -397,5 +397,7 @@ export const th: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'ส่วนหัว Idempotency-Key ไม่ถูกต้อง',
     IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'คำขอที่ใช้ Idempotency-Key นี้ยังทำงานอยู่ โปรดลองอีกครั้งในอีกสักครู่',
+    CHANGES_CURSOR_INVALID: 'เคอร์เซอร์ของฟีดการเปลี่ยนแปลงไม่ถูกต้อง เริ่มใหม่โดยไม่ใส่เคอร์เซอร์เพื่อซิงก์ทั้งหมด',
+    CHANGES_RESYNC_REQUIRED: 'เคอร์เซอร์ของฟีดการเปลี่ยนแปลงเก่าเกินไป โปรดซิงก์ใหม่ทั้งหมด (เรียกโดยไม่ใส่ since)',
   },
 };

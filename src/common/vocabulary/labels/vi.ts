@@ -397,5 +397,7 @@ export const vi: LanguageLabels = {
     IDEMPOTENCY_KEY_INVALID: 'Tiêu đề Idempotency-Key không hợp lệ',
     IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key này đã được dùng cho một yêu cầu khác',
     IDEMPOTENCY_REQUEST_IN_FLIGHT: 'Yêu cầu với Idempotency-Key này vẫn đang chạy; hãy thử lại sau giây lát',
+    CHANGES_CURSOR_INVALID: 'Con trỏ của luồng thay đổi không hợp lệ; hãy bắt đầu lại không kèm con trỏ để đồng bộ từ đầu',
+    CHANGES_RESYNC_REQUIRED: 'Con trỏ của luồng thay đổi đã quá cũ; hãy đồng bộ lại từ đầu (gọi không kèm since)',
   },
 };
