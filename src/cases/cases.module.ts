@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
+import { CaseCorrections } from './case-corrections.service';
 import { CaseAccessService } from './case-access.service';
 import { CaseKeys } from './case-keys.service';
 import { CaseReads } from './case-reads.service';
@@ -14,7 +15,17 @@ import { CasesService } from './cases.service';
 @Module({
   imports: [AlertsModule],
   controllers: [CasesController],
-  providers: [CaseKeys, CaseAccessService, CaseReferences, CaseReads, BreakGlassService, CaseAccessLog, CaseRestrictions, CasesService],
-  exports: [CasesService, CaseKeys, CaseRestrictions, CaseReads],
+  providers: [
+    CaseKeys,
+    CaseAccessService,
+    CaseReferences,
+    CaseReads,
+    BreakGlassService,
+    CaseAccessLog,
+    CaseRestrictions,
+    CaseCorrections,
+    CasesService,
+  ],
+  exports: [CasesService, CaseKeys, CaseRestrictions, CaseCorrections, CaseReads],
 })
 export class CasesModule {}

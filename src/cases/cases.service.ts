@@ -14,6 +14,7 @@ import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { isCaseStaff } from './case-access';
 import { CaseAccessService, FindCaseOptions } from './case-access.service';
 import { CaseBlindIndexEntity } from './case-blind-index.entity';
+import { CaseCorrections } from './case-corrections.service';
 import { CaseChanges, clearedIdentity, identityFromInput, sealIdentity } from './case-identity';
 import { CaseKey, CaseKeys } from './case-keys.service';
 import { CaseReads } from './case-reads.service';
@@ -46,6 +47,7 @@ export class CasesService {
     private readonly references: CaseReferences,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly corrections: CaseCorrections,
   ) {}
 
   /** The case if this actor may see it, else the same 404 as a missing id. Identity columns are not loaded. */
@@ -120,32 +122,50 @@ export class CasesService {
 
       const person: PersonInputDto = dto.person ?? {};
       const identityTouched = IDENTITY_FIELDS.some((f) => person[f] !== undefined);
+      if (identityTouched && record.identityErasedAt) throw erasedIdentity();
       let sealed: CaseChanges = {};
       let storedDateOfBirth: string | null | undefined;
-      if (identityTouched || dto.ageWhenTrafficked !== undefined) {
-        if (identityTouched && record.identityErasedAt) throw erasedIdentity();
-        const opened = await this.keys.withCaseKey(em, id, async (key) => {
-          sealed = sealIdentity(key, person);
+      // The correction keeps the values it replaces, sealed under the case key (case_corrections). A case whose key is
+      // gone (erased identity) or unavailable here still takes a change that touches no identity, without old values.
+      const correctionId = randomUUID();
+      const oldValuesCiphertext = await this.keys.withCaseKey(
+        em,
+        id,
+        async (key) => {
+          const old = await this.corrections.sealOldValues(em, key, record, correctionId, fields);
+          if (identityTouched) sealed = sealIdentity(key, person);
           // `minor` needs the date of birth when only the age changes.
           if (dto.ageWhenTrafficked !== undefined && person.dateOfBirth === undefined)
             storedDateOfBirth = await this.storedDateOfBirth(em, id, key);
-          return true;
-        });
-        if (!opened && identityTouched) throw erasedIdentity();
-        if (person.identityDocuments !== undefined) {
-          await this.indexDocuments(
-            em,
-            actor,
-            id,
-            (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d)),
-          );
-        }
+          return old;
+        },
+        identityTouched ? {} : { unavailable: 'null' },
+      );
+      if (!oldValuesCiphertext && identityTouched) throw erasedIdentity();
+      if (person.identityDocuments !== undefined) {
+        await this.indexDocuments(
+          em,
+          actor,
+          id,
+          (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d)),
+        );
       }
       const changes = {
         ...sealed,
         ...caseUpdateChanges(record, dto, { organisationId: actor.organisationId, today: todayUtc(), storedDateOfBirth }),
       };
-      return this.commitChange(em, actor, record, changes, { action: 'case.update', details: { fields } });
+      const view = await this.commitChange(em, actor, record, changes, {
+        action: 'case.update',
+        details: { fields, correctionId },
+      });
+      await this.corrections.record(em, actor, {
+        id: correctionId,
+        caseId: id,
+        versionBefore: record.version,
+        fields,
+        oldValuesCiphertext,
+      });
+      return view;
     });
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { CaseCorrections } from '../cases/case-corrections.service';
 import { CaseReads } from '../cases/case-reads.service';
 import { CaseRestrictions } from '../cases/case-restrictions.service';
 import { CasesService } from '../cases/cases.service';
@@ -32,6 +33,7 @@ export class SubjectAccessService {
     private readonly cases: CasesService,
     private readonly caseReads: CaseReads,
     private readonly restrictions: CaseRestrictions,
+    private readonly corrections: CaseCorrections,
     private readonly consents: ConsentRecordsService,
     private readonly claims: RestitutionClaims,
     private readonly responsibility: ClaimResponsibility,
@@ -60,6 +62,9 @@ export class SubjectAccessService {
     const consents = await this.allConsents(actor, caseId);
     const restitutionClaims = await this.allClaims(actor, caseId);
     const restrictions = await this.restrictions.history(em, caseId);
+    // Old values of the identity only where the case's identity is shown to this reader (not withheld, not erased).
+    const identityShown = !!kase.person.identity && !('withheld' in kase.person.identity) && !('erased' in kase.person.identity);
+    const corrections = await this.corrections.history(em, caseId, { identity: identityShown });
     const recipients = await this.recipients.forCase(em, caseId);
     const claimRecipients = await this.claimRecipientsOf(em, caseId, kase.ownerOrganisationId);
     const chosen = language ?? preferredLanguage(kase.person.languages);
@@ -67,7 +72,13 @@ export class SubjectAccessService {
       action: 'case.subject_access_report',
       recordType: 'case',
       recordId: caseId,
-      details: { language: chosen, consents: consents.length, claims: restitutionClaims.length, recipients: recipients.length },
+      details: {
+        language: chosen,
+        consents: consents.length,
+        claims: restitutionClaims.length,
+        recipients: recipients.length,
+        corrections: corrections.length,
+      },
     });
     return {
       generatedAt: new Date().toISOString(),
@@ -75,6 +86,7 @@ export class SubjectAccessService {
       case: kase,
       consents,
       restrictions,
+      corrections,
       restitutionClaims,
       recipients,
       claimRecipients,

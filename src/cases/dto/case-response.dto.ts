@@ -210,3 +210,30 @@ export class CaseRestrictionDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) liftedAt: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) liftedBy: string | null;
 }
+
+export class CaseCorrectionDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id: string;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647, example: 3 }) versionBefore: number;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 2, maximum: 2147483647, example: 4 }) versionAfter: number;
+  @ApiProperty({
+    type: [String],
+    maxItems: 64,
+    items: { type: 'string', maxLength: 64, pattern: '^[a-zA-Z]+(\\.[a-zA-Z]+)?$' },
+    description: 'The fields the correction changed (names, as the PATCH named them)',
+    example: ['person.familyName', 'protection.riskLevel'],
+  })
+  fields: string[];
+  @ApiProperty({ format: 'date-time', maxLength: 40 }) correctedAt: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) correctedBy: string;
+  @ApiProperty({ enum: ROLES, description: 'The role of the one who corrected it' }) correctedByRole: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'The values the fields held before, by field name, opened for the owning organisation; old identity values are left out ' +
+      'where the identity is withheld (danger flag); null once the identity is erased (the case key is gone)',
+    example: { 'person.familyName': 'Old spelling', 'protection.riskLevel': 'medium' },
+  })
+  oldValues: Record<string, unknown> | null;
+}

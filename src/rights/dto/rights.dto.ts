@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { CaseResponseDto, CaseRestrictionDto } from '../../cases/dto/case-response.dto';
+import { CaseCorrectionDto, CaseResponseDto, CaseRestrictionDto } from '../../cases/dto/case-response.dto';
 import { CONSENT_PURPOSES, DATA_CATEGORIES, ORGANISATION_NODES, REFERRAL_STATUSES } from '../../common/vocabulary';
 import type { ConsentPurpose, DataCategory, OrganisationNode, ReferralStatus } from '../../common/vocabulary';
 import { UI_LANGUAGES, UiLanguage } from '../../common/vocabulary/labels';
@@ -117,6 +117,12 @@ export class SubjectAccessReportDto {
   @ApiProperty({ type: [ConsentResponseDto], description: 'Every consent, withdrawn ones with their reason, newest first' })
   consents: ConsentResponseDto[];
   @ApiProperty({ type: [CaseRestrictionDto] }) restrictions: CaseRestrictionDto[];
+  @ApiProperty({
+    type: [CaseCorrectionDto],
+    maxItems: 100000,
+    description: 'Every correction of the case (the fields, when, by which role, the old values), newest first',
+  })
+  corrections: CaseCorrectionDto[];
   @ApiProperty({ type: [RestitutionClaimResponseDto] }) restitutionClaims: RestitutionClaimResponseDto[];
   @ApiProperty({ type: [RecipientDto] }) recipients: RecipientDto[];
   @ApiProperty({ type: [ClaimRecipientDto], maxItems: 10000, description: 'As in the recipients list' })
