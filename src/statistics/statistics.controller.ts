@@ -6,6 +6,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -21,7 +22,12 @@ import { AppConfig } from '../config/app-config';
 import { StatisticsExportService } from './statistics-export.service';
 import { StatisticsService } from './statistics.service';
 
-const PERIOD_QUERY = { name: 'period', required: true, description: 'A year (2026) or a quarter (2026-Q3)', example: '2026-Q1' };
+const PERIOD_QUERY = {
+  name: 'period',
+  required: true,
+  description: 'A year (2026) or a quarter (2026-Q3)',
+  schema: { type: 'string' as const, maxLength: 7, pattern: '^[0-9]{4}(-Q[1-4])?$', example: '2026-Q1' },
+};
 
 /** Anonymised statistics for oversight bodies: a fixed catalogue of protected tables, and the k-anonymised export. */
 @ApiTags('statistics')
@@ -45,9 +51,9 @@ export class StatisticsController {
       required: ['items', 'total', 'page', 'limit'],
       properties: {
         items: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } },
-        total: { type: 'integer', format: 'int32', minimum: 0 },
-        page: { type: 'integer', format: 'int32', minimum: 1 },
-        limit: { type: 'integer', format: 'int32', minimum: 1 },
+        total: { type: 'integer', format: 'int32', minimum: 0, maximum: 1000 },
+        page: { type: 'integer', format: 'int32', minimum: 1, maximum: 100000 },
+        limit: { type: 'integer', format: 'int32', minimum: 1, maximum: 100 },
       },
     },
   })
@@ -59,6 +65,11 @@ export class StatisticsController {
   @ApiOperation({ summary: 'One protected table for a period (frozen once the period has closed)' })
   @Authorize(Permission.StatisticsRead)
   @ApiQuery(PERIOD_QUERY)
+  @ApiParam({
+    name: 'tableId',
+    description: 'A table of the catalogue (GET /tables)',
+    schema: { type: 'string', maxLength: 100, pattern: '^[a-z0-9_.-]+$' },
+  })
   @ApiOkResponse({
     description:
       '{ tableId, period, provisional, dataCutoff, minimumCellSize, rows }; suppressed counts are null. ETag = sha256 of the bytes',
@@ -69,8 +80,8 @@ export class StatisticsController {
         tableId: { type: 'string', maxLength: 100 },
         period: { type: 'string', maxLength: 7, example: '2025-Q3' },
         provisional: { type: 'boolean' },
-        dataCutoff: { type: 'string', format: 'date-time' },
-        minimumCellSize: { type: 'integer', minimum: 5 },
+        dataCutoff: { type: 'string', format: 'date-time', maxLength: 24 },
+        minimumCellSize: { type: 'integer', format: 'int32', minimum: 5, maximum: 1000 },
         rows: {
           type: 'array',
           maxItems: 100000,
