@@ -9,6 +9,7 @@ import {
   ApiOkResponse,
   ApiTags,
   ApiOperation,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
@@ -47,7 +48,12 @@ import { Idempotent } from '../common/http/idempotent';
 /** If-Match is optional on the action routes: when sent, a stale version answers 412. */
 const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
 
-const IF_MATCH_OPTIONAL = { name: 'If-Match', required: false, description: 'ETag from GET; when sent, a stale one answers 412' };
+const IF_MATCH_OPTIONAL = {
+  name: 'If-Match',
+  required: false,
+  schema: { type: 'string' as const, maxLength: 80 },
+  description: 'ETag from GET; when sent, a stale one answers 412',
+};
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 
 @ApiTags('cases')
@@ -189,7 +195,10 @@ export class CasesController {
   @ApiConditionalGet()
   @ApiOperation({ summary: 'List break-glass grants on a case' })
   @Authorize(Permission.CaseBreakGlassReview)
-  @ApiOkResponse({ type: [BreakGlassGrantDto], description: 'Grants on this case with their reasons, newest first' })
+  @ApiOkResponse({
+    schema: { type: 'array', maxItems: 10000, items: { $ref: getSchemaPath(BreakGlassGrantDto) } },
+    description: 'Grants on this case with their reasons, newest first',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   listBreakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<BreakGlassGrantDto[]> {
     return this.grants.list(actor, id);

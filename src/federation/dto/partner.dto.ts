@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_TYPES, OrganisationType } from '../../common/vocabulary';
 import { FederationPartnerEntity, PARTNER_STATUSES, PartnerJwk, PartnerStatus } from '../federation-partner.entity';
@@ -10,20 +10,20 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
 export class JwkDto {
-  @ApiProperty({ example: 'OKP' }) kty: string;
-  @ApiProperty({ example: 'Ed25519' }) crv: string;
-  @ApiProperty({ description: 'Public key, base64url' }) x: string;
-  @ApiProperty() kid: string;
-  @ApiPropertyOptional({ example: 'sig' }) use?: string;
-  @ApiPropertyOptional({ example: 'EdDSA' }) alg?: string;
+  @ApiProperty({ maxLength: 8, example: 'OKP' }) kty: string;
+  @ApiProperty({ maxLength: 16, example: 'Ed25519' }) crv: string;
+  @ApiProperty({ maxLength: 64, description: 'Public key, base64url' }) x: string;
+  @ApiProperty({ maxLength: 64 }) kid: string;
+  @ApiPropertyOptional({ maxLength: 8, example: 'sig' }) use?: string;
+  @ApiPropertyOptional({ maxLength: 16, example: 'EdDSA' }) alg?: string;
 }
 
 export class JwksDto {
-  @ApiProperty({ type: [JwkDto] }) keys: JwkDto[];
+  @ApiProperty({ maxItems: 20, type: [JwkDto] }) keys: JwkDto[];
 }
 
 export class CreatePartnerDto {
-  @ApiProperty({ example: 'lintas-mm.example.org', description: "The partner's node id (the iss of its packets)" })
+  @ApiProperty({ maxLength: 100, example: 'lintas-mm.example.org', description: "The partner's node id (the iss of its packets)" })
   @Transform(trim)
   @IsString()
   @Matches(NODE_ID_PATTERN, { message: 'nodeId may hold letters, digits and . _ : - (at most 100)' })
@@ -37,6 +37,7 @@ export class CreatePartnerDto {
   name: string;
 
   @ApiProperty({
+    maxLength: 500,
     example: 'https://lintas-mm.example.org',
     description: 'https in production; its keys are at <baseUrl>/federation/v1/keys',
   })
@@ -65,7 +66,11 @@ export class CreatePartnerDto {
 export class ListPartnersQueryDto extends PageQueryDto {}
 
 export class RegisterRemoteOrganisationDto {
-  @ApiProperty({ description: "The organisation's id on the partner's deployment", example: '5b0d6f0e-2c4e-4d8e-9a55-0e4f1c7d9a10' })
+  @ApiProperty({
+    maxLength: 100,
+    description: "The organisation's id on the partner's deployment",
+    example: '5b0d6f0e-2c4e-4d8e-9a55-0e4f1c7d9a10',
+  })
   @Transform(trim)
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'remoteOrganisationId may hold letters, digits and . _ : - (at most 100)' })
@@ -84,9 +89,9 @@ export class RegisterRemoteOrganisationDto {
 
 export class PartnerResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() nodeId: string;
-  @ApiProperty() name: string;
-  @ApiProperty() baseUrl: string;
+  @ApiProperty({ maxLength: 100 }) nodeId: string;
+  @ApiProperty({ maxLength: 200 }) name: string;
+  @ApiProperty({ maxLength: 500 }) baseUrl: string;
   @ApiProperty({ type: JwksDto }) jwks: { keys: PartnerJwk[] };
   @ApiProperty() acceptanceDeadlineHours: number;
   @ApiProperty({ enum: PARTNER_STATUSES }) status: PartnerStatus;
@@ -107,7 +112,7 @@ export class PartnerResponseDto {
 }
 
 export class PartnerPageDto {
-  @ApiProperty({ type: [PartnerResponseDto] }) items: PartnerResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [PartnerResponseDto] }) items: PartnerResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -116,12 +121,16 @@ export class PartnerPageDto {
 export class PartnerCheckDto {
   @ApiProperty({ enum: ['delivered', 'permanent', 'retryable'] }) outcome: string;
   @ApiPropertyOptional() status?: number;
-  @ApiPropertyOptional({ description: 'Why it did not arrive (network, timeout, refused, unsafe_address, …)' }) reason?: string;
-  @ApiPropertyOptional({ description: "The partner's error code, when it refused" }) errorCode?: string;
+  @ApiPropertyOptional({ maxLength: 60, description: 'Why it did not arrive (network, timeout, refused, unsafe_address, …)' })
+  reason?: string;
+  @ApiPropertyOptional({ maxLength: 64, description: "The partner's error code, when it refused" }) errorCode?: string;
 }
 
 export class SignedPacketDto {
-  @ApiProperty({ description: 'A compact JWS (EdDSA) over the canonical JSON of { jti, iat, exp, iss, aud, typ, body }' })
+  @ApiProperty({
+    maxLength: 524288,
+    description: 'A compact JWS (EdDSA) over the canonical JSON of { jti, iat, exp, iss, aud, typ, body }',
+  })
   @IsString()
   @MinLength(10)
   @MaxLength(512 * 1024)
@@ -129,6 +138,6 @@ export class SignedPacketDto {
 }
 
 export class PingAckDto {
-  @ApiProperty({ description: 'This node id' }) nodeId: string;
+  @ApiProperty({ maxLength: 100, description: 'This node id' }) nodeId: string;
   @ApiProperty({ format: 'uuid', description: 'The jti of the packet received' }) jti: string;
 }
