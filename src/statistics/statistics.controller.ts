@@ -21,6 +21,7 @@ import { pageOf, PageQueryDto } from '../common/http/pagination';
 import { AppConfig } from '../config/app-config';
 import { StatisticsExportService } from './statistics-export.service';
 import { StatisticsService } from './statistics.service';
+import { HTCDS_COLUMNS } from './htcds-export';
 
 const PERIOD_QUERY = {
   name: 'period',
@@ -28,6 +29,9 @@ const PERIOD_QUERY = {
   description: 'A year (2026) or a quarter (2026-Q3)',
   schema: { type: 'string' as const, maxLength: 7, pattern: '^[0-9]{4}(-Q[1-4])?$', example: '2026-Q1' },
 };
+
+/** The first line of every export (the CTDC columns); each surviving record follows as one line. */
+const CSV_EXAMPLE = HTCDS_COLUMNS.join(',') + '\n';
 
 /** Anonymised statistics for oversight bodies: a fixed catalogue of protected tables, and the k-anonymised export. */
 @ApiTags('statistics')
@@ -77,7 +81,7 @@ export class StatisticsController {
       type: 'object',
       required: ['tableId', 'period', 'provisional', 'dataCutoff', 'minimumCellSize', 'rows'],
       properties: {
-        tableId: { type: 'string', maxLength: 100 },
+        tableId: { type: 'string', maxLength: 100, example: 'cases-by-exploitation-type' },
         period: { type: 'string', maxLength: 7, example: '2025-Q3' },
         provisional: { type: 'boolean' },
         dataCutoff: { type: 'string', format: 'date-time', maxLength: 24 },
@@ -138,7 +142,12 @@ export class StatisticsController {
   @ApiOkResponse({
     description: 'CSV named lintas-htcds-<period>.csv',
     // Only the success is CSV: errors are the usual JSON body.
-    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+    content: {
+      'text/csv': {
+        schema: { type: 'string', maxLength: 2147483647 },
+        example: CSV_EXAMPLE,
+      },
+    },
   })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or another organisation’s' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_EXPORT_NOT_READY' })
@@ -163,7 +172,7 @@ export class StatisticsController {
   @ApiOkResponse({
     description: 'CSV, one row per record that survives k-anonymisation, in a keyed pseudo-random order',
     // Only the success is CSV: errors are the usual JSON body.
-    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 }, example: CSV_EXAMPLE } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })

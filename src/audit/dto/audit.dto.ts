@@ -43,18 +43,25 @@ export class VerifyReportDto {
 export class PublicJwkDto {
   @ApiProperty({ maxLength: 8, example: 'OKP' }) kty: string;
   @ApiProperty({ maxLength: 16, example: 'Ed25519' }) crv: string;
-  @ApiProperty({ maxLength: 64 }) x: string;
-  @ApiProperty({ maxLength: 64 }) kid: string;
+  @ApiProperty({ example: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', maxLength: 64 }) x: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 64 }) kid: string;
   @ApiProperty({ maxLength: 16, example: 'EdDSA' }) alg: string;
   @ApiProperty({ maxLength: 8, example: 'sig' }) use: string;
 }
 
 export class CheckpointResponseDto {
   @ApiProperty({ description: 'Chain sequence the checkpoint covers' }) chainSeq: number;
-  @ApiProperty({ minLength: 64, maxLength: 64, description: 'Hash of the event at chainSeq (hex SHA-256)' }) headHash: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ maxLength: 64, description: 'Key id of the signing node key' }) kid: string;
   @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    minLength: 64,
+    maxLength: 64,
+    description: 'Hash of the event at chainSeq (hex SHA-256)',
+  })
+  headHash: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 64, description: 'Key id of the signing node key' }) kid: string;
+  @ApiProperty({
+    example: 'eyJhbGciOiJFUzI1NiJ9.eyJzZXEiOjQyfQ.c2lnbmF0dXJl',
     maxLength: 4096,
     description:
       'Compact JWS (EdDSA; header typ "lintas-audit-checkpoint+jws") over the RFC 8785 JSON {chainSeq, headHash, createdAt, node}. ' +

@@ -12,6 +12,7 @@ export class LoginDto {
 
 export class RefreshDto {
   @ApiProperty({
+    example: 'lrt_3q2-7wXc1nJm0A9vZrXk4yq8bT5uLdPf6sHgE2oWiNc',
     minLength: 1,
     maxLength: 200,
     description: 'The refresh token from login or the previous refresh; each is good for one use',
@@ -31,8 +32,9 @@ export class LogoutDto {
 }
 
 export class TokenResponseDto {
-  @ApiProperty({ maxLength: 4096 }) accessToken: string;
-  @ApiProperty({ maxLength: 200 }) refreshToken: string;
+  @ApiProperty({ example: 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl', maxLength: 4096 })
+  accessToken: string;
+  @ApiProperty({ example: 'lrt_3q2-7wXc1nJm0A9vZrXk4yq8bT5uLdPf6sHgE2oWiNc', maxLength: 200 }) refreshToken: string;
   @ApiProperty({ description: 'Access-token lifetime in seconds', example: 900 }) expiresIn: number;
   @ApiProperty({ enum: ['Bearer'], example: 'Bearer' }) tokenType: 'Bearer';
 }

@@ -324,6 +324,7 @@ export class EraseIdentityDto {
 
 export class BreakGlassDto {
   @ApiProperty({
+    example: 'Danger to life reported by the shelter at night; the assigned caseworker cannot be reached',
     minLength: 10,
     maxLength: 1000,
     description: 'Why you must open this case now. Stored encrypted; never in the audit entry.',

@@ -73,9 +73,19 @@ export class PersonDto {
   })
   identity?: IdentityView;
   @ApiProperty(nullableEnum(GENDERS)) gender: Gender | null;
-  @ApiProperty({ type: 'array', items: { type: 'string', minLength: 2, maxLength: 2, pattern: '^[A-Z]{2}$' }, maxItems: 5 })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', minLength: 2, maxLength: 2, pattern: '^[A-Z]{2}$' },
+    maxItems: 5,
+    example: ['MM'],
+  })
   citizenship: string[];
-  @ApiProperty({ type: 'array', items: { type: 'string', minLength: 2, maxLength: 3, pattern: '^[a-z]{2,3}$' }, maxItems: 10 })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', minLength: 2, maxLength: 3, pattern: '^[a-z]{2,3}$' },
+    maxItems: 10,
+    example: ['mya'],
+  })
   languages: string[];
 }
 
@@ -145,8 +155,8 @@ export class CreatedCaseResponseDto extends CaseResponseDto {
 
 export class CaseSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ maxLength: 24 }) reference: string;
-  @ApiProperty({ maxLength: 24 }) displayLabel: string;
+  @ApiProperty({ example: 'TH-2026-000042', maxLength: 24 }) reference: string;
+  @ApiProperty({ example: 'TH-2026-000042', maxLength: 24 }) displayLabel: string;
   @ApiProperty({ enum: CASE_STATUSES }) status: CaseStatus;
   @ApiProperty() version: number;
   @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
@@ -168,7 +178,7 @@ export class CasePageDto {
 }
 
 export class AccessLogEntryDto {
-  @ApiProperty({ maxLength: 20, description: 'Audit event sequence' }) id: string;
+  @ApiProperty({ example: '1042', maxLength: 20, description: 'Audit event sequence' }) id: string;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId: string | null;
   @ApiProperty(nullableEnum(ROLES)) role: string | null;

@@ -12,8 +12,8 @@ export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 export class JwkDto {
   @ApiProperty({ maxLength: 8, example: 'OKP' }) kty: string;
   @ApiProperty({ maxLength: 16, example: 'Ed25519' }) crv: string;
-  @ApiProperty({ maxLength: 64, description: 'Public key, base64url' }) x: string;
-  @ApiProperty({ maxLength: 64 }) kid: string;
+  @ApiProperty({ example: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', maxLength: 64, description: 'Public key, base64url' }) x: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 64 }) kid: string;
   @ApiPropertyOptional({ maxLength: 8, example: 'sig' }) use?: string;
   @ApiPropertyOptional({ maxLength: 16, example: 'EdDSA' }) alg?: string;
 }
@@ -89,9 +89,9 @@ export class RegisterRemoteOrganisationDto {
 
 export class PartnerResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ maxLength: 100 }) nodeId: string;
-  @ApiProperty({ maxLength: 200 }) name: string;
-  @ApiProperty({ maxLength: 500 }) baseUrl: string;
+  @ApiProperty({ example: 'lintas-kh.example.org', maxLength: 100 }) nodeId: string;
+  @ApiProperty({ example: 'Lintas Cambodia', maxLength: 200 }) name: string;
+  @ApiProperty({ example: 'https://lintas-kh.example.org', maxLength: 500 }) baseUrl: string;
   @ApiProperty({ type: JwksDto }) jwks: { keys: PartnerJwk[] };
   @ApiProperty() acceptanceDeadlineHours: number;
   @ApiProperty({ enum: PARTNER_STATUSES }) status: PartnerStatus;
@@ -128,6 +128,7 @@ export class PartnerCheckDto {
 
 export class SignedPacketDto {
   @ApiProperty({
+    example: 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImxpbnRhcy10aC0yMDI2LTAxIn0.eyJ0eXAiOiJhY2sifQ.c2lnbmF0dXJl',
     maxLength: 524288,
     description: 'A compact JWS (EdDSA) over the canonical JSON of { jti, iat, exp, iss, aud, typ, body }',
   })
@@ -138,6 +139,6 @@ export class SignedPacketDto {
 }
 
 export class PingAckDto {
-  @ApiProperty({ maxLength: 100, description: 'This node id' }) nodeId: string;
+  @ApiProperty({ example: 'lintas-th.example.org', maxLength: 100, description: 'This node id' }) nodeId: string;
   @ApiProperty({ format: 'uuid', description: 'The jti of the packet received' }) jti: string;
 }

@@ -23,7 +23,7 @@ export class ListOrganisationsQueryDto extends PageQueryDto {}
 
 export class OrganisationResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ maxLength: 200 }) name: string;
+  @ApiProperty({ example: 'Mercy Shelter', maxLength: 200 }) name: string;
   @ApiProperty({ minLength: 2, maxLength: 2, example: 'TH' }) country: string;
   @ApiProperty({ enum: ORGANISATION_TYPES }) type: OrganisationType;
   @ApiProperty({ enum: ORGANISATION_NODES, description: 'remote: on a partner deployment, reached by federation' }) node: OrganisationNode;

@@ -229,7 +229,7 @@ export class ReferralHistoryEntryDto {
 
 export class ReferredCaseDto {
   @ApiProperty({ format: 'uuid' }) referralId: string;
-  @ApiProperty({ maxLength: 24 }) caseReference: string;
+  @ApiProperty({ example: 'TH-2026-000042', maxLength: 24 }) caseReference: string;
   @ApiProperty({
     maxItems: 8,
     enum: DATA_CATEGORIES,

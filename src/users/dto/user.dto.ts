@@ -41,8 +41,8 @@ export class ListUsersQueryDto extends PageQueryDto {
 
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ maxLength: 254 }) email: string;
-  @ApiProperty({ maxLength: 120 }) displayName: string;
+  @ApiProperty({ example: 'caseworker@shelter.example', maxLength: 254 }) email: string;
+  @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) displayName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
   @ApiProperty() disabled: boolean;
@@ -57,15 +57,15 @@ export class UserPageDto {
 }
 
 export class MeOrganisationDto {
-  @ApiProperty({ maxLength: 200 }) name: string;
+  @ApiProperty({ example: 'Mercy Shelter', maxLength: 200 }) name: string;
   @ApiProperty({ minLength: 2, maxLength: 2, example: 'TH' }) country: string;
-  @ApiProperty({ maxLength: 40 }) type: string;
+  @ApiProperty({ example: 'ngo', maxLength: 40 }) type: string;
 }
 
 export class MeResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ maxLength: 254 }) email: string;
-  @ApiProperty({ maxLength: 120 }) displayName: string;
+  @ApiProperty({ example: 'caseworker@shelter.example', maxLength: 254 }) email: string;
+  @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) displayName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
   @ApiProperty({ type: MeOrganisationDto }) organisation: MeOrganisationDto;

@@ -71,8 +71,8 @@ export class UpdateWebhookSubscriptionDto {
 export class WebhookSubscriptionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
-  @ApiProperty({ maxLength: 2048 }) url: string;
-  @ApiProperty({ maxLength: 500 }) description: string;
+  @ApiProperty({ example: 'https://partner.example.org/lintas/webhooks', maxLength: 2048 }) url: string;
+  @ApiProperty({ example: 'Case system of the partner shelter', maxLength: 500 }) description: string;
   @ApiProperty({ maxItems: 9, enum: WEBHOOK_EVENT_TYPES, isArray: true }) events: WebhookEventType[];
   @ApiProperty() enabled: boolean;
   @ApiProperty({
