@@ -9,6 +9,7 @@
  */
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { Permission, ROLE_PERMISSIONS } from './common/auth/permissions';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const WITH_BODY = new Set(['post', 'put', 'patch']);
@@ -61,6 +62,7 @@ const SHARED_STATUS: Record<keyof typeof SHARED_RESPONSES, string> = {
 };
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type HeaderObject = NonNullable<NonNullable<OpenAPIObject['components']>['headers']>[string];
 
 /** What the global rate limit (@nestjs/throttler, src/throttle-options.ts) sends on every answer it lets through and on 429. */
 const COUNTER = { type: 'integer', format: 'int32', minimum: 0, maximum: 2147483647 } as const;
@@ -98,11 +100,45 @@ function sharedHeadersFor(status: string): Record<string, { $ref: string }> {
   return Object.fromEntries(names.map((n) => [n, headerRef(n)]));
 }
 
-function addSharedHeaders(operation: Operation): void {
+function addSharedHeaders(document: OpenAPIObject, operation: Operation, method: string): void {
+  const idempotent = (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'header' && p.name === 'Idempotency-Key');
   for (const [status, response] of Object.entries(operation.responses)) {
     if (!response || '$ref' in response) continue; // the shared responses carry theirs (buildOpenApi)
-    response.headers = { ...sharedHeadersFor(status), ...response.headers };
+    const extra: Record<string, HeaderObject> = {};
+    if (sendsEtag(document, method, status, response)) extra.ETag = ETAG_HEADER;
+    if (idempotent && /^2\d\d$/.test(status)) extra['Idempotency-Replayed'] = REPLAYED_HEADER;
+    response.headers = { ...sharedHeadersFor(status), ...extra, ...response.headers };
   }
+}
+
+/**
+ * The ETag the send-time hook sets (src/common/http/etag.ts, registerConditionalRequests): on every 200 JSON answer to
+ * a GET (and its 304), and on a 200/201 change that answers a versioned record (a body with `version`).
+ */
+const ETAG_HEADER: HeaderObject = {
+  description: 'A strong ETag of this answer; send it back in If-None-Match (reads) or If-Match (changes)',
+  schema: { type: 'string', maxLength: 80, example: '"3-Yk2c9f0aQ1mJ7bW4xZ8r0L"' },
+};
+const REPLAYED_HEADER: HeaderObject = {
+  description: '"true" when this is the stored answer to an earlier request with the same Idempotency-Key',
+  schema: { type: 'string', enum: ['true'] },
+};
+
+function sendsEtag(
+  document: OpenAPIObject,
+  method: string,
+  status: string,
+  response: { content?: Record<string, { schema?: unknown }> },
+): boolean {
+  if (status === '304') return method === 'get';
+  if (status !== '200' && status !== '201') return false;
+  const schema = response.content?.['application/json']?.schema as { $ref?: string; properties?: Record<string, unknown> } | undefined;
+  if (!schema) return false;
+  if (method === 'get') return true;
+  const resolved = schema.$ref
+    ? (document.components?.schemas?.[schema.$ref.replace('#/components/schemas/', '')] as typeof schema)
+    : schema;
+  return Boolean(resolved?.properties?.version);
 }
 
 /**
@@ -181,6 +217,26 @@ function tagsOf(document: OpenAPIObject): Array<{ name: string; description?: st
   return [...used].sort().map((name) => (TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name }));
 }
 
+/**
+ * Every operation says who may call it, from the guard's own metadata: @Authorize(permission) marks the operation with
+ * x-permission, and the roles holding that permission come from the permission map; a route without it is public.
+ * What the decorators describe comes first.
+ */
+function describeAccess(operation: Operation): void {
+  const permission = (operation as unknown as Record<string, unknown>)['x-permission'] as Permission | undefined;
+  const roles = permission
+    ? Object.entries(ROLE_PERMISSIONS)
+        .filter(([, granted]) => granted.has(permission))
+        .map(([role]) => role)
+    : [];
+  const access = permission
+    ? `Needs the permission \`${permission}\`, which these roles hold: ${roles.join(', ')}.`
+    : 'Public: no access token.';
+  operation.description = operation.description
+    ? `${operation.description}\n\n${access}`
+    : `${operation.summary ?? ''}\n\n${access}`.trim();
+}
+
 /** A body whose schema requires no property may be left out: the API reads an absent body as {}. */
 function bodyOptionalWhenNothingRequired(document: OpenAPIObject, operation: Operation): void {
   const body = operation.requestBody;
@@ -241,8 +297,9 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
       // @nestjs/swagger drops an empty requirement list, so say "no security" here rather than leave it unstated.
       if (!operation.security) operation.security = [];
       addShared(operation, method);
-      addSharedHeaders(operation);
+      addSharedHeaders(document, operation, method);
       uuidPathParameters(operation);
+      describeAccess(operation);
       bodyOptionalWhenNothingRequired(document, operation);
     }
   }

@@ -16,7 +16,7 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
+import { ApiConditionalGet, ApiRequiresIfMatch, locationHeader, versionFromIfMatch } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
@@ -72,7 +72,11 @@ export class CasesController {
   @Idempotent()
   @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
   @Authorize(Permission.CaseCreate)
-  @ApiCreatedResponse({ type: CreatedCaseResponseDto, description: 'The case, with an ETag header; the creator is its assignee' })
+  @ApiCreatedResponse({
+    type: CreatedCaseResponseDto,
+    description: 'The case, with an ETag header; the creator is its assignee',
+    headers: locationHeader('/api/v1/cases/0b5e3f4a-8c1d-4e2f-9a7b-6c5d4e3f2a1b'),
+  })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description: 'VALIDATION_FAILED (unknown values, bad codes, future dates, server-set fields)',

@@ -14,7 +14,7 @@ export class VocabularyQueryDto {
 
 export class LabelledCodeDto {
   @ApiProperty({ maxLength: 64, example: 'in_progress', description: 'The code the API uses; the same in every language' }) code: string;
-  @ApiProperty({ maxLength: 200, example: 'กำลังดำเนินการ' }) label: string;
+  @ApiProperty({ maxLength: 2000, example: 'กำลังดำเนินการ' }) label: string;
   @ApiProperty({ example: true, description: 'A translation not yet checked by a native speaker (English, the reference, never)' })
   needsReview: boolean;
 }

@@ -10,6 +10,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import { locationHeader } from '../common/http/etag';
 import type { FastifyReply } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
@@ -113,7 +114,11 @@ export class StatisticsController {
   @ApiOperation({ summary: 'Ask for a closed period’s anonymised record-level export as a background job (the way to export)' })
   @HttpCode(202)
   @Authorize(Permission.StatisticsExport)
-  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Queued; Location names the job. Poll it, then download' })
+  @ApiAcceptedResponse({
+    type: ExportJobDto,
+    description: 'Queued; Location names the job. Poll it, then download',
+    headers: locationHeader('/api/v1/statistics/exports/0b5e3f4a-8c1d-4e2f-9a7b-6c5d4e3f2a1b'),
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED or STATISTICS_PERIOD_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })
   async requestExport(

@@ -87,6 +87,16 @@ export function registerConditionalRequests(fastify: FastifyInstance): void {
   });
 }
 
+/** OpenAPI: the Location header of an answer that creates (or queues) a record, naming where to read it. */
+export function locationHeader(example: string) {
+  return {
+    Location: {
+      description: 'Where to read the record this answer created (a path on this API)',
+      schema: { type: 'string', format: 'uri-reference', maxLength: 200, example },
+    },
+  };
+}
+
 /** OpenAPI for a route that requires If-Match: the header, 412 when stale or weak, 428 when missing. */
 export function ApiRequiresIfMatch(resource: string) {
   return applyDecorators(

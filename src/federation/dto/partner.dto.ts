@@ -4,28 +4,38 @@ import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, M
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_TYPES, OrganisationType } from '../../common/vocabulary';
+import { MAX_PARTNER_KEYS } from '../jwks';
 import { FederationPartnerEntity, PARTNER_STATUSES, PartnerJwk, PartnerStatus } from '../federation-partner.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
+/** An Ed25519 public key as parsePartnerJwks (../jwks.ts) accepts it: these bounds are the parser's. */
 export class JwkDto {
-  @ApiProperty({ maxLength: 8, example: 'OKP' }) kty: string;
-  @ApiProperty({ maxLength: 16, example: 'Ed25519' }) crv: string;
-  @ApiProperty({ example: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', maxLength: 64, description: 'Public key, base64url' }) x: string;
-  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 64 }) kid: string;
-  @ApiPropertyOptional({ maxLength: 8, example: 'sig' }) use?: string;
-  @ApiPropertyOptional({ maxLength: 16, example: 'EdDSA' }) alg?: string;
+  @ApiProperty({ enum: ['OKP'], example: 'OKP' }) kty: string;
+  @ApiProperty({ enum: ['Ed25519'], example: 'Ed25519' }) crv: string;
+  @ApiProperty({
+    example: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+    minLength: 43,
+    maxLength: 43,
+    pattern: '^[A-Za-z0-9_-]{43}$',
+    description: 'Public key, base64url',
+  })
+  x: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 200, pattern: '^[A-Za-z0-9._:-]{1,200}$' }) kid: string;
+  @ApiPropertyOptional({ enum: ['sig'], example: 'sig' }) use?: string;
+  @ApiPropertyOptional({ enum: ['EdDSA'], example: 'EdDSA' }) alg?: string;
 }
 
 export class JwksDto {
-  @ApiProperty({ maxItems: 20, type: [JwkDto] }) keys: JwkDto[];
+  @ApiProperty({ minItems: 1, maxItems: MAX_PARTNER_KEYS, type: [JwkDto] }) keys: JwkDto[];
 }
 
 export class CreatePartnerDto {
   @ApiProperty({ maxLength: 100, example: 'lintas-mm.example.org', description: "The partner's node id (the iss of its packets)" })
   @Transform(trim)
   @IsString()
+  @MaxLength(100)
   @Matches(NODE_ID_PATTERN, { message: 'nodeId may hold letters, digits and . _ : - (at most 100)' })
   nodeId: string;
 
@@ -73,6 +83,7 @@ export class RegisterRemoteOrganisationDto {
   })
   @Transform(trim)
   @IsString()
+  @MaxLength(100)
   @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'remoteOrganisationId may hold letters, digits and . _ : - (at most 100)' })
   remoteOrganisationId: string;
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import {
   EXPORT_FORMATS,
   EXPORT_JOB_STATUSES,
@@ -11,6 +11,7 @@ import {
 export class CreateExportJobDto {
   @ApiProperty({ maxLength: 7, example: '2025', description: 'A closed year (2025) or quarter (2025-Q3)' })
   @IsString()
+  @MaxLength(7)
   @Matches(/^\d{4}(-Q[1-4])?$/, { message: 'period must be a year (2025) or a quarter (2025-Q3)' })
   period: string;
 
