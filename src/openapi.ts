@@ -117,7 +117,7 @@ function addSharedHeaders(document: OpenAPIObject, operation: Operation, method:
  */
 const ETAG_HEADER: HeaderObject = {
   description: 'A strong ETag of this answer; send it back in If-None-Match (reads) or If-Match (changes)',
-  schema: { type: 'string', maxLength: 80, example: '"3-Yk2c9f0aQ1mJ7bW4xZ8r0L"' },
+  schema: { type: 'string', maxLength: 80, pattern: '^"[0-9A-Za-z_-]{1,78}"$', example: '"3-Yk2c9f0aQ1mJ7bW4xZ8r0L"' },
 };
 const REPLAYED_HEADER: HeaderObject = {
   description: '"true" when this is the stored answer to an earlier request with the same Idempotency-Key',
