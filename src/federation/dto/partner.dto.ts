@@ -28,7 +28,12 @@ export class JwkDto {
 }
 
 export class JwksDto {
-  @ApiProperty({ minItems: 1, maxItems: MAX_PARTNER_KEYS, type: [JwkDto] }) keys: JwkDto[];
+  @ApiProperty({
+    maxItems: MAX_PARTNER_KEYS,
+    type: [JwkDto],
+    description: 'A registration sends 1 to 10 keys (fewer or more answer 400); the document does not promise a stored partner holds one',
+  })
+  keys: JwkDto[];
 }
 
 export class CreatePartnerDto {
