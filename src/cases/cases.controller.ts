@@ -9,13 +9,14 @@ import {
   ApiOkResponse,
   ApiTags,
   ApiOperation,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
+import { ApiConditionalGet, ApiRequiresIfMatch, locationHeader, versionFromIfMatch } from '../common/http/etag';
 import { Page } from '../common/http/pagination';
 import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
@@ -47,7 +48,12 @@ import { Idempotent } from '../common/http/idempotent';
 /** If-Match is optional on the action routes: when sent, a stale version answers 412. */
 const optionalVersion = (ifMatch: string | undefined): number | undefined => (ifMatch ? versionFromIfMatch(ifMatch) : undefined);
 
-const IF_MATCH_OPTIONAL = { name: 'If-Match', required: false, description: 'ETag from GET; when sent, a stale one answers 412' };
+const IF_MATCH_OPTIONAL = {
+  name: 'If-Match',
+  required: false,
+  schema: { type: 'string' as const, maxLength: 80 },
+  description: 'ETag from GET; when sent, a stale one answers 412',
+};
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No such case, or not yours to see (the same answer)' };
 
 @ApiTags('cases')
@@ -66,7 +72,11 @@ export class CasesController {
   @Idempotent()
   @ApiOperation({ summary: 'Open a case (identity is encrypted at rest)' })
   @Authorize(Permission.CaseCreate)
-  @ApiCreatedResponse({ type: CreatedCaseResponseDto, description: 'The case, with an ETag header; the creator is its assignee' })
+  @ApiCreatedResponse({
+    type: CreatedCaseResponseDto,
+    description: 'The case, with an ETag header; the creator is its assignee',
+    headers: locationHeader('/api/v1/cases/0b5e3f4a-8c1d-4e2f-9a7b-6c5d4e3f2a1b'),
+  })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description: 'VALIDATION_FAILED (unknown values, bad codes, future dates, server-set fields)',
@@ -189,7 +199,10 @@ export class CasesController {
   @ApiConditionalGet()
   @ApiOperation({ summary: 'List break-glass grants on a case' })
   @Authorize(Permission.CaseBreakGlassReview)
-  @ApiOkResponse({ type: [BreakGlassGrantDto], description: 'Grants on this case with their reasons, newest first' })
+  @ApiOkResponse({
+    schema: { type: 'array', maxItems: 10000, items: { $ref: getSchemaPath(BreakGlassGrantDto) } },
+    description: 'Grants on this case with their reasons, newest first',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   listBreakGlass(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<BreakGlassGrantDto[]> {
     return this.grants.list(actor, id);

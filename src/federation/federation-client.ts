@@ -134,9 +134,13 @@ function parse(text: string | null): unknown {
   }
 }
 
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
 export function classify(res: RawResponse): CallOutcome {
   const body = parse(res.text);
-  const errorCode = typeof (body as { code?: unknown } | null)?.code === 'string' ? (body as { code: string }).code : undefined;
+  // A partner's error code is kept only when it looks like one (what the API shows of it is bounded: PartnerCheckDto).
+  const code = (body as { code?: unknown } | null)?.code;
+  const errorCode = typeof code === 'string' && ERROR_CODE.test(code) ? code : undefined;
   if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status, body };
   if (res.status >= 300 && res.status < 400) return { outcome: 'permanent', status: res.status, reason: 'redirect' };
   if (RETRYABLE_4XX.has(res.status)) return { outcome: 'retryable', status: res.status, reason: 'busy', errorCode };

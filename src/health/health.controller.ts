@@ -42,7 +42,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: PostgreSQL, migrations and Redis are ready' })
   @Public()
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOkResponse({
     description: 'All dependencies ready: { status: "ok", info: { <dependency>: { status: "up" } }, error: {}, details }',
     schema: {

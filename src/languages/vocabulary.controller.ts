@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { negotiateLanguage, Vocabulary, vocabularyIn } from '../common/vocabulary/labels';
+import { negotiateLanguage, UI_LANGUAGES, Vocabulary, vocabularyIn } from '../common/vocabulary/labels';
 import { LabelledCodeDto, VocabularyQueryDto, VocabularyResponseDto } from './vocabulary.dto';
 
 /** Labels of every code the API answers with, in the caller's language. Reads nothing but the label files. */
@@ -23,11 +23,12 @@ export class VocabularyController {
     name: 'Accept-Language',
     required: false,
     description: 'Used when `lang` is absent; q-values respected',
+    schema: { type: 'string', maxLength: 1024 },
     example: 'th-TH,th;q=0.9,en;q=0.5',
   })
   @ApiOkResponse({
     type: VocabularyResponseDto,
-    headers: { 'Content-Language': { description: 'The language answered', schema: { type: 'string' } } },
+    headers: { 'Content-Language': { description: 'The language answered', schema: { type: 'string', enum: [...UI_LANGUAGES] } } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED: `lang` is not one of the nine' })
   get(

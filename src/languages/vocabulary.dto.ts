@@ -13,8 +13,8 @@ export class VocabularyQueryDto {
 }
 
 export class LabelledCodeDto {
-  @ApiProperty({ example: 'in_progress', description: 'The code the API uses; the same in every language' }) code: string;
-  @ApiProperty({ example: 'กำลังดำเนินการ' }) label: string;
+  @ApiProperty({ maxLength: 64, example: 'in_progress', description: 'The code the API uses; the same in every language' }) code: string;
+  @ApiProperty({ maxLength: 2000, example: 'กำลังดำเนินการ' }) label: string;
   @ApiProperty({ example: true, description: 'A translation not yet checked by a native speaker (English, the reference, never)' })
   needsReview: boolean;
 }
@@ -28,12 +28,13 @@ export class VocabularyResponseDto {
   @ApiProperty({
     description: `One list per code list, each in the vocabulary's order: ${VOCABULARY_SET_NAMES.join(', ')}`,
     type: 'object',
-    additionalProperties: { type: 'array', items: { $ref: '#/components/schemas/LabelledCodeDto' } },
+    additionalProperties: { type: 'array', maxItems: 1000, items: { $ref: '#/components/schemas/LabelledCodeDto' } },
     example: SETS_EXAMPLE,
   })
   sets: Record<VocabularySetName, LabelledCodeDto[]>;
   @ApiProperty({
     type: [LabelledCodeDto],
+    maxItems: 1000,
     description: 'The message of every error code in this language (what an error body’s `message` says)',
   })
   errors: LabelledCodeDto[];

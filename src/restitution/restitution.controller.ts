@@ -14,7 +14,7 @@ import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { ApiConditionalGet, ApiRequiresIfMatch, versionFromIfMatch } from '../common/http/etag';
+import { ApiConditionalGet, ApiRequiresIfMatch, locationHeader, versionFromIfMatch } from '../common/http/etag';
 import { Page, pageOf, PageQueryDto } from '../common/http/pagination';
 import { AppConfig } from '../config/app-config';
 import {
@@ -61,6 +61,7 @@ export class CaseRestitutionController {
   @ApiCreatedResponse({
     type: RestitutionClaimResponseDto,
     description: 'The claim (preparing, or filed when filedAt is given), with an ETag',
+    headers: locationHeader('/api/v1/restitution-claims/0b5e3f4a-8c1d-4e2f-9a7b-6c5d4e3f2a1b'),
   })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,

@@ -6,9 +6,11 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import { locationHeader } from '../common/http/etag';
 import type { FastifyReply } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
@@ -20,8 +22,17 @@ import { pageOf, PageQueryDto } from '../common/http/pagination';
 import { AppConfig } from '../config/app-config';
 import { StatisticsExportService } from './statistics-export.service';
 import { StatisticsService } from './statistics.service';
+import { HTCDS_COLUMNS } from './htcds-export';
 
-const PERIOD_QUERY = { name: 'period', required: true, description: 'A year (2026) or a quarter (2026-Q3)', example: '2026-Q1' };
+const PERIOD_QUERY = {
+  name: 'period',
+  required: true,
+  description: 'A year (2026) or a quarter (2026-Q3)',
+  schema: { type: 'string' as const, maxLength: 7, pattern: '^[0-9]{4}(-Q[1-4])?$', example: '2026-Q1' },
+};
+
+/** The first line of every export (the CTDC columns); each surviving record follows as one line. */
+const CSV_EXAMPLE = HTCDS_COLUMNS.join(',') + '\n';
 
 /** Anonymised statistics for oversight bodies: a fixed catalogue of protected tables, and the k-anonymised export. */
 @ApiTags('statistics')
@@ -45,9 +56,9 @@ export class StatisticsController {
       required: ['items', 'total', 'page', 'limit'],
       properties: {
         items: { type: 'array', maxItems: 1000, items: { type: 'object', additionalProperties: true } },
-        total: { type: 'integer', format: 'int32', minimum: 0 },
-        page: { type: 'integer', format: 'int32', minimum: 1 },
-        limit: { type: 'integer', format: 'int32', minimum: 1 },
+        total: { type: 'integer', format: 'int32', minimum: 0, maximum: 1000 },
+        page: { type: 'integer', format: 'int32', minimum: 1, maximum: 100000 },
+        limit: { type: 'integer', format: 'int32', minimum: 1, maximum: 100 },
       },
     },
   })
@@ -59,6 +70,11 @@ export class StatisticsController {
   @ApiOperation({ summary: 'One protected table for a period (frozen once the period has closed)' })
   @Authorize(Permission.StatisticsRead)
   @ApiQuery(PERIOD_QUERY)
+  @ApiParam({
+    name: 'tableId',
+    description: 'A table of the catalogue (GET /tables)',
+    schema: { type: 'string', maxLength: 100, pattern: '^[a-z0-9_.-]+$' },
+  })
   @ApiOkResponse({
     description:
       '{ tableId, period, provisional, dataCutoff, minimumCellSize, rows }; suppressed counts are null. ETag = sha256 of the bytes',
@@ -66,11 +82,11 @@ export class StatisticsController {
       type: 'object',
       required: ['tableId', 'period', 'provisional', 'dataCutoff', 'minimumCellSize', 'rows'],
       properties: {
-        tableId: { type: 'string', maxLength: 100 },
+        tableId: { type: 'string', maxLength: 100, example: 'cases-by-exploitation-type' },
         period: { type: 'string', maxLength: 7, example: '2025-Q3' },
         provisional: { type: 'boolean' },
-        dataCutoff: { type: 'string', format: 'date-time' },
-        minimumCellSize: { type: 'integer', minimum: 5 },
+        dataCutoff: { type: 'string', format: 'date-time', maxLength: 24 },
+        minimumCellSize: { type: 'integer', format: 'int32', minimum: 5, maximum: 1000 },
         rows: {
           type: 'array',
           maxItems: 100000,
@@ -98,7 +114,11 @@ export class StatisticsController {
   @ApiOperation({ summary: 'Ask for a closed period’s anonymised record-level export as a background job (the way to export)' })
   @HttpCode(202)
   @Authorize(Permission.StatisticsExport)
-  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Queued; Location names the job. Poll it, then download' })
+  @ApiAcceptedResponse({
+    type: ExportJobDto,
+    description: 'Queued; Location names the job. Poll it, then download',
+    headers: locationHeader('/api/v1/statistics/exports/0b5e3f4a-8c1d-4e2f-9a7b-6c5d4e3f2a1b'),
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED or STATISTICS_PERIOD_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })
   async requestExport(
@@ -127,7 +147,12 @@ export class StatisticsController {
   @ApiOkResponse({
     description: 'CSV named lintas-htcds-<period>.csv',
     // Only the success is CSV: errors are the usual JSON body.
-    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+    content: {
+      'text/csv': {
+        schema: { type: 'string', maxLength: 2147483647 },
+        example: CSV_EXAMPLE,
+      },
+    },
   })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Missing, or another organisation’s' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_EXPORT_NOT_READY' })
@@ -152,7 +177,7 @@ export class StatisticsController {
   @ApiOkResponse({
     description: 'CSV, one row per record that survives k-anonymisation, in a keyed pseudo-random order',
     // Only the success is CSV: errors are the usual JSON body.
-    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 } } },
+    content: { 'text/csv': { schema: { type: 'string', maxLength: 2147483647 }, example: CSV_EXAMPLE } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'STATISTICS_PERIOD_OPEN' })

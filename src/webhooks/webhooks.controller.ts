@@ -10,6 +10,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { locationHeader } from '../common/http/etag';
 import type { FastifyReply } from 'fastify';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
@@ -39,7 +40,10 @@ export class WebhooksController {
   @Post('subscriptions')
   @ApiOperation({ summary: 'Subscribe a system of the organisation to events; the signing secret is in this answer only' })
   @Authorize(Permission.WebhookManage)
-  @ApiCreatedResponse({ type: WebhookSubscriptionWithSecretDto })
+  @ApiCreatedResponse({
+    type: WebhookSubscriptionWithSecretDto,
+    headers: locationHeader('/api/v1/webhooks/subscriptions/0b5e3f4a-8c1d-4e2f-9a7b-6c5d4e3f2a1b'),
+  })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description:

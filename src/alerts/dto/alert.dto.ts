@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import {
   ALERT_AUDIENCES,
   ALERT_SEVERITIES,
@@ -46,7 +46,7 @@ export class AlertResponseDto {
   @ApiProperty({ enum: ALERT_SEVERITIES }) severity: AlertSeverity;
   @ApiProperty({ enum: ALERT_STATUSES }) status: AlertStatus;
   @ApiProperty({ enum: ALERT_AUDIENCES }) audience: AlertAudience;
-  @ApiProperty({ example: 'consent' }) recordType: string;
+  @ApiProperty({ maxLength: 40, example: 'consent' }) recordType: string;
   @ApiProperty({ format: 'uuid' }) recordId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) caseId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) assigneeUserId: string | null;
@@ -58,13 +58,14 @@ export class AlertResponseDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Null when the system resolved it' }) resolvedByUserId:
     string | null;
   @ApiProperty({
+    maxLength: 40,
     nullable: true,
     type: String,
     example: 'resolved',
     description: '"resolved" (by a person) or the system\u2019s reason code',
   })
   resolutionCode: string | null;
-  @ApiProperty({ nullable: true, type: String }) resolutionNote: string | null;
+  @ApiProperty({ maxLength: 500, nullable: true, type: String }) resolutionNote: string | null;
 
   static from(a: AlertEntity): AlertResponseDto {
     return {
@@ -90,7 +91,7 @@ export class AlertResponseDto {
 }
 
 export class AlertPageDto {
-  @ApiProperty({ type: [AlertResponseDto] }) items: AlertResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [AlertResponseDto] }) items: AlertResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;

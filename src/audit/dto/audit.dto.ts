@@ -13,6 +13,7 @@ const CHAIN_FAILURE_REASONS: ChainFailureReason[] = [
 
 export class VerifyQueryDto {
   @ApiPropertyOptional({
+    maxLength: 4096,
     description:
       'A checkpoint JWS kept outside this deployment (from GET /api/v1/audit/checkpoints/latest, earlier): the chain must ' +
       'still hold its head hash at its sequence. Reveals a chain rewritten together with its stored checkpoints.',
@@ -31,7 +32,7 @@ export class VerifyReportDto {
   @ApiProperty({ description: 'The chain head when verification started' }) headSequence: number;
   @ApiPropertyOptional({ description: 'The first sequence that failed (when not valid)' }) firstBadSequence?: number;
   @ApiPropertyOptional({ enum: CHAIN_FAILURE_REASONS }) reason?: ChainFailureReason;
-  @ApiPropertyOptional({ description: 'What failed, in sequences and ids' }) detail?: string;
+  @ApiPropertyOptional({ maxLength: 2000, description: 'What failed, in sequences and ids' }) detail?: string;
   @ApiProperty({ description: 'Signed checkpoints whose signature and head hash verified' }) checkedCheckpoints: number;
   @ApiProperty({ nullable: true, type: Number }) latestCheckpointSequence: number | null;
   @ApiProperty({ description: 'Events still unsealed a minute after they happened (the sealer is behind or down); not a failure' })
@@ -40,20 +41,28 @@ export class VerifyReportDto {
 }
 
 export class PublicJwkDto {
-  @ApiProperty({ example: 'OKP' }) kty: string;
-  @ApiProperty({ example: 'Ed25519' }) crv: string;
-  @ApiProperty() x: string;
-  @ApiProperty() kid: string;
-  @ApiProperty({ example: 'EdDSA' }) alg: string;
-  @ApiProperty({ example: 'sig' }) use: string;
+  @ApiProperty({ maxLength: 8, example: 'OKP' }) kty: string;
+  @ApiProperty({ maxLength: 16, example: 'Ed25519' }) crv: string;
+  @ApiProperty({ example: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', maxLength: 64 }) x: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 64 }) kid: string;
+  @ApiProperty({ maxLength: 16, example: 'EdDSA' }) alg: string;
+  @ApiProperty({ maxLength: 8, example: 'sig' }) use: string;
 }
 
 export class CheckpointResponseDto {
   @ApiProperty({ description: 'Chain sequence the checkpoint covers' }) chainSeq: number;
-  @ApiProperty({ description: 'Hash of the event at chainSeq (hex SHA-256)' }) headHash: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ description: 'Key id of the signing node key' }) kid: string;
   @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    minLength: 64,
+    maxLength: 64,
+    description: 'Hash of the event at chainSeq (hex SHA-256)',
+  })
+  headHash: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 64, description: 'Key id of the signing node key' }) kid: string;
+  @ApiProperty({
+    example: 'eyJhbGciOiJFUzI1NiJ9.eyJzZXEiOjQyfQ.c2lnbmF0dXJl',
+    maxLength: 4096,
     description:
       'Compact JWS (EdDSA; header typ "lintas-audit-checkpoint+jws") over the RFC 8785 JSON {chainSeq, headHash, createdAt, node}. ' +
       'Keep it outside this deployment and present it later to GET /api/v1/audit/verify?checkpoint=…',

@@ -100,21 +100,35 @@ export class PersonInputDto {
   @IsDateOnly({ notFuture: true, min: DOB_MIN })
   dateOfBirth?: string | null;
   @ApiPropertyOptional(nullableEnum(GENDERS, { example: 'feminine' })) @IsOptional() @IsIn(GENDERS) gender?: Gender | null;
-  @ApiPropertyOptional({ type: [String], example: ['MM'], description: 'ISO 3166-1 alpha-2' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', minLength: 2, maxLength: 2, pattern: '^[A-Z]{2}$' },
+    maxItems: 5,
+    nullable: true,
+    example: ['MM'],
+    description: 'ISO 3166-1 alpha-2',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(5)
   @ArrayUnique()
   @IsCountry({ each: true })
   citizenship?: string[] | null;
-  @ApiPropertyOptional({ type: [String], example: ['mya'], description: 'ISO 639-3 (or 639-2/B) codes' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', minLength: 2, maxLength: 3, pattern: '^[a-z]{2,3}$' },
+    maxItems: 10,
+    nullable: true,
+    example: ['mya'],
+    description: 'ISO 639-3 (or 639-2/B) codes',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
   @ArrayUnique()
   @IsLanguage({ each: true })
   languages?: string[] | null;
-  @ApiPropertyOptional({ type: [IdentityDocumentDto] })
+  @ApiPropertyOptional({ maxItems: 10, type: [IdentityDocumentDto] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -186,7 +200,7 @@ export class ProtectionInputDto {
 }
 
 export class LegalProceedingDto {
-  @ApiProperty({ example: 'TH', description: 'ISO 3166-1 alpha-2' }) @IsCountry() jurisdiction: string;
+  @ApiProperty({ minLength: 2, maxLength: 2, example: 'TH', description: 'ISO 3166-1 alpha-2' }) @IsCountry() jurisdiction: string;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'Or.1234/2569', maxLength: 64, description: "The court's case number" })
   @IsOptional()
   @Transform(trim)
@@ -225,36 +239,42 @@ export class CreateCaseDto {
   @IsOptional()
   @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   traffickingStatusDecidedAt?: string | null;
-  @ApiPropertyOptional({ enum: EXPLOITATION_TYPES, isArray: true, example: ['forced_criminality'] })
+  @ApiPropertyOptional({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true, example: ['forced_criminality'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(EXPLOITATION_TYPES.length)
   @ArrayUnique()
   @IsIn(EXPLOITATION_TYPES, { each: true })
   exploitationTypes?: ExploitationType[] | null;
-  @ApiPropertyOptional({ enum: MEANS_OF_CONTROL, isArray: true })
+  @ApiPropertyOptional({ maxItems: 17, enum: MEANS_OF_CONTROL, isArray: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MEANS_OF_CONTROL.length)
   @ArrayUnique()
   @IsIn(MEANS_OF_CONTROL, { each: true })
   meansOfControl?: MeansOfControl[] | null;
-  @ApiPropertyOptional({ enum: RECRUITMENT_METHODS, isArray: true })
+  @ApiPropertyOptional({ maxItems: 12, enum: RECRUITMENT_METHODS, isArray: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RECRUITMENT_METHODS.length)
   @ArrayUnique()
   @IsIn(RECRUITMENT_METHODS, { each: true })
   recruitmentMethods?: RecruitmentMethod[] | null;
-  @ApiPropertyOptional({ enum: RECRUITMENT_PLATFORMS, isArray: true })
+  @ApiPropertyOptional({ maxItems: 13, enum: RECRUITMENT_PLATFORMS, isArray: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RECRUITMENT_PLATFORMS.length)
   @ArrayUnique()
   @IsIn(RECRUITMENT_PLATFORMS, { each: true })
   recruitmentPlatforms?: RecruitmentPlatform[] | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'MM' }) @IsOptional() @IsCountry() countryOfRecruitment?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'KH' }) @IsOptional() @IsCountry() countryOfExploitation?: string | null;
+  @ApiPropertyOptional({ minLength: 2, maxLength: 2, type: String, nullable: true, example: 'MM' })
+  @IsOptional()
+  @IsCountry()
+  countryOfRecruitment?: string | null;
+  @ApiPropertyOptional({ minLength: 2, maxLength: 2, type: String, nullable: true, example: 'KH' })
+  @IsOptional()
+  @IsCountry()
+  countryOfExploitation?: string | null;
   @ApiPropertyOptional({ type: Number, nullable: true, example: 22, minimum: 0, maximum: 120 })
   @IsOptional()
   @IsInt()
@@ -267,7 +287,7 @@ export class CreateCaseDto {
   @ValidateNested()
   @Type(() => ProtectionInputDto)
   protection?: ProtectionInputDto | null;
-  @ApiPropertyOptional({ type: [LegalProceedingDto] })
+  @ApiPropertyOptional({ maxItems: 20, type: [LegalProceedingDto] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -304,6 +324,7 @@ export class EraseIdentityDto {
 
 export class BreakGlassDto {
   @ApiProperty({
+    example: 'Danger to life reported by the shelter at night; the assigned caseworker cannot be reached',
     minLength: 10,
     maxLength: 1000,
     description: 'Why you must open this case now. Stored encrypted; never in the audit entry.',

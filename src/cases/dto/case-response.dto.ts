@@ -1,3 +1,4 @@
+import { MAX_PAGE_LIMIT } from '../../common/http/pagination';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { nullableEnum, nullableObject } from '../../common/http/api-schema';
 import {
@@ -30,13 +31,13 @@ import {
 import { IdentityDocumentDto, LegalProceedingDto } from './case-input.dto';
 
 export class IdentityDto {
-  @ApiProperty({ nullable: true, type: String }) givenName: string | null;
-  @ApiProperty({ nullable: true, type: String }) familyName: string | null;
+  @ApiProperty({ maxLength: 200, nullable: true, type: String }) givenName: string | null;
+  @ApiProperty({ maxLength: 200, nullable: true, type: String }) familyName: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) dateOfBirth: string | null;
-  @ApiProperty({ type: [IdentityDocumentDto] }) identityDocuments: IdentityDocumentDto[];
-  @ApiProperty({ nullable: true, type: String }) phone: string | null;
-  @ApiProperty({ nullable: true, type: String }) email: string | null;
-  @ApiProperty({ nullable: true, type: String }) currentLocation: string | null;
+  @ApiProperty({ maxItems: 10, type: [IdentityDocumentDto] }) identityDocuments: IdentityDocumentDto[];
+  @ApiProperty({ maxLength: 40, nullable: true, type: String }) phone: string | null;
+  @ApiProperty({ maxLength: 254, nullable: true, type: String }) email: string | null;
+  @ApiProperty({ maxLength: 500, nullable: true, type: String }) currentLocation: string | null;
 }
 
 export interface ErasedIdentity {
@@ -72,8 +73,20 @@ export class PersonDto {
   })
   identity?: IdentityView;
   @ApiProperty(nullableEnum(GENDERS)) gender: Gender | null;
-  @ApiProperty({ type: [String] }) citizenship: string[];
-  @ApiProperty({ type: [String] }) languages: string[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', minLength: 2, maxLength: 2, pattern: '^[A-Z]{2}$' },
+    maxItems: 5,
+    example: ['MM'],
+  })
+  citizenship: string[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', minLength: 2, maxLength: 3, pattern: '^[a-z]{2,3}$' },
+    maxItems: 10,
+    example: ['mya'],
+  })
+  languages: string[];
 }
 
 export class ProtectionDto {
@@ -97,8 +110,9 @@ export class ClosureDto {
 @ApiExtraModels(ClosureDto)
 export class CaseResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'TH-2026-000123' }) reference: string;
-  @ApiProperty({ example: 'TH-2026-000123', description: 'What lists show for a case: the reference, never a name' }) displayLabel: string;
+  @ApiProperty({ maxLength: 24, example: 'TH-2026-000123' }) reference: string;
+  @ApiProperty({ maxLength: 24, example: 'TH-2026-000123', description: 'What lists show for a case: the reference, never a name' })
+  displayLabel: string;
   @ApiProperty({ enum: CASE_STATUSES }) status: CaseStatus;
   @ApiProperty({ example: 1 }) version: number;
   @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
@@ -113,15 +127,15 @@ export class CaseResponseDto {
   @ApiProperty(nullableEnum(TRAFFICKING_STATUSES)) traffickingStatus: TraffickingStatus | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) traffickingStatusDecidedByOrganisationId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) traffickingStatusDecidedAt: string | null;
-  @ApiProperty({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
-  @ApiProperty({ enum: MEANS_OF_CONTROL, isArray: true }) meansOfControl: MeansOfControl[];
-  @ApiProperty({ enum: RECRUITMENT_METHODS, isArray: true }) recruitmentMethods: RecruitmentMethod[];
-  @ApiProperty({ enum: RECRUITMENT_PLATFORMS, isArray: true }) recruitmentPlatforms: RecruitmentPlatform[];
-  @ApiProperty({ nullable: true, type: String }) countryOfRecruitment: string | null;
-  @ApiProperty({ nullable: true, type: String }) countryOfExploitation: string | null;
+  @ApiProperty({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
+  @ApiProperty({ maxItems: 17, enum: MEANS_OF_CONTROL, isArray: true }) meansOfControl: MeansOfControl[];
+  @ApiProperty({ maxItems: 12, enum: RECRUITMENT_METHODS, isArray: true }) recruitmentMethods: RecruitmentMethod[];
+  @ApiProperty({ maxItems: 13, enum: RECRUITMENT_PLATFORMS, isArray: true }) recruitmentPlatforms: RecruitmentPlatform[];
+  @ApiProperty({ minLength: 2, maxLength: 2, nullable: true, type: String }) countryOfRecruitment: string | null;
+  @ApiProperty({ minLength: 2, maxLength: 2, nullable: true, type: String }) countryOfExploitation: string | null;
   @ApiProperty({ nullable: true, type: Number }) ageWhenTrafficked: number | null;
   @ApiProperty({ type: ProtectionDto }) protection: ProtectionDto;
-  @ApiProperty({ type: [LegalProceedingDto] }) legalProceedings: LegalProceedingDto[];
+  @ApiProperty({ maxItems: 20, type: [LegalProceedingDto] }) legalProceedings: LegalProceedingDto[];
   @ApiProperty(nullableObject(ClosureDto)) closure: ClosureDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -129,7 +143,9 @@ export class CaseResponseDto {
 
 export class CreatedCaseResponseDto extends CaseResponseDto {
   @ApiProperty({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: 24 },
+    maxItems: 10000,
     example: [],
     description:
       "References of the caller's own organisation's cases that hold the same identity document (keyed hash; nothing is decrypted)",
@@ -139,8 +155,8 @@ export class CreatedCaseResponseDto extends CaseResponseDto {
 
 export class CaseSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() reference: string;
-  @ApiProperty() displayLabel: string;
+  @ApiProperty({ example: 'TH-2026-000042', maxLength: 24 }) reference: string;
+  @ApiProperty({ example: 'TH-2026-000042', maxLength: 24 }) displayLabel: string;
   @ApiProperty({ enum: CASE_STATUSES }) status: CaseStatus;
   @ApiProperty() version: number;
   @ApiProperty({ format: 'uuid' }) ownerOrganisationId: string;
@@ -148,31 +164,31 @@ export class CaseSummaryDto {
   @ApiProperty(nullableEnum(RISK_LEVELS)) riskLevel: RiskLevel | null;
   @ApiProperty() dangerFlag: boolean;
   @ApiProperty(nullableEnum(TRAFFICKING_STATUSES)) traffickingStatus: TraffickingStatus | null;
-  @ApiProperty({ enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
+  @ApiProperty({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true }) exploitationTypes: ExploitationType[];
   @ApiProperty({ nullable: true, type: Boolean }) minor: boolean | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
 export class CasePageDto {
-  @ApiProperty({ type: [CaseSummaryDto] }) items: CaseSummaryDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [CaseSummaryDto] }) items: CaseSummaryDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
 }
 
 export class AccessLogEntryDto {
-  @ApiProperty({ description: 'Audit event sequence' }) id: string;
+  @ApiProperty({ example: '1042', maxLength: 20, description: 'Audit event sequence' }) id: string;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) userId: string | null;
   @ApiProperty(nullableEnum(ROLES)) role: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) organisationId: string | null;
-  @ApiProperty({ example: 'case.read_identity' }) action: string;
-  @ApiProperty({ nullable: true, type: String }) purpose: string | null;
+  @ApiProperty({ maxLength: 60, example: 'case.read_identity' }) action: string;
+  @ApiProperty({ maxLength: 40, nullable: true, type: String }) purpose: string | null;
 }
 
 export class AccessLogPageDto {
-  @ApiProperty({ type: [AccessLogEntryDto] }) items: AccessLogEntryDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [AccessLogEntryDto] }) items: AccessLogEntryDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -185,6 +201,7 @@ export class BreakGlassGrantDto {
   @ApiProperty({ format: 'date-time' }) grantedAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
   @ApiPropertyOptional({
+    maxLength: 1000,
     nullable: true,
     type: String,
     description: 'In the list supervisors review (null once the identity is erased); not repeated in the answer to the grant itself',
@@ -199,6 +216,7 @@ export class CaseRestrictionDto {
   @ApiProperty({ format: 'uuid' }) caseId: string;
   @ApiProperty({ description: 'True while the restriction stands (not lifted)', example: true }) active: boolean;
   @ApiProperty({
+    maxLength: 2000,
     nullable: true,
     type: String,
     description: 'The person’s reason, opened for the owning organisation; null once the identity is erased (the case key is gone)',

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { Actor as ActorShape } from './actor';
 import { Permission } from './permissions';
@@ -12,6 +12,8 @@ export function Authorize(permission: Permission) {
   return applyDecorators(
     SetMetadata(PERMISSION_KEY, permission),
     ApiBearerAuth('bearer'),
+    // The document says which permission (and so which roles) a route needs: src/openapi.ts writes it into the description.
+    ApiExtension('x-permission', permission),
     ApiUnauthorizedResponse({ description: 'Missing, invalid or expired access token', type: ErrorResponseDto }),
     ApiForbiddenResponse({ description: `Role lacks the permission ${permission}`, type: ErrorResponseDto }),
     ApiTooManyRequestsResponse({ description: 'Rate limited', type: ErrorResponseDto }),

@@ -91,10 +91,25 @@ export function registerConditionalRequests(fastify: FastifyInstance): void {
   });
 }
 
+/** OpenAPI: the Location header of an answer that creates (or queues) a record, naming where to read it. */
+export function locationHeader(example: string) {
+  return {
+    Location: {
+      description: 'Where to read the record this answer created (a path on this API)',
+      schema: { type: 'string', format: 'uri-reference', maxLength: 200, example },
+    },
+  };
+}
+
 /** OpenAPI for a route that requires If-Match: the header, 412 when stale or weak, 428 when missing. */
 export function ApiRequiresIfMatch(resource: string) {
   return applyDecorators(
-    ApiHeader({ name: 'If-Match', required: true, description: `The strong ETag from GET ${resource} (a weak W/ tag answers 412)` }),
+    ApiHeader({
+      name: 'If-Match',
+      required: true,
+      schema: { type: 'string', maxLength: 80 },
+      description: `The strong ETag from GET ${resource} (a weak W/ tag answers 412)`,
+    }),
     ApiPreconditionFailedResponse({ type: ErrorResponseDto, description: 'PRECONDITION_FAILED: stale or weak If-Match' }),
     ApiResponse({ status: 428, type: ErrorResponseDto, description: 'PRECONDITION_REQUIRED: no If-Match' }),
   );
@@ -103,7 +118,12 @@ export function ApiRequiresIfMatch(resource: string) {
 /** OpenAPI for a GET that answers 304 to a matching If-None-Match. */
 export function ApiConditionalGet() {
   return applyDecorators(
-    ApiHeader({ name: 'If-None-Match', required: false, description: 'A strong ETag from an earlier GET: 304 when unchanged' }),
+    ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      schema: { type: 'string', maxLength: 1024 },
+      description: 'A strong ETag from an earlier GET: 304 when unchanged',
+    }),
     ApiResponse({ status: 304, description: 'Not modified: the ETag sent is still current (no body)' }),
   );
 }

@@ -19,6 +19,7 @@ export function Idempotent() {
     ApiHeader({
       name: IDEMPOTENCY_KEY_HEADER,
       required: false,
+      schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:~+/=-]+$' },
       description:
         'Optional; a fresh UUID per intended action is a good key. The same request again with the same key (same user, ' +
         'within 24 h) gets the first answer again (status, body, Location, ETag) with "Idempotency-Replayed: true", and ' +

@@ -127,7 +127,7 @@ describe('MoneyDto over HTTP', () => {
     const schema = (doc.components?.schemas?.MoneyDto ?? {}) as { properties: Record<string, { description?: string; oneOf?: unknown[] }> };
     expect(schema.properties.amountMinor.oneOf).toEqual([
       { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-      { type: 'string', pattern: '^[0-9]{1,38}$' },
+      { type: 'string', maxLength: 38, pattern: '^[0-9]{1,38}$' },
     ]);
     expect(schema.properties.amountMinor.description).toMatch(
       /Responses: a JSON number when the amount is at most 9007199254740991 \(2\^53 - 1\), otherwise a string of digits/,

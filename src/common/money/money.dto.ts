@@ -35,7 +35,7 @@ export class MoneyDto {
   @ApiProperty({
     oneOf: [
       { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-      { type: 'string', pattern: '^[0-9]{1,38}$' },
+      { type: 'string', maxLength: 38, pattern: '^[0-9]{1,38}$' },
     ],
     example: 5000000,
     description: AMOUNT_MINOR_DESCRIPTION,

@@ -16,10 +16,11 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { isInstantInRange, MAX_YEAR, MIN_YEAR } from '../../common/validation/date-range';
 import { IsCountry } from '../../common/validation/is-country';
 import { IsLanguage } from '../../common/validation/is-language';
+import { DATE_TIME_MAX_LENGTH } from '../../common/validation/is-date-time';
 import {
   CONSENT_GIVEN_BY,
   CONSENT_METHODS,
@@ -50,7 +51,12 @@ function IsMoment(options?: ValidationOptions) {
         message: `${propertyName} must be a date YYYY-MM-DD or a date-time with a time zone, in the years ${MIN_YEAR}–${MAX_YEAR}`,
         ...options,
       },
-      validator: { validate: (value: unknown) => isInstantInRange(parseMoment(value, 'start')?.getTime() ?? NaN) },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.length <= DATE_TIME_MAX_LENGTH &&
+          isInstantInRange(parseMoment(value, 'start')?.getTime() ?? NaN),
+      },
     });
 }
 
@@ -76,7 +82,7 @@ export class ConsentProvisionDto {
   @IsCountry()
   recipientCountry?: string;
 
-  @ApiProperty({ enum: CONSENT_PURPOSES, isArray: true, example: ['cross_border_referral'], minItems: 1 })
+  @ApiProperty({ maxItems: 5, enum: CONSENT_PURPOSES, isArray: true, example: ['cross_border_referral'], minItems: 1 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(CONSENT_PURPOSES.length)
@@ -84,7 +90,7 @@ export class ConsentProvisionDto {
   @IsIn(CONSENT_PURPOSES, { each: true })
   purposes: ConsentPurpose[];
 
-  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
+  @ApiProperty({ maxItems: 8, enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(DATA_CATEGORIES.length)
@@ -93,6 +99,7 @@ export class ConsentProvisionDto {
   dataCategories: DataCategory[];
 
   @ApiPropertyOptional({
+    maxLength: 35,
     example: '2026-12-01',
     description: 'Start of validity (inclusive). A date means from the start of that day (UTC). Default: when the consent is recorded.',
   })
@@ -101,6 +108,7 @@ export class ConsentProvisionDto {
   validFrom?: string;
 
   @ApiProperty({
+    maxLength: 35,
     example: '2027-06-30',
     description: 'End of validity (inclusive), in the future. A date means to the end of that day (UTC).',
   })
@@ -115,7 +123,12 @@ export class CreateConsentDto {
 
   @ApiProperty({ enum: CONSENT_METHODS, example: 'written' }) @IsIn(CONSENT_METHODS) method: ConsentMethod;
 
-  @ApiProperty({ example: 'mya', description: 'ISO 639-3 (or 639-2/B) code of the language the consent was given in' })
+  @ApiProperty({
+    minLength: 3,
+    maxLength: 3,
+    example: 'mya',
+    description: 'ISO 639-3 (or 639-2/B) code of the language the consent was given in',
+  })
   @IsLanguage()
   language: string;
 
@@ -151,9 +164,9 @@ export class ConsentProvisionResponseDto {
   @ApiProperty({ description: 'Index in the consent (0-based); decisions cite it' }) index: number;
   @ApiProperty({ enum: PROVISION_EFFECTS }) effect: ProvisionEffect;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) recipientOrganisationId: string | null;
-  @ApiProperty({ nullable: true, type: String, example: 'MM' }) recipientCountry: string | null;
-  @ApiProperty({ enum: CONSENT_PURPOSES, isArray: true }) purposes: ConsentPurpose[];
-  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
+  @ApiProperty({ minLength: 2, maxLength: 2, nullable: true, type: String, example: 'MM' }) recipientCountry: string | null;
+  @ApiProperty({ maxItems: 5, enum: CONSENT_PURPOSES, isArray: true }) purposes: ConsentPurpose[];
+  @ApiProperty({ maxItems: 8, enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
   @ApiProperty({ format: 'date-time' }) validFrom: string;
   @ApiProperty({ format: 'date-time' }) validUntil: string;
 }
@@ -164,14 +177,15 @@ export class ConsentResponseDto {
   @ApiProperty({ enum: CONSENT_STATUSES }) status: ConsentStatus;
   @ApiProperty({ enum: CONSENT_GIVEN_BY }) givenBy: ConsentGivenBy;
   @ApiProperty({ enum: CONSENT_METHODS }) method: ConsentMethod;
-  @ApiProperty({ example: 'mya' }) language: string;
+  @ApiProperty({ minLength: 3, maxLength: 3, example: 'mya' }) language: string;
   @ApiProperty() interpreterUsed: boolean;
-  @ApiProperty({ type: [ConsentProvisionResponseDto] }) provisions: ConsentProvisionResponseDto[];
+  @ApiProperty({ maxItems: 50, type: [ConsentProvisionResponseDto] }) provisions: ConsentProvisionResponseDto[];
   @ApiProperty({ format: 'uuid' }) recordedByUserId: string;
   @ApiProperty({ format: 'date-time' }) recordedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) withdrawnAt: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) withdrawnByUserId: string | null;
   @ApiPropertyOptional({
+    maxLength: 2000,
     nullable: true,
     type: String,
     description:
@@ -181,7 +195,7 @@ export class ConsentResponseDto {
 }
 
 export class ConsentPageDto {
-  @ApiProperty({ type: [ConsentResponseDto] }) items: ConsentResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [ConsentResponseDto] }) items: ConsentResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;

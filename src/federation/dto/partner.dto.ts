@@ -1,31 +1,46 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_TYPES, OrganisationType } from '../../common/vocabulary';
+import { MAX_PARTNER_KEYS } from '../jwks';
 import { FederationPartnerEntity, PARTNER_STATUSES, PartnerJwk, PartnerStatus } from '../federation-partner.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
+/** An Ed25519 public key as parsePartnerJwks (../jwks.ts) accepts it: these bounds are the parser's. */
 export class JwkDto {
-  @ApiProperty({ example: 'OKP' }) kty: string;
-  @ApiProperty({ example: 'Ed25519' }) crv: string;
-  @ApiProperty({ description: 'Public key, base64url' }) x: string;
-  @ApiProperty() kid: string;
-  @ApiPropertyOptional({ example: 'sig' }) use?: string;
-  @ApiPropertyOptional({ example: 'EdDSA' }) alg?: string;
+  @ApiProperty({ enum: ['OKP'], example: 'OKP' }) kty: string;
+  @ApiProperty({ enum: ['Ed25519'], example: 'Ed25519' }) crv: string;
+  @ApiProperty({
+    example: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+    minLength: 43,
+    maxLength: 43,
+    pattern: '^[A-Za-z0-9_-]{43}$',
+    description: 'Public key, base64url',
+  })
+  x: string;
+  @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 200, pattern: '^[A-Za-z0-9._:-]{1,200}$' }) kid: string;
+  @ApiPropertyOptional({ enum: ['sig'], example: 'sig' }) use?: string;
+  @ApiPropertyOptional({ enum: ['EdDSA'], example: 'EdDSA' }) alg?: string;
 }
 
 export class JwksDto {
-  @ApiProperty({ type: [JwkDto] }) keys: JwkDto[];
+  @ApiProperty({
+    maxItems: MAX_PARTNER_KEYS,
+    type: [JwkDto],
+    description: 'A registration sends 1 to 10 keys (fewer or more answer 400); the document does not promise a stored partner holds one',
+  })
+  keys: JwkDto[];
 }
 
 export class CreatePartnerDto {
-  @ApiProperty({ example: 'lintas-mm.example.org', description: "The partner's node id (the iss of its packets)" })
+  @ApiProperty({ maxLength: 100, example: 'lintas-mm.example.org', description: "The partner's node id (the iss of its packets)" })
   @Transform(trim)
   @IsString()
+  @MaxLength(100)
   @Matches(NODE_ID_PATTERN, { message: 'nodeId may hold letters, digits and . _ : - (at most 100)' })
   nodeId: string;
 
@@ -37,6 +52,7 @@ export class CreatePartnerDto {
   name: string;
 
   @ApiProperty({
+    maxLength: 500,
     example: 'https://lintas-mm.example.org',
     description: 'https in production; its keys are at <baseUrl>/federation/v1/keys',
   })
@@ -65,9 +81,14 @@ export class CreatePartnerDto {
 export class ListPartnersQueryDto extends PageQueryDto {}
 
 export class RegisterRemoteOrganisationDto {
-  @ApiProperty({ description: "The organisation's id on the partner's deployment", example: '5b0d6f0e-2c4e-4d8e-9a55-0e4f1c7d9a10' })
+  @ApiProperty({
+    maxLength: 100,
+    description: "The organisation's id on the partner's deployment",
+    example: '5b0d6f0e-2c4e-4d8e-9a55-0e4f1c7d9a10',
+  })
   @Transform(trim)
   @IsString()
+  @MaxLength(100)
   @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'remoteOrganisationId may hold letters, digits and . _ : - (at most 100)' })
   remoteOrganisationId: string;
 
@@ -84,9 +105,9 @@ export class RegisterRemoteOrganisationDto {
 
 export class PartnerResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() nodeId: string;
-  @ApiProperty() name: string;
-  @ApiProperty() baseUrl: string;
+  @ApiProperty({ example: 'lintas-kh.example.org', maxLength: 100 }) nodeId: string;
+  @ApiProperty({ example: 'Lintas Cambodia', maxLength: 200 }) name: string;
+  @ApiProperty({ example: 'https://lintas-kh.example.org', maxLength: 500 }) baseUrl: string;
   @ApiProperty({ type: JwksDto }) jwks: { keys: PartnerJwk[] };
   @ApiProperty() acceptanceDeadlineHours: number;
   @ApiProperty({ enum: PARTNER_STATUSES }) status: PartnerStatus;
@@ -107,7 +128,7 @@ export class PartnerResponseDto {
 }
 
 export class PartnerPageDto {
-  @ApiProperty({ type: [PartnerResponseDto] }) items: PartnerResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [PartnerResponseDto] }) items: PartnerResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -116,12 +137,17 @@ export class PartnerPageDto {
 export class PartnerCheckDto {
   @ApiProperty({ enum: ['delivered', 'permanent', 'retryable'] }) outcome: string;
   @ApiPropertyOptional() status?: number;
-  @ApiPropertyOptional({ description: 'Why it did not arrive (network, timeout, refused, unsafe_address, …)' }) reason?: string;
-  @ApiPropertyOptional({ description: "The partner's error code, when it refused" }) errorCode?: string;
+  @ApiPropertyOptional({ maxLength: 60, description: 'Why it did not arrive (network, timeout, refused, unsafe_address, …)' })
+  reason?: string;
+  @ApiPropertyOptional({ maxLength: 64, description: "The partner's error code, when it refused" }) errorCode?: string;
 }
 
 export class SignedPacketDto {
-  @ApiProperty({ description: 'A compact JWS (EdDSA) over the canonical JSON of { jti, iat, exp, iss, aud, typ, body }' })
+  @ApiProperty({
+    example: 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImxpbnRhcy10aC0yMDI2LTAxIn0.eyJ0eXAiOiJhY2sifQ.c2lnbmF0dXJl',
+    maxLength: 524288,
+    description: 'A compact JWS (EdDSA) over the canonical JSON of { jti, iat, exp, iss, aud, typ, body }',
+  })
   @IsString()
   @MinLength(10)
   @MaxLength(512 * 1024)
@@ -129,6 +155,6 @@ export class SignedPacketDto {
 }
 
 export class PingAckDto {
-  @ApiProperty({ description: 'This node id' }) nodeId: string;
+  @ApiProperty({ example: 'lintas-th.example.org', maxLength: 100, description: 'This node id' }) nodeId: string;
   @ApiProperty({ format: 'uuid', description: 'The jti of the packet received' }) jti: string;
 }

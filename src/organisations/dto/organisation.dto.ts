@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_NODES, ORGANISATION_TYPES, OrganisationNode, OrganisationType } from '../../common/vocabulary';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { OrganisationEntity } from '../organisation.entity';
 
 export class CreateOrganisationDto {
@@ -23,8 +23,8 @@ export class ListOrganisationsQueryDto extends PageQueryDto {}
 
 export class OrganisationResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ example: 'TH' }) country: string;
+  @ApiProperty({ example: 'Mercy Shelter', maxLength: 200 }) name: string;
+  @ApiProperty({ minLength: 2, maxLength: 2, example: 'TH' }) country: string;
   @ApiProperty({ enum: ORGANISATION_TYPES }) type: OrganisationType;
   @ApiProperty({ enum: ORGANISATION_NODES, description: 'remote: on a partner deployment, reached by federation' }) node: OrganisationNode;
   @ApiProperty({
@@ -50,7 +50,7 @@ export class OrganisationResponseDto {
 }
 
 export class OrganisationPageDto {
-  @ApiProperty({ type: [OrganisationResponseDto] }) items: OrganisationResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [OrganisationResponseDto] }) items: OrganisationResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;

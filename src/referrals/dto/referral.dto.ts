@@ -14,7 +14,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsDateTime } from '../../common/validation/is-date-time';
 import {
   CONSENT_PURPOSES,
@@ -54,7 +54,7 @@ export class CreateReferralDto {
   @IsIn(CONSENT_PURPOSES)
   purpose: ConsentPurpose;
 
-  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
+  @ApiProperty({ maxItems: 8, enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'], minItems: 1 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(DATA_CATEGORIES.length)
@@ -102,7 +102,12 @@ export class ReferralActionDto {
 }
 
 export class RecordMilestoneDto {
-  @ApiPropertyOptional({ example: '2026-10-02T09:00:00+07:00', description: 'When it happened; default now. Not in the future.' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: 35,
+    example: '2026-10-02T09:00:00+07:00',
+    description: 'When it happened; default now. Not in the future.',
+  })
   @IsOptional()
   @IsDateTime()
   occurredAt?: string;
@@ -154,8 +159,8 @@ export class MilestoneViewDto {
   @ApiProperty({ format: 'date-time' }) dueAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) occurredAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) recordedAt: string | null;
-  @ApiProperty({ type: String, nullable: true }) note: string | null;
-  @ApiProperty({ type: String, nullable: true }) skipReason: string | null;
+  @ApiProperty({ maxLength: 2000, type: String, nullable: true }) note: string | null;
+  @ApiProperty({ maxLength: 2000, type: String, nullable: true }) skipReason: string | null;
 }
 
 export class ReferralResponseDto {
@@ -172,28 +177,34 @@ export class ReferralResponseDto {
   @ApiProperty({ format: 'uuid', type: String, nullable: true, description: 'Null on a referral received from a partner deployment' })
   responsibleUserId: string | null;
   @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: ConsentPurpose;
-  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
-  @ApiProperty({ type: String, nullable: true, description: 'Null for the receiver once the referral is recalled' }) reason: string | null;
+  @ApiProperty({ maxItems: 8, enum: DATA_CATEGORIES, isArray: true }) dataCategories: DataCategory[];
+  @ApiProperty({ maxLength: 2000, type: String, nullable: true, description: 'Null for the receiver once the referral is recalled' })
+  reason: string | null;
   @ApiProperty() crossBorder: boolean;
   @ApiProperty() transferOwnership: boolean;
   @ApiProperty({ enum: CLAIM_TRANSFER_MODES }) claimsOnTransfer: ClaimTransferMode;
   @ApiProperty({ enum: REFERRAL_STATUSES }) status: ReferralStatus;
   @ApiProperty() version: number;
-  @ApiProperty({ enum: REFERRAL_STATUSES, isArray: true, description: 'Statuses the table allows next (who may is checked on the action)' })
+  @ApiProperty({
+    maxItems: 12,
+    enum: REFERRAL_STATUSES,
+    isArray: true,
+    description: 'Statuses the table allows next (who may is checked on the action)',
+  })
   nextStatuses: ReferralStatus[];
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) receivedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptanceDueAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptedAt: string | null;
   @ApiProperty(nullableEnum(DELIVERY_FAILURE_REASONS)) failureReason: DeliveryFailureReason | null;
-  @ApiProperty({ type: [MilestoneViewDto], description: 'Accepted cross-border referrals only; empty otherwise' })
+  @ApiProperty({ maxItems: 6, type: [MilestoneViewDto], description: 'Accepted cross-border referrals only; empty otherwise' })
   milestones: MilestoneViewDto[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
 export class ReferralPageDto {
-  @ApiProperty({ type: [ReferralResponseDto] }) items: ReferralResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [ReferralResponseDto] }) items: ReferralResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -209,8 +220,8 @@ export class ReferralHistoryEntryDto {
   @ApiProperty({ enum: REFERRAL_ACTOR_KINDS }) actorKind: ReferralActorKind;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) userId: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) organisationId: string | null;
-  @ApiProperty({ type: String, nullable: true }) reason: string | null;
-  @ApiProperty({ type: String, nullable: true }) note: string | null;
+  @ApiProperty({ maxLength: 2000, type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ maxLength: 2000, type: String, nullable: true }) note: string | null;
   @ApiProperty({ type: Object, nullable: true, description: 'Codes and ids only' }) details: Record<string, unknown> | null;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ format: 'date-time' }) recordedAt: string;
@@ -218,15 +229,20 @@ export class ReferralHistoryEntryDto {
 
 export class ReferredCaseDto {
   @ApiProperty({ format: 'uuid' }) referralId: string;
-  @ApiProperty() caseReference: string;
-  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, description: 'The categories consent permits for this recipient and purpose now' })
+  @ApiProperty({ example: 'TH-2026-000042', maxLength: 24 }) caseReference: string;
+  @ApiProperty({
+    maxItems: 8,
+    enum: DATA_CATEGORIES,
+    isArray: true,
+    description: 'The categories consent permits for this recipient and purpose now',
+  })
   dataCategories: DataCategory[];
   @ApiProperty({ type: Object, description: 'One object per permitted category (referral-packet.ts maps case fields to categories)' })
   data: Record<string, Record<string, unknown>>;
 }
 
 export class ReferralHistoryPageDto {
-  @ApiProperty({ type: [ReferralHistoryEntryDto] }) items: ReferralHistoryEntryDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [ReferralHistoryEntryDto] }) items: ReferralHistoryEntryDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;

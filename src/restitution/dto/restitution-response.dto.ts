@@ -1,3 +1,4 @@
+import { MAX_PAGE_LIMIT } from '../../common/http/pagination';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { nullableObject } from '../../common/http/api-schema';
 import { MoneyDto } from '../../common/money/money.dto';
@@ -31,36 +32,42 @@ export class RestitutionClaimResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) caseId: string;
   @ApiProperty({ enum: RESTITUTION_ROUTES }) route: RestitutionRoute;
-  @ApiProperty({ example: 'TH' }) jurisdiction: string;
-  @ApiProperty({ type: String, nullable: true }) forum: string | null;
-  @ApiProperty({ type: String, nullable: true }) forumCaseNumber: string | null;
+  @ApiProperty({ minLength: 2, maxLength: 2, example: 'TH' }) jurisdiction: string;
+  @ApiProperty({ maxLength: 200, type: String, nullable: true }) forum: string | null;
+  @ApiProperty({ maxLength: 100, type: String, nullable: true }) forumCaseNumber: string | null;
   @ApiProperty({ enum: CLAIM_STATUSES }) status: ClaimStatus;
   @ApiProperty({ type: MoneyDto }) claimed: MoneyJson;
   @ApiProperty(nullableObject(MoneyDto, { description: 'Null until awarded' })) awarded: MoneyJson | null;
-  @ApiProperty({ type: [MoneyDto], description: 'Per currency: payments minus corrections' }) paid: MoneyJson[];
-  @ApiProperty({ type: [MoneyDto], description: 'Per awarded currency: awarded \u2212 paid, never below 0; empty until awarded' })
+  @ApiProperty({ maxItems: 200, type: [MoneyDto], description: 'Per currency: payments minus corrections' }) paid: MoneyJson[];
+  @ApiProperty({
+    maxItems: 200,
+    type: [MoneyDto],
+    description: 'Per awarded currency: awarded \u2212 paid, never below 0; empty until awarded',
+  })
   outstanding: MoneyJson[];
   @ApiProperty({ description: 'More was paid than awarded (see overpaidBy)' }) overpaid: boolean;
-  @ApiProperty({ type: [MoneyDto] }) overpaidBy: MoneyJson[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) overpaidBy: MoneyJson[];
   @ApiProperty({ description: 'Money was recorded in a currency that was not awarded (it offsets nothing)' })
   paidInUnawardedCurrency: boolean;
-  @ApiProperty({ type: [MoneyDto] }) unawardedPaid: MoneyJson[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) unawardedPaid: MoneyJson[];
   @ApiProperty({ type: String, format: 'date', nullable: true }) filedAt: string | null;
   @ApiProperty({ type: String, format: 'date', nullable: true }) awardedAt: string | null;
   @ApiProperty({ type: String, format: 'date', nullable: true }) filingDeadline: string | null;
   @ApiProperty({ type: String, format: 'date', nullable: true }) appealDeadline: string | null;
   @ApiProperty({ type: String, format: 'date', nullable: true }) paymentDueAt: string | null;
-  @ApiProperty({ type: [OpenDeadlineDto], description: 'The deadlines that still ask something in this status' })
+  @ApiProperty({ maxItems: 100, type: [OpenDeadlineDto], description: 'The deadlines that still ask something in this status' })
   openDeadlines: OpenDeadlineDto[];
   @ApiProperty({ format: 'uuid' }) responsibleOrganisationId: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) survivorContactOrganisationId: string | null;
   @ApiPropertyOptional({
+    maxLength: 4000,
     type: String,
     nullable: true,
     description: 'Only for the claim\u2019s own organisations; absent for a partner reading under consent',
   })
   notes?: string | null;
   @ApiPropertyOptional({
+    maxLength: 1000,
     type: String,
     nullable: true,
     description: 'The reason of the last move to rejected, unenforceable or withdrawn; like notes',
@@ -73,7 +80,7 @@ export class RestitutionClaimResponseDto {
 }
 
 export class RestitutionClaimPageDto {
-  @ApiProperty({ type: [RestitutionClaimResponseDto] }) items: RestitutionClaimResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [RestitutionClaimResponseDto] }) items: RestitutionClaimResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -87,13 +94,14 @@ export class PaymentResponseDto {
   @ApiProperty({ format: 'date' }) paidAt: string;
   @ApiProperty({ enum: PAYERS }) payer: Payer;
   @ApiProperty({ enum: PAYMENT_METHODS }) method: PaymentMethod;
-  @ApiProperty({ type: String, nullable: true }) recipientCountry: string | null;
-  @ApiProperty({ type: String, nullable: true }) reference: string | null;
+  @ApiProperty({ minLength: 2, maxLength: 2, type: String, nullable: true }) recipientCountry: string | null;
+  @ApiProperty({ maxLength: 100, type: String, nullable: true }) reference: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Set on a correction: the payment it takes back' })
   reversesPaymentId: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Set on a payment that a correction took back' })
   reversedByPaymentId: string | null;
   @ApiPropertyOptional({
+    maxLength: 1000,
     type: String,
     nullable: true,
     description: 'A correction\u2019s reason; only for the claim\u2019s own organisations',
@@ -104,7 +112,7 @@ export class PaymentResponseDto {
 }
 
 export class PaymentPageDto {
-  @ApiProperty({ type: [PaymentResponseDto] }) items: PaymentResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [PaymentResponseDto] }) items: PaymentResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -127,7 +135,7 @@ export class ResponsibilityPeriodDto {
 }
 
 export class ResponsibilityPageDto {
-  @ApiProperty({ type: [ResponsibilityPeriodDto] }) items: ResponsibilityPeriodDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [ResponsibilityPeriodDto] }) items: ResponsibilityPeriodDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -140,7 +148,7 @@ export class ResponsibilityResponseDto {
     description: 'Null when the move took the claim out of the caller\u2019s sight',
   })
   claim: RestitutionClaimResponseDto | null;
-  @ApiProperty({ type: [ResponsibilityPeriodDto], description: 'Who was responsible when, oldest first' })
+  @ApiProperty({ maxItems: 10000, type: [ResponsibilityPeriodDto], description: 'Who was responsible when, oldest first' })
   history: ResponsibilityPeriodDto[];
 }
 
@@ -151,15 +159,17 @@ export class CaseDeadlineDto extends OpenDeadlineDto {
 export class RestitutionSummaryDto {
   @ApiProperty({ format: 'uuid' }) caseId: string;
   @ApiProperty() claims: number;
-  @ApiProperty({ type: [MoneyDto] }) claimed: MoneyJson[];
-  @ApiProperty({ type: [MoneyDto] }) awarded: MoneyJson[];
-  @ApiProperty({ type: [MoneyDto] }) paid: MoneyJson[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) claimed: MoneyJson[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) awarded: MoneyJson[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) paid: MoneyJson[];
   @ApiProperty({
+    maxItems: 200,
     type: [MoneyDto],
     description: 'Sum of each claim\u2019s outstanding (an overpaid claim does not hide what another still owes)',
   })
   outstanding: MoneyJson[];
-  @ApiProperty({ type: [MoneyDto] }) overpaidBy: MoneyJson[];
-  @ApiProperty({ type: [MoneyDto] }) unawardedPaid: MoneyJson[];
-  @ApiProperty({ type: [CaseDeadlineDto], description: 'Open deadlines of all claims, soonest first' }) openDeadlines: CaseDeadlineDto[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) overpaidBy: MoneyJson[];
+  @ApiProperty({ maxItems: 200, type: [MoneyDto] }) unawardedPaid: MoneyJson[];
+  @ApiProperty({ maxItems: 10000, type: [CaseDeadlineDto], description: 'Open deadlines of all claims, soonest first' })
+  openDeadlines: CaseDeadlineDto[];
 }

@@ -29,15 +29,15 @@ export class SubjectAccessQueryDto {
 
 export class RecipientOrganisationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'Yangon Reception Centre' }) name: string;
-  @ApiProperty({ example: 'MM' }) country: string;
+  @ApiProperty({ maxLength: 200, example: 'Yangon Reception Centre' }) name: string;
+  @ApiProperty({ minLength: 2, maxLength: 2, example: 'MM' }) country: string;
   @ApiProperty({ enum: ORGANISATION_NODES }) node: OrganisationNode;
 }
 
 export class RecipientDeploymentDto {
   @ApiProperty({ format: 'uuid' }) partnerId: string;
-  @ApiProperty({ example: 'lintas-mm' }) nodeId: string;
-  @ApiProperty({ example: 'Lintas Myanmar' }) name: string;
+  @ApiProperty({ maxLength: 100, example: 'lintas-mm' }) nodeId: string;
+  @ApiProperty({ maxLength: 200, example: 'Lintas Myanmar' }) name: string;
 }
 
 export class RecipientNoticeDto {
@@ -46,7 +46,7 @@ export class RecipientNoticeDto {
   })
   action: string;
   @ApiProperty({ format: 'date-time' }) at: string;
-  @ApiProperty({ nullable: true, type: String, example: 'restricted' }) change: string | null;
+  @ApiProperty({ maxLength: 40, nullable: true, type: String, example: 'restricted' }) change: string | null;
 }
 
 export class RecipientReadsDto {
@@ -68,15 +68,21 @@ export class RecipientDto {
   @ApiProperty({ type: RecipientDeploymentDto, nullable: true, description: 'The partner deployment, for an organisation on another one' })
   deployment: RecipientDeploymentDto | null;
   @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: ConsentPurpose;
-  @ApiProperty({ enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'] }) dataCategories: DataCategory[];
-  @ApiProperty({ type: [String], description: 'The consents the delivery relied on' }) consentIds: string[];
+  @ApiProperty({ maxItems: 8, enum: DATA_CATEGORIES, isArray: true, example: ['identity', 'exploitation'] }) dataCategories: DataCategory[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'uuid', maxLength: 36 },
+    maxItems: 10000,
+    description: 'The consents the delivery relied on',
+  })
+  consentIds: string[];
   @ApiProperty({ enum: REFERRAL_STATUSES }) status: ReferralStatus;
   @ApiProperty() transferOwnership: boolean;
   @ApiProperty({ format: 'date-time' }) sentAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) receivedAt: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acceptedAt: string | null;
   @ApiProperty({ type: RecipientReadsDto }) reads: RecipientReadsDto;
-  @ApiProperty({ type: [RecipientNoticeDto] }) notices: RecipientNoticeDto[];
+  @ApiProperty({ maxItems: 10000, type: [RecipientNoticeDto] }) notices: RecipientNoticeDto[];
 }
 
 export class ClaimRecipientDto {
@@ -97,8 +103,8 @@ export class ClaimRecipientDto {
 
 export class RecipientsResponseDto {
   @ApiProperty({ format: 'uuid' }) caseId: string;
-  @ApiProperty({ example: 'TH-2026-000123' }) reference: string;
-  @ApiProperty({ type: [RecipientDto], description: 'Every organisation a referral of the case reached, oldest first' })
+  @ApiProperty({ maxLength: 24, example: 'TH-2026-000123' }) reference: string;
+  @ApiProperty({ maxItems: 10000, type: [RecipientDto], description: 'Every organisation a referral of the case reached, oldest first' })
   items: RecipientDto[];
   @ApiProperty({
     type: [ClaimRecipientDto],
@@ -114,17 +120,21 @@ export class SubjectAccessReportDto {
   @ApiProperty({ enum: UI_LANGUAGES, description: 'The language the text rendering uses' }) language: UiLanguage;
   @ApiProperty({ type: CaseResponseDto, description: 'Everything held on the case, identity opened where the rule allows' })
   case: CaseResponseDto;
-  @ApiProperty({ type: [ConsentResponseDto], description: 'Every consent, withdrawn ones with their reason, newest first' })
+  @ApiProperty({
+    maxItems: 10000,
+    type: [ConsentResponseDto],
+    description: 'Every consent, withdrawn ones with their reason, newest first',
+  })
   consents: ConsentResponseDto[];
-  @ApiProperty({ type: [CaseRestrictionDto] }) restrictions: CaseRestrictionDto[];
+  @ApiProperty({ maxItems: 10000, type: [CaseRestrictionDto] }) restrictions: CaseRestrictionDto[];
   @ApiProperty({
     type: [CaseCorrectionDto],
     maxItems: 100000,
     description: 'Every correction of the case (the fields, when, by which role, the old values), newest first',
   })
   corrections: CaseCorrectionDto[];
-  @ApiProperty({ type: [RestitutionClaimResponseDto] }) restitutionClaims: RestitutionClaimResponseDto[];
-  @ApiProperty({ type: [RecipientDto] }) recipients: RecipientDto[];
+  @ApiProperty({ maxItems: 10000, type: [RestitutionClaimResponseDto] }) restitutionClaims: RestitutionClaimResponseDto[];
+  @ApiProperty({ maxItems: 10000, type: [RecipientDto] }) recipients: RecipientDto[];
   @ApiProperty({ type: [ClaimRecipientDto], maxItems: 10000, description: 'As in the recipients list' })
   claimRecipients: ClaimRecipientDto[];
 }

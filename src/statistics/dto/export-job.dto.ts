@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import {
   EXPORT_FORMATS,
   EXPORT_JOB_STATUSES,
@@ -9,8 +9,9 @@ import {
 } from '../statistics-export-job.entity';
 
 export class CreateExportJobDto {
-  @ApiProperty({ example: '2025', description: 'A closed year (2025) or quarter (2025-Q3)' })
+  @ApiProperty({ maxLength: 7, example: '2025', description: 'A closed year (2025) or quarter (2025-Q3)' })
   @IsString()
+  @MaxLength(7)
   @Matches(/^\d{4}(-Q[1-4])?$/, { message: 'period must be a year (2025) or a quarter (2025-Q3)' })
   period: string;
 
@@ -21,11 +22,17 @@ export class ExportJobDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: EXPORT_JOB_STATUSES }) status: ExportJobStatus;
   @ApiProperty({ minimum: 0, maximum: 100, description: 'Percent done' }) progress: number;
-  @ApiProperty({ example: '2025' }) period: string;
+  @ApiProperty({ maxLength: 7, example: '2025' }) period: string;
   @ApiProperty({ enum: EXPORT_FORMATS }) format: ExportFormat;
-  @ApiProperty({ nullable: true, type: String, example: 'build_failed', description: 'Why it failed (a code)' }) failureReason:
-    string | null;
-  @ApiProperty({ nullable: true, type: String, example: '/api/v1/statistics/exports/…/download', description: 'Set when done' })
+  @ApiProperty({ maxLength: 60, nullable: true, type: String, example: 'build_failed', description: 'Why it failed (a code)' })
+  failureReason: string | null;
+  @ApiProperty({
+    maxLength: 200,
+    nullable: true,
+    type: String,
+    example: '/api/v1/statistics/exports/…/download',
+    description: 'Set when done',
+  })
   downloadUrl: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;

@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { ROLES, Role } from '../../common/vocabulary';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../passwords/password-policy';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'caseworker@shelter.example' }) @Transform(trim) @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty({ maxLength: 254, example: 'caseworker@shelter.example' }) @Transform(trim) @IsEmail() @MaxLength(254) email: string;
   @ApiProperty({ example: 'a long passphrase of 15+', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH)
@@ -41,8 +41,8 @@ export class ListUsersQueryDto extends PageQueryDto {
 
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() email: string;
-  @ApiProperty() displayName: string;
+  @ApiProperty({ example: 'caseworker@shelter.example', maxLength: 254 }) email: string;
+  @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) displayName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
   @ApiProperty() disabled: boolean;
@@ -50,22 +50,22 @@ export class UserResponseDto {
 }
 
 export class UserPageDto {
-  @ApiProperty({ type: [UserResponseDto] }) items: UserResponseDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [UserResponseDto] }) items: UserResponseDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
 }
 
 export class MeOrganisationDto {
-  @ApiProperty() name: string;
-  @ApiProperty({ example: 'TH' }) country: string;
-  @ApiProperty() type: string;
+  @ApiProperty({ example: 'Mercy Shelter', maxLength: 200 }) name: string;
+  @ApiProperty({ minLength: 2, maxLength: 2, example: 'TH' }) country: string;
+  @ApiProperty({ example: 'ngo', maxLength: 40 }) type: string;
 }
 
 export class MeResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() email: string;
-  @ApiProperty() displayName: string;
+  @ApiProperty({ example: 'caseworker@shelter.example', maxLength: 254 }) email: string;
+  @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) displayName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
   @ApiProperty({ type: MeOrganisationDto }) organisation: MeOrganisationDto;

@@ -12,7 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES, WebhookDeliveryStatus, WebhookEventType } from '../../common/vocabulary/webhooks';
 import { WebhookAttemptEntity } from '../webhook-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
@@ -29,7 +29,7 @@ export class CreateWebhookSubscriptionDto {
   @MaxLength(2048)
   url: string;
 
-  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['referral.received', 'alert.raised'] })
+  @ApiProperty({ maxItems: 9, enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['referral.received', 'alert.raised'] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
@@ -46,7 +46,7 @@ export class CreateWebhookSubscriptionDto {
 }
 
 export class UpdateWebhookSubscriptionDto {
-  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
+  @ApiPropertyOptional({ maxItems: 9, enum: WEBHOOK_EVENT_TYPES, isArray: true })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -71,11 +71,17 @@ export class UpdateWebhookSubscriptionDto {
 export class WebhookSubscriptionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
-  @ApiProperty() url: string;
-  @ApiProperty() description: string;
-  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) events: WebhookEventType[];
+  @ApiProperty({ example: 'https://partner.example.org/lintas/webhooks', maxLength: 2048 }) url: string;
+  @ApiProperty({ example: 'Case system of the partner shelter', maxLength: 500 }) description: string;
+  @ApiProperty({ maxItems: 9, enum: WEBHOOK_EVENT_TYPES, isArray: true }) events: WebhookEventType[];
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ nullable: true, type: String, example: 'consecutive_failures', description: 'Set when the system disabled it' })
+  @ApiProperty({
+    maxLength: 40,
+    nullable: true,
+    type: String,
+    example: 'consecutive_failures',
+    description: 'Set when the system disabled it',
+  })
   disabledReason: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) disabledAt: string | null;
   @ApiProperty({ description: 'Failed attempts since the last success' }) consecutiveFailures: number;
@@ -110,6 +116,7 @@ export class WebhookSubscriptionDto {
 
 export class WebhookSubscriptionWithSecretDto extends WebhookSubscriptionDto {
   @ApiProperty({
+    maxLength: 200,
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw…',
     description: 'The signing secret (Standard Webhooks). Shown once, here: store it in the receiving system.',
   })
@@ -117,7 +124,7 @@ export class WebhookSubscriptionWithSecretDto extends WebhookSubscriptionDto {
 }
 
 export class WebhookSubscriptionPageDto {
-  @ApiProperty({ type: [WebhookSubscriptionDto] }) items: WebhookSubscriptionDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [WebhookSubscriptionDto] }) items: WebhookSubscriptionDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
@@ -132,6 +139,7 @@ export class WebhookAttemptDto {
   @ApiProperty({ nullable: true, type: Number, description: 'The HTTP status; null when no answer came' }) responseStatus: number | null;
   @ApiProperty() durationMs: number;
   @ApiProperty({
+    maxLength: 40,
     nullable: true,
     type: String,
     example: 'http_503',
@@ -154,7 +162,7 @@ export class WebhookAttemptDto {
 export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) subscriptionId: string;
-  @ApiProperty({ example: 'msg_2b1f…', description: 'The webhook-id header: the same on every attempt and redelivery' })
+  @ApiProperty({ maxLength: 64, example: 'msg_2b1f…', description: 'The webhook-id header: the same on every attempt and redelivery' })
   messageId: string;
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES }) eventType: WebhookEventType;
   @ApiProperty({ enum: WEBHOOK_DELIVERY_STATUSES }) status: WebhookDeliveryStatus;
@@ -162,7 +170,7 @@ export class WebhookDeliveryDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextAttemptAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: [WebhookAttemptDto], description: 'Every attempt, oldest first' }) attempts: WebhookAttemptDto[];
+  @ApiProperty({ maxItems: 10000, type: [WebhookAttemptDto], description: 'Every attempt, oldest first' }) attempts: WebhookAttemptDto[];
 
   static from(row: WebhookDeliveryEntity, attempts: WebhookAttemptEntity[]): WebhookDeliveryDto {
     return {
@@ -181,7 +189,7 @@ export class WebhookDeliveryDto {
 }
 
 export class WebhookDeliveryPageDto {
-  @ApiProperty({ type: [WebhookDeliveryDto] }) items: WebhookDeliveryDto[];
+  @ApiProperty({ maxItems: MAX_PAGE_LIMIT, type: [WebhookDeliveryDto] }) items: WebhookDeliveryDto[];
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() limit: number;
