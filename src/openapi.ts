@@ -3,7 +3,7 @@
  * adds what every operation shares, from facts the decorators already state: the answers any route can give (a
  * malformed path or query parameter or body: 400; a record that is missing or out of scope: 404 wherever a path names
  * one; a body over the limit: 413; a body that is not JSON: 415; a URL over the limit: 414; an unexpected failure: 500; a dependency down: 503) as shared responses, the
- * rate-limit headers on every success and 429, 412 wherever an If-Match header is read, no security on public
+ * rate-limit (and CORS) headers on every 2xx and 4xx answer a route declares, 412 wherever an If-Match header is read, no security on public
  * routes, and an optional request body where the body's schema requires nothing. test/support/contract.ts checks
  * every end-to-end exchange against the result.
  */
@@ -57,12 +57,20 @@ const SHARED_HEADERS = {
   'X-RateLimit-Remaining': { description: 'Requests left in the current window', schema: COUNTER },
   'X-RateLimit-Reset': { description: 'Seconds until the current window ends', schema: COUNTER },
   'Retry-After': { description: 'Seconds to wait before trying again (429 only)', schema: COUNTER },
+  'Access-Control-Allow-Origin': {
+    description: 'Sent when CORS_ORIGINS lists the request\u2019s Origin: that origin',
+    schema: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s]+$' },
+  },
 };
-const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
+const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Access-Control-Allow-Origin'] as const;
 
+/**
+ * The throttler guard runs before every other guard and handler, so each answer of a route carries the rate-limit
+ * headers, errors (401, 403, 409, …) included; the CORS header too, for an allowed origin.
+ */
 function addRateLimitHeaders(operation: Operation): void {
   for (const [status, response] of Object.entries(operation.responses)) {
-    if (!response || '$ref' in response || !(/^2\d\d$/.test(status) || status === '429')) continue;
+    if (!response || '$ref' in response || !/^[24]\d\d$/.test(status)) continue;
     const names = status === '429' ? [...RATE_LIMIT_HEADERS, 'Retry-After' as const] : RATE_LIMIT_HEADERS;
     response.headers = { ...Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }])), ...response.headers };
   }

@@ -227,7 +227,7 @@ describe('restitution across two deployments (e2e)', () => {
       kh.caseworker.token,
     );
     expect(onB.status).toBe(201);
-    expect(onB.body).toMatchObject({ paid: [{ currency: 'THB', amountMinor: 3000000 }], status: 'awarded' });
+    expect(onB.body).toMatchObject({ paid: [{ currency: 'THB', amountMinor: 3000000 }], status: 'partially_paid' });
     expect(onB.body.payments.find((p: { id: string }) => p.id !== onA.body.payment.id)).toMatchObject({
       recordedBy: 'here',
       pending: true,

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
 import { Permission } from '../common/auth/permissions';
@@ -13,6 +21,19 @@ import { RecordPaymentDto } from './dto/restitution-input.dto';
  * The claims a referral from a partner deployment carried (docs/restitution.md, "Across borders"): the receiving
  * organisation reads its sealed copies and records payments the survivor received here, which go to the partner's record.
  */
+const REFERRAL_ID = {
+  name: 'id',
+  description: 'The incoming referral (its id on this deployment)',
+  format: 'uuid',
+  maxLength: 36,
+} as const;
+const CLAIM_ID = {
+  name: 'claimId',
+  description: 'The claim\u2019s id on the deployment that holds the case',
+  format: 'uuid',
+  maxLength: 36,
+} as const;
+
 @ApiTags('restitution')
 @Controller('api/v1/referrals/:id/restitution-claims')
 export class ClaimCopiesController {
@@ -26,6 +47,7 @@ export class ClaimCopiesController {
       'The partner deployment holds the record; this is its copy, brought up to date by signed events.',
   })
   @Authorize(Permission.RestitutionRead)
+  @ApiParam(REFERRAL_ID)
   @ApiOkResponse({ type: ClaimCopyListDto })
   async list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ClaimCopyListDto> {
     return { items: await this.copies.list(actor, id) };
@@ -38,6 +60,8 @@ export class ClaimCopiesController {
     description: 'Kept here as pending and sent to the partner deployment as a signed event; its next snapshot confirms it.',
   })
   @Authorize(Permission.RestitutionPaymentRecord)
+  @ApiParam(REFERRAL_ID)
+  @ApiParam(CLAIM_ID)
   @ApiCreatedResponse({ type: ClaimCopyResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'MONEY_INVALID, MONEY_CURRENCY_MISMATCH, PAYMENT_INVALID' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_NOT_PAYABLE, PAYMENT_ALREADY_REVERSED' })

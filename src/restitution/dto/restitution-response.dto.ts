@@ -31,8 +31,8 @@ export class RestitutionClaimResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) caseId: string;
   @ApiProperty({ enum: RESTITUTION_ROUTES }) route: RestitutionRoute;
-  @ApiProperty({ example: 'TH' }) jurisdiction: string;
-  @ApiProperty({ type: String, nullable: true }) forum: string | null;
+  @ApiProperty({ example: 'TH', maxLength: 2 }) jurisdiction: string;
+  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) forum: string | null;
   @ApiProperty({ type: String, nullable: true }) forumCaseNumber: string | null;
   @ApiProperty({ enum: CLAIM_STATUSES }) status: ClaimStatus;
   @ApiProperty({ type: MoneyDto }) claimed: MoneyJson;
