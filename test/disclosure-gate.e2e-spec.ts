@@ -9,6 +9,7 @@ import { JOB_DISCLOSURES, ROUTE_DISCLOSURES } from '../src/disclosure/disclosure
 import { DISCLOSURE_PATHS } from '../src/disclosure/disclosure-rules';
 import { REFERRAL_JOBS } from '../src/referrals/jobs/referral.jobs';
 import { RESTITUTION_JOBS } from '../src/restitution/jobs/restitution.jobs';
+import { RESTITUTION_SHARING_JOBS } from '../src/restitution/jobs/restitution.events';
 import { WEBHOOK_JOBS } from '../src/webhooks/jobs/webhook.jobs';
 import { NOTIFICATION_JOBS } from '../src/notifications/jobs/notification.jobs';
 import { eventually, TestApi } from './support/app';
@@ -118,6 +119,7 @@ describe('the disclosure gate (e2e)', () => {
         REFERRAL_JOBS,
         CONSENT_JOBS,
         RESTITUTION_JOBS,
+        RESTITUTION_SHARING_JOBS,
         AUDIT_JOBS,
         CASE_JOBS,
         WEBHOOK_JOBS,

@@ -105,6 +105,12 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/restitution-claims/:id/payments': { asks: ['restitution.view'] },
   'POST /api/v1/restitution-claims/:id/responsibility': { asks: ['restitution.responsibility'] },
   'GET /api/v1/restitution-claims/:id/responsibility': { asks: ['restitution.view'] },
+  'GET /api/v1/referrals/:id/restitution-claims': {
+    none: 'the receiving organisation’s own sealed copy of what the partner deployment disclosed (asked there, referral.deliver)',
+  },
+  'POST /api/v1/referrals/:id/restitution-claims/:claimId/payments': {
+    none: 'the receiving organisation records on its own copy; the event to the partner is sent by restitution.copy-payment',
+  },
 
   'GET /api/v1/statistics/tables': { none: ANONYMISED },
   'GET /api/v1/statistics/tables/:tableId': { none: ANONYMISED },
@@ -138,6 +144,8 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'consent.withdrawn': { none: 'takes data back: recalls the referrals that relied on the consent' },
   'consent.expiry-check': { none: 'raises an alert in the owning organisation' },
   'restitution.deadline': { none: 'raises alerts in the responsible organisation, which the gate let see the claim' },
+  'restitution.claim-shared': { asks: ['federation.event'] },
+  'restitution.copy-payment': { asks: ['federation.event'] },
   'audit.seal': { none: 'hash-chains audit events, which hold no personal data' },
   'audit.checkpoint': { none: 'signs a hash of the audit chain' },
   'statistics.precompute': { none: ANONYMISED },

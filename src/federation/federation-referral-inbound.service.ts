@@ -107,6 +107,7 @@ export class FederationReferralInboundService {
       reason: body.reason,
       receivedAt,
       acceptanceDeadlineHours: packet.partner.acceptanceDeadlineHours,
+      restitutionClaims: body.restitutionClaims ?? [],
     });
     const row: FederationInboundReferralEntity = em.create(FederationInboundReferralEntity, {
       id,
@@ -134,6 +135,7 @@ export class FederationReferralInboundService {
         jti: packet.claims.jti,
         remoteReferralId: body.referralId,
         dataCategories: body.dataCategories,
+        restitutionClaims: body.restitutionClaims?.length ?? 0,
       },
     });
     return this.referralAck(row, packet.claims.jti);
@@ -186,11 +188,7 @@ export class FederationReferralInboundService {
           partnerId: packet.partner.id,
           jti: packet.claims.jti,
           kind: body.kind,
-          ...(body.kind === 'status'
-            ? { status: body.status }
-            : body.kind === 'milestone'
-              ? { milestone: body.milestone }
-              : { restricted: body.restricted, sequence: body.sequence ?? null, ...(applied ? {} : { ignored: 'older_notice' }) }),
+          ...eventAuditDetails(body, applied),
         },
       });
       return { partnerId: packet.partner.id, jti: packet.claims.jti };
@@ -270,5 +268,25 @@ function toPartnerEvent(body: EventPacketBody, jti: string): PartnerEvent {
       return { kind: 'milestone', milestone: body.milestone, skipped: body.skipped, reason: body.reason, note: body.note, occurredAt };
     case 'restriction':
       return { kind: 'restriction', restricted: body.restricted, occurredAt, jti };
+    case 'restitution_claim':
+      return { kind: 'restitution_claim', claim: body.claim, occurredAt };
+    case 'restitution_payment':
+      return { kind: 'restitution_payment', claimId: body.claimId, payment: body.payment, occurredAt };
+  }
+}
+
+/** Ids and codes only: never an amount or a forum. */
+function eventAuditDetails(body: EventPacketBody, applied: boolean): Record<string, unknown> {
+  switch (body.kind) {
+    case 'status':
+      return { status: body.status };
+    case 'milestone':
+      return { milestone: body.milestone };
+    case 'restriction':
+      return { restricted: body.restricted, sequence: body.sequence ?? null, ...(applied ? {} : { ignored: 'older_notice' }) };
+    case 'restitution_claim':
+      return { claimId: typeof body.claim.id === 'string' ? body.claim.id : null };
+    case 'restitution_payment':
+      return { claimId: body.claimId };
   }
 }

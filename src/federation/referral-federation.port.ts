@@ -20,7 +20,11 @@ export type PartnerEvent =
       occurredAt: Date;
     }
   /** The sender's notice that the person restricted the case (or lifted it): told to the receiving organisation. */
-  | { kind: 'restriction'; restricted: boolean; occurredAt: Date; jti: string };
+  | { kind: 'restriction'; restricted: boolean; occurredAt: Date; jti: string }
+  /** A claim's snapshot from the side that holds the case (content checked by the restitution module). */
+  | { kind: 'restitution_claim'; claim: Record<string, unknown>; occurredAt: Date }
+  /** A payment recorded on the copy's side, for the record. */
+  | { kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: Date };
 
 export interface IncomingReferralInput {
   /** The remote organisation (registered on this deployment) the partner speaks for. */
@@ -34,6 +38,8 @@ export interface IncomingReferralInput {
   receivedAt: Date;
   /** The acceptance deadline agreed with the sending partner. */
   acceptanceDeadlineHours: number;
+  /** The claims the packet carried (unchecked snapshots), or none. */
+  restitutionClaims: Record<string, unknown>[];
 }
 
 /**

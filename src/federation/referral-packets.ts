@@ -29,7 +29,16 @@ export interface ReferralPacketBody {
   reason: string;
   /** Keys ⊆ dataCategories. */
   data: Partial<Record<DataCategory, Record<string, unknown>>>;
+  /**
+   * The case's restitution claims (snapshots, src/restitution/claim-snapshot.ts), present only when consent permits the
+   * receiving organisation `restitution` for `restitution_claim`. Transport checks the shape of the list only; the
+   * restitution module on the receiving side checks each claim.
+   */
+  restitutionClaims?: Record<string, unknown>[];
 }
+
+/** Most claims one referral packet carries. */
+export const MAX_PACKET_CLAIMS = 100;
 
 /** The moves one side tells the other about. `recalled` travels as a recall packet, `failed` never leaves its side. */
 export const PARTNER_STATUSES_ON_WIRE = ['accepted', 'rejected', 'in_progress', 'completed', 'cancelled'] as const;
@@ -50,7 +59,13 @@ export type EventPacketBody =
    * The person restricted the use of the case the referral carried (`restricted: true`), or lifted the restriction:
    * a signed notice from the sending side to the receiving one. Ids and a flag only; the person's reason stays home.
    */
-  | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string; sequence?: number };
+  | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string; sequence?: number }
+  /**
+   * Restitution across deployments (docs/restitution.md, "Across borders"): the record's side sends a claim's snapshot
+   * after each change; the copy's side sends a payment it recorded. The restitution module checks the content.
+   */
+  | { referralId: string; kind: 'restitution_claim'; claim: Record<string, unknown>; occurredAt: string }
+  | { referralId: string; kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: string };
 
 /** consent_withdrawn: the person withdrew the consent the referral relied on; erasure_requested: the person asked for erasure. */
 export const RECALL_REASONS = ['consent_withdrawn', 'erasure_requested'] as const;
@@ -108,6 +123,7 @@ export function parseReferralBody(body: Record<string, unknown>): ReferralPacket
     'caseReference',
     'reason',
     'data',
+    'restitutionClaims',
   ]);
   const categories = body.dataCategories;
   if (!Array.isArray(categories) || categories.length === 0 || new Set(categories).size !== categories.length)
@@ -119,6 +135,9 @@ export function parseReferralBody(body: Record<string, unknown>): ReferralPacket
     if (!categories.includes(key) || !isObject(value)) throw malformed(`data.${key}`);
   }
   if (typeof body.crossBorder !== 'boolean') throw malformed('crossBorder');
+  const claims = body.restitutionClaims;
+  if (claims !== undefined && (!Array.isArray(claims) || claims.length > MAX_PACKET_CLAIMS || !claims.every(isObject)))
+    throw malformed('restitutionClaims');
   return {
     referralId: uuid(body.referralId, 'referralId'),
     sendingOrganisationId: uuid(body.sendingOrganisationId, 'sendingOrganisationId'),
@@ -129,6 +148,7 @@ export function parseReferralBody(body: Record<string, unknown>): ReferralPacket
     caseReference: text(body.caseReference, 'caseReference', 100),
     reason: text(body.reason, 'reason'),
     data: body.data,
+    ...(claims !== undefined ? { restitutionClaims: claims } : {}),
   };
 }
 
@@ -147,6 +167,22 @@ export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
       restricted: body.restricted,
       occurredAt: isoTime(body.occurredAt, 'occurredAt'),
       ...(sequence !== undefined ? { sequence } : {}),
+    };
+  }
+  if (body.kind === 'restitution_claim') {
+    exactKeys(body, ['referralId', 'kind', 'claim', 'occurredAt']);
+    if (!isObject(body.claim)) throw malformed('claim');
+    return { referralId, kind: 'restitution_claim', claim: body.claim, occurredAt: isoTime(body.occurredAt, 'occurredAt') };
+  }
+  if (body.kind === 'restitution_payment') {
+    exactKeys(body, ['referralId', 'kind', 'claimId', 'payment', 'occurredAt']);
+    if (!isObject(body.payment)) throw malformed('payment');
+    return {
+      referralId,
+      kind: 'restitution_payment',
+      claimId: uuid(body.claimId, 'claimId'),
+      payment: body.payment,
+      occurredAt: isoTime(body.occurredAt, 'occurredAt'),
     };
   }
   const reason = optionalText(body.reason ?? null, 'reason');

@@ -29,6 +29,10 @@ const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   'cases.restriction-changed': QUEUES.referrals,
   // The cases module publishes an erasure; the referrals module asks every recipient of the case to erase too.
   'cases.identity-erased': QUEUES.referrals,
+  // The restitution module publishes a change of a claim a referral carried to a partner deployment, and a payment
+  // recorded on a partner's claim; the referrals module sends them as signed events (docs/restitution.md).
+  'restitution.claim-shared': QUEUES.referrals,
+  'restitution.copy-payment': QUEUES.referrals,
   // The alerts module publishes a new alert (only while e-mail is on); the notifications module e-mails the people.
   'alerts.raised': QUEUES.notifications,
 };

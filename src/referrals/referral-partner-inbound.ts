@@ -10,6 +10,8 @@ import { ReferralStatus } from '../common/vocabulary';
 import { IncomingReferralInput, PartnerEvent, ReferralFederationPort } from '../federation/referral-federation.port';
 import { RecallReason } from '../federation/referral-packets';
 import { findOrganisation } from '../organisations/organisation-reads';
+import { ClaimCopies } from '../restitution/claim-copies.service';
+import { ClaimShares } from '../restitution/claim-shares.service';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralReads } from './referral-reads';
@@ -31,6 +33,8 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     private readonly transitions: ReferralTransitions,
     private readonly milestones: ReferralMilestonesService,
     private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly claimCopies: ClaimCopies,
+    private readonly claimShares: ClaimShares,
   ) {
     super();
   }
@@ -67,10 +71,21 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     });
     const referral = await em.findOneOrFail(ReferralEntity, { where: { id } });
     await this.transitions.move(em, referral, 'received', SYSTEM, { occurredAt: input.receivedAt, details: { delivery: 'partner' } });
+    // The claims the packet carried (consent for restitution / restitution_claim, asked on the sending side): sealed copies.
+    if (input.restitutionClaims.length > 0) {
+      await this.claimCopies.receive(em, {
+        referralId: id,
+        holderOrganisationId: input.receivingOrganisationId,
+        partnerOrganisationId: input.sendingOrganisationId,
+        claims: input.restitutionClaims,
+      });
+    }
     return id;
   }
 
   async recallIncoming(em: EntityManager, referralId: string, reason: RecallReason = 'consent_withdrawn'): Promise<void> {
+    // The copies of the claims the referral carried go with the rest of the packet.
+    await this.claimCopies.dropForReferral(em, referralId);
     const referral = await this.reads.lock(em, referralId);
     if (!referral || ENDED.includes(referral.status)) return;
     await this.transitions.move(em, referral, 'recalled', SYSTEM, { details: { recalledBy: 'partner', recallReason: reason } });
@@ -105,6 +120,10 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
       await this.restrictionNotices.received(em, referral, event.restricted, event.jti);
       return;
     }
+    if (event.kind === 'restitution_claim' || event.kind === 'restitution_payment') {
+      await this.applyRestitutionEvent(em, referral, partnerOrganisationId, event);
+      return;
+    }
     if (event.kind === 'milestone') {
       await this.milestones.recordMilestone(em, referral, event.milestone, partner, {
         skipped: event.skipped,
@@ -130,5 +149,34 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
         throw new Error(`unknown partner event ${String(unknown)}`);
       }
     }
+  }
+
+  /**
+   * Restitution across deployments: a snapshot comes only from the side that holds the case (to a referral this side
+   * received), a payment only from the side that holds a copy (to a referral this side sent). A claim-side event on a
+   * referral whose receiver no longer holds the data (recalled, rejected, cancelled) is refused as not found.
+   */
+  private async applyRestitutionEvent(
+    em: EntityManager,
+    referral: ReferralEntity,
+    partnerOrganisationId: string,
+    event: Extract<PartnerEvent, { kind: 'restitution_claim' | 'restitution_payment' }>,
+  ): Promise<void> {
+    if (ENDED.includes(referral.status)) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'This referral no longer holds claims');
+    if (event.kind === 'restitution_claim') {
+      if (referral.caseId !== null)
+        throw new DomainError('FEDERATION_MALFORMED_PACKET', 'A claim snapshot comes from the side that holds the case', {
+          member: 'kind',
+        });
+      await this.claimCopies.applySnapshot(
+        em,
+        { referralId: referral.id, holderOrganisationId: referral.receivingOrganisationId, partnerOrganisationId },
+        event.claim,
+      );
+      return;
+    }
+    if (referral.caseId === null)
+      throw new DomainError('FEDERATION_MALFORMED_PACKET', 'A claim payment goes to the side that holds the case', { member: 'kind' });
+    await this.claimShares.applyPartnerPayment(em, referral.id, partnerOrganisationId, event.claimId, event.payment);
   }
 }

@@ -19,6 +19,7 @@ import {
   RecallReason,
   ReferralPacketBody,
 } from '../federation/referral-packets';
+import { ClaimShares } from '../restitution/claim-shares.service';
 import { ReferralErasureRequests } from './referral-erasure-requests';
 import { ReferralDelivery } from './referral-delivery.service';
 import { ReferralEventEntity } from './referral-event.entity';
@@ -53,6 +54,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
     private readonly cases: CasesService,
     private readonly gate: DisclosureGate,
     private readonly transport: FederationTransport,
+    private readonly claimShares: ClaimShares,
   ) {}
 
   /**
@@ -70,6 +72,15 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
       const consent = await this.delivery.deliveryDecision(em, referral);
       if ('failure' in consent) return { refused: true as const };
       const { record, identity } = await this.cases.forDisclosure(em, localCaseId(referral), identityFieldsFor(consent.permitted));
+      // The case's restitution claims travel only when consent permits the receiver `restitution` for `restitution_claim`.
+      const claimsGate = await this.gate.decide(em, {
+        path: 'referral.deliver',
+        caseId: localCaseId(referral),
+        recipientOrganisationId: side.organisationId,
+        purpose: 'restitution_claim',
+        categories: ['restitution'],
+      });
+      const claims = claimsGate.allowed ? await this.claimShares.carry(em, localCaseId(referral), referral.id, side.organisationId) : [];
       const body: ReferralPacketBody = {
         referralId: referral.id,
         sendingOrganisationId: referral.sendingOrganisationId,
@@ -80,6 +91,7 @@ export class ReferralRemoteDelivery implements RemoteDeliveryPort {
         caseReference: record.reference,
         reason: referral.reason,
         data: buildPacketData(record, identity, consent.permitted),
+        ...(claims.length > 0 ? { restitutionClaims: claims as unknown as Record<string, unknown>[] } : {}),
       };
       return { refused: false as const, side, body };
     });

@@ -4,10 +4,12 @@ import { CasesModule } from '../cases/cases.module';
 import { FederationCoreModule } from '../federation/federation-core.module';
 import { ReferralFederationPort } from '../federation/referral-federation.port';
 import { RestitutionModule } from '../restitution/restitution.module';
+import { RestitutionSharingModule } from '../restitution/restitution-sharing.module';
 import { ReferralProcessor } from './jobs/referral.processor';
 import { ReferralPartnerInbound } from './referral-partner-inbound';
 import { ReferralRecipients } from './referral-recipients';
 import { ReferralRemoteDelivery } from './referral-remote-delivery';
+import { ReferralRestitutionSync } from './referral-restitution-sync';
 import { ReferralsController } from './referrals.controller';
 import { ReferralsCoreModule } from './referrals-core.module';
 import { ReferralsService } from './referrals.service';
@@ -38,7 +40,12 @@ export class ReferralsModule {}
  * and the remote delivery port (packets built here, sent through the federation transport).
  */
 @Module({
-  imports: [ReferralsCoreModule, FederationCoreModule, CasesModule, AlertsModule],
-  providers: [ReferralProcessor, ReferralRemoteDelivery, { provide: REMOTE_DELIVERY_PORT, useExisting: ReferralRemoteDelivery }],
+  imports: [ReferralsCoreModule, FederationCoreModule, CasesModule, AlertsModule, RestitutionSharingModule],
+  providers: [
+    ReferralProcessor,
+    ReferralRemoteDelivery,
+    ReferralRestitutionSync,
+    { provide: REMOTE_DELIVERY_PORT, useExisting: ReferralRemoteDelivery },
+  ],
 })
 export class ReferralsWorkerModule {}

@@ -11,6 +11,7 @@ import { DisclosureGate, GateAnswer } from '../disclosure/disclosure-gate.servic
 import { findOrganisation } from '../organisations/organisation-reads';
 import { ClaimAccessService } from './claim-access.service';
 import { ClaimDeadlineJobs } from './claim-deadline-jobs';
+import { ClaimShares } from './claim-shares.service';
 import { ledgersOf } from './claim-records';
 import { ClaimRecipient, claimRecipients } from './claim-recipients';
 import { ClaimResponsibilityEntity } from './claim-responsibility.entity';
@@ -36,6 +37,7 @@ export class ClaimResponsibility {
     private readonly text: RestitutionText,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly shares: ClaimShares,
   ) {}
 
   async moveResponsibility(actor: Actor, claimId: string, dto: MoveResponsibilityDto): Promise<ResponsibilityResponseDto> {
@@ -52,8 +54,10 @@ export class ClaimResponsibility {
       if (responsible !== claim.responsibleOrganisationId) {
         const org = await findOrganisation(em, { id: responsible });
         if (!org) throw invalidOrganisation('responsibleOrganisationId', 'unknown_organisation');
-        // Nobody on this deployment could act for a partner deployment's organisation: it keeps its own claims.
-        if (org.node !== 'local') throw invalidOrganisation('responsibleOrganisationId', 'remote_organisation');
+        // A partner deployment's organisation pursues the claim from there: only one a referral carried the claim to
+        // (with consent), so that its deployment holds a copy and hears of every change (docs/restitution.md).
+        if (org.node !== 'local' && !(await this.shares.carriedTo(em, claim.id, org.id)))
+          throw invalidOrganisation('responsibleOrganisationId', 'remote_organisation');
         // Handing the claim to the survivor's contact organisation makes it responsible; it is no longer a separate contact.
         if (dto.survivorContactOrganisationId === undefined && contact === responsible) contact = null;
       }
@@ -206,6 +210,7 @@ export class ClaimResponsibility {
         ...extra,
       },
     });
+    await this.shares.changed(em, claim.id, actor?.correlationId ?? null);
     return updated;
   }
 
@@ -228,7 +233,7 @@ function invalidOrganisation(
 ): DomainError {
   const messages = {
     unknown_organisation: 'No such organisation',
-    remote_organisation: 'A partner deployment\u2019s organisation cannot be made responsible here: it keeps its own claims',
+    remote_organisation: 'A partner deployment\u2019s organisation can be made responsible only once a referral carried the claim to it',
     same_as_responsible: 'The survivor\u2019s contact organisation must differ from the responsible one',
     no_change: 'This changes nothing',
   } as const;

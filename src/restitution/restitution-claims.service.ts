@@ -15,6 +15,7 @@ import { ClaimStatus } from '../common/vocabulary/restitution';
 import { AppConfig } from '../config/app-config';
 import { ClaimAccessService, listAccess } from './claim-access.service';
 import { ClaimDeadlineJobs } from './claim-deadline-jobs';
+import { ClaimShares } from './claim-shares.service';
 import { awardedOf, claimedOf, ledgerEntry, ledgersOf } from './claim-records';
 import { ClaimResponsibilityEntity } from './claim-responsibility.entity';
 import { assertClaimFacts, ClaimFacts, REASON_REQUIRED, resolveManualMove } from './claim.state-machine';
@@ -60,6 +61,7 @@ export class RestitutionClaims {
     private readonly text: RestitutionText,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly shares: ClaimShares,
   ) {}
 
   async create(actor: Actor, caseId: string, dto: CreateRestitutionClaimDto): Promise<RestitutionClaimResponseDto> {
@@ -255,6 +257,7 @@ export class RestitutionClaims {
         purpose: CONSENT_PURPOSE,
         details: { caseId: claim.caseId, fields, from, to, currency: claimed.currency, deadlineJobs: jobs, resolvedAlerts },
       });
+      await this.shares.changed(em, claimId, actor.correlationId);
       const text = await this.text.openClaimText(em, updated);
       return claimView(updated, rows, 'responsible', { ...text, ...sealed });
     });

@@ -13,6 +13,7 @@ import { todayUtc } from '../common/validation/is-date-only';
 import { AppConfig } from '../config/app-config';
 import { ClaimAccessService } from './claim-access.service';
 import { ClaimDeadlineJobs } from './claim-deadline-jobs';
+import { ClaimShares, PARTNER_RECORDER } from './claim-shares.service';
 import { awardedOf, ledgerEntry, ledgersOf } from './claim-records';
 import { assertCanRecord, statusAfterLedger } from './claim.state-machine';
 import { RecordPaymentDto } from './dto/restitution-input.dto';
@@ -35,6 +36,7 @@ export class RestitutionPayments {
     private readonly text: RestitutionText,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly shares: ClaimShares,
   ) {}
 
   async recordPayment(actor: Actor, claimId: string, dto: RecordPaymentDto): Promise<RecordedPaymentResponseDto> {
@@ -55,6 +57,13 @@ export class RestitutionPayments {
       const rows = (await ledgersOf(em, [claimId])).get(claimId)!;
       const entries = rows.map(ledgerEntry);
       const target = correction ? rows.find((r) => r.id === dto.reversesPaymentId) : undefined;
+      if (target && target.recordedByUserId === PARTNER_RECORDER) {
+        // One payment, one side to correct it: two sides reversing it while apart would be a conflict (docs/restitution.md).
+        throw new DomainError('PAYMENT_INVALID', 'A payment is corrected on the deployment that recorded it', {
+          field: 'reversesPaymentId',
+          problem: 'recorded_by_partner',
+        });
+      }
       const id = randomUUID();
       const amount: Money = dto.amount
         ? moneyFromDto(dto.amount, 'amount')
@@ -128,6 +137,7 @@ export class RestitutionPayments {
           resolvedAlerts,
         },
       });
+      await this.shares.changed(em, claimId, actor.correlationId);
       const allRows = (await ledgersOf(em, [claimId])).get(claimId)!;
       const stored = allRows.find((r) => r.id === id)!;
       const text = await this.text.openClaimText(em, updated);

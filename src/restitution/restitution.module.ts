@@ -4,7 +4,9 @@ import { CasesModule } from '../cases/cases.module';
 import { DisclosureModule } from '../disclosure/disclosure.module';
 import { CaseRestitutionController, RestitutionClaimsController } from './restitution.controller';
 import { ClaimAccessService } from './claim-access.service';
+import { ClaimCopiesController } from './claim-copies.controller';
 import { ClaimDeadlineJobs } from './claim-deadline-jobs';
+import { RestitutionSharingModule } from './restitution-sharing.module';
 import { ClaimResponsibility } from './claim-responsibility.service';
 import { RestitutionClaims } from './restitution-claims.service';
 import { RestitutionPayments } from './restitution-payments.service';
@@ -15,10 +17,10 @@ import { RestitutionText } from './restitution-text';
  * modules) so the referrals module can call onCaseOwnershipTransferred when an accepted referral transfers a case.
  */
 @Module({
-  imports: [CasesModule, DisclosureModule, AlertsModule],
-  controllers: [CaseRestitutionController, RestitutionClaimsController],
+  imports: [CasesModule, DisclosureModule, AlertsModule, RestitutionSharingModule],
+  controllers: [CaseRestitutionController, RestitutionClaimsController, ClaimCopiesController],
   providers: [ClaimAccessService, ClaimDeadlineJobs, RestitutionText, RestitutionClaims, RestitutionPayments, ClaimResponsibility],
   // ClaimAccessService: the change feed (src/changes) asks it who may see a claim.
-  exports: [ClaimResponsibility, RestitutionClaims, ClaimAccessService],
+  exports: [ClaimResponsibility, RestitutionClaims, ClaimAccessService, RestitutionSharingModule],
 })
 export class RestitutionModule {}

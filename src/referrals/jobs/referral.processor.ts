@@ -26,9 +26,17 @@ import { runSql } from '../../database/sql';
 import { eventActorOrganisation } from '../referral.queries';
 import { REMOTE_DELIVERY_PORT, RemoteDeliveryPort, RemoteDeliveryResult } from '../remote-delivery.port';
 import { REFERRAL_JOBS, ReferralJobName } from './referral.jobs';
+import { RESTITUTION_SHARING_JOBS } from '../../restitution/jobs/restitution.events';
+import { ReferralRestitutionSync, SyncOutcome } from '../referral-restitution-sync';
 
 /** The jobs of this queue: the referrals module's own, and the events of other modules it reacts to. */
-type JobName = ReferralJobName | typeof CONSENT_JOBS.withdrawn | typeof CASE_JOBS.restrictionChanged | typeof CASE_JOBS.identityErased;
+type JobName =
+  | ReferralJobName
+  | typeof CONSENT_JOBS.withdrawn
+  | typeof CASE_JOBS.restrictionChanged
+  | typeof CASE_JOBS.identityErased
+  | typeof RESTITUTION_SHARING_JOBS.claimShared
+  | typeof RESTITUTION_SHARING_JOBS.copyPayment;
 
 /**
  * The referrals queue: delivery of approved referrals, deadline checks, recalls and events to partner deployments, and
@@ -53,6 +61,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     private readonly alerts: AlertsService,
     private readonly cases: CasesService,
     @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
+    private readonly restitutionSync: ReferralRestitutionSync,
     protected readonly appConfig: AppConfig,
   ) {
     super();
@@ -157,6 +166,19 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
       case REFERRAL_JOBS.notifyPartner: {
         const outcome = await this.notifyPartner(job, referralId);
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, referralId, outcome }, name);
+        return outcome;
+      }
+      case RESTITUTION_SHARING_JOBS.claimShared:
+      case RESTITUTION_SHARING_JOBS.copyPayment: {
+        // Claims across deployments: a snapshot to each partner, or a payment to the partner's record. Retried while
+        // the partner cannot be reached; both are idempotent on the partner's side (version; payment id as jti).
+        const result: SyncOutcome =
+          name === RESTITUTION_SHARING_JOBS.claimShared
+            ? await this.restitutionSync.sendSnapshots(String(job.data.claimId))
+            : await this.restitutionSync.sendCopyPayment(String(job.data.copyId), String(job.data.paymentId));
+        if (result === 'retry' && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve(undefined));
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, sync: result }, name);
         return outcome;
       }
       default: {

@@ -17,6 +17,7 @@ import { alertStillDue, deadlinePassesAt, deadlineTimeZone } from '../deadlines'
 import { claimBalance } from '../ledger';
 import { RestitutionClaimEntity } from '../restitution-claim.entity';
 import { RESTITUTION_JOBS, RestitutionJobName } from './restitution.jobs';
+import { findOrganisation } from '../../organisations/organisation-reads';
 
 @Processor(QUEUES.restitution)
 export class RestitutionProcessor extends ConfiguredWorkerHost {
@@ -69,6 +70,8 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
       outstandingMinor: claim.awardedMinor === null ? null : balance.outstanding.get(claim.currency),
     };
     if (!alertStillDue({ kind, dueDate }, state, { now: this.clock.now(), timeZone })) return false;
+    // Deadlines belong to the responsible side: an organisation on a partner deployment is alerted there, not here.
+    if (await findOrganisation(em, { id: claim.responsibleOrganisationId, node: 'remote' })) return false;
 
     // In the organisation that owns the case, a danger-flagged case's alert goes to its assignee only.
     const record = await caseDisclosureFacts(em, claim.caseId);

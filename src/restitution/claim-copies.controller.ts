@@ -1,0 +1,76 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Actor as ActorShape } from '../common/auth/actor';
+import { Actor, Authorize } from '../common/auth/decorators';
+import { Permission } from '../common/auth/permissions';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { Idempotent } from '../common/http/idempotent';
+import { ClaimCopies } from './claim-copies.service';
+import { ClaimCopyListDto, ClaimCopyResponseDto } from './dto/claim-copy.dto';
+import { RecordPaymentDto } from './dto/restitution-input.dto';
+
+/**
+ * The claims a referral from a partner deployment carried (docs/restitution.md, "Across borders"): the receiving
+ * organisation reads its sealed copies and records payments the survivor received here, which go to the partner's record.
+ */
+const REFERRAL_ID = {
+  name: 'id',
+  description: 'The incoming referral (its id on this deployment)',
+  format: 'uuid',
+  maxLength: 36,
+} as const;
+const CLAIM_ID = {
+  name: 'claimId',
+  description: 'The claim\u2019s id on the deployment that holds the case',
+  format: 'uuid',
+  maxLength: 36,
+} as const;
+
+@ApiTags('restitution')
+@Controller('api/v1/referrals/:id/restitution-claims')
+export class ClaimCopiesController {
+  constructor(private readonly copies: ClaimCopies) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The restitution claims an incoming referral from a partner deployment carried',
+    description:
+      'Only when the person consented to the receiving organisation getting restitution data for restitution_claim. ' +
+      'The partner deployment holds the record; this is its copy, brought up to date by signed events.',
+  })
+  @Authorize(Permission.RestitutionRead)
+  @ApiParam(REFERRAL_ID)
+  @ApiOkResponse({ type: ClaimCopyListDto })
+  async list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ClaimCopyListDto> {
+    return { items: await this.copies.list(actor, id) };
+  }
+
+  @Post(':claimId/payments')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Record a payment (or correct one recorded here) on a claim a partner deployment holds',
+    description: 'Kept here as pending and sent to the partner deployment as a signed event; its next snapshot confirms it.',
+  })
+  @Authorize(Permission.RestitutionPaymentRecord)
+  @ApiParam(REFERRAL_ID)
+  @ApiParam(CLAIM_ID)
+  @ApiCreatedResponse({ type: ClaimCopyResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'MONEY_INVALID, MONEY_CURRENCY_MISMATCH, PAYMENT_INVALID' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_NOT_PAYABLE, PAYMENT_ALREADY_REVERSED' })
+  recordPayment(
+    @Actor() actor: ActorShape,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @Body() dto: RecordPaymentDto,
+  ): Promise<ClaimCopyResponseDto> {
+    return this.copies.recordPayment(actor, id, claimId, dto);
+  }
+}
