@@ -200,6 +200,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   referrals: 'Referrals between organisations and across borders, under consent, with their history and milestones',
   restitution: 'Restitution claims, payments and the responsibility for following each claim',
   rights: "The person's rights, exercised through their caseworker: access report, recipients, restriction",
+  changes: 'The change feed for offline clients: what changed, and what the device must forget, since a cursor',
   alerts: 'Deadlines and events that need someone: overdue steps, referrals waiting, failed deliveries',
   notifications: 'Notification settings',
   statistics: 'Anonymised statistics: protected tables and record-level exports of closed periods',
