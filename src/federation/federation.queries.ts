@@ -1,9 +1,11 @@
 /**
- * Every hand-written statement of the federation module (federation_received_jti, federation_partners). The rest of
+ * Every hand-written statement of the federation module (federation_received_jti, federation_partners,
+ * federation_applied_events). The rest of
  * the module goes through TypeORM.
  */
 import { columnsOf, statement, tableOf } from '../database/sql';
-import type { PartnerStatus } from './federation-partner.entity';
+import { FederationAppliedEventEntity } from './federation-applied-event.entity';
+import { FederationPartnerEntity, type PartnerStatus } from './federation-partner.entity';
 import { FederationReceivedJtiEntity } from './federation-received-jti.entity';
 import { organisationPartnerSql } from './partner-sql';
 
@@ -19,6 +21,24 @@ export const deleteExpiredJti = statement<never, [Date, number]>('federation.del
   const table = tableOf(ds, FederationReceivedJtiEntity);
   const [expiresAt] = columnsOf(ds, FederationReceivedJtiEntity, ['expiresAt']);
   return `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${expiresAt} < $1 LIMIT $2)`;
+});
+
+/**
+ * Claims the partner's key refresh: stamps keys_refreshed_at when the last refresh is older than $2 seconds (or there
+ * was none) and answers the row; answers nothing otherwise. One statement, so two replicas never both fetch.
+ */
+export const claimKeyRefresh = statement<{ id: string }, [string, number]>('federation.claimKeyRefresh', (ds) => {
+  const [id, refreshedAt] = columnsOf(ds, FederationPartnerEntity, ['id', 'keysRefreshedAt']);
+  return `UPDATE ${tableOf(ds, FederationPartnerEntity)} SET ${refreshedAt} = now()
+           WHERE ${id} = $1 AND (${refreshedAt} IS NULL OR ${refreshedAt} < now() - make_interval(secs => $2))
+          RETURNING ${id} AS id`;
+});
+
+/** Records a partner event applied here; answers the row when it was new (see FederationAppliedEventEntity). */
+export const insertAppliedEvent = statement<{ jti: string }, [string, string, string]>('federation.insertAppliedEvent', (ds) => {
+  const [partnerId, jti, referralId] = columnsOf(ds, FederationAppliedEventEntity, ['partnerId', 'jti', 'referralId']);
+  return `INSERT INTO ${tableOf(ds, FederationAppliedEventEntity)} (${partnerId}, ${jti}, ${referralId}) VALUES ($1, $2, $3)
+          ON CONFLICT (${partnerId}, ${jti}) DO NOTHING RETURNING ${jti} AS jti`;
 });
 
 export interface OrganisationPartnerRow {

@@ -16,6 +16,15 @@ export class JwkDto {
   @ApiProperty() kid: string;
   @ApiPropertyOptional({ example: 'sig' }) use?: string;
   @ApiPropertyOptional({ example: 'EdDSA' }) alg?: string;
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    maximum: 253402300799,
+    example: 1798761600,
+    description: 'A retired key: packets it signed are accepted until this time (seconds since 1970); absent for the current key',
+  })
+  exp?: number;
 }
 
 export class JwksDto {
