@@ -4,6 +4,7 @@ import { BreakGlassService } from './break-glass.service';
 import { CaseAccessLog } from './case-access-log.service';
 import { CaseAccessService } from './case-access.service';
 import { CaseKeys } from './case-keys.service';
+import { CaseBlindIndexRotation } from './case-blind-index';
 import { CaseReads } from './case-reads.service';
 import { CaseReferences } from './case-references';
 import { CaseRestrictions } from './case-restrictions.service';
@@ -14,7 +15,17 @@ import { CasesService } from './cases.service';
 @Module({
   imports: [AlertsModule],
   controllers: [CasesController],
-  providers: [CaseKeys, CaseAccessService, CaseReferences, CaseReads, BreakGlassService, CaseAccessLog, CaseRestrictions, CasesService],
-  exports: [CasesService, CaseKeys, CaseRestrictions, CaseReads],
+  providers: [
+    CaseKeys,
+    CaseBlindIndexRotation,
+    CaseAccessService,
+    CaseReferences,
+    CaseReads,
+    BreakGlassService,
+    CaseAccessLog,
+    CaseRestrictions,
+    CasesService,
+  ],
+  exports: [CasesService, CaseKeys, CaseBlindIndexRotation, CaseRestrictions, CaseReads],
 })
 export class CasesModule {}

@@ -89,7 +89,7 @@ export class FederationVerifier {
         details: { keyIdsBefore: before, keyIds: keys.map((k) => k.kid), trigger: 'unknown_kid' },
       });
     });
-    return { ...partner, jwks: { keys } } as FederationPartnerEntity;
+    return Object.assign(partner, { jwks: { keys } });
   }
 
   /**

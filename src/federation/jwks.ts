@@ -34,7 +34,15 @@ export function parsePartnerJwks(value: unknown): { keys: PartnerJwk[] } {
     } catch {
       throw invalid('The key is not a valid Ed25519 public key', { index });
     }
-    return { kty: 'OKP', crv: 'Ed25519', x: k.x, kid: k.kid, use: 'sig', alg: 'EdDSA', ...(k.exp !== undefined ? { exp: k.exp as number } : {}) };
+    return {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: k.x,
+      kid: k.kid,
+      use: 'sig',
+      alg: 'EdDSA',
+      ...(k.exp !== undefined ? { exp: k.exp as number } : {}),
+    };
   });
   return { keys: parsed };
 }
