@@ -59,6 +59,8 @@ export class AppConfig {
     packetTtlSeconds: number;
     /** A partner's keys are fetched on an unknown key id at most once per this many seconds. */
     keyRefreshMinSeconds: number;
+    /** Where partners reach this deployment (the base URL in its partner descriptor); null when not configured. */
+    publicBaseUrl: string | null;
     /** Test-only delay of the inbound referral route (0 = off; refused in production). */
     testInboundDelayMs: number;
     /** The outbound-address rules for partner URLs (src/common/net/outbound-url.ts). */
@@ -154,6 +156,7 @@ export class AppConfig {
       timeoutMs: env.FEDERATION_TIMEOUT_MS,
       packetTtlSeconds: env.FEDERATION_PACKET_TTL_SECONDS,
       keyRefreshMinSeconds: env.FEDERATION_KEY_REFRESH_MIN_SECONDS,
+      publicBaseUrl: env.FEDERATION_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
       testInboundDelayMs: env.FEDERATION_TEST_INBOUND_DELAY_MS,
       outbound: { production: this.production, allowedAddresses: parseAllowedAddresses(env.FEDERATION_ALLOW_PRIVATE_ADDRESSES) },
     };

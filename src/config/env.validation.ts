@@ -106,6 +106,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
   PUBLIC_BASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'FEDERATION_PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
+  FEDERATION_PUBLIC_BASE_URL?: string;
   /** The e-mail mode of a person who chose none, in an organisation that set no default. */
   @IsOptional() @IsIn(['immediate', 'daily', 'off']) NOTIFICATION_DEFAULT_EMAIL: 'immediate' | 'daily' | 'off' = 'daily';
   /** The hour (UTC) the daily digest goes out. */

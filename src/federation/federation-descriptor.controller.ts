@@ -1,0 +1,55 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Actor as ActorShape } from '../common/auth/actor';
+import { Actor, Authorize } from '../common/auth/decorators';
+import { Permission } from '../common/auth/permissions';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { ImportPartnerDto, PartnerDescriptorDto, PartnerImportResultDto } from './dto/descriptor.dto';
+import { FederationDescriptorService } from './federation-descriptor.service';
+
+@ApiTags('federation')
+@Controller('api/v1/federation')
+export class FederationDescriptorController {
+  constructor(private readonly descriptors: FederationDescriptorService) {}
+
+  @Get('descriptor')
+  @ApiOperation({
+    summary: "This deployment's partner descriptor",
+    description:
+      'Node id, name, base URL, public keys (current and retired, with their validity) and organisations: what a partner operator imports with POST /api/v1/federation/partners/import. No personal data.',
+  })
+  @Authorize(Permission.FederationPartnerManage)
+  @ApiOkResponse({ type: PartnerDescriptorDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FORBIDDEN' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_BASE_URL_NOT_SET' })
+  export(@Actor() actor: ActorShape): Promise<PartnerDescriptorDto> {
+    return this.descriptors.export(actor);
+  }
+
+  @Post('partners/import')
+  @ApiOperation({
+    summary: 'Register (or update) a partner from its descriptor, with its organisations, in one step',
+    description:
+      'A new partner is registered with the keys and organisations of the descriptor. A registered one is updated: base URL, keys (a rotation shares a key id with those held; keys that share none need confirmKeyChange), and organisations not registered yet.',
+  })
+  @Authorize(Permission.FederationPartnerManage)
+  @ApiCreatedResponse({ type: PartnerImportResultDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, FEDERATION_INVALID_JWKS, FEDERATION_UNSAFE_ADDRESS' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FORBIDDEN' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description:
+      'FEDERATION_PARTNER_IS_SELF, FEDERATION_PARTNER_KEYS_CHANGED, FEDERATION_PARTNER_RETIRED, FEDERATION_PARTNER_EXISTS, ORGANISATION_NAME_TAKEN',
+  })
+  import(@Actor() actor: ActorShape, @Body() dto: ImportPartnerDto): Promise<PartnerImportResultDto> {
+    return this.descriptors.import(actor, dto);
+  }
+}
