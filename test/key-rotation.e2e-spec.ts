@@ -1,0 +1,252 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AuditVerifier } from '../src/audit/audit-verifier';
+import { keyId } from '../src/config/keys';
+import { ReferralRemoteDelivery } from '../src/referrals/referral-remote-delivery';
+import { createCase, designExampleCase } from './support/cases';
+import { eventually, startWorker } from './support/app';
+import { organisationWithStaff, TestUser } from './support/factories';
+import { startTwoNodes, TestNode, TwoNodes } from './support/two-nodes';
+
+const run = promisify(execFile);
+const CLI = (name: string) => join(__dirname, '..', 'dist', 'src', 'cli', `${name}.js`);
+const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+const jwkX = (k: KeyObject) => (k.export({ format: 'jwk' }) as { x: string }).x;
+
+/**
+ * The key-rotation drill on a running pair of deployments (docs/federation.md §12). B rotates its node signing key,
+ * its access-token key, its blind-index key and its master key in the middle of a referral; A keeps the suite's keys
+ * (it shares the suite's database, whose audit chain and cases every other spec reads). Nothing is refused, nothing is
+ * lost: events both ways after the rotation, a token issued before it, duplicates found during and after the
+ * re-index, the stored inbound packet readable after keys:rewrap, a checkpoint signed before it still verifying.
+ * Then: an event resent after B purged its replay table is recognised, with no false alert on A. Registration uses
+ * the partner descriptor (export on B, import on A).
+ */
+describe('key rotation on a running pair of deployments (e2e)', () => {
+  let nodes: TwoNodes;
+  type Staff = Awaited<ReturnType<typeof organisationWithStaff>>;
+  let th: Staff;
+  let mm: Staff;
+  let mmOnA: string;
+  let workerA: INestApplicationContext;
+  let workerB: INestApplicationContext | undefined;
+  const TIMEOUT = 20_000;
+
+  beforeAll(async () => {
+    nodes = await startTwoNodes({ AUDIT_CHECKPOINT_EVERY_EVENTS: '1', AUDIT_SEAL_INTERVAL_MS: '200' });
+    const { a, b } = nodes;
+    [th, mm] = await Promise.all([
+      organisationWithStaff(a.api, a.admin, { country: 'TH' }),
+      organisationWithStaff(b.api, b.admin, { country: 'MM' }),
+    ]);
+    // B's descriptor, exported by B's admin and imported on A: B's organisations become referral targets in one call.
+    await b.stopApi();
+    await b.startApi({ FEDERATION_PUBLIC_BASE_URL: b.api.http.baseUrl });
+    const descriptor = await b.api.http.get('/api/v1/federation/descriptor', b.admin.token);
+    expect(descriptor.status).toBe(200);
+    expect(descriptor.body).toMatchObject({ format: 'lintas-partner-descriptor/1', nodeId: b.nodeId, baseUrl: b.api.http.baseUrl });
+    expect(descriptor.body.organisations).toContainEqual({ id: mm.org.id, name: mm.org.name, country: 'MM', type: 'ngo' });
+    const imported = await a.api.http.post('/api/v1/federation/partners/import', { descriptor: descriptor.body }, a.admin.token);
+    expect(imported.status).toBe(201);
+    expect(imported.body).toMatchObject({ created: false, keysChanged: false, partner: { id: a.partnerId } });
+    mmOnA = imported.body.organisationsAdded.find((o: { name: string }) => o.name === mm.org.name).id;
+    const onB = await b.api.http.post(
+      `/api/v1/federation/partners/${b.partnerId}/organisations`,
+      { remoteOrganisationId: th.org.id, name: th.org.name, country: 'TH', type: 'ngo' },
+      b.admin.token,
+    );
+    expect(onB.status).toBe(201);
+    workerA = await a.startWorker();
+    workerB = await startWorker(b.env);
+  }, 90_000);
+  afterAll(async () => {
+    await workerB?.close();
+    await nodes?.close();
+  });
+
+  const statusOn = async (node: TestNode, user: TestUser, id: string) =>
+    (await node.api.http.get(`/api/v1/referrals/${id}`, user.token)).body.status;
+  const untilStatus = (node: TestNode, user: TestUser, id: string, status: string) =>
+    eventually(async () => (await statusOn(node, user, id)) === status, TIMEOUT, 200);
+  const milestone = async (node: TestNode, user: TestUser, id: string, name: string) =>
+    ((await node.api.http.get(`/api/v1/referrals/${id}`, user.token)).body.milestones as Array<{ milestone: string; state: string }>).find(
+      (m) => m.milestone === name,
+    )?.state;
+  const untilMilestone = (node: TestNode, user: TestUser, id: string, name: string) =>
+    eventually(async () => (await milestone(node, user, id, name)) === 'done', TIMEOUT, 200);
+
+  async function deliveredReferral(): Promise<{ id: string; idOnB: string }> {
+    const { a, b } = nodes;
+    const kase = await createCase(a.api, th.caseworker);
+    const consent = await a.api.http.post(
+      `/api/v1/cases/${kase.id}/consents`,
+      {
+        givenBy: 'self',
+        method: 'written',
+        language: 'mya',
+        provisions: [
+          {
+            effect: 'permit',
+            recipientOrganisationId: mmOnA,
+            purposes: ['cross_border_referral'],
+            dataCategories: ['identity', 'exploitation'],
+            validUntil: '2099-06-30',
+          },
+        ],
+      },
+      th.caseworker.token,
+    );
+    expect(consent.status).toBe(201);
+    const created = await a.api.http.post(
+      '/api/v1/referrals',
+      {
+        caseId: kase.id,
+        receivingOrganisationId: mmOnA,
+        purpose: 'cross_border_referral',
+        dataCategories: ['identity', 'exploitation'],
+        reason: 'Return home; family located',
+      },
+      th.caseworker.token,
+    );
+    const id = created.body.id as string;
+    await a.api.http.post(`/api/v1/referrals/${id}/submit`, {}, th.caseworker.token);
+    expect((await a.api.http.post(`/api/v1/referrals/${id}/approve`, {}, th.supervisor.token)).body.status).toBe('approved');
+    await untilStatus(a, th.caseworker, id, 'received');
+    const [row] = await b.api.dataSource.query(`SELECT referral_id FROM federation_inbound_referrals WHERE remote_referral_id = $1`, [id]);
+    return { id, idOnB: row.referral_id as string };
+  }
+
+  const documentCase = (number: string) => {
+    const body = designExampleCase();
+    return { ...body, person: { ...body.person, identityDocuments: [{ type: 'passport', number, country: 'MM' }] } };
+  };
+
+  it('rotates every key of B mid-referral: nothing refused, nothing lost', async () => {
+    const { a, b } = nodes;
+    for (const cli of ['rewrap-keys', 'reindex-blind-index']) if (!existsSync(CLI(cli))) throw new Error('build first (npm test does)');
+    const { id, idOnB } = await deliveredReferral();
+    expect((await b.api.http.post(`/api/v1/referrals/${idOnB}/accept`, {}, mm.caseworker.token)).body.status).toBe('accepted');
+    await untilStatus(a, th.caseworker, id, 'accepted');
+
+    // Before the rotation: a case with a document on B, and a checkpoint B's worker signed with its first key.
+    const document = `PR${randomBytes(4).toString('hex').toUpperCase()}`;
+    const first = await createCase(b.api, mm.caseworker, documentCase(document));
+    const oldNodeKid = b.api.config.node.keyId;
+    const oldCheckpoint = await eventually(
+      async () => {
+        const rows = await b.api.dataSource.query(`SELECT signature FROM audit_checkpoints WHERE kid = $1 ORDER BY id DESC LIMIT 1`, [
+          oldNodeKid,
+        ]);
+        return rows[0]?.signature as string | undefined;
+      },
+      TIMEOUT,
+      200,
+    );
+    const tokenBefore = mm.caseworker.token;
+
+    // The rotation: new node, access-token, blind-index and master keys; the old ones as "previous".
+    const keysDir = join(b.env.LINTAS_LOCAL_DIR, 'keys');
+    const oldMaster = readFileSync(join(keysDir, 'master.key'), 'utf8').trim();
+    const oldBlind = readFileSync(join(keysDir, 'blind-index.key'), 'utf8').trim();
+    const oldNode = b.api.config.node.publicKey;
+    const newNode = generateKeyPairSync('ed25519').privateKey;
+    const newJwt = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    const until = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const rotated: Record<string, string> = {
+      NODE_SIGNING_KEY: pem(newNode),
+      NODE_PREVIOUS_PUBLIC_KEYS: `${jwkX(oldNode)}@${until}`,
+      JWT_PRIVATE_KEY: pem(newJwt),
+      JWT_PREVIOUS_PUBLIC_KEYS: spki(b.api.config.auth.jwtPublicKey),
+      LINTAS_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+      LINTAS_PREVIOUS_BLIND_INDEX_KEY: oldBlind,
+      LINTAS_MASTER_KEY: `drill${randomBytes(3).toString('hex')}:${randomBytes(32).toString('base64')}`,
+      LINTAS_PREVIOUS_MASTER_KEYS: oldMaster,
+    };
+    await workerB!.close();
+    await b.stopApi();
+    await b.startApi(rotated);
+    workerB = await startWorker({ ...b.env, ...rotated });
+
+    // JWKS: the new key first, the old one with its validity.
+    const jwks = (await b.api.http.get('/federation/v1/keys')).body.keys as Array<{ kid: string; exp?: number }>;
+    expect(jwks.map((k) => k.kid)).toEqual([keyId(newNode), oldNodeKid]);
+    expect(jwks[1].exp).toBe(Math.floor(new Date(until).getTime() / 1000));
+    // A token B issued before the rotation still works; a new one carries the new kid.
+    expect((await b.api.http.get('/api/v1/me', tokenBefore)).status).toBe(200);
+
+    // Events both ways after the rotation: A learns B's new key on the unknown kid, B's acks verify on A.
+    expect((await b.api.http.post(`/api/v1/referrals/${idOnB}/milestones/arrived`, {}, tokenBefore)).status).toBe(200);
+    await untilMilestone(a, th.caseworker, id, 'arrived');
+    expect((await a.api.http.post(`/api/v1/referrals/${id}/milestones/departed`, {}, th.caseworker.token)).status).toBe(200);
+    await untilMilestone(b, mm.caseworker, idOnB, 'departed');
+    const partnerOnA = await a.api.http.get(`/api/v1/federation/partners/${a.partnerId}`, a.admin.token);
+    expect(partnerOnA.body.jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([keyId(newNode), oldNodeKid]);
+    const [refresh] = await a.api.dataSource.query(
+      `SELECT details FROM audit_events WHERE action = 'federation_partner.refresh_keys' AND record_id = $1 ORDER BY id DESC LIMIT 1`,
+      [a.partnerId],
+    );
+    expect(refresh.details).toMatchObject({ trigger: 'unknown_kid', keyIds: [keyId(newNode), oldNodeKid] });
+
+    // Duplicates during the rotation: the new case is matched with the one indexed under the old key.
+    const second = await createCase(b.api, mm.caseworker, documentCase(document));
+    expect(second.possibleDuplicates).toEqual([first.reference]);
+
+    // keys:reindex and keys:rewrap on B (the CLIs, with B's rotated environment).
+    const cliEnv = { ...process.env, ...b.env, ...rotated, LOG_LEVEL: 'warn' };
+    const reindexed = JSON.parse((await run(process.execPath, [CLI('reindex-blind-index')], { env: cliEnv })).stdout.trim());
+    expect(reindexed).toMatchObject({ failed: [], remaining: 0 });
+    const rewrapped = JSON.parse((await run(process.execPath, [CLI('rewrap-keys')], { env: cliEnv })).stdout.trim());
+    expect(rewrapped).toMatchObject({ remaining: 0, inboundPackets: { failed: [], remaining: 0 } });
+    expect(rewrapped.inboundPackets.rewrapped).toBeGreaterThanOrEqual(1);
+    const [packet] = await b.api.dataSource.query(`SELECT master_key_id FROM federation_inbound_referrals WHERE referral_id = $1`, [idOnB]);
+    expect(packet.master_key_id).toBe(rotated.LINTAS_MASTER_KEY.split(':')[0]);
+
+    // The previous blind-index and master keys removed: duplicates still found, the inbound packet still readable.
+    const done = { ...rotated, LINTAS_PREVIOUS_BLIND_INDEX_KEY: '', LINTAS_PREVIOUS_MASTER_KEYS: '' };
+    await b.stopApi();
+    await b.startApi(done);
+    const third = await createCase(b.api, mm.caseworker, documentCase(document));
+    expect(third.possibleDuplicates).toEqual([first.reference, second.reference].sort());
+    const read = await b.api.http.get(`/api/v1/referrals/${idOnB}/case`, mm.caseworker.token);
+    expect(read.status).toBe(200);
+    expect(Object.keys(read.body.data).sort()).toEqual(['exploitation', 'identity']);
+
+    // The checkpoint signed with the old key verifies with the old key configured as previous, not without it.
+    const cfg = b.api.config;
+    const withPrevious = new AuditVerifier(b.api.dataSource, cfg.node.publicKey, cfg.node.keyId, cfg.node.previousKeys);
+    await expect(withPrevious.openExternal([oldCheckpoint])).resolves.toHaveLength(1);
+    const currentOnly = new AuditVerifier(b.api.dataSource, cfg.node.publicKey, cfg.node.keyId);
+    await expect(currentOnly.openExternal([oldCheckpoint])).rejects.toMatchObject({ code: 'AUDIT_CHECKPOINT_INVALID' });
+
+    // An event resent after B purged its replay table: recognised as applied, counted as delivered, no alert on A.
+    const [applied] = await b.api.dataSource.query(`SELECT jti FROM federation_applied_events WHERE partner_id = $1 AND referral_id = $2`, [
+      b.partnerId,
+      idOnB,
+    ]);
+    await b.api.dataSource.query(`DELETE FROM federation_received_jti WHERE partner_id = $1`, [b.partnerId]);
+    expect(await workerA.get(ReferralRemoteDelivery).notifyPartner(applied.jti)).toBe('delivered');
+    const alerts = await a.api.http.get('/api/v1/alerts', th.supervisor.token);
+    expect(alerts.body.items.filter((x: { type: string; recordId: string }) => x.type === 'delivery_failed' && x.recordId === id)).toEqual(
+      [],
+    );
+    expect(await milestone(b, mm.caseworker, idOnB, 'departed')).toBe('done');
+
+    // Put B's blind index and case keys back under the keys every other spec's B uses.
+    const back = {
+      ...cliEnv,
+      LINTAS_BLIND_INDEX_KEY: oldBlind,
+      LINTAS_PREVIOUS_BLIND_INDEX_KEY: rotated.LINTAS_BLIND_INDEX_KEY,
+      LINTAS_MASTER_KEY: oldMaster,
+      LINTAS_PREVIOUS_MASTER_KEYS: rotated.LINTAS_MASTER_KEY,
+    };
+    expect(JSON.parse((await run(process.execPath, [CLI('reindex-blind-index')], { env: back })).stdout.trim())).toMatchObject({
+      remaining: 0,
+    });
+    expect(JSON.parse((await run(process.execPath, [CLI('rewrap-keys')], { env: back })).stdout.trim())).toMatchObject({ remaining: 0 });
+  }, 180_000);
+});
