@@ -89,6 +89,7 @@ describe('key rotation on a running pair of deployments (e2e)', () => {
         givenBy: 'self',
         method: 'written',
         language: 'mya',
+        interpreterUsed: true,
         provisions: [
           {
             effect: 'permit',
