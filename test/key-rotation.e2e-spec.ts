@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AuditVerifier } from '../src/audit/audit-verifier';
 import { keyId } from '../src/config/keys';
+import { buildClaims, signClaims } from '../src/federation/packet';
 import { ReferralRemoteDelivery } from '../src/referrals/referral-remote-delivery';
 import { createCase, designExampleCase } from './support/cases';
 import { eventually, startWorker } from './support/app';
@@ -192,6 +193,23 @@ describe('key rotation on a running pair of deployments (e2e)', () => {
       [a.partnerId],
     );
     expect(refresh.details).toMatchObject({ trigger: 'unknown_kid', keyIds: [keyId(newNode), oldNodeKid] });
+    // Forged key ids right after: refused, and A does not fetch B's keys again within the interval.
+    const refreshes = async () =>
+      (
+        await a.api.dataSource.query(
+          `SELECT count(*)::int AS n FROM audit_events WHERE action = 'federation_partner.refresh_keys' AND record_id = $1`,
+          [a.partnerId],
+        )
+      )[0].n as number;
+    const before = await refreshes();
+    for (const kid of ['forged-1', 'forged-2']) {
+      const claims = buildClaims(b.nodeId, a.nodeId, 'ping', {}, { ttlSeconds: 300 });
+      const res = await a.api.http.post('/federation/v1/ping', {
+        jws: await signClaims(claims, generateKeyPairSync('ed25519').privateKey, kid),
+      });
+      expect([res.status, res.body.code]).toEqual([401, 'FEDERATION_UNKNOWN_KEY']);
+    }
+    expect(await refreshes()).toBe(before);
 
     // Duplicates during the rotation: the new case is matched with the one indexed under the old key.
     const second = await createCase(b.api, mm.caseworker, documentCase(document));
