@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -268,4 +268,78 @@ describe('key rotation on a running pair of deployments (e2e)', () => {
     });
     expect(JSON.parse((await run(process.execPath, [CLI('rewrap-keys')], { env: back })).stdout.trim())).toMatchObject({ remaining: 0 });
   }, 180_000);
+
+  it('imports a partner descriptor: new, rotated, replaced only when confirmed; bad input answered with codes', async () => {
+    const { a } = nodes;
+    const post = (body: unknown) => a.api.http.post('/api/v1/federation/partners/import', body, a.admin.token);
+    const jwk = (kid: string) => ({ kty: 'OKP', crv: 'Ed25519', x: jwkX(generateKeyPairSync('ed25519').publicKey), kid });
+    const nodeId = `lintas-kh-${randomBytes(4).toString('hex')}`;
+    const descriptor = {
+      format: 'lintas-partner-descriptor/1',
+      nodeId,
+      name: 'Lintas Cambodia',
+      baseUrl: 'http://127.0.0.1:9',
+      jwks: { keys: [jwk('k1')] },
+      organisations: [{ id: randomUUID(), name: `Phnom Penh Shelter ${nodeId}`, country: 'KH', type: 'ngo' }],
+    };
+    // A has no FEDERATION_PUBLIC_BASE_URL: its own descriptor cannot be exported yet.
+    const own = await a.api.http.get('/api/v1/federation/descriptor', a.admin.token);
+    expect([own.status, own.body.code]).toEqual([409, 'FEDERATION_BASE_URL_NOT_SET']);
+    expect((await a.api.http.get('/api/v1/federation/descriptor', th.caseworker.token)).status).toBe(403);
+
+    const created = await post({ descriptor, acceptanceDeadlineHours: 96 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ created: true, keysChanged: false, organisationsAlreadyRegistered: 0 });
+    expect(created.body.partner).toMatchObject({ nodeId, acceptanceDeadlineHours: 96, status: 'active' });
+    expect(created.body.organisationsAdded).toEqual([expect.objectContaining({ node: 'remote', country: 'KH' })]);
+
+    // A rotation (the old key still there) with one more organisation: keys taken, only the new organisation added.
+    const rotated = {
+      ...descriptor,
+      jwks: { keys: [jwk('k2'), descriptor.jwks.keys[0]] },
+      organisations: [...descriptor.organisations, { id: randomUUID(), name: `Siem Reap Office ${nodeId}`, country: 'KH', type: 'legal' }],
+    };
+    const again = await post({ descriptor: rotated });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ created: false, keysChanged: true, organisationsAlreadyRegistered: 1 });
+    expect(again.body.organisationsAdded).toHaveLength(1);
+    expect(again.body.partner.jwks.keys.map((k: { kid: string }) => k.kid)).toEqual(['k2', 'k1']);
+
+    // Keys sharing none with those held: refused unless confirmed.
+    const replaced = { ...rotated, jwks: { keys: [jwk('k9')] } };
+    const refused = await post({ descriptor: replaced });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'FEDERATION_PARTNER_KEYS_CHANGED',
+      details: { keyIdsHeld: ['k2', 'k1'], keyIdsSent: ['k9'] },
+    });
+    const confirmed = await post({ descriptor: replaced, confirmKeyChange: true });
+    expect(confirmed.status).toBe(201);
+    expect(confirmed.body).toMatchObject({ created: false, keysChanged: true, organisationsAdded: [] });
+
+    // Bad input: 4xx with codes, nothing stored.
+    const cases: Array<[unknown, number, string]> = [
+      [{ descriptor: { ...descriptor, nodeId: a.nodeId } }, 409, 'FEDERATION_PARTNER_IS_SELF'],
+      [{ descriptor: { ...descriptor, format: 'other/1' } }, 400, 'VALIDATION_FAILED'],
+      [{ descriptor: { ...descriptor, organisations: 'none' } }, 400, 'VALIDATION_FAILED'],
+      [{ descriptor: { ...descriptor, organisations: [{ ...descriptor.organisations[0], country: 'XX' }] } }, 400, 'VALIDATION_FAILED'],
+      [
+        { descriptor: { ...descriptor, organisations: [descriptor.organisations[0], descriptor.organisations[0]] } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [{ descriptor: { ...descriptor, jwks: { keys: [{ ...jwk('k1'), d: 'secret' }] } } }, 400, 'FEDERATION_INVALID_JWKS'],
+      [{ descriptor: { ...descriptor, baseUrl: 'ftp://x.example' } }, 400, 'FEDERATION_UNSAFE_ADDRESS'],
+      [{ descriptor, extra: true }, 400, 'VALIDATION_FAILED'],
+      [{}, 400, 'VALIDATION_FAILED'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await post(body);
+      expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+    }
+    // The same descriptor again: nothing changes.
+    const same = await post({ descriptor: replaced });
+    expect(same.body).toMatchObject({ created: false, keysChanged: false, organisationsAdded: [], organisationsAlreadyRegistered: 2 });
+    expect((await a.api.http.post('/api/v1/federation/partners/import', { descriptor }, th.caseworker.token)).status).toBe(403);
+  }, 60_000);
 });
