@@ -15,6 +15,21 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { ImportPartnerDto, PartnerDescriptorDto, PartnerImportResultDto } from './dto/descriptor.dto';
 import { FederationDescriptorService } from './federation-descriptor.service';
 
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+/**
+ * Declared on every answer of these routes (the document's shared 2xx headers are added to successes anyway): the
+ * rate-limit headers the throttler sends, and the CORS header sent when CORS_ORIGINS admits the caller's origin.
+ */
+const HEADERS = {
+  'X-RateLimit-Limit': header('X-RateLimit-Limit'),
+  'X-RateLimit-Remaining': header('X-RateLimit-Remaining'),
+  'X-RateLimit-Reset': header('X-RateLimit-Reset'),
+  'Access-Control-Allow-Origin': {
+    description: "Sent when CORS_ORIGINS admits the caller's origin",
+    schema: { type: 'string' as const, maxLength: 2048 },
+  },
+};
+
 @ApiTags('federation')
 @Controller('api/v1/federation')
 export class FederationDescriptorController {
@@ -27,9 +42,9 @@ export class FederationDescriptorController {
       'Node id, name, base URL, public keys (current and retired, with their validity) and organisations: what a partner operator imports with POST /api/v1/federation/partners/import. No personal data.',
   })
   @Authorize(Permission.FederationPartnerManage)
-  @ApiOkResponse({ type: PartnerDescriptorDto })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FORBIDDEN' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_BASE_URL_NOT_SET' })
+  @ApiOkResponse({ headers: HEADERS, type: PartnerDescriptorDto })
+  @ApiForbiddenResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'FORBIDDEN' })
+  @ApiConflictResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'FEDERATION_BASE_URL_NOT_SET' })
   export(@Actor() actor: ActorShape): Promise<PartnerDescriptorDto> {
     return this.descriptors.export(actor);
   }
@@ -41,10 +56,15 @@ export class FederationDescriptorController {
       'A new partner is registered with the keys and organisations of the descriptor. A registered one is updated: base URL, keys (a rotation shares a key id with those held; keys that share none need confirmKeyChange), and organisations not registered yet.',
   })
   @Authorize(Permission.FederationPartnerManage)
-  @ApiCreatedResponse({ type: PartnerImportResultDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED, FEDERATION_INVALID_JWKS, FEDERATION_UNSAFE_ADDRESS' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'FORBIDDEN' })
+  @ApiCreatedResponse({ headers: HEADERS, type: PartnerImportResultDto })
+  @ApiBadRequestResponse({
+    headers: HEADERS,
+    type: ErrorResponseDto,
+    description: 'VALIDATION_FAILED, FEDERATION_INVALID_JWKS, FEDERATION_UNSAFE_ADDRESS',
+  })
+  @ApiForbiddenResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'FORBIDDEN' })
   @ApiConflictResponse({
+    headers: HEADERS,
     type: ErrorResponseDto,
     description:
       'FEDERATION_PARTNER_IS_SELF, FEDERATION_PARTNER_KEYS_CHANGED, FEDERATION_PARTNER_RETIRED, FEDERATION_PARTNER_EXISTS, ORGANISATION_NAME_TAKEN',
