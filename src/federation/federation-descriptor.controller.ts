@@ -7,6 +7,8 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Actor as ActorShape } from '../common/auth/actor';
 import { Actor, Authorize } from '../common/auth/decorators';
@@ -41,10 +43,17 @@ export class FederationDescriptorController {
     description:
       'Node id, name, base URL, public keys (current and retired, with their validity) and organisations: what a partner operator imports with POST /api/v1/federation/partners/import. No personal data.',
   })
-  @Authorize(Permission.FederationPartnerManage)
   @ApiOkResponse({ headers: HEADERS, type: PartnerDescriptorDto })
-  @ApiForbiddenResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'FORBIDDEN' })
+  @ApiForbiddenResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'Role lacks the permission federation-partner:manage' })
   @ApiConflictResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'FEDERATION_BASE_URL_NOT_SET' })
+  @ApiUnauthorizedResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'Missing, invalid or expired access token' })
+  @ApiTooManyRequestsResponse({
+    headers: { ...HEADERS, 'Retry-After': header('Retry-After') },
+    type: ErrorResponseDto,
+    description: 'Rate limited',
+  })
+  // Last, so it is applied first: the answers above, declared with their headers, replace its plain ones.
+  @Authorize(Permission.FederationPartnerManage)
   export(@Actor() actor: ActorShape): Promise<PartnerDescriptorDto> {
     return this.descriptors.export(actor);
   }
@@ -55,20 +64,26 @@ export class FederationDescriptorController {
     description:
       'A new partner is registered with the keys and organisations of the descriptor. A registered one is updated: base URL, keys (a rotation shares a key id with those held; keys that share none need confirmKeyChange), and organisations not registered yet.',
   })
-  @Authorize(Permission.FederationPartnerManage)
   @ApiCreatedResponse({ headers: HEADERS, type: PartnerImportResultDto })
   @ApiBadRequestResponse({
     headers: HEADERS,
     type: ErrorResponseDto,
     description: 'VALIDATION_FAILED, FEDERATION_INVALID_JWKS, FEDERATION_UNSAFE_ADDRESS',
   })
-  @ApiForbiddenResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'FORBIDDEN' })
+  @ApiForbiddenResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'Role lacks the permission federation-partner:manage' })
   @ApiConflictResponse({
     headers: HEADERS,
     type: ErrorResponseDto,
     description:
       'FEDERATION_PARTNER_IS_SELF, FEDERATION_PARTNER_KEYS_CHANGED, FEDERATION_PARTNER_RETIRED, FEDERATION_PARTNER_EXISTS, ORGANISATION_NAME_TAKEN',
   })
+  @ApiUnauthorizedResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'Missing, invalid or expired access token' })
+  @ApiTooManyRequestsResponse({
+    headers: { ...HEADERS, 'Retry-After': header('Retry-After') },
+    type: ErrorResponseDto,
+    description: 'Rate limited',
+  })
+  @Authorize(Permission.FederationPartnerManage)
   import(@Actor() actor: ActorShape, @Body() dto: ImportPartnerDto): Promise<PartnerImportResultDto> {
     return this.descriptors.import(actor, dto);
   }
