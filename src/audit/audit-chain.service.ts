@@ -9,10 +9,14 @@ import { AuditVerifier } from './audit-verifier';
 import { AuditService } from './audit.service';
 import { CheckpointResponseDto, PublicJwkDto, VerifyQueryDto, VerifyReportDto } from './dto/audit.dto';
 
-/** This node's public signing key as a JWK, for checking checkpoints outside Lintas. */
-export function nodePublicJwk(config: AppConfig): PublicJwkDto {
-  const jwk = config.node.publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string };
-  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid: config.node.keyId, alg: 'EdDSA', use: 'sig' };
+/**
+ * This node's public signing key as a JWK, for checking checkpoints outside Lintas: the key named `kid` (a retired key
+ * still configured, for a checkpoint signed before a rotation), or the current key.
+ */
+export function nodePublicJwk(config: AppConfig, kid?: string): PublicJwkDto {
+  const key = config.node.previousKeys.find((k) => k.keyId === kid) ?? config.node;
+  const jwk = key.publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string };
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid: key.keyId, alg: 'EdDSA', use: 'sig' };
 }
 
 /** The auditor's view of the audit chain: verify it, and fetch the latest signed checkpoint to keep elsewhere. */
@@ -25,7 +29,7 @@ export class AuditChainService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {
-    this.verifier = new AuditVerifier(dataSource, config.node.publicKey, config.node.keyId);
+    this.verifier = new AuditVerifier(dataSource, config.node.publicKey, config.node.keyId, config.node.previousKeys);
   }
 
   async verify(actor: Actor, query: VerifyQueryDto): Promise<VerifyReportDto> {
@@ -64,7 +68,7 @@ export class AuditChainService {
       createdAt: row.createdAt.toISOString(),
       kid: row.kid,
       jws: row.signature,
-      publicJwk: nodePublicJwk(this.config),
+      publicJwk: nodePublicJwk(this.config, row.kid),
     };
   }
 }

@@ -45,17 +45,36 @@ export interface VerifyOptions {
  * CLI both use it.
  */
 export class AuditVerifier {
+  /** The current node key and the retired ones still configured, by kid: a checkpoint verifies under the key it names. */
+  private readonly keys: ReadonlyMap<string, KeyObject>;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly publicKey: KeyObject,
-    private readonly kid: string,
-  ) {}
+    publicKey: KeyObject,
+    kid: string,
+    previous: readonly { publicKey: KeyObject; keyId: string }[] = [],
+  ) {
+    this.keys = new Map([[kid, publicKey], ...previous.map((k) => [k.keyId, k.publicKey] as const)]);
+  }
+
+  /** The checkpoint opened under whichever configured key signed it, or null. */
+  private async open(jws: string, kid?: string): Promise<CheckpointPayload | null> {
+    if (kid !== undefined) {
+      const key = this.keys.get(kid);
+      return key ? openCheckpoint(jws, key, kid) : null;
+    }
+    for (const [id, key] of this.keys) {
+      const payload = await openCheckpoint(jws, key, id);
+      if (payload) return payload;
+    }
+    return null;
+  }
 
   /** Opens checkpoints held outside; a JWS that is not a valid checkpoint of this node is a 400. */
   async openExternal(jwsList: string[]): Promise<CheckpointPayload[]> {
     const opened: CheckpointPayload[] = [];
     for (const jws of jwsList) {
-      const payload = await openCheckpoint(jws, this.publicKey, this.kid);
+      const payload = await this.open(jws);
       if (!payload) throw new DomainError('AUDIT_CHECKPOINT_INVALID', 'The checkpoint is not a valid signed checkpoint of this node');
       opened.push(payload);
     }
@@ -150,7 +169,7 @@ export class AuditVerifier {
     const { rows } = await runSql(this.dataSource.manager, checkpointsBetween, [idLimit, after, upTo]);
     const claims: CheckpointClaim[] = [];
     for (const row of rows) {
-      const payload = await openCheckpoint(row.signature, this.publicKey, this.kid);
+      const payload = await this.open(row.signature, row.kid);
       // The row's columns must be exactly what was signed; otherwise the row claims something its signature does not.
       const signatureValid =
         payload !== null &&

@@ -54,10 +54,16 @@ export class TokenService {
     );
   }
 
-  /** Returns the claims, or null for anything not a valid, current access token of this deployment. */
+  /**
+   * Returns the claims, or null for anything not a valid, current access token of this deployment. The header's `kid`
+   * picks the key: the current one or an earlier one still configured (JWT_PREVIOUS_PUBLIC_KEYS), so tokens signed
+   * before a rotation verify until they expire. A token without a known kid is refused.
+   */
   verifyAccess(token: string): AccessClaims | null {
     const { auth } = this.config;
     try {
+      const publicKey = auth.jwtVerificationKeys.get(tokenKid(token) ?? '');
+      if (!publicKey) return null;
       const decoded = this.jwt.verify<{ header: { typ?: string }; payload: { sub?: string; sid?: string; iat?: unknown; exp?: unknown } }>(
         token,
         {
@@ -65,6 +71,8 @@ export class TokenService {
           issuer: auth.issuer,
           audience: auth.audience,
           complete: true,
+          // jsonwebtoken takes a KeyObject (the fast path, STACK-NOTES); @nestjs/jwt's option type names string | Buffer only.
+          publicKey: publicKey as unknown as Buffer,
         },
       );
       const { sub, sid } = decoded.payload;
@@ -81,6 +89,18 @@ export class TokenService {
   newRefreshToken(): { token: string; hash: string } {
     const token = `lrt_${randomBytes(32).toString('base64url')}`;
     return { token, hash: hashRefreshToken(token) };
+  }
+}
+
+/** The `kid` of a compact JWT's header, read without verifying anything (it only picks the key to verify with). */
+function tokenKid(token: string): string | null {
+  const dot = token.indexOf('.');
+  if (dot < 1 || dot > 512) return null;
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : null;
+  } catch {
+    return null;
   }
 }
 

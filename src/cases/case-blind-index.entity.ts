@@ -17,4 +17,9 @@ export class CaseBlindIndexEntity {
   /** What was indexed; only identity documents today. */
   @Column({ type: 'varchar', length: 30, default: 'identity_document' }) kind: string;
   @Column({ type: 'bytea' }) digest: Buffer;
+  /**
+   * Which blind-index key made the digest (blindIndexKeyId); null for rows written before keys had ids. A rotation
+   * re-indexes every case with a row not under the current key (`npm run keys:reindex`), so this column is its progress.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true }) keyId: string | null;
 }

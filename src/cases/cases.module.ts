@@ -5,6 +5,7 @@ import { CaseAccessLog } from './case-access-log.service';
 import { CaseCorrections } from './case-corrections.service';
 import { CaseAccessService } from './case-access.service';
 import { CaseKeys } from './case-keys.service';
+import { CaseBlindIndexRotation } from './case-blind-index';
 import { CaseReads } from './case-reads.service';
 import { CaseReferences } from './case-references';
 import { CaseRestrictions } from './case-restrictions.service';
@@ -17,6 +18,7 @@ import { CasesService } from './cases.service';
   controllers: [CasesController],
   providers: [
     CaseKeys,
+    CaseBlindIndexRotation,
     CaseAccessService,
     CaseReferences,
     CaseReads,
@@ -26,6 +28,6 @@ import { CasesService } from './cases.service';
     CaseCorrections,
     CasesService,
   ],
-  exports: [CasesService, CaseKeys, CaseRestrictions, CaseCorrections, CaseReads],
+  exports: [CasesService, CaseKeys, CaseBlindIndexRotation, CaseRestrictions, CaseCorrections, CaseReads],
 })
 export class CasesModule {}

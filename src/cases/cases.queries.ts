@@ -23,8 +23,12 @@ export interface CaseCreateExtras {
   reference: string;
   ownerOrganisationId: string;
   key: { masterKeyId: string; wrappedKey: Buffer };
-  /** Blind-index digests of the identity documents (none: no blind-index rows and no duplicates). */
+  /** Blind-index digests of the identity documents under the current key (none: no blind-index rows and no duplicates). */
   digests: Buffer[];
+  /** The current blind-index key's id, stored with each digest. */
+  blindIndexKeyId: string;
+  /** The digests to look duplicates up by: `digests` and, during a rotation, the same documents under the previous key. */
+  lookups: Buffer[];
   audit: { actorUserId: string; actorOrganisationId: string; actorRole: string; correlationId: string | null };
 }
 
@@ -55,10 +59,10 @@ export const createCase = statement<CaseCreateRow>('cases.create', (ds: DataSour
   return `WITH c AS (INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
                      RETURNING ${createdAt} AS created_at, ${updatedAt} AS updated_at),
      k AS (INSERT INTO case_keys (case_id, master_key_id, wrapped_key, destroyed_at) VALUES (${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'bytea')}, NULL)),
-     b AS (INSERT INTO case_blind_indexes (case_id, kind, digest)
-           SELECT ${p(1, 'uuid')}, 'identity_document', digest FROM unnest(${p(4, 'bytea[]')}) AS digest),
+     b AS (INSERT INTO case_blind_indexes (case_id, kind, digest, key_id)
+           SELECT ${p(1, 'uuid')}, 'identity_document', digest, ${p(12, 'varchar')} FROM unnest(${p(4, 'bytea[]')}) AS digest),
      d AS (SELECT DISTINCT x.reference FROM case_blind_indexes i JOIN cases x ON x.id = i.case_id
-           WHERE i.digest = ANY(${p(4, 'bytea[]')}) AND x.owner_organisation_id = ${p(5, 'uuid')} AND x.id <> ${p(1, 'uuid')}),
+           WHERE i.digest = ANY(${p(13, 'bytea[]')}) AND x.owner_organisation_id = ${p(5, 'uuid')} AND x.id <> ${p(1, 'uuid')}),
      a AS (${audit})
 SELECT c.created_at, c.updated_at, ARRAY(SELECT reference FROM d ORDER BY reference) AS possible_duplicates FROM c`;
 });
@@ -77,6 +81,8 @@ export function caseCreateParameters(x: CaseCreateExtras): unknown[] {
     x.caseId,
     x.audit.correlationId,
     x.reference,
+    x.blindIndexKeyId,
+    x.lookups,
   ];
 }
 
@@ -95,12 +101,30 @@ export const takeReferenceNumbers = statement<{ country: string; year: number; l
          RETURNING r.country, r.year, r.last_value`,
 );
 
-/** References of the organisation's other cases that share one of these document digests. */
+/** References of the organisation's other cases that share one of these document digests (any key's). */
 export const sharedDocumentReferences = statement<{ reference: string }, [Buffer[], string, string]>(
   'cases.sharedDocumentReferences',
   () => `SELECT DISTINCT c.reference FROM case_blind_indexes b JOIN cases c ON c.id = b.case_id
           WHERE b.digest = ANY($1::bytea[]) AND c.owner_organisation_id = $2 AND c.id <> $3
           ORDER BY c.reference`,
+);
+
+// ---------------------------------------------------------------- blind-index rotation
+
+/**
+ * The next cases (by id, after $2) with a blind-index row not made with the current key ($1), at most $3: what
+ * `keys:reindex` has left to do. The key_id column is the re-index's durable progress.
+ */
+export const casesToReindex = statement<{ case_id: string }, [string, string, number]>(
+  'cases.casesToReindex',
+  () => `SELECT DISTINCT case_id FROM case_blind_indexes
+          WHERE key_id IS DISTINCT FROM $1 AND case_id > $2 ORDER BY case_id LIMIT $3`,
+);
+
+/** How many cases still have a row not made with the current key ($1). */
+export const casesLeftToReindex = statement<{ n: string }, [string]>(
+  'cases.casesLeftToReindex',
+  () => `SELECT count(DISTINCT case_id) AS n FROM case_blind_indexes WHERE key_id IS DISTINCT FROM $1`,
 );
 
 // ---------------------------------------------------------------- reads

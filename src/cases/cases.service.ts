@@ -14,6 +14,7 @@ import { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { isCaseStaff } from './case-access';
 import { CaseAccessService, FindCaseOptions } from './case-access.service';
 import { CaseBlindIndexEntity } from './case-blind-index.entity';
+import { writeBlindIndex } from './case-blind-index';
 import { CaseCorrections } from './case-corrections.service';
 import { CaseChanges, clearedIdentity, identityFromInput, sealIdentity } from './case-identity';
 import { CaseKey, CaseKeys } from './case-keys.service';
@@ -25,7 +26,15 @@ import { CaseEntity } from './case.entity';
 import { caseCreateParameters, createCase, sharedDocumentReferences } from './cases.queries';
 import { CASE_JOBS, CaseIdentityErasedPayload } from './jobs/case.jobs';
 import { OutboxService } from '../outbox/outbox.service';
-import { AssignCaseDto, CloseCaseDto, CreateCaseDto, EraseIdentityDto, PersonInputDto, UpdateCaseDto } from './dto/case-input.dto';
+import {
+  AssignCaseDto,
+  CloseCaseDto,
+  CreateCaseDto,
+  EraseIdentityDto,
+  IdentityDocumentDto,
+  PersonInputDto,
+  UpdateCaseDto,
+} from './dto/case-input.dto';
 import { CaseResponseDto, CreatedCaseResponseDto } from './dto/case-response.dto';
 
 export type { FindCaseOptions } from './case-access.service';
@@ -74,7 +83,9 @@ export class CasesService {
     const person: PersonInputDto = dto.person ?? {};
     const id = randomUUID();
     const { result: sealed, wrapped } = this.keys.withNewKey(id, (key) => sealIdentity(key, person));
-    const digests = (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d));
+    const documents = person.identityDocuments ?? [];
+    const digests = documents.map((d) => this.crypto.documentIndex(d));
+    const lookups = documents.flatMap((d) => this.crypto.documentLookups(d));
     const reference = await this.references.next(actor.organisationCountry, new Date().getUTCFullYear());
     const values = caseCreateValues(dto, sealed, {
       id,
@@ -94,6 +105,8 @@ export class CasesService {
         ownerOrganisationId: actor.organisationId,
         key: wrapped,
         digests,
+        blindIndexKeyId: this.crypto.blindIndexKeyId,
+        lookups,
         audit: {
           actorUserId: actor.userId,
           actorOrganisationId: actor.organisationId,
@@ -143,12 +156,7 @@ export class CasesService {
       );
       if (!oldValuesCiphertext && identityTouched) throw erasedIdentity();
       if (person.identityDocuments !== undefined) {
-        await this.indexDocuments(
-          em,
-          actor,
-          id,
-          (person.identityDocuments ?? []).map((d) => this.crypto.documentIndex(d)),
-        );
+        await this.indexDocuments(em, actor, id, person.identityDocuments ?? []);
       }
       const changes = {
         ...sealed,
@@ -179,14 +187,11 @@ export class CasesService {
    * Replaces the case's blind-index rows and answers the references of the caller's OWN organisation's other cases
    * that share a document. Another organisation's cases are never matched, so this cannot probe who holds whom.
    */
-  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, digests: Buffer[]): Promise<string[]> {
-    await em.delete(CaseBlindIndexEntity, { caseId });
-    if (digests.length === 0) return [];
-    await em.insert(
-      CaseBlindIndexEntity,
-      digests.map((digest) => ({ caseId, kind: 'identity_document', digest })),
-    );
-    const { rows } = await runSql(em, sharedDocumentReferences, [digests, actor.organisationId, caseId]);
+  private async indexDocuments(em: EntityManager, actor: Actor, caseId: string, documents: IdentityDocumentDto[]): Promise<string[]> {
+    await writeBlindIndex(em, this.crypto, caseId, documents);
+    if (documents.length === 0) return [];
+    const lookups = documents.flatMap((d) => this.crypto.documentLookups(d));
+    const { rows } = await runSql(em, sharedDocumentReferences, [lookups, actor.organisationId, caseId]);
     return rows.map((r) => r.reference);
   }
 

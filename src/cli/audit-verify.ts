@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   });
   await dataSource.initialize();
   try {
-    const verifier = new AuditVerifier(dataSource, config.node.publicKey, config.node.keyId);
+    const verifier = new AuditVerifier(dataSource, config.node.publicKey, config.node.keyId, config.node.previousKeys);
     const report = await verifier.verify({ externalCheckpoints });
     if (!report) {
       process.stderr.write('lintas audit:verify: another verification of this database is running; try again when it ends\n');

@@ -4,7 +4,7 @@ import { OutboundPolicy } from '../common/net/outbound-url';
 import { AddressCategory, EmailMode, ReferralDeadlineConfig } from '../common/vocabulary';
 import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
-import { keyId, MasterKey, resolveKeys } from './keys';
+import { blindIndexKeyId, keyId, MasterKey, resolveKeys } from './keys';
 
 /** The typed, validated configuration. Built once at boot from the environment; injected everywhere else. */
 export class AppConfig {
@@ -28,6 +28,8 @@ export class AppConfig {
     jwtPrivateKey: KeyObject;
     jwtPublicKey: KeyObject;
     jwtKeyId: string;
+    /** Public keys that verify access tokens, by kid: the current key and earlier ones (JWT_PREVIOUS_PUBLIC_KEYS). */
+    jwtVerificationKeys: ReadonlyMap<string, KeyObject>;
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
@@ -35,8 +37,21 @@ export class AppConfig {
     loginMaxFailures: number;
     loginLockSeconds: number;
   };
-  readonly crypto: { masterKey: MasterKey; previousMasterKeys: MasterKey[]; blindIndexKey: Buffer };
-  readonly node: { signingKey: KeyObject; publicKey: KeyObject; keyId: string };
+  readonly crypto: {
+    masterKey: MasterKey;
+    previousMasterKeys: MasterKey[];
+    blindIndexKey: Buffer;
+    blindIndexKeyId: string;
+    /** While a blind-index rotation runs: the earlier key, so look-ups match rows not yet re-indexed. */
+    previousBlindIndexKey: { id: string; key: Buffer } | null;
+  };
+  readonly node: {
+    signingKey: KeyObject;
+    publicKey: KeyObject;
+    keyId: string;
+    /** Retired node keys: served in the JWKS with their validity; audit checkpoints they signed still verify. */
+    previousKeys: { publicKey: KeyObject; keyId: string; validUntil: Date | null }[];
+  };
   readonly federation: {
     /** This deployment's id towards partners; defaults to one derived from the signing key (set it explicitly). */
     nodeId: string;
@@ -44,6 +59,10 @@ export class AppConfig {
     allowedAddresses: ReadonlySet<AddressCategory>;
     timeoutMs: number;
     packetTtlSeconds: number;
+    /** A partner's keys are fetched on an unknown key id at most once per this many seconds. */
+    keyRefreshMinSeconds: number;
+    /** Where partners reach this deployment (the base URL in its partner descriptor); null when not configured. */
+    publicBaseUrl: string | null;
     /** Test-only delay of the inbound referral route (0 = off; refused in production). */
     testInboundDelayMs: number;
     /** The outbound-address rules for partner URLs (src/common/net/outbound-url.ts). */
@@ -110,6 +129,7 @@ export class AppConfig {
       jwtPrivateKey: keys.jwtPrivateKey,
       jwtPublicKey,
       jwtKeyId: keyId(jwtPublicKey),
+      jwtVerificationKeys: new Map([jwtPublicKey, ...keys.previousJwtPublicKeys].map((k) => [keyId(k), k] as const)),
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
@@ -117,14 +137,29 @@ export class AppConfig {
       loginMaxFailures: env.LOGIN_MAX_FAILURES,
       loginLockSeconds: env.LOGIN_LOCK_SECONDS,
     };
-    this.crypto = { masterKey: keys.masterKey, previousMasterKeys: keys.previousMasterKeys, blindIndexKey: keys.blindIndexKey };
+    this.crypto = {
+      masterKey: keys.masterKey,
+      previousMasterKeys: keys.previousMasterKeys,
+      blindIndexKey: keys.blindIndexKey,
+      blindIndexKeyId: blindIndexKeyId(keys.blindIndexKey),
+      previousBlindIndexKey: keys.previousBlindIndexKey
+        ? { id: blindIndexKeyId(keys.previousBlindIndexKey), key: keys.previousBlindIndexKey }
+        : null,
+    };
     const nodePublic = createPublicKey(keys.nodeSigningKey);
-    this.node = { signingKey: keys.nodeSigningKey, publicKey: nodePublic, keyId: keyId(nodePublic) };
+    this.node = {
+      signingKey: keys.nodeSigningKey,
+      publicKey: nodePublic,
+      keyId: keyId(nodePublic),
+      previousKeys: keys.previousNodeKeys.map((k) => ({ publicKey: k.publicKey, keyId: keyId(k.publicKey), validUntil: k.validUntil })),
+    };
     this.federation = {
       nodeId: env.FEDERATION_NODE_ID ?? `lintas-${this.node.keyId}`,
       allowedAddresses: parseAllowedAddresses(env.FEDERATION_ALLOW_PRIVATE_ADDRESSES),
       timeoutMs: env.FEDERATION_TIMEOUT_MS,
       packetTtlSeconds: env.FEDERATION_PACKET_TTL_SECONDS,
+      keyRefreshMinSeconds: env.FEDERATION_KEY_REFRESH_MIN_SECONDS,
+      publicBaseUrl: env.FEDERATION_PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null,
       testInboundDelayMs: env.FEDERATION_TEST_INBOUND_DELAY_MS,
       outbound: { production: this.production, allowedAddresses: parseAllowedAddresses(env.FEDERATION_ALLOW_PRIVATE_ADDRESSES) },
     };

@@ -45,6 +45,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() LINTAS_PREVIOUS_MASTER_KEYS?: string;
   @IsOptional() @IsString() LINTAS_BLIND_INDEX_KEY?: string;
   @IsOptional() @IsString() NODE_SIGNING_KEY?: string;
+  @IsOptional() @IsString() JWT_PREVIOUS_PUBLIC_KEYS?: string;
+  @IsOptional() @IsString() LINTAS_PREVIOUS_BLIND_INDEX_KEY?: string;
+  @IsOptional() @IsString() NODE_PREVIOUS_PUBLIC_KEYS?: string;
   @IsOptional() @IsString() LINTAS_LOCAL_DIR = '.local';
 
   @IsOptional() @IsEmail() LINTAS_BOOTSTRAP_ADMIN_EMAIL?: string;
@@ -80,6 +83,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() FEDERATION_ALLOW_PRIVATE_ADDRESSES = '';
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(120000) FEDERATION_TIMEOUT_MS = 10000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(900) FEDERATION_PACKET_TTL_SECONDS = 300;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400) FEDERATION_KEY_REFRESH_MIN_SECONDS = 60;
   /**
    * Test-only: the inbound referral route waits this long before answering, so a test can kill the sender's worker
    * while its request is in flight. 0 (off) by default; refused in production.
@@ -104,6 +108,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
   PUBLIC_BASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'FEDERATION_PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
+  FEDERATION_PUBLIC_BASE_URL?: string;
   /** The e-mail mode of a person who chose none, in an organisation that set no default. */
   @IsOptional() @IsIn(['immediate', 'daily', 'off']) NOTIFICATION_DEFAULT_EMAIL: 'immediate' | 'daily' | 'off' = 'daily';
   /** The hour (UTC) the daily digest goes out. */

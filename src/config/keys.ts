@@ -13,12 +13,24 @@ export interface MasterKey {
   key: Buffer;
 }
 
+/** A retired node signing key: its public half, kept so that what it signed (checkpoints, packets) still verifies. */
+export interface PreviousNodeKey {
+  publicKey: KeyObject;
+  /** Until when partners should accept packets signed with it (null: no end announced). Checkpoints verify forever. */
+  validUntil: Date | null;
+}
+
 export interface ResolvedKeys {
   jwtPrivateKey: KeyObject;
+  /** Public halves of earlier access-token keys: tokens they signed verify until they expire. */
+  previousJwtPublicKeys: KeyObject[];
   masterKey: MasterKey;
   previousMasterKeys: MasterKey[];
   blindIndexKey: Buffer;
+  /** The blind-index key before the current one, while `keys:reindex` moves the rows to the current key. */
+  previousBlindIndexKey: Buffer | null;
   nodeSigningKey: KeyObject;
+  previousNodeKeys: PreviousNodeKey[];
   generated: string[];
 }
 
@@ -30,6 +42,9 @@ interface KeySources {
   LINTAS_PREVIOUS_MASTER_KEYS?: string;
   LINTAS_BLIND_INDEX_KEY?: string;
   NODE_SIGNING_KEY?: string;
+  JWT_PREVIOUS_PUBLIC_KEYS?: string;
+  LINTAS_PREVIOUS_BLIND_INDEX_KEY?: string;
+  NODE_PREVIOUS_PUBLIC_KEYS?: string;
 }
 
 function pem(value: string): string {
@@ -144,7 +159,86 @@ export function resolveKeys(src: KeySources): ResolvedKeys {
   if (previousMasterKeys.some((k) => k.id === masterKey.id)) {
     throw new ConfigurationError('LINTAS_PREVIOUS_MASTER_KEYS repeats the key id of LINTAS_MASTER_KEY');
   }
-  return { jwtPrivateKey, masterKey, previousMasterKeys, blindIndexKey, nodeSigningKey, generated };
+  const previousJwtPublicKeys = parsePreviousEcKeys(src.JWT_PREVIOUS_PUBLIC_KEYS ?? '');
+  const previousBlindIndexKey = src.LINTAS_PREVIOUS_BLIND_INDEX_KEY?.trim()
+    ? parseSecretBytes('LINTAS_PREVIOUS_BLIND_INDEX_KEY', src.LINTAS_PREVIOUS_BLIND_INDEX_KEY)
+    : null;
+  if (previousBlindIndexKey?.equals(blindIndexKey)) {
+    throw new ConfigurationError('LINTAS_PREVIOUS_BLIND_INDEX_KEY is the same key as LINTAS_BLIND_INDEX_KEY');
+  }
+  const previousNodeKeys = parsePreviousNodeKeys(src.NODE_PREVIOUS_PUBLIC_KEYS ?? '');
+  const currentNodeKid = keyId(nodeSigningKey);
+  if (previousNodeKeys.some((k) => keyId(k.publicKey) === currentNodeKid)) {
+    throw new ConfigurationError('NODE_PREVIOUS_PUBLIC_KEYS repeats the public key of NODE_SIGNING_KEY');
+  }
+  const currentJwtKid = keyId(jwtPrivateKey);
+  if (previousJwtPublicKeys.some((k) => keyId(k) === currentJwtKid)) {
+    throw new ConfigurationError('JWT_PREVIOUS_PUBLIC_KEYS repeats the public key of JWT_PRIVATE_KEY');
+  }
+  return {
+    jwtPrivateKey,
+    previousJwtPublicKeys,
+    masterKey,
+    previousMasterKeys,
+    blindIndexKey,
+    previousBlindIndexKey,
+    nodeSigningKey,
+    previousNodeKeys,
+    generated,
+  };
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g;
+
+/** Earlier ES256 keys, as one or more PEM blocks (public keys, or the old private keys: only the public half is kept). */
+export function parsePreviousEcKeys(value: string, variable = 'JWT_PREVIOUS_PUBLIC_KEYS'): KeyObject[] {
+  const text = pem(value).trim();
+  if (!text) return [];
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) throw new ConfigurationError(`${variable} must hold one or more PEM public keys`);
+  if (blocks.length > 5) throw new ConfigurationError(`${variable} holds more than 5 keys`);
+  return blocks.map((block) => {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(block);
+    } catch {
+      throw new ConfigurationError(`${variable} holds a key that is not a readable PEM key`);
+    }
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new ConfigurationError(`${variable} must hold EC P-256 keys (ES256)`);
+    }
+    return key;
+  });
+}
+
+/**
+ * Retired node keys: "<x>[@<valid until, ISO 8601>]" comma-separated, where x is the JWK `x` (base64url) of the Ed25519
+ * public key, as the JWKS served it. The date tells partners until when packets signed with it are accepted.
+ */
+export function parsePreviousNodeKeys(value: string, variable = 'NODE_PREVIOUS_PUBLIC_KEYS'): PreviousNodeKey[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length > 5) throw new ConfigurationError(`${variable} holds more than 5 keys`);
+  return items.map((item) => {
+    const m = /^([A-Za-z0-9_-]{43})(?:@(\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:\.\d{1,3})?Z)?))?$/.exec(item);
+    if (!m) throw new ConfigurationError(`${variable}: each key is "<Ed25519 public key x, base64url>[@<valid until, ISO 8601 UTC>]"`);
+    let publicKey: KeyObject;
+    try {
+      publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: m[1] }, format: 'jwk' });
+    } catch {
+      throw new ConfigurationError(`${variable} holds a key that is not an Ed25519 public key`);
+    }
+    const validUntil = m[2] ? new Date(m[2]) : null;
+    if (validUntil && Number.isNaN(validUntil.getTime())) throw new ConfigurationError(`${variable} holds an invalid date`);
+    return { publicKey, validUntil };
+  });
+}
+
+/** A short id for a blind-index key, stored beside each digest so a re-index knows which rows are left. */
+export function blindIndexKeyId(key: Buffer): string {
+  return createHash('sha256').update('lintas.blind-index.kid|').update(key).digest('base64url').slice(0, 12);
 }
 
 /** A short, stable id for a public key: a SHA-256 thumbprint of its SPKI form. */

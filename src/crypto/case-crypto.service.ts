@@ -72,7 +72,21 @@ export class CaseCryptoService {
     }
   }
 
+  /** The digest to store: under the current blind-index key (its id is blindIndexKeyId). */
   documentIndex(doc: { type: string; country: string; number: string }): Buffer {
     return blindIndex(this.config.crypto.blindIndexKey, doc);
+  }
+
+  get blindIndexKeyId(): string {
+    return this.config.crypto.blindIndexKeyId;
+  }
+
+  /**
+   * The digests to look a document up by: under the current key and, while a rotation runs, the previous one, so a
+   * case not yet re-indexed is still found as a duplicate.
+   */
+  documentLookups(doc: { type: string; country: string; number: string }): Buffer[] {
+    const previous = this.config.crypto.previousBlindIndexKey;
+    return [this.documentIndex(doc), ...(previous ? [blindIndex(previous.key, doc)] : [])];
   }
 }

@@ -117,6 +117,8 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/statistics/exports/htcds': { none: ANONYMISED },
 
   'POST /api/v1/federation/partners': { none: NO_CASE_DATA },
+  'POST /api/v1/federation/partners/import': { none: NO_CASE_DATA },
+  'GET /api/v1/federation/descriptor': { none: NO_CASE_DATA },
   'GET /api/v1/federation/partners': { none: NO_CASE_DATA },
   'GET /api/v1/federation/partners/:id': { none: NO_CASE_DATA },
   'POST /api/v1/federation/partners/:id/organisations': { none: NO_CASE_DATA },

@@ -3,7 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { JwksDto, PingAckDto } from './dto/partner.dto';
 import { FederationVerifier } from './federation-verifier';
-import { publicJwk } from './jwks';
+import { nodeJwks } from './jwks';
 
 /** What partners call on this node. Referral packets, events and recalls join here when referrals are built. */
 @Injectable()
@@ -15,7 +15,7 @@ export class FederationInboundService {
   ) {}
 
   async keys(): Promise<JwksDto> {
-    return { keys: [await publicJwk(this.config.node.publicKey, this.config.node.keyId)] };
+    return nodeJwks(this.config.node);
   }
 
   async ping(jws: string): Promise<PingAckDto> {

@@ -11,6 +11,8 @@ export interface PartnerJwk {
   kid: string;
   use?: 'sig';
   alg?: 'EdDSA';
+  /** A retired key's end of validity (NumericDate): packets it signed are refused after it. Absent: no end announced. */
+  exp?: number;
 }
 
 /**
@@ -28,6 +30,11 @@ export class FederationPartnerEntity {
   /** Hours the partner's organisations have to accept a referral after delivery. */
   @Column({ type: 'int' }) acceptanceDeadlineHours: number;
   @Column({ type: 'enum', enum: PARTNER_STATUSES, enumName: 'federation_partner_status', default: 'active' }) status: PartnerStatus;
+  /**
+   * When the keys were last fetched because a packet named a key id not registered here: one fetch per interval, so a
+   * stream of forged key ids cannot make this deployment hammer its partner.
+   */
+  @Column({ type: 'timestamptz', nullable: true }) keysRefreshedAt: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

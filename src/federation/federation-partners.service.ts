@@ -19,10 +19,10 @@ import {
 import { CallOutcome, FederationClient } from './federation-client';
 import { FederationPartnerEntity, PartnerJwk, PartnerStatus } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
-import { parsePartnerJwks } from './jwks';
+import { KEYS_PATH, parsePartnerJwks } from './jwks';
 import { assertOutboundUrlShape, assertSafeOutboundUrl } from '../common/net/outbound-url';
 
-export const KEYS_PATH = '/federation/v1/keys';
+export { KEYS_PATH };
 export const PING_PATH = '/federation/v1/ping';
 
 const partnerNotFound = () => new DomainError('FEDERATION_PARTNER_NOT_FOUND', 'Partner not found');

@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { runSql } from '../database/sql';
 import { findOrganisation } from '../organisations/organisation-reads';
 import { SignedPacketDto } from './dto/partner.dto';
 import { FederationInboundReferralEntity } from './federation-inbound-referral.entity';
@@ -13,6 +14,7 @@ import { FederationPartnerEntity } from './federation-partner.entity';
 import { FederationSigner } from './federation-signer';
 import { FederationVerifier, VerifiedPacket } from './federation-verifier';
 import { InboundPacketStore } from './inbound-packet-store';
+import { insertAppliedEvent } from './federation.queries';
 import { rememberPacketId } from './received-jti';
 import { canonicalJson } from './packet';
 import { AckPacketBody, EventPacketBody, parseEventBody, parseRecallBody, parseReferralBody, ReferralPacketBody } from './referral-packets';
@@ -165,6 +167,10 @@ export class FederationReferralInboundService {
         });
       }
       const target = await this.eventTarget(em, packet, referralId);
+      // The replay table forgets a jti after the packet's lifetime; this record does not. A resend of an event already
+      // applied (same jti, re-signed after an outage) is answered as a replay, which the sender counts as delivered.
+      if ((await runSql(em, insertAppliedEvent, [packet.partner.id, packet.claims.jti, target.referralId])).rowCount === 0)
+        throw new DomainError('FEDERATION_REPLAY', 'This event was already applied', { jti: packet.claims.jti });
       // A restriction notice older than one already applied (they may arrive out of order) is acknowledged, not applied.
       const applied =
         body.kind !== 'restriction' ||

@@ -72,6 +72,10 @@ export class FederationTransport {
       'federation call',
     );
     if (result.outcome === 'retryable') return { outcome: 'retry' };
+    // The partner does not know the key yet: it refreshes this side's keys on an unknown key id, at most once per
+    // interval. After a rotation here, another attempt (the queue's backoff) goes through; an unregistered sender
+    // still fails when the retries run out.
+    if (result.outcome === 'permanent' && result.errorCode === 'FEDERATION_UNKNOWN_KEY') return { outcome: 'retry' };
     if (result.outcome === 'permanent') return { outcome: 'permanent', errorCode: result.errorCode };
     try {
       const ackJws = (result.body as { jws?: unknown } | null)?.jws;

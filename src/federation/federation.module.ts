@@ -1,6 +1,8 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { OrganisationsModule } from '../organisations/organisations.module';
 import { FederationController } from './federation.controller';
+import { FederationDescriptorController } from './federation-descriptor.controller';
+import { FederationDescriptorService } from './federation-descriptor.service';
 import { FederationCoreModule } from './federation-core.module';
 import { FederationInboundService } from './federation-inbound.service';
 import { FederationReferralInboundService } from './federation-referral-inbound.service';
@@ -18,8 +20,8 @@ export class FederationModule {
     return {
       module: FederationModule,
       imports: [FederationCoreModule, OrganisationsModule, referralRecords],
-      controllers: [FederationController, FederationPartnersController],
-      providers: [FederationInboundService, FederationPartnersService, FederationReferralInboundService],
+      controllers: [FederationController, FederationPartnersController, FederationDescriptorController],
+      providers: [FederationInboundService, FederationPartnersService, FederationReferralInboundService, FederationDescriptorService],
       exports: [FederationCoreModule],
     };
   }

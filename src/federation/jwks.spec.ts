@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK } from 'jose';
 import { DomainError } from '../common/errors/domain-error';
-import { parsePartnerJwks, publicJwk } from './jwks';
+import { jwkExpired, nodeJwks, parsePartnerJwks, publicJwk } from './jwks';
 
 const codeOf = (fn: () => unknown): string => {
   try {
@@ -49,5 +49,30 @@ describe('partner JWKS', () => {
     ]) {
       expect(codeOf(() => parsePartnerJwks(value))).toBe('FEDERATION_INVALID_JWKS');
     }
+  });
+
+  it("keeps a retired key's exp, refuses one that is not whole seconds, and judges it with the skew", async () => {
+    const pub = await publicJwk(generateKeyPairSync('ed25519').publicKey, 'old');
+    expect(parsePartnerJwks({ keys: [{ ...pub, exp: 1798761600 }] }).keys[0].exp).toBe(1798761600);
+    for (const exp of [1.5, -1, '1798761600']) {
+      expect(codeOf(() => parsePartnerJwks({ keys: [{ ...pub, exp }] }))).toBe('FEDERATION_INVALID_JWKS');
+    }
+    const jwk = { ...pub, exp: 1000 };
+    expect([jwkExpired(jwk, 1060, 60), jwkExpired(jwk, 1061, 60), jwkExpired(pub, 10 ** 12, 60)]).toEqual([false, true, false]);
+  });
+
+  it("serves this node's current key first and the retired ones with their validity", async () => {
+    const current = generateKeyPairSync('ed25519').publicKey;
+    const old = generateKeyPairSync('ed25519').publicKey;
+    const jwks = await nodeJwks({
+      signingKey: current,
+      publicKey: current,
+      keyId: 'now',
+      previousKeys: [{ publicKey: old, keyId: 'before', validUntil: new Date('2027-01-01T00:00:00Z') }],
+    });
+    expect(jwks.keys.map((k) => [k.kid, k.exp])).toEqual([
+      ['now', undefined],
+      ['before', 1798761600],
+    ]);
   });
 });

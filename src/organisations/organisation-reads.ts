@@ -23,6 +23,16 @@ export function findOrganisation(
   return em.findOne(OrganisationEntity, { where });
 }
 
+/** This deployment's own organisations, by country and name, at most `limit` (the partner descriptor lists them). */
+export function localOrganisations(em: EntityManager, limit: number): Promise<OrganisationRecord[]> {
+  return em.find(OrganisationEntity, { where: { node: 'local' }, order: { country: 'ASC', name: 'ASC', id: 'ASC' }, take: limit });
+}
+
+/** A partner's organisations registered here, by their id on the partner's deployment. */
+export function remoteOrganisationsOf(em: EntityManager, partnerId: string): Promise<OrganisationRecord[]> {
+  return em.find(OrganisationEntity, { where: { node: 'remote', partnerId } });
+}
+
 /** Which of these ids are organisations known to this deployment. */
 export async function existingOrganisationIds(em: EntityManager, ids: readonly string[]): Promise<Set<string>> {
   const found = await em.find(OrganisationEntity, { select: { id: true }, where: { id: In([...ids]) } });

@@ -123,6 +123,10 @@ export const ERROR_STATUS = {
   /** A retired partner is not activated again (it is registered anew, with fresh keys). */
   FEDERATION_PARTNER_RETIRED: 409,
   FEDERATION_PARTNER_EXISTS: 409,
+  /** The partner descriptor needs FEDERATION_PUBLIC_BASE_URL. */
+  FEDERATION_BASE_URL_NOT_SET: 409,
+  /** An import would replace every key held for a registered partner: confirmKeyChange is needed. */
+  FEDERATION_PARTNER_KEYS_CHANGED: 409,
   FEDERATION_PARTNER_IS_SELF: 409,
   FEDERATION_REMOTE_ORGANISATION_EXISTS: 409,
   FEDERATION_INVALID_JWKS: 400,

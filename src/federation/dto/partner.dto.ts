@@ -25,6 +25,15 @@ export class JwkDto {
   @ApiProperty({ example: 'lintas-th-2026-01', maxLength: 200, pattern: '^[A-Za-z0-9._:-]{1,200}$' }) kid: string;
   @ApiPropertyOptional({ enum: ['sig'], example: 'sig' }) use?: string;
   @ApiPropertyOptional({ enum: ['EdDSA'], example: 'EdDSA' }) alg?: string;
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    maximum: 253402300799,
+    example: 1798761600,
+    description: 'A retired key: packets it signed are accepted until this time (seconds since 1970); absent for the current key',
+  })
+  exp?: number;
 }
 
 export class JwksDto {

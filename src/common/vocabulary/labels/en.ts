@@ -382,6 +382,8 @@ export const en: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'Partner not found',
     FEDERATION_PARTNER_RETIRED: 'The partner is retired; register it again',
     FEDERATION_PARTNER_EXISTS: 'This partner is already registered',
+    FEDERATION_BASE_URL_NOT_SET: "This deployment's public base URL for partners is not configured",
+    FEDERATION_PARTNER_KEYS_CHANGED: "The partner's keys share none with those held for it; confirm the change",
     FEDERATION_PARTNER_IS_SELF: 'A deployment cannot be its own partner',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'This organisation is already registered',
     FEDERATION_INVALID_JWKS: 'The partner keys are not valid',

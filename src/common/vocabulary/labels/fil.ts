@@ -386,6 +386,8 @@ export const fil: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'Hindi nahanap ang partner',
     FEDERATION_PARTNER_RETIRED: 'Retirado na ang partner; irehistro itong muli',
     FEDERATION_PARTNER_EXISTS: 'Nakarehistro na ang partner na ito',
+    FEDERATION_BASE_URL_NOT_SET: 'Hindi pa naka-configure ang pampublikong base URL ng sistemang ito para sa mga partner',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'Walang tugma ang mga susi ng partner sa mga nakatagong susi; kumpirmahin ang pagbabago',
     FEDERATION_PARTNER_IS_SELF: 'Hindi maaaring maging partner ng sarili ang isang sistema',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'Nakarehistro na ang organisasyong ito',
     FEDERATION_INVALID_JWKS: 'Hindi wasto ang mga key ng partner',

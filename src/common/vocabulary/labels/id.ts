@@ -382,6 +382,8 @@ export const id: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'Mitra tidak ditemukan',
     FEDERATION_PARTNER_RETIRED: 'Mitra sudah dihentikan; daftarkan ulang',
     FEDERATION_PARTNER_EXISTS: 'Mitra ini sudah terdaftar',
+    FEDERATION_BASE_URL_NOT_SET: 'URL dasar publik sistem ini untuk mitra belum dikonfigurasi',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'Kunci mitra tidak ada yang sama dengan kunci yang disimpan; konfirmasi perubahannya',
     FEDERATION_PARTNER_IS_SELF: 'Sistem tidak dapat menjadi mitranya sendiri',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'Organisasi ini sudah terdaftar',
     FEDERATION_INVALID_JWKS: 'Kunci mitra tidak valid',

@@ -382,6 +382,8 @@ export const km: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'រកមិនឃើញដៃគូ',
     FEDERATION_PARTNER_RETIRED: 'ដៃគូត្រូវបានឈប់ប្រើ សូមចុះឈ្មោះម្តងទៀត',
     FEDERATION_PARTNER_EXISTS: 'ដៃគូនេះបានចុះឈ្មោះរួចហើយ',
+    FEDERATION_BASE_URL_NOT_SET: 'URL មូលដ្ឋានសាធារណៈរបស់ប្រព័ន្ធនេះសម្រាប់ដៃគូ មិនទាន់បានកំណត់',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'សោរបស់ដៃគូមិនដូចសោដែលបានរក្សាទុកទាល់តែសោះ សូមបញ្ជាក់ការផ្លាស់ប្តូរ',
     FEDERATION_PARTNER_IS_SELF: 'ប្រព័ន្ធមិនអាចជាដៃគូរបស់ខ្លួនឯងបានទេ',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'អង្គការនេះបានចុះឈ្មោះរួចហើយ',
     FEDERATION_INVALID_JWKS: 'កូនសោរបស់ដៃគូមិនត្រឹមត្រូវ',

@@ -382,6 +382,8 @@ export const lo: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'ບໍ່ພົບຄູ່ຮ່ວມງານ',
     FEDERATION_PARTNER_RETIRED: 'ຄູ່ຮ່ວມງານເຊົາໃຊ້ແລ້ວ; ກະລຸນາລົງທະບຽນໃໝ່',
     FEDERATION_PARTNER_EXISTS: 'ຄູ່ຮ່ວມງານນີ້ລົງທະບຽນແລ້ວ',
+    FEDERATION_BASE_URL_NOT_SET: 'ຍັງບໍ່ໄດ້ຕັ້ງຄ່າ URL ພື້ນຖານສາທາລະນະຂອງລະບົບນີ້ສຳລັບຄູ່ຮ່ວມງານ',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'ກະແຈຂອງຄູ່ຮ່ວມງານບໍ່ກົງກັບກະແຈທີ່ເກັບໄວ້ເລີຍ ກະລຸນາຢືນຢັນການປ່ຽນແປງ',
     FEDERATION_PARTNER_IS_SELF: 'ລະບົບບໍ່ສາມາດເປັນຄູ່ຮ່ວມງານຂອງຕົນເອງ',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'ອົງການນີ້ລົງທະບຽນແລ້ວ',
     FEDERATION_INVALID_JWKS: 'ກະແຈຂອງຄູ່ຮ່ວມງານບໍ່ຖືກຕ້ອງ',

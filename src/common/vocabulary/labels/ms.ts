@@ -382,6 +382,8 @@ export const ms: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'Rakan kongsi tidak dijumpai',
     FEDERATION_PARTNER_RETIRED: 'Rakan kongsi sudah dihentikan; daftarkan ulang',
     FEDERATION_PARTNER_EXISTS: 'Rakan kongsi ini sudah terdaftar',
+    FEDERATION_BASE_URL_NOT_SET: 'URL asas awam sistem ini untuk rakan kongsi belum dikonfigurasi',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'Kunci rakan kongsi tiada yang sama dengan kunci yang disimpan; sahkan perubahan',
     FEDERATION_PARTNER_IS_SELF: 'Sistem tidak dapat menjadi rakan kongsinya sendiri',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'Organisasi ini sudah terdaftar',
     FEDERATION_INVALID_JWKS: 'Kunci rakan kongsi tidak valid',

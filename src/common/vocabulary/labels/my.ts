@@ -376,6 +376,8 @@ export const my: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'မိတ်ဖက် ရှာမတွေ့ပါ',
     FEDERATION_PARTNER_RETIRED: 'မိတ်ဖက်ကို ရပ်ဆိုင်းပြီ၊ ပြန်မှတ်ပုံတင်ပါ',
     FEDERATION_PARTNER_EXISTS: 'ဤမိတ်ဖက်ကို မှတ်ပုံတင်ပြီးပြီ',
+    FEDERATION_BASE_URL_NOT_SET: 'မိတ်ဖက်များအတွက် ဤစနစ်၏ အများသုံး URL ကို မသတ်မှတ်ရသေးပါ',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'မိတ်ဖက်၏ သော့များသည် သိမ်းထားသော သော့များနှင့် တစ်ခုမျှ မကိုက်ညီပါ၊ ပြောင်းလဲမှုကို အတည်ပြုပါ',
     FEDERATION_PARTNER_IS_SELF: 'စနစ်တစ်ခုသည် ကိုယ့်ကိုယ်ကို မိတ်ဖက် မဖြစ်နိုင်ပါ',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'ဤအဖွဲ့အစည်းကို မှတ်ပုံတင်ပြီးပြီ',
     FEDERATION_INVALID_JWKS: 'မိတ်ဖက်၏ သော့များ မမှန်ကန်ပါ',

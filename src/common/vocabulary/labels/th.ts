@@ -382,6 +382,8 @@ export const th: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'ไม่พบพันธมิตร',
     FEDERATION_PARTNER_RETIRED: 'พันธมิตรเลิกใช้งานแล้ว โปรดลงทะเบียนใหม่',
     FEDERATION_PARTNER_EXISTS: 'พันธมิตรนี้ลงทะเบียนแล้ว',
+    FEDERATION_BASE_URL_NOT_SET: 'ยังไม่ได้ตั้งค่า URL หลักสาธารณะของระบบนี้สำหรับพันธมิตร',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'กุญแจของพันธมิตรไม่ตรงกับกุญแจที่เก็บไว้เลย โปรดยืนยันการเปลี่ยนแปลง',
     FEDERATION_PARTNER_IS_SELF: 'ระบบไม่สามารถเป็นพันธมิตรของตนเองได้',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'องค์กรนี้ลงทะเบียนแล้ว',
     FEDERATION_INVALID_JWKS: 'กุญแจของพันธมิตรไม่ถูกต้อง',

@@ -382,6 +382,8 @@ export const vi: LanguageLabels = {
     FEDERATION_PARTNER_NOT_FOUND: 'Không tìm thấy đối tác',
     FEDERATION_PARTNER_RETIRED: 'Đối tác đã ngừng; hãy đăng ký lại',
     FEDERATION_PARTNER_EXISTS: 'Đối tác này đã được đăng ký',
+    FEDERATION_BASE_URL_NOT_SET: 'Chưa cấu hình URL công khai của hệ thống này cho đối tác',
+    FEDERATION_PARTNER_KEYS_CHANGED: 'Khóa của đối tác không trùng với khóa nào đang lưu; hãy xác nhận thay đổi',
     FEDERATION_PARTNER_IS_SELF: 'Hệ thống không thể là đối tác của chính nó',
     FEDERATION_REMOTE_ORGANISATION_EXISTS: 'Tổ chức này đã được đăng ký',
     FEDERATION_INVALID_JWKS: 'Khóa của đối tác không hợp lệ',
