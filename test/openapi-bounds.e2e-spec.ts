@@ -69,8 +69,8 @@ function validatedMaxLength(constraints: Constraint[], each: boolean): number | 
   return finite.length > 0 ? Math.min(...finite) : undefined;
 }
 
-/** Schemas read by their own parser rather than class-validator: money (src/common/money), a partner's JWKS (src/federation/jwks.ts). */
-const OWN_PARSER = new Set(['MoneyDto', 'JwksDto', 'JwkDto']);
+/** Schemas read by their own parser rather than class-validator: money (src/common/money), a partner's JWKS, also inside a descriptor (src/federation/jwks.ts). */
+const OWN_PARSER = new Set(['MoneyDto', 'JwksDto', 'JwkDto', 'DescriptorJwksDto', 'DescriptorJwkDto']);
 
 describe('OpenAPI bounds: shown in the document and enforced by validation (e2e)', () => {
   let api: TestApi;

@@ -58,6 +58,7 @@ export class DescriptorJwksDto {
 export class DescriptorOrganisationDto {
   @ApiProperty({ maxLength: 100, pattern: REMOTE_ID.source, example: '5b0d6f0e-2c4e-4d8e-9a55-0e4f1c7d9a10' })
   @IsString()
+  @MaxLength(100)
   @Matches(REMOTE_ID, { message: 'id may hold letters, digits and . _ : - (at most 100)' })
   id: string;
 
@@ -78,6 +79,7 @@ export class PartnerDescriptorDto {
   @ApiProperty({ maxLength: 100, pattern: NODE_ID_PATTERN.source, example: 'lintas-mm.example.org', description: 'The node id (iss)' })
   @Transform(trim)
   @IsString()
+  @MaxLength(100)
   @Matches(NODE_ID_PATTERN, { message: 'nodeId may hold letters, digits and . _ : - (at most 100)' })
   nodeId: string;
 
