@@ -60,7 +60,13 @@ describe('the disclosure gate (e2e)', () => {
   }, 90_000);
 
   /** Gate paths that only jobs ask (the worker runs in this process too, so they are not attributed to requests). */
-  const JOB_PATHS: readonly string[] = ['referral.deliver', 'federation.event', 'federation.recall', 'federation.notice'];
+  const JOB_PATHS: readonly string[] = [
+    'referral.deliver',
+    'federation.event',
+    'federation.recall',
+    'federation.notice',
+    'referral.rectify',
+  ];
   /** For each route of A, the gate paths each request to it asked (requests in this spec run one at a time). */
   const askedByRoute = new Map<string, Set<string>>();
   const routePatterns = Object.keys(ROUTE_DISCLOSURES).map((key) => {
@@ -617,6 +623,30 @@ describe('the disclosure gate (e2e)', () => {
       await eventually(async () =>
         (await alertsOf(nodes.b.api, mm.caseworker, 'case_restricted')).find((al) => al.details.change === 'lifted'),
       );
+    });
+
+    it('sends a correction on to the local recipient while the case is restricted (referral.rectify, GDPR Art. 19)', async () => {
+      const kase = await createCase(a, th.caseworker);
+      await permitConsent(a, th.caseworker, kase.id, c.org.id, ['exploitation'], ['service_provision']);
+      const referral = await createReferral(a, th.caseworker, {
+        caseId: kase.id,
+        receivingOrganisationId: c.org.id,
+        purpose: 'service_provision',
+        dataCategories: ['exploitation'],
+      });
+      await act(a, th.caseworker, referral.id, 'submit');
+      await act(a, th.supervisor, referral.id, 'approve');
+      await waitForStatus(a, c.caseworker, referral.id, 'received');
+      expect((await a.http.post(`/api/v1/cases/${kase.id}/restriction`, { reason: REASON }, th.caseworker.token)).status).toBe(201);
+      const got = await a.http.get(`/api/v1/cases/${kase.id}`, th.caseworker.token);
+      const patched = await a.http.patch(`/api/v1/cases/${kase.id}`, { exploitationTypes: ['forced_labour'] }, th.caseworker.token, {
+        'if-match': got.headers.get('etag')!,
+      });
+      expect(patched.status).toBe(200);
+      const alert = await eventually(async () =>
+        (await alertsOf(a, c.caseworker, 'case_corrected')).find((al) => al.recordId === referral.id),
+      );
+      expect(alert).toMatchObject({ severity: 'warning', details: { categories: 'exploitation' } });
     });
   });
 

@@ -24,7 +24,7 @@ import { assertCreatable, assertVersion, caseCreateValues, caseUpdateChanges, ch
 import { caseView } from './case-view';
 import { CaseEntity } from './case.entity';
 import { caseCreateParameters, createCase, sharedDocumentReferences } from './cases.queries';
-import { CASE_JOBS, CaseIdentityErasedPayload } from './jobs/case.jobs';
+import { CASE_JOBS, CaseCorrectedPayload, CaseIdentityErasedPayload } from './jobs/case.jobs';
 import { OutboxService } from '../outbox/outbox.service';
 import {
   AssignCaseDto,
@@ -172,6 +172,12 @@ export class CasesService {
         versionBefore: record.version,
         fields,
         oldValuesCiphertext,
+      });
+      // The recipients of the case are told in the same transaction's outbox (ids and field names only).
+      await this.outbox.add(em, {
+        type: CASE_JOBS.corrected,
+        payload: { caseId: id, correctionId, fields: fields.join(',') } satisfies CaseCorrectedPayload,
+        correlationId: actor.correlationId,
       });
       return view;
     });

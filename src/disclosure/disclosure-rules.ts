@@ -22,12 +22,15 @@
  *  - federation.notice: a signed notice to a partner deployment that received a referral (the person restricted the
  *    case, or lifted the restriction). It carries ids and a flag, no data of the person: allowed to an existing partner,
  *    also a suspended one, also while the case is restricted.
+ *  - referral.rectify: the corrected fields of a case go to a recipient still holding it (the person's right to
+ *    rectification, GDPR Art. 19). Only the categories consent still permits go (at least one, or nothing); a
+ *    restriction does not stop it: a correction replaces what the recipient already holds, it discloses nothing new.
  *
  * Restriction: while the person has restricted the use of their case (POST /cases/{id}/restriction), every path that
  * would show or hand something new of it to another organisation is refused (`case_restricted`, 403 CASE_RESTRICTED):
  * RESTRICTED_PATHS. Left open: restitution.view for the organisations responsible for a claim or in contact with the
  * survivor (a claim is a legal claim, which a restriction does not stop; one reading by consent alone is refused),
- * the recall and notice, which take data back or tell a recipient to stop, and a federation.event that withdraws
+ * a correction sent to the recipients that already hold the case (referral.rectify), the recall and notice, which take data back or tell a recipient to stop, and a federation.event that withdraws
  * (the sender's cancel) or protects (the sender's milestones of the person's return): FederationEventEffect.
  */
 import { ConsentPurpose, DataCategory } from '../common/vocabulary/consent';
@@ -45,6 +48,7 @@ export const DISCLOSURE_PATHS = [
   'federation.event',
   'federation.recall',
   'federation.notice',
+  'referral.rectify',
 ] as const;
 export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number];
 

@@ -22,6 +22,7 @@ const TYPE_WORDS: Record<AlertType, string> = {
   disclosure_review: 'disclosure to review',
   case_restricted: 'case whose use was restricted',
   webhook_disabled: 'webhook subscription disabled',
+  case_corrected: 'received case that was corrected',
 };
 
 const FOOTER = (link: string) =>

@@ -29,6 +29,8 @@ const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   'cases.restriction-changed': QUEUES.referrals,
   // The cases module publishes an erasure; the referrals module asks every recipient of the case to erase too.
   'cases.identity-erased': QUEUES.referrals,
+  // The cases module publishes a correction; the referrals module tells the recipients whose consent covers it.
+  'cases.corrected': QUEUES.referrals,
   // The restitution module publishes a change of a claim a referral carried to a partner deployment, and a payment
   // recorded on a partner's claim; the referrals module sends them as signed events (docs/restitution.md).
   'restitution.claim-shared': QUEUES.referrals,

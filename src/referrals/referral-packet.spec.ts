@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { evaluateCategories, EvaluatedConsent, EvaluatedProvision } from '../consent/consent-evaluator';
 import { CONSENT_PURPOSES, DATA_CATEGORIES, DataCategory, IDENTITY_FIELDS, IdentityField } from '../common/vocabulary';
-import { buildPacketData, CATEGORY_IDENTITY_FIELDS, identityFieldsFor, PacketCase } from './referral-packet';
+import { buildPacketData, categoriesOfFields, CATEGORY_IDENTITY_FIELDS, identityFieldsFor, PacketCase } from './referral-packet';
 
 const ORG = 'org-receiver';
 const T = (day: number) => new Date(Date.UTC(2026, 0, 1 + day));
@@ -106,5 +106,24 @@ describe('the referral packet', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("categoriesOfFields (what a correction touches, by the packet's own mapping)", () => {
+  it('maps each field a PATCH names to the category whose section carries it', () => {
+    expect(categoriesOfFields(['person.familyName'])).toEqual(['identity']);
+    expect(categoriesOfFields(['person.gender', 'person.phone'])).toEqual(['identity', 'contact']);
+    expect(categoriesOfFields(['person.currentLocation'])).toEqual(['location']);
+    expect(categoriesOfFields(['exploitationTypes', 'protection.immigrationStatus'])).toEqual(['exploitation', 'immigration']);
+    expect(categoriesOfFields(['traffickingStatus', 'legalProceedings'])).toEqual(['legal']);
+  });
+
+  it('maps a field no section carries to no category', () => {
+    expect(categoriesOfFields(['status', 'protection.riskLevel'])).toEqual([]);
+  });
+
+  it('agrees with buildPacketData: every identity field of a category maps back to it', () => {
+    for (const [category, fields] of Object.entries(CATEGORY_IDENTITY_FIELDS))
+      for (const f of fields) expect(categoriesOfFields([`person.${f}`])).toEqual([category]);
   });
 });

@@ -75,3 +75,34 @@ export function buildPacketData(c: PacketCase, identity: DisclosedIdentity, cate
   for (const category of new Set(categories)) data[category] = SECTIONS[category](c, identity);
   return data;
 }
+
+/**
+ * The case fields each category's section reads, found by building each section once from a record that notes what
+ * is read: derived from SECTIONS, so the mapping stays the one above. Field names as the case's columns
+ * (`gender`, `exploitationTypes`) and identity fields (`givenName`).
+ */
+const CATEGORY_FIELDS: Readonly<Record<DataCategory, ReadonlySet<string>>> = (() => {
+  const out = {} as Record<DataCategory, Set<string>>;
+  for (const category of Object.keys(SECTIONS) as DataCategory[]) {
+    const read = new Set<string>(CATEGORY_IDENTITY_FIELDS[category]);
+    const noting = new Proxy({} as PacketCase, {
+      get: (_t, key) => {
+        if (typeof key === 'string') read.add(key);
+        return [];
+      },
+    });
+    SECTIONS[category](noting, {});
+    out[category] = read;
+  }
+  return out;
+})();
+
+/**
+ * The categories a correction touches: each field a PATCH names (`person.givenName`, `protection.immigrationStatus`,
+ * `traffickingStatus`) in the category whose section carries it. A field no section carries (the case's status, its
+ * protection plan) goes to no recipient.
+ */
+export function categoriesOfFields(fields: readonly string[]): DataCategory[] {
+  const columns = fields.map((f) => (f.includes('.') ? f.slice(f.indexOf('.') + 1) : f));
+  return (Object.keys(CATEGORY_FIELDS) as DataCategory[]).filter((c) => columns.some((col) => CATEGORY_FIELDS[c].has(col)));
+}

@@ -8,12 +8,13 @@ import { ReferralNotices } from './referral-notices';
 import { ReferralReads } from './referral-reads';
 import { ReferralErasureRequests } from './referral-erasure-requests';
 import { ReferralRecall } from './referral-recall.service';
+import { ReferralRectificationNotices } from './referral-rectification-notices';
 import { ReferralRestrictionNotices } from './referral-restriction-notices';
 import { ReferralTransitions } from './referral-transitions.service';
 
 /**
  * The referral unit of work without HTTP or decryption, for the API and the worker. Its files depend downward:
- * reads → notices → milestones, deadlines → transitions → delivery, recall; restriction notices (reads only).
+ * reads → notices → milestones, deadlines → transitions → delivery, recall; restriction notices (reads only); rectification notices (reads, gate).
  */
 const WORKFLOW = [
   ReferralReads,
@@ -24,6 +25,7 @@ const WORKFLOW = [
   ReferralDelivery,
   ReferralRecall,
   ReferralRestrictionNotices,
+  ReferralRectificationNotices,
   ReferralErasureRequests,
 ];
 

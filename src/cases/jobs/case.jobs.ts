@@ -10,6 +10,11 @@ export const CASE_JOBS = {
    * recipient of the case to erase what it holds.
    */
   identityErased: 'cases.identity-erased',
+  /**
+   * A PATCH corrected the case (the person's right to rectification; routed to the referrals queue): the referrals
+   * module tells every recipient still holding the case, for the categories its consent still covers (GDPR Art. 19).
+   */
+  corrected: 'cases.corrected',
 } as const;
 export type CaseJobName = (typeof CASE_JOBS)[keyof typeof CASE_JOBS];
 
@@ -32,5 +37,14 @@ export interface CaseIdentityErasedPayload {
   caseId: string;
   /** The case's owner when it was erased: the referral by which it received the case is not recalled. */
   ownerOrganisationId: string;
+  [key: string]: string;
+}
+
+export interface CaseCorrectedPayload {
+  caseId: string;
+  /** The row of case_corrections that keeps the values the change replaced. */
+  correctionId: string;
+  /** The NAMES of the fields the PATCH changed (`person.givenName`, `status`…), comma-separated; never a value. */
+  fields: string;
   [key: string]: string;
 }

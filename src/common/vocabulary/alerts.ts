@@ -12,6 +12,8 @@ export const ALERT_TYPES = [
   /** The person restricted the use of a case this organisation received (a notice: stop using what it holds). */
   'case_restricted',
   'webhook_disabled',
+  /** A case this organisation received was corrected (the person's right to rectification): read it again. */
+  'case_corrected',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -43,4 +45,5 @@ export const DEFAULT_ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   disclosure_review: 'critical',
   case_restricted: 'critical',
   webhook_disabled: 'warning',
+  case_corrected: 'warning',
 };

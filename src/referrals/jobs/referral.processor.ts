@@ -19,6 +19,7 @@ import { ReferralReads } from '../referral-reads';
 import { ReferralRecall } from '../referral-recall.service';
 import { ReferralErasureRequests } from '../referral-erasure-requests';
 import { ReferralRemoteDelivery } from '../referral-remote-delivery';
+import { ReferralRectificationNotices, RectificationFanOut } from '../referral-rectification-notices';
 import { ReferralRestrictionNotices } from '../referral-restriction-notices';
 import { ReferralTransitions } from '../referral-transitions.service';
 import { SYSTEM } from '../referral-workflow.types';
@@ -35,6 +36,7 @@ type JobName =
   | typeof CONSENT_JOBS.withdrawn
   | typeof CASE_JOBS.restrictionChanged
   | typeof CASE_JOBS.identityErased
+  | typeof CASE_JOBS.corrected
   | typeof RESTITUTION_SHARING_JOBS.claimShared
   | typeof RESTITUTION_SHARING_JOBS.copyPayment;
 
@@ -56,6 +58,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     private readonly deadlines: ReferralDeadlines,
     private readonly recalls: ReferralRecall,
     private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly rectificationNotices: ReferralRectificationNotices,
     private readonly erasures: ReferralErasureRequests,
     private readonly partnerEvents: ReferralRemoteDelivery,
     private readonly alerts: AlertsService,
@@ -93,6 +96,16 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
           );
         });
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, told }, name);
+        return outcome;
+      }
+      case CASE_JOBS.corrected: {
+        // Every recipient still holding the case whose consent covers a corrected category is told (ids and codes only).
+        let told: RectificationFanOut = { told: 0, withheld: 0, remote: 0 };
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          const fields = typeof job.data.fields === 'string' && job.data.fields ? job.data.fields.split(',') : [];
+          told = await this.rectificationNotices.fanOut(em, String(job.data.caseId), String(job.data.correctionId), fields);
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, ...told }, name);
         return outcome;
       }
       case CASE_JOBS.identityErased: {

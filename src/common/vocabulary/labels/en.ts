@@ -200,6 +200,7 @@ export const en: LanguageLabels = {
       disclosure_review: 'Disclosure to review',
       case_restricted: 'Case restricted by the person',
       webhook_disabled: 'Webhook subscription disabled',
+      case_corrected: 'Received case corrected: read it again',
     },
     alertSeverities: { info: 'Information', warning: 'Warning', critical: 'Critical' },
     alertStatuses: { open: 'Open', resolved: 'Resolved' },

@@ -200,6 +200,7 @@ export const fil: LanguageLabels = {
       disclosure_review: 'Pagbabahagi ng datos na susuriin',
       case_restricted: 'Nilimitahan ng tao ang paggamit ng datos ng kaso',
       webhook_disabled: 'Hindi na aktibo ang subscription ng webhook',
+      case_corrected: 'Naitama ang natanggap na kaso: basahin itong muli',
     },
     alertSeverities: { info: 'Impormasyon', warning: 'Babala', critical: 'Kritikal' },
     alertStatuses: { open: 'Bukas', resolved: 'Naresolba' },

@@ -200,6 +200,7 @@ export const id: LanguageLabels = {
       disclosure_review: 'Pengungkapan perlu ditinjau',
       case_restricted: 'Pemrosesan data kasus dibatasi oleh orang tersebut',
       webhook_disabled: 'Langganan webhook dinonaktifkan',
+      case_corrected: 'Kasus yang diterima dikoreksi: baca kembali',
     },
     alertSeverities: { info: 'Informasi', warning: 'Peringatan', critical: 'Kritis' },
     alertStatuses: { open: 'Terbuka', resolved: 'Selesai' },

@@ -200,6 +200,7 @@ export const km: LanguageLabels = {
       disclosure_review: 'ការបង្ហាញទិន្នន័យត្រូវពិនិត្យ',
       case_restricted: 'បុគ្គលបានដាក់កម្រិតលើការប្រើប្រាស់ទិន្នន័យករណី',
       webhook_disabled: 'ការជាវ webhook ត្រូវបានបិទ',
+      case_corrected: 'ករណីដែលបានទទួលត្រូវបានកែតម្រូវ៖ សូមអានម្តងទៀត',
     },
     alertSeverities: { info: 'ព័ត៌មាន', warning: 'ការព្រមាន', critical: 'ធ្ងន់ធ្ងរ' },
     alertStatuses: { open: 'បើក', resolved: 'បានដោះស្រាយ' },

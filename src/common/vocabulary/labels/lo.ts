@@ -200,6 +200,7 @@ export const lo: LanguageLabels = {
       disclosure_review: 'ການເປີດເຜີຍຂໍ້ມູນທີ່ຕ້ອງກວດສອບ',
       case_restricted: 'ບຸກຄົນຂໍຈຳກັດການໃຊ້ຂໍ້ມູນກໍລະນີ',
       webhook_disabled: 'ການສະໝັກ webhook ຖືກປິດ',
+      case_corrected: 'ກໍລະນີທີ່ໄດ້ຮັບຖືກແກ້ໄຂ: ກະລຸນາອ່ານອີກຄັ້ງ',
     },
     alertSeverities: { info: 'ຂໍ້ມູນ', warning: 'ຄຳເຕືອນ', critical: 'ວິກິດ' },
     alertStatuses: { open: 'ເປີດຢູ່', resolved: 'ແກ້ໄຂແລ້ວ' },

@@ -200,6 +200,7 @@ export const ms: LanguageLabels = {
       disclosure_review: 'Pengungkapan perlu disemak',
       case_restricted: 'Pemprosesan data kes dihadkan oleh individu tersebut',
       webhook_disabled: 'Langganan webhook dinyahdayakan',
+      case_corrected: 'Kes yang diterima telah diperbetulkan: baca semula',
     },
     alertSeverities: { info: 'Informasi', warning: 'Peringatan', critical: 'Kritis' },
     alertStatuses: { open: 'Terbuka', resolved: 'Selesai' },

@@ -200,6 +200,7 @@ export const my: LanguageLabels = {
       disclosure_review: 'အချက်အလက် မျှဝေမှု စစ်ဆေးရန်',
       case_restricted: 'ပုဂ္ဂိုလ်က ကိစ္စ အချက်အလက် အသုံးပြုမှုကို ကန့်သတ်ထား',
       webhook_disabled: 'Webhook စာရင်းသွင်းမှု ပိတ်ထားသည်',
+      case_corrected: 'လက်ခံရရှိသော အမှုကို ပြင်ဆင်ထားသည်- ပြန်ဖတ်ပါ',
     },
     alertSeverities: { info: 'သတင်း', warning: 'သတိပေးချက်', critical: 'အရေးကြီး' },
     alertStatuses: { open: 'ဖွင့်ထား', resolved: 'ဖြေရှင်းပြီး' },

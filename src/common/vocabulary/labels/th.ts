@@ -200,6 +200,7 @@ export const th: LanguageLabels = {
       disclosure_review: 'การเปิดเผยข้อมูลที่ต้องตรวจสอบ',
       case_restricted: 'บุคคลขอจำกัดการใช้ข้อมูลรายกรณี',
       webhook_disabled: 'การสมัครรับเว็บฮุกถูกปิดใช้งาน',
+      case_corrected: 'รายกรณีที่ได้รับมีการแก้ไข: โปรดอ่านอีกครั้ง',
     },
     alertSeverities: { info: 'ข้อมูล', warning: 'คำเตือน', critical: 'วิกฤต' },
     alertStatuses: { open: 'เปิดอยู่', resolved: 'แก้ไขแล้ว' },

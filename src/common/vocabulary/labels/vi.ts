@@ -200,6 +200,7 @@ export const vi: LanguageLabels = {
       disclosure_review: 'Việc chia sẻ dữ liệu cần xem xét',
       case_restricted: 'Người này đã hạn chế việc xử lý dữ liệu hồ sơ',
       webhook_disabled: 'Đăng ký webhook đã bị tắt',
+      case_corrected: 'Hồ sơ đã nhận được đính chính: hãy đọc lại',
     },
     alertSeverities: { info: 'Thông tin', warning: 'Cảnh báo', critical: 'Nghiêm trọng' },
     alertStatuses: { open: 'Đang mở', resolved: 'Đã xử lý' },
