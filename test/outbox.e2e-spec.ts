@@ -116,6 +116,21 @@ describe('outbox → queue → worker (e2e)', () => {
       expect(await queue.getJob(outboxId)).toBeUndefined();
     });
 
+    it('neither runs nor queues a row a job already processed when the relay sends it again', async () => {
+      const seen: string[] = [];
+      handlers.register('system.ping', { handle: async (_em, rows) => void seen.push(...rows.map((r) => r.id)) });
+      // As if a job had processed the row while the relay's own commit (its dispatched mark) was lost.
+      const outboxId = await api.dataSource.transaction(async (em) => {
+        const id = await api.app.get(OutboxService).add(em, { type: 'system.ping', payload: { requestedBy: admin.id } });
+        await em.query(`UPDATE outbox_events SET processed_at = now() WHERE id = $1`, [id]);
+        return id;
+      });
+      const done = await eventually(async () => ((await row(outboxId)).dispatchedAt ? row(outboxId) : undefined));
+      expect(done.processedAt).toBeInstanceOf(Date);
+      expect(seen).not.toContain(outboxId);
+      expect(await queue.getJob(outboxId)).toBeUndefined();
+    });
+
     it('rolls a failing batch back alone and queues its rows for the processor', async () => {
       let written = '';
       handlers.register('system.ping', {

@@ -8,9 +8,9 @@ import type { PendingRow } from './outbox.queries';
  * subscription at all. Measured on the benchmark's local deliveries (4 public events per referral): one job per event
  * cost 4 BullMQ jobs and 16 PostgreSQL round trips per referral delivered.
  *
- * The handler runs under a savepoint with the rows' "processed" mark: they commit together with the relay's batch, or a
- * failing handler is rolled back alone and its rows go to the queue as ordinary jobs (the type's processor still runs
- * them, with the queue's retries).
+ * The handler runs under a savepoint with the rows' "processed" mark, which is set first: a row a job already processed
+ * is not handed to it again. They commit together with the relay's batch, or a failing handler is rolled back alone and
+ * its rows go to the queue as ordinary jobs (the type's processor still runs them, with the queue's retries, once).
  */
 export interface OutboxInlineHandler {
   handle(em: EntityManager, rows: PendingRow[]): Promise<void>;

@@ -50,8 +50,11 @@ export const staleDispatched = statement<PendingRow, []>(
           ORDER BY available_at LIMIT 500`,
 );
 
-/** Rows an inline handler ran in the relay's transaction (outbox-inline.ts). */
-export const markOutboxHandled = statement<never, [string[]]>(
+/**
+ * Rows an inline handler is about to run in the relay's transaction (outbox-inline.ts), marked first: only the rows
+ * returned are run. A row a job already processed (the relay's COMMIT lost after its enqueue, say) is not returned.
+ */
+export const markOutboxHandled = statement<{ id: string }, [string[]]>(
   'outbox.markHandled',
-  () => `UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`,
+  () => `UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[]) AND processed_at IS NULL RETURNING id`,
 );

@@ -123,8 +123,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     for (const [type, batch] of byType) {
       try {
         await em.transaction(async (sp) => {
-          await this.inline.get(type)!.handle(sp, batch);
-          await runSql(sp, markOutboxHandled, [batch.map((r) => r.id)]);
+          // Marked first, as processOnce does: a row already processed by a job is neither run again nor queued.
+          const { rows: marked } = await runSql(sp, markOutboxHandled, [batch.map((r) => r.id)]);
+          const due = new Set(marked.map((r) => r.id));
+          const toRun = batch.filter((r) => due.has(r.id));
+          if (toRun.length > 0) await this.inline.get(type)!.handle(sp, toRun);
         });
       } catch (err) {
         this.logger.warn(
