@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
+import { rewrapInBatches } from '../crypto/rewrap-batches';
 import { CaseCryptoService, WrappedKey } from '../crypto/case-crypto.service';
 import { runSql } from '../database/sql';
 import { CaseKeyEntity } from './case-key.entity';
@@ -127,31 +128,20 @@ export class CaseKeys {
    */
   async rewrapAll(batchSize = 500): Promise<RewrapResult> {
     const current = this.crypto.currentMasterKeyId;
-    let rewrapped = 0;
-    const failed: string[] = [];
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const rows = await this.dataSource.transaction(async (em) => {
-        const { rows: batch } = await runSql(em, keysToRewrap, [current, after, batchSize]);
-        for (const row of batch) {
-          let next: WrappedKey;
-          try {
-            next = this.crypto.rewrap(row.case_id, { masterKeyId: row.master_key_id, wrappedKey: row.wrapped_key });
-          } catch (err) {
-            if (err instanceof DomainError && err.code === 'CASE_KEY_UNAVAILABLE') {
-              failed.push(row.case_id);
-              continue;
-            }
-            throw err;
-          }
-          await runSql(em, rewrapKey, [row.case_id, next.masterKeyId, next.wrappedKey]);
-          rewrapped += 1;
-        }
-        return batch;
-      });
-      if (rows.length > 0) after = rows[rows.length - 1].case_id;
-      if (rows.length < batchSize) break;
-    }
+    const { rewrapped, failed } = await rewrapInBatches(
+      this.dataSource,
+      this.crypto,
+      {
+        read: async (em, key, after, limit) =>
+          (await runSql(em, keysToRewrap, [key, after, limit])).rows.map((r) => ({
+            id: r.case_id,
+            masterKeyId: r.master_key_id,
+            wrappedKey: r.wrapped_key,
+          })),
+        write: async (em, caseId, next) => void (await runSql(em, rewrapKey, [caseId, next.masterKeyId, next.wrappedKey])),
+      },
+      batchSize,
+    );
     const { rows } = await runSql(this.dataSource.manager, keysNotRewrapped, [current]);
     return { masterKeyId: current, rewrapped, failed, remaining: rows[0].remaining };
   }

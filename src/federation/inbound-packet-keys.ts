@@ -6,8 +6,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/errors/domain-error';
-import { CaseCryptoService, WrappedKey } from '../crypto/case-crypto.service';
+import { CaseCryptoService } from '../crypto/case-crypto.service';
+import { rewrapInBatches } from '../crypto/rewrap-batches';
 import { runSql } from '../database/sql';
 import { inboundKeysNotRewrapped, inboundKeysToRewrap, rewrapInboundKey } from './federation.queries';
 
@@ -29,32 +29,21 @@ export class InboundPacketKeys {
   /** Keyset batches, each in its own transaction (rows locked, SKIP LOCKED), so a run can be stopped and started again. */
   async rewrapAll(batchSize = 500): Promise<InboundRewrapResult> {
     const current = this.crypto.currentMasterKeyId;
-    let rewrapped = 0;
-    const failed: string[] = [];
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const rows = await this.dataSource.transaction(async (em) => {
-        const { rows: batch } = await runSql(em, inboundKeysToRewrap, [current, after, batchSize]);
-        for (const row of batch) {
-          let next: WrappedKey;
-          try {
-            // The associated data of a packet's key is its row id, as for a case's key and its case id.
-            next = this.crypto.rewrap(row.id, { masterKeyId: row.master_key_id, wrappedKey: row.wrapped_key });
-          } catch (err) {
-            if (err instanceof DomainError && err.code === 'CASE_KEY_UNAVAILABLE') {
-              failed.push(row.id);
-              continue;
-            }
-            throw err;
-          }
-          await runSql(em, rewrapInboundKey, [row.id, next.masterKeyId, next.wrappedKey]);
-          rewrapped += 1;
-        }
-        return batch;
-      });
-      if (rows.length < batchSize) break;
-      after = rows[rows.length - 1].id;
-    }
+    // The associated data of a packet's key is its row id, as for a case's key and its case id.
+    const { rewrapped, failed } = await rewrapInBatches(
+      this.dataSource,
+      this.crypto,
+      {
+        read: async (em, key, after, limit) =>
+          (await runSql(em, inboundKeysToRewrap, [key, after, limit])).rows.map((r) => ({
+            id: r.id,
+            masterKeyId: r.master_key_id,
+            wrappedKey: r.wrapped_key,
+          })),
+        write: async (em, id, next) => void (await runSql(em, rewrapInboundKey, [id, next.masterKeyId, next.wrappedKey])),
+      },
+      batchSize,
+    );
     const [{ remaining }] = (await runSql(this.dataSource.manager, inboundKeysNotRewrapped, [current])).rows;
     return { masterKeyId: current, rewrapped, failed, remaining };
   }
