@@ -93,6 +93,11 @@ export interface ReferralThroughputResult {
   /** CPU time of the whole PostgreSQL cluster per delivery over the same window (nothing else uses it meanwhile). */
   postgresCpuMsPerDelivery: number | null;
   /**
+   * When the server loads pg_stat_statements (LINTAS_PG_EXTRA_OPTS) and DATABASE_ADMIN_URL is set: the statements of the
+   * delivery window (reset when the worker starts), calls and milliseconds per delivery, the costliest first.
+   */
+  statementsPerDelivery?: Array<{ calls: number; ms: number; query: string }>;
+  /**
    * Derived, not measured: 1000 / workerCpuMsPerDelivery, the rate at which one worker would run out of CPU on a core of
    * its own if PostgreSQL kept up. Shown beside the measured rate because this machine's cores are shared.
    */
@@ -499,6 +504,40 @@ async function stop(proc: ChildProcess): Promise<void> {
 }
 
 /**
+ * pg_stat_statements around the delivery window, when the server loads it: reset now; the returned function reads the
+ * statements of the bench database since, per delivery. Undefined when the extension or the admin URL is missing.
+ */
+async function statementProfile(
+  adminUrl: string | undefined,
+  appUrl: string | undefined,
+): Promise<((deliveries: number) => Promise<Array<{ calls: number; ms: number; query: string }>>) | undefined> {
+  if (!adminUrl || !appUrl) return undefined;
+  const dbName = new URL(appUrl).pathname.slice(1);
+  const admin = new Client({ connectionString: `${adminUrl.replace(/\/[^/]*$/, '')}/${dbName}` });
+  try {
+    await admin.connect();
+    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await admin.query('SELECT pg_stat_statements_reset()');
+  } catch {
+    await admin.end().catch(() => undefined);
+    return undefined;
+  }
+  return async (deliveries) => {
+    try {
+      const { rows } = await admin.query<{ calls: string; ms: number; query: string }>(
+        `SELECT calls, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          ORDER BY total_exec_time DESC LIMIT 30`,
+      );
+      const per = (n: number) => Math.round((n / Math.max(1, deliveries)) * 1000) / 1000;
+      return rows.map((r) => ({ calls: per(Number(r.calls)), ms: per(r.ms), query: r.query }));
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  };
+}
+
+/**
  * With the running worker stopped, `count` approvals through the API (concurrently), then exactly one worker process;
  * deliveries/s from the first to the last received_at. The worker is stopped again before this returns.
  */
@@ -540,6 +579,7 @@ export async function throughputScenario(opts: {
     [batch.senderOrgId, batch.createdFrom],
   );
   const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
+  const statements = await statementProfile(opts.env.DATABASE_ADMIN_URL, opts.env.DATABASE_URL);
   const spawnedAt = Date.now();
   // Started as production starts it (scripts/start.sh), like the runner's own API and worker.
   const worker = startLintas('worker', dirname(dirname(dirname(opts.workerScript))), opts.env, opts.nodeArgs ?? []);
@@ -590,6 +630,7 @@ export async function throughputScenario(opts: {
     loadAverageAtStart: loadAtStart,
     wallSeconds: Math.round((last - spawnedAt) / 100) / 10,
     workerConcurrency: Number(opts.env.WORKER_CONCURRENCY ?? 10),
+    ...(statements ? { statementsPerDelivery: await statements(delivered.received) } : {}),
     includes:
       'outbox relay → BullMQ → referrals.deliver job → delivery transaction (consent re-check, sent + received, history, audit, alert, deadline row); audit sealer in the same process',
     target: `≥ ${THROUGHPUT_TARGET_PER_SECOND} local deliveries/s per worker`,

@@ -201,6 +201,47 @@ describe('outbox → queue → worker (e2e)', () => {
       expect(await api.dataSource.getRepository(OutboxEventEntity).findOneBy({ id })).toBeNull();
     });
 
+    it('writes several messages in one statement, each with its own payload and time, and none when the list is empty', async () => {
+      const marker = `addMany-${Date.now()}`;
+      const later = new Date(Date.now() + 3600_000);
+      const outbox = api.app.get(OutboxService);
+      await api.dataSource.transaction(async (em) => {
+        await outbox.addMany(em, []);
+        await outbox.addMany(em, [
+          { type: 'system.ping', payload: { requestedBy: admin.id, marker, n: 1 }, availableAt: later },
+          { type: 'system.ping', payload: { requestedBy: admin.id, marker, n: 2 }, availableAt: later, correlationId: marker },
+        ]);
+      });
+      const rows = await api.dataSource.query<Array<{ n: number; correlation_id: string | null; available_at: Date }>>(
+        `SELECT (payload->>'n')::int AS n, correlation_id, available_at FROM outbox_events WHERE payload->>'marker' = $1 ORDER BY 1`,
+        [marker],
+      );
+      expect(rows.map((r) => [r.n, r.correlation_id])).toEqual([
+        [1, null],
+        [2, marker],
+      ]);
+      for (const r of rows) expect(new Date(r.available_at).getTime()).toBe(later.getTime());
+      await expect(
+        api.dataSource.transaction(async (em) => {
+          await outbox.addMany(em, [
+            { type: 'system.ping', payload: { marker: `${marker}-rolled-back` } },
+            { type: 'system.ping', payload: { marker: `${marker}-rolled-back` } },
+          ]);
+          throw new Error('the state change failed');
+        }),
+      ).rejects.toThrow('the state change failed');
+      const gone = await api.dataSource.query<unknown[]>(`SELECT 1 FROM outbox_events WHERE payload->>'marker' = $1`, [
+        `${marker}-rolled-back`,
+      ]);
+      expect(gone).toHaveLength(0);
+      await expect(
+        outbox.addMany(api.dataSource.manager, [
+          { type: 'system.ping', payload: {} },
+          { type: 'system.ping', payload: {} },
+        ]),
+      ).rejects.toThrow(/inside a transaction/);
+    });
+
     it('cannot be written outside a transaction', async () => {
       await expect(api.app.get(OutboxService).add(api.dataSource.manager, { type: 'system.ping', payload: {} })).rejects.toThrow(
         /inside a transaction/,

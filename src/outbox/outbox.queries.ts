@@ -19,6 +19,17 @@ export const addOutboxEvent = statement<{ id: string }, [string, string, string 
          SELECT id, pg_notify($5, '') FROM added`,
 );
 
+/** Several messages of one transaction in one round trip (types, payloads as JSON text, correlation ids, available-at). */
+export const addOutboxEvents = statement<never, [string[], string[], Array<string | null>, Array<Date | null>, string]>(
+  'outbox.addMany',
+  () => `WITH added AS (
+           INSERT INTO outbox_events (type, payload, correlation_id, available_at)
+           SELECT m.type, m.payload::jsonb, m.correlation_id, coalesce(m.available_at, now())
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS m(type, payload, correlation_id, available_at)
+           RETURNING id)
+         SELECT pg_notify($5, '') FROM added LIMIT 1`,
+);
+
 export const markOutboxProcessed = statement<{ id: string }, [string]>(
   'outbox.markProcessed',
   () => `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`,

@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AlertsService, SystemResolutionCode } from '../alerts/alerts.service';
 import { ReferralStatus, WebhookEventType } from '../common/vocabulary';
-import { OutboxService } from '../outbox/outbox.service';
+import { OutboxService, PublicEvent } from '../outbox/outbox.service';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
 import { DeadlineStep } from './referral-milestones';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
@@ -73,10 +73,12 @@ export class ReferralNotices {
   async publishMove(em: EntityManager, referral: ReferralEntity, to: ReferralStatus, at: Date): Promise<void> {
     const type = PUBLIC_MOVES[to];
     if (!type) return;
+    const events: PublicEvent[] = [];
     for (const organisationId of [referral.sendingOrganisationId, referral.receivingOrganisationId]) {
       if (!(await this.reads.isLocal(em, organisationId))) continue;
-      await this.outbox.publish(em, { type, organisationId, data: { referralId: referral.id, status: to }, occurredAt: at });
+      events.push({ type, organisationId, data: { referralId: referral.id, status: to }, occurredAt: at });
     }
+    await this.outbox.publishMany(em, events);
   }
 
   async publishMilestoneOverdue(
