@@ -58,6 +58,7 @@ export class RecipientNoticeDto {
   @ApiPropertyOptional({
     format: 'uuid',
     maxLength: 36,
+    example: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
     description: 'A rectification notice or its acknowledgement: the correction (see the access report’s corrections)',
   })
   correctionId?: string;
