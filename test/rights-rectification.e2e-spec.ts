@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { LABELS } from '../src/common/vocabulary/labels';
+import { HEADINGS } from '../src/rights/report-headings';
 import { startApi, TestApi } from './support/app';
 import { auditRows, createCase, designExampleCase } from './support/cases';
 import { organisationWithStaff, platformAdmin, TestUser } from './support/factories';
@@ -58,6 +60,16 @@ describe('the person’s rights: rectification history (e2e)', () => {
       oldValues: { exploitationTypes: ['forced_criminality'] },
     });
     expect(new Date(first.correctedAt).getTime()).toBeLessThanOrEqual(new Date(second.correctedAt).getTime());
+
+    // The plain-text rendering lists them too: date, categories, who (labels, never a field name or a value).
+    const text = await api.http.get(`/api/v1/cases/${kase.id}/subject-access-report?format=text&lang=en`, staff.caseworker.token);
+    expect(text.status).toBe(200);
+    const en = LABELS.en.sets;
+    expect(text.text).toContain(HEADINGS.en.corrections);
+    expect(text.text).toContain(`* ${second.correctedAt.slice(0, 10)} · ${en.dataCategories.exploitation} · ${en.roles.caseworker}`);
+    expect(text.text).toContain(`* ${first.correctedAt.slice(0, 10)} · ${en.dataCategories.identity} · ${en.roles.caseworker}`);
+    expect(text.text).not.toContain(canary.familyName);
+    expect(text.text).toContain(HEADINGS.en.claimRecipients);
 
     // The report is audited with the count; each correction's audit entry names the correction, never a value.
     const audit = await auditRows(api, kase.id);

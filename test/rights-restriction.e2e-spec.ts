@@ -64,6 +64,7 @@ describe('a restriction reaches the partner deployment (e2e)', () => {
   });
 
   const readOnB = () => nodes.b.api.http.get(`/api/v1/referrals/${onB}/case`, mm.caseworker.token);
+  const claimsOnB = () => nodes.b.api.http.get(`/api/v1/referrals/${onB}/restitution-claims`, mm.caseworker.token);
   const notices = () =>
     a.dataSource.query<Array<{ id: string; payload: RestrictionNoticePayload }>>(
       `SELECT id, payload FROM outbox_events WHERE type = 'referrals.restriction-notice' AND payload->>'referralId' = $1 ORDER BY created_at`,
@@ -84,6 +85,9 @@ describe('a restriction reaches the partner deployment (e2e)', () => {
     await eventually(async () => ((await acknowledged()).length > 0 ? true : undefined));
     const refused = await readOnB();
     expect([refused.status, refused.body.code, refused.body.details]).toEqual([403, 'CASE_RESTRICTED', { blocks: ['case_restricted'] }]);
+    // The claims the packet carried are not read either meanwhile.
+    const claims = await claimsOnB();
+    expect([claims.status, claims.body.code, claims.body.details]).toEqual([403, 'CASE_RESTRICTED', { blocks: ['case_restricted'] }]);
 
     const [notice] = await notices();
     expect(notice.payload).toMatchObject({ change: 'restricted', sequence: '1' });
@@ -99,6 +103,7 @@ describe('a restriction reaches the partner deployment (e2e)', () => {
     expect((await a.http.delete(`/api/v1/cases/${caseId}/restriction`, th.supervisor.token)).status).toBe(200);
     await eventually(async () => ((await acknowledged()).length === 2 ? true : undefined));
     expect((await readOnB()).status).toBe(200);
+    expect((await claimsOnB()).status).toBe(200);
     const [restricted, lifted] = await notices();
     expect(lifted.payload).toMatchObject({ change: 'lifted', sequence: '2' });
     // The restriction's notice arrives again, late, as a new packet (another jti): B acknowledges it and ignores it.

@@ -69,6 +69,12 @@ export class CaseCorrections {
     });
   }
 
+  /** The names of the fields a correction of the case changed (never a value), or null for an unknown one. */
+  async fieldsOf(em: EntityManager, caseId: string, correctionId: string): Promise<string[] | null> {
+    const row = await em.findOne(CaseCorrectionEntity, { select: { id: true, fields: true }, where: { id: correctionId, caseId } });
+    return row?.fields ?? null;
+  }
+
   /**
    * Every correction of the case, newest first, old values opened (one key load). `identity: false` (a danger-flagged
    * identity withheld from the reader) leaves the old identity values out. The caller has checked access and audits.

@@ -70,6 +70,11 @@ export class CasesService {
     return row?.ownerOrganisationId ?? null;
   }
 
+  /** The names of the fields a correction changed (a rectification sent on to a recipient), or null. */
+  correctionFields(em: EntityManager, caseId: string, correctionId: string): Promise<string[] | null> {
+    return this.corrections.fieldsOf(em, caseId, correctionId);
+  }
+
   /** See CaseReads.forDisclosure: for a disclosure the caller has already authorised and audits itself. */
   forDisclosure(em: EntityManager, caseId: string, fields: readonly IdentityField[]): ReturnType<CaseReads['forDisclosure']> {
     return this.reads.forDisclosure(em, caseId, fields);

@@ -142,6 +142,7 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'cases.restriction-changed': { none: 'raises case_restricted alerts (ids) in local recipients; queues a notice for each partner' },
   'referrals.restriction-notice': { asks: ['federation.notice'] },
   'cases.corrected': { asks: ['referral.rectify'] },
+  'referrals.rectification-notice': { asks: ['referral.rectify'] },
   'cases.identity-erased': { none: 'takes data back: recalls every referral of the case, asking each recipient to erase (ids only)' },
   'federation.purge-received-jti': { none: NO_CASE_DATA },
   'consent.withdrawn': { none: 'takes data back: recalls the referrals that relied on the consent' },

@@ -174,6 +174,8 @@ describe('disclosure rules', () => {
       expect(decide(question('referral.deliver', { recipient, actor: null })).blocks).toEqual(['partner_inactive']);
       expect(decide(question('federation.event', { recipient, actor: null })).blocks).toEqual(['partner_inactive']);
       expect(decide(question('federation.event', { recipient, actor: null, case: null })).blocks).toEqual(['partner_inactive']);
+      expect(decide(question('referral.rectify', { recipient, actor: null })).blocks).toEqual(['partner_inactive']);
+      expect(decide(question('federation.notice', { recipient, actor: null, consent: refuse([], []) })).allowed).toBe(true);
       expect(decide(question('federation.recall', { recipient, actor: null, consent: refuse([], []) })).allowed).toBe(true);
     }
     const active = { organisationId: OTHER, country: 'MM', node: 'remote' as const, partnerStatus: 'active' as const };

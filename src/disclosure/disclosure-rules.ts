@@ -87,8 +87,11 @@ export const RESTRICTED_PATHS: readonly DisclosurePath[] = [
   'federation.event',
 ];
 
-/** Paths on which the recipient's deployment must be reachable by a message (partner status). */
-const LEAVES_THIS_DEPLOYMENT: readonly DisclosurePath[] = ['referral.deliver', 'federation.event'];
+/**
+ * Paths on which the recipient's deployment must be reachable by a message (partner status). A rectification carries
+ * values of the person (the corrected fields): a suspended or retired partner gets none, unlike a notice or a recall.
+ */
+const LEAVES_THIS_DEPLOYMENT: readonly DisclosurePath[] = ['referral.deliver', 'federation.event', 'referral.rectify'];
 
 export const PARTNER_STATUSES_FOR_GATE = ['active', 'suspended', 'retired'] as const;
 export type GatePartnerStatus = (typeof PARTNER_STATUSES_FOR_GATE)[number];

@@ -179,13 +179,11 @@ export class FederationReferralInboundService {
           sequence: body.sequence,
           occurredAt: new Date(body.occurredAt),
         }));
-      if (applied)
-        await this.referrals.applyPartnerEvent(
-          em,
-          target.referralId,
-          target.partnerOrganisationId,
-          toPartnerEvent(body, packet.claims.jti),
-        );
+      // A rectification is merged into the stored packet (refused once it was recalled); the categories it touched go on.
+      const event = toPartnerEvent(body, packet.claims.jti);
+      if (event.kind === 'rectification' && body.kind === 'rectification')
+        event.categories = await this.packets.applyRectification(em, packet.partner.id, referralId, body.data);
+      if (applied) await this.referrals.applyPartnerEvent(em, target.referralId, target.partnerOrganisationId, event);
       await this.audit.record(em, null, {
         action: 'federation.event_received',
         recordType: 'referral',
@@ -195,6 +193,7 @@ export class FederationReferralInboundService {
           jti: packet.claims.jti,
           kind: body.kind,
           ...eventAuditDetails(body, applied),
+          ...(event.kind === 'rectification' ? { categories: event.categories } : {}),
         },
       });
       return { partnerId: packet.partner.id, jti: packet.claims.jti };
@@ -274,6 +273,8 @@ function toPartnerEvent(body: EventPacketBody, jti: string): PartnerEvent {
       return { kind: 'milestone', milestone: body.milestone, skipped: body.skipped, reason: body.reason, note: body.note, occurredAt };
     case 'restriction':
       return { kind: 'restriction', restricted: body.restricted, occurredAt, jti };
+    case 'rectification':
+      return { kind: 'rectification', correctionId: body.correctionId, categories: body.categories, occurredAt, jti };
     case 'restitution_claim':
       return { kind: 'restitution_claim', claim: body.claim, occurredAt };
     case 'restitution_payment':
@@ -290,6 +291,8 @@ function eventAuditDetails(body: EventPacketBody, applied: boolean): Record<stri
       return { milestone: body.milestone };
     case 'restriction':
       return { restricted: body.restricted, sequence: body.sequence ?? null, ...(applied ? {} : { ignored: 'older_notice' }) };
+    case 'rectification':
+      return { correctionId: body.correctionId, categories: body.categories };
     case 'restitution_claim':
       return { claimId: typeof body.claim.id === 'string' ? body.claim.id : null };
     case 'restitution_payment':

@@ -72,7 +72,12 @@ export class FederationController {
 
   /** A signed status change or milestone from the other side of a referral, both ways, under the sender's referral id. */
   @Post('referrals/:referralId/events')
-  @ApiOperation({ summary: 'A signed status change or milestone from the other deployment of a referral' })
+  @ApiOperation({
+    summary: 'A signed status change or milestone from the other deployment of a referral',
+    description:
+      'Also the notices of the side that holds the case (kind restriction, rectification: the corrected fields merged into ' +
+      'the stored packet) and restitution events (docs/federation.md §9)',
+  })
   @Public()
   @HttpCode(200)
   @ApiOkResponse({ type: SignedPacketDto, description: 'The signed acknowledgement (typ ack)' })
@@ -83,7 +88,8 @@ export class FederationController {
   })
   @ApiForbiddenResponse({
     type: ErrorResponseDto,
-    description: 'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE, REFERRAL_ACTION_FORBIDDEN',
+    description:
+      'FEDERATION_WRONG_RECIPIENT, FEDERATION_PARTNER_INACTIVE, REFERRAL_ACTION_FORBIDDEN, REFERRAL_RECALLED (a rectification of a packet no longer held)',
   })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'FEDERATION_REFERRAL_NOT_FOUND' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'FEDERATION_REPLAY, REFERRAL_INVALID_TRANSITION' })

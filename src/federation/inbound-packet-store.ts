@@ -49,21 +49,26 @@ export class InboundPacketStore {
       });
     }
     // The person restricted the use of their case on the sender's deployment: nothing of it is used here meanwhile.
-    if (row.senderRestrictedAt) {
-      throw new DomainError(
-        'CASE_RESTRICTED',
-        'The person restricted the use of this case: it is not available until the restriction is lifted',
-        {
-          blocks: ['case_restricted'],
-        },
-      );
-    }
+    if (row.senderRestrictedAt) throw senderRestricted();
     const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
     try {
       return this.crypto.decrypt<StoredPacket>(dataKey, row.id, PACKET_FIELD, row.packet);
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * The other reads of what a packet carried (the claim copies) by the organisation that holds it are refused, like
+   * the packet's, while the sender's restriction stands. Nothing for another organisation's referral (the caller
+   * answers it as missing).
+   */
+  async assertNotRestricted(em: EntityManager, referralId: string, organisationId: string): Promise<void> {
+    const row = await em.findOne(FederationInboundReferralEntity, {
+      select: { id: true, senderRestrictedAt: true },
+      where: { referralId, receivingOrganisationId: organisationId },
+    });
+    if (row?.senderRestrictedAt) throw senderRestricted();
   }
 
   /**
@@ -93,6 +98,45 @@ export class InboundPacketStore {
     return true;
   }
 
+  /**
+   * A rectification from the sender (GDPR Art. 19): the corrected fields are merged into the stored packet, category
+   * by category, and the packet is sealed again under its own key. Only categories the packet holds are touched;
+   * answers those. Refused once the sender recalled the packet (nothing is held to correct), or for an id under which
+   * no packet was received from this partner.
+   */
+  async applyRectification(
+    em: EntityManager,
+    partnerId: string,
+    remoteReferralId: string,
+    data: ReferralPacketBody['data'],
+  ): Promise<DataCategory[]> {
+    const row = await em.findOne(FederationInboundReferralEntity, {
+      where: { partnerId, remoteReferralId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!row) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'No packet was received for this referral');
+    if (!row.wrappedKey || !row.packet) {
+      throw new DomainError('REFERRAL_RECALLED', 'The sender recalled this referral; its data is no longer held here', {
+        status: 'recalled',
+      });
+    }
+    const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
+    try {
+      const stored = this.crypto.decrypt<StoredPacket>(dataKey, row.id, PACKET_FIELD, row.packet);
+      const merged = (Object.keys(data) as DataCategory[]).filter((c) => stored.dataCategories.includes(c) && stored.data[c]);
+      if (merged.length === 0) return [];
+      for (const category of merged) stored.data[category] = { ...stored.data[category], ...data[category] };
+      await em.update(
+        FederationInboundReferralEntity,
+        { id: row.id },
+        { packet: this.crypto.encrypt(dataKey, row.id, PACKET_FIELD, stored) },
+      );
+      return merged;
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
   /** Destroys the key and the ciphertext (a recall); answers when that happened (the first time). */
   async restrict(em: EntityManager, row: FederationInboundReferralEntity, at = new Date()): Promise<Date> {
     if (row.restrictedAt) return row.restrictedAt;
@@ -101,3 +145,8 @@ export class InboundPacketStore {
     return at;
   }
 }
+
+const senderRestricted = () =>
+  new DomainError('CASE_RESTRICTED', 'The person restricted the use of this case: it is not available until the restriction is lifted', {
+    blocks: ['case_restricted'],
+  });

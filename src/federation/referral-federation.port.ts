@@ -21,6 +21,8 @@ export type PartnerEvent =
     }
   /** The sender's notice that the person restricted the case (or lifted it): told to the receiving organisation. */
   | { kind: 'restriction'; restricted: boolean; occurredAt: Date; jti: string }
+  /** The sender corrected the case: the categories merged into the stored packet (told to the receiving organisation). */
+  | { kind: 'rectification'; correctionId: string; categories: DataCategory[]; occurredAt: Date; jti: string }
   /** A claim's snapshot from the side that holds the case (content checked by the restitution module). */
   | { kind: 'restitution_claim'; claim: Record<string, unknown>; occurredAt: Date }
   /** A payment recorded on the copy's side, for the record. */

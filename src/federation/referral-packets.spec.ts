@@ -102,4 +102,21 @@ describe('referral packet bodies', () => {
     );
     expect(refusedMember(() => parseAckBody({ ack: 'maybe', referralId, jti }))).toBe('ack');
   });
+
+  it('a rectification: the corrected fields by category, data only of the categories it names', () => {
+    const body = {
+      referralId: randomUUID(),
+      kind: 'rectification',
+      correctionId: randomUUID(),
+      categories: ['identity'],
+      data: { identity: { familyName: 'Corrected' } },
+      occurredAt: '2026-12-06T10:00:00.000Z',
+    };
+    expect(parseEventBody(body)).toEqual(body);
+    expect(refusedMember(() => parseEventBody({ ...body, data: { exploitation: {} } }))).toBe('data.exploitation');
+    expect(refusedMember(() => parseEventBody({ ...body, categories: [] }))).toBe('categories');
+    expect(refusedMember(() => parseEventBody({ ...body, categories: ['diary'] }))).toBe('categories[0]');
+    expect(refusedMember(() => parseEventBody({ ...body, correctionId: 'x' }))).toBe('correctionId');
+    expect(refusedMember(() => parseEventBody({ ...body, extra: 1 }))).toBe('body.extra');
+  });
 });

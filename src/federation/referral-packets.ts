@@ -61,11 +61,26 @@ export type EventPacketBody =
    */
   | { referralId: string; kind: 'restriction'; restricted: boolean; occurredAt: string; sequence?: number }
   /**
+   * The person's case was corrected on the sending side (GDPR Art. 19): the corrected fields of the categories the
+   * receiver's consent still covers, by category (keys of `data` ⊆ `categories`), merged into the packet it holds.
+   */
+  | RectificationEventBody
+  /**
    * Restitution across deployments (docs/restitution.md, "Across borders"): the record's side sends a claim's snapshot
    * after each change; the copy's side sends a payment it recorded. The restitution module checks the content.
    */
   | { referralId: string; kind: 'restitution_claim'; claim: Record<string, unknown>; occurredAt: string }
   | { referralId: string; kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: string };
+
+export type RectificationEventBody = {
+  referralId: string;
+  kind: 'rectification';
+  /** The sending side's correction (case_corrections row); the receiver applies one correction once. */
+  correctionId: string;
+  categories: DataCategory[];
+  data: Partial<Record<DataCategory, Record<string, unknown>>>;
+  occurredAt: string;
+};
 
 /** consent_withdrawn: the person withdrew the consent the referral relied on; erasure_requested: the person asked for erasure. */
 export const RECALL_REASONS = ['consent_withdrawn', 'erasure_requested'] as const;
@@ -169,6 +184,7 @@ export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
       ...(sequence !== undefined ? { sequence } : {}),
     };
   }
+  if (body.kind === 'rectification') return parseRectification(referralId, body);
   if (body.kind === 'restitution_claim') {
     exactKeys(body, ['referralId', 'kind', 'claim', 'occurredAt']);
     if (!isObject(body.claim)) throw malformed('claim');
@@ -206,6 +222,26 @@ export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
     };
   }
   throw malformed('kind');
+}
+
+function parseRectification(referralId: string, body: Record<string, unknown>): RectificationEventBody {
+  exactKeys(body, ['referralId', 'kind', 'correctionId', 'categories', 'data', 'occurredAt']);
+  const categories = body.categories;
+  if (!Array.isArray(categories) || categories.length === 0 || new Set(categories).size !== categories.length)
+    throw malformed('categories');
+  categories.forEach((c, i) => oneOf(c, DATA_CATEGORIES, `categories[${i}]`));
+  if (!isObject(body.data)) throw malformed('data');
+  for (const [key, value] of Object.entries(body.data)) {
+    if (!categories.includes(key) || !isObject(value)) throw malformed(`data.${key}`);
+  }
+  return {
+    referralId,
+    kind: 'rectification',
+    correctionId: uuid(body.correctionId, 'correctionId'),
+    categories: categories as DataCategory[],
+    data: body.data,
+    occurredAt: isoTime(body.occurredAt, 'occurredAt'),
+  };
 }
 
 export function parseRecallBody(body: Record<string, unknown>): RecallPacketBody {

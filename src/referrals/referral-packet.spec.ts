@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { evaluateCategories, EvaluatedConsent, EvaluatedProvision } from '../consent/consent-evaluator';
 import { CONSENT_PURPOSES, DATA_CATEGORIES, DataCategory, IDENTITY_FIELDS, IdentityField } from '../common/vocabulary';
-import { buildPacketData, categoriesOfFields, CATEGORY_IDENTITY_FIELDS, identityFieldsFor, PacketCase } from './referral-packet';
+import {
+  buildPacketData,
+  categoriesOfFields,
+  CATEGORY_IDENTITY_FIELDS,
+  correctedSections,
+  identityFieldsFor,
+  PacketCase,
+} from './referral-packet';
 
 const ORG = 'org-receiver';
 const T = (day: number) => new Date(Date.UTC(2026, 0, 1 + day));
@@ -125,5 +132,20 @@ describe("categoriesOfFields (what a correction touches, by the packet's own map
   it('agrees with buildPacketData: every identity field of a category maps back to it', () => {
     for (const [category, fields] of Object.entries(CATEGORY_IDENTITY_FIELDS))
       for (const f of fields) expect(categoriesOfFields([`person.${f}`])).toEqual([category]);
+  });
+});
+
+describe('correctedSections (what a rectification carries to a partner deployment)', () => {
+  it('keeps, section by section, only the members the correction named; an empty or erased section is left out', () => {
+    const data = {
+      identity: { givenName: 'Aye', familyName: 'New', gender: 'female' },
+      exploitation: { exploitationTypes: ['forced_labour'], meansOfControl: [] },
+      location: { erased: true },
+    };
+    expect(correctedSections(data, ['person.familyName', 'exploitationTypes', 'person.currentLocation'])).toEqual({
+      identity: { familyName: 'New' },
+      exploitation: { exploitationTypes: ['forced_labour'] },
+    });
+    expect(correctedSections(data, ['protection.riskLevel'])).toEqual({});
   });
 });

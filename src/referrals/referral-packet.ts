@@ -103,6 +103,23 @@ const CATEGORY_FIELDS: Readonly<Record<DataCategory, ReadonlySet<string>>> = (()
  * protection plan) goes to no recipient.
  */
 export function categoriesOfFields(fields: readonly string[]): DataCategory[] {
-  const columns = fields.map((f) => (f.includes('.') ? f.slice(f.indexOf('.') + 1) : f));
+  const columns = fields.map(columnOf);
   return (Object.keys(CATEGORY_FIELDS) as DataCategory[]).filter((c) => columns.some((col) => CATEGORY_FIELDS[c].has(col)));
+}
+
+/** `person.givenName` → `givenName`, `exploitationTypes` → itself: the member a section carries the field under. */
+const columnOf = (field: string): string => (field.includes('.') ? field.slice(field.indexOf('.') + 1) : field);
+
+/**
+ * The corrected part of each section (a rectification sent on to a partner deployment): the members a correction's
+ * fields name, section by section. A section left with none (an erased identity among them) is left out.
+ */
+export function correctedSections(data: PacketData, fields: readonly string[]): PacketData {
+  const columns = new Set(fields.map(columnOf));
+  const out: PacketData = {};
+  for (const [category, section] of Object.entries(data) as Array<[DataCategory, Record<string, unknown>]>) {
+    const kept = Object.fromEntries(Object.entries(section).filter(([member]) => columns.has(member)));
+    if (Object.keys(kept).length > 0) out[category] = kept;
+  }
+  return out;
 }

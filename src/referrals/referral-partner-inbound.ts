@@ -15,6 +15,7 @@ import { ClaimShares } from '../restitution/claim-shares.service';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralReads } from './referral-reads';
+import { ReferralRectificationNotices } from './referral-rectification-notices';
 import { ReferralRestrictionNotices } from './referral-restriction-notices';
 import { DomainError } from '../common/errors/domain-error';
 import { ReferralTransitions } from './referral-transitions.service';
@@ -33,6 +34,7 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     private readonly transitions: ReferralTransitions,
     private readonly milestones: ReferralMilestonesService,
     private readonly restrictionNotices: ReferralRestrictionNotices,
+    private readonly rectificationNotices: ReferralRectificationNotices,
     private readonly claimCopies: ClaimCopies,
     private readonly claimShares: ClaimShares,
   ) {
@@ -118,6 +120,14 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
           member: 'kind',
         });
       await this.restrictionNotices.received(em, referral, event.restricted, event.jti);
+      return;
+    }
+    if (event.kind === 'rectification') {
+      // Only the side that holds the case corrects it, and only a referral still holding the packet takes it.
+      if (referral.caseId !== null)
+        throw new DomainError('FEDERATION_MALFORMED_PACKET', 'A rectification comes from the side that holds the case', { member: 'kind' });
+      if (ENDED.includes(referral.status)) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'This referral no longer holds the case');
+      await this.rectificationNotices.received(em, referral, event.correctionId, event.categories, event.jti);
       return;
     }
     if (event.kind === 'restitution_claim' || event.kind === 'restitution_payment') {

@@ -14,9 +14,18 @@ import { REFERRAL_RECORD } from './referral-workflow.types';
 import { ReferralEntity } from './referral.entity';
 
 export interface RecipientNotice {
-  action: 'restriction_notice' | 'restriction_notice_acknowledged' | 'recall_acknowledged' | 'erasure_request' | 'erasure_acknowledged';
+  action:
+    | 'restriction_notice'
+    | 'restriction_notice_acknowledged'
+    | 'recall_acknowledged'
+    | 'erasure_request'
+    | 'erasure_acknowledged'
+    | 'rectification_notice'
+    | 'rectification_notice_acknowledged';
   at: string;
   change: string | null;
+  /** A rectification notice (or the partner's acknowledgement of one): the correction it passed on. */
+  correctionId?: string;
 }
 
 export interface CaseRecipient {
@@ -44,6 +53,8 @@ const NOTICE_ACTIONS = [
   'referral.recall_acknowledged',
   'referral.erasure_request',
   'referral.erasure_acknowledged',
+  'referral.rectification_notice',
+  'referral.rectification_notice_acknowledged',
 ];
 
 @Injectable()
@@ -94,11 +105,15 @@ export class ReferralRecipients {
           reads: { count: readsOfThis.length, lastAt: readsOfThis.at(-1)?.occurredAt.toISOString() ?? null },
           notices: notices
             .filter((e) => e.recordId === r.id)
-            .map((e) => ({
-              action: e.action.replace(/^referral\./, '') as RecipientNotice['action'],
-              at: e.occurredAt.toISOString(),
-              change: (e.details as { change?: string } | null)?.change ?? null,
-            })),
+            .map((e) => {
+              const details = e.details as { change?: string; correctionId?: string } | null;
+              return {
+                action: e.action.replace(/^referral\./, '') as RecipientNotice['action'],
+                at: e.occurredAt.toISOString(),
+                change: details?.change ?? null,
+                ...(details?.correctionId ? { correctionId: details.correctionId } : {}),
+              };
+            }),
         },
       ];
     });

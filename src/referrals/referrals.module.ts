@@ -8,6 +8,7 @@ import { RestitutionSharingModule } from '../restitution/restitution-sharing.mod
 import { ReferralProcessor } from './jobs/referral.processor';
 import { ReferralPartnerInbound } from './referral-partner-inbound';
 import { ReferralRecipients } from './referral-recipients';
+import { ReferralRectificationSender } from './referral-rectification-sender';
 import { ReferralRemoteDelivery } from './referral-remote-delivery';
 import { ReferralRestitutionSync } from './referral-restitution-sync';
 import { ReferralsController } from './referrals.controller';
@@ -44,6 +45,7 @@ export class ReferralsModule {}
   providers: [
     ReferralProcessor,
     ReferralRemoteDelivery,
+    ReferralRectificationSender,
     ReferralRestitutionSync,
     { provide: REMOTE_DELIVERY_PORT, useExisting: ReferralRemoteDelivery },
   ],

@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -49,6 +50,10 @@ export class ClaimCopiesController {
   @Authorize(Permission.RestitutionRead)
   @ApiParam(REFERRAL_ID)
   @ApiOkResponse({ type: ClaimCopyListDto })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'CASE_RESTRICTED: the person restricted the case on the partner deployment (until it is lifted)',
+  })
   async list(@Actor() actor: ActorShape, @Param('id', ParseUUIDPipe) id: string): Promise<ClaimCopyListDto> {
     return { items: await this.copies.list(actor, id) };
   }

@@ -16,6 +16,7 @@ import { assertCurrency, Money, toMoneyJson } from '../common/money/money';
 import { moneyFromDto } from '../common/money/money.dto';
 import { todayUtc } from '../common/validation/is-date-only';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
+import { InboundPacketStore } from '../federation/inbound-packet-store';
 import { OutboxService } from '../outbox/outbox.service';
 import { ClaimCopyEntity } from './claim-copy.entity';
 import {
@@ -55,6 +56,7 @@ export class ClaimCopies {
     private readonly crypto: CaseCryptoService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly packets: InboundPacketStore,
   ) {}
 
   /** The claims a referral packet carried, checked member by member, stored sealed (in the packet's transaction). */
@@ -96,6 +98,8 @@ export class ClaimCopies {
     const rows = await this.dataSource.manager.find(ClaimCopyEntity, { where: { referralId }, order: { createdAt: 'ASC', id: 'ASC' } });
     const mine = rows.filter((r) => r.holderOrganisationId === actor.organisationId);
     if (mine.length !== rows.length) throw notFound('Referral');
+    // The person restricted the case on the partner deployment: its claims are not read here either meanwhile.
+    await this.packets.assertNotRestricted(this.dataSource.manager, referralId, actor.organisationId);
     return mine.map((r) => copyView(r, this.open(r)));
   }
 

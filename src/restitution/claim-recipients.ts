@@ -1,10 +1,9 @@
 /**
  * Who received a case's restitution data through its claims, from the responsibility history: pure, so a spec walks it.
  */
-import { ResponsibilityCause } from '../common/vocabulary/restitution';
+import { ClaimRecipientRole, ResponsibilityCause } from '../common/vocabulary/restitution';
 
-export const CLAIM_RECIPIENT_ROLES = ['responsible', 'survivor_contact'] as const;
-export type ClaimRecipientRole = (typeof CLAIM_RECIPIENT_ROLES)[number];
+export { CLAIM_RECIPIENT_ROLES, type ClaimRecipientRole } from '../common/vocabulary/restitution';
 
 export interface ClaimRecipient {
   claimId: string;

@@ -21,6 +21,9 @@ export const HEADING_KEYS = [
   'erased',
   'awarded',
   'claimed',
+  'corrections',
+  'claimRecipients',
+  'otherDetails',
 ] as const;
 export type HeadingKey = (typeof HEADING_KEYS)[number];
 
@@ -42,6 +45,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'erased',
     awarded: 'awarded',
     claimed: 'claimed',
+    corrections: 'Corrections made to your data',
+    claimRecipients: 'Organisations that handled your compensation claims',
+    otherDetails: 'other details of your case',
   },
   th: {
     title: 'ข้อมูลที่ Lintas เก็บไว้เกี่ยวกับคุณ',
@@ -58,6 +64,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'ลบแล้ว',
     awarded: 'ตัดสินให้',
     claimed: 'เรียกร้อง',
+    corrections: 'การแก้ไขข้อมูลของคุณ',
+    claimRecipients: 'องค์กรที่ดูแลการเรียกร้องค่าชดเชยของคุณ',
+    otherDetails: 'รายละเอียดอื่นของรายกรณีของคุณ',
   },
   my: {
     title: 'Lintas က သင့်အကြောင်း သိမ်းဆည်းထားသည့် အချက်အလက်',
@@ -74,6 +83,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'ဖျက်ပြီး',
     awarded: 'ချမှတ်ပေးပြီး',
     claimed: 'တောင်းဆိုထား',
+    corrections: 'သင့်အချက်အလက်များကို ပြင်ဆင်မှုများ',
+    claimRecipients: 'သင့်လျော်ကြေးတောင်းဆိုမှုများကို ကိုင်တွယ်ခဲ့သော အဖွဲ့အစည်းများ',
+    otherDetails: 'သင့်အမှုတွဲ၏ အခြားအသေးစိတ်များ',
   },
   km: {
     title: 'ទិន្នន័យដែល Lintas រក្សាទុកអំពីអ្នក',
@@ -90,6 +102,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'បានលុប',
     awarded: 'បានសម្រេចផ្តល់',
     claimed: 'បានទាមទារ',
+    corrections: 'ការកែតម្រូវទិន្នន័យរបស់អ្នក',
+    claimRecipients: 'អង្គការដែលបានដោះស្រាយការទាមទារសំណងរបស់អ្នក',
+    otherDetails: 'ព័ត៌មានលម្អិតផ្សេងទៀតនៃករណីរបស់អ្នក',
   },
   lo: {
     title: 'ຂໍ້ມູນທີ່ Lintas ເກັບໄວ້ກ່ຽວກັບທ່ານ',
@@ -106,6 +121,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'ລຶບແລ້ວ',
     awarded: 'ໄດ້ຕັດສິນໃຫ້',
     claimed: 'ໄດ້ຮຽກຮ້ອງ',
+    corrections: 'ການແກ້ໄຂຂໍ້ມູນຂອງທ່ານ',
+    claimRecipients: 'ອົງການທີ່ໄດ້ດູແລການຮຽກຮ້ອງຄ່າຊົດເຊີຍຂອງທ່ານ',
+    otherDetails: 'ລາຍລະອຽດອື່ນຂອງກໍລະນີຂອງທ່ານ',
   },
   vi: {
     title: 'Dữ liệu Lintas lưu giữ về bạn',
@@ -122,6 +140,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'đã xóa',
     awarded: 'được phán quyết',
     claimed: 'yêu cầu',
+    corrections: 'Các chỉnh sửa dữ liệu của bạn',
+    claimRecipients: 'Các tổ chức đã xử lý yêu cầu bồi thường của bạn',
+    otherDetails: 'các chi tiết khác trong hồ sơ của bạn',
   },
   id: {
     title: 'Data yang disimpan Lintas tentang Anda',
@@ -138,6 +159,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'dihapus',
     awarded: 'diputuskan',
     claimed: 'dituntut',
+    corrections: 'Koreksi atas data Anda',
+    claimRecipients: 'Organisasi yang menangani klaim ganti rugi Anda',
+    otherDetails: 'rincian lain dari kasus Anda',
   },
   ms: {
     title: 'Data yang disimpan Lintas tentang anda',
@@ -154,6 +178,9 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'dipadam',
     awarded: 'diputuskan',
     claimed: 'dituntut',
+    corrections: 'Pembetulan data anda',
+    claimRecipients: 'Organisasi yang mengendalikan tuntutan pampasan anda',
+    otherDetails: 'butiran lain kes anda',
   },
   fil: {
     title: 'Ang datos na hawak ng Lintas tungkol sa iyo',
@@ -170,5 +197,8 @@ export const HEADINGS: Readonly<Record<UiLanguage, Record<HeadingKey, string>>> 
     erased: 'binura',
     awarded: 'iginawad',
     claimed: 'hinihingi',
+    corrections: 'Mga pagtutuwid sa iyong datos',
+    claimRecipients: 'Mga organisasyong humawak sa iyong paghahabol ng bayad-pinsala',
+    otherDetails: 'iba pang detalye ng iyong kaso',
   },
 };

@@ -24,6 +24,8 @@ const report = (): SubjectAccessReportDto =>
     },
     consents: [],
     restrictions: [],
+    corrections: [],
+    claimRecipients: [],
     restitutionClaims: [],
     recipients: [
       {
@@ -63,6 +65,38 @@ describe('the plain-text access report', () => {
     expect(filed).not.toContain('5000000');
     const awarded = renderReportText(withClaims([{ ...claim, awarded: { currency: 'VND', amountMinor: '1500000' } }]), 'en');
     expect(awarded).toContain('awarded 1,500,000 VND');
+  });
+
+  it('lists the corrections (date, categories, who) and the organisations that handled a claim, labelled', () => {
+    const text = renderReportText(
+      {
+        ...report(),
+        corrections: [
+          { correctedAt: '2026-12-01T08:00:00.000Z', fields: ['person.familyName', 'exploitationTypes'], correctedByRole: 'caseworker' },
+          { correctedAt: '2026-11-01T08:00:00.000Z', fields: ['protection.riskLevel'], correctedByRole: 'supervisor' },
+        ],
+        claimRecipients: [
+          {
+            organisation: { id: 'o', name: 'Chiang Mai Legal Aid', country: 'TH', node: 'local' },
+            role: 'survivor_contact',
+            cause: 'survivor_contact_recorded',
+            dataCategories: ['restitution'],
+            from: '2026-10-01T00:00:00.000Z',
+            until: null,
+          },
+        ],
+      } as unknown as SubjectAccessReportDto,
+      'th',
+    );
+    const th = LABELS.th.sets;
+    expect(text).toContain(HEADINGS.th.corrections);
+    expect(text).toContain(`* 2026-12-01 · ${th.dataCategories.identity}, ${th.dataCategories.exploitation} · ${th.roles.caseworker}`);
+    expect(text).toContain(`* 2026-11-01 · ${HEADINGS.th.otherDetails} · ${th.roles.supervisor}`);
+    expect(text).toContain(HEADINGS.th.claimRecipients);
+    expect(text).toContain(`* 2026-10-01 · Chiang Mai Legal Aid (TH) · ${th.claimRecipientRoles.survivor_contact}`);
+    expect(text).toContain(th.responsibilityCauses.survivor_contact_recorded);
+    expect(text).not.toContain('survivor_contact');
+    expect(text).not.toContain('familyName');
   });
 
   it('takes the first of the person’s languages that has labels, else English', () => {

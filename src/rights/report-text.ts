@@ -5,6 +5,7 @@
  */
 import { formatMoney, parseMoney } from '../common/money/money';
 import { LABELS, UiLanguage, VocabularySetName } from '../common/vocabulary/labels';
+import { categoriesOfFields } from '../referrals/referral-packet';
 import { SubjectAccessReportDto } from './dto/rights.dto';
 import { HEADINGS } from './report-headings';
 
@@ -61,6 +62,15 @@ export function renderReportText(report: SubjectAccessReportDto, language: UiLan
     lines.push(`* ${r.restrictedAt.slice(0, 10)}${r.liftedAt ? ` – ${r.liftedAt.slice(0, 10)}` : ''}${r.reason ? ` · ${r.reason}` : ''}`);
   }
 
+  section(h.corrections);
+  if (report.corrections.length === 0) lines.push(h.none);
+  for (const k of report.corrections) {
+    // What was corrected, by the categories a recipient knows (the packet's mapping); the values stay in the JSON.
+    const categories = categoriesOfFields(k.fields);
+    const what = categories.length ? labels('dataCategories', categories) : h.otherDetails;
+    lines.push(`* ${k.correctedAt.slice(0, 10)} · ${what} · ${label('roles', k.correctedByRole)}`);
+  }
+
   section(h.claims);
   if (report.restitutionClaims.length === 0) lines.push(h.none);
   for (const claim of report.restitutionClaims) {
@@ -78,6 +88,14 @@ export function renderReportText(report: SubjectAccessReportDto, language: UiLan
       : `${r.organisation.name} (${r.organisation.country})`;
     lines.push(`* ${r.sentAt.slice(0, 10)} · ${where} · ${label('referralStatuses', r.status)}`);
     lines.push(`  ${labels('dataCategories', r.dataCategories)} → ${label('consentPurposes', r.purpose)}`);
+  }
+
+  section(h.claimRecipients);
+  if (report.claimRecipients.length === 0) lines.push(h.none);
+  for (const r of report.claimRecipients) {
+    const when = `${r.from.slice(0, 10)}${r.until ? ` – ${r.until.slice(0, 10)}` : ''}`;
+    lines.push(`* ${when} · ${r.organisation.name} (${r.organisation.country}) · ${label('claimRecipientRoles', r.role)}`);
+    lines.push(`  ${label('responsibilityCauses', r.cause)} · ${labels('dataCategories', r.dataCategories)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -60,6 +60,10 @@ export const RESPONSIBILITY_CAUSES = [
 ] as const;
 export type ResponsibilityCause = (typeof RESPONSIBILITY_CAUSES)[number];
 
+/** What an organisation other than the case's owner was for a claim (the person's recipients list): it pursued it, or was the survivor's contact. */
+export const CLAIM_RECIPIENT_ROLES = ['responsible', 'survivor_contact'] as const;
+export type ClaimRecipientRole = (typeof CLAIM_RECIPIENT_ROLES)[number];
+
 /**
  * When a referral transfers a case's ownership, what happens to its open claims: they move with the case, or they
  * stay with the organisation that pursues them and the receiving organisation becomes the survivor's contact for payout.

@@ -12,6 +12,8 @@ export const REFERRAL_JOBS = {
   notifyPartner: 'referrals.notify-partner',
   /** The person restricted a case (or lifted it) that went to a partner deployment: a signed notice to it. */
   restrictionNotice: 'referrals.restriction-notice',
+  /** A case corrected that went to a partner deployment: a signed rectification event with the corrected fields. */
+  rectificationNotice: 'referrals.rectification-notice',
 } as const;
 export type ReferralJobName = (typeof REFERRAL_JOBS)[keyof typeof REFERRAL_JOBS];
 

@@ -20,6 +20,7 @@ import { ReferralRecall } from '../referral-recall.service';
 import { ReferralErasureRequests } from '../referral-erasure-requests';
 import { ReferralRemoteDelivery } from '../referral-remote-delivery';
 import { ReferralRectificationNotices, RectificationFanOut } from '../referral-rectification-notices';
+import { ReferralRectificationSender } from '../referral-rectification-sender';
 import { ReferralRestrictionNotices } from '../referral-restriction-notices';
 import { ReferralTransitions } from '../referral-transitions.service';
 import { SYSTEM } from '../referral-workflow.types';
@@ -59,6 +60,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     private readonly recalls: ReferralRecall,
     private readonly restrictionNotices: ReferralRestrictionNotices,
     private readonly rectificationNotices: ReferralRectificationNotices,
+    private readonly rectificationSender: ReferralRectificationSender,
     private readonly erasures: ReferralErasureRequests,
     private readonly partnerEvents: ReferralRemoteDelivery,
     private readonly alerts: AlertsService,
@@ -141,6 +143,19 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
             details: { notification: 'restriction_notice', change: payload.change },
             dedupeKey: `delivery_failed:restriction_notice:${String(job.data.outboxId)}`,
           });
+        });
+        this.logger.log({ jobId: job.id, referralId, outcome, notice: sent }, name);
+        return outcome;
+      }
+      case REFERRAL_JOBS.rectificationNotice: {
+        // A correction to a partner deployment: retried while it cannot be reached; a refusal or the last attempt alerts the owner.
+        const payload = { referralId, caseId: String(job.data.caseId), correctionId: String(job.data.correctionId) };
+        const sent = await this.rectificationSender.send(payload);
+        if (sent === 'retry' && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          if (sent !== 'retry' && sent !== 'permanent') return;
+          const failureReason = sent === 'retry' ? 'retries_exhausted' : 'partner_refused';
+          await this.rectificationSender.failed(em, payload, failureReason, String(job.data.outboxId));
         });
         this.logger.log({ jobId: job.id, referralId, outcome, notice: sent }, name);
         return outcome;

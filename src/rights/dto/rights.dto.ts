@@ -42,11 +42,26 @@ export class RecipientDeploymentDto {
 
 export class RecipientNoticeDto {
   @ApiProperty({
-    enum: ['restriction_notice', 'restriction_notice_acknowledged', 'recall_acknowledged', 'erasure_request', 'erasure_acknowledged'],
+    enum: [
+      'restriction_notice',
+      'restriction_notice_acknowledged',
+      'recall_acknowledged',
+      'erasure_request',
+      'erasure_acknowledged',
+      'rectification_notice',
+      'rectification_notice_acknowledged',
+    ],
   })
   action: string;
   @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty({ maxLength: 40, nullable: true, type: String, example: 'restricted' }) change: string | null;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    maxLength: 36,
+    example: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+    description: 'A rectification notice or its acknowledgement: the correction (see the access report’s corrections)',
+  })
+  correctionId?: string;
 }
 
 export class RecipientReadsDto {

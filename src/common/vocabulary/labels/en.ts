@@ -263,6 +263,7 @@ export const en: LanguageLabels = {
       case_ownership_transferred: 'Case transferred',
     },
     claimTransferModes: { move_with_case: 'Move with the case', stay_with_original: 'Stay with the current organisation' },
+    claimRecipientRoles: { responsible: 'Pursued the claim', survivor_contact: "Survivor's contact for payment" },
     referralStatuses: {
       draft: 'Draft',
       submitted: 'Submitted',

@@ -267,6 +267,7 @@ export const fil: LanguageLabels = {
       case_ownership_transferred: 'Inilipat ang kaso',
     },
     claimTransferModes: { move_with_case: 'Sumama sa kaso', stay_with_original: 'Manatili sa kasalukuyang organisasyon' },
+    claimRecipientRoles: { responsible: 'Humawak sa paghahabol', survivor_contact: 'Kontak ng survivor para sa bayad' },
     referralStatuses: {
       draft: 'Draft',
       submitted: 'Isinumite',

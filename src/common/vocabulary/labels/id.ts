@@ -263,6 +263,7 @@ export const id: LanguageLabels = {
       case_ownership_transferred: 'Kasus dialihkan',
     },
     claimTransferModes: { move_with_case: 'Ikut pindah bersama kasus', stay_with_original: 'Tetap di organisasi saat ini' },
+    claimRecipientRoles: { responsible: 'Menangani klaim', survivor_contact: 'Kontak penyintas untuk pembayaran' },
     referralStatuses: {
       draft: 'Draf',
       submitted: 'Diajukan',

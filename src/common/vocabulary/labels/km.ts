@@ -263,6 +263,7 @@ export const km: LanguageLabels = {
       case_ownership_transferred: 'បានផ្ទេរករណី',
     },
     claimTransferModes: { move_with_case: 'ផ្លាស់ទីជាមួយករណី', stay_with_original: 'នៅជាមួយអង្គការបច្ចុប្បន្ន' },
+    claimRecipientRoles: { responsible: 'អ្នកដោះស្រាយការទាមទារ', survivor_contact: 'អ្នកទំនាក់ទំនងរបស់ជនរងគ្រោះសម្រាប់ការទូទាត់' },
     referralStatuses: {
       draft: 'សេចក្តីព្រាង',
       submitted: 'បានដាក់ស្នើ',

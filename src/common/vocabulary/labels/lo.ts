@@ -263,6 +263,7 @@ export const lo: LanguageLabels = {
       case_ownership_transferred: 'ໂອນກໍລະນີແລ້ວ',
     },
     claimTransferModes: { move_with_case: 'ຍ້າຍໄປພ້ອມກໍລະນີ', stay_with_original: 'ຢູ່ກັບອົງການເດີມ' },
+    claimRecipientRoles: { responsible: 'ຜູ້ດຳເນີນການຮຽກຮ້ອງ', survivor_contact: 'ຜູ້ຕິດຕໍ່ຂອງຜູ້ເຄາະຮ້າຍສຳລັບການຈ່າຍເງິນ' },
     referralStatuses: {
       draft: 'ຮ່າງ',
       submitted: 'ສະເໜີແລ້ວ',

@@ -263,6 +263,7 @@ export const ms: LanguageLabels = {
       case_ownership_transferred: 'Kes dialihkan',
     },
     claimTransferModes: { move_with_case: 'Ikut pindah bersama kes', stay_with_original: 'Tetap di organisasi saat ini' },
+    claimRecipientRoles: { responsible: 'Menguruskan tuntutan', survivor_contact: 'Hubungan mangsa untuk pembayaran' },
     referralStatuses: {
       draft: 'Draf',
       submitted: 'Diajukan',

@@ -257,6 +257,7 @@ export const my: LanguageLabels = {
       case_ownership_transferred: 'အမှုတွဲ လွှဲပြောင်းပြီး',
     },
     claimTransferModes: { move_with_case: 'အမှုတွဲနှင့်အတူ ရွှေ့', stay_with_original: 'လက်ရှိ အဖွဲ့အစည်းတွင် ထား' },
+    claimRecipientRoles: { responsible: 'တောင်းဆိုမှုကို ဆောင်ရွက်သူ', survivor_contact: 'ငွေလက်ခံရန် အသက်ရှင်ကျန်ရစ်သူ၏ ဆက်သွယ်ရမည့်သူ' },
     referralStatuses: {
       draft: 'မူကြမ်း',
       submitted: 'တင်ပြပြီး',

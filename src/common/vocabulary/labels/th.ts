@@ -263,6 +263,7 @@ export const th: LanguageLabels = {
       case_ownership_transferred: 'โอนรายกรณีแล้ว',
     },
     claimTransferModes: { move_with_case: 'ย้ายไปพร้อมรายกรณี', stay_with_original: 'อยู่กับองค์กรเดิม' },
+    claimRecipientRoles: { responsible: 'ดำเนินการเรียกร้อง', survivor_contact: 'ผู้ติดต่อของผู้เสียหายเพื่อรับเงิน' },
     referralStatuses: {
       draft: 'ร่าง',
       submitted: 'ส่งเรื่องแล้ว',

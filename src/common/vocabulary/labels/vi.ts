@@ -263,6 +263,7 @@ export const vi: LanguageLabels = {
       case_ownership_transferred: 'Đã chuyển giao hồ sơ',
     },
     claimTransferModes: { move_with_case: 'Chuyển theo hồ sơ', stay_with_original: 'Giữ tại tổ chức hiện tại' },
+    claimRecipientRoles: { responsible: 'Theo đuổi yêu cầu', survivor_contact: 'Đầu mối liên hệ của nạn nhân để nhận tiền' },
     referralStatuses: {
       draft: 'Bản nháp',
       submitted: 'Đã trình',

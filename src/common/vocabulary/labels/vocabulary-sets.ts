@@ -45,6 +45,7 @@ export const LABELLED_SETS = {
   restitutionAlertKinds: vocabulary.RESTITUTION_ALERT_KINDS,
   responsibilityCauses: vocabulary.RESPONSIBILITY_CAUSES,
   claimTransferModes: vocabulary.CLAIM_TRANSFER_MODES,
+  claimRecipientRoles: vocabulary.CLAIM_RECIPIENT_ROLES,
   referralStatuses: vocabulary.REFERRAL_STATUSES,
   referralSides: vocabulary.REFERRAL_SIDES,
   referralMilestones: vocabulary.REFERRAL_MILESTONES,
