@@ -62,10 +62,15 @@ export const staleDispatched = statement<PendingRow, []>(
 );
 
 /**
- * Rows an inline handler is about to run in the relay's transaction (outbox-inline.ts), marked first: only the rows
- * returned are run. A row a job already processed (the relay's COMMIT lost after its enqueue, say) is not returned.
+ * Rows an inline handler is about to run in the relay's transaction (outbox-inline.ts), marked processed first and
+ * dispatched in the same write (each row is written once here, not once processed and again dispatched): `due` is
+ * true for the rows to run. A row a job already processed (the relay's COMMIT lost after its enqueue, say) is only
+ * marked dispatched, and is not run again. The relay holds the rows' locks, so the subquery's view is the row's own.
  */
-export const markOutboxHandled = statement<{ id: string }, [string[]]>(
+export const markOutboxHandled = statement<{ id: string; due: boolean }, [string[]]>(
   'outbox.markHandled',
-  () => `UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[]) AND processed_at IS NULL RETURNING id`,
+  () => `UPDATE outbox_events o SET processed_at = coalesce(o.processed_at, now()), dispatched_at = now()
+           FROM (SELECT id, processed_at IS NULL AS due FROM outbox_events WHERE id = ANY($1::uuid[])) b
+          WHERE o.id = b.id
+      RETURNING o.id, b.due`,
 );

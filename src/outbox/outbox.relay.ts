@@ -101,9 +101,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.dataSource.transaction(async (em) => {
       const { rows } = await runSql(em, lockUndispatched, [limit]);
       if (rows.length === 0) return 0;
+      // Rows an inline handler ran are marked dispatched with their processed mark; the rest when they are queued.
       const queued = await this.runInline(em, rows);
-      if (queued.length > 0) await this.enqueue(queued);
-      await runSql(em, markOutboxDispatched, [rows.map((r) => r.id)]);
+      if (queued.length > 0) {
+        await this.enqueue(queued);
+        await runSql(em, markOutboxDispatched, [queued.map((r) => r.id)]);
+      }
       return rows.length;
     });
   }
@@ -125,7 +128,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         await em.transaction(async (sp) => {
           // Marked first, as processOnce does: a row already processed by a job is neither run again nor queued.
           const { rows: marked } = await runSql(sp, markOutboxHandled, [batch.map((r) => r.id)]);
-          const due = new Set(marked.map((r) => r.id));
+          const due = new Set(marked.filter((r) => r.due).map((r) => r.id));
           const toRun = batch.filter((r) => due.has(r.id));
           if (toRun.length > 0) await this.inline.get(type)!.handle(sp, toRun);
         });
