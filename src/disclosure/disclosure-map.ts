@@ -108,6 +108,9 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/referrals/:id/restitution-claims': {
     none: 'the receiving organisation’s own sealed copy of what the partner deployment disclosed (asked there, referral.deliver)',
   },
+  'PATCH /api/v1/referrals/:id/restitution-claims/:claimId': {
+    none: 'the responsible organisation changes its own copy; the event to the partner is sent by restitution.copy-change',
+  },
   'POST /api/v1/referrals/:id/restitution-claims/:claimId/payments': {
     none: 'the receiving organisation records on its own copy; the event to the partner is sent by restitution.copy-payment',
   },

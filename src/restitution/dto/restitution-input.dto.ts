@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IsMoney, MoneyDto } from '../../common/money/money.dto';
@@ -232,3 +232,21 @@ export class MoveResponsibilityDto {
 
 export class ListPaymentsQueryDto extends PageQueryDto {}
 export class ListClaimsQueryDto extends PageQueryDto {}
+
+/**
+ * A change of a claim's facts made on the copy a partner deployment holds, by the responsible organisation here
+ * (docs/restitution.md, "Across borders"): the record's PATCH, without what stays on the record (route, jurisdiction,
+ * the claimed amount, notes). The same validation and state machine.
+ */
+export class UpdateClaimCopyDto extends PickType(UpdateRestitutionClaimDto, [
+  'status',
+  'reason',
+  'forum',
+  'forumCaseNumber',
+  'awarded',
+  'filedAt',
+  'awardedAt',
+  'filingDeadline',
+  'appealDeadline',
+  'paymentDueAt',
+] as const) {}
