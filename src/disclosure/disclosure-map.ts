@@ -152,6 +152,8 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'restitution.deadline': { none: 'raises alerts in the responsible organisation, which the gate let see the claim' },
   'restitution.claim-shared': { asks: ['federation.event'] },
   'restitution.copy-payment': { asks: ['federation.event'] },
+  'restitution.copy-change': { asks: ['federation.event'] },
+  'restitution.copy-deadline': { none: 'raises alerts in the organisation holding its own copy of the claim' },
   'audit.seal': { none: 'hash-chains audit events, which hold no personal data' },
   'audit.checkpoint': { none: 'signs a hash of the audit chain' },
   'statistics.precompute': { none: ANONYMISED },

@@ -17,7 +17,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { CHANGE_FIELDS, ChangeValues, ClaimChange, valuesAfter, valuesOf } from './claim-change';
 import { ClaimCopies, copyView } from './claim-copies.service';
 import { ClaimCopyEntity } from './claim-copy.entity';
-import { copyLedger, fromWireMoney, ledgerEntryOf, PendingChange, toWireMoney } from './claim-snapshot';
+import { copyLedger, fromWireMoney, ledgerEntryOf, MAX_COPY_CONFLICTS, PendingChange, toWireMoney } from './claim-snapshot';
 import { resolveManualMove } from './claim.state-machine';
 import { ClaimCopyResponseDto } from './dto/claim-copy.dto';
 import { UpdateClaimCopyDto } from './dto/restitution-input.dto';
@@ -122,7 +122,7 @@ export class ClaimCopyChanges {
       const content = row ? this.copies.open(row) : null;
       if (!row || !content?.change || content.change.id !== changeId) return;
       const lost = { ...content.change, rejected: 'invalid' as const, rejectedAt: new Date().toISOString() };
-      const next = { ...content, change: null, conflicts: [...(content.conflicts ?? []), lost] };
+      const next = { ...content, change: null, conflicts: [...(content.conflicts ?? []), lost].slice(-MAX_COPY_CONFLICTS) };
       await em.update(ClaimCopyEntity, { id: row.id }, { sealed: this.copies.reseal(row, next) });
       await this.copies.conflictAlert(em, row, changeId, 'refused');
     });

@@ -129,13 +129,13 @@ export function settleChange(copy: CopyContent, snapshot: ClaimSnapshot, now: Da
   if (!change || !outcome) return null;
   if (outcome.outcome === 'applied') return { ...copy, change: null };
   const lost: LostChange = { ...change, rejected: outcome.reason ?? 'invalid', rejectedAt: now.toISOString() };
-  return { ...copy, change: null, conflicts: [...(copy.conflicts ?? []), lost] };
+  return { ...copy, change: null, conflicts: [...(copy.conflicts ?? []), lost].slice(-MAX_COPY_CONFLICTS) };
 }
 
 /** The change the last applySnapshot lost (the newest conflict it added), for the alert; null when none. */
 export function lostBy(before: CopyContent, after: CopyContent): LostChange | null {
-  const n = before.conflicts?.length ?? 0;
-  return (after.conflicts?.length ?? 0) > n ? after.conflicts![n] : null;
+  const last = after.conflicts?.at(-1);
+  return last && !(before.conflicts ?? []).some((c) => c.id === last.id) ? last : null;
 }
 
 /** The copy's ledger as this side shows it: the record's ledger, then this side's payments not yet confirmed. */
@@ -215,6 +215,8 @@ export function parseSnapshotPayment(v: unknown, member: string): SnapshotPaymen
 
 /** Most payments one claim's snapshot may carry (the JSON limits of a packet bound it further). */
 export const MAX_SNAPSHOT_PAYMENTS = 400;
+/** Most losing changes a copy keeps (the latest ones; the record's side keeps every one in restitution_claim_changes). */
+export const MAX_COPY_CONFLICTS = 100;
 /** Most change outcomes one snapshot carries (the latest ones). */
 export const MAX_SNAPSHOT_CHANGES = 10;
 

@@ -121,7 +121,11 @@ export class ClaimCopyResponseDto {
     ...nullableObject(ClaimCopyChangeDto, { description: 'A change made here not yet settled by the record; its values show above' }),
   })
   pendingChange: ClaimCopyChangeDto | null;
-  @ApiProperty({ type: [ClaimCopyConflictDto], maxItems: 1000, description: 'Changes made here that the record did not take' })
+  @ApiProperty({
+    type: [ClaimCopyConflictDto],
+    maxItems: 100,
+    description: 'Changes made here that the record did not take (the latest 100)',
+  })
   conflicts: ClaimCopyConflictDto[];
 }
 
