@@ -14,6 +14,7 @@ import { OutboxRelay } from './outbox/outbox.relay';
 import { QueueModule } from './queue/queue.module';
 import { ReferralsWorkerModule } from './referrals/referrals.module';
 import { RestitutionProcessor } from './restitution/jobs/restitution.processor';
+import { RestitutionSharingModule } from './restitution/restitution-sharing.module';
 import { RestitutionHoldingsModule } from './restitution/restitution-holdings.module';
 import { StatisticsWorkerModule } from './statistics/statistics.module';
 import { SystemProcessor } from './system/system.processor';
@@ -38,6 +39,7 @@ import { NotificationsWorkerModule } from './notifications/notifications.module'
     AlertsModule,
     ConsentModule,
     RestitutionHoldingsModule,
+    RestitutionSharingModule,
     CryptoModule,
     ConsentWorkerModule,
     FederationWorkerModule,

@@ -342,7 +342,62 @@ describe('key rotation on a running pair of deployments (e2e)', () => {
     }
     // The same descriptor again: nothing changes.
     const same = await post({ descriptor: replaced });
-    expect(same.body).toMatchObject({ created: false, keysChanged: false, organisationsAdded: [], organisationsAlreadyRegistered: 2 });
+    expect(same.body).toMatchObject({
+      created: false,
+      keysChanged: false,
+      organisationsAdded: [],
+      organisationsAlreadyRegistered: 2,
+      organisationsRenamed: [],
+    });
+
+    // Another partner with an organisation of the same name in the same country (and a local one of that name too): the
+    // import succeeds; each is registered under the name with the partner's name after it, and the answer says so.
+    const otherNode = `lintas-kh2-${randomBytes(4).toString('hex')}`;
+    const takenName = descriptor.organisations[0].name;
+    const local = await a.api.http.post(
+      '/api/v1/organisations',
+      { name: `Battambang Home ${otherNode}`, country: 'KH', type: 'ngo' },
+      a.admin.token,
+    );
+    expect(local.status).toBe(201);
+    const clash = {
+      ...descriptor,
+      nodeId: otherNode,
+      name: otherNode,
+      jwks: { keys: [jwk('c1')] },
+      organisations: [
+        { id: randomUUID(), name: takenName, country: 'KH', type: 'ngo' },
+        { id: randomUUID(), name: `Battambang Home ${otherNode}`, country: 'KH', type: 'ngo' },
+        { id: randomUUID(), name: `Kampot Centre ${otherNode}`, country: 'KH', type: 'ngo' },
+      ],
+    };
+    const clashed = await post({ descriptor: clash });
+    expect(clashed.status).toBe(201);
+    expect(clashed.body.organisationsAdded.map((o: { name: string }) => o.name)).toEqual([
+      `${takenName} (${otherNode})`,
+      `Battambang Home ${otherNode} (${otherNode})`,
+      `Kampot Centre ${otherNode}`,
+    ]);
+    expect(clashed.body.organisationsRenamed).toEqual([
+      {
+        id: clashed.body.organisationsAdded[0].id,
+        remoteOrganisationId: clash.organisations[0].id,
+        nameInDescriptor: takenName,
+        name: `${takenName} (${otherNode})`,
+      },
+      {
+        id: clashed.body.organisationsAdded[1].id,
+        remoteOrganisationId: clash.organisations[1].id,
+        nameInDescriptor: `Battambang Home ${otherNode}`,
+        name: `Battambang Home ${otherNode} (${otherNode})`,
+      },
+    ]);
+    // Imported again: nothing new, nothing renamed again.
+    expect((await post({ descriptor: clash })).body).toMatchObject({
+      organisationsAdded: [],
+      organisationsAlreadyRegistered: 3,
+      organisationsRenamed: [],
+    });
     expect((await a.api.http.post('/api/v1/federation/partners/import', { descriptor }, th.caseworker.token)).status).toBe(403);
   }, 60_000);
 });

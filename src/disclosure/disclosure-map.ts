@@ -108,6 +108,9 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'GET /api/v1/referrals/:id/restitution-claims': {
     none: 'the receiving organisation’s own sealed copy of what the partner deployment disclosed (asked there, referral.deliver)',
   },
+  'PATCH /api/v1/referrals/:id/restitution-claims/:claimId': {
+    none: 'the responsible organisation changes its own copy; the event to the partner is sent by restitution.copy-change',
+  },
   'POST /api/v1/referrals/:id/restitution-claims/:claimId/payments': {
     none: 'the receiving organisation records on its own copy; the event to the partner is sent by restitution.copy-payment',
   },
@@ -150,6 +153,8 @@ export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'restitution.deadline': { none: 'raises alerts in the responsible organisation, which the gate let see the claim' },
   'restitution.claim-shared': { asks: ['federation.event'] },
   'restitution.copy-payment': { asks: ['federation.event'] },
+  'restitution.copy-change': { asks: ['federation.event'] },
+  'restitution.copy-deadline': { none: 'raises alerts in the organisation holding its own copy of the claim' },
   'audit.seal': { none: 'hash-chains audit events, which hold no personal data' },
   'audit.checkpoint': { none: 'signs a hash of the audit chain' },
   'statistics.precompute': { none: ANONYMISED },

@@ -62,7 +62,7 @@ export class FederationDescriptorController {
   @ApiOperation({
     summary: 'Register (or update) a partner from its descriptor, with its organisations, in one step',
     description:
-      'A new partner is registered with the keys and organisations of the descriptor. A registered one is updated: base URL, keys (a rotation shares a key id with those held; keys that share none need confirmKeyChange), and organisations not registered yet.',
+      'A new partner is registered with the keys and organisations of the descriptor. A registered one is updated: base URL, keys (a rotation shares a key id with those held; keys that share none need confirmKeyChange), and organisations not registered yet. An organisation whose name is taken here in its country is registered as "<name> (<partner name>)" and listed in organisationsRenamed; nothing is half-written.',
   })
   @ApiCreatedResponse({ headers: HEADERS, type: PartnerImportResultDto })
   @ApiBadRequestResponse({
@@ -75,7 +75,7 @@ export class FederationDescriptorController {
     headers: HEADERS,
     type: ErrorResponseDto,
     description:
-      'FEDERATION_PARTNER_IS_SELF, FEDERATION_PARTNER_KEYS_CHANGED, FEDERATION_PARTNER_RETIRED, FEDERATION_PARTNER_EXISTS, ORGANISATION_NAME_TAKEN',
+      'FEDERATION_PARTNER_IS_SELF, FEDERATION_PARTNER_KEYS_CHANGED, FEDERATION_PARTNER_RETIRED, FEDERATION_PARTNER_EXISTS, ORGANISATION_NAME_TAKEN (only when 20 suffixed names are taken too)',
   })
   @ApiUnauthorizedResponse({ headers: HEADERS, type: ErrorResponseDto, description: 'Missing, invalid or expired access token' })
   @ApiTooManyRequestsResponse({

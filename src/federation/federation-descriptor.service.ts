@@ -7,7 +7,9 @@
  * registered (organisations registered before are left as they are; none is removed). Keys that share at least one
  * key id with those held are a rotation and are taken; keys that share none are a new identity and are refused
  * (409 FEDERATION_PARTNER_KEYS_CHANGED) unless the admin confirms with `confirmKeyChange: true`. A retired partner
- * stays retired (409). Every change is audited with key ids and counts only.
+ * stays retired (409). Every change is audited with key ids and counts only. An organisation whose name is taken here
+ * in its country is registered as "<name> (<partner name>)" and listed in `organisationsRenamed`: the import never
+ * fails, half-written or whole, because a shelter on another deployment has the name of one here.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -27,6 +29,7 @@ import {
   MAX_DESCRIPTOR_ORGANISATIONS,
   PartnerDescriptorDto,
   PartnerImportResultDto,
+  RenamedOrganisationDto,
 } from './dto/descriptor.dto';
 import { PartnerResponseDto } from './dto/partner.dto';
 import { FederationPartnerEntity, PartnerJwk } from './federation-partner.entity';
@@ -92,17 +95,19 @@ export class FederationDescriptorService {
           : { partner: await this.create(em, actor, d, baseUrl, jwks, dto.acceptanceDeadlineHours), created: true, keysChanged: false };
         const known = new Set((await remoteOrganisationsOf(em, partner.id)).map((o) => o.remoteOrganisationId));
         const added: OrganisationResponseDto[] = [];
+        const renamed: RenamedOrganisationDto[] = [];
         for (const o of d.organisations) {
           if (known.has(o.id)) continue;
-          added.push(
-            await this.organisations.createRemote(em, actor, {
-              partnerId: partner.id,
-              remoteOrganisationId: o.id,
-              name: o.name,
-              country: o.country,
-              type: o.type,
-            }),
+          // A name taken here (a local organisation, or another partner's) is registered with the partner's name after it.
+          const org = await this.organisations.createRemote(
+            em,
+            actor,
+            { partnerId: partner.id, remoteOrganisationId: o.id, name: o.name, country: o.country, type: o.type },
+            { renameIfTaken: partner.name },
           );
+          added.push(org);
+          if (org.name !== o.name.trim())
+            renamed.push({ id: org.id, remoteOrganisationId: o.id, nameInDescriptor: o.name, name: org.name });
         }
         return {
           partner: PartnerResponseDto.from((await em.findOne(FederationPartnerEntity, { where: { id: partner.id } }))!),
@@ -110,6 +115,7 @@ export class FederationDescriptorService {
           keysChanged,
           organisationsAdded: added,
           organisationsAlreadyRegistered: d.organisations.length - added.length,
+          organisationsRenamed: renamed,
         };
       });
     } catch (err) {

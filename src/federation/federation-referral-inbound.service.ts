@@ -279,6 +279,8 @@ function toPartnerEvent(body: EventPacketBody, jti: string): PartnerEvent {
       return { kind: 'restitution_claim', claim: body.claim, occurredAt };
     case 'restitution_payment':
       return { kind: 'restitution_payment', claimId: body.claimId, payment: body.payment, occurredAt };
+    case 'restitution_claim_change':
+      return { kind: 'restitution_claim_change', claimId: body.claimId, change: body.change, occurredAt };
   }
 }
 
@@ -296,6 +298,8 @@ function eventAuditDetails(body: EventPacketBody, applied: boolean): Record<stri
     case 'restitution_claim':
       return { claimId: typeof body.claim.id === 'string' ? body.claim.id : null };
     case 'restitution_payment':
+      return { claimId: body.claimId };
+    case 'restitution_claim_change':
       return { claimId: body.claimId };
   }
 }

@@ -26,7 +26,9 @@ export type PartnerEvent =
   /** A claim's snapshot from the side that holds the case (content checked by the restitution module). */
   | { kind: 'restitution_claim'; claim: Record<string, unknown>; occurredAt: Date }
   /** A payment recorded on the copy's side, for the record. */
-  | { kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: Date };
+  | { kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: Date }
+  /** A change of a claim's facts made on the copy's side by the responsible organisation, for the record. */
+  | { kind: 'restitution_claim_change'; claimId: string; change: Record<string, unknown>; occurredAt: Date };
 
 export interface IncomingReferralInput {
   /** The remote organisation (registered on this deployment) the partner speaks for. */

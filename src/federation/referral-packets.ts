@@ -70,7 +70,9 @@ export type EventPacketBody =
    * after each change; the copy's side sends a payment it recorded. The restitution module checks the content.
    */
   | { referralId: string; kind: 'restitution_claim'; claim: Record<string, unknown>; occurredAt: string }
-  | { referralId: string; kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: string };
+  | { referralId: string; kind: 'restitution_payment'; claimId: string; payment: Record<string, unknown>; occurredAt: string }
+  /** A change of a claim's facts made on the copy by the responsible organisation there, for the record to settle. */
+  | { referralId: string; kind: 'restitution_claim_change'; claimId: string; change: Record<string, unknown>; occurredAt: string };
 
 export type RectificationEventBody = {
   referralId: string;
@@ -198,6 +200,17 @@ export function parseEventBody(body: Record<string, unknown>): EventPacketBody {
       kind: 'restitution_payment',
       claimId: uuid(body.claimId, 'claimId'),
       payment: body.payment,
+      occurredAt: isoTime(body.occurredAt, 'occurredAt'),
+    };
+  }
+  if (body.kind === 'restitution_claim_change') {
+    exactKeys(body, ['referralId', 'kind', 'claimId', 'change', 'occurredAt']);
+    if (!isObject(body.change)) throw malformed('change');
+    return {
+      referralId,
+      kind: 'restitution_claim_change',
+      claimId: uuid(body.claimId, 'claimId'),
+      change: body.change,
       occurredAt: isoTime(body.occurredAt, 'occurredAt'),
     };
   }

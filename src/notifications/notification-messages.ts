@@ -23,6 +23,7 @@ const TYPE_WORDS: Record<AlertType, string> = {
   case_restricted: 'case whose use was restricted',
   webhook_disabled: 'webhook subscription disabled',
   case_corrected: 'received case that was corrected',
+  claim_conflict: 'restitution claim change not taken',
 };
 
 const FOOTER = (link: string) =>

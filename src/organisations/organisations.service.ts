@@ -12,6 +12,11 @@ import { CreateOrganisationDto, OrganisationResponseDto } from './dto/organisati
 import { OrganisationEntity } from './organisation.entity';
 import { nameKey } from './organisation-reads';
 
+/** The longest organisation name (the column's length). */
+const NAME_MAX = 200;
+/** How many suffixed names an import tries before it gives up (a 409). */
+const MAX_RENAME_TRIES = 20;
+
 /**
  * Organisations are the directory every user needs (referral targets, the owner of a case): any signed-in user may
  * read them; only a platform admin creates them.
@@ -59,13 +64,20 @@ export class OrganisationsService {
     em: EntityManager,
     actor: Actor,
     org: { partnerId: string; remoteOrganisationId: string; name: string; country: string; type: OrganisationType },
+    /**
+     * renameIfTaken: when the name is taken in that country (by a local organisation or one of another partner), register
+     * it as "<name> (<renameIfTaken>)" instead of refusing — and "<name> (<renameIfTaken> 2)", … if that is taken too.
+     * Checked before the insert, so a refusal never aborts the caller's transaction half-way.
+     */
+    opts: { renameIfTaken?: string } = {},
   ): Promise<OrganisationResponseDto> {
+    const name = opts.renameIfTaken ? await this.freeName(em, org.name.trim(), org.country, opts.renameIfTaken) : org.name.trim();
     let saved: OrganisationEntity;
     try {
       saved = await em.save(
         em.create(OrganisationEntity, {
-          name: org.name.trim(),
-          nameKey: nameKey(org.name),
+          name,
+          nameKey: nameKey(name),
           country: org.country,
           type: org.type,
           node: 'remote',
@@ -88,6 +100,18 @@ export class OrganisationsService {
       details: { country: saved.country, type: saved.type, partnerId: org.partnerId },
     });
     return OrganisationResponseDto.from(saved);
+  }
+
+  /** The name itself when free in the country, else the first free "<name> (<suffix>)", "<name> (<suffix> 2)", …. */
+  private async freeName(em: EntityManager, name: string, country: string, suffix: string): Promise<string> {
+    const taken = async (candidate: string) => em.exists(OrganisationEntity, { where: { country, nameKey: nameKey(candidate) } });
+    if (!(await taken(name))) return name;
+    for (let n = 1; n <= MAX_RENAME_TRIES; n++) {
+      const tail = ` (${suffix}${n === 1 ? '' : ` ${n}`})`;
+      const candidate = `${name.slice(0, NAME_MAX - tail.length).trimEnd()}${tail}`;
+      if (!(await taken(candidate))) return candidate;
+    }
+    throw new DomainError('ORGANISATION_NAME_TAKEN', 'An organisation with this name already exists in this country');
   }
 
   async list(_actor: Actor, query: PageQueryDto): Promise<Page<OrganisationResponseDto>> {

@@ -35,6 +35,7 @@ const SUBSCRIBERS: Readonly<Record<string, QueueName>> = {
   // recorded on a partner's claim; the referrals module sends them as signed events (docs/restitution.md).
   'restitution.claim-shared': QUEUES.referrals,
   'restitution.copy-payment': QUEUES.referrals,
+  'restitution.copy-change': QUEUES.referrals,
   // The alerts module publishes a new alert (only while e-mail is on); the notifications module e-mails the people.
   'alerts.raised': QUEUES.notifications,
 };

@@ -12,6 +12,7 @@ import { RecallReason } from '../federation/referral-packets';
 import { findOrganisation } from '../organisations/organisation-reads';
 import { ClaimCopies } from '../restitution/claim-copies.service';
 import { ClaimShares } from '../restitution/claim-shares.service';
+import { ClaimChanges } from '../restitution/claim-changes.service';
 import { ReferralEventEntity } from './referral-event.entity';
 import { ReferralMilestonesService } from './referral-milestones.service';
 import { ReferralReads } from './referral-reads';
@@ -37,6 +38,7 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     private readonly rectificationNotices: ReferralRectificationNotices,
     private readonly claimCopies: ClaimCopies,
     private readonly claimShares: ClaimShares,
+    private readonly claimChanges: ClaimChanges,
   ) {
     super();
   }
@@ -130,7 +132,7 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
       await this.rectificationNotices.received(em, referral, event.correctionId, event.categories, event.jti);
       return;
     }
-    if (event.kind === 'restitution_claim' || event.kind === 'restitution_payment') {
+    if (event.kind === 'restitution_claim' || event.kind === 'restitution_payment' || event.kind === 'restitution_claim_change') {
       await this.applyRestitutionEvent(em, referral, partnerOrganisationId, event);
       return;
     }
@@ -170,7 +172,7 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
     em: EntityManager,
     referral: ReferralEntity,
     partnerOrganisationId: string,
-    event: Extract<PartnerEvent, { kind: 'restitution_claim' | 'restitution_payment' }>,
+    event: Extract<PartnerEvent, { kind: 'restitution_claim' | 'restitution_payment' | 'restitution_claim_change' }>,
   ): Promise<void> {
     if (ENDED.includes(referral.status)) throw new DomainError('FEDERATION_REFERRAL_NOT_FOUND', 'This referral no longer holds claims');
     if (event.kind === 'restitution_claim') {
@@ -186,7 +188,13 @@ export class ReferralPartnerInbound extends ReferralFederationPort {
       return;
     }
     if (referral.caseId === null)
-      throw new DomainError('FEDERATION_MALFORMED_PACKET', 'A claim payment goes to the side that holds the case', { member: 'kind' });
+      throw new DomainError('FEDERATION_MALFORMED_PACKET', 'A claim payment or change goes to the side that holds the case', {
+        member: 'kind',
+      });
+    if (event.kind === 'restitution_claim_change') {
+      await this.claimChanges.applyPartnerChange(em, referral.id, partnerOrganisationId, event.claimId, event.change);
+      return;
+    }
     await this.claimShares.applyPartnerPayment(em, referral.id, partnerOrganisationId, event.claimId, event.payment);
   }
 }

@@ -7,11 +7,12 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
 import { FederationTransport, PartnerAddress } from '../federation/federation-transport';
 import { EventPacketBody } from '../federation/referral-packets';
 import { ClaimCopies } from '../restitution/claim-copies.service';
+import { ClaimCopyChanges } from '../restitution/claim-copy-changes.service';
 import { ClaimShares } from '../restitution/claim-shares.service';
 import { ReferralReads } from './referral-reads';
 import { RECEIVER_HOLDS } from './referral-views';
@@ -32,6 +33,7 @@ export class ReferralRestitutionSync {
     private readonly transport: FederationTransport,
     private readonly claimShares: ClaimShares,
     private readonly claimCopies: ClaimCopies,
+    private readonly copyChanges: ClaimCopyChanges,
   ) {}
 
   /**
@@ -86,8 +88,38 @@ export class ReferralRestitutionSync {
    * after a lost answer is refused as a replay, which means the first copy arrived.
    */
   async sendCopyPayment(copyId: string, paymentId: string): Promise<SyncOutcome> {
-    const target = await this.dataSource.transaction(async (em) => {
+    return this.sendFromCopy(copyId, paymentId, async (em) => {
       const pending = await this.claimCopies.pendingPayment(em, copyId, paymentId);
+      return pending && { ...pending, kind: 'restitution_payment' as const };
+    });
+  }
+
+  /**
+   * A change of a claim's facts made here by the responsible organisation, to the partner's record, which settles it
+   * (applied, or kept as a losing change) and answers with a snapshot. Its id is the packet's jti, as for a payment.
+   */
+  async sendCopyChange(copyId: string, changeId: string): Promise<SyncOutcome> {
+    const outcome = await this.sendFromCopy(copyId, changeId, async (em) => {
+      const pending = await this.copyChanges.pendingChange(em, copyId, changeId);
+      return pending && { ...pending, kind: 'restitution_claim_change' as const };
+    });
+    if (outcome === 'refused') await this.copyChanges.refused(copyId, changeId);
+    return outcome;
+  }
+
+  private async sendFromCopy(
+    copyId: string,
+    jti: string,
+    load: (
+      em: EntityManager,
+    ) => Promise<
+      | { referralId: string; claimId: string; kind: 'restitution_payment'; payment: object }
+      | { referralId: string; claimId: string; kind: 'restitution_claim_change'; change: object }
+      | null
+    >,
+  ): Promise<SyncOutcome> {
+    const target = await this.dataSource.transaction(async (em) => {
+      const pending = await load(em);
       if (!pending) return null;
       const referral = await em.findOne(ReferralEntity, { where: { id: pending.referralId } });
       if (!referral || referral.caseId !== null) return null;
@@ -102,28 +134,20 @@ export class ReferralRestitutionSync {
         categories: [...RESTITUTION_ASK.categories],
       });
       if (!gate.allowed) return 'refused' as const;
-      const body: EventPacketBody = {
-        referralId: wireId,
-        kind: 'restitution_payment',
-        claimId: pending.claimId,
-        payment: pending.payment as unknown as Record<string, unknown>,
-        occurredAt: new Date().toISOString(),
-      };
+      const occurredAt = new Date().toISOString();
+      const body: EventPacketBody =
+        pending.kind === 'restitution_payment'
+          ? { referralId: wireId, kind: pending.kind, claimId: pending.claimId, payment: { ...pending.payment }, occurredAt }
+          : { referralId: wireId, kind: pending.kind, claimId: pending.claimId, change: { ...pending.change }, occurredAt };
       return { wireId, body, partner: await this.transport.partner(em, remote.partnerId) };
     });
     if (target === null) return 'nothing';
     if (target === 'refused') return 'refused';
-    const sent = await this.transport.send(
-      target.partner,
-      'event',
-      `/federation/v1/referrals/${target.wireId}/events`,
-      target.body,
-      paymentId,
-    );
+    const sent = await this.transport.send(target.partner, 'event', `/federation/v1/referrals/${target.wireId}/events`, target.body, jti);
     if (sent.outcome === 'delivered') return 'delivered';
     if (sent.outcome === 'permanent' && sent.errorCode === 'FEDERATION_REPLAY') return 'delivered';
     if (sent.outcome === 'permanent') {
-      this.logger.warn({ copyId, paymentId, errorCode: sent.errorCode ?? null }, 'partner refused a claim payment');
+      this.logger.warn({ copyId, jti, kind: target.body.kind, errorCode: sent.errorCode ?? null }, 'partner refused a claim event');
       return 'refused';
     }
     return 'retry';

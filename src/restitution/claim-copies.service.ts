@@ -9,15 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import { assertCurrency, Money, toMoneyJson } from '../common/money/money';
 import { moneyFromDto } from '../common/money/money.dto';
 import { todayUtc } from '../common/validation/is-date-only';
+import { AppConfig } from '../config/app-config';
 import { CaseCryptoService } from '../crypto/case-crypto.service';
 import { InboundPacketStore } from '../federation/inbound-packet-store';
 import { OutboxService } from '../outbox/outbox.service';
+import { changedFields } from './claim-change';
 import { ClaimCopyEntity } from './claim-copy.entity';
 import {
   applySnapshot,
@@ -27,18 +30,24 @@ import {
   CopyContent,
   fromWireMoney,
   ledgerEntryOf,
+  lostBy,
   parseClaimSnapshot,
+  PendingChange,
   SnapshotPayment,
   toWireMoney,
 } from './claim-snapshot';
 import { assertCanRecord } from './claim.state-machine';
 import { ClaimCopyResponseDto } from './dto/claim-copy.dto';
 import { RecordPaymentDto } from './dto/restitution-input.dto';
+import { alertMoments, deadlineTimeZone } from './deadlines';
+import { RESTITUTION_JOBS } from './jobs/restitution.jobs';
 import { RESTITUTION_SHARING_JOBS } from './jobs/restitution.events';
 import { assertAppendable, claimBalance, LedgerEntry } from './ledger';
 import { CONSENT_PURPOSE } from './restitution.constants';
 
 const FIELD = 'restitution_claim_copy';
+/** The record type of the alerts raised on a copy (its deadlines, a lost change). */
+export const COPY_RECORD = 'restitution_claim_copy';
 /** Most claims one referral may carry. */
 export const MAX_CARRIED_CLAIMS = 100;
 
@@ -57,6 +66,8 @@ export class ClaimCopies {
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly packets: InboundPacketStore,
+    private readonly alerts: AlertsService,
+    private readonly config: AppConfig,
   ) {}
 
   /** The claims a referral packet carried, checked member by member, stored sealed (in the packet's transaction). */
@@ -87,10 +98,73 @@ export class ClaimCopies {
       await this.insert(em, input, snapshot);
       return 'applied';
     }
-    const next = applySnapshot(this.open(row), snapshot);
+    const before = this.open(row);
+    const next = applySnapshot(before, snapshot);
     if (!next) return 'stale';
-    await em.update(ClaimCopyEntity, { id: row.id }, { version: snapshot.version, sealed: this.reseal(row, next) });
-    return 'applied';
+    await em.update(ClaimCopyEntity, { id: row.id }, { version: next.snapshot.version, sealed: this.reseal(row, next) });
+    const lost = lostBy(before, next);
+    if (lost) await this.conflictAlert(em, row, lost.id, lost.rejected);
+    if (next.snapshot.version > before.snapshot.version) await this.deadlinesChanged(em, row.id, before, next);
+    return next.snapshot.version > before.snapshot.version ? 'applied' : 'stale';
+  }
+
+  /**
+   * Deadlines belong to the responsible side: while this side's organisation is responsible, the copy's three dates
+   * get delayed jobs here (the worker re-reads the copy and raises only what is still due); when responsibility moves
+   * away, the copy's open deadline alerts are closed.
+   */
+  private async deadlinesChanged(em: EntityManager, copyId: string, before: CopyContent | null, next: CopyContent): Promise<void> {
+    const [was, now] = [before?.snapshot, next.snapshot];
+    if (now.responsible !== 'receiver') {
+      if (was?.responsible === 'receiver') {
+        for (const type of ['restitution_deadline', 'restitution_payment_overdue'] as const)
+          await this.alerts.resolveOpenForRecord(em, { recordType: COPY_RECORD, recordId: copyId, type }, 'no_longer_applies');
+      }
+      return;
+    }
+    const same =
+      was?.responsible === 'receiver' &&
+      was.status === now.status &&
+      was.jurisdiction === now.jurisdiction &&
+      was.filingDeadline === now.filingDeadline &&
+      was.appealDeadline === now.appealDeadline &&
+      was.paymentDueAt === now.paymentDueAt;
+    if (same) return;
+    const moments = alertMoments(now, {
+      now: new Date(),
+      leadDays: this.config.restitution.reminderLeadDays,
+      timeZone: deadlineTimeZone(now.jurisdiction),
+    });
+    for (const m of moments) {
+      await this.outbox.add(em, {
+        type: RESTITUTION_JOBS.copyDeadline,
+        payload: { copyId, kind: m.kind, dueDate: m.dueDate },
+        availableAt: m.at,
+      });
+    }
+  }
+
+  /** A change made here lost against the record (claim-change.ts): the holding organisation is told; it is kept. */
+  async conflictAlert(
+    em: EntityManager,
+    row: Pick<ClaimCopyEntity, 'id' | 'holderOrganisationId' | 'claimId' | 'referralId'>,
+    changeId: string,
+    reason: string,
+  ) {
+    await this.alerts.raise(em, {
+      organisationId: row.holderOrganisationId,
+      type: 'claim_conflict',
+      recordType: COPY_RECORD,
+      recordId: row.id,
+      details: { claimId: row.claimId, referralId: row.referralId, changeId, reason },
+      dedupeKey: `claim_conflict:${changeId}`,
+    });
+  }
+
+  /** For the deadline worker: the copy as its alert rules need it, or null when it is gone. */
+  async deadlineState(em: EntityManager, copyId: string): Promise<{ row: ClaimCopyEntity; content: CopyContent } | null> {
+    const row = await em.findOne(ClaimCopyEntity, { where: { id: copyId } });
+    return row ? { row, content: this.open(row) } : null;
   }
 
   /** The copies the receiving organisation holds for an incoming referral (404 for anyone else, like a missing one). */
@@ -141,7 +215,7 @@ export class ClaimCopies {
         reversesPaymentId: dto.reversesPaymentId ?? null,
         recordedBy: 'receiver',
       };
-      const next: CopyContent = { snapshot: content.snapshot, pending: [...content.pending, payment] };
+      const next: CopyContent = { ...content, pending: [...content.pending, payment] };
       await em.update(ClaimCopyEntity, { id: row.id }, { sealed: this.reseal(row, next) });
       await this.outbox.add(em, {
         type: RESTITUTION_SHARING_JOBS.copyPayment,
@@ -173,6 +247,9 @@ export class ClaimCopies {
 
   /** A recall or a withdrawal: every copy the referral carried is deleted (key and ciphertext with the row). */
   async dropForReferral(em: EntityManager, referralId: string): Promise<number> {
+    const rows = await em.find(ClaimCopyEntity, { select: { id: true }, where: { referralId } });
+    // Its deadline and conflict alerts go with the copy.
+    for (const row of rows) await this.alerts.resolveOpenForRecord(em, { recordType: COPY_RECORD, recordId: row.id }, 'record_closed');
     const result = await em.delete(ClaimCopyEntity, { referralId });
     return result.affected ?? 0;
   }
@@ -199,9 +276,10 @@ export class ClaimCopies {
     } finally {
       dataKey.fill(0);
     }
+    await this.deadlinesChanged(em, id, null, { snapshot, pending: [] });
   }
 
-  private open(row: ClaimCopyEntity): CopyContent {
+  open(row: ClaimCopyEntity): CopyContent {
     const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
     try {
       return this.crypto.decrypt<CopyContent>(dataKey, row.id, FIELD, row.sealed);
@@ -210,7 +288,7 @@ export class ClaimCopies {
     }
   }
 
-  private reseal(row: ClaimCopyEntity, content: CopyContent): Buffer {
+  reseal(row: ClaimCopyEntity, content: CopyContent): Buffer {
     const dataKey = this.crypto.unwrap(row.id, { masterKeyId: row.masterKeyId, wrappedKey: row.wrappedKey });
     try {
       return this.crypto.encrypt(dataKey, row.id, FIELD, content);
@@ -227,7 +305,8 @@ const here = (side: ClaimSide): 'here' | 'partner' | 'other' => (side === 'recei
 
 /** A copy as the receiving organisation reads it: the record's facts, the merged ledger and its totals. */
 export function copyView(row: Pick<ClaimCopyEntity, 'referralId' | 'claimId'>, content: CopyContent): ClaimCopyResponseDto {
-  const s = content.snapshot;
+  // A change made here and not yet settled shows on top of the record's facts (marked by pendingChange).
+  const s = { ...content.snapshot, ...(content.change?.set ?? {}) };
   const ledger = copyLedger(content);
   const pending = new Set(content.pending.map((p) => p.id));
   const awarded = s.awarded ? fromWireMoney(s.awarded) : null;
@@ -264,5 +343,16 @@ export function copyView(row: Pick<ClaimCopyEntity, 'referralId' | 'claimId'>, c
       pending: pending.has(p.id),
     })),
     version: s.version,
+    pendingChange: content.change ? changeView(content.change) : null,
+    conflicts: (content.conflicts ?? []).map((c) => ({ ...changeView(c), rejected: c.rejected, rejectedAt: c.rejectedAt })),
   };
 }
+
+const changeView = (c: PendingChange) => ({
+  id: c.id,
+  fields: changedFields(c),
+  set: c.set,
+  baseVersion: c.baseVersion,
+  requestedAt: c.requestedAt,
+  requestedBy: c.requestedBy,
+});

@@ -11,8 +11,17 @@ import { DomainError } from '../common/errors/domain-error';
 import { assertCurrency } from '../common/money/money';
 import { OutboxService } from '../outbox/outbox.service';
 import { awardedOf, claimedOf, ledgerEntry, ledgersOf } from './claim-records';
+import { ClaimChangeEntity } from './claim-change.entity';
 import { ClaimShareEntity } from './claim-share.entity';
-import { ClaimSide, ClaimSnapshot, fromWireMoney, ledgerEntryOf, parseSnapshotPayment, toWireMoney } from './claim-snapshot';
+import {
+  ClaimSide,
+  ClaimSnapshot,
+  fromWireMoney,
+  ledgerEntryOf,
+  MAX_SNAPSHOT_CHANGES,
+  parseSnapshotPayment,
+  toWireMoney,
+} from './claim-snapshot';
 import { statusAfterLedger } from './claim.state-machine';
 import { RESTITUTION_SHARING_JOBS } from './jobs/restitution.events';
 import { assertAppendable } from './ledger';
@@ -67,7 +76,17 @@ export class ClaimShares {
     const claim = await em.findOne(RestitutionClaimEntity, { where: { id: claimId } });
     if (!claim) return null;
     const rows = (await ledgersOf(em, [claimId])).get(claimId)!;
-    return snapshotOf(claim, rows, recipientOrganisationId);
+    // How the record settled the latest changes this recipient sent (claim-changes.service.ts), newest first.
+    const changes = await em.find(ClaimChangeEntity, {
+      select: { id: true, outcome: true, rejectedReason: true, receivedAt: true },
+      where: { claimId, partnerOrganisationId: recipientOrganisationId },
+      order: { receivedAt: 'DESC', id: 'ASC' },
+      take: MAX_SNAPSHOT_CHANGES,
+    });
+    const snapshot = snapshotOf(claim, rows, recipientOrganisationId);
+    return changes.length === 0
+      ? snapshot
+      : { ...snapshot, changes: changes.map((c) => ({ id: c.id, outcome: c.outcome, reason: c.rejectedReason })) };
   }
 
   /** In the transaction of any change of a claim: if a referral carried it to a partner, its snapshot is sent again. */

@@ -29,6 +29,7 @@ import {
   RESTITUTION_ROUTES,
   RestitutionRoute,
 } from '../common/vocabulary/restitution';
+import { ChangeOutcome, ClaimChange, parseChangeOutcome, RejectionReason } from './claim-change';
 import { LedgerEntry } from './ledger';
 
 /** Where an organisation sits, seen from the copy's side: the sending deployment, the receiving one, or neither. */
@@ -72,12 +73,28 @@ export interface ClaimSnapshot {
   survivorContact: ClaimSide | null;
   /** The whole ledger, in the record's order. */
   payments: SnapshotPayment[];
+  /** How the record settled the latest changes this recipient sent (claim-change.ts); absent when there were none. */
+  changes?: ChangeOutcome[];
+}
+
+/** A change made here by the responsible organisation, not yet settled by the record. The reason stays here. */
+export interface PendingChange extends ClaimChange {
+  reason: string | null;
+  requestedBy: string;
+}
+
+/** A change the record did not take (claim-change.ts, the conflict rule): kept with its values, who, when and why. */
+export interface LostChange extends PendingChange {
+  rejected: RejectionReason;
+  rejectedAt: string;
 }
 
 /** What the copy's side keeps (sealed): the last snapshot, and its own payments not yet in a snapshot. */
 export interface CopyContent {
   snapshot: ClaimSnapshot;
   pending: SnapshotPayment[];
+  change?: PendingChange | null;
+  conflicts?: LostChange[];
 }
 
 export const toWireMoney = (m: Money): WireMoney => ({ currency: m.currency, amountMinor: m.amountMinor.toString() });
@@ -88,10 +105,37 @@ export const fromWireMoney = (m: WireMoney): Money => ({ currency: m.currency, a
  * overtook a later one): nothing changes. The copy's pending payments that the snapshot now holds are dropped; the
  * others stay, so a payment recorded here while the sides were apart is never lost.
  */
-export function applySnapshot(copy: CopyContent | null, snapshot: ClaimSnapshot): CopyContent | null {
-  if (copy && snapshot.version <= copy.snapshot.version) return null;
+export function applySnapshot(copy: CopyContent | null, snapshot: ClaimSnapshot, now: Date = new Date()): CopyContent | null {
+  const settled = copy ? settleChange(copy, snapshot, now) : null;
+  if (copy && snapshot.version <= copy.snapshot.version) return settled;
+  const base = settled ?? copy;
   const known = new Set(snapshot.payments.map((p) => p.id));
-  return { snapshot, pending: (copy?.pending ?? []).filter((p) => !known.has(p.id)) };
+  return {
+    snapshot,
+    pending: (base?.pending ?? []).filter((p) => !known.has(p.id)),
+    change: base?.change ?? null,
+    conflicts: base?.conflicts ?? [],
+  };
+}
+
+/**
+ * The copy's pending change as the snapshot settles it: applied → no longer pending (the snapshot holds it); rejected
+ * → kept among the copy's conflicts, never dropped; not mentioned → still pending. Null when nothing was settled. A
+ * rejection leaves the record's version as it was, so it is read even from a snapshot that is not newer.
+ */
+export function settleChange(copy: CopyContent, snapshot: ClaimSnapshot, now: Date): CopyContent | null {
+  const change = copy.change;
+  const outcome = change ? snapshot.changes?.find((c) => c.id === change.id) : undefined;
+  if (!change || !outcome) return null;
+  if (outcome.outcome === 'applied') return { ...copy, change: null };
+  const lost: LostChange = { ...change, rejected: outcome.reason ?? 'invalid', rejectedAt: now.toISOString() };
+  return { ...copy, change: null, conflicts: [...(copy.conflicts ?? []), lost].slice(-MAX_COPY_CONFLICTS) };
+}
+
+/** The change the last applySnapshot lost (the newest conflict it added), for the alert; null when none. */
+export function lostBy(before: CopyContent, after: CopyContent): LostChange | null {
+  const last = after.conflicts?.at(-1);
+  return last && !(before.conflicts ?? []).some((c) => c.id === last.id) ? last : null;
 }
 
 /** The copy's ledger as this side shows it: the record's ledger, then this side's payments not yet confirmed. */
@@ -171,6 +215,10 @@ export function parseSnapshotPayment(v: unknown, member: string): SnapshotPaymen
 
 /** Most payments one claim's snapshot may carry (the JSON limits of a packet bound it further). */
 export const MAX_SNAPSHOT_PAYMENTS = 400;
+/** Most losing changes a copy keeps (the latest ones; the record's side keeps every one in restitution_claim_changes). */
+export const MAX_COPY_CONFLICTS = 100;
+/** Most change outcomes one snapshot carries (the latest ones). */
+export const MAX_SNAPSHOT_CHANGES = 10;
 
 export function parseClaimSnapshot(v: unknown, member: string): ClaimSnapshot {
   if (!isObject(v)) throw malformed(member);
@@ -194,9 +242,12 @@ export function parseClaimSnapshot(v: unknown, member: string): ClaimSnapshot {
       'responsible',
       'survivorContact',
       'payments',
+      ...('changes' in v ? ['changes'] : []),
     ],
     member,
   );
+  if (v.changes !== undefined && (!Array.isArray(v.changes) || v.changes.length > MAX_SNAPSHOT_CHANGES))
+    throw malformed(`${member}.changes`);
   if (typeof v.version !== 'number' || !Number.isSafeInteger(v.version) || v.version < 1) throw malformed(`${member}.version`);
   if (!isCountryCode(v.jurisdiction)) throw malformed(`${member}.jurisdiction`);
   if (!Array.isArray(v.payments) || v.payments.length > MAX_SNAPSHOT_PAYMENTS) throw malformed(`${member}.payments`);
@@ -223,5 +274,6 @@ export function parseClaimSnapshot(v: unknown, member: string): ClaimSnapshot {
     responsible: oneOf(v.responsible, CLAIM_SIDES, `${member}.responsible`),
     survivorContact: v.survivorContact === null ? null : oneOf(v.survivorContact, CLAIM_SIDES, `${member}.survivorContact`),
     payments,
+    ...(Array.isArray(v.changes) ? { changes: v.changes.map((c, i) => parseChangeOutcome(c, `${member}.changes[${i}]`)) } : {}),
   };
 }

@@ -68,6 +68,7 @@ export const ERROR_STATUS = {
   // restitution claims and their payments ledger (src/restitution)
   CLAIM_INVALID_TRANSITION: 409,
   CLAIM_STATUS_LEDGER_DRIVEN: 409,
+  CLAIM_CHANGE_PENDING: 409,
   CLAIM_STATUS_DATA_MISSING: 400,
   CLAIM_DATA_INCONSISTENT: 400,
   CLAIM_NOT_PAYABLE: 409,

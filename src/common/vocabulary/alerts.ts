@@ -14,6 +14,8 @@ export const ALERT_TYPES = [
   'webhook_disabled',
   /** A case this organisation received was corrected (the person's right to rectification): read it again. */
   'case_corrected',
+  /** A change of a restitution claim made on one deployment lost against the other side's (the conflict rule): review it. */
+  'claim_conflict',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -46,4 +48,5 @@ export const DEFAULT_ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   case_restricted: 'critical',
   webhook_disabled: 'warning',
   case_corrected: 'warning',
+  claim_conflict: 'warning',
 };

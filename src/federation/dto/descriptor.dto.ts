@@ -139,6 +139,15 @@ export class ImportPartnerDto {
   confirmKeyChange?: boolean;
 }
 
+/** An organisation of the descriptor whose name was taken here in its country: registered under another name. */
+export class RenamedOrganisationDto {
+  @ApiProperty({ format: 'uuid', maxLength: 36, description: 'Its id on this deployment' }) id: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36, description: 'Its id on the partner deployment' }) remoteOrganisationId: string;
+  @ApiProperty({ maxLength: 200, example: 'Hope Shelter', description: 'The name the descriptor gave it' }) nameInDescriptor: string;
+  @ApiProperty({ maxLength: 200, example: 'Hope Shelter (lintas-kh.example.org)', description: 'The name it is registered under here' })
+  name: string;
+}
+
 export class PartnerImportResultDto {
   @ApiProperty({ type: PartnerResponseDto }) partner: PartnerResponseDto;
   @ApiProperty({ example: true, description: 'false: the partner was registered already and was updated' }) created: boolean;
@@ -154,4 +163,11 @@ export class PartnerImportResultDto {
     description: 'Organisations of the descriptor registered before (left as they are)',
   })
   organisationsAlreadyRegistered: number;
+  @ApiProperty({
+    type: [RenamedOrganisationDto],
+    maxItems: MAX_DESCRIPTOR_ORGANISATIONS,
+    description:
+      'Organisations of organisationsAdded whose name was taken here in their country (by a local organisation or another partner\u2019s): registered as "<name> (<partner name>)"',
+  })
+  organisationsRenamed: RenamedOrganisationDto[];
 }

@@ -39,7 +39,8 @@ type JobName =
   | typeof CASE_JOBS.identityErased
   | typeof CASE_JOBS.corrected
   | typeof RESTITUTION_SHARING_JOBS.claimShared
-  | typeof RESTITUTION_SHARING_JOBS.copyPayment;
+  | typeof RESTITUTION_SHARING_JOBS.copyPayment
+  | typeof RESTITUTION_SHARING_JOBS.copyChange;
 
 /**
  * The referrals queue: delivery of approved referrals, deadline checks, recalls and events to partner deployments, and
@@ -197,13 +198,16 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         return outcome;
       }
       case RESTITUTION_SHARING_JOBS.claimShared:
-      case RESTITUTION_SHARING_JOBS.copyPayment: {
+      case RESTITUTION_SHARING_JOBS.copyPayment:
+      case RESTITUTION_SHARING_JOBS.copyChange: {
         // Claims across deployments: a snapshot to each partner, or a payment to the partner's record. Retried while
         // the partner cannot be reached; both are idempotent on the partner's side (version; payment id as jti).
         const result: SyncOutcome =
           name === RESTITUTION_SHARING_JOBS.claimShared
             ? await this.restitutionSync.sendSnapshots(String(job.data.claimId))
-            : await this.restitutionSync.sendCopyPayment(String(job.data.copyId), String(job.data.paymentId));
+            : name === RESTITUTION_SHARING_JOBS.copyPayment
+              ? await this.restitutionSync.sendCopyPayment(String(job.data.copyId), String(job.data.paymentId))
+              : await this.restitutionSync.sendCopyChange(String(job.data.copyId), String(job.data.changeId));
         if (result === 'retry' && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error('partner unreachable; retrying');
         const outcome = await processOnce(this.dataSource, job.data.outboxId, () => Promise.resolve(undefined));
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, sync: result }, name);

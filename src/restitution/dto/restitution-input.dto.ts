@@ -232,3 +232,60 @@ export class MoveResponsibilityDto {
 
 export class ListPaymentsQueryDto extends PageQueryDto {}
 export class ListClaimsQueryDto extends PageQueryDto {}
+
+/**
+ * A change of a claim's facts made on the copy a partner deployment holds, by the responsible organisation here
+ * (docs/restitution.md, "Across borders"): the record's PATCH, without what stays on the record (route, jurisdiction,
+ * the claimed amount, notes). The same validation and state machine. The fields are declared here again, not picked
+ * from UpdateRestitutionClaimDto, so that this class carries its own validation metadata (test/openapi-bounds).
+ */
+export class UpdateClaimCopyDto {
+  @ApiPropertyOptional({
+    enum: CLAIM_STATUSES,
+    description:
+      'A manual move from the transition table; partially_paid and paid follow from the ledger and are refused (409 CLAIM_STATUS_LEDGER_DRIVEN)',
+  })
+  @NotNull()
+  @IsIn(CLAIM_STATUSES)
+  status?: ClaimStatus;
+
+  @ApiPropertyOptional({
+    maxLength: 1000,
+    description: `Required when moving to rejected, unenforceable or withdrawn; kept sealed on this deployment, never sent. ${FREE_TEXT}`,
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  reason?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  forum?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  forumCaseNumber?: string | null;
+
+  @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'The awarded amount, in the claimed currency' })
+  @IsOptional()
+  @IsMoney()
+  awarded?: MoneyDto | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly({ notFuture: true }) filedAt?:
+    string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly({ notFuture: true }) awardedAt?:
+    string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly() filingDeadline?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly() appealDeadline?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true }) @IsOptional() @IsDateOnly() paymentDueAt?: string | null;
+}

@@ -7,6 +7,8 @@ export const RESTITUTION_SHARING_JOBS = {
   claimShared: 'restitution.claim-shared',
   /** A payment or correction was recorded here on a partner's claim (a copy): it goes to the deployment with the record. */
   copyPayment: 'restitution.copy-payment',
+  /** The responsible organisation here changed a partner's claim on its copy: the change goes to the record. */
+  copyChange: 'restitution.copy-change',
 } as const;
 
 export interface ClaimSharedPayload {
@@ -17,5 +19,11 @@ export interface ClaimSharedPayload {
 export interface CopyPaymentPayload {
   copyId: string;
   paymentId: string;
+  [key: string]: string;
+}
+
+export interface CopyChangePayload {
+  copyId: string;
+  changeId: string;
   [key: string]: string;
 }

@@ -12,7 +12,9 @@ import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { OutboxService } from '../../outbox/outbox.service';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
 import { QUEUES } from '../../queue/queues';
+import { ClaimCopies, COPY_RECORD } from '../claim-copies.service';
 import { awardedOf, deadlinesOf, ledgerEntry, ledgersOf } from '../claim-records';
+import { copyLedger, fromWireMoney, ledgerEntryOf } from '../claim-snapshot';
 import { alertStillDue, deadlinePassesAt, deadlineTimeZone } from '../deadlines';
 import { claimBalance } from '../ledger';
 import { RestitutionClaimEntity } from '../restitution-claim.entity';
@@ -29,6 +31,7 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
     protected readonly appConfig: AppConfig,
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
+    private readonly copies: ClaimCopies,
   ) {
     super();
   }
@@ -46,11 +49,52 @@ export class RestitutionProcessor extends ConfiguredWorkerHost {
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, kind, raised }, name);
         return outcome;
       }
+      case RESTITUTION_JOBS.copyDeadline: {
+        const kind = String(job.data.kind);
+        if (!(RESTITUTION_ALERT_KINDS as readonly string[]).includes(kind)) throw new UnrecoverableError('unknown restitution alert kind');
+        let raised = false;
+        const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
+          raised = await this.raiseOnCopyIfDue(em, String(job.data.copyId), kind as RestitutionAlertKind, String(job.data.dueDate));
+        });
+        this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, outcome, kind, raised }, name);
+        return outcome;
+      }
       default: {
         const unknown: never = name;
         throw new UnrecoverableError(`unknown job ${String(unknown)}`);
       }
     }
+  }
+
+  /**
+   * The same for a copy of a partner's claim (claim-copies.service.ts): raised here, for the organisation holding the
+   * copy, only while the copy says it is responsible; a recalled copy, a moved date or a settled award raise nothing.
+   */
+  private async raiseOnCopyIfDue(em: EntityManager, copyId: string, kind: RestitutionAlertKind, dueDate: string): Promise<boolean> {
+    const found = await this.copies.deadlineState(em, copyId);
+    if (!found || found.content.snapshot.responsible !== 'receiver') return false;
+    const { row, content } = found;
+    const s = content.snapshot;
+    const awarded = s.awarded ? fromWireMoney(s.awarded) : null;
+    const balance = claimBalance(awarded, copyLedger(content).map(ledgerEntryOf));
+    const timeZone = deadlineTimeZone(s.jurisdiction);
+    const state = {
+      status: s.status,
+      deadlines: { filingDeadline: s.filingDeadline, appealDeadline: s.appealDeadline, paymentDueAt: s.paymentDueAt },
+      outstandingMinor: awarded === null ? null : balance.outstanding.get(awarded.currency),
+    };
+    if (!alertStillDue({ kind, dueDate }, state, { now: this.clock.now(), timeZone })) return false;
+    const { created } = await this.alerts.raise(em, {
+      organisationId: row.holderOrganisationId,
+      type: kind === 'payment_overdue' ? 'restitution_payment_overdue' : 'restitution_deadline',
+      severity: kind.endsWith('_near') ? 'warning' : 'critical',
+      recordType: COPY_RECORD,
+      recordId: row.id,
+      dueAt: deadlinePassesAt(dueDate, timeZone),
+      details: { kind, dueDate, claimId: row.claimId, referralId: row.referralId },
+      dedupeKey: `restitution_copy:${row.id}:${kind}:${dueDate}`,
+    });
+    return created;
   }
 
   /**
