@@ -4,6 +4,7 @@
  * each now answers 400 naming the field, and stores nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { AlertsService } from '../src/alerts/alerts.service';
 import { startApi, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
@@ -255,6 +256,48 @@ describe('malformed input (e2e)', () => {
     it('the same on a public route', async () => {
       const res = await send('POST', '/api/v1/auth/login', 'null');
       expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    });
+  });
+  describe("the HTTP server's own refusals, before a request exists: a Lintas error body with a code", () => {
+    /** Writes raw bytes to the API's port and reads the whole answer (the server closes the connection). */
+    const raw = (bytes: string) =>
+      new Promise<{ status: number; headers: string; body: any }>((resolve, reject) => {
+        const url = new URL(api.http.baseUrl);
+        const socket = connect(Number(url.port), url.hostname);
+        const chunks: Buffer[] = [];
+        socket.on('data', (c) => chunks.push(c));
+        socket.on('error', () => undefined); // the server destroys the socket after answering; the answer is what counts
+        socket.on('close', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const [head, ...rest] = text.split('\r\n\r\n');
+          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+          if (!status) reject(new Error(`no HTTP answer: ${text.slice(0, 200)}`));
+          else resolve({ status, headers: head, body: JSON.parse(rest.join('\r\n\r\n')) });
+        });
+        socket.write(bytes);
+      });
+
+    it('headers over the size limit (a pasted 20 KB token): 431 HEADERS_TOO_LARGE', async () => {
+      const res = await raw(`GET /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'x'.repeat(20_000)}\r\n\r\n`);
+      expect(res.status).toBe(431);
+      expect(res.body).toEqual({
+        statusCode: 431,
+        code: 'HEADERS_TOO_LARGE',
+        message: 'The request headers are too large',
+        correlationId: expect.any(String),
+      });
+      expect(res.headers).toContain(`X-Correlation-Id: ${res.body.correlationId}`);
+    });
+
+    it.each([
+      ['a request line that is not HTTP', 'HELLO\r\n\r\n'],
+      ['an unknown method', 'BREW /api/v1/cases HTTP/1.1\r\nHost: x\r\n\r\n'],
+      ['a header name with a space', 'GET /api/v1/cases HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n'],
+      ['a body length that is not a number', 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n'],
+    ])('%s: 400 MALFORMED_REQUEST', async (_what, bytes) => {
+      const res = await raw(bytes);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST', correlationId: expect.any(String) });
     });
   });
 });

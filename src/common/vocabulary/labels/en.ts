@@ -310,6 +310,8 @@ export const en: LanguageLabels = {
     CONFLICT: 'This conflicts with the current state',
     PRECONDITION_FAILED: 'The record changed since you read it; reload it and try again',
     PAYLOAD_TOO_LARGE: 'The request is too large',
+    REQUEST_TIMEOUT: 'The request took too long to arrive; please try again',
+    HEADERS_TOO_LARGE: 'The request headers are too large',
     UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
     PRECONDITION_REQUIRED: 'Send the version you read (If-Match) with this change',
     RATE_LIMITED: 'Too many requests; wait a moment and try again',

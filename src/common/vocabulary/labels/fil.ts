@@ -314,6 +314,8 @@ export const fil: LanguageLabels = {
     CONFLICT: 'Salungat sa kasalukuyang kalagayan',
     PRECONDITION_FAILED: 'Nagbago ang rekord mula nang basahin mo; i-reload at subukang muli',
     PAYLOAD_TOO_LARGE: 'Masyadong malaki ang request',
+    REQUEST_TIMEOUT: 'Masyadong natagalan ang pagdating ng request; pakisubukang muli',
+    HEADERS_TOO_LARGE: 'Masyadong malaki ang mga header ng request',
     UNSUPPORTED_MEDIA_TYPE: 'Hindi suportado ang uri ng content',
     PRECONDITION_REQUIRED: 'Ipadala ang bersyong binasa mo (If-Match) kasama ng pagbabago',
     RATE_LIMITED: 'Masyadong maraming request; maghintay sandali at subukang muli',

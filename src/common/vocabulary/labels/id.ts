@@ -310,6 +310,8 @@ export const id: LanguageLabels = {
     CONFLICT: 'Bertentangan dengan keadaan saat ini',
     PRECONDITION_FAILED: 'Catatan berubah sejak Anda membacanya; muat ulang dan coba lagi',
     PAYLOAD_TOO_LARGE: 'Permintaan terlalu besar',
+    REQUEST_TIMEOUT: 'Permintaan terlalu lama tiba; silakan coba lagi',
+    HEADERS_TOO_LARGE: 'Header permintaan terlalu besar',
     UNSUPPORTED_MEDIA_TYPE: 'Jenis konten tidak didukung',
     PRECONDITION_REQUIRED: 'Kirim versi yang Anda baca (If-Match) bersama perubahan ini',
     RATE_LIMITED: 'Terlalu banyak permintaan; tunggu sebentar lalu coba lagi',

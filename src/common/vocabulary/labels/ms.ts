@@ -310,6 +310,8 @@ export const ms: LanguageLabels = {
     CONFLICT: 'Bertentangan dengan keadaan saat ini',
     PRECONDITION_FAILED: 'Rekod berubah sejak anda membacanya; muat ulang dan cuba lagi',
     PAYLOAD_TOO_LARGE: 'Permintaan terlalu besar',
+    REQUEST_TIMEOUT: 'Permintaan terlalu lama untuk tiba; sila cuba lagi',
+    HEADERS_TOO_LARGE: 'Pengepala permintaan terlalu besar',
     UNSUPPORTED_MEDIA_TYPE: 'Jenis konten tidak didukung',
     PRECONDITION_REQUIRED: 'Kirim versi yang anda baca (If-Match) bersama perubahan ini',
     RATE_LIMITED: 'Terlalu banyak permintaan; tunggu sebentar lalu cuba lagi',

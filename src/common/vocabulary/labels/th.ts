@@ -310,6 +310,8 @@ export const th: LanguageLabels = {
     CONFLICT: 'ขัดแย้งกับสถานะปัจจุบัน',
     PRECONDITION_FAILED: 'ข้อมูลเปลี่ยนไปหลังจากที่คุณเปิดอ่าน โปรดโหลดใหม่แล้วลองอีกครั้ง',
     PAYLOAD_TOO_LARGE: 'คำขอมีขนาดใหญ่เกินไป',
+    REQUEST_TIMEOUT: 'คำขอใช้เวลานานเกินไป โปรดลองใหม่',
+    HEADERS_TOO_LARGE: 'ส่วนหัวของคำขอมีขนาดใหญ่เกินไป',
     UNSUPPORTED_MEDIA_TYPE: 'ไม่รองรับประเภทเนื้อหานี้',
     PRECONDITION_REQUIRED: 'โปรดส่งเวอร์ชันที่คุณอ่าน (If-Match) มาพร้อมการแก้ไข',
     RATE_LIMITED: 'มีคำขอมากเกินไป โปรดรอสักครู่แล้วลองใหม่',

@@ -1,0 +1,18 @@
+import { clientErrorCode, clientErrorResponse } from './client-error';
+
+describe('client errors of the HTTP server', () => {
+  it.each([
+    ['ERR_HTTP_REQUEST_TIMEOUT', 'REQUEST_TIMEOUT', 408],
+    ['HPE_HEADER_OVERFLOW', 'HEADERS_TOO_LARGE', 431],
+    ['HPE_INVALID_METHOD', 'MALFORMED_REQUEST', 400],
+    [undefined, 'MALFORMED_REQUEST', 400],
+  ])('%s answers %s (%i) with the error body of every other answer', (errCode, code, status) => {
+    expect(clientErrorCode({ code: errCode })).toBe(code);
+    const text = clientErrorResponse({ code: errCode }, 'c0ffee');
+    const [head, body] = text.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
+    expect(head).toContain('Connection: close');
+    expect(JSON.parse(body)).toEqual({ statusCode: status, code, message: expect.stringMatching(/./) as string, correlationId: 'c0ffee' });
+  });
+});
