@@ -289,6 +289,27 @@ describe('malformed input (e2e)', () => {
       expect(res.headers).toContain(`X-Correlation-Id: ${res.body.correlationId}`);
     });
 
+    it('a path segment over the router\u2019s 100 characters: 414 URI_TOO_LONG; a broken %-escape: 400; the path is not echoed', async () => {
+      const token = th.caseworker.token;
+      const long = await raw(
+        `POST /api/v1/referrals/${'a'.repeat(300)}/approve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(long.status).toBe(414);
+      expect(long.body).toEqual({
+        statusCode: 414,
+        code: 'URI_TOO_LONG',
+        message: 'The address (URL) is too long',
+        correlationId: expect.any(String),
+      });
+      for (const path of ['/api/v1/cases/%E0%A4%A', '/api/v1/referrals/%E0%A4%A/approve']) {
+        const bad = await raw(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+        expect(bad.status).toBe(400);
+        expect(bad.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST', correlationId: expect.any(String) });
+        expect(JSON.stringify(bad.body)).not.toContain('%E0');
+        expect(bad.headers).toContain(`x-correlation-id: ${bad.body.correlationId}`);
+      }
+    });
+
     it.each([
       ['a request line that is not HTTP', 'HELLO\r\n\r\n'],
       ['an unknown method', 'BREW /api/v1/cases HTTP/1.1\r\nHost: x\r\n\r\n'],

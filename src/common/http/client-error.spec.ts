@@ -1,4 +1,4 @@
-import { clientErrorCode, clientErrorResponse } from './client-error';
+import { clientErrorCode, clientErrorResponse, frameworkErrorCode } from './client-error';
 
 describe('client errors of the HTTP server', () => {
   it.each([
@@ -14,5 +14,11 @@ describe('client errors of the HTTP server', () => {
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
     expect(head).toContain('Connection: close');
     expect(JSON.parse(body)).toEqual({ statusCode: status, code, message: expect.stringMatching(/./) as string, correlationId: 'c0ffee' });
+  });
+
+  it('maps the router\u2019s refusals to Lintas codes', () => {
+    expect(frameworkErrorCode({ code: 'FST_ERR_MAX_PARAM_LENGTH' })).toBe('URI_TOO_LONG');
+    expect(frameworkErrorCode({ code: 'FST_ERR_BAD_URL' })).toBe('MALFORMED_REQUEST');
+    expect(frameworkErrorCode({ code: 'FST_ERR_ASYNC_CONSTRAINT' })).toBe('INTERNAL_ERROR');
   });
 });

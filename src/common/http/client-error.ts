@@ -3,7 +3,12 @@
  * a request line or header the parser cannot read, a request that did not arrive in time). Fastify's default answers
  * `{ error, message, statusCode }`; this one answers the shape of every other Lintas error, with a code and a
  * correlation id, so a client handles them the same way. No part of the request is echoed or logged.
+ *
+ * The same for the router's refusals (Fastify's `frameworkErrors`): a path that is not valid percent-encoding, and a
+ * path segment longer than the router takes (100 characters; no Lintas id is near it). Fastify's own answers carried
+ * its internal codes (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) and echoed the whole path.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
@@ -44,4 +49,25 @@ export function clientErrorHandler(
   this.log.debug({ correlationId, errorCode: err.code, code: clientErrorCode(err) }, 'client error before a request');
   if (socket.writable) socket.write(clientErrorResponse(err, correlationId));
   socket.destroy(err);
+}
+
+/** The Lintas code for an error the router raises before any route runs. */
+export function frameworkErrorCode(err: { code?: string }): ErrorCode {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return 'URI_TOO_LONG';
+  if (err.code === 'FST_ERR_BAD_URL') return 'MALFORMED_REQUEST';
+  return 'INTERNAL_ERROR';
+}
+
+/** Fastify's `frameworkErrors`: the usual error body, with the request's correlation id. */
+export function frameworkErrorHandler(err: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  const code = frameworkErrorCode(err);
+  const status = ERROR_STATUS[code];
+  const correlationId = String(request.id);
+  if (status >= 500) request.log.error({ err, correlationId }, 'router error');
+  void reply
+    .code(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-correlation-id', correlationId)
+    .send(JSON.stringify({ statusCode: status, code, message: errorMessage(REFERENCE_LANGUAGE, code), correlationId }));
 }

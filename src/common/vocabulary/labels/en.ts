@@ -312,6 +312,7 @@ export const en: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'The request is too large',
     REQUEST_TIMEOUT: 'The request took too long to arrive; please try again',
     HEADERS_TOO_LARGE: 'The request headers are too large',
+    URI_TOO_LONG: 'The address (URL) is too long',
     UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
     PRECONDITION_REQUIRED: 'Send the version you read (If-Match) with this change',
     RATE_LIMITED: 'Too many requests; wait a moment and try again',

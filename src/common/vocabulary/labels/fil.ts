@@ -316,6 +316,7 @@ export const fil: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'Masyadong malaki ang request',
     REQUEST_TIMEOUT: 'Masyadong natagalan ang pagdating ng request; pakisubukang muli',
     HEADERS_TOO_LARGE: 'Masyadong malaki ang mga header ng request',
+    URI_TOO_LONG: 'Masyadong mahaba ang address (URL)',
     UNSUPPORTED_MEDIA_TYPE: 'Hindi suportado ang uri ng content',
     PRECONDITION_REQUIRED: 'Ipadala ang bersyong binasa mo (If-Match) kasama ng pagbabago',
     RATE_LIMITED: 'Masyadong maraming request; maghintay sandali at subukang muli',

@@ -312,6 +312,7 @@ export const id: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'Permintaan terlalu besar',
     REQUEST_TIMEOUT: 'Permintaan terlalu lama tiba; silakan coba lagi',
     HEADERS_TOO_LARGE: 'Header permintaan terlalu besar',
+    URI_TOO_LONG: 'Alamat (URL) terlalu panjang',
     UNSUPPORTED_MEDIA_TYPE: 'Jenis konten tidak didukung',
     PRECONDITION_REQUIRED: 'Kirim versi yang Anda baca (If-Match) bersama perubahan ini',
     RATE_LIMITED: 'Terlalu banyak permintaan; tunggu sebentar lalu coba lagi',

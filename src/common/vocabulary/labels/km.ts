@@ -312,6 +312,7 @@ export const km: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'សំណើធំពេក',
     REQUEST_TIMEOUT: 'សំណើចំណាយពេលយូរពេក សូមព្យាយាមម្តងទៀត',
     HEADERS_TOO_LARGE: 'ក្បាលសំណើធំពេក',
+    URI_TOO_LONG: 'អាសយដ្ឋាន (URL) វែងពេក',
     UNSUPPORTED_MEDIA_TYPE: 'ប្រភេទមាតិកាមិនគាំទ្រ',
     PRECONDITION_REQUIRED: 'សូមផ្ញើកំណែដែលអ្នកបានអាន (If-Match) ជាមួយការកែប្រែ',
     RATE_LIMITED: 'សំណើច្រើនពេក សូមរង់ចាំបន្តិច ហើយព្យាយាមម្តងទៀត',

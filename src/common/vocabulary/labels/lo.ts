@@ -312,6 +312,7 @@ export const lo: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'ຄຳຮ້ອງໃຫຍ່ເກີນໄປ',
     REQUEST_TIMEOUT: 'ຄຳຮ້ອງໃຊ້ເວລາດົນເກີນໄປ ກະລຸນາລອງໃໝ່',
     HEADERS_TOO_LARGE: 'ສ່ວນຫົວຂອງຄຳຮ້ອງໃຫຍ່ເກີນໄປ',
+    URI_TOO_LONG: 'ທີ່ຢູ່ (URL) ຍາວເກີນໄປ',
     UNSUPPORTED_MEDIA_TYPE: 'ບໍ່ຮອງຮັບປະເພດເນື້ອຫານີ້',
     PRECONDITION_REQUIRED: 'ກະລຸນາສົ່ງສະບັບທີ່ທ່ານອ່ານ (If-Match) ພ້ອມການແກ້ໄຂ',
     RATE_LIMITED: 'ຄຳຮ້ອງຫຼາຍເກີນໄປ; ລໍຖ້າຈັກໜ້ອຍແລ້ວລອງໃໝ່',

@@ -312,6 +312,7 @@ export const ms: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'Permintaan terlalu besar',
     REQUEST_TIMEOUT: 'Permintaan terlalu lama untuk tiba; sila cuba lagi',
     HEADERS_TOO_LARGE: 'Pengepala permintaan terlalu besar',
+    URI_TOO_LONG: 'Alamat (URL) terlalu panjang',
     UNSUPPORTED_MEDIA_TYPE: 'Jenis konten tidak didukung',
     PRECONDITION_REQUIRED: 'Kirim versi yang anda baca (If-Match) bersama perubahan ini',
     RATE_LIMITED: 'Terlalu banyak permintaan; tunggu sebentar lalu cuba lagi',

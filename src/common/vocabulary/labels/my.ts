@@ -306,6 +306,7 @@ export const my: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'တောင်းဆိုချက် အလွန်ကြီးသည်',
     REQUEST_TIMEOUT: 'တောင်းဆိုချက် ရောက်ရှိရန် အချိန်ကြာလွန်းသည်၊ ထပ်မံကြိုးစားပါ',
     HEADERS_TOO_LARGE: 'တောင်းဆိုချက်၏ ခေါင်းစီးများ အလွန်ကြီးသည်',
+    URI_TOO_LONG: 'လိပ်စာ (URL) အလွန်ရှည်သည်',
     UNSUPPORTED_MEDIA_TYPE: 'ဤအကြောင်းအရာ အမျိုးအစား မပံ့ပိုးပါ',
     PRECONDITION_REQUIRED: 'ဖတ်ခဲ့သော ဗားရှင်း (If-Match) ကို ပြင်ဆင်ချက်နှင့်အတူ ပို့ပါ',
     RATE_LIMITED: 'တောင်းဆိုမှု များလွန်းသည်၊ ခဏစောင့်ပြီး ထပ်ကြိုးစားပါ',

@@ -312,6 +312,7 @@ export const th: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'คำขอมีขนาดใหญ่เกินไป',
     REQUEST_TIMEOUT: 'คำขอใช้เวลานานเกินไป โปรดลองใหม่',
     HEADERS_TOO_LARGE: 'ส่วนหัวของคำขอมีขนาดใหญ่เกินไป',
+    URI_TOO_LONG: 'ที่อยู่ (URL) ยาวเกินไป',
     UNSUPPORTED_MEDIA_TYPE: 'ไม่รองรับประเภทเนื้อหานี้',
     PRECONDITION_REQUIRED: 'โปรดส่งเวอร์ชันที่คุณอ่าน (If-Match) มาพร้อมการแก้ไข',
     RATE_LIMITED: 'มีคำขอมากเกินไป โปรดรอสักครู่แล้วลองใหม่',

@@ -312,6 +312,7 @@ export const vi: LanguageLabels = {
     PAYLOAD_TOO_LARGE: 'Yêu cầu quá lớn',
     REQUEST_TIMEOUT: 'Yêu cầu đến quá chậm, vui lòng thử lại',
     HEADERS_TOO_LARGE: 'Phần tiêu đề của yêu cầu quá lớn',
+    URI_TOO_LONG: 'Địa chỉ (URL) quá dài',
     UNSUPPORTED_MEDIA_TYPE: 'Kiểu nội dung không được hỗ trợ',
     PRECONDITION_REQUIRED: 'Hãy gửi phiên bản bạn đã đọc (If-Match) cùng thay đổi',
     RATE_LIMITED: 'Quá nhiều yêu cầu; hãy chờ một lát rồi thử lại',
