@@ -258,6 +258,20 @@ describe('malformed input (e2e)', () => {
       expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
     });
   });
+  describe('null where the document says a number: 400, not read as absent', () => {
+    it('POST /api/v1/federation/partners with acceptanceDeadlineHours null registers nothing (fuzz seed 90210)', async () => {
+      const nodeId = unique('lintas-null');
+      const res = await api.http.post(
+        '/api/v1/federation/partners',
+        { nodeId, name: unique('Null partner'), baseUrl: 'https://lintas-null.example.org', acceptanceDeadlineHours: null },
+        admin.token,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'acceptanceDeadlineHours' }] });
+      expect(await count(`SELECT count(*) AS n FROM federation_partners WHERE node_id = $1`, [nodeId])).toBe(0);
+    });
+  });
+
   describe("the HTTP server's own refusals, before a request exists: a Lintas error body with a code", () => {
     /** Writes raw bytes to the API's port and reads the whole answer (the server closes the connection). */
     const raw = (bytes: string) =>
