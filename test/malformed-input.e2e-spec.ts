@@ -259,6 +259,16 @@ describe('malformed input (e2e)', () => {
     });
   });
   describe('null where the document says a number: 400, not read as absent', () => {
+    it('PATCH /api/v1/cases/{id} with status null: 400 naming the field, the case unchanged (it answered 500)', async () => {
+      const kase = await createCase(api, th.caseworker);
+      const res = await api.http.patch(`/api/v1/cases/${kase.id}`, { status: null }, th.caseworker.token, {
+        'if-match': `"${kase.version}"`,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'status' }] });
+      expect(await count(`SELECT version AS n FROM cases WHERE id = $1`, [kase.id])).toBe(kase.version);
+    });
+
     it('POST /api/v1/federation/partners with acceptanceDeadlineHours null registers nothing (fuzz seed 90210)', async () => {
       const nodeId = unique('lintas-null');
       const res = await api.http.post(
