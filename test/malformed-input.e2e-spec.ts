@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { AlertsService } from '../src/alerts/alerts.service';
 import { startApi, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
-import { organisationWithStaff, platformAdmin, TestUser, unique } from './support/factories';
+import { createUser, organisationWithStaff, platformAdmin, TestUser, unique } from './support/factories';
 import { permitConsent } from './support/referrals';
 
 type Staff = Awaited<ReturnType<typeof organisationWithStaff>>;
@@ -268,6 +268,18 @@ describe('malformed input (e2e)', () => {
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'status' }] });
       expect(await count(`SELECT version AS n FROM cases WHERE id = $1`, [kase.id])).toBe(kase.version);
     });
+
+    it.each(['displayName', 'role', 'disabled'])(
+      'PATCH /api/v1/users/{id} with %s null: 400 naming the field, the user unchanged (displayName answered 500)',
+      async (field) => {
+        const user = await createUser(api, admin, th.org.id, 'caseworker');
+        const res = await api.http.patch(`/api/v1/users/${user.id}`, { [field]: null }, th.orgAdmin.token);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field }] });
+        const [row] = await api.dataSource.query(`SELECT display_name, role, disabled_at FROM users WHERE id = $1`, [user.id]);
+        expect(row).toEqual({ display_name: 'Test caseworker', role: 'caseworker', disabled_at: null });
+      },
+    );
 
     it('POST /api/v1/federation/partners with acceptanceDeadlineHours null registers nothing (fuzz seed 90210)', async () => {
       const nodeId = unique('lintas-null');
