@@ -22,23 +22,10 @@ const SHARED_RESPONSES = {
   },
   NotFound: { description: "NOT_FOUND: no such record, or one outside the caller's scope (the same answer)", content: ERROR_BODY },
   PreconditionFailed: { description: 'PRECONDITION_FAILED: the If-Match sent is not the current ETag', content: ERROR_BODY },
-  // Refused by the HTTP server before any route runs: the error shape without a correlation id.
+  // Refused by the router before any route runs (src/common/http/client-error.ts).
   UriTooLong: {
-    description: 'The URL is longer than the server accepts',
-    content: {
-      'application/json': {
-        schema: {
-          type: 'object',
-          required: ['statusCode', 'message'],
-          properties: {
-            statusCode: { type: 'integer', format: 'int32', minimum: 414, maximum: 414 },
-            code: { type: 'string', maxLength: 64 },
-            error: { type: 'string', maxLength: 64 },
-            message: { type: 'string', maxLength: 500 },
-          },
-        },
-      },
-    },
+    description: 'URI_TOO_LONG: a segment of the path is longer than the router accepts (100 characters)',
+    content: ERROR_BODY,
   },
   ServiceUnavailable: {
     description: 'SERVICE_UNAVAILABLE or CASE_KEY_UNAVAILABLE: a dependency (database, Redis, the key store) is not answering; retry later',

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { clientErrorHandler, frameworkErrorHandler } from './common/http/client-error';
 import { registerConditionalRequests } from './common/http/etag';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { createValidationPipe } from './common/http/validation';
@@ -21,6 +22,10 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
     trustProxy: config.http.trustProxy,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
+    // Headers over the limit or unreadable, a request that never finished arriving: a Lintas error body with a code.
+    clientErrorHandler,
+    // A path the router cannot decode, or a segment over its length limit: the same, with the request's correlation id.
+    frameworkErrors: frameworkErrorHandler,
   });
   // bodyParser off: Nest's default would add an application/x-www-form-urlencoded parser. The JSON parser is Fastify's
   // own (body limit, prototype-poisoning checks) behind registerJsonBodyParser, which keeps 5e6 from passing as an amount.

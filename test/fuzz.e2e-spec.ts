@@ -186,77 +186,82 @@ describe('API fuzz: malformed requests to every operation (e2e)', () => {
     return written;
   };
 
-  it(`answers ${REQUESTS}+ malformed requests without a 5xx, and stores nothing for a refused one (seed ${SEED})`, async () => {
-    console.log(`API fuzz: seed ${SEED} (replay with LINTAS_FUZZ_SEED=${SEED})`);
-    const permissions = new Map(controllerRoutes(api.app).map((r) => [`${r.method} ${openApiPath(r.path)}`, r.permission]));
-    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.entries(item)
-        .filter(([method]) => METHODS.includes(method))
-        .map(([method, op]) => ({ path, method: method.toUpperCase(), op: op })),
-    );
-    expect(operations.length).toBeGreaterThan(40);
-    const runsPerOperation = Math.ceil(REQUESTS / operations.length);
-    const started = Date.now();
-    let sent = 0;
-    const statuses = new Map<number, number>();
-
-    for (const [index, { path, method, op }] of operations.entries()) {
-      const ctx: FuzzContext = { doc, ...base, byName: { ...base.byName, id: fc.constant(idFor(path)) } };
-      const permission = permissions.get(`${method} ${path}`);
-      const logout = path === '/api/v1/auth/logout';
-      const allowed = logout ? logoutTokens : users.filter((u) => permission && can(u.role, permission)).map((u) => u.token);
-      const refused = logout ? [] : users.filter((u) => !allowed.includes(u.token)).map((u) => u.token);
-      const tokens: Array<fc.WeightedArbitrary<string | undefined>> = [
-        { weight: 1, arbitrary: fc.constant(undefined) },
-        {
-          weight: 1,
-          arbitrary: fc
-            .constantFrom('Bearer', 'Bearer a.b.c', 'Basic YTpi', `Bearer ${users[1].token.slice(0, -4)}AAAA`)
-            .map((h) => `raw:${h}`),
-        },
-      ];
-      if (allowed.length) tokens.push({ weight: 8, arbitrary: fc.constantFrom(...allowed) });
-      if (refused.length) tokens.push({ weight: 1, arbitrary: fc.constantFrom(...refused) });
-      const token = fc.oneof(...tokens);
-      const schema = op.requestBody?.content['application/json']?.schema;
-      const hasBody = method !== 'GET' && method !== 'DELETE';
-      const request = fc.record({
-        url: urlFor(path, op, ctx),
-        token,
-        body: hasBody ? fc.option(bodyText(schema ?? { type: 'object' }, ctx), { freq: 12 }) : fc.constant(null),
-        contentType,
-        ifMatch,
-        correlationId,
-      });
-
-      await fc.assert(
-        fc.asyncProperty(request, async (r) => {
-          const headers: Record<string, string> = {};
-          if (r.token?.startsWith('raw:')) headers.authorization = r.token.slice(4);
-          else if (r.token) headers.authorization = `Bearer ${r.token}`;
-          if (r.body !== null) headers['content-type'] = r.contentType;
-          if (r.ifMatch !== null) headers['if-match'] = r.ifMatch;
-          if (r.correlationId !== null) headers['x-correlation-id'] = r.correlationId;
-          const req: Sent = { method, url: r.url, headers, body: r.body ?? undefined };
-          const before = await nextXid();
-          const res = await api.http.request(method, r.url, { headers, raw: r.body ?? undefined });
-          sent++;
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          const what = () => `${method} ${r.url} → ${res.status} ${res.text.slice(0, 300)}\nrequest: ${JSON.stringify(req).slice(0, 600)}`;
-          if (res.status >= 500) throw new Error(`5xx: ${what()}`);
-          if (res.status >= 400) {
-            const committed = await committedBetween(before, await nextXid());
-            const written = committed.length > 0 ? await tablesWrittenBy(committed) : [];
-            if (written.length > 0) throw new Error(`a refused request wrote to ${written.join(', ')}: ${what()}`);
-          }
-        }),
-        { seed: SEED + index, numRuns: runsPerOperation, endOnFailure: true },
+  it(
+    `answers ${REQUESTS}+ malformed requests without a 5xx, and stores nothing for a refused one (seed ${SEED})`,
+    async () => {
+      console.log(`API fuzz: seed ${SEED} (replay with LINTAS_FUZZ_SEED=${SEED})`);
+      const permissions = new Map(controllerRoutes(api.app).map((r) => [`${r.method} ${openApiPath(r.path)}`, r.permission]));
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([method]) => METHODS.includes(method))
+          .map(([method, op]) => ({ path, method: method.toUpperCase(), op: op })),
       );
-    }
-    const seconds = (Date.now() - started) / 1000;
-    console.log(
-      `API fuzz: ${sent} requests to ${operations.length} operations in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
-    );
-    expect(sent).toBeGreaterThanOrEqual(REQUESTS);
-  }, 240_000);
+      expect(operations.length).toBeGreaterThan(40);
+      const runsPerOperation = Math.ceil(REQUESTS / operations.length);
+      const started = Date.now();
+      let sent = 0;
+      const statuses = new Map<number, number>();
+
+      for (const [index, { path, method, op }] of operations.entries()) {
+        const ctx: FuzzContext = { doc, ...base, byName: { ...base.byName, id: fc.constant(idFor(path)) } };
+        const permission = permissions.get(`${method} ${path}`);
+        const logout = path === '/api/v1/auth/logout';
+        const allowed = logout ? logoutTokens : users.filter((u) => permission && can(u.role, permission)).map((u) => u.token);
+        const refused = logout ? [] : users.filter((u) => !allowed.includes(u.token)).map((u) => u.token);
+        const tokens: Array<fc.WeightedArbitrary<string | undefined>> = [
+          { weight: 1, arbitrary: fc.constant(undefined) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .constantFrom('Bearer', 'Bearer a.b.c', 'Basic YTpi', `Bearer ${users[1].token.slice(0, -4)}AAAA`)
+              .map((h) => `raw:${h}`),
+          },
+        ];
+        if (allowed.length) tokens.push({ weight: 8, arbitrary: fc.constantFrom(...allowed) });
+        if (refused.length) tokens.push({ weight: 1, arbitrary: fc.constantFrom(...refused) });
+        const token = fc.oneof(...tokens);
+        const schema = op.requestBody?.content['application/json']?.schema;
+        const hasBody = method !== 'GET' && method !== 'DELETE';
+        const request = fc.record({
+          url: urlFor(path, op, ctx),
+          token,
+          body: hasBody ? fc.option(bodyText(schema ?? { type: 'object' }, ctx), { freq: 12 }) : fc.constant(null),
+          contentType,
+          ifMatch,
+          correlationId,
+        });
+
+        await fc.assert(
+          fc.asyncProperty(request, async (r) => {
+            const headers: Record<string, string> = {};
+            if (r.token?.startsWith('raw:')) headers.authorization = r.token.slice(4);
+            else if (r.token) headers.authorization = `Bearer ${r.token}`;
+            if (r.body !== null) headers['content-type'] = r.contentType;
+            if (r.ifMatch !== null) headers['if-match'] = r.ifMatch;
+            if (r.correlationId !== null) headers['x-correlation-id'] = r.correlationId;
+            const req: Sent = { method, url: r.url, headers, body: r.body ?? undefined };
+            const before = await nextXid();
+            const res = await api.http.request(method, r.url, { headers, raw: r.body ?? undefined });
+            sent++;
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            const what = () =>
+              `${method} ${r.url} → ${res.status} ${res.text.slice(0, 300)}\nrequest: ${JSON.stringify(req).slice(0, 600)}`;
+            if (res.status >= 500) throw new Error(`5xx: ${what()}`);
+            if (res.status >= 400) {
+              const committed = await committedBetween(before, await nextXid());
+              const written = committed.length > 0 ? await tablesWrittenBy(committed) : [];
+              if (written.length > 0) throw new Error(`a refused request wrote to ${written.join(', ')}: ${what()}`);
+            }
+          }),
+          { seed: SEED + index, numRuns: runsPerOperation, endOnFailure: true },
+        );
+      }
+      const seconds = (Date.now() - started) / 1000;
+      console.log(
+        `API fuzz: ${sent} requests to ${operations.length} operations in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+      );
+      expect(sent).toBeGreaterThanOrEqual(REQUESTS);
+    },
+    Math.max(240_000, REQUESTS * 60),
+  );
 });

@@ -4,10 +4,11 @@
  * each now answers 400 naming the field, and stores nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { AlertsService } from '../src/alerts/alerts.service';
 import { startApi, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
-import { organisationWithStaff, platformAdmin, TestUser, unique } from './support/factories';
+import { createUser, organisationWithStaff, platformAdmin, TestUser, unique } from './support/factories';
 import { permitConsent } from './support/referrals';
 
 type Staff = Awaited<ReturnType<typeof organisationWithStaff>>;
@@ -255,6 +256,105 @@ describe('malformed input (e2e)', () => {
     it('the same on a public route', async () => {
       const res = await send('POST', '/api/v1/auth/login', 'null');
       expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    });
+  });
+  describe('null where the document says a number: 400, not read as absent', () => {
+    it('PATCH /api/v1/cases/{id} with status null: 400 naming the field, the case unchanged (it answered 500)', async () => {
+      const kase = await createCase(api, th.caseworker);
+      const res = await api.http.patch(`/api/v1/cases/${kase.id}`, { status: null }, th.caseworker.token, {
+        'if-match': `"${kase.version}"`,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'status' }] });
+      expect(await count(`SELECT version AS n FROM cases WHERE id = $1`, [kase.id])).toBe(kase.version);
+    });
+
+    it.each(['displayName', 'role', 'disabled'])(
+      'PATCH /api/v1/users/{id} with %s null: 400 naming the field, the user unchanged (displayName answered 500)',
+      async (field) => {
+        const user = await createUser(api, admin, th.org.id, 'caseworker');
+        const res = await api.http.patch(`/api/v1/users/${user.id}`, { [field]: null }, th.orgAdmin.token);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field }] });
+        const [row] = await api.dataSource.query(`SELECT display_name, role, disabled_at FROM users WHERE id = $1`, [user.id]);
+        expect(row).toEqual({ display_name: 'Test caseworker', role: 'caseworker', disabled_at: null });
+      },
+    );
+
+    it('POST /api/v1/federation/partners with acceptanceDeadlineHours null registers nothing (fuzz seed 90210)', async () => {
+      const nodeId = unique('lintas-null');
+      const res = await api.http.post(
+        '/api/v1/federation/partners',
+        { nodeId, name: unique('Null partner'), baseUrl: 'https://lintas-null.example.org', acceptanceDeadlineHours: null },
+        admin.token,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'acceptanceDeadlineHours' }] });
+      expect(await count(`SELECT count(*) AS n FROM federation_partners WHERE node_id = $1`, [nodeId])).toBe(0);
+    });
+  });
+
+  describe("the HTTP server's own refusals, before a request exists: a Lintas error body with a code", () => {
+    /** Writes raw bytes to the API's port and reads the whole answer (the server closes the connection). */
+    const raw = (bytes: string) =>
+      new Promise<{ status: number; headers: string; body: any }>((resolve, reject) => {
+        const url = new URL(api.http.baseUrl);
+        const socket = connect(Number(url.port), url.hostname);
+        const chunks: Buffer[] = [];
+        socket.on('data', (c) => chunks.push(c));
+        socket.on('error', () => undefined); // the server destroys the socket after answering; the answer is what counts
+        socket.on('close', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const [head, ...rest] = text.split('\r\n\r\n');
+          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+          if (!status) reject(new Error(`no HTTP answer: ${text.slice(0, 200)}`));
+          else resolve({ status, headers: head, body: JSON.parse(rest.join('\r\n\r\n')) });
+        });
+        socket.write(bytes);
+      });
+
+    it('headers over the size limit (a pasted 20 KB token): 431 HEADERS_TOO_LARGE', async () => {
+      const res = await raw(`GET /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'x'.repeat(20_000)}\r\n\r\n`);
+      expect(res.status).toBe(431);
+      expect(res.body).toEqual({
+        statusCode: 431,
+        code: 'HEADERS_TOO_LARGE',
+        message: 'The request headers are too large',
+        correlationId: expect.any(String),
+      });
+      expect(res.headers).toContain(`X-Correlation-Id: ${res.body.correlationId}`);
+    });
+
+    it('a path segment over the router\u2019s 100 characters: 414 URI_TOO_LONG; a broken %-escape: 400; the path is not echoed', async () => {
+      const token = th.caseworker.token;
+      const long = await raw(
+        `POST /api/v1/referrals/${'a'.repeat(300)}/approve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(long.status).toBe(414);
+      expect(long.body).toEqual({
+        statusCode: 414,
+        code: 'URI_TOO_LONG',
+        message: 'The address (URL) is too long',
+        correlationId: expect.any(String),
+      });
+      for (const path of ['/api/v1/cases/%E0%A4%A', '/api/v1/referrals/%E0%A4%A/approve']) {
+        const bad = await raw(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+        expect(bad.status).toBe(400);
+        expect(bad.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST', correlationId: expect.any(String) });
+        expect(JSON.stringify(bad.body)).not.toContain('%E0');
+        expect(bad.headers).toContain(`x-correlation-id: ${bad.body.correlationId}`);
+      }
+    });
+
+    it.each([
+      ['a request line that is not HTTP', 'HELLO\r\n\r\n'],
+      ['an unknown method', 'BREW /api/v1/cases HTTP/1.1\r\nHost: x\r\n\r\n'],
+      ['a header name with a space', 'GET /api/v1/cases HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n'],
+      ['a body length that is not a number', 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n'],
+    ])('%s: 400 MALFORMED_REQUEST', async (_what, bytes) => {
+      const res = await raw(bytes);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_REQUEST', correlationId: expect.any(String) });
     });
   });
 });

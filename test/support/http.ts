@@ -64,9 +64,10 @@ export class Http {
   }
 }
 
+/** As the server reads it: a leading byte order mark is ignored (RFC 8259 allows it; Fastify's parser does it). */
 function parseOrKeep(raw: string): unknown {
   try {
-    return JSON.parse(raw);
+    return JSON.parse(raw.replace(/^\uFEFF/, ''));
   } catch {
     return raw;
   }

@@ -17,6 +17,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsCountry } from '../../common/validation/is-country';
@@ -299,7 +300,8 @@ export class CreateCaseDto {
 /** PATCH /cases/{id} (with If-Match): only the fields sent change; null clears; arrays are replaced whole. */
 export class UpdateCaseDto extends CreateCaseDto {
   @ApiPropertyOptional({ enum: OPEN_CASE_STATUSES, description: 'Closing goes through POST /cases/{id}/close' })
-  @IsOptional()
+  // Unlike the fields above, a status cannot be cleared: null is refused here (it reached the NOT NULL column as a 500).
+  @ValidateIf((_o, v) => v !== undefined)
   @IsIn(OPEN_CASE_STATUSES)
   status?: OpenCaseStatus;
 }

@@ -14,6 +14,10 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
+  /** The HTTP server's own answers, before a request exists (src/common/http/client-error.ts). */
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PRECONDITION_REQUIRED: 428,
   RATE_LIMITED: 429,

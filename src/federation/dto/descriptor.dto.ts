@@ -19,6 +19,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsCountry } from '../../common/validation/is-country';
@@ -123,7 +124,8 @@ export class ImportPartnerDto {
     example: 72,
     description: 'Hours its organisations have to accept a referral (a new partner only); the deployment default when omitted',
   })
-  @IsOptional()
+  // Absent means the default; null is not a number (the document says so), so it is refused rather than read as absent.
+  @ValidateIf((_o, v) => v !== undefined)
   @IsInt()
   @Min(1)
   @Max(2160)

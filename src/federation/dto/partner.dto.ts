@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_TYPES, OrganisationType } from '../../common/vocabulary';
@@ -80,7 +80,8 @@ export class CreatePartnerDto {
     maximum: 2160,
     description: 'Hours its organisations have to accept a referral; the deployment default when omitted',
   })
-  @IsOptional()
+  // Absent means the default; null is not a number (the document says so), so it is refused rather than read as absent.
+  @ValidateIf((_o, v) => v !== undefined)
   @IsInt()
   @Min(1)
   @Max(2160)

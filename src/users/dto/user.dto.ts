@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { ROLES, Role } from '../../common/vocabulary';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../passwords/password-policy';
 
+/** A field left out is left alone; one sent is validated, so null is refused (displayName null reached NOT NULL as a 500). */
+const present = (_o: object, value: unknown) => value !== undefined;
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
@@ -23,12 +25,18 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ enum: ROLES }) @ValidateIf(present) @IsIn(ROLES) role?: Role;
   @ApiPropertyOptional({ description: 'true disables the account: its sessions end at once' })
-  @IsOptional()
+  @ValidateIf(present)
   @IsBoolean()
   disabled?: boolean;
-  @ApiPropertyOptional({ maxLength: 120 }) @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName?: string;
+  @ApiPropertyOptional({ maxLength: 120 })
+  @ValidateIf(present)
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(120)
+  displayName?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
