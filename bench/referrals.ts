@@ -504,37 +504,39 @@ async function stop(proc: ChildProcess): Promise<void> {
 }
 
 /**
- * pg_stat_statements around the delivery window, when the server loads it: reset now; the returned function reads the
- * statements of the bench database since, per delivery. Undefined when the extension or the admin URL is missing.
+ * pg_stat_statements around the delivery window, when the server loads it: reset now; `read` gives the statements of
+ * the bench database since, per delivery; `close` ends the admin connection (call it whatever happened). Undefined when
+ * the extension or the admin URL is missing.
  */
 async function statementProfile(
   adminUrl: string | undefined,
   appUrl: string | undefined,
-): Promise<((deliveries: number) => Promise<Array<{ calls: number; ms: number; query: string }>>) | undefined> {
+): Promise<
+  { read: (deliveries: number) => Promise<Array<{ calls: number; ms: number; query: string }>>; close: () => Promise<void> } | undefined
+> {
   if (!adminUrl || !appUrl) return undefined;
-  const dbName = new URL(appUrl).pathname.slice(1);
-  const admin = new Client({ connectionString: `${adminUrl.replace(/\/[^/]*$/, '')}/${dbName}` });
+  const url = new URL(adminUrl);
+  url.pathname = new URL(appUrl).pathname;
+  const admin = new Client({ connectionString: url.toString() });
+  const close = () => admin.end().catch(() => undefined);
   try {
     await admin.connect();
     await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await admin.query('SELECT pg_stat_statements_reset()');
   } catch {
-    await admin.end().catch(() => undefined);
+    await close();
     return undefined;
   }
-  return async (deliveries) => {
-    try {
-      const { rows } = await admin.query<{ calls: string; ms: number; query: string }>(
-        `SELECT calls, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
-           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-          ORDER BY total_exec_time DESC LIMIT 30`,
-      );
-      const per = (n: number) => Math.round((n / Math.max(1, deliveries)) * 1000) / 1000;
-      return rows.map((r) => ({ calls: per(Number(r.calls)), ms: per(r.ms), query: r.query }));
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
+  const read = async (deliveries: number) => {
+    const { rows } = await admin.query<{ calls: string; ms: number; query: string }>(
+      `SELECT calls, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 30`,
+    );
+    const per = (n: number) => Math.round((n / Math.max(1, deliveries)) * 1000) / 1000;
+    return rows.map((r) => ({ calls: per(Number(r.calls)), ms: per(r.ms), query: r.query }));
   };
+  return { read, close };
 }
 
 /**
@@ -603,9 +605,18 @@ export async function throughputScenario(opts: {
       },
       500,
     );
+  } catch (err) {
+    await statements?.close();
+    throw err;
   } finally {
     await stop(worker);
     process.off('exit', killOnExit);
+  }
+  let statementsPerDelivery: Array<{ calls: number; ms: number; query: string }> | undefined;
+  try {
+    statementsPerDelivery = await statements?.read(delivered.received);
+  } finally {
+    await statements?.close();
   }
   const span = await db.query<{ first: Date; last: Date }>(
     `SELECT min(received_at) AS first, max(received_at) AS last FROM referrals WHERE sending_organisation_id = $1 AND created_at >= $2 AND status = 'received'`,
@@ -630,7 +641,7 @@ export async function throughputScenario(opts: {
     loadAverageAtStart: loadAtStart,
     wallSeconds: Math.round((last - spawnedAt) / 100) / 10,
     workerConcurrency: Number(opts.env.WORKER_CONCURRENCY ?? 10),
-    ...(statements ? { statementsPerDelivery: await statements(delivered.received) } : {}),
+    ...(statementsPerDelivery ? { statementsPerDelivery } : {}),
     includes:
       'outbox relay → BullMQ → referrals.deliver job → delivery transaction (consent re-check, sent + received, history, audit, alert, deadline row); audit sealer in the same process',
     target: `≥ ${THROUGHPUT_TARGET_PER_SECOND} local deliveries/s per worker`,

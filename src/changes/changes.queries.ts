@@ -54,8 +54,7 @@ export const feedPage = statement<ChangeRow, [string, string, string, number]>(
 /**
  * Retention: removes rows older than the cutoff that no client needs any more — rows a later row of the same
  * organisation and record replaces, and rows that tell an organisation a record left it — and moves the frontier past
- * the latter (a cursor below the frontier may have missed one: 410). `$2` bounds one batch. Walked in position order
- * (the primary key; positions grow with time): no index on changed_at is kept for it, since every change would pay for it.
+ * the latter (a cursor below the frontier may have missed one: 410). `$2` bounds one batch.
  */
 export const prune = statement<{ deleted: number }, [Date, number]>(
   'changes.prune',
@@ -63,7 +62,7 @@ export const prune = statement<{ deleted: number }, [Date, number]>(
            SELECT l.position, l.tx_id, l.leaving, NOT ${LATEST('l')} AS replaced
              FROM change_log l
             WHERE l.changed_at < $1 AND l.tx_id < ${XMIN} AND (l.leaving OR NOT ${LATEST('l')})
-            ORDER BY l.position
+            ORDER BY l.changed_at
             LIMIT $2
          ),
          chosen AS (SELECT position, tx_id, leaving AND NOT replaced AS needed FROM doomed),
