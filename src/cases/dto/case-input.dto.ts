@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { nullableEnum } from '../../common/http/api-schema';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableEnum, nullableObject } from '../../common/http/api-schema';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -129,7 +129,7 @@ export class PersonInputDto {
   @ArrayUnique()
   @IsLanguage({ each: true })
   languages?: string[] | null;
-  @ApiPropertyOptional({ maxItems: 10, type: [IdentityDocumentDto] })
+  @ApiPropertyOptional({ maxItems: 10, type: [IdentityDocumentDto], nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -218,16 +218,17 @@ export class LegalProceedingDto {
 
 /**
  * POST /cases. The server sets id, reference, status (active), version, ownerOrganisationId (the caller's), minor
- * (derived) and the assignee (the creator): a client sending any of them gets 400.
+ * (derived) and the assignee (the creator): a client sending any of them gets 400. A null is taken as absent here.
  */
+@ApiExtraModels(PersonInputDto, ProtectionInputDto)
 export class CreateCaseDto {
-  @ApiPropertyOptional({ type: PersonInputDto })
+  @ApiPropertyOptional(nullableObject(PersonInputDto, { description: 'null clears every person field on PATCH' }))
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => PersonInputDto)
   person?: PersonInputDto | null;
-  @ApiPropertyOptional({ enum: TRAFFICKING_STATUSES, example: 'actual', description: 'Decided by the caller’s organisation' })
+  @ApiPropertyOptional(nullableEnum(TRAFFICKING_STATUSES, { example: 'actual', description: 'Decided by the caller’s organisation' }))
   @IsOptional()
   @IsIn(TRAFFICKING_STATUSES)
   traffickingStatus?: TraffickingStatus | null;
@@ -240,28 +241,28 @@ export class CreateCaseDto {
   @IsOptional()
   @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   traffickingStatusDecidedAt?: string | null;
-  @ApiPropertyOptional({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true, example: ['forced_criminality'] })
+  @ApiPropertyOptional({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true, nullable: true, example: ['forced_criminality'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(EXPLOITATION_TYPES.length)
   @ArrayUnique()
   @IsIn(EXPLOITATION_TYPES, { each: true })
   exploitationTypes?: ExploitationType[] | null;
-  @ApiPropertyOptional({ maxItems: 17, enum: MEANS_OF_CONTROL, isArray: true })
+  @ApiPropertyOptional({ maxItems: 17, enum: MEANS_OF_CONTROL, isArray: true, nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MEANS_OF_CONTROL.length)
   @ArrayUnique()
   @IsIn(MEANS_OF_CONTROL, { each: true })
   meansOfControl?: MeansOfControl[] | null;
-  @ApiPropertyOptional({ maxItems: 12, enum: RECRUITMENT_METHODS, isArray: true })
+  @ApiPropertyOptional({ maxItems: 12, enum: RECRUITMENT_METHODS, isArray: true, nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RECRUITMENT_METHODS.length)
   @ArrayUnique()
   @IsIn(RECRUITMENT_METHODS, { each: true })
   recruitmentMethods?: RecruitmentMethod[] | null;
-  @ApiPropertyOptional({ maxItems: 13, enum: RECRUITMENT_PLATFORMS, isArray: true })
+  @ApiPropertyOptional({ maxItems: 13, enum: RECRUITMENT_PLATFORMS, isArray: true, nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RECRUITMENT_PLATFORMS.length)
@@ -282,13 +283,13 @@ export class CreateCaseDto {
   @Min(0)
   @Max(120)
   ageWhenTrafficked?: number | null;
-  @ApiPropertyOptional({ type: ProtectionInputDto })
+  @ApiPropertyOptional(nullableObject(ProtectionInputDto, { description: 'null clears every protection field on PATCH' }))
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => ProtectionInputDto)
   protection?: ProtectionInputDto | null;
-  @ApiPropertyOptional({ maxItems: 20, type: [LegalProceedingDto] })
+  @ApiPropertyOptional({ maxItems: 20, type: [LegalProceedingDto], nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
