@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableObject } from '../../common/http/api-schema';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
@@ -87,6 +88,7 @@ export class CreateRestitutionClaimDto {
   notes?: string;
 }
 
+@ApiExtraModels(MoneyDto)
 export class UpdateRestitutionClaimDto {
   @ApiPropertyOptional({
     enum: CLAIM_STATUSES,
@@ -129,7 +131,7 @@ export class UpdateRestitutionClaimDto {
   @IsMoney()
   claimed?: MoneyDto;
 
-  @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'The awarded amount, in the claimed currency' })
+  @ApiPropertyOptional(nullableObject(MoneyDto, { description: 'The awarded amount, in the claimed currency' }))
   @IsOptional()
   @IsMoney()
   awarded?: MoneyDto | null;
@@ -238,6 +240,7 @@ export class ListClaimsQueryDto extends PageQueryDto {}
  * the claimed amount, notes). The same validation and state machine. The fields are declared here again, not picked
  * from UpdateRestitutionClaimDto, so that this class carries its own validation metadata (test/openapi-bounds).
  */
+@ApiExtraModels(MoneyDto)
 export class UpdateClaimCopyDto {
   @ApiPropertyOptional({
     enum: CLAIM_STATUSES,
@@ -275,7 +278,7 @@ export class UpdateClaimCopyDto {
   @MaxLength(100)
   forumCaseNumber?: string | null;
 
-  @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'The awarded amount, in the claimed currency' })
+  @ApiPropertyOptional(nullableObject(MoneyDto, { description: 'The awarded amount, in the claimed currency' }))
   @IsOptional()
   @IsMoney()
   awarded?: MoneyDto | null;
