@@ -232,4 +232,26 @@ describe('null in optional request-body fields, from the served OpenAPI document
     expect(refused).toBeGreaterThan(30);
     expect(nullable).toBeGreaterThan(30);
   }, 240_000);
+
+  it('PATCH /cases: null clears a field, an array or the trafficking decision; person or protection as a whole refuse it', async () => {
+    const caseworker = users[1];
+    const kase = await createCase(api, caseworker);
+    const patch = async (body: Record<string, unknown>) => {
+      const etag = (await api.http.get(`/api/v1/cases/${kase.id}`, caseworker.token)).headers.get('etag')!;
+      return api.http.patch(`/api/v1/cases/${kase.id}`, body, caseworker.token, { 'if-match': etag });
+    };
+    const cleared = await patch({
+      traffickingStatus: null,
+      exploitationTypes: null,
+      person: { citizenship: null },
+      protection: { riskLevel: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ traffickingStatus: null, exploitationTypes: [] });
+    for (const field of ['person', 'protection']) {
+      const res = await patch({ [field]: null });
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect(JSON.stringify(res.body.details)).toContain(field);
+    }
+  });
 });

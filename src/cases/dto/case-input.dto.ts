@@ -1,5 +1,6 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { nullableEnum, nullableObject } from '../../common/http/api-schema';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableEnum } from '../../common/http/api-schema';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -218,12 +219,12 @@ export class LegalProceedingDto {
 
 /**
  * POST /cases. The server sets id, reference, status (active), version, ownerOrganisationId (the caller's), minor
- * (derived) and the assignee (the creator): a client sending any of them gets 400. A null is taken as absent here.
+ * (derived) and the assignee (the creator): a client sending any of them gets 400. A null is taken as absent here, except
+ * in person and protection, which are never null (a null there would read as "clear it all" and change nothing).
  */
-@ApiExtraModels(PersonInputDto, ProtectionInputDto)
 export class CreateCaseDto {
-  @ApiPropertyOptional(nullableObject(PersonInputDto, { description: 'null clears every person field on PATCH' }))
-  @IsOptional()
+  @ApiPropertyOptional({ type: PersonInputDto })
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => PersonInputDto)
@@ -283,8 +284,8 @@ export class CreateCaseDto {
   @Min(0)
   @Max(120)
   ageWhenTrafficked?: number | null;
-  @ApiPropertyOptional(nullableObject(ProtectionInputDto, { description: 'null clears every protection field on PATCH' }))
-  @IsOptional()
+  @ApiPropertyOptional({ type: ProtectionInputDto })
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => ProtectionInputDto)
@@ -298,7 +299,7 @@ export class CreateCaseDto {
   legalProceedings?: LegalProceedingDto[] | null;
 }
 
-/** PATCH /cases/{id} (with If-Match): only the fields sent change; null clears; arrays are replaced whole. */
+/** PATCH /cases/{id} (with If-Match): only the fields sent change; null clears a field (not person or protection as a whole); arrays are replaced whole. */
 export class UpdateCaseDto extends CreateCaseDto {
   @ApiPropertyOptional({ enum: OPEN_CASE_STATUSES, description: 'Closing goes through POST /cases/{id}/close' })
   // Unlike the fields above, a status cannot be cleared: null is refused here (it reached the NOT NULL column as a 500).
