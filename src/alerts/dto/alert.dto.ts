@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import {
   ALERT_AUDIENCES,
@@ -31,7 +32,7 @@ export class ResolveAlertDto {
     description: 'What was done. Do not write names, documents, places or other personal data here.',
     example: 'Consent renewed with the person on the next visit',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MinLength(1)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 
 export class LoginDto {
   @ApiProperty({ maxLength: 254, example: 'caseworker@shelter.example' }) @IsEmail() @MaxLength(254) email: string;
@@ -25,7 +26,7 @@ export class RefreshDto {
 
 export class LogoutDto {
   @ApiPropertyOptional({ maxLength: 200, description: "Ends this token's session; without it, the session of the access token ends" })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(200)
   refreshToken?: string;

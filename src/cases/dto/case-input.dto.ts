@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { nullableEnum } from '../../common/http/api-schema';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -129,7 +130,7 @@ export class PersonInputDto {
   @ArrayUnique()
   @IsLanguage({ each: true })
   languages?: string[] | null;
-  @ApiPropertyOptional({ maxItems: 10, type: [IdentityDocumentDto] })
+  @ApiPropertyOptional({ maxItems: 10, type: [IdentityDocumentDto], nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -218,16 +219,17 @@ export class LegalProceedingDto {
 
 /**
  * POST /cases. The server sets id, reference, status (active), version, ownerOrganisationId (the caller's), minor
- * (derived) and the assignee (the creator): a client sending any of them gets 400.
+ * (derived) and the assignee (the creator): a client sending any of them gets 400. A null is taken as absent here, except
+ * in person and protection, which are never null (a null there would read as "clear it all" and change nothing).
  */
 export class CreateCaseDto {
   @ApiPropertyOptional({ type: PersonInputDto })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => PersonInputDto)
   person?: PersonInputDto | null;
-  @ApiPropertyOptional({ enum: TRAFFICKING_STATUSES, example: 'actual', description: 'Decided by the caller’s organisation' })
+  @ApiPropertyOptional(nullableEnum(TRAFFICKING_STATUSES, { example: 'actual', description: 'Decided by the caller’s organisation' }))
   @IsOptional()
   @IsIn(TRAFFICKING_STATUSES)
   traffickingStatus?: TraffickingStatus | null;
@@ -240,28 +242,28 @@ export class CreateCaseDto {
   @IsOptional()
   @IsDateOnly({ notFuture: true, min: '2000-01-01' })
   traffickingStatusDecidedAt?: string | null;
-  @ApiPropertyOptional({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true, example: ['forced_criminality'] })
+  @ApiPropertyOptional({ maxItems: 12, enum: EXPLOITATION_TYPES, isArray: true, nullable: true, example: ['forced_criminality'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(EXPLOITATION_TYPES.length)
   @ArrayUnique()
   @IsIn(EXPLOITATION_TYPES, { each: true })
   exploitationTypes?: ExploitationType[] | null;
-  @ApiPropertyOptional({ maxItems: 17, enum: MEANS_OF_CONTROL, isArray: true })
+  @ApiPropertyOptional({ maxItems: 17, enum: MEANS_OF_CONTROL, isArray: true, nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MEANS_OF_CONTROL.length)
   @ArrayUnique()
   @IsIn(MEANS_OF_CONTROL, { each: true })
   meansOfControl?: MeansOfControl[] | null;
-  @ApiPropertyOptional({ maxItems: 12, enum: RECRUITMENT_METHODS, isArray: true })
+  @ApiPropertyOptional({ maxItems: 12, enum: RECRUITMENT_METHODS, isArray: true, nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RECRUITMENT_METHODS.length)
   @ArrayUnique()
   @IsIn(RECRUITMENT_METHODS, { each: true })
   recruitmentMethods?: RecruitmentMethod[] | null;
-  @ApiPropertyOptional({ maxItems: 13, enum: RECRUITMENT_PLATFORMS, isArray: true })
+  @ApiPropertyOptional({ maxItems: 13, enum: RECRUITMENT_PLATFORMS, isArray: true, nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(RECRUITMENT_PLATFORMS.length)
@@ -283,12 +285,12 @@ export class CreateCaseDto {
   @Max(120)
   ageWhenTrafficked?: number | null;
   @ApiPropertyOptional({ type: ProtectionInputDto })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => ProtectionInputDto)
   protection?: ProtectionInputDto | null;
-  @ApiPropertyOptional({ maxItems: 20, type: [LegalProceedingDto] })
+  @ApiPropertyOptional({ maxItems: 20, type: [LegalProceedingDto], nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -297,7 +299,7 @@ export class CreateCaseDto {
   legalProceedings?: LegalProceedingDto[] | null;
 }
 
-/** PATCH /cases/{id} (with If-Match): only the fields sent change; null clears; arrays are replaced whole. */
+/** PATCH /cases/{id} (with If-Match): only the fields sent change; null clears a field (not person or protection as a whole); arrays are replaced whole. */
 export class UpdateCaseDto extends CreateCaseDto {
   @ApiPropertyOptional({ enum: OPEN_CASE_STATUSES, description: 'Closing goes through POST /cases/{id}/close' })
   // Unlike the fields above, a status cannot be cleared: null is refused here (it reached the NOT NULL column as a 500).

@@ -50,8 +50,8 @@ function notObject(value: unknown): string | undefined {
 }
 
 /**
- * A money property: `@ApiProperty({ type: MoneyDto }) @IsMoney() amount: MoneyDto`. Add @IsOptional() when it may be
- * absent. Failures come back as 400 MONEY_INVALID with the field's full path (amount.amountMinor). After validation, the
+ * A money property: `@ApiProperty({ type: MoneyDto }) @IsMoney() amount: MoneyDto`. Add @IsOptionalNotNull()
+ * (src/common/validation/is-optional-not-null.ts) when it may be absent. Failures come back as 400 MONEY_INVALID with the field's full path (amount.amountMinor). After validation, the
  * service turns the DTO into a Money with moneyFromDto().
  */
 export function IsMoney(): PropertyDecorator {

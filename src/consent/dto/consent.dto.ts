@@ -16,6 +16,7 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { isInstantInRange, MAX_YEAR, MIN_YEAR } from '../../common/validation/date-range';
 import { IsCountry } from '../../common/validation/is-country';
@@ -69,7 +70,7 @@ export class ConsentProvisionDto {
     format: 'uuid',
     description: 'One organisation (local or a partner deployment\u2019s). Give this or recipientCountry, not both.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID()
   recipientOrganisationId?: string;
 
@@ -78,7 +79,7 @@ export class ConsentProvisionDto {
     example: 'MM',
     description: 'Every organisation in this country (ISO 3166-1 alpha-2). Give this or recipientOrganisationId.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsCountry()
   recipientCountry?: string;
 
@@ -103,7 +104,7 @@ export class ConsentProvisionDto {
     example: '2026-12-01',
     description: 'Start of validity (inclusive). A date means from the start of that day (UTC). Default: when the consent is recorded.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsMoment()
   validFrom?: string;
 

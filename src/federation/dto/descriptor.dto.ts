@@ -12,7 +12,6 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -22,6 +21,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_TYPES, OrganisationType } from '../../common/vocabulary';
 import { OrganisationResponseDto } from '../../organisations/dto/organisation.dto';
@@ -136,7 +136,7 @@ export class ImportPartnerDto {
     description:
       'Needed when the partner is already registered and the descriptor shares no key with the keys held for it (not a rotation: a new identity)',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   confirmKeyChange?: boolean;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsCountry } from '../../common/validation/is-country';
 import { COUNTRY_CODES, ORGANISATION_TYPES, OrganisationType } from '../../common/vocabulary';
@@ -71,7 +72,7 @@ export class CreatePartnerDto {
   baseUrl: string;
 
   @ApiPropertyOptional({ type: JwksDto, description: "The partner's public keys; fetched from <baseUrl>/federation/v1/keys when omitted" })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   jwks?: { keys: unknown[] };
 

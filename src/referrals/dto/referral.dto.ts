@@ -14,6 +14,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { IsDateTime } from '../../common/validation/is-date-time';
 import {
@@ -69,7 +70,7 @@ export class CreateReferralDto {
   reason: string;
 
   @ApiPropertyOptional({ default: false, description: 'On acceptance the receiving organisation becomes the owner of the case' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   transferOwnership?: boolean;
 
@@ -80,7 +81,7 @@ export class CreateReferralDto {
       "With transferOwnership: the case's restitution claims move to the receiver, or stay with the sender who keeps pursuing them " +
       "while the receiver is recorded as the survivor's contact for payout",
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(CLAIM_TRANSFER_MODES)
   claimsOnTransfer?: ClaimTransferMode;
 }
@@ -88,14 +89,14 @@ export class CreateReferralDto {
 /** submit, approve, accept, start, complete: `{}` or `{ note }`; reject and cancel: `{ reason }` (required there). */
 export class ReferralActionDto {
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(TEXT_MAX)
   note?: string;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX, description: 'Required for reject and cancel' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(TEXT_MAX)
   reason?: string;
@@ -108,24 +109,24 @@ export class RecordMilestoneDto {
     example: '2026-10-02T09:00:00+07:00',
     description: 'When it happened; default now. Not in the future.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsDateTime()
   occurredAt?: string;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(TEXT_MAX)
   note?: string;
 
   @ApiPropertyOptional({ enum: [true], description: 'Only home_state_notified may be skipped, with skipReason' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Equals(true)
   skipped?: true;
 
   @ApiPropertyOptional({ maxLength: TEXT_MAX })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(TEXT_MAX)

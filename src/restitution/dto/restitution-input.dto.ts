@@ -1,6 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableObject } from '../../common/http/api-schema';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { IsMoney, MoneyDto } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/http/pagination';
 import { IsCountry } from '../../common/validation/is-country';
@@ -18,8 +20,6 @@ import {
 } from '../../common/vocabulary';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-/** Optional, but never null: the claim always has one. */
-const NotNull = () => ValidateIf((_o: object, value: unknown) => value !== undefined);
 const FREE_TEXT =
   'Free text, sealed under the case\u2019s data key and shown only to the claim\u2019s own organisations. Keep names, documents and places out of it all the same.';
 
@@ -41,7 +41,7 @@ export class CreateRestitutionClaimDto {
     maxLength: 200,
     description: 'The court, fund or authority; needed once the claim is filed',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -49,7 +49,7 @@ export class CreateRestitutionClaimDto {
   forum?: string;
 
   @ApiPropertyOptional({ example: 'Or.1234/2569', maxLength: 100, description: 'The case number at the forum' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -68,19 +68,19 @@ export class CreateRestitutionClaimDto {
     example: '2026-09-01',
     description: 'When the claim was filed; a claim with a filing date starts as filed (it then needs a forum), otherwise as preparing',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsDateOnly({ notFuture: true })
   filedAt?: string;
 
-  @ApiPropertyOptional({ format: 'date', example: '2026-12-01' }) @IsOptional() @IsDateOnly() filingDeadline?: string;
-  @ApiPropertyOptional({ format: 'date', example: '2027-01-20' }) @IsOptional() @IsDateOnly() appealDeadline?: string;
+  @ApiPropertyOptional({ format: 'date', example: '2026-12-01' }) @IsOptionalNotNull() @IsDateOnly() filingDeadline?: string;
+  @ApiPropertyOptional({ format: 'date', example: '2027-01-20' }) @IsOptionalNotNull() @IsDateOnly() appealDeadline?: string;
   @ApiPropertyOptional({ format: 'date', example: '2027-03-31', description: 'When the awarded amount is due' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsDateOnly()
   paymentDueAt?: string;
 
   @ApiPropertyOptional({ maxLength: 4000, description: FREE_TEXT })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -88,26 +88,27 @@ export class CreateRestitutionClaimDto {
   notes?: string;
 }
 
+@ApiExtraModels(MoneyDto)
 export class UpdateRestitutionClaimDto {
   @ApiPropertyOptional({
     enum: CLAIM_STATUSES,
     description:
       'A manual move from the transition table; partially_paid and paid follow from the ledger and are refused (409 CLAIM_STATUS_LEDGER_DRIVEN)',
   })
-  @NotNull()
+  @IsOptionalNotNull()
   @IsIn(CLAIM_STATUSES)
   status?: ClaimStatus;
 
   @ApiPropertyOptional({ maxLength: 1000, description: `Required when moving to rejected, unenforceable or withdrawn. ${FREE_TEXT}` })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
   @MaxLength(1000)
   reason?: string;
 
-  @ApiPropertyOptional({ enum: RESTITUTION_ROUTES }) @NotNull() @IsIn(RESTITUTION_ROUTES) route?: RestitutionRoute;
-  @ApiPropertyOptional({ enum: COUNTRY_CODES }) @NotNull() @IsCountry() jurisdiction?: string;
+  @ApiPropertyOptional({ enum: RESTITUTION_ROUTES }) @IsOptionalNotNull() @IsIn(RESTITUTION_ROUTES) route?: RestitutionRoute;
+  @ApiPropertyOptional({ enum: COUNTRY_CODES }) @IsOptionalNotNull() @IsCountry() jurisdiction?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
   @IsOptional()
@@ -126,11 +127,11 @@ export class UpdateRestitutionClaimDto {
   forumCaseNumber?: string | null;
 
   @ApiPropertyOptional({ type: MoneyDto, description: 'A corrected claimed amount (same currency once there is an award or a payment)' })
-  @NotNull()
+  @IsOptionalNotNull()
   @IsMoney()
   claimed?: MoneyDto;
 
-  @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'The awarded amount, in the claimed currency' })
+  @ApiPropertyOptional(nullableObject(MoneyDto, { description: 'The awarded amount, in the claimed currency' }))
   @IsOptional()
   @IsMoney()
   awarded?: MoneyDto | null;
@@ -192,7 +193,7 @@ export class RecordPaymentDto {
     maxLength: 100,
     description: 'The payer\u2019s or bank\u2019s transaction reference; never the survivor\u2019s account details',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -200,7 +201,7 @@ export class RecordPaymentDto {
   reference?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Makes this entry a correction that reverses that payment of this claim' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID()
   reversesPaymentId?: string;
 
@@ -215,7 +216,7 @@ export class RecordPaymentDto {
 
 export class MoveResponsibilityDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The organisation (on this deployment) that will pursue the claim' })
-  @NotNull()
+  @IsOptionalNotNull()
   @IsUUID()
   responsibleOrganisationId?: string;
 
@@ -239,13 +240,14 @@ export class ListClaimsQueryDto extends PageQueryDto {}
  * the claimed amount, notes). The same validation and state machine. The fields are declared here again, not picked
  * from UpdateRestitutionClaimDto, so that this class carries its own validation metadata (test/openapi-bounds).
  */
+@ApiExtraModels(MoneyDto)
 export class UpdateClaimCopyDto {
   @ApiPropertyOptional({
     enum: CLAIM_STATUSES,
     description:
       'A manual move from the transition table; partially_paid and paid follow from the ledger and are refused (409 CLAIM_STATUS_LEDGER_DRIVEN)',
   })
-  @NotNull()
+  @IsOptionalNotNull()
   @IsIn(CLAIM_STATUSES)
   status?: ClaimStatus;
 
@@ -253,7 +255,7 @@ export class UpdateClaimCopyDto {
     maxLength: 1000,
     description: `Required when moving to rejected, unenforceable or withdrawn; kept sealed on this deployment, never sent. ${FREE_TEXT}`,
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -276,7 +278,7 @@ export class UpdateClaimCopyDto {
   @MaxLength(100)
   forumCaseNumber?: string | null;
 
-  @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'The awarded amount, in the claimed currency' })
+  @ApiPropertyOptional(nullableObject(MoneyDto, { description: 'The awarded amount, in the claimed currency' }))
   @IsOptional()
   @IsMoney()
   awarded?: MoneyDto | null;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { ROLES, Role } from '../../common/vocabulary';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../passwords/password-policy';
@@ -18,7 +19,7 @@ export class CreateUserDto {
   password: string;
   @ApiProperty({ enum: ROLES, example: 'caseworker' }) @IsIn(ROLES) role: Role;
   @ApiPropertyOptional({ format: 'uuid', description: 'Defaults to your own organisation; an org admin may only name its own' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID()
   organisationId?: string;
   @ApiProperty({ example: 'K. Somchai', maxLength: 120 }) @Transform(trim) @IsString() @MinLength(1) @MaxLength(120) displayName: string;

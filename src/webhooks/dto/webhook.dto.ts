@@ -12,6 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/is-optional-not-null';
 import { MAX_PAGE_LIMIT, PageQueryDto } from '../../common/http/pagination';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES, WebhookDeliveryStatus, WebhookEventType } from '../../common/vocabulary/webhooks';
 import { WebhookAttemptEntity } from '../webhook-attempt.entity';
@@ -38,7 +39,7 @@ export class CreateWebhookSubscriptionDto {
   events: WebhookEventType[];
 
   @ApiPropertyOptional({ maxLength: 500, example: 'Case-management system of the shelter', description: DESCRIPTION_HINT })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MaxLength(500)
@@ -47,7 +48,7 @@ export class CreateWebhookSubscriptionDto {
 
 export class UpdateWebhookSubscriptionDto {
   @ApiPropertyOptional({ maxItems: 9, enum: WEBHOOK_EVENT_TYPES, isArray: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
@@ -56,14 +57,14 @@ export class UpdateWebhookSubscriptionDto {
   events?: WebhookEventType[];
 
   @ApiPropertyOptional({ maxLength: 500, description: DESCRIPTION_HINT })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @MaxLength(500)
   description?: string;
 
   @ApiPropertyOptional({ description: 'true turns a disabled subscription back on (its failure count starts again at 0)' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
 }
