@@ -295,6 +295,31 @@ describe('restitution across two deployments (e2e)', () => {
     });
     expect([403, 404]).toContain(refused.status);
 
+    // While a restriction notice from A stands on B, B neither changes its copy nor records a payment on it (both answers
+    // would show the claim): 403 CASE_RESTRICTED and nothing kept. The notice itself travels in rights-restriction.e2e.
+    const heldBefore = (await copiesOnB(idOnB))[0];
+    await b.api.dataSource.query(`UPDATE federation_inbound_referrals SET sender_restricted_at = now() WHERE referral_id = $1`, [idOnB]);
+    const restrictedChange = await b.api.http.patch(
+      `/api/v1/referrals/${idOnB}/restitution-claims/${claimId}`,
+      { forumCaseNumber: 'KH-2026-2' },
+      kh.caseworker.token,
+      { 'if-match': `"${heldBefore.version}"` },
+    );
+    const restrictedPayment = await b.api.http.post(
+      `/api/v1/referrals/${idOnB}/restitution-claims/${claimId}/payments`,
+      { ...payment(1000, '2026-11-20'), recipientCountry: 'KH' },
+      kh.caseworker.token,
+    );
+    expect([restrictedChange.status, restrictedChange.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+    expect([restrictedPayment.status, restrictedPayment.body.code]).toEqual([403, 'CASE_RESTRICTED']);
+    await b.api.dataSource.query(`UPDATE federation_inbound_referrals SET sender_restricted_at = NULL WHERE referral_id = $1`, [idOnB]);
+    const heldAfter = (await copiesOnB(idOnB))[0];
+    expect([heldAfter.version, heldAfter.payments.length, heldAfter.pendingChange ?? null]).toEqual([
+      heldBefore.version,
+      heldBefore.payments.length,
+      heldBefore.pendingChange ?? null,
+    ]);
+
     // The person withdraws consent on A: the referral is recalled and B's copy of the claim goes with the packet.
     const withdrawn = await a.api.http.post(
       `/api/v1/cases/${caseId}/consents/${consentId}/withdraw`,

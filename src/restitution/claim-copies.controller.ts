@@ -84,7 +84,8 @@ export class ClaimCopiesController {
   })
   @ApiForbiddenResponse({
     type: ErrorResponseDto,
-    description: 'RESTITUTION_NOT_RESPONSIBLE: the partner\u2019s organisation is responsible',
+    description:
+      'RESTITUTION_NOT_RESPONSIBLE: the partner\u2019s organisation is responsible; CASE_RESTRICTED: the person restricted the case on the partner deployment',
   })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'NOT_FOUND: no such copy held by this organisation' })
   @ApiConflictResponse({
@@ -112,6 +113,10 @@ export class ClaimCopiesController {
   @ApiParam(CLAIM_ID)
   @ApiCreatedResponse({ type: ClaimCopyResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'MONEY_INVALID, MONEY_CURRENCY_MISMATCH, PAYMENT_INVALID' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'CASE_RESTRICTED: the person restricted the case on the partner deployment (until it is lifted)',
+  })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'CLAIM_NOT_PAYABLE, PAYMENT_ALREADY_REVERSED' })
   recordPayment(
     @Actor() actor: ActorShape,

@@ -178,13 +178,24 @@ export class ClaimCopies {
   }
 
   /**
+   * A copy its holder is about to change (a payment, a change of the claim), locked: 404 for anyone but the receiving
+   * organisation, and 403 CASE_RESTRICTED while the sender's restriction notice stands, as for reading it (the answer
+   * shows the claim, and the person asked that it not be processed meanwhile).
+   */
+  async lockHeld(em: EntityManager, actor: Actor, referralId: string, claimId: string): Promise<ClaimCopyEntity> {
+    const row = await em.findOne(ClaimCopyEntity, { where: { referralId, claimId }, lock: { mode: 'pessimistic_write' } });
+    if (!row || row.holderOrganisationId !== actor.organisationId) throw notFound('Restitution claim');
+    await this.packets.assertNotRestricted(em, referralId, actor.organisationId);
+    return row;
+  }
+
+  /**
    * A payment or correction recorded here, by the receiving organisation, on a carried claim: kept pending on the copy
    * and sent to the partner's record in the same commit (outbox). A correction takes back a payment recorded here.
    */
   async recordPayment(actor: Actor, referralId: string, claimId: string, dto: RecordPaymentDto): Promise<ClaimCopyResponseDto> {
     return this.dataSource.transaction(async (em) => {
-      const row = await em.findOne(ClaimCopyEntity, { where: { referralId, claimId }, lock: { mode: 'pessimistic_write' } });
-      if (!row || row.holderOrganisationId !== actor.organisationId) throw notFound('Restitution claim');
+      const row = await this.lockHeld(em, actor, referralId, claimId);
       const content = this.open(row);
       const ledger = copyLedger(content);
       const correction = dto.reversesPaymentId !== undefined;

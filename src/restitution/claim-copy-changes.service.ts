@@ -10,7 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
-import { DomainError, notFound } from '../common/errors/domain-error';
+import { DomainError } from '../common/errors/domain-error';
 import { Money } from '../common/money/money';
 import { moneyFromDto } from '../common/money/money.dto';
 import { OutboxService } from '../outbox/outbox.service';
@@ -50,8 +50,7 @@ export class ClaimCopyChanges {
       ]);
     }
     return this.dataSource.transaction(async (em) => {
-      const row = await em.findOne(ClaimCopyEntity, { where: { referralId, claimId }, lock: { mode: 'pessimistic_write' } });
-      if (!row || row.holderOrganisationId !== actor.organisationId) throw notFound('Restitution claim');
+      const row = await this.copies.lockHeld(em, actor, referralId, claimId);
       const content = this.copies.open(row);
       // One writer per fact: only the responsible side changes the claim.
       if (content.snapshot.responsible !== 'receiver') {
