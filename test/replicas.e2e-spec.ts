@@ -103,7 +103,7 @@ describe('two API and two worker processes on one database and one Redis (e2e)',
       children.push(worker);
     }
     apis = ports.map((port) => new Http(`http://127.0.0.1:${port}`));
-    // Ready: each API answers /health/ready, each worker has written its first heartbeat (after its schedulers).
+    // Ready: each API answers /health/ready, each worker has written its first heartbeat.
     await eventually(
       async () => {
         const answers = await Promise.all(
@@ -137,6 +137,23 @@ describe('two API and two worker processes on one database and one Redis (e2e)',
     await removeQueues(prefix).catch(() => undefined);
     redis?.disconnect();
     await api?.close();
+  });
+
+  it('leaves one job scheduler per repeating job although both workers registered them', async () => {
+    const connection = { url: process.env.REDIS_URL! };
+    const expected = { [QUEUES.audit]: ['audit.checkpoint', 'audit.seal'], [QUEUES.statistics]: ['statistics.precompute'] };
+    for (const [name, ids] of Object.entries(expected)) {
+      const queue = new Queue(name, { connection, prefix });
+      try {
+        const schedulers = await eventually(async () => {
+          const found = await queue.getJobSchedulers();
+          return found.length >= ids.length ? found : undefined;
+        }, 30_000);
+        expect(schedulers.map((s) => s.key).sort()).toEqual(ids);
+      } finally {
+        await queue.close();
+      }
+    }
   });
 
   it('delivers referrals approved through both APIs exactly once each, with both workers running', async () => {
