@@ -48,7 +48,7 @@ async function run(cases: number): Promise<void> {
     await seed(cases, config);
     console.log(`${cases} cases seeded in ${Math.round(performance.now() - t0)} ms`);
     const stats = new StatisticsService(owner, config, new AuditService(owner), new OutboxService(), new ReadReplica(owner, config));
-    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats);
+    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats, new ReadReplica(owner, config));
     const actor = { userId: null, organisationId: null, role: 'auditor', correlationId: null } as never;
     const now = new Date();
     const [{ first }] = await owner.query(`SELECT extract(year FROM min(registered_at))::int AS first FROM statistics_case_facts`);

@@ -94,7 +94,7 @@ async function main() {
     }
     console.table(results);
 
-    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats);
+    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats, new ReadReplica(owner, config));
     const actor = { userId: null, organisationId: null, role: 'auditor', correlationId: null } as never;
     // The export as a job builds it (POST /api/v1/statistics/exports): the freeze with its progress reports, then the
     // download streams the frozen chunks (what the line after this measures).

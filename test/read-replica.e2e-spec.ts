@@ -8,12 +8,14 @@
  * counters and the health field `replica.reads`: positive signals, never a sleep.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { ReadReplica } from '../src/database/read-replica.service';
+import { ReadReplica, ReadSite } from '../src/database/read-replica.service';
+import { HTCDS_COLUMNS } from '../src/statistics/htcds-export';
 import { CATALOGUE, Window } from '../src/statistics/catalogue';
 import { parsePeriod } from '../src/statistics/disclosure';
 import { StatisticsService } from '../src/statistics/statistics.service';
@@ -57,7 +59,7 @@ describe('read replica (e2e)', () => {
 
   const ready = async () =>
     (await api.http.get('/health/ready')).body as { replica: { status: string; lagSeconds: number | null; reads: string } };
-  const routed = (target: 'replica' | 'primary', site: 'statistics.compute' | 'audit.verify') => reads.routed[target][site] ?? 0;
+  const routed = (target: 'replica' | 'primary', site: ReadSite) => reads.routed[target][site] ?? 0;
   const createCase = async () => {
     const res = await api.http.post('/api/v1/cases', designExampleCase(), caseworkerToken);
     if (res.status !== 201) throw new Error(`case create failed: ${res.status}`);
@@ -143,6 +145,21 @@ describe('read replica (e2e)', () => {
     expect(res.status).toBe(200);
     expect(res.body.valid).toBe(true);
     expect(routed('replica', 'audit.verify')).toBe(before + 1);
+  });
+
+  it('reads the facts of the HTCDS export on the replica and stores it on the primary', async () => {
+    await eventually(async () => (await reads.report()).reads === 'replica');
+    const before = routed('replica', 'statistics.export');
+    const res = await api.http.get('/api/v1/statistics/exports/htcds?period=2025-Q1', auditorToken);
+    expect(res.status).toBe(200);
+    expect(res.text.split('\n')[0]).toBe(HTCDS_COLUMNS.join(','));
+    expect(routed('replica', 'statistics.export')).toBe(before + 1);
+    const [frozen] = await api.dataSource.query<{ rows: number; sha256: string }[]>(
+      'SELECT rows, sha256 FROM statistics_exports WHERE period = $1',
+      ['2025-Q1'],
+    );
+    expect(frozen.sha256).toBe(createHash('sha256').update(res.text).digest('hex'));
+    expect(res.text.trim().split('\n')).toHaveLength(frozen.rows + 1);
   });
 
   it('sends reads to the primary while replay is paused and the lag passes the maximum, and back when it catches up', async () => {
