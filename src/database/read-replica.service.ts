@@ -149,6 +149,11 @@ export class ReadReplica implements OnModuleDestroy {
       if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
       return this.setState({ status: statusOf(lag, replay.recovery, settings.maxLagSeconds), lagSeconds: lag, measuredAt: now });
     } catch {
+      // A DataSource that never connected is dropped (its pool with it) and made again at the next measurement.
+      if (this.replica && !this.replica.isInitialized) {
+        await this.replica.destroy().catch(() => undefined);
+        this.replica = null;
+      }
       // The driver's text may name hosts and roles: only the fact is kept.
       return this.setState({ status: 'down', lagSeconds: null, measuredAt: Date.now() });
     }
