@@ -22,7 +22,14 @@ export class AppConfig {
     /** Days the change feed keeps the rows a client needs to see a record leave (docs/sync.md §3). */
     changeFeedRetentionDays: number;
   };
-  readonly database: { url: string; migrationUrl: string; poolSize: number; preparedStatements: boolean };
+  readonly database: {
+    url: string;
+    migrationUrl: string;
+    poolSize: number;
+    preparedStatements: boolean;
+    /** The streaming replica for lag-tolerant reads (src/database/read-replica.service.ts), or null. */
+    read: { url: string; maxLagSeconds: number; poolSize: number } | null;
+  };
   readonly redis: { url: string; queuePrefix: string };
   readonly auth: {
     jwtPrivateKey: KeyObject;
@@ -122,6 +129,9 @@ export class AppConfig {
       migrationUrl: env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+      read: env.DATABASE_READ_URL
+        ? { url: env.DATABASE_READ_URL, maxLagSeconds: env.DATABASE_READ_MAX_LAG_SECONDS, poolSize: env.DATABASE_READ_POOL_SIZE }
+        : null,
     };
     this.redis = { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
     const jwtPublicKey = createPublicKey(keys.jwtPrivateKey);

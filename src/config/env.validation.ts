@@ -32,6 +32,11 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
   /** Hot statements as named prepared statements (parsed and planned once per connection); off behind PgBouncer < 1.21. */
   @IsOptional() @Transform(toBool) @IsBoolean() DATABASE_PREPARED_STATEMENTS = true;
+  /** A streaming replica for reads that tolerate lag (statistics, exports, audit verification); unset: every read on the primary. */
+  @IsOptional() @IsString() DATABASE_READ_URL?: string;
+  /** Past this replica lag (seconds) the lag-tolerant reads go to the primary. */
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0) @Max(86400) DATABASE_READ_MAX_LAG_SECONDS = 30;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_READ_POOL_SIZE = 5;
   @IsString() @MinLength(1) REDIS_URL: string;
   @IsOptional() @IsString() QUEUE_PREFIX = 'lintas';
 
