@@ -5,6 +5,7 @@ import { AddressCategory, EmailMode, ReferralDeadlineConfig } from '../common/vo
 import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { blindIndexKeyId, keyId, MasterKey, resolveKeys } from './keys';
+import { RedisSettings, redisSettings } from './redis-settings';
 
 /** The typed, validated configuration. Built once at boot from the environment; injected everywhere else. */
 export class AppConfig {
@@ -23,7 +24,7 @@ export class AppConfig {
     changeFeedRetentionDays: number;
   };
   readonly database: { url: string; migrationUrl: string; poolSize: number; preparedStatements: boolean };
-  readonly redis: { url: string; queuePrefix: string };
+  readonly redis: RedisSettings;
   readonly auth: {
     jwtPrivateKey: KeyObject;
     jwtPublicKey: KeyObject;
@@ -123,7 +124,7 @@ export class AppConfig {
       poolSize: env.DATABASE_POOL_SIZE,
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     };
-    this.redis = { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
+    this.redis = redisSettings(env);
     const jwtPublicKey = createPublicKey(keys.jwtPrivateKey);
     this.auth = {
       jwtPrivateKey: keys.jwtPrivateKey,
