@@ -38,6 +38,13 @@ start() {
   local ports=() p node
   for i in 0 1 2 3 4 5; do ports+=($((first + i))); done
 
+  # Something else answering on a port would be taken for our node: refuse, in one line, before starting any.
+  for p in "${ports[@]}"; do
+    alive "$dir/node-$p" && continue
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      say "port $p on 127.0.0.1 is taken (not a node of $dir): choose another FIRSTPORT"; exit 1
+    fi
+  done
   for p in "${ports[@]}"; do
     node="$dir/node-$p"
     mkdir -p "$node"
