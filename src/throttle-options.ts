@@ -4,7 +4,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { Cluster } from 'ioredis';
 import { isAuthRoute, LocalFixedWindowStorage, SplitThrottlerStorage } from './common/http/throttle';
 import { AppConfig } from './config/app-config';
-import { createRedis } from './queue/redis';
+import { closeRedis, createRedis } from './queue/redis';
 
 /**
  * Per-address limits: a general limit on every route, counted in this process (a Redis round trip on every request
@@ -23,6 +23,6 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       { name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute },
       { name: 'auth', ttl: 60_000, limit: config.http.authRateLimitPerMinute, skipIf: (ctx) => !isAuthRoute(ctx) },
     ],
-    storage: new SplitThrottlerStorage({ default: new LocalFixedWindowStorage(), auth: redis }, redis, () => client.quit()),
+    storage: new SplitThrottlerStorage({ default: new LocalFixedWindowStorage(), auth: redis }, redis, () => closeRedis(client)),
   };
 }

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from './queues';
-import { createRedis, REDIS, RedisClient } from './redis';
+import { closeRedis, createRedis, REDIS, RedisClient } from './redis';
 
 /**
  * BullMQ's connection on a Redis Cluster: one ioredis Cluster that this process's queues share (each worker
@@ -25,7 +25,7 @@ export const BULL_REDIS = Symbol('BULL_REDIS');
 class BullConnectionModule implements OnApplicationShutdown {
   constructor(@Inject(BULL_REDIS) private readonly redis: RedisClient | null) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+    if (this.redis) await closeRedis(this.redis);
   }
 }
 
@@ -51,6 +51,6 @@ class BullConnectionModule implements OnApplicationShutdown {
 export class QueueModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    await closeRedis(this.redis);
   }
 }

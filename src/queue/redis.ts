@@ -76,15 +76,50 @@ export function createRedis(settings: RedisSettings, name: string, opts: RedisCl
   });
 }
 
-/** The primaries of a cluster (as the client sees them now), or the one Redis. */
-function primaries(redis: RedisClient): Redis[] {
-  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+/**
+ * Closes a client at shutdown: QUIT (replies still pending arrive), but never waits more than `ms` for it, since a
+ * cluster client whose node died may wait for that node; then it is cut, so no reconnect timer keeps the process up.
+ */
+export async function closeRedis(redis: RedisClient, ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([redis.quit().catch(() => undefined), expired]);
+  clearTimeout(timer);
+  redis.disconnect();
+}
+
+/** How long a new Cluster client may take to learn the slot map before a check calls Redis unknown. */
+const CLUSTER_READY_TIMEOUT_MS = 10_000;
+
+/** Resolves once a Cluster client has its slot map (at once when it has), or rejects after the timeout. */
+function clusterReady(cluster: Cluster, timeoutMs = CLUSTER_READY_TIMEOUT_MS): Promise<void> {
+  if (cluster.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      cluster.off('ready', onReady);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onReady = () => done();
+    const timer = setTimeout(() => done(new Error('Redis Cluster not ready')), timeoutMs);
+    cluster.once('ready', onReady);
+  });
+}
+
+/** The primaries of a cluster (as the client sees them now, once it knows them), or the one Redis. */
+async function primaries(redis: RedisClient): Promise<Redis[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  await clusterReady(redis);
+  return redis.nodes('master');
 }
 
 /** BullMQ keeps work in Redis: a Redis that evicts keys under memory pressure would drop jobs silently. */
 export async function evictionPolicy(redis: RedisClient): Promise<string | null> {
   try {
-    const nodes = primaries(redis);
+    const nodes = await primaries(redis);
     if (nodes.length === 0) return null;
     const policies = await Promise.all(
       nodes.map(async (node) => ((await node.config('GET', 'maxmemory-policy')) as string[])?.[1] ?? null),
@@ -102,11 +137,8 @@ export async function evictionPolicy(redis: RedisClient): Promise<string | null>
  */
 export async function redisAnswers(redis: RedisClient): Promise<boolean> {
   if (!(redis instanceof Cluster)) return (await redis.ping()) === 'PONG';
-  const nodes = primaries(redis);
-  if (nodes.length === 0) {
-    await redis.ping(); // no slot map yet: any reply (or its error) says more than guessing
-    return false;
-  }
+  const nodes = await primaries(redis);
+  if (nodes.length === 0) return false;
   const infos = await Promise.all(nodes.map((node) => node.cluster('INFO')));
   return infos.every((info) => /^cluster_state:ok\r?$/m.test(info));
 }
