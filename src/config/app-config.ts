@@ -5,6 +5,7 @@ import { AddressCategory, EmailMode, ReferralDeadlineConfig } from '../common/vo
 import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { blindIndexKeyId, keyId, MasterKey, resolveKeys } from './keys';
+import { RedisSettings, redisSettings } from './redis-settings';
 
 /** The typed, validated configuration. Built once at boot from the environment; injected everywhere else. */
 export class AppConfig {
@@ -30,7 +31,7 @@ export class AppConfig {
     /** The streaming replica for lag-tolerant reads (src/database/read-replica.service.ts), or null. */
     read: { url: string; maxLagSeconds: number; poolSize: number } | null;
   };
-  readonly redis: { url: string; queuePrefix: string };
+  readonly redis: RedisSettings;
   readonly auth: {
     jwtPrivateKey: KeyObject;
     jwtPublicKey: KeyObject;
@@ -133,7 +134,7 @@ export class AppConfig {
         ? { url: env.DATABASE_READ_URL, maxLagSeconds: env.DATABASE_READ_MAX_LAG_SECONDS, poolSize: env.DATABASE_READ_POOL_SIZE }
         : null,
     };
-    this.redis = { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
+    this.redis = redisSettings(env);
     const jwtPublicKey = createPublicKey(keys.jwtPrivateKey);
     this.auth = {
       jwtPrivateKey: keys.jwtPrivateKey,

@@ -2,13 +2,23 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { ReadReplica } from '../database/read-replica.service';
-import { evictionPolicy, REDIS } from '../queue/redis';
+import { evictionPolicy, REDIS, redisAnswers, RedisClient } from '../queue/redis';
+
+/** How long the readiness probe waits for Redis (every primary, on a cluster) before calling it down. */
+const REDIS_PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
 
 /** One dependency in Terminus's error response: its status, and the eviction policy where Redis was asked (below). */
 interface DependencyDetail {
@@ -23,7 +33,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly readReplica: ReadReplica,
   ) {}
@@ -117,12 +127,10 @@ export class HealthController {
       },
       async () => {
         const indicator = this.indicators.check('redis');
-        try {
-          await this.redis.ping();
-        } catch {
-          return indicator.down({ message: 'unreachable' });
-        }
-        const policy = await evictionPolicy(this.redis);
+        // On a Redis Cluster: every primary reports cluster_state:ok, so all slots are served.
+        const answers = await withTimeout(redisAnswers(this.redis), REDIS_PROBE_TIMEOUT_MS).catch(() => false);
+        if (!answers) return indicator.down({ message: 'unreachable' });
+        const policy = await withTimeout(evictionPolicy(this.redis), REDIS_PROBE_TIMEOUT_MS).catch(() => null);
         return policy === 'noeviction'
           ? indicator.up({ maxmemoryPolicy: policy })
           : indicator.down({ maxmemoryPolicy: policy ?? 'unknown' });
