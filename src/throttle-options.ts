@@ -26,10 +26,8 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
     ],
     // The general counter borrows the auth limit's connection (and its key prefix): `rate:` keys beside its own, one key
     // per command, so any slot of a cluster will do.
-    storage: new SplitThrottlerStorage(
-      { default: new SharedFixedWindowStorage(client, { prefix: 'rate:' }), auth: redis },
-      redis,
-      () => closeRedis(client),
+    storage: new SplitThrottlerStorage({ default: new SharedFixedWindowStorage(client, { prefix: 'rate:' }), auth: redis }, redis, () =>
+      closeRedis(client),
     ),
   };
 }
