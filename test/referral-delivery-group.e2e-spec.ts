@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { ReferralTransitions } from '../src/referrals/referral-transitions.service';
+import { AuditService } from '../src/audit/audit.service';
+import { DisclosureGate } from '../src/disclosure/disclosure-gate.service';
 import { eventually } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff } from './support/factories';
@@ -161,30 +162,103 @@ describe('grouped local deliveries (e2e)', () => {
     expect(jobs).toContainEqual(expect.objectContaining({ name: 'referrals.deliver', id: remoteRow.id, returnvalue: 'processed' }));
   }, 90_000);
 
-  it('delivers every referral of a group that fails as a whole one by one, each once', async () => {
+  it('delivers every referral of a group that fails as a whole one by one, each once, and records a refusal once', async () => {
     const batch = [];
     for (let i = 0; i < 3; i++) batch.push(await approved(thHealth.org.id));
+    const restricted = await approved(thHealth.org.id);
+    expect(
+      (await nodes.a.api.http.post(`/api/v1/cases/${restricted.caseId}/restriction`, { reason: 'Wants time' }, th.caseworker.token)).status,
+    ).toBe(201);
     const ids = batch.map((r) => r.id);
-    expect(await deliverRowsPending(ids)).toBe(3);
+    expect(await deliverRowsPending([...ids, restricted.id])).toBe(4);
 
-    worker = await nodes.a.startWorker();
-    // The group's one write of all moves fails once (a deadlock, a lost connection): the whole group rolls back.
-    jest.spyOn(worker.get(ReferralTransitions, { strict: false }), 'moveMany').mockRejectedValueOnce(new Error('simulated failure'));
-    await eventually(async () => (await deliverRowsPending(ids)) === 0, 30_000, 200);
+    // An audit write inside the group fails once (a deadlock, a lost connection), after the group has already written
+    // the refusal's move: the whole group rolls back. Spied before the worker starts, so the group cannot run first.
+    const spy = jest.spyOn(AuditService.prototype, 'recordMany').mockRejectedValueOnce(new Error('simulated failure'));
+    try {
+      worker = await nodes.a.startWorker();
+      await eventually(async () => (await deliverRowsPending([...ids, restricted.id])) === 0, 30_000, 200);
+    } finally {
+      spy.mockRestore();
+    }
     for (const id of ids) {
       expect((await statusOf(id)).status).toBe('received');
       await expectDeliveredOnce(id);
     }
-    const rows = await db().query<
-      Array<{
-        id: string;
-      }>
-    >(`SELECT id FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = ANY($1)`, [ids]);
+    expect(await transitions(restricted.id)).toEqual(['draft', 'submitted', 'approved', 'failed']);
+    expect(await count(`SELECT count(*) AS n FROM alerts WHERE record_id = $1 AND type = 'delivery_failed'`, [restricted.id])).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM audit_events WHERE record_id = $1 AND action = 'referral.failed'`, [restricted.id])).toBe(
+      1,
+    );
+    const rows = await db().query<Array<{ id: string }>>(
+      `SELECT id FROM outbox_events WHERE type = 'referrals.deliver' AND payload->>'referralId' = ANY($1)`,
+      [[...ids, restricted.id]],
+    );
     const jobs = await completedJobs();
     for (const row of rows)
       expect(jobs).toContainEqual(expect.objectContaining({ name: 'referrals.deliver', id: row.id, returnvalue: 'processed' }));
     expect(jobs.filter((j) => j.name === 'referrals.deliver-group').map((j) => j.returnvalue)).toContain(
-      'delivered 0, failed 0, skipped 0, handed back 3',
+      'delivered 0, failed 0, skipped 0, handed back 4',
     );
+  }, 60_000);
+
+  it('splits more due deliveries than a group holds (25 + 1), asking the gate once per referral', async () => {
+    const batch = [];
+    for (let i = 0; i < 26; i++) batch.push(await approved(thHealth.org.id));
+    const ids = batch.map((r) => r.id);
+    const asked = DisclosureGate.asked.get('referral.deliver') ?? 0;
+    worker = await nodes.a.startWorker();
+    await eventually(async () => (await deliverRowsPending(ids)) === 0, 60_000, 200);
+    for (const id of ids) expect(await transitions(id)).toEqual(['draft', 'submitted', 'approved', 'sent', 'received']);
+    expect((DisclosureGate.asked.get('referral.deliver') ?? 0) - asked).toBe(26);
+    const jobs = await completedJobs();
+    expect(jobs.map((j) => j.returnvalue)).toContain('delivered 25, failed 0, skipped 0, handed back 0');
+  }, 120_000);
+
+  it('makes a consent withdrawal wait for a delivery that holds the case, so its recall cannot miss that delivery', async () => {
+    const { caseId, id } = await approved(thHealth.org.id);
+    const consentId = (await db().query<Array<{ id: string }>>(`SELECT id FROM consents WHERE case_id = $1`, [caseId]))[0].id;
+    // A delivery asking the gate holds the case row (lockCase); stand in for one with the same lock.
+    const holder = db().createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    await holder.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE`, [caseId]);
+    const withdrawal = nodes.a.api.http.post(
+      `/api/v1/cases/${caseId}/consents/${consentId}/withdraw`,
+      { reason: 'Changed her mind' },
+      th.caseworker.token,
+    );
+    try {
+      // Positive signal: the withdrawal's backend waits for that lock.
+      await eventually(
+        async () => {
+          const waiting = await db().query<Array<{ n: string }>>(
+            // The case facts read of caseDisclosureFacts (its text is longer than pg_stat_activity keeps: matched by its start).
+            `SELECT count(*) AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT c.id, c.owner_organisation_id%'`,
+          );
+          return Number(waiting[0].n) > 0;
+        },
+        15_000,
+        100,
+      );
+    } finally {
+      await holder.commitTransaction();
+      await holder.release();
+    }
+    expect((await withdrawal).status).toBe(200);
+    // The approved referral relied on the consent: it is never delivered (the recall or the gate at delivery, whichever
+    // runs first, ends it).
+    worker = await nodes.a.startWorker();
+    const ended = await eventually(
+      async () => {
+        const { status } = await statusOf(id);
+        return status === 'recalled' || status === 'failed' ? status : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(['recalled', 'failed']).toContain(ended);
+    expect(await transitions(id)).not.toContain('sent');
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { AuditService } from '../audit/audit.service';
+import { caseDisclosureFacts } from '../cases/case-facts';
 import { CaseKeys } from '../cases/case-keys.service';
 import { CasesService } from '../cases/cases.service';
 import { Actor } from '../common/auth/actor';
@@ -168,6 +169,9 @@ export class ConsentRecordsService {
   async withdraw(actor: Actor, caseId: string, consentId: string, dto: WithdrawConsentDto): Promise<ConsentResponseDto> {
     return this.dataSource.transaction(async (em) => {
       await this.cases.findAccessible(em, actor, caseId);
+      // The case row's lock, which a disclosure holds while it asks the gate (a delivery, an approval): that one either
+      // commits first, and the recall this withdrawal sets off finds it, or waits and reads the consent withdrawn.
+      await caseDisclosureFacts(em, caseId, { lock: true });
       const consent = await em.findOne(ConsentEntity, { where: { id: consentId, caseId }, lock: { mode: 'pessimistic_write' } });
       if (!consent) throw notFound('Consent');
       if (consent.status === 'withdrawn') {

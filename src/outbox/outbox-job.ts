@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { runSql } from '../database/sql';
 import type { GroupedRow } from '../queue/queues';
-import { markOutboxProcessed, markOutboxProcessedMany, outboxEventExists } from './outbox.queries';
+import { markOutboxProcessed, markOutboxProcessedMany, outboxEventExists, unmarkOutboxProcessed } from './outbox.queries';
 
 /** What every queued job carries: the outbox row it came from, and that row's ids-only payload. */
 export interface OutboxJobData {
@@ -42,6 +42,11 @@ export async function markProcessedMany(em: EntityManager, outboxIds: string[]):
   if (outboxIds.length === 0) return new Set();
   const { rows } = await runSql(em, markOutboxProcessedMany, [outboxIds]);
   return new Set(rows.map((r) => r.id));
+}
+
+/** Takes back markProcessedMany's mark of these rows, in the same transaction: the caller hands them back as single jobs. */
+export async function unmarkProcessed(em: EntityManager, outboxIds: string[]): Promise<void> {
+  if (outboxIds.length > 0) await runSql(em, unmarkOutboxProcessed, [outboxIds]);
 }
 
 /** The rows of a grouped job, as the relay wrote them; a job that does not carry them is refused (never retried). */

@@ -52,6 +52,12 @@ export const markOutboxProcessed = statement<{ id: string }, [string]>(
   () => `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`,
 );
 
+/** Rows of a grouped job marked in this transaction that its processor hands back after all (they go as single jobs). */
+export const unmarkOutboxProcessed = statement<never, [string[]]>(
+  'outbox.unmarkProcessed',
+  () => `UPDATE outbox_events SET processed_at = NULL WHERE id = ANY($1::uuid[])`,
+);
+
 export const outboxEventExists = statement<{ one: number }, [string]>(
   'outbox.exists',
   () => `SELECT 1 AS one FROM outbox_events WHERE id = $1`,

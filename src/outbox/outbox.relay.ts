@@ -148,10 +148,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Re-enqueue rows dispatched long ago but never processed: BullMQ ignores a job id it still holds, so this is safe. */
   private async sweepStale(): Promise<void> {
     const { rows } = await runSql(this.dataSource.manager, staleDispatched, []);
-    if (rows.length > 0) await this.enqueue(rows);
+    if (rows.length > 0) await this.enqueue(rows, false);
   }
 
-  private async enqueue(rows: PendingRow[]): Promise<void> {
+  /**
+   * Queues the rows, due rows of a grouped type in groups (src/queue/queues.ts). `group: false` queues each row as its
+   * own job, under its outbox id: the stale sweep's way, since BullMQ ignores a job id it still holds.
+   */
+  private async enqueue(rows: PendingRow[], group = true): Promise<void> {
     // A job's delay counts from the injected clock, so a spec that jumps the clock has due jobs run at once.
     const now = this.clock.now().getTime();
     const byQueue = new Map<QueueName, JobsOptions[]>();
@@ -162,7 +166,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const grouped = new Map<string, PendingRow[]>();
     for (const row of rows) {
       const delay = Math.max(0, new Date(row.available_at).getTime() - now);
-      if (delay === 0 && GROUPED_TYPES[row.type]) grouped.set(row.type, [...(grouped.get(row.type) ?? []), row]);
+      if (group && delay === 0 && Object.hasOwn(GROUPED_TYPES, row.type)) grouped.set(row.type, [...(grouped.get(row.type) ?? []), row]);
       else add(row, { name: row.type, data: jobData(row), opts: { jobId: row.id, delay } });
     }
     for (const [type, list] of grouped) {

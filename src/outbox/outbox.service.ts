@@ -51,6 +51,8 @@ export class OutboxService {
     this.gathered.set(runner, batch);
     try {
       const result = await work();
+      // Closed before the write: a message added from here on is written on its own, never left behind.
+      this.gathered.delete(runner);
       if (batch.length > 0) {
         await runSql(em, addOutboxEventsWithIds, [
           batch.map((m) => m.id),

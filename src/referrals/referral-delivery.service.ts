@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DataCategory, DeliveryFailureReason, ReferralStatus } from '../common/vocabulary';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
-import { markProcessedMany } from '../outbox/outbox-job';
+import { markProcessedMany, unmarkProcessed } from '../outbox/outbox-job';
 import { OutboxService } from '../outbox/outbox.service';
 import type { GroupedRow } from '../queue/queues';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
@@ -76,9 +76,9 @@ export class ReferralDelivery {
    * The deliveries of a grouped job (src/queue/queues.ts), in the caller's transaction: each exactly as the single
    * job records one (marked processed first, the referral locked, the gate asked with the case locked, approved → sent →
    * received or failed), the moves of all of them written together (ReferralTransitions.moveMany). A referral whose
-   * receiver is on a partner deployment is not touched here: its row is handed back, to go as a job of its own (the
-   * partner is called outside any transaction). Anything thrown rolls the whole group back; the caller then hands
-   * every row back.
+   * receiver is on a partner deployment, and one another transaction holds (or that no longer exists), is not touched
+   * here: its row is handed back, to go as a job of its own (the partner is called outside any transaction; the single
+   * path waits for the lock). Anything thrown rolls the whole group back; the caller then hands every row back.
    */
   async recordGroup(em: EntityManager, rows: GroupedRow[]): Promise<GroupOutcome> {
     const out: GroupOutcome = { delivered: [], failed: [], skipped: [], handBack: [] };
@@ -95,10 +95,19 @@ export class ReferralDelivery {
       em,
       mine.map((row) => row.outboxId),
     );
-    const dueReferrals = mine.filter((row) => due.has(row.outboxId)).map(referralOf);
+    const dueRows = mine.filter((row) => due.has(row.outboxId));
     out.skipped = mine.filter((row) => !due.has(row.outboxId)).map(referralOf);
-    // Locked in id order; the cases are then locked in case order: two groups never wait on each other in opposite orders.
-    const locked = await this.reads.manyWithReceiver(em, dueReferrals, true);
+    // Locked in id order, skipping any another transaction holds (a cancel, a recall): the group never waits with the
+    // others' locks held; a skipped one goes back to the single path, which waits for it. The cases are then locked in
+    // case order: two groups never wait on each other in opposite orders.
+    const locked = await this.reads.manyWithReceiver(em, dueRows.map(referralOf), true);
+    const lockedIds = new Set(locked.map((f) => f.referral.id));
+    const busy = dueRows.filter((row) => !lockedIds.has(referralOf(row)));
+    await unmarkProcessed(
+      em,
+      busy.map((row) => row.outboxId),
+    );
+    out.handBack.push(...busy);
     locked.sort((a, b) =>
       (a.referral.caseId ?? '') < (b.referral.caseId ?? '') ? -1 : (a.referral.caseId ?? '') > (b.referral.caseId ?? '') ? 1 : 0,
     );
@@ -119,8 +128,6 @@ export class ReferralDelivery {
       delivering.push({ referral, steps: deliveredSteps(gate.consentIds, receiver) });
       out.delivered.push(referral.id);
     }
-    const found = new Set(locked.map((f) => f.referral.id));
-    out.skipped.push(...dueReferrals.filter((id) => !found.has(id)));
     if (delivering.length > 0) await this.transitions.moveMany(em, delivering, SYSTEM);
     return out;
   }

@@ -37,8 +37,11 @@ export class ReferralErasureRequests {
       .setLock('pessimistic_write')
       .where('r.case_id = :caseId', { caseId })
       .andWhere('r.status IN (:...open)', { open: [...NOT_YET_DELIVERED, ...RECEIVED_STATUSES] })
-      .orderBy('r.created_at', 'ASC')
-      .getMany();
+      // Locked in id order, as a group of deliveries locks them (no two transactions wait on each other in opposite
+      // orders); handled oldest first.
+      .orderBy('r.id', 'ASC')
+      .getMany()
+      .then((rows) => rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()));
     let asked = 0;
     for (const referral of referrals) {
       // The owner's own way in (an accepted ownership transfer): the owner erased the identity itself.

@@ -65,8 +65,8 @@ export class ReferralReads {
   }
 
   /**
-   * Several referrals with their receivers, in id order; locked (only their own rows) when `lock`. Missing ids are
-   * left out.
+   * Several referrals with their receivers, in id order. With `lock`, only those no other transaction holds, locked
+   * (only their own rows); the rest are left out, like missing ids.
    */
   async manyWithReceiver(
     em: EntityManager,

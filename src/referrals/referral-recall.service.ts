@@ -29,8 +29,11 @@ export class ReferralRecall {
       .where('r.case_id = :caseId', { caseId })
       .andWhere(':consentId = ANY(r.consent_ids)', { consentId })
       .andWhere('r.status NOT IN (:...ended)', { ended: TERMINAL_STATUSES })
-      .orderBy('r.created_at', 'ASC')
-      .getMany();
+      // Locked in id order, as a group of deliveries locks them (no two transactions wait on each other in opposite
+      // orders); handled oldest first.
+      .orderBy('r.id', 'ASC')
+      .getMany()
+      .then((rows) => rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()));
     const recalled: string[] = [];
     for (const referral of candidates) {
       await this.transitions.move(em, referral, 'recalled', SYSTEM, { details: { consentId } });

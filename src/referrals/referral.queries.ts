@@ -62,13 +62,14 @@ const referralsWithReceiverStatement = (lock: boolean) =>
     return `SELECT ${selectList(ds, ReferralEntity, 'r')}, x.node AS receiver_node, x.country AS receiver_country,
                    x.partner_hours AS receiver_hours, x.partner_status AS receiver_partner_status
               FROM ${tableOf(ds, ReferralEntity)} r JOIN ${organisationPartnerSql(ds)} x ON x.id = r.${receivingOrganisationId}
-             WHERE r.${id} = ANY($1::uuid[]) ORDER BY r.${id}${lock ? ' FOR UPDATE OF r' : ''}`;
+             WHERE r.${id} = ANY($1::uuid[]) ORDER BY r.${id}${lock ? ' FOR UPDATE OF r SKIP LOCKED' : ''}`;
   });
 const referralsWithReceiverLocked = referralsWithReceiverStatement(true);
 const referralsWithReceiverRead = referralsWithReceiverStatement(false);
 /**
  * Several referrals with what a delivery needs of their receiving organisations (as referralWithReceiverForUpdate), in
- * id order; locked when `lock` (two groups of deliveries then never wait on each other in opposite orders).
+ * id order. With `lock`, those no other transaction holds, locked (SKIP LOCKED: a group of deliveries never waits for a
+ * referral an API call or a recall is changing; it hands that one back to the single path, which does wait).
  */
 export const referralsWithReceiver = (lock: boolean) => (lock ? referralsWithReceiverLocked : referralsWithReceiverRead);
 
