@@ -133,9 +133,14 @@ export function processCpuMs(pid: number | undefined): number | null {
  * checkpointer …) and the children it has already reaped. `pgDir` is the folder whose data/postmaster.pid names it.
  */
 export function postgresCpuMs(pgDir: string): number | null {
+  return clusterCpuMs(join(pgDir, 'data'));
+}
+
+/** The same for the cluster whose data folder is `dataDir` (a streaming replica's, say). */
+export function clusterCpuMs(dataDir: string): number | null {
   let postmaster: number;
   try {
-    postmaster = Number(readFileSync(join(pgDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
     return null;
   }

@@ -15,6 +15,7 @@ import { isReferralResult, referralDelivery, referralRow } from './referrals';
 import { apiReplicas, replicasMarkdown } from './replicas';
 import { slopesMarkdown, storageMarkdown, storageRecord } from './scale-record';
 import { lastClosedYear, measureOnePeriod, measureStatistics, statisticsMarkdown } from './statistics-scale';
+import { measureStatisticsOnReplica, replicaStatisticsMarkdown } from './statistics-replica';
 import { BENCH_PASSWORD, seed } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -327,6 +328,19 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     ownerUrl: env.DATABASE_MIGRATION_URL!,
     periodLabel: lastClosedYear(new Date()),
   });
+  // The same year's release with its reads on the streaming replica bench/run.sh made (BENCH_REPLICA=0: none).
+  const dir = pgDir();
+  if (process.env.BENCH_READ_URL && dir) {
+    out.statisticsReplica = await measureStatisticsOnReplica({
+      database: dbName,
+      appUrl: env.DATABASE_URL!,
+      readUrl: onDb(process.env.BENCH_READ_URL, dbName),
+      ownerUrl: env.DATABASE_MIGRATION_URL!,
+      periodLabel: lastClosedYear(new Date()),
+      primaryData: join(dir, 'data'),
+      replicaData: join(dir, 'replica'),
+    });
+  }
   return out;
 }
 
@@ -414,6 +428,8 @@ function markdown(doc: any): string {
   }
   // Every table of the largest seeded size and of the one-period worst case; the smaller sizes are in the slopes.
   lines.push(...statisticsMarkdown([doc.sizes[doc.sizes.length - 1]?.statistics, ...doc.statisticsOnePeriod].filter(Boolean)));
+  const onReplica = doc.sizes[doc.sizes.length - 1]?.statisticsReplica;
+  if (onReplica) lines.push(...replicaStatisticsMarkdown(onReplica), '');
   if (doc.auditVerification.length) {
     lines.push(
       '## Audit chain verification',
