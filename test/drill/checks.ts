@@ -119,7 +119,7 @@ function redisConnection(): Redis | Cluster {
 }
 
 /**
- * BullMQ: nothing waiting, active or delayed for a retry after the drain window (a scheduler's next run does not count);
+ * BullMQ: nothing waiting, active, retrying or overdue after the drain window;
  * no job failed since `since`, except a scheduler's run (attempts 1: the next run does its work) that failed while the
  * dependency was down, which is named as explained.
  */
@@ -140,7 +140,11 @@ export async function queuesDrained(
       pending = [];
       for (const q of queues) {
         const c = await q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
-        const retrying = (await q.getDelayed(0, 1000)).filter((j) => !j.repeatJobKey).length;
+        // Delayed on purpose (a deadline days away, a scheduler's next run) is not pending; a retry after a failure is,
+        // and so is a delayed job whose time has come and gone.
+        const retrying = (await q.getDelayed(0, 5000)).filter(
+          (j) => !j.repeatJobKey && (j.attemptsMade > 0 || j.timestamp + (j.delay ?? 0) < Date.now() - 5000),
+        ).length;
         const n = Object.values(c).reduce((a, b) => a + b, 0) + retrying;
         if (n > 0) pending.push(`${q.name} ${n}`);
       }
