@@ -181,11 +181,18 @@ export class Fleet {
     return false;
   }
 
-  /** Starts a killed node again with its own config (its folder under the cluster's DIR keeps nodes.conf and AOF). */
+  /**
+   * Starts a killed node again: scripts/redis-cluster.sh start restarts the nodes of its folder that are not running,
+   * from their nodes.conf and AOF, and waits for cluster_state:ok. Then waits until the node is a replica with its link up.
+   */
   async restartClusterNode(port: number): Promise<boolean> {
-    const nodeDir = join(this.env.clusterDir, String(port));
-    const conf = join(nodeDir, 'redis.conf');
-    execFileSync('redis-server', [conf], { cwd: nodeDir, stdio: 'ignore' });
+    execFileSync(
+      'bash',
+      [join(this.env.root, 'scripts/redis-cluster.sh'), 'start', this.env.clusterDir, String(this.env.clusterFirstPort)],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     const deadline = Date.now() + 60000;
     while (Date.now() < deadline) {
       try {

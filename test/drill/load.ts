@@ -65,7 +65,7 @@ export class Load {
   constructor(
     private readonly client: DrillClient,
     private readonly sides: Sides,
-    private readonly storiesPerSecond = Number(process.env.DRILL_STORIES_PER_SECOND ?? 2),
+    private readonly storiesPerSecond = Number(process.env.DRILL_STORIES_PER_SECOND ?? 2.5),
     private readonly maxInFlight = Number(process.env.DRILL_MAX_IN_FLIGHT ?? 60),
   ) {}
 
