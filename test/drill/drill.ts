@@ -70,8 +70,7 @@ async function main(): Promise<void> {
   await fleet.startApi(0);
   say(`starting api-1 on ${env.apiPorts[1]}, worker-0, worker-1`);
   await fleet.startApi(1);
-  fleet.startWorker(0);
-  fleet.startWorker(1);
+  await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
 
   const client = new DrillClient(fleet.apiUrls);
   const sides = await seed(client);
@@ -91,7 +90,8 @@ async function main(): Promise<void> {
         await fleet.kill9(fleet.workers[0]);
         say('worker-0 killed (SIGKILL); worker-1 carries on; starting worker-0 again in 5 s');
         await sleep(5000);
-        fleet.startWorker(0);
+        await fleet.startWorker(0);
+        say('worker-0 started again');
         return { downFrom, downUntil: Date.now(), apiFacing: false };
       },
     },
@@ -177,7 +177,14 @@ async function main(): Promise<void> {
     say(`${s.name}: load off, draining`);
     const ended = await load.stop();
     const to = Date.now();
-    const checks: CheckResult[] = [storiesEnded(load.failures, ended)];
+    const checks: CheckResult[] = [
+      {
+        name: 'processes: no API or worker exited by itself',
+        ok: fleet.unexpectedExits.length === 0,
+        detail: fleet.unexpectedExits.join('; ') || `${fleet.apis.length} APIs and ${fleet.workers.length} workers running`,
+      },
+      storiesEnded(load.failures, ended),
+    ];
     checks.push(...errorsOnlyInWindow(client.answers, from, to, window?.apiFacing ? window : undefined, GRACE_MS, fleet.apiUrls.length));
     checks.push(await outboxDrained(DRAIN_MS));
     checks.push(...(await queuesDrained(DRAIN_MS, from, window, GRACE_MS)));
@@ -192,6 +199,10 @@ async function main(): Promise<void> {
       window: window ? { downMs: window.downUntil - window.downFrom } : undefined,
     });
     load.failures.length = 0;
+    if (fleet.unexpectedExits.length > 0) {
+      console.log(`STOP  a process exited by itself: the remaining scenarios would prove nothing`);
+      break;
+    }
   }
 
   const statuses = new Map<number, number>();

@@ -3,9 +3,11 @@
  * (scripts/start.sh), and the moves the scenarios make on PostgreSQL, its replica and the Redis Cluster. Loopback only.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, openSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** What src/worker.ts logs once its relay and processors run. */
+const WORKER_STARTED = 'worker started: outbox relay and queue processors running';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface DrillEnv {
@@ -51,6 +53,9 @@ export function drillEnv(): DrillEnv {
 export class Fleet {
   readonly apis: Array<ChildProcess | undefined> = [];
   readonly workers: Array<ChildProcess | undefined> = [];
+  /** Processes that exited without the drill ending them (a crash, a refusal to start). */
+  readonly unexpectedExits: string[] = [];
+  private readonly ending = new Set<ChildProcess>();
 
   constructor(private readonly env: DrillEnv) {}
 
@@ -64,6 +69,10 @@ export class Fleet {
       env: { ...process.env, ...(port ? { PORT: String(port) } : {}), HOST: '127.0.0.1' },
       stdio: ['ignore', log, log],
     });
+    child.once('exit', (code, signal) => {
+      if (!this.ending.has(child))
+        this.unexpectedExits.push(`${which}-${index} exited by itself (code ${code}, signal ${signal}; see its log)`);
+    });
     // scripts/drill.sh's exit trap ends whatever is still running from this list, should this process die first.
     if (child.pid) appendFileSync(join(this.env.dir, 'pids'), `${child.pid}\n`);
     return child;
@@ -74,16 +83,26 @@ export class Fleet {
     await waitReady(`${this.apiUrls[index]}/health/ready`, 90000);
   }
 
-  startWorker(index: number): ChildProcess {
+  /** Starts a worker and waits for its own word that the relay and the processors run (its log line), or its exit. */
+  async startWorker(index: number, timeoutMs = 90000): Promise<void> {
+    const log = join(this.env.logs, `worker-${index}.log`);
+    const from = existsSync(log) ? statSync(log).size : 0;
     const child = this.spawnLintas('worker', index);
     this.workers[index] = child;
-    return child;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker-${index} exited while starting: see ${log}`);
+      if (readFileSync(log, 'utf8').slice(from).includes(WORKER_STARTED)) return;
+      await sleep(200);
+    }
+    throw new Error(`worker-${index} did not start within ${timeoutMs} ms: see ${log}`);
   }
 
   /** SIGKILL, and wait until the process is gone. */
   async kill9(child: ChildProcess | undefined): Promise<void> {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    this.ending.add(child);
     child.kill('SIGKILL');
     await gone;
   }
@@ -92,7 +111,10 @@ export class Fleet {
   async stopAll(): Promise<void> {
     const all = [...this.apis, ...this.workers].filter((c): c is ChildProcess => !!c && c.exitCode === null && c.signalCode === null);
     const gone = all.map((c) => new Promise<void>((r) => c.once('exit', () => r())));
-    for (const c of all) c.kill('SIGTERM');
+    for (const c of all) {
+      this.ending.add(c);
+      c.kill('SIGTERM');
+    }
     const timer = setTimeout(() => all.forEach((c) => c.kill('SIGKILL')), 15000);
     await Promise.all(gone);
     clearTimeout(timer);
