@@ -13,7 +13,7 @@ export interface Answer {
   status: number;
   route: string;
   ms: number;
-  /** The error code of a 5xx answer (SERVICE_UNAVAILABLE, INTERNAL_ERROR …). */
+  /** The error code of a 5xx answer (SERVICE_UNAVAILABLE, INTERNAL_ERROR …), or why there was no answer (TIMEOUT …). */
   code?: string;
 }
 
@@ -35,7 +35,7 @@ export class DrillClient {
   constructor(
     private readonly apis: string[],
     private readonly giveUpMs = Number(process.env.DRILL_GIVE_UP_MS ?? 120000),
-    private readonly timeoutMs = Number(process.env.DRILL_REQUEST_TIMEOUT_MS ?? 10000),
+    private readonly timeoutMs = Number(process.env.DRILL_REQUEST_TIMEOUT_MS ?? 30000),
   ) {}
 
   /**
@@ -59,6 +59,7 @@ export class DrillClient {
       let status = 0;
       let text = '';
       let headers = new Headers();
+      let failure: string | undefined;
       try {
         const res = await fetch(`${this.apis[api]}${path}`, {
           method,
@@ -74,11 +75,20 @@ export class DrillClient {
         status = res.status;
         headers = res.headers;
         text = await res.text();
-      } catch {
+      } catch (err) {
         status = 0; // refused, reset or timed out
+        failure = failureOf(err);
       }
       const parsed = parse(text);
-      this.answers.push({ at: Date.now(), api, status, route, ms: Date.now() - started, ...(status >= 500 ? { code: parsed?.code } : {}) });
+      this.answers.push({
+        at: Date.now(),
+        api,
+        status,
+        route,
+        ms: Date.now() - started,
+        ...(status >= 500 ? { code: parsed?.code } : {}),
+        ...(failure ? { code: failure } : {}),
+      });
       if ((status >= 200 && status < 300) || opts.accept?.(status)) return { status, body: parsed, headers };
       if (status === 401) {
         session.token = undefined; // an access token expired: sign in again, as a client does
@@ -125,6 +135,13 @@ export class DrillClient {
       await sleep(Math.min(2000, 200 * (attempt + 1)));
     }
   }
+}
+
+/** Why a request got no answer: TIMEOUT (our own limit), or the socket error's code (ECONNREFUSED, ECONNRESET …). */
+function failureOf(err: unknown): string {
+  const e = err as { name?: string; cause?: { code?: string; name?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'TIMEOUT';
+  return e?.cause?.code ?? e?.cause?.name ?? e?.name ?? 'ERROR';
 }
 
 function parse(text: string): any {

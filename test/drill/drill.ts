@@ -216,7 +216,17 @@ async function main(): Promise<void> {
   writeFileSync(
     join(env.dir, 'drill-report.json'),
     JSON.stringify(
-      { passed, failed, seconds: Math.round((Date.now() - t0) / 1000), requestsPerSecond: client.answers.length / spanS, report },
+      {
+        passed,
+        failed,
+        seconds: Math.round((Date.now() - t0) / 1000),
+        requestsPerSecond: client.answers.length / spanS,
+        report,
+        // Every 5xx and unanswered request, seconds from the start: what the window checks judged.
+        errors: client.answers
+          .filter((a) => a.status === 0 || a.status >= 500)
+          .map((a) => ({ ...a, at: (a.at - t0) / 1000, api: `api-${a.api}` })),
+      },
       null,
       2,
     ),

@@ -1,6 +1,6 @@
 import { BadRequestException, Logger, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { DomainError } from './domain-error';
 import { ERROR_STATUS } from './error-codes';
 import { toErrorBody } from './http-exception.filter';
@@ -119,6 +119,7 @@ describe('toErrorBody', () => {
       ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
       ['the pool timing out', new Error('timeout exceeded when trying to connect')],
       ['Redis closed', new Error('Connection is closed.')],
+      ['the COMMIT of a transaction whose connection died', new QueryRunnerAlreadyReleasedError()],
       [
         'Redis retries exhausted',
         Object.assign(new Error('Reached the max retries per request limit (which is 20).'), { name: 'MaxRetriesPerRequestError' }),

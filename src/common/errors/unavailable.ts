@@ -32,6 +32,10 @@ export function isDependencyUnavailable(exception: unknown, depth = 0): boolean 
   }
   if (typeof err.code === 'string' && (NETWORK_CODES.has(err.code) || UNAVAILABLE_SQLSTATE.test(err.code))) return true;
   if (err.name === 'MaxRetriesPerRequestError') return true;
+  // TypeORM releases a transaction's query runner when its connection dies (the server went away mid-transaction);
+  // the COMMIT that follows then fails here, before anything is sent: the server rolled the transaction back, so the
+  // client may retry. Seen in the drill while the PostgreSQL primary stopped under load.
+  if (err.name === 'QueryRunnerAlreadyReleasedError') return true;
   if (typeof err.message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(err.message as string))) return true;
   return err.cause !== undefined && isDependencyUnavailable(err.cause, depth + 1);
 }
