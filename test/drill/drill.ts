@@ -52,6 +52,40 @@ type Window = { downFrom: number; downUntil: number; apiFacing: boolean };
 
 let fleetRef: Fleet | undefined;
 
+/** /health/ready of every API once a second while a scenario runs: what a load balancer would see. */
+class ReadyProbe {
+  readonly seen: Array<{ at: number; api: number; status: number }> = [];
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly urls: string[]) {}
+  start(): void {
+    this.timer = setInterval(() => {
+      this.urls.forEach((url, api) => {
+        fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) })
+          .then((res) => this.seen.push({ at: Date.now(), api, status: res.status }))
+          .catch(() => this.seen.push({ at: Date.now(), api, status: 0 }));
+      });
+    }, 1000);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** During an outage of PostgreSQL or Redis every API said 503 on /health/ready; after it, 200 again. */
+function readinessFollowed(probe: ReadyProbe, window: Window, graceMs: number, apiCount: number): CheckResult {
+  const during = probe.seen.filter((p) => p.at > window.downFrom + 1000 && p.at < window.downUntil - 1000);
+  const after = probe.seen.filter((p) => p.at > window.downUntil + graceMs);
+  const said503 = Array.from({ length: apiCount }, (_, i) => during.length === 0 || during.some((p) => p.api === i && p.status === 503));
+  const ready = Array.from({ length: apiCount }, (_, i) => after.some((p) => p.api === i && p.status === 200));
+  return {
+    name: '/health/ready: 503 while the dependency was down, 200 after',
+    ok: said503.every(Boolean) && ready.every(Boolean),
+    detail:
+      `during: ${during.length ? [...new Set(during.map((p) => p.status))].join('/') : 'too short to probe'}; ` +
+      ready.map((ok, i) => `api-${i} ${ok ? '200' : 'not ready'} after`).join(', '),
+  };
+}
+
 async function main(): Promise<void> {
   const env = drillEnv();
   const fleet = new Fleet(env);
@@ -171,11 +205,14 @@ async function main(): Promise<void> {
     const from = Date.now();
     say(`— ${s.name}: load on (${load.storiesStarted} stories so far)`);
     load.start();
+    const probe = new ReadyProbe(fleet.apiUrls);
+    probe.start();
     await sleep(STEADY_MS);
     const window = await s.run();
     await sleep(window ? GRACE_MS + STEADY_MS : 0);
     say(`${s.name}: load off, draining`);
     const ended = await load.stop();
+    probe.stop();
     const to = Date.now();
     const checks: CheckResult[] = [
       {
@@ -185,6 +222,7 @@ async function main(): Promise<void> {
       },
       storiesEnded(load.failures, ended),
     ];
+    if (window?.apiFacing) checks.push(readinessFollowed(probe, window, GRACE_MS, fleet.apiUrls.length));
     checks.push(...errorsOnlyInWindow(client.answers, from, to, window?.apiFacing ? window : undefined, GRACE_MS, fleet.apiUrls.length));
     checks.push(await outboxDrained(DRAIN_MS));
     checks.push(...(await queuesDrained(DRAIN_MS, from, window, GRACE_MS)));
