@@ -12,6 +12,7 @@ import { auditScale, onDb } from './audit-scale';
 import { readFileSync } from 'node:fs';
 import { load, LoadResult, medianRun, postgresCpuMs, processCpuMs, ratio, rssMb, start, startLintas, waitFor } from './lib';
 import { isReferralResult, referralDelivery, referralRow } from './referrals';
+import { apiReplicas, replicasMarkdown } from './replicas';
 import { slopesMarkdown, storageMarkdown, storageRecord } from './scale-record';
 import { lastClosedYear, measureOnePeriod, measureStatistics, statisticsMarkdown } from './statistics-scale';
 import { BENCH_PASSWORD, seed } from './seed';
@@ -35,6 +36,9 @@ const STATISTICS_FACTS = (process.env.BENCH_STATISTICS_FACTS ?? '1000000')
   .map(Number);
 const API_PORT = Number(process.env.BENCH_API_PORT ?? 3900);
 const CEILING_PORT = Number(process.env.BENCH_CEILING_PORT ?? 3901);
+/** The second API process of the one-vs-two figures (bench/replicas.ts); BENCH_REPLICAS=0 skips them. */
+const API2_PORT = Number(process.env.BENCH_API2_PORT ?? 3902);
+const REPLICAS = process.env.BENCH_REPLICAS !== '0';
 const root = join(__dirname, '..', '..');
 const api = `http://127.0.0.1:${API_PORT}`;
 const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
@@ -242,6 +246,22 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
     const postCase = await repeated(
       onApi(() => load({ url: `${api}/api/v1/cases`, method: 'POST', headers: auth, body: newCaseBody, seconds: SECONDS })),
     );
+    // One and two API processes under the same load, while the worker idles (bench/replicas.ts).
+    if (REPLICAS) {
+      out.replicas = await apiReplicas({
+        root,
+        env,
+        api1: { url: api, pid: apiProc.pid },
+        port2: API2_PORT,
+        token,
+        getPath: randomCase,
+        postBody: newCaseBody,
+        ceilingRead: ceilingRead.requestsPerSecond,
+        ceilingInsert: ceilingInsert.requestsPerSecond,
+        seconds: SECONDS,
+        pgDir: pgDir(),
+      });
+    }
     const outbox = await outboxLatency(admin, 50, Math.min(SECONDS, 10));
     const rss = { api: rssMb(apiProc.pid), worker: rssMb(workerProc.pid) };
     // Last: its throughput part stops the worker and runs one of its own (bench/referrals.ts).
@@ -411,6 +431,8 @@ function markdown(doc: any): string {
   } else {
     lines.push('## Audit chain verification', '', 'Not run (BENCH_AUDIT_EVENTS is empty).', '');
   }
+  const replicas = replicasMarkdown(doc.sizes);
+  if (replicas) lines.push(replicas);
   lines.push(...slopesMarkdown(doc));
   return lines.join('\n');
 }

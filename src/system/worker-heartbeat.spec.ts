@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHeartbeat, HEARTBEAT_MAX_AGE_MS, heartbeatFile, WorkerHeartbeat, writeHeartbeat } from './worker-heartbeat';
+import { checkHeartbeat, HEARTBEAT_MAX_AGE_MS, heartbeatFile, liveOtherWorker, WorkerHeartbeat, writeHeartbeat } from './worker-heartbeat';
 
 describe('worker heartbeat', () => {
   let dir: string;
@@ -20,6 +20,19 @@ describe('worker heartbeat', () => {
       ok: false,
       reason: 'heartbeat is 46 s old (limit 45 s)',
     });
+  });
+
+  it('names another live process that writes the same heartbeat file (two workers sharing one LINTAS_LOCAL_DIR)', async () => {
+    const file = heartbeatFile(dir);
+    const now = Date.now();
+    expect(await liveOtherWorker(file, now)).toBeNull();
+    // This test's parent (jest) is alive and is not this process.
+    await writeHeartbeat(file, { at: now, pid: process.ppid });
+    expect(await liveOtherWorker(file, now)).toBe(process.ppid);
+    // Stale, or this very process (a restarted worker finds its own last beat): nobody else.
+    expect(await liveOtherWorker(file, now + HEARTBEAT_MAX_AGE_MS + 1)).toBeNull();
+    await writeHeartbeat(file, { at: now, pid: process.pid });
+    expect(await liveOtherWorker(file, now)).toBeNull();
   });
 
   it('fails without a heartbeat file, or with one it cannot read', async () => {

@@ -44,6 +44,19 @@ export async function checkHeartbeat(
   return { ok: true, reason: `heartbeat ${Math.max(0, Math.round(age / 1000))} s old` };
 }
 
+/** The pid of another running process whose fresh heartbeat is in `file`, or null. */
+export async function liveOtherWorker(file: string, now = Date.now()): Promise<number | null> {
+  try {
+    const beat = JSON.parse(await readFile(file, 'utf8')) as Partial<Heartbeat>;
+    if (typeof beat.pid !== 'number' || beat.pid === process.pid || typeof beat.at !== 'number') return null;
+    if (now - beat.at > HEARTBEAT_MAX_AGE_MS) return null;
+    process.kill(beat.pid, 0); // throws when no such process
+    return beat.pid;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The worker's heartbeat: every HEARTBEAT_INTERVAL_MS it pings Redis and PostgreSQL and, when both answer, writes the
  * time to LINTAS_LOCAL_DIR/worker-heartbeat.json. The container health check (src/system/worker-health.ts) fails when
@@ -69,6 +82,12 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     await mkdir(this.config.localDir, { recursive: true });
+    const other = await liveOtherWorker(this.file);
+    if (other !== null) {
+      // Any number of workers may run, but the health check reads one file per LINTAS_LOCAL_DIR: two workers writing
+      // it would keep each other's check green. Each needs its own folder (a container has its own filesystem).
+      this.logger.warn({ pid: other }, 'another live worker writes this heartbeat file: give each worker its own LINTAS_LOCAL_DIR');
+    }
     await this.beat();
     this.timer = setInterval(() => {
       this.beating ??= this.beat().finally(() => (this.beating = null));
