@@ -126,6 +126,7 @@ describe('toErrorBody', () => {
       ],
     ];
     it.each(cases)('answers %s with a coded 503, without the driver message', (_what, err) => {
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       const body = toErrorBody(err, 'c-9');
       expect(body).toEqual({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: body.message, correlationId: 'c-9' });
       expect(body.message).not.toMatch(/127\.0\.0\.1|administrator|ECONN/);
