@@ -19,6 +19,7 @@ import { addExport, LinkedAttack, parsePeriod, Period, TableBuilder } from '../s
 import { protectedFromBody } from '../src/statistics/release';
 import { StatisticsExportService } from '../src/statistics/statistics-export.service';
 import { StatisticsService } from '../src/statistics/statistics.service';
+import { ReadReplica } from '../src/database/read-replica.service';
 import { OutboxService } from '../src/outbox/outbox.service';
 import { createScratchDatabase } from '../test/support/scratch-db';
 import { seed } from './seed';
@@ -46,8 +47,8 @@ async function run(cases: number): Promise<void> {
     let t0 = performance.now();
     await seed(cases, config);
     console.log(`${cases} cases seeded in ${Math.round(performance.now() - t0)} ms`);
-    const stats = new StatisticsService(owner, config, new AuditService(owner), new OutboxService());
-    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats);
+    const stats = new StatisticsService(owner, config, new AuditService(owner), new OutboxService(), new ReadReplica(owner, config));
+    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats, new ReadReplica(owner, config));
     const actor = { userId: null, organisationId: null, role: 'auditor', correlationId: null } as never;
     const now = new Date();
     const [{ first }] = await owner.query(`SELECT extract(year FROM min(registered_at))::int AS first FROM statistics_case_facts`);

@@ -17,6 +17,7 @@ import { CATALOGUE } from '../src/statistics/catalogue';
 import { parsePeriod, protectTable, TableBuilder } from '../src/statistics/disclosure';
 import { StatisticsExportService } from '../src/statistics/statistics-export.service';
 import { StatisticsService } from '../src/statistics/statistics.service';
+import { ReadReplica } from '../src/database/read-replica.service';
 import { OutboxService } from '../src/outbox/outbox.service';
 import { createScratchDatabase } from '../test/support/scratch-db';
 import { oneYearFactsSql } from './statistics-scale';
@@ -41,7 +42,7 @@ async function main() {
     console.log(`seeded ${ROWS} fact rows in ${seedMs} ms`);
 
     const config = AppConfig.fromEnvironment({ ...process.env, DATABASE_URL: scratch.migrationUrl });
-    const stats = new StatisticsService(owner, config, new AuditService(owner), new OutboxService());
+    const stats = new StatisticsService(owner, config, new AuditService(owner), new OutboxService(), new ReadReplica(owner, config));
     const now = new Date('2026-06-01T00:00:00Z');
     const results: Record<string, unknown>[] = [];
     for (const period of [parsePeriod('2025', now), parsePeriod('2025-Q3', now)]) {
@@ -93,7 +94,7 @@ async function main() {
     }
     console.table(results);
 
-    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats);
+    const exporter = new StatisticsExportService(owner, config, new AuditService(owner), stats, new ReadReplica(owner, config));
     const actor = { userId: null, organisationId: null, role: 'auditor', correlationId: null } as never;
     // The export as a job builds it (POST /api/v1/statistics/exports): the freeze with its progress reports, then the
     // download streams the frozen chunks (what the line after this measures).

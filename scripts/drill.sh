@@ -4,8 +4,8 @@
 #   build (dist/, and the drill itself into dist-drill/), then under .local/drill (wiped first):
 #   - a PostgreSQL primary (scripts/services.sh) and, when scripts/pg-replica.sh is here, a streaming replica
 #     (DATABASE_READ_URL); DRILL_REPLICA=0 leaves it out;
-#   - Redis: a single server, or with DRILL_REDIS_CLUSTER=1 a 3-primary Redis Cluster with a replica each
-#     (scripts/redis-cluster.sh, REDIS_CLUSTER_NODES);
+#   - Redis: a 3-primary Redis Cluster with a replica each (scripts/redis-cluster.sh, REDIS_CLUSTER_NODES);
+#     DRILL_REDIS_CLUSTER=0 keeps the single Redis only;
 #   - migrations, then test/drill/drill.ts: 2 API + 2 worker processes (scripts/start.sh), the load, the scenarios and
 #     their checks, ending with `N passed, N failed` on a line of its own. Exit code 1 on any failure.
 # Ports are free ones found from 55700 (PostgreSQL), 63700 (Redis), 7300 (cluster), 3700 (APIs) unless DRILL_PG_PORT,
@@ -32,7 +32,8 @@ npx tsc -p test/drill/tsconfig.json
 
 replica=${DRILL_REPLICA:-auto}
 [ "$replica" = auto ] && { [ -f scripts/pg-replica.sh ] && replica=1 || replica=0; }
-cluster=${DRILL_REDIS_CLUSTER:-0}
+cluster=${DRILL_REDIS_CLUSTER:-auto}
+[ "$cluster" = auto ] && { [ -f scripts/redis-cluster.sh ] && cluster=1 || cluster=0; }
 [ "$cluster" = 1 ] && [ ! -f scripts/redis-cluster.sh ] && { say "DRILL_REDIS_CLUSTER=1 but scripts/redis-cluster.sh is missing"; exit 2; }
 
 cleanup_services() {

@@ -22,10 +22,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # Throwaway services for this run (fsync off); fresh every time so runs do not depend on each other.
+bash scripts/pg-replica.sh stop "$data" >/dev/null 2>&1 || true   # a read replica a spec made (test/read-replica.e2e-spec.ts)
 bash scripts/services.sh stop "$data" >/dev/null 2>&1 || true
 if [ -f "$data/pg-dir" ]; then rm -rf "$(cat "$data/pg-dir")"; fi
 rm -rf "$data"
 cleanup() {
+  bash scripts/pg-replica.sh stop "$data" >/dev/null 2>&1 || true
   bash scripts/services.sh stop "$data" >/dev/null 2>&1 || true
   # A cluster kept outside the clone (root, unreachable parent folder) is removed with the run.
   case "$(cat "$data/pg-dir" 2>/dev/null)" in /var/tmp/lintas-*) rm -rf "$(dirname "$(cat "$data/pg-dir")")" ;; esac

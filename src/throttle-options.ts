@@ -1,9 +1,10 @@
 /** The API's rate limits, wired from configuration (common/http/throttle.ts has the counters and the auth marker). */
 import { ThrottlerModuleOptions } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { Cluster } from 'ioredis';
 import { isAuthRoute, SharedFixedWindowStorage, SplitThrottlerStorage } from './common/http/throttle';
 import { AppConfig } from './config/app-config';
-import { redisOptions } from './queue/redis';
+import { closeRedis, createRedis } from './queue/redis';
 
 /**
  * Per-address limits, both shared by every API replica through Redis: a general limit on every route, counted in
@@ -14,17 +15,19 @@ import { redisOptions } from './queue/redis';
  */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
   // The auth limit's own connection, with the deployment's prefix: two deployments sharing a Redis keep separate counters.
-  const redis = new ThrottlerStorageRedisService({
-    ...redisOptions(config.redis.url),
-    keyPrefix: `${config.redis.queuePrefix}:throttle:`,
-    connectionName: 'lintas-throttle',
-  });
+  // Its script touches two keys ({key:name}:hits and :blocked); the prefix goes first, so on a cluster (where the prefix
+  // carries a hash tag) both sit in the prefix's slot, and on a single Redis in the slot of their own tag.
+  const client = createRedis(config.redis, 'lintas-throttle', { keyPrefix: `${config.redis.queuePrefix}:throttle:` });
+  const redis = client instanceof Cluster ? new ThrottlerStorageRedisService(client) : new ThrottlerStorageRedisService(client);
   return {
     throttlers: [
       { name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute },
       { name: 'auth', ttl: 60_000, limit: config.http.authRateLimitPerMinute, skipIf: (ctx) => !isAuthRoute(ctx) },
     ],
-    // The general counter borrows the auth limit's connection (and its key prefix): `rate:` keys beside its own.
-    storage: new SplitThrottlerStorage({ default: new SharedFixedWindowStorage(redis.redis, { prefix: 'rate:' }), auth: redis }, redis),
+    // The general counter borrows the auth limit's connection (and its key prefix): `rate:` keys beside its own, one key
+    // per command, so any slot of a cluster will do.
+    storage: new SplitThrottlerStorage({ default: new SharedFixedWindowStorage(client, { prefix: 'rate:' }), auth: redis }, redis, () =>
+      closeRedis(client),
+    ),
   };
 }

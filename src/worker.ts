@@ -11,7 +11,7 @@ import { WorkerModule } from './worker.module';
 
 /** BullMQ keeps every job in Redis; a Redis that evicts keys would lose work silently, so the worker will not start on one. */
 export async function assertRedisKeepsJobs(config: AppConfig): Promise<void> {
-  const redis = createRedis(config.redis.url, 'lintas-worker-check');
+  const redis = createRedis(config.redis, 'lintas-worker-check');
   try {
     const policy = await evictionPolicy(redis);
     if (policy !== 'noeviction') {

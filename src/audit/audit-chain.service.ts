@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { ReadReplica } from '../database/read-replica.service';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditVerifier } from './audit-verifier';
 import { AuditService } from './audit.service';
@@ -22,18 +23,32 @@ export function nodePublicJwk(config: AppConfig, kid?: string): PublicJwkDto {
 /** The auditor's view of the audit chain: verify it, and fetch the latest signed checkpoint to keep elsewhere. */
 @Injectable()
 export class AuditChainService {
-  private readonly verifier: AuditVerifier;
+  /** One verifier per DataSource: the primary's, and the read replica's once it is used. */
+  private readonly verifiers = new Map<DataSource, AuditVerifier>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
-  ) {
-    this.verifier = new AuditVerifier(dataSource, config.node.publicKey, config.node.keyId, config.node.previousKeys);
+    private readonly readReplica: ReadReplica,
+  ) {}
+
+  private verifierOn(source: DataSource): AuditVerifier {
+    let verifier = this.verifiers.get(source);
+    if (!verifier) {
+      const node = this.config.node;
+      this.verifiers.set(source, (verifier = new AuditVerifier(source, node.publicKey, node.keyId, node.previousKeys)));
+    }
+    return verifier;
   }
 
   async verify(actor: Actor, query: VerifyQueryDto): Promise<VerifyReportDto> {
-    const report = await this.verifier.verify({ externalCheckpoints: query.checkpoint ? [query.checkpoint] : [] });
+    const externalCheckpoints = query.checkpoint ? [query.checkpoint] : [];
+    // The walk reads only sealed, append-only rows: the read replica serves it when it streams. A checkpoint the
+    // auditor brings may be newer than the replica's head (taken from the primary a moment ago): that walk stays on the
+    // primary, or lag would read as a missing checkpoint.
+    const run = (source: DataSource) => this.verifierOn(source).verify({ externalCheckpoints });
+    const report = externalCheckpoints.length ? await run(this.dataSource) : await this.readReplica.withReader('audit.verify', run);
     if (!report)
       throw new DomainError('AUDIT_VERIFICATION_RUNNING', 'A verification of the audit chain is already running; try again when it ends');
     await this.dataSource.transaction((em) =>

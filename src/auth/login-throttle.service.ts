@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
-import { REDIS } from '../queue/redis';
+import { REDIS, RedisClient } from '../queue/redis';
 
 /**
  * Failed logins per account, counted in Redis under a keyed hash of the submitted email (so an unknown email is
@@ -12,7 +11,7 @@ import { REDIS } from '../queue/redis';
 @Injectable()
 export class LoginThrottleService {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
   ) {}
 

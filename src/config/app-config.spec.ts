@@ -205,6 +205,17 @@ describe('AppConfig.fromEnvironment', () => {
       expect(configurationError(env).message).toContain(variable);
     });
 
+    it('makes REDIS_URL optional when REDIS_CLUSTER_NODES is set, and checks both at start', () => {
+      const env: Record<string, string> = { ...base(), REDIS_CLUSTER_NODES: '127.0.0.1:7001,127.0.0.1:7002' };
+      delete env.REDIS_URL;
+      expect(AppConfig.fromEnvironment(env).redis).toMatchObject({
+        queuePrefix: '{lintas}',
+        clusterNodes: [{ port: 7001 }, { port: 7002 }],
+      });
+      expect(configurationError({ ...env, REDIS_CLUSTER_NODES: '127.0.0.1' }).message).toContain('REDIS_CLUSTER_NODES');
+      expect(configurationError({ ...env, QUEUE_PREFIX: 'lintas' }).message).toContain('QUEUE_PREFIX');
+    });
+
     it('types the values and applies the defaults', () => {
       const config = AppConfig.fromEnvironment({
         ...base(),

@@ -5,6 +5,7 @@ import { AddressCategory, EmailMode, ReferralDeadlineConfig } from '../common/vo
 import { ConfigurationError, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseAllowedAddresses, parseReferralDeadlines } from './federation-config';
 import { blindIndexKeyId, keyId, MasterKey, resolveKeys } from './keys';
+import { RedisSettings, redisSettings } from './redis-settings';
 
 /** The typed, validated configuration. Built once at boot from the environment; injected everywhere else. */
 export class AppConfig {
@@ -22,8 +23,15 @@ export class AppConfig {
     /** Days the change feed keeps the rows a client needs to see a record leave (docs/sync.md §3). */
     changeFeedRetentionDays: number;
   };
-  readonly database: { url: string; migrationUrl: string; poolSize: number; preparedStatements: boolean };
-  readonly redis: { url: string; queuePrefix: string };
+  readonly database: {
+    url: string;
+    migrationUrl: string;
+    poolSize: number;
+    preparedStatements: boolean;
+    /** The streaming replica for lag-tolerant reads (src/database/read-replica.service.ts), or null. */
+    read: { url: string; maxLagSeconds: number; poolSize: number } | null;
+  };
+  readonly redis: RedisSettings;
   readonly auth: {
     jwtPrivateKey: KeyObject;
     jwtPublicKey: KeyObject;
@@ -122,8 +130,11 @@ export class AppConfig {
       migrationUrl: env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+      read: env.DATABASE_READ_URL
+        ? { url: env.DATABASE_READ_URL, maxLagSeconds: env.DATABASE_READ_MAX_LAG_SECONDS, poolSize: env.DATABASE_READ_POOL_SIZE }
+        : null,
     };
-    this.redis = { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
+    this.redis = redisSettings(env);
     const jwtPublicKey = createPublicKey(keys.jwtPrivateKey);
     this.auth = {
       jwtPrivateKey: keys.jwtPrivateKey,

@@ -11,6 +11,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -32,8 +33,17 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
   /** Hot statements as named prepared statements (parsed and planned once per connection); off behind PgBouncer < 1.21. */
   @IsOptional() @Transform(toBool) @IsBoolean() DATABASE_PREPARED_STATEMENTS = true;
-  @IsString() @MinLength(1) REDIS_URL: string;
-  @IsOptional() @IsString() QUEUE_PREFIX = 'lintas';
+  /** A streaming replica for reads that tolerate lag (statistics, exports, audit verification); unset: every read on the primary. */
+  @IsOptional() @IsString() DATABASE_READ_URL?: string;
+  /** Past this replica lag (seconds) the lag-tolerant reads go to the primary. */
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0) @Max(86400) DATABASE_READ_MAX_LAG_SECONDS = 30;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_READ_POOL_SIZE = 5;
+  /** A single Redis; with REDIS_CLUSTER_NODES it is optional and only carries the scheme and credentials every node shares. */
+  @ValidateIf((env: EnvironmentVariables) => !env.REDIS_CLUSTER_NODES) @IsString() @MinLength(1) REDIS_URL?: string;
+  /** Redis Cluster: `host:port,host:port,…` of some or all nodes (checked in config/redis-settings.ts). */
+  @IsOptional() @IsString() REDIS_CLUSTER_NODES?: string;
+  /** Default `lintas`, or `{lintas}` on a Redis Cluster (where a prefix without a hash tag is refused). */
+  @IsOptional() @IsString() QUEUE_PREFIX?: string;
 
   @IsOptional() @IsString() JWT_PRIVATE_KEY?: string;
   @IsOptional() @IsString() JWT_ISSUER = 'lintas';

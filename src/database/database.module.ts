@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { ReadReplica } from './read-replica.service';
 import { usePreparedStatements } from './sql';
 import { dataSourceOptions } from './typeorm-options';
 
@@ -15,5 +16,7 @@ import { dataSourceOptions } from './typeorm-options';
       },
     }),
   ],
+  providers: [ReadReplica],
+  exports: [ReadReplica],
 })
 export class DatabaseModule {}

@@ -139,6 +139,8 @@ export const ROUTE_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
 
 export const JOB_DISCLOSURES: Readonly<Record<string, DisclosureEntry>> = {
   'referrals.deliver': { asks: ['referral.deliver'] },
+  // The same deliveries as referrals.deliver, several in one transaction; each asks the gate as a single job does.
+  'referrals.deliver-group': { asks: ['referral.deliver'] },
   'referrals.deadline': { none: 'raises alerts with ids and dates in the organisations of the referral' },
   'referrals.recall-remote': { asks: ['federation.recall'] },
   'referrals.notify-partner': { asks: ['federation.event'] },

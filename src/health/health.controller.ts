@@ -2,12 +2,23 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
-import { evictionPolicy, REDIS } from '../queue/redis';
+import { ReadReplica } from '../database/read-replica.service';
+import { evictionPolicy, REDIS, redisAnswers, RedisClient } from '../queue/redis';
+
+/** How long the readiness probe waits for Redis (every primary, on a cluster) before calling it down. */
+const REDIS_PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
 
 /** One dependency in Terminus's error response: its status, and the eviction policy where Redis was asked (below). */
 interface DependencyDetail {
@@ -22,8 +33,9 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly readReplica: ReadReplica,
   ) {}
 
   /** The process is up. Nothing else is checked, so a database outage does not get the API restarted. */
@@ -38,9 +50,17 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: PostgreSQL reachable, migrations applied, Redis reachable and configured not to evict. */
+  /**
+   * Ready for traffic: PostgreSQL reachable, migrations applied, Redis reachable and configured not to evict. The read
+   * replica is reported, never required: when it lags or is down, lag-tolerant reads go to the primary.
+   */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: PostgreSQL, migrations and Redis are ready' })
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL, migrations and Redis are ready',
+    description:
+      'Also reports the read replica (DATABASE_READ_URL): its status, lag and where lag-tolerant reads go. A lagging or ' +
+      'unreachable replica does not fail readiness.',
+  })
   @Public()
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOkResponse({
@@ -53,6 +73,23 @@ export class HealthController {
         info: { type: 'object', additionalProperties: true },
         error: { type: 'object', additionalProperties: true },
         details: { type: 'object', additionalProperties: true },
+        replica: {
+          type: 'object',
+          required: ['status', 'lagSeconds', 'reads'],
+          description: 'The read replica: off (not configured), streaming, lagging (past DATABASE_READ_MAX_LAG_SECONDS) or down',
+          properties: {
+            status: { type: 'string', enum: ['off', 'streaming', 'lagging', 'down'] },
+            lagSeconds: { type: 'number', format: 'double', minimum: 0, maximum: 1e9, nullable: true },
+            reads: { type: 'string', enum: ['replica', 'primary'], description: 'Where lag-tolerant reads go now' },
+          },
+        },
+      },
+      example: {
+        status: 'ok',
+        info: { postgres: { status: 'up' } },
+        error: {},
+        details: { postgres: { status: 'up' } },
+        replica: { status: 'streaming', lagSeconds: 0, reads: 'replica' },
       },
     },
   })
@@ -62,7 +99,8 @@ export class HealthController {
   })
   async ready() {
     try {
-      return await this.checkAll();
+      const result = await this.checkAll();
+      return { ...result, replica: await this.readReplica.report() };
     } catch (err) {
       if (!(err instanceof ServiceUnavailableException)) throw err;
       // Our error body, saying which dependency is down. Only statuses and the Redis policy: a driver's error text
@@ -89,12 +127,10 @@ export class HealthController {
       },
       async () => {
         const indicator = this.indicators.check('redis');
-        try {
-          await this.redis.ping();
-        } catch {
-          return indicator.down({ message: 'unreachable' });
-        }
-        const policy = await evictionPolicy(this.redis);
+        // On a Redis Cluster: every primary reports cluster_state:ok, so all slots are served.
+        const answers = await withTimeout(redisAnswers(this.redis), REDIS_PROBE_TIMEOUT_MS).catch(() => false);
+        if (!answers) return indicator.down({ message: 'unreachable' });
+        const policy = await withTimeout(evictionPolicy(this.redis), REDIS_PROBE_TIMEOUT_MS).catch(() => null);
         return policy === 'noeviction'
           ? indicator.up({ maxmemoryPolicy: policy })
           : indicator.down({ maxmemoryPolicy: policy ?? 'unknown' });

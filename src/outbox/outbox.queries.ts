@@ -30,6 +30,23 @@ export const addOutboxEvents = statement<never, [string[], string[], Array<strin
          SELECT pg_notify($5, '') FROM added LIMIT 1`,
 );
 
+/** Messages gathered in a transaction (OutboxService.gathering), with the ids given to their callers, in one round trip. */
+export const addOutboxEventsWithIds = statement<never, [string[], string[], string[], Array<string | null>, Array<Date | null>, string]>(
+  'outbox.addManyWithIds',
+  () => `WITH added AS (
+           INSERT INTO outbox_events (id, type, payload, correlation_id, available_at)
+           SELECT m.id, m.type, m.payload::jsonb, m.correlation_id, coalesce(m.available_at, now())
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS m(id, type, payload, correlation_id, available_at)
+           RETURNING id)
+         SELECT pg_notify($6, '') FROM added LIMIT 1`,
+);
+
+/** Rows of a grouped job (src/queue/queues.ts) marked processed, as processOnce does one; the ids that were not yet. */
+export const markOutboxProcessedMany = statement<{ id: string }, [string[]]>(
+  'outbox.markProcessedMany',
+  () => `UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[]) AND processed_at IS NULL RETURNING id`,
+);
+
 export const markOutboxProcessed = statement<{ id: string }, [string]>(
   'outbox.markProcessed',
   () => `UPDATE outbox_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL RETURNING id`,

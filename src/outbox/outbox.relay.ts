@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -7,9 +8,10 @@ import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
-import { ALL_QUEUES, QueueName, queueOf } from '../queue/queues';
+import { ALL_QUEUES, GROUPED_TYPES, GroupedRow, QueueName, queueOf } from '../queue/queues';
 import { runSql } from '../database/sql';
 import { OutboxInlineHandlers } from './outbox-inline';
+import type { OutboxJobData } from './outbox-job';
 import { lockUndispatched, markOutboxDispatched, markOutboxHandled, OUTBOX_CHANNEL, PendingRow, staleDispatched } from './outbox.queries';
 
 /**
@@ -152,20 +154,39 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async enqueue(rows: PendingRow[]): Promise<void> {
     // A job's delay counts from the injected clock, so a spec that jumps the clock has due jobs run at once.
     const now = this.clock.now().getTime();
-    const byQueue = new Map<QueueName, PendingRow[]>();
-    for (const row of rows) {
+    const byQueue = new Map<QueueName, JobsOptions[]>();
+    const add = (row: PendingRow, job: JobsOptions) => {
       const q = queueOf(row.type);
-      byQueue.set(q, [...(byQueue.get(q) ?? []), row]);
+      byQueue.set(q, [...(byQueue.get(q) ?? []), job]);
+    };
+    const grouped = new Map<string, PendingRow[]>();
+    for (const row of rows) {
+      const delay = Math.max(0, new Date(row.available_at).getTime() - now);
+      if (delay === 0 && GROUPED_TYPES[row.type]) grouped.set(row.type, [...(grouped.get(row.type) ?? []), row]);
+      else add(row, { name: row.type, data: jobData(row), opts: { jobId: row.id, delay } });
     }
-    for (const [name, list] of byQueue) {
-      const queue = this.queues.get(name)!;
-      await queue.addBulk(
-        list.map((row) => ({
-          name: row.type,
-          data: { ...row.payload, outboxId: row.id, correlationId: row.correlation_id },
-          opts: { jobId: row.id, delay: Math.max(0, new Date(row.available_at).getTime() - now) },
-        })),
-      );
+    for (const [type, list] of grouped) {
+      const { job, max } = GROUPED_TYPES[type];
+      for (let i = 0; i < list.length; i += max) {
+        const group = list.slice(i, i + max);
+        if (group.length === 1) {
+          add(group[0], { name: type, data: jobData(group[0]), opts: { jobId: group[0].id } });
+          continue;
+        }
+        // The same rows make the same job id: a group relayed twice (the relay's COMMIT lost) is still one job.
+        const ids = group.map((r) => r.id);
+        const jobId = `group-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32)}`;
+        const members: GroupedRow[] = group.map((r) => ({ outboxId: r.id, correlationId: r.correlation_id, payload: r.payload }));
+        add(group[0], { name: job, data: { rows: JSON.stringify(members) }, opts: { jobId } });
+      }
     }
+    for (const [name, list] of byQueue) await this.queues.get(name)!.addBulk(list);
   }
 }
+
+/** What an ordinary job of an outbox row carries: the row's payload, its id and its correlation id. */
+function jobData(row: PendingRow): OutboxJobData {
+  return { ...row.payload, outboxId: row.id, correlationId: row.correlation_id };
+}
+
+type JobsOptions = Parameters<Queue['addBulk']>[0][number];

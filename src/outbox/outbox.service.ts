@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, QueryRunner } from 'typeorm';
 import { WebhookEventType } from '../common/vocabulary/webhooks';
 import { runSql } from '../database/sql';
-import { addOutboxEvent, addOutboxEvents, OUTBOX_CHANNEL } from './outbox.queries';
+import { addOutboxEvent, addOutboxEvents, addOutboxEventsWithIds, OUTBOX_CHANNEL } from './outbox.queries';
 
 export { OUTBOX_CHANNEL };
 
@@ -34,12 +35,50 @@ export interface PublicEvent {
 
 @Injectable()
 export class OutboxService {
+  /** Messages held back by `gathering`, per transaction. */
+  private readonly gathered = new WeakMap<QueryRunner, Array<OutboxMessage & { id: string }>>();
+
+  /**
+   * Runs `work` with every message it adds in this transaction held back and written at its end in one statement (ids
+   * made here, so `add` still answers one). For work that adds many messages one by one: a group of deliveries.
+   * Nested calls share the outer one's batch. Nothing reads outbox rows back in the transaction that wrote them.
+   */
+  async gathering<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+    const runner = em.queryRunner;
+    if (!runner?.isTransactionActive) throw new Error('OutboxService.gathering must run inside a transaction');
+    if (this.gathered.has(runner)) return work();
+    const batch: Array<OutboxMessage & { id: string }> = [];
+    this.gathered.set(runner, batch);
+    try {
+      const result = await work();
+      if (batch.length > 0) {
+        await runSql(em, addOutboxEventsWithIds, [
+          batch.map((m) => m.id),
+          batch.map((m) => m.type),
+          batch.map((m) => JSON.stringify(m.payload)),
+          batch.map((m) => m.correlationId ?? null),
+          batch.map((m) => m.availableAt ?? null),
+          OUTBOX_CHANNEL,
+        ]);
+      }
+      return result;
+    } finally {
+      this.gathered.delete(runner);
+    }
+  }
+
   /**
    * Writes the message in the caller's transaction, so it commits (or not) with the state change it belongs to. The
    * NOTIFY that wakes the relay at commit (instead of its next poll) rides in the same statement: one round trip.
    */
   async add(em: EntityManager, message: OutboxMessage): Promise<string> {
     if (!em.queryRunner?.isTransactionActive) throw new Error('OutboxService.add must run inside a transaction');
+    const batch = this.gathered.get(em.queryRunner);
+    if (batch) {
+      const id = randomUUID();
+      batch.push({ ...message, id });
+      return id;
+    }
     const { rows } = await runSql(em, addOutboxEvent, [
       message.type,
       JSON.stringify(message.payload),
@@ -61,6 +100,11 @@ export class OutboxService {
       return;
     }
     if (!em.queryRunner?.isTransactionActive) throw new Error('OutboxService.addMany must run inside a transaction');
+    const batch = this.gathered.get(em.queryRunner);
+    if (batch) {
+      for (const m of messages) batch.push({ ...m, id: randomUUID() });
+      return;
+    }
     await runSql(em, addOutboxEvents, [
       messages.map((m) => m.type),
       messages.map((m) => JSON.stringify(m.payload)),

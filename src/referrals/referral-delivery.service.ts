@@ -4,12 +4,15 @@
  */
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DataCategory, DeliveryFailureReason } from '../common/vocabulary';
+import { DataCategory, DeliveryFailureReason, ReferralStatus } from '../common/vocabulary';
 import { DisclosureGate } from '../disclosure/disclosure-gate.service';
+import { markProcessedMany } from '../outbox/outbox-job';
 import { OutboxService } from '../outbox/outbox.service';
+import type { GroupedRow } from '../queue/queues';
 import { REFERRAL_JOBS } from './jobs/referral.jobs';
+import { ReferralReads } from './referral-reads';
 import { ReferralTransitions } from './referral-transitions.service';
-import { ReceiverFacts, SYSTEM } from './referral-workflow.types';
+import { MoveOptions, ReceiverFacts, SYSTEM } from './referral-workflow.types';
 import { localCaseId, ReferralEntity } from './referral.entity';
 
 @Injectable()
@@ -18,6 +21,7 @@ export class ReferralDelivery {
     private readonly gate: DisclosureGate,
     private readonly transitions: ReferralTransitions,
     private readonly outbox: OutboxService,
+    private readonly reads: ReferralReads,
   ) {}
 
   /**
@@ -65,13 +69,60 @@ export class ReferralDelivery {
    * local receiver sent → received at once. `receiver` is what the caller read in this transaction (receiverOf).
    */
   async recordDelivered(em: EntityManager, referral: ReferralEntity, consentIds: string[], receiver: ReceiverFacts): Promise<void> {
-    const local = receiver.node === 'local';
-    const sent = {
-      to: 'sent' as const,
-      opts: { details: { consentIds, delivery: local ? 'local' : 'remote' }, deliveryConsentIds: consentIds, receiver },
-    };
-    const received = { to: 'received' as const, opts: { details: { delivery: 'local' }, receiver } };
-    await this.transitions.moveThrough(em, referral, local ? [sent, received] : [sent], SYSTEM);
+    await this.transitions.moveThrough(em, referral, deliveredSteps(consentIds, receiver), SYSTEM);
+  }
+
+  /**
+   * The deliveries of a grouped job (src/queue/queues.ts), in the caller's transaction: each exactly as the single
+   * job records one (marked processed first, the referral locked, the gate asked with the case locked, approved → sent →
+   * received or failed), the moves of all of them written together (ReferralTransitions.moveMany). A referral whose
+   * receiver is on a partner deployment is not touched here: its row is handed back, to go as a job of its own (the
+   * partner is called outside any transaction). Anything thrown rolls the whole group back; the caller then hands
+   * every row back.
+   */
+  async recordGroup(em: EntityManager, rows: GroupedRow[]): Promise<GroupOutcome> {
+    const out: GroupOutcome = { delivered: [], failed: [], skipped: [], handBack: [] };
+    const referralOf = (row: GroupedRow) => String(row.payload.referralId);
+    // An organisation's node never changes: read without a lock, before anything is marked.
+    const remote = new Set(
+      (await this.reads.manyWithReceiver(em, rows.map(referralOf), false))
+        .filter((f) => f.receiver.node !== 'local')
+        .map((f) => f.referral.id),
+    );
+    const mine = rows.filter((row) => !remote.has(referralOf(row)));
+    out.handBack = rows.filter((row) => remote.has(referralOf(row)));
+    const due = await markProcessedMany(
+      em,
+      mine.map((row) => row.outboxId),
+    );
+    const dueReferrals = mine.filter((row) => due.has(row.outboxId)).map(referralOf);
+    out.skipped = mine.filter((row) => !due.has(row.outboxId)).map(referralOf);
+    // Locked in id order; the cases are then locked in case order: two groups never wait on each other in opposite orders.
+    const locked = await this.reads.manyWithReceiver(em, dueReferrals, true);
+    locked.sort((a, b) =>
+      (a.referral.caseId ?? '') < (b.referral.caseId ?? '') ? -1 : (a.referral.caseId ?? '') > (b.referral.caseId ?? '') ? 1 : 0,
+    );
+    const delivering: Array<{ referral: ReferralEntity; steps: ReturnType<typeof deliveredSteps> }> = [];
+    for (const { referral, receiver } of locked) {
+      // Cancelled or recalled meanwhile: nothing is delivered. A receiver that is not local cannot appear here.
+      if (referral.status !== 'approved') {
+        out.skipped.push(referral.id);
+        continue;
+      }
+      if (receiver.node !== 'local') throw new Error('a grouped delivery found a receiver on a partner deployment');
+      const gate = await this.deliveryDecision(em, referral, receiver, { lockCase: true });
+      if ('failure' in gate) {
+        await this.recordFailed(em, referral, gate.failure);
+        out.failed.push(referral.id);
+        continue;
+      }
+      delivering.push({ referral, steps: deliveredSteps(gate.consentIds, receiver) });
+      out.delivered.push(referral.id);
+    }
+    const found = new Set(locked.map((f) => f.referral.id));
+    out.skipped.push(...dueReferrals.filter((id) => !found.has(id)));
+    if (delivering.length > 0) await this.transitions.moveMany(em, delivering, SYSTEM);
+    return out;
   }
 
   /**
@@ -89,4 +140,23 @@ export class ReferralDelivery {
     });
     if (opts.partnerMayHold) await this.outbox.add(em, { type: REFERRAL_JOBS.recallRemote, payload: { referralId: referral.id } });
   }
+}
+
+/** What became of a group's rows: referrals delivered, failed (the gate refused), skipped (nothing to do), handed back. */
+export interface GroupOutcome {
+  delivered: string[];
+  failed: string[];
+  skipped: string[];
+  handBack: GroupedRow[];
+}
+
+/** approved → sent, and → received at once for a local receiver; the consents delivery relied on are kept. */
+function deliveredSteps(consentIds: string[], receiver: ReceiverFacts): Array<{ to: ReferralStatus; opts: MoveOptions }> {
+  const local = receiver.node === 'local';
+  const sent = {
+    to: 'sent' as const,
+    opts: { details: { consentIds, delivery: local ? 'local' : 'remote' }, deliveryConsentIds: consentIds, receiver },
+  };
+  const received = { to: 'received' as const, opts: { details: { delivery: 'local' }, receiver } };
+  return local ? [sent, received] : [sent];
 }

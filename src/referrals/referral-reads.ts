@@ -11,7 +11,14 @@ import { findOrganisation } from '../organisations/organisation-reads';
 import { hydrate, runSql } from '../database/sql';
 import { organisationPartnerFacts } from '../federation/partner-facts';
 import { ReferralMilestoneEntity } from './referral-milestone.entity';
-import { historyFlag, milestonesOf, referral, referralForUpdate, referralWithReceiverForUpdate } from './referral.queries';
+import {
+  historyFlag,
+  milestonesOf,
+  referral,
+  referralForUpdate,
+  referralsWithReceiver,
+  referralWithReceiverForUpdate,
+} from './referral.queries';
 import { ReferralEntity } from './referral.entity';
 import type { ReceiverFacts } from './referral-workflow.types';
 
@@ -55,6 +62,28 @@ export class ReferralReads {
         partnerStatus: row.receiver_partner_status ?? null,
       },
     };
+  }
+
+  /**
+   * Several referrals with their receivers, in id order; locked (only their own rows) when `lock`. Missing ids are
+   * left out.
+   */
+  async manyWithReceiver(
+    em: EntityManager,
+    ids: string[],
+    lock: boolean,
+  ): Promise<Array<{ referral: ReferralEntity; receiver: ReceiverFacts }>> {
+    if (ids.length === 0) return [];
+    const { rows } = await runSql(em, referralsWithReceiver(lock), [ids]);
+    return rows.map((row) => ({
+      referral: hydrate(em.connection, ReferralEntity, 'r', row),
+      receiver: {
+        node: row.receiver_node,
+        country: row.receiver_country,
+        partnerAcceptanceHours: row.receiver_hours ?? null,
+        partnerStatus: row.receiver_partner_status ?? null,
+      },
+    }));
   }
 
   /** Whether the history row of the move to `status` recorded `flag` (codes only; e.g. viaBreakGlass at the draft). */

@@ -20,7 +20,7 @@ import { ReferralReads } from './referral-reads';
 import { MoveOptions, Mover, ReceiverFacts, REFERRAL_RECORD } from './referral-workflow.types';
 import { localCaseId, ReferralEntity } from './referral.entity';
 import { runSql } from '../database/sql';
-import { insertTransitionEvents, MOVE_COLUMNS, moveAtVersion } from './referral.queries';
+import { insertTransitionEvents, MOVE_COLUMNS, MOVE_FIELDS, moveManyAtVersion } from './referral.queries';
 import { assertTransition } from './referral.state-machine';
 
 @Injectable()
@@ -62,7 +62,92 @@ export class ReferralTransitions {
     steps: Array<{ to: ReferralStatus; opts: MoveOptions }>,
     mover: Mover,
   ): Promise<ReferralEntity> {
-    const planned: Array<{ from: ReferralStatus; to: ReferralStatus; at: Date; opts: MoveOptions; details: Record<string, unknown> }> = [];
+    await this.moveMany(em, [{ referral, steps }], mover);
+    return referral;
+  }
+
+  /**
+   * moveThrough for several referrals by the same mover, each locked by the caller: every referral's moves are
+   * planned and checked as moveThrough plans them, then the writes of all of them go in one statement each (the
+   * referrals, the history rows, the audit events, the outbox messages). A group of local deliveries is one call.
+   * Any refusal throws before anything is written.
+   */
+  async moveMany(
+    em: EntityManager,
+    items: Array<{ referral: ReferralEntity; steps: Array<{ to: ReferralStatus; opts: MoveOptions }> }>,
+    mover: Mover,
+  ): Promise<void> {
+    const plans: PlannedMoves[] = [];
+    for (const { referral, steps } of items) plans.push(await this.plan(em, referral, steps, mover));
+
+    // Plain SQL for the writes every move makes (they run several times per delivery; the ORM's statement building
+    // cost more than the statements). The version in the WHERE clause refuses a change made meanwhile.
+    // The statement writes every column a move may change: those this move leaves keep the values read at this version.
+    const moved = await runSql(em, moveManyAtVersion, [
+      JSON.stringify(
+        plans.map(({ referral, changes }) => {
+          const next = { ...referral, ...changes };
+          return {
+            id: referral.id,
+            prev_version: referral.version,
+            ...Object.fromEntries(MOVE_COLUMNS.map((c) => [MOVE_FIELDS[c], next[c]])),
+          };
+        }),
+      ),
+    ]);
+    if (moved.rowCount !== plans.length) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
+    for (const { referral, changes } of plans) Object.assign(referral, changes);
+
+    const steps = plans.flatMap(({ referral, planned }) => planned.map((p) => ({ referral, ...p })));
+    const { rows: inserted } = await runSql(em, insertTransitionEvents, [
+      steps.map((p) => p.referral.id),
+      mover.actor.kind,
+      mover.actor.kind === 'user' ? mover.actor.userId : null,
+      mover.actor.kind === 'system' ? null : mover.actor.organisationId,
+      steps.map((p) => p.from),
+      steps.map((p) => p.to),
+      steps.map((p) => p.opts.reason ?? null),
+      steps.map((p) => p.opts.note ?? null),
+      steps.map((p) => (Object.keys(p.details).length > 0 ? JSON.stringify(p.details) : null)),
+      steps.map((p) => p.at),
+    ]);
+    await this.audit.recordMany(
+      em,
+      mover.audit,
+      steps.map(({ referral, from, to, details }) => ({
+        action: `referral.${to}`,
+        recordType: REFERRAL_RECORD,
+        recordId: referral.id,
+        purpose: referral.purpose,
+        details: {
+          caseId: referral.caseId,
+          from,
+          to,
+          ...(mover.actor.kind === 'partner' ? { partnerOrganisationId: mover.actor.organisationId } : {}),
+          ...details,
+        },
+      })),
+    );
+    for (const { referral, reviews } of plans)
+      for (const review of reviews)
+        await this.gate.recordDisclosure(em, review, mover.audit, { recordType: REFERRAL_RECORD, recordId: referral.id });
+    await this.outbox.gathering(em, async () => {
+      for (const [i, { referral, from, to, at, opts }] of steps.entries()) {
+        await this.afterMove(em, referral, from, to, at, opts.receiver, opts.details);
+        await this.notices.notifyPartner(em, referral, mover, inserted[i].id, from, to);
+        await this.notices.publishMove(em, referral, to, at);
+      }
+    });
+  }
+
+  /** One referral's moves checked by the state machine in order, with what each changes and records; nothing written. */
+  private async plan(
+    em: EntityManager,
+    referral: ReferralEntity,
+    steps: Array<{ to: ReferralStatus; opts: MoveOptions }>,
+    mover: Mover,
+  ): Promise<PlannedMoves> {
+    const planned: PlannedMoves['planned'] = [];
     const changes: Partial<ReferralEntity> = {};
     const state = { status: referral.status, version: referral.version, consentIds: referral.consentIds };
     let previousAt = -Infinity;
@@ -138,52 +223,7 @@ export class ReferralTransitions {
       planned.push({ from, to, at, opts, details });
     }
 
-    // Plain SQL for the two writes every move makes (they run several times per delivery; the ORM's statement building
-    // cost more than the statements). The version in the WHERE clause refuses a change made meanwhile.
-    // The statement writes every column a move may change: those this move leaves keep the values read at this version.
-    const next = { ...referral, ...changes };
-    const moved = await runSql(em, moveAtVersion, [referral.id, referral.version, ...MOVE_COLUMNS.map((c) => next[c])]);
-    if (moved.rowCount !== 1) throw new DomainError('CONFLICT', 'The referral changed meanwhile; try again');
-    Object.assign(referral, changes);
-
-    const { rows: inserted } = await runSql(em, insertTransitionEvents, [
-      referral.id,
-      mover.actor.kind,
-      mover.actor.kind === 'user' ? mover.actor.userId : null,
-      mover.actor.kind === 'system' ? null : mover.actor.organisationId,
-      planned.map((p) => p.from),
-      planned.map((p) => p.to),
-      planned.map((p) => p.opts.reason ?? null),
-      planned.map((p) => p.opts.note ?? null),
-      planned.map((p) => (Object.keys(p.details).length > 0 ? JSON.stringify(p.details) : null)),
-      planned.map((p) => p.at),
-    ]);
-    const historyIds = inserted.map((r) => r.id);
-    await this.audit.recordMany(
-      em,
-      mover.audit,
-      planned.map(({ from, to, details }) => ({
-        action: `referral.${to}`,
-        recordType: REFERRAL_RECORD,
-        recordId: referral.id,
-        purpose: referral.purpose,
-        details: {
-          caseId: referral.caseId,
-          from,
-          to,
-          ...(mover.actor.kind === 'partner' ? { partnerOrganisationId: mover.actor.organisationId } : {}),
-          ...details,
-        },
-      })),
-    );
-    for (const review of reviews)
-      await this.gate.recordDisclosure(em, review, mover.audit, { recordType: REFERRAL_RECORD, recordId: referral.id });
-    for (const [i, { from, to, at, opts }] of planned.entries()) {
-      await this.afterMove(em, referral, from, to, at, opts.receiver, opts.details);
-      await this.notices.notifyPartner(em, referral, mover, historyIds[i], from, to);
-      await this.notices.publishMove(em, referral, to, at);
-    }
-    return referral;
+    return { referral, planned, changes, reviews };
   }
 
   private async afterMove(
@@ -271,4 +311,12 @@ export class ReferralTransitions {
         return;
     }
   }
+}
+
+/** One referral's moves as planned: the steps in order, the columns they change, the gate answers to record. */
+interface PlannedMoves {
+  referral: ReferralEntity;
+  planned: Array<{ from: ReferralStatus; to: ReferralStatus; at: Date; opts: MoveOptions; details: Record<string, unknown> }>;
+  changes: Partial<ReferralEntity>;
+  reviews: GateAnswer[];
 }

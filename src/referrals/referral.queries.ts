@@ -48,6 +48,30 @@ export const referralWithReceiverForUpdate = statement<
            WHERE r.${id} = $1 FOR UPDATE OF r`;
 });
 
+const referralsWithReceiverStatement = (lock: boolean) =>
+  statement<
+    EntityRow & {
+      receiver_node: OrganisationNode;
+      receiver_country: string;
+      receiver_hours: number | null;
+      receiver_partner_status: GatePartnerStatus | null;
+    },
+    [string[]]
+  >(lock ? 'referrals.manyWithReceiverForUpdate' : 'referrals.manyWithReceiver', (ds) => {
+    const [id, receivingOrganisationId] = columnsOf(ds, ReferralEntity, ['id', 'receivingOrganisationId']);
+    return `SELECT ${selectList(ds, ReferralEntity, 'r')}, x.node AS receiver_node, x.country AS receiver_country,
+                   x.partner_hours AS receiver_hours, x.partner_status AS receiver_partner_status
+              FROM ${tableOf(ds, ReferralEntity)} r JOIN ${organisationPartnerSql(ds)} x ON x.id = r.${receivingOrganisationId}
+             WHERE r.${id} = ANY($1::uuid[]) ORDER BY r.${id}${lock ? ' FOR UPDATE OF r' : ''}`;
+  });
+const referralsWithReceiverLocked = referralsWithReceiverStatement(true);
+const referralsWithReceiverRead = referralsWithReceiverStatement(false);
+/**
+ * Several referrals with what a delivery needs of their receiving organisations (as referralWithReceiverForUpdate), in
+ * id order; locked when `lock` (two groups of deliveries then never wait on each other in opposite orders).
+ */
+export const referralsWithReceiver = (lock: boolean) => (lock ? referralsWithReceiverLocked : referralsWithReceiverRead);
+
 /** The columns a move writes (moveThrough is the only writer of these after the insert; each move raises the version). */
 export const MOVE_COLUMNS = [
   'status',
@@ -60,24 +84,50 @@ export const MOVE_COLUMNS = [
   'failureReason',
 ] as const satisfies readonly (keyof ReferralEntity)[];
 
+/** The name each MOVE_COLUMNS value has in moveManyAtVersion's JSON rows, and its type there. */
+export const MOVE_FIELDS = {
+  status: 'status',
+  version: 'version',
+  consentIds: 'consent_ids',
+  sentAt: 'sent_at',
+  receivedAt: 'received_at',
+  acceptanceDueAt: 'acceptance_due_at',
+  acceptedAt: 'accepted_at',
+  failureReason: 'failure_reason',
+} as const satisfies Record<(typeof MOVE_COLUMNS)[number], string>;
+const MOVE_FIELD_TYPES: Record<(typeof MOVE_COLUMNS)[number], string> = {
+  status: 'referral_status',
+  version: 'integer',
+  consentIds: 'uuid[]',
+  sentAt: 'timestamptz',
+  receivedAt: 'timestamptz',
+  acceptanceDueAt: 'timestamptz',
+  acceptedAt: 'timestamptz',
+  failureReason: 'referral_delivery_failure',
+};
+
 /**
- * Writes a move's columns if the referral is still at the version read ($2); no row when it changed meanwhile.
- * Parameters: id, version read, then the MOVE_COLUMNS' new values in that order.
+ * Writes the moves' columns of several referrals, each only if it is still at the version read; the ids written (fewer
+ * than given when one changed meanwhile). Parameter: a JSON array of `{ id, prev_version, <MOVE_FIELDS>… }`.
  */
-export const moveAtVersion = statement<never>('referrals.moveAtVersion', (ds) => {
+export const moveManyAtVersion = statement<{ id: string }, [string]>('referrals.moveManyAtVersion', (ds) => {
   const [id, version, updatedAt] = columnsOf(ds, ReferralEntity, ['id', 'version', 'updatedAt']);
-  const set = columnsOf(ds, ReferralEntity, MOVE_COLUMNS).map((c, i) => `${c} = $${i + 3}`);
-  return `UPDATE ${tableOf(ds, ReferralEntity)} SET ${set.join(', ')}, ${updatedAt} = now() WHERE ${id} = $1 AND ${version} = $2`;
+  const set = columnsOf(ds, ReferralEntity, MOVE_COLUMNS).map((c, i) => `${c} = m.${MOVE_FIELDS[MOVE_COLUMNS[i]]}`);
+  const fields = MOVE_COLUMNS.map((c) => `${MOVE_FIELDS[c]} ${MOVE_FIELD_TYPES[c]}`);
+  return `UPDATE ${tableOf(ds, ReferralEntity)} r SET ${set.join(', ')}, ${updatedAt} = now()
+            FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, prev_version integer, ${fields.join(', ')})
+           WHERE r.${id} = m.id AND r.${version} = m.prev_version
+       RETURNING r.${id} AS id`;
 });
 
 /**
  * The transition history rows of moves made in one go, by one actor, in one INSERT; their ids in order. Parameters:
- * referral id, actor kind, actor user, actor organisation, then one array each of from, to, reason, note, details
- * (JSON text or null) and occurred at, one element per move.
+ * the referral of each move, actor kind, actor user, actor organisation, then one array each of from, to, reason,
+ * note, details (JSON text or null) and occurred at, one element per move.
  */
 export const insertTransitionEvents = statement<
   { id: string },
-  [string, string, string | null, string | null, string[], string[], (string | null)[], (string | null)[], (string | null)[], Date[]]
+  [string[], string, string | null, string | null, string[], string[], (string | null)[], (string | null)[], (string | null)[], Date[]]
 >('referrals.insertTransitionEvents', (ds) => {
   const columns = columnsOf(ds, ReferralEventEntity, [
     'referralId',
@@ -94,9 +144,9 @@ export const insertTransitionEvents = statement<
   ]);
   const [id] = columnsOf(ds, ReferralEventEntity, ['id']);
   return `INSERT INTO ${tableOf(ds, ReferralEventEntity)} (${columns.join(', ')})
-          SELECT $1::uuid, 'transition', u.f, u.t, $2::referral_actor_kind, $3::uuid, $4::uuid, u.r, u.n, u.d, u.o
-            FROM unnest($5::referral_status[], $6::referral_status[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[])
-                 WITH ORDINALITY AS u(f, t, r, n, d, o, i)
+          SELECT u.ref, 'transition', u.f, u.t, $2::referral_actor_kind, $3::uuid, $4::uuid, u.r, u.n, u.d, u.o
+            FROM unnest($1::uuid[], $5::referral_status[], $6::referral_status[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[])
+                 WITH ORDINALITY AS u(ref, f, t, r, n, d, o, i)
            ORDER BY u.i
           RETURNING ${id} AS id`;
 });

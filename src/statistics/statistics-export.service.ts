@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { ReadReplica } from '../database/read-replica.service';
 import { runSql } from '../database/sql';
 import { releaseSessionLock, takeSessionLock } from '../database/locks';
 import { catalogueTable } from './catalogue';
@@ -86,6 +87,7 @@ export class StatisticsExportService {
     config: AppConfig,
     private readonly audit: AuditService,
     private readonly statistics: StatisticsService,
+    private readonly readReplica: ReadReplica,
   ) {
     // A key of its own, derived from the blind-index key, so the row order cannot be recomputed outside the service.
     this.orderKey = createHmac('sha256', config.crypto.blindIndexKey).update('lintas.statistics.export-order').digest();
@@ -144,7 +146,14 @@ export class StatisticsExportService {
         const again = await find();
         if (again) return again;
         if (period.kind === 'year') return await this.buildYear(runner, period, progress && ((f) => progress(0.8 + f * 0.2)));
-        return await this.build(runner, period, await this.floor(period, now), progress);
+        const floor = await this.floor(period, now);
+        // A quarter's facts are read on the read replica when it holds data past the period's end (docs/scale.md, "Read
+        // replica"); the chunks are written on this locked primary session either way.
+        return await this.readReplica.withReader(
+          'statistics.export',
+          (source, target) => this.build(runner, period, floor, progress, target === 'replica' ? source : undefined),
+          { fresherThan: period.end },
+        );
       } finally {
         await releaseSessionLock(runner.manager, lockKey);
       }
@@ -188,9 +197,34 @@ export class StatisticsExportService {
     return Object.fromEntries(CTDC_HIERARCHIES.map((h, i) => [h.name, plan.levels[i]]));
   }
 
-  /** A quarter's export: its facts through the k-anonymity plan, in a keyed order (see the class comment). */
-  private build(
+  /**
+   * A quarter's export: its facts through the k-anonymity plan, in a keyed order (see the class comment). The facts are
+   * read on `runner` itself, or in a read-only snapshot of `replica` (the read replica) when given.
+   */
+  private async build(
     runner: ReturnType<DataSource['createQueryRunner']>,
+    period: Period,
+    floor: ExportFloor,
+    progress?: Progress,
+    replica?: DataSource,
+  ): Promise<Frozen> {
+    const reader = replica ? replica.createQueryRunner() : runner;
+    try {
+      if (reader !== runner) await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const frozen = await this.buildOn(runner, reader, period, floor, progress);
+      if (reader !== runner) await reader.query('COMMIT');
+      return frozen;
+    } catch (error) {
+      if (reader !== runner) await reader.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      if (reader !== runner) await reader.release();
+    }
+  }
+
+  private buildOn(
+    runner: ReturnType<DataSource['createQueryRunner']>,
+    reader: ReturnType<DataSource['createQueryRunner']>,
     period: Period,
     floor: ExportFloor,
     progress?: Progress,
@@ -199,14 +233,14 @@ export class StatisticsExportService {
     return this.freeze(
       runner,
       period,
-      'frozen',
+      reader === runner ? 'frozen' : 'frozen from the read replica',
       async () => {
         // A period whose tables cannot bear any export group (its grand total is hidden) exports the header only.
         if (floor.refused) return null;
-        const planned = await this.plan(runner.manager, period, floor);
+        const planned = await this.plan(reader.manager, period, floor);
         const plan = planned.plan;
         total = planned.total;
-        await runner.query(
+        await reader.query(
           `DECLARE ${CURSOR} NO SCROLL CURSOR FOR
          SELECT ${FACT_COLUMNS}, exploitation_types, means_of_control, recruitment_methods FROM statistics_case_facts
          WHERE registered_at >= $1 AND registered_at < $2 ORDER BY md5($3 || case_id::text)`,
@@ -220,6 +254,7 @@ export class StatisticsExportService {
           });
       },
       progress && ((read) => progress(total > 0 ? read / total : 1)),
+      reader,
     );
   }
 
@@ -272,6 +307,8 @@ export class StatisticsExportService {
     open: () => Promise<((batch: unknown[]) => string[]) | null>,
     /** Called with the rows read so far, after each batch. */
     read?: (rows: number) => Promise<void>,
+    /** Where `open` declared the cursor: `runner`, or a read replica's connection in its own snapshot. */
+    cursorOn: ReturnType<DataSource['createQueryRunner']> = runner,
   ): Promise<Frozen> {
     const started = Date.now();
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -288,7 +325,7 @@ export class StatisticsExportService {
       await store(HTCDS_COLUMNS.join(',') + '\n');
       if (toLines) {
         for (;;) {
-          const batch = (await runner.query(`FETCH ${BATCH} FROM ${CURSOR}`)) as unknown[];
+          const batch = (await cursorOn.query(`FETCH ${BATCH} FROM ${CURSOR}`)) as unknown[];
           if (batch.length === 0) break;
           fetched += batch.length;
           await read?.(fetched);
@@ -296,7 +333,7 @@ export class StatisticsExportService {
           rows += lines.length;
           if (lines.length) await store(lines.join('\n') + '\n');
         }
-        await runner.query(`CLOSE ${CURSOR}`);
+        await cursorOn.query(`CLOSE ${CURSOR}`);
       }
       const frozen = { rows, chunks: seq, sha256: hash.digest('hex') };
       await runSql(runner.manager, insertExport, [period.label, frozen.rows, frozen.chunks, frozen.sha256]);

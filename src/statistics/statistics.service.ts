@@ -29,6 +29,7 @@ import {
   StoredSnapshot,
 } from './statistics-release.types';
 import { releaseSessionLock, takeSessionLock } from '../database/locks';
+import { ReadReplica } from '../database/read-replica.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { StatisticsReleaseEntity } from './statistics-release.entity';
 import { familiesToReplace, finishAll } from './release-families';
@@ -54,6 +55,7 @@ export class StatisticsService {
     config: AppConfig,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly readReplica: ReadReplica,
   ) {
     this.rules = disclosureRules({ minimumCellSize: config.statistics.minimumCellSize });
   }
@@ -177,10 +179,17 @@ export class StatisticsService {
         try {
           const window: Window = { period, start: period.start, end: cutoff };
           const existing = await runner.manager.find(StatisticsReleaseEntity, { where: { period: period.label } });
-          const computed =
-            period.kind === 'year'
-              ? await this.computeYear(runner.manager, period, now)
-              : await this.computeAll(runner.manager, window, !period.closed, lastSnapshots(existing));
+          // The data is read on the replica when it holds everything up to the cutoff (docs/scale.md, "Read replica");
+          // the stored releases (a year's quarters, just written) and the writes stay on this locked primary session.
+          const computed = await this.readReplica.read(
+            'statistics.compute',
+            runner.manager,
+            (data) =>
+              period.kind === 'year'
+                ? this.computeYear(runner.manager, period, now, data)
+                : this.computeAll(data, window, !period.closed, lastSnapshots(existing)),
+            { fresherThan: cutoff },
+          );
           const replace = familiesToReplace(computed, existing, period, this.rules);
           for (const c of computed) await this.store(runner.manager, c, period, now, replace.has(c.def.family));
           if (period.closed) await this.publishFinal(runner.manager, period, now);
@@ -231,12 +240,21 @@ export class StatisticsService {
       await runner.startTransaction('REPEATABLE READ');
       try {
         const windows: Window[] = todo.map((q) => ({ period: q, start: q.start, end: q.end }));
-        const builders = windows.map((w) => CATALOGUE.map((def) => new TableBuilder(def.spec(w.period))));
-        for (const [d, def] of CATALOGUE.entries()) {
-          const mine = builders.map((b) => b[d]);
-          if (def.fillWindows) await def.fillWindows(runner.manager, windows, mine);
-          else for (const [i, w] of windows.entries()) await def.fill(runner.manager, w, mine[i]);
-        }
+        const latestEnd = new Date(Math.max(...windows.map((w) => w.end.getTime())));
+        const builders = await this.readReplica.read(
+          'statistics.compute',
+          runner.manager,
+          async (data) => {
+            const built = windows.map((w) => CATALOGUE.map((def) => new TableBuilder(def.spec(w.period))));
+            for (const [d, def] of CATALOGUE.entries()) {
+              const mine = built.map((b) => b[d]);
+              if (def.fillWindows) await def.fillWindows(data, windows, mine);
+              else for (const [i, w] of windows.entries()) await def.fill(data, w, mine[i]);
+            }
+            return built;
+          },
+          { fresherThan: latestEnd },
+        );
         for (const [i, w] of windows.entries()) {
           const existing = await runner.manager.find(StatisticsReleaseEntity, { where: { period: w.period.label } });
           const raws = CATALOGUE.map((def, d) => ({ def, raw: builders[i][d].build() }));
@@ -261,8 +279,9 @@ export class StatisticsService {
    * entry is published only where every quarter publishes it, as their sum (disclosure/linked.ts says why that is
    * safe with every release together). The open year's snapshot has its open quarter's cutoff, table by table. Medians
    * and percentiles do not add up: they are the year's own, computed over the same cutoff with the primary rules.
+   * `em` reads the stored quarter releases; `data` the facts behind the medians (the read replica's, when routed).
    */
-  async computeYear(em: EntityManager, period: Period, now: Date): Promise<Computed[]> {
+  async computeYear(em: EntityManager, period: Period, now: Date, data: EntityManager = em): Promise<Computed[]> {
     const quarters = quartersOf(period)
       .map((label) => startedPeriod(label, now))
       .filter((q): q is Period => q !== null);
@@ -280,7 +299,7 @@ export class StatisticsService {
       let quantilesOf: ((entry: number, measure: number) => PublishedMeasure) | undefined;
       if ((spec.measures ?? []).some((m) => m.kind === 'quantiles')) {
         const builder = new TableBuilder(spec);
-        await def.fill(em, { period, start: period.start, end: cutoff }, builder);
+        await def.fill(data, { period, start: period.start, end: cutoff }, builder);
         const own = protectTable(builder.build(), this.rules);
         quantilesOf = (entry, measure) => own.entries[entry].measures[measure];
       }

@@ -2,10 +2,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { REDIS } from '../queue/redis';
+import { REDIS, redisAnswers, RedisClient } from '../queue/redis';
 
 /** How often the worker proves it is alive, and how old a heartbeat may be before the health check fails. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -71,7 +70,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
   private failing = false;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {}
@@ -104,7 +103,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
   /** One heartbeat; a failed probe is logged once (until it recovers) and leaves the file to go stale. */
   async beat(): Promise<void> {
     try {
-      await this.redis.ping();
+      if (!(await redisAnswers(this.redis))) throw new Error('Redis Cluster is not ok');
       await this.dataSource.query('SELECT 1');
       await writeHeartbeat(this.file, { at: Date.now(), pid: process.pid });
       if (this.failing) this.logger.log('heartbeat recovered');

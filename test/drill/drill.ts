@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     {
       name: 'kill -9 a Redis primary',
       enabled: env.cluster,
-      why: 'Redis Cluster is off (DRILL_REDIS_CLUSTER=1 turns it on once the app speaks cluster: redis-cluster-17)',
+      why: 'Redis Cluster is off (DRILL_REDIS_CLUSTER=0)',
       run: async () => {
         const primary = fleet.clusterPrimary();
         const downFrom = Date.now();

@@ -181,6 +181,8 @@ export class SplitThrottlerStorage implements ThrottlerStorage {
   constructor(
     private readonly byName: Record<string, ThrottlerStorage>,
     private readonly fallback: ThrottlerStorage,
+    /** Closes a connection the storages were given rather than made (they leave it open). */
+    private readonly close?: () => Promise<unknown>,
   ) {}
 
   increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
@@ -192,5 +194,6 @@ export class SplitThrottlerStorage implements ThrottlerStorage {
     for (const storage of [...Object.values(this.byName), this.fallback]) {
       await (storage as { onModuleDestroy?: () => unknown }).onModuleDestroy?.();
     }
+    await this.close?.().catch(() => undefined);
   }
 }

@@ -1,9 +1,12 @@
 /** The referrals queue's jobs and their payloads: ids and codes only. */
+import { GROUPED_TYPES } from '../../queue/queues';
 import { DeadlineStep } from '../referral-milestones';
 
 export const REFERRAL_JOBS = {
   /** An approved referral: re-check consent, then deliver (local: recorded as received; remote: the port). */
   deliver: 'referrals.deliver',
+  /** Several approved referrals' deliveries in one job and one transaction (the relay groups due `deliver` rows). */
+  deliverGroup: GROUPED_TYPES['referrals.deliver'].job as 'referrals.deliver-group',
   /** A delayed check at a step's due date (stage overdue) and one escalation period later (stage escalated). */
   deadline: 'referrals.deadline',
   /** A referral to a remote organisation was recalled: tell the partner (the port). */

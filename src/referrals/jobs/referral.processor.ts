@@ -1,7 +1,7 @@
-import { Processor } from '@nestjs/bullmq';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../../alerts/alerts.service';
 import { AppConfig } from '../../config/app-config';
@@ -9,11 +9,11 @@ import { CasesService } from '../../cases/cases.service';
 import { CASE_JOBS, RestrictionChange } from '../../cases/jobs/case.jobs';
 import type { RecallReason } from '../../federation/referral-packets';
 import { CONSENT_JOBS } from '../../consent/jobs/consent.jobs';
-import { OutboxJobData, processOnce } from '../../outbox/outbox-job';
+import { groupedRowsOf, OutboxJobData, processOnce } from '../../outbox/outbox-job';
 import { ConfiguredWorkerHost } from '../../queue/configured-worker';
-import { QUEUES } from '../../queue/queues';
+import { GroupedRow, QUEUES } from '../../queue/queues';
 import { ReferralDeadlines } from '../referral-deadlines.service';
-import { ReferralDelivery } from '../referral-delivery.service';
+import { GroupOutcome, ReferralDelivery } from '../referral-delivery.service';
 import { DeadlineStep } from '../referral-milestones';
 import { ReferralReads } from '../referral-reads';
 import { ReferralRecall } from '../referral-recall.service';
@@ -69,6 +69,7 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
     @Inject(REMOTE_DELIVERY_PORT) private readonly remote: RemoteDeliveryPort,
     private readonly restitutionSync: ReferralRestitutionSync,
     protected readonly appConfig: AppConfig,
+    @InjectQueue(QUEUES.referrals) private readonly queue: Queue,
   ) {
     super();
   }
@@ -166,6 +167,8 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         this.logger.log({ jobId: job.id, correlationId: job.data.correlationId, referralId, outcome }, name);
         return outcome;
       }
+      case REFERRAL_JOBS.deliverGroup:
+        return this.deliverGroup(job);
       case REFERRAL_JOBS.deadline: {
         let result = 'done';
         const outcome = await processOnce(this.dataSource, job.data.outboxId, async (em) => {
@@ -240,6 +243,53 @@ export class ReferralProcessor extends ConfiguredWorkerHost {
         if (remote.outcome === 'retry') remote = { ...this.retryOrGiveUp(job), ...(remote.partnerMayHold ? { partnerMayHold: true } : {}) };
       }
     }
+  }
+
+  /**
+   * A group of deliveries (the relay groups due `deliver` rows): one transaction for all of them
+   * (ReferralDelivery.recordGroup). Rows it hands back (a receiver on a partner deployment), and every row when the
+   * group fails as a whole, go as jobs of their own, with the queue's retries: the single path above.
+   */
+  private async deliverGroup(job: Job<OutboxJobData>): Promise<string> {
+    let rows: GroupedRow[];
+    try {
+      rows = groupedRowsOf(job.data);
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    let outcome: GroupOutcome;
+    try {
+      outcome = await this.dataSource.transaction((em) => this.delivery.recordGroup(em, rows));
+    } catch (err) {
+      this.logger.warn(
+        { jobId: job.id, rows: rows.length, err: { type: (err as Error).name, message: (err as Error).message } },
+        'delivery group rolled back; each delivery queued on its own',
+      );
+      outcome = { delivered: [], failed: [], skipped: [], handBack: rows };
+    }
+    if (outcome.handBack.length > 0) {
+      await this.queue.addBulk(
+        outcome.handBack.map((row) => ({
+          name: REFERRAL_JOBS.deliver,
+          data: { ...row.payload, outboxId: row.outboxId, correlationId: row.correlationId },
+          opts: { jobId: row.outboxId },
+        })),
+      );
+    }
+    const correlation = new Map(rows.map((row) => [String(row.payload.referralId), row.correlationId]));
+    for (const [outcomeName, ids] of [
+      ['delivered', outcome.delivered],
+      ['failed', outcome.failed],
+      ['already-processed', outcome.skipped],
+    ] as const) {
+      for (const id of ids) {
+        this.logger.log(
+          { jobId: job.id, correlationId: correlation.get(id) ?? null, referralId: id, outcome: outcomeName },
+          REFERRAL_JOBS.deliver,
+        );
+      }
+    }
+    return `delivered ${outcome.delivered.length}, failed ${outcome.failed.length}, skipped ${outcome.skipped.length}, handed back ${outcome.handBack.length}`;
   }
 
   private async recordDelivery(em: EntityManager, referralId: string, remote: RemoteDeliveryResult | null): Promise<void> {
