@@ -187,6 +187,21 @@ export class Fleet {
   /** Waits until every answering node says cluster_state:ok and `port` is gone from the primaries. */
   async clusterFailedOver(deadPort: number, timeoutMs = 60000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    const other = deadPort === this.env.clusterFirstPort ? deadPort + 1 : this.env.clusterFirstPort;
+    // First the cluster's own verdict: the dead node flagged `fail` (not just `fail?`) and no longer a master with
+    // slots, i.e. its replica was promoted; until then cluster_state may still say ok from before the kill.
+    for (;;) {
+      if (Date.now() > deadline) return false;
+      try {
+        const line = this.redisCli(other, 'cluster', 'nodes')
+          .split('\n')
+          .find((l) => l.includes(`127.0.0.1:${deadPort}@`));
+        if (line && (line.split(' ')[2] ?? '').split(',').includes('fail') && !/\d+-\d+$/.test(line.trim())) break;
+      } catch {
+        /* ask again */
+      }
+      await sleep(100);
+    }
     while (Date.now() < deadline) {
       let ok = true;
       for (let p = this.env.clusterFirstPort; p < this.env.clusterFirstPort + 6 && ok; p++) {
