@@ -26,7 +26,18 @@ const mustRules = (level) => ({
 
 export default tseslint.config(
   // test/client/ is type-checked against the generated API types by its own spec (test/generated-client.e2e-spec.ts).
-  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**', '.local/**', 'bench/results/**', 'test/client/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-bench/**',
+      'dist-drill/**',
+      'node_modules/**',
+      'coverage/**',
+      '.local/**',
+      'bench/results/**',
+      'test/client/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

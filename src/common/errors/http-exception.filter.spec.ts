@@ -1,6 +1,6 @@
 import { BadRequestException, Logger, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { DomainError } from './domain-error';
 import { ERROR_STATUS } from './error-codes';
 import { toErrorBody } from './http-exception.filter';
@@ -104,5 +104,39 @@ describe('toErrorBody', () => {
     ]) {
       expectShape(toErrorBody(thrown, 'c'));
     }
+  });
+
+  describe('a database or Redis that cannot be reached (npm run drill: the PostgreSQL primary restarting)', () => {
+    const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+    const query = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
+    const cases: Array<[string, unknown]> = [
+      ['a refused connection to PostgreSQL', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+      ['a reset connection', withCode('read ECONNRESET', 'ECONNRESET')],
+      ['the server shutting down (57P01)', query(withCode('terminating connection due to administrator command', '57P01'))],
+      ['the server starting up (57P03)', query(withCode('the database system is starting up', '57P03'))],
+      ['a connection exception (08006)', query(withCode('connection failure', '08006'))],
+      ['a refused connection wrapped by runSql', query(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))],
+      ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
+      ['the pool timing out', new Error('timeout exceeded when trying to connect')],
+      ['Redis closed', new Error('Connection is closed.')],
+      ['the COMMIT of a transaction whose connection died', new QueryRunnerAlreadyReleasedError()],
+      [
+        'Redis retries exhausted',
+        Object.assign(new Error('Reached the max retries per request limit (which is 20).'), { name: 'MaxRetriesPerRequestError' }),
+      ],
+    ];
+    it.each(cases)('answers %s with a coded 503, without the driver message', (_what, err) => {
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const body = toErrorBody(err, 'c-9');
+      expect(body).toEqual({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: body.message, correlationId: 'c-9' });
+      expect(body.message).not.toMatch(/127\.0\.0\.1|administrator|ECONN/);
+      expect(logged).toEqual([]);
+    });
+
+    it('still answers 500 for a query that failed for another reason (a constraint, a syntax error)', () => {
+      expect(toErrorBody(query(withCode('duplicate key value', '23505')), 'c-10').statusCode).toBe(500);
+      expect(toErrorBody(query(withCode('syntax error', '42601')), 'c-11').statusCode).toBe(500);
+      expect(toErrorBody(new Error('Connection string is invalid'), 'c-12').statusCode).toBe(500);
+    });
   });
 });

@@ -5,6 +5,7 @@ import { QueryFailedError } from 'typeorm';
 import { DomainError } from './domain-error';
 import { ErrorCode, statusOf } from './error-codes';
 import { errorLanguage, localiseErrorBody } from './localise';
+import { isDependencyUnavailable } from './unavailable';
 
 export interface ErrorBody {
   statusCode: number;
@@ -74,8 +75,25 @@ export function toErrorBody(exception: unknown, correlationId: string): ErrorBod
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { statusCode, code: HTTP_CODES[statusCode] ?? 'MALFORMED_REQUEST', message: 'Request could not be processed', correlationId };
   }
+  if (isDependencyUnavailable(exception)) {
+    // PostgreSQL or Redis is down or restarting: the client should retry, as it would any 503. Logged as a warning
+    // with the error's code only (a driver message can name hosts and users).
+    logger.warn({ correlationId, err: { type: (exception as Error).name, code: unavailableCode(exception) } }, 'dependency unavailable');
+    return {
+      statusCode: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'A service Lintas depends on is unavailable for a moment; retry shortly',
+      correlationId,
+    };
+  }
   logUnexpected(exception, correlationId);
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal error; quote the correlation id when reporting it', correlationId };
+}
+
+function unavailableCode(exception: unknown): string | undefined {
+  const driver = exception instanceof QueryFailedError ? (exception.driverError as { code?: unknown }) : undefined;
+  const code = driver?.code ?? (exception as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function logUnexpected(exception: unknown, correlationId: string): void {
