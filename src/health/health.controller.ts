@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { AppConfig } from '../config/app-config';
 import { ReadReplica } from '../database/read-replica.service';
 import { evictionPolicy, REDIS, redisAnswers, RedisClient } from '../queue/redis';
 
@@ -36,6 +37,7 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: RedisClient,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly readReplica: ReadReplica,
+    private readonly config: AppConfig,
   ) {}
 
   /** The process is up. Nothing else is checked, so a database outage does not get the API restarted. */
@@ -128,7 +130,9 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('redis');
         // On a Redis Cluster: every primary reports cluster_state:ok, so all slots are served.
-        const answers = await withTimeout(redisAnswers(this.redis), REDIS_PROBE_TIMEOUT_MS).catch(() => false);
+        const answers = await withTimeout(redisAnswers(this.redis, `${this.config.redis.queuePrefix}:ready`), REDIS_PROBE_TIMEOUT_MS).catch(
+          () => false,
+        );
         if (!answers) return indicator.down({ message: 'unreachable' });
         const policy = await withTimeout(evictionPolicy(this.redis), REDIS_PROBE_TIMEOUT_MS).catch(() => null);
         return policy === 'noeviction'

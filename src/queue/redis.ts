@@ -133,12 +133,17 @@ export async function evictionPolicy(redis: RedisClient): Promise<string | null>
 
 /**
  * Redis answers: PING on a single Redis; on a cluster, every primary the client knows answers CLUSTER INFO with
- * cluster_state:ok (all slots served), so a cluster that lost a primary is not ready until a replica took over.
+ * cluster_state:ok (all slots served), so a cluster that lost a primary is not ready until a replica took over, and
+ * (given `slotKey`) the primary of that key's slot answers a read of it.
  */
-export async function redisAnswers(redis: RedisClient): Promise<boolean> {
+export async function redisAnswers(redis: RedisClient, slotKey?: string): Promise<boolean> {
   if (!(redis instanceof Cluster)) return (await redis.ping()) === 'PONG';
   const nodes = await primaries(redis);
   if (nodes.length === 0) return false;
   const infos = await Promise.all(nodes.map((node) => node.cluster('INFO')));
-  return infos.every((info) => /^cluster_state:ok\r?$/m.test(info));
+  if (!infos.every((info) => /^cluster_state:ok\r?$/m.test(info))) return false;
+  // The primary serving the deployment's own slot (its hash-tagged prefix) answers too: the others still say
+  // cluster_state:ok for a few seconds after that one died, before the cluster fails it over (npm run drill).
+  if (slotKey !== undefined) await redis.exists(slotKey);
+  return true;
 }
