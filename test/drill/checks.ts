@@ -30,6 +30,12 @@ async function query<T extends Record<string, unknown>>(sql: string, params: unk
   }
 }
 
+/** Referrals received since `at` (ms since the epoch): the positive signal that a worker is delivering. */
+export async function referralsReceivedSince(at: number): Promise<number> {
+  const rows = await query<{ n: string }>(`SELECT count(*)::text AS n FROM referrals WHERE received_at >= to_timestamp($1 / 1000.0)`, [at]);
+  return Number(rows[0].n);
+}
+
 /** The ids a query answers compared with the acknowledged ones: each acknowledged id once, and nothing else. */
 async function exactlyOnce(name: string, acked: string[], sql: string, params: unknown[]): Promise<CheckResult> {
   const rows = await query<{ id: string }>(sql, params);

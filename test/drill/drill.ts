@@ -17,6 +17,7 @@ import {
   errorsOnlyInWindow,
   outboxDrained,
   queuesDrained,
+  referralsReceivedSince,
   storiesEnded,
   writesExactlyOnce,
 } from './checks';
@@ -28,9 +29,31 @@ import { Load, Sides } from './load';
 const GRACE_MS = Number(process.env.DRILL_GRACE_MS ?? 10000);
 const STEADY_MS = Number(process.env.DRILL_STEADY_MS ?? 15000);
 const DRAIN_MS = Number(process.env.DRILL_DRAIN_MS ?? 90000);
-const PG_DOWN_MS = Number(process.env.DRILL_PG_DOWN_MS ?? 10000);
+/** The longest the primary stays stopped; it is started again as soon as every API and a client have seen the 503s. */
+const PG_DOWN_MS = Number(process.env.DRILL_PG_DOWN_MS ?? 30000);
 const PASSWORD = 'drill operator passphrase 2026';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it holds (a positive signal) or `timeoutMs` passes; answers whether it held. */
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+}
+
+/** What one API's /health/ready says of the read replica (status only), or null when it does not answer. */
+async function replicaStatus(url: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { replica?: { status?: string }; details?: { replica?: { status?: string } } };
+    return body.replica?.status ?? body.details?.replica?.status ?? null;
+  } catch {
+    return null;
+  }
+}
 const t0 = Date.now();
 const clock = () => `${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s`;
 const say = (line: string) => console.log(`drill ${clock()}  ${line}`);
@@ -107,6 +130,8 @@ async function main(): Promise<void> {
   await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
 
   const client = new DrillClient(fleet.apiUrls);
+  /** The current scenario's readiness probe (scenarios that wait for what the APIs say read it). */
+  let probe: ReadyProbe | undefined;
   const sides = await seed(client);
   const load = new Load(client, sides);
 
@@ -122,8 +147,16 @@ async function main(): Promise<void> {
       run: async () => {
         const downFrom = Date.now();
         await fleet.kill9(fleet.workers[0]);
-        say('worker-0 killed (SIGKILL); worker-1 carries on; starting worker-0 again in 5 s');
-        await sleep(5000);
+        say('worker-0 killed (SIGKILL); waiting for worker-1 to deliver a referral on its own');
+        // Positive signal: a referral received after the kill was delivered by worker-1 alone.
+        const carriedOn = await until(async () => (await referralsReceivedSince(downFrom)) > 0, 60000, 500);
+        print('kill -9 a worker', [
+          {
+            name: 'the other worker carried on alone',
+            ok: carriedOn,
+            detail: carriedOn ? 'a referral delivered after the kill' : 'none delivered within 60 s',
+          },
+        ]);
         await fleet.startWorker(0);
         say('worker-0 started again');
         return { downFrom, downUntil: Date.now(), apiFacing: false };
@@ -164,15 +197,22 @@ async function main(): Promise<void> {
       },
     },
     {
-      name: `PostgreSQL primary down ${PG_DOWN_MS / 1000} s`,
+      name: 'PostgreSQL primary stopped',
       enabled: PG_DOWN_MS > 0,
       why: 'DRILL_PG_DOWN_MS=0',
       run: async () => {
-        // A restart is over in a second or two; a longer outage shows what clients see meanwhile.
+        // A restart is over in a second or two; a longer outage shows what clients see meanwhile. The primary stays
+        // down until every API has said 503 on /health/ready and a client has had a coded 503 (at most PG_DOWN_MS).
         const downFrom = Date.now();
         fleet.stopPrimary();
-        say(`PostgreSQL primary stopped (pg_ctl stop -m fast); starting it again in ${PG_DOWN_MS / 1000} s`);
-        await sleep(PG_DOWN_MS);
+        say('PostgreSQL primary stopped (pg_ctl stop -m fast); starting it again once every API and a client saw it down');
+        const seen = await until(
+          () =>
+            fleet.apiUrls.every((_, api) => probe?.seen.some((p) => p.api === api && p.at > downFrom && p.status === 503)) &&
+            client.answers.some((a) => a.at > downFrom && a.status === 503),
+          PG_DOWN_MS,
+        );
+        if (!seen) say(`not every API said 503 within ${PG_DOWN_MS / 1000} s; starting the primary again`);
         fleet.startPrimary();
         const downUntil = Date.now();
         say(`PostgreSQL primary up again after ${((downUntil - downFrom) / 1000).toFixed(1)} s`);
@@ -186,8 +226,16 @@ async function main(): Promise<void> {
       run: async () => {
         const downFrom = Date.now();
         fleet.replicaCommand('stop');
-        say('replica stopped; reads that tolerate lag fall back to the primary; starting it again in 15 s');
-        await sleep(15000);
+        say('replica stopped; waiting for every API to report it down (lag-tolerant reads then go to the primary)');
+        // Positive signal: each API's readiness names the replica down, so its routed reads run on the primary.
+        const reported = await until(
+          async () => (await Promise.all(fleet.apiUrls.map(replicaStatus))).every((st) => st === 'down'),
+          60000,
+          500,
+        );
+        print('stop the replica', [
+          { name: 'every API reported the replica down', ok: reported, detail: reported ? 'replica: down' : 'not within 60 s' },
+        ]);
         fleet.replicaCommand('start');
         const downUntil = Date.now();
         say(`replica streaming again after ${((downUntil - downFrom) / 1000).toFixed(1)} s`);
@@ -205,14 +253,15 @@ async function main(): Promise<void> {
     const from = Date.now();
     say(`— ${s.name}: load on (${load.storiesStarted} stories so far)`);
     load.start();
-    const probe = new ReadyProbe(fleet.apiUrls);
-    probe.start();
+    const ready = new ReadyProbe(fleet.apiUrls);
+    probe = ready;
+    ready.start();
     await sleep(STEADY_MS);
     const window = await s.run();
     await sleep(window ? GRACE_MS + STEADY_MS : 0);
     say(`${s.name}: load off, draining`);
     const ended = await load.stop();
-    probe.stop();
+    ready.stop();
     const to = Date.now();
     const checks: CheckResult[] = [
       {
@@ -222,7 +271,7 @@ async function main(): Promise<void> {
       },
       storiesEnded(load.failures, ended),
     ];
-    if (window?.apiFacing) checks.push(readinessFollowed(probe, window, GRACE_MS, fleet.apiUrls.length));
+    if (window?.apiFacing) checks.push(readinessFollowed(ready, window, GRACE_MS, fleet.apiUrls.length));
     checks.push(...errorsOnlyInWindow(client.answers, from, to, window?.apiFacing ? window : undefined, GRACE_MS, fleet.apiUrls.length));
     checks.push(await outboxDrained(DRAIN_MS));
     checks.push(...(await queuesDrained(DRAIN_MS, from, window, GRACE_MS)));
