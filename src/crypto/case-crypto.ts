@@ -6,8 +6,8 @@
  *  - field: AES-256-GCM under the data key, associated data = case id + field name;
  *  - blind index: HMAC-SHA256 under a separate key over "type|country|NUMBER" (upper case, no spaces or dashes).
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { open, seal } from './aead';
+import { createHmac, KeyObject, randomBytes } from 'node:crypto';
+import { AeadKey, open, seal } from './aead';
 
 const te = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -18,20 +18,20 @@ export function newDataKey(): Buffer {
 export const wrapAad = (caseId: string, masterKeyId: string): Buffer => te(`lintas/case-key/v1|${caseId}|${masterKeyId}`);
 export const fieldAad = (caseId: string, field: string): Buffer => te(`lintas/case-field/v1|${caseId}|${field}`);
 
-export function wrapDataKey(masterKey: Buffer, masterKeyId: string, caseId: string, dataKey: Buffer): Buffer {
+export function wrapDataKey(masterKey: AeadKey, masterKeyId: string, caseId: string, dataKey: Buffer): Buffer {
   return seal(masterKey, dataKey, wrapAad(caseId, masterKeyId));
 }
 
-export function unwrapDataKey(masterKey: Buffer, masterKeyId: string, caseId: string, wrapped: Buffer): Buffer {
+export function unwrapDataKey(masterKey: AeadKey, masterKeyId: string, caseId: string, wrapped: Buffer): Buffer {
   return open(masterKey, wrapped, wrapAad(caseId, masterKeyId));
 }
 
 /** Any JSON value (a string, a list of documents) as one ciphertext bound to its case and field. */
-export function encryptField(dataKey: Buffer, caseId: string, field: string, value: unknown): Buffer {
+export function encryptField(dataKey: AeadKey, caseId: string, field: string, value: unknown): Buffer {
   return seal(dataKey, te(JSON.stringify(value)), fieldAad(caseId, field));
 }
 
-export function decryptField<T = unknown>(dataKey: Buffer, caseId: string, field: string, sealed: Buffer): T {
+export function decryptField<T = unknown>(dataKey: AeadKey, caseId: string, field: string, sealed: Buffer): T {
   return JSON.parse(open(dataKey, sealed, fieldAad(caseId, field)).toString('utf8')) as T;
 }
 
@@ -43,7 +43,7 @@ export function normaliseDocumentNumber(number: string): string {
     .replace(/[\s\-./]/g, '');
 }
 
-export function blindIndex(key: Buffer, doc: { type: string; country: string; number: string }): Buffer {
+export function blindIndex(key: Buffer | KeyObject, doc: { type: string; country: string; number: string }): Buffer {
   return createHmac('sha256', key)
     .update(`identity_document|${doc.type}|${doc.country.toUpperCase()}|${normaliseDocumentNumber(doc.number)}`)
     .digest();

@@ -5,7 +5,7 @@
  * beside the ciphertext; previous master keys still open what they sealed (rows live shorter than a rotation).
  */
 import { Injectable } from '@nestjs/common';
-import { hkdfSync } from 'node:crypto';
+import { createSecretKey, hkdfSync, KeyObject } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { open, seal } from './aead';
 
@@ -16,20 +16,21 @@ export interface SealedRecord {
 
 @Injectable()
 export class RecordCryptoService {
-  private readonly derived = new Map<string, Buffer>();
+  /** Derived keys as KeyObjects: cheaper per call than bytes on Node 24 (aead.ts). */
+  private readonly derived = new Map<string, KeyObject>();
   private readonly masterKeys: Map<string, Buffer>;
 
   constructor(private readonly config: AppConfig) {
     this.masterKeys = new Map([config.crypto.masterKey, ...config.crypto.previousMasterKeys].map((k) => [k.id, k.key]));
   }
 
-  private keyFor(purpose: string, masterKeyId: string): Buffer | undefined {
+  private keyFor(purpose: string, masterKeyId: string): KeyObject | undefined {
     const name = `${purpose}|${masterKeyId}`;
     let key = this.derived.get(name);
     if (!key) {
       const master = this.masterKeys.get(masterKeyId);
       if (!master) return undefined;
-      key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `lintas/${purpose}/v1`, 32));
+      key = createSecretKey(Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `lintas/${purpose}/v1`, 32)));
       this.derived.set(name, key);
     }
     return key;
