@@ -7,7 +7,9 @@
  * a case creation cannot avoid, written plainly with `pg` and node:crypto, no TypeORM and no Lintas service — the session
  * check, the reference counter, a new data key wrapped under the master key, one AES-256-GCM encryption per identity
  * field sent, one blind-index HMAC per document, and one statement that stores the case row, its wrapped key, its
- * blind-index rows, the duplicates look-up and the case.create audit event (as case-create.statement.ts does).
+ * blind-index rows, the duplicates look-up and the case.create audit event (as case-create.statement.ts does). The
+ * encryption uses the product's pure envelope functions (src/crypto/case-crypto.ts, node:crypto only), so a case written
+ * here opens in GET /cases/{id} like any other (a kept bench database reads them in later runs).
  */
 import 'reflect-metadata';
 import { Body, Controller, Get, Headers, Injectable, Module, Param, Post, UnauthorizedException, ValidationPipe } from '@nestjs/common';
@@ -16,10 +18,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
-import { createCipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config';
+import { blindIndex, encryptField, wrapDataKey } from '../src/crypto/case-crypto';
 import { dataSourceOptions } from '../src/database/typeorm-options';
 import { UserEntity } from '../src/users/user.entity';
 
@@ -92,15 +95,6 @@ const SEALED_FIELDS: Array<[field: string, column: string]> = [
   ['currentLocation', 'identity_current_location'],
 ];
 
-/** AES-256-GCM with a random 96-bit IV and associated data, in the product's layout: version, IV, tag, ciphertext. */
-function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
-  cipher.setAAD(Buffer.from(aad));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.from([1]), iv, cipher.getAuthTag(), body]);
-}
-
 interface CaseBody {
   person?: Record<string, unknown> & {
     identityDocuments?: Array<{ type: string; number: string; country: string }>;
@@ -152,20 +146,16 @@ class RequiredWorkService {
     const id = randomUUID();
     const dataKey = randomBytes(32);
     const { id: masterKeyId, key: masterKey } = config.crypto.masterKey;
-    const wrapped = seal(masterKey, dataKey, `lintas:case-key:${id}:${masterKeyId}`);
+    const wrapped = wrapDataKey(masterKey, masterKeyId, id, dataKey);
     const person = body.person ?? {};
     const columns: string[] = [];
     const sealed: Buffer[] = [];
     for (const [field, column] of SEALED_FIELDS) {
       if (person[field] === undefined || person[field] === null) continue;
       columns.push(column);
-      sealed.push(seal(dataKey, Buffer.from(JSON.stringify(person[field])), `lintas:case-field:${id}:${field}`));
+      sealed.push(encryptField(dataKey, id, field, person[field]));
     }
-    const digests = (person.identityDocuments ?? []).map((d) =>
-      createHmac('sha256', config.crypto.blindIndexKey)
-        .update(`identity_document|${d.type}|${d.country.toUpperCase()}|${d.number.toUpperCase()}`)
-        .digest(),
-    );
+    const digests = (person.identityDocuments ?? []).map((d) => blindIndex(config.crypto.blindIndexKey, d));
     dataKey.fill(0);
 
     const plain: Array<[string, unknown, string]> = [
