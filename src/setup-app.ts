@@ -9,7 +9,8 @@ import { clientErrorHandler, frameworkErrorHandler } from './common/http/client-
 import { registerConditionalRequests } from './common/http/etag';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { createValidationPipe } from './common/http/validation';
-import { CORRELATION_HEADER, correlationIdFrom } from './common/logging/logging.module';
+import { CORRELATION_HEADER, correlationIdFrom, ROOT_LOGGER } from './common/logging/logging.module';
+import { registerRequestLogging } from './common/logging/request-logging';
 import { AppConfig } from './config/app-config';
 import { buildOpenApi } from './openapi';
 
@@ -40,6 +41,7 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
   // JSON only: any other body type answers 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser(['text/plain']);
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  registerRequestLogging(fastify, app.get(ROOT_LOGGER));
 
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Correlation-Id', String(request.id));
