@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { onDb } from './audit-scale';
-import { load, processCpuMs, start, startLintas, waitFor } from './lib';
+import { load, pacedLoad, processCpuMs, start, startLintas, waitFor } from './lib';
 import { BENCH_PASSWORD, benchCaseworkerEmail, seed } from './seed';
 
 const cases = Number(process.argv[2] ?? 10000);
@@ -101,6 +101,15 @@ async function main(): Promise<void> {
         process.stdout.write(` | ${t.name} ${g.rps} req/s ${g.cpu.toFixed(3)} ms p99 ${g.p99} ms ratio ${(g.rps / c.rps).toFixed(3)}`);
       }
       process.stdout.write('\n');
+    }
+    for (const t of targets) {
+      const rate = Math.floor(median(ratios.get(t.name)!.rps) / 2);
+      const paced = await pacedLoad({ url: t.url, path: randomCase, headers: auth, rate, seconds: SECONDS });
+      const bursty = await load({ url: t.url, path: randomCase, headers: auth, seconds: SECONDS, overallRate: rate });
+      process.stdout.write(
+        `${t.name} at ${rate} req/s: paced p50 ${paced.latencyP50Ms} p99 ${paced.latencyP99Ms} ms (${paced.non2xx + paced.errors} failed); ` +
+          `autocannon overallRate p50 ${bursty.latencyP50Ms} p99 ${bursty.latencyP99Ms} ms\n`,
+      );
     }
     for (const [name, r] of ratios)
       process.stdout.write(

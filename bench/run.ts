@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
 import { readFileSync } from 'node:fs';
-import { load, LoadResult, medianRun, postgresCpuMs, processCpuMs, ratio, rssMb, start, startLintas, waitFor } from './lib';
+import { load, LoadResult, medianRun, pacedLoad, postgresCpuMs, processCpuMs, ratio, rssMb, start, startLintas, waitFor } from './lib';
 import { isReferralResult, referralDelivery, referralRow } from './referrals';
 import { apiReplicas, replicasMarkdown } from './replicas';
 import { slopesMarkdown, storageMarkdown, storageRecord } from './scale-record';
@@ -222,12 +222,13 @@ async function measureSize(cases: number): Promise<Record<string, unknown>> {
       onCeiling(() => load({ url: `${ceiling}/ceiling/audited-users/${me}`, headers: auth, seconds: SECONDS })),
     );
     const getCase = await repeated(onApi(() => load({ url: api, path: randomCase, headers: auth, seconds: SECONDS })));
-    const getCaseHalf = await load({
+    // Half the measured rate, paced evenly (pacedLoad says why not autocannon's overallRate).
+    const getCaseHalf = await pacedLoad({
       url: api,
       path: randomCase,
       headers: auth,
       seconds: SECONDS,
-      overallRate: Math.max(1, Math.floor(getCase.requestsPerSecond / 2)),
+      rate: Math.max(1, Math.floor(getCase.requestsPerSecond / 2)),
     });
     const listCases = await repeated(onApi(() => load({ url: `${api}/api/v1/cases?limit=50`, headers: auth, seconds: SECONDS })));
     const ceilingInsert = await repeated(
