@@ -32,23 +32,35 @@ describe('CaseKeys', () => {
     expect(await keys.open<string>(em, CASE, 'reason:1', reason)).toBe('because');
   });
 
-  it('wipes the key when the callback ends, also an async one: a key kept past it cannot be used', async () => {
+  it('closes the key when the callback ends, also an async one: a key kept past it cannot be used', async () => {
     let kept: CaseKey | undefined;
     await keys.withCaseKey(em, CASE, (key) => (kept = key));
-    expect(() => kept!.seal('givenName', 'x')).toThrow(/after it was wiped/);
+    expect(() => kept!.seal('givenName', 'x')).toThrow(/after it was closed/);
     await keys.withCaseKey(em, CASE, async (key) => {
       await Promise.resolve();
       kept = key;
       expect(key.open<string>('givenName', sealed)).toBe('Aye');
     });
-    expect(() => kept!.open('givenName', sealed)).toThrow(/after it was wiped/);
+    expect(() => kept!.open('givenName', sealed)).toThrow(/after it was closed/);
     await expect(
       keys.withCaseKey(em, CASE, (key) => {
         kept = key;
         throw new Error('the callback failed');
       }),
     ).rejects.toThrow('the callback failed');
-    expect(() => kept!.seal('givenName', 'x')).toThrow(/after it was wiped/);
+    expect(() => kept!.seal('givenName', 'x')).toThrow(/after it was closed/);
+  });
+
+  it('wipes the unwrapped bytes before the callback runs, and the key still opens', async () => {
+    const unwrap = crypto.unwrap.bind(crypto);
+    let bytes: Buffer | undefined;
+    const spy = jest.spyOn(crypto, 'unwrap').mockImplementationOnce((caseId, w) => (bytes = unwrap(caseId, w)));
+    const opened = await keys.withCaseKey(em, CASE, (key) => {
+      expect(bytes?.equals(Buffer.alloc(32))).toBe(true);
+      return key.open<string>('givenName', sealed);
+    });
+    expect(opened).toBe('Aye');
+    spy.mockRestore();
   });
 
   it('answers null without calling back when the key was destroyed or never existed', async () => {

@@ -20,8 +20,8 @@ export interface RewrapResult {
 
 /**
  * A case's data key, open for the length of one callback: it seals and opens values bound to the case and a field
- * name (the field name is the ciphertext's associated data). The key bytes never leave it, and are wiped when the
- * callback ends.
+ * name (the field name is the ciphertext's associated data). The key never leaves it, and it refuses to work once the
+ * callback has ended (CaseKeys.use says where the key's bytes live meanwhile).
  */
 export interface CaseKey {
   readonly caseId: string;
@@ -148,17 +148,21 @@ export class CaseKeys {
   }
 
   /**
-   * Runs `fn` with the key open and closes it after, also when `fn` throws or its promise rejects. The bytes are wiped
-   * at once: `fn` uses a KeyObject copy (eight ciphertexts cost a fifth as much CPU: aead.ts), which OpenSSL clears when
-   * it is collected (node's ByteSource frees with OPENSSL_clear_free), not when `fn` ends; and once closed, this key
-   * refuses to seal or open. A process whose memory can be read holds the master keys anyway, which open every case.
+   * Runs `fn` with the key open and closes it after, also when `fn` throws or its promise rejects. The bytes passed in
+   * are wiped before `fn` runs: `fn` uses a KeyObject copy (eight ciphertexts cost a fifth as much CPU: aead.ts), which
+   * this drops when it closes and OpenSSL clears when it is collected (node's ByteSource frees with OPENSSL_clear_free),
+   * not at once. A closed key refuses to seal or open. A process whose memory can be read holds the master keys anyway,
+   * which open every case.
    */
   private use<T>(caseId: string, dataKey: Buffer, fn: (key: CaseKey) => T): T {
-    let open = true;
-    const keyObject = createSecretKey(dataKey);
-    dataKey.fill(0);
+    let keyObject: KeyObject | undefined;
+    try {
+      keyObject = createSecretKey(dataKey);
+    } finally {
+      dataKey.fill(0);
+    }
     const usable = (): KeyObject => {
-      if (!open) throw new Error('a case key was used after it was wiped');
+      if (!keyObject) throw new Error('a case key was used after it was closed');
       return keyObject;
     };
     const key: CaseKey = {
@@ -177,18 +181,18 @@ export class CaseKeys {
         }
       },
     };
-    const wipe = (): void => {
-      open = false;
+    const close = (): void => {
+      keyObject = undefined;
     };
     let result: T;
     try {
       result = fn(key);
     } catch (err) {
-      wipe();
+      close();
       throw err;
     }
-    if (result instanceof Promise) return result.finally(wipe) as T;
-    wipe();
+    if (result instanceof Promise) return result.finally(close) as T;
+    close();
     return result;
   }
 }

@@ -41,12 +41,21 @@ export function open(key: AeadKey, sealed: Buffer, aad: Buffer): Buffer {
   if (keyBytes(key) !== 32 || sealed.length < HEADER_BYTES || sealed[0] !== CIPHERTEXT_VERSION) throw new DecryptionError();
   const iv = sealed.subarray(1, 1 + IV_BYTES);
   const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
+  // GCM hands out the plaintext before it checks the tag: the parts are wiped whatever happens, only the answer is kept
+  // (a data key, when this unwraps one, is then the caller's to wipe).
+  let body: Buffer | undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
+    body = decipher.update(sealed.subarray(HEADER_BYTES));
+    const last = decipher.final();
+    const plaintext = Buffer.concat([body, last]);
+    last.fill(0);
+    return plaintext;
   } catch {
     throw new DecryptionError();
+  } finally {
+    body?.fill(0);
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { DecryptionError, open, seal } from './aead';
 import { blindIndex, decryptField, encryptField, newDataKey, normaliseDocumentNumber, unwrapDataKey, wrapDataKey } from './case-crypto';
 
@@ -46,6 +46,25 @@ describe('AES-256-GCM field encryption', () => {
   it('refuses keys that are not 256 bits', () => {
     expect(() => seal(randomBytes(16), Buffer.from('x'), Buffer.alloc(0))).toThrow();
     expect(() => open(randomBytes(16), seal(key, Buffer.from('x'), Buffer.alloc(0)), Buffer.alloc(0))).toThrow(DecryptionError);
+  });
+
+  it('writes the same format with a KeyObject as with bytes: each opens what the other sealed', () => {
+    const keyObject = createSecretKey(key);
+    const byObject = encryptField(keyObject, CASE_A, 'givenName', 'Aye');
+    const byBytes = encryptField(key, CASE_A, 'givenName', 'Aye');
+    expect(decryptField(key, CASE_A, 'givenName', byObject)).toBe('Aye');
+    expect(decryptField(keyObject, CASE_A, 'givenName', byBytes)).toBe('Aye');
+    expect([byObject[0], byObject.length]).toEqual([byBytes[0], byBytes.length]);
+  });
+
+  it('refuses a KeyObject that is not a 256-bit secret', () => {
+    const sealed = seal(key, Buffer.from('x'), Buffer.alloc(0));
+    const short = createSecretKey(randomBytes(16));
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    for (const wrong of [short, privateKey]) {
+      expect(() => seal(wrong, Buffer.from('x'), Buffer.alloc(0))).toThrow();
+      expect(() => open(wrong, sealed, Buffer.alloc(0))).toThrow(DecryptionError);
+    }
   });
 });
 

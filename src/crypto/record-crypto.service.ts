@@ -30,7 +30,9 @@ export class RecordCryptoService {
     if (!key) {
       const master = this.masterKeys.get(masterKeyId);
       if (!master) return undefined;
-      key = createSecretKey(Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `lintas/${purpose}/v1`, 32)));
+      const raw = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `lintas/${purpose}/v1`, 32));
+      key = createSecretKey(raw);
+      raw.fill(0);
       this.derived.set(name, key);
     }
     return key;
