@@ -112,20 +112,26 @@ export async function pacedLoad(opts: {
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
+  /** One request; settles once: answered (latency counted), or failed, or given up after 10 s (an error). */
   const one = (due: number) =>
     new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (ok) latencies.push(performance.now() - due);
+        else errors++;
+        resolve();
+      };
       const req = request({ agent, hostname, port, path: opts.path(), headers: opts.headers }, (res) => {
         if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) non2xx++;
+        res.on('error', () => settle(false));
+        res.on('aborted', () => settle(false));
+        res.on('end', () => settle(true));
         res.resume();
-        res.on('end', () => {
-          latencies.push(performance.now() - due);
-          resolve();
-        });
       });
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', () => settle(false));
       req.end();
     });
   const start = performance.now();
@@ -134,7 +140,8 @@ export async function pacedLoad(opts: {
     const due = start + (i * 1000) / opts.rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(one(due));
+    // A request sent up to 1 ms early counts from when it was sent, not from its later due time.
+    pending.push(one(Math.min(due, performance.now())));
   }
   await Promise.all(pending);
   agent.destroy();

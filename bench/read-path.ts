@@ -1,16 +1,16 @@
 /**
- * `node dist-bench/bench/read-path.js [cases]`: GET /api/v1/cases/{id} beside the ceiling read, alternating, with each
- * server's CPU per request, on the bench database of that size (seeded here if it is empty; run with the environment
- * bench/run.sh sets: `set -a; . .local/bench/env; set +a`, migrations run). For iterating on the read path without the whole runner; BENCH_ROUNDS rounds
- * (default 3) of BENCH_SECONDS (default 5) each; BENCH_DIST runs another build's API; BENCH_DIST_B (a folder with a
- * built dist/) starts a second API from it on BENCH_API_PORT + 2 and measures both in every round (A/B on the same
- * machine minutes: the ratios are per round, against that round's ceiling); BENCH_CPU_PROF a folder for
- * `node --cpu-prof` of the API. Prints one line per run and the medians; writes nothing.
+ * `node dist-bench/bench/read-path.js [cases]`: GET /api/v1/cases/{id} beside the ceiling read, in rounds, with each
+ * server's CPU per request, on the bench database of that size (seeded here if empty; run with the environment
+ * bench/run.sh sets, migrations run: bench/README.md). For iterating on the read path without the whole runner.
+ * BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS (default 5); BENCH_DIST runs another build's API; BENCH_DIST_B (a
+ * folder with a built dist/) starts a second API from it on BENCH_API_PORT + 2 and measures both in every round (the
+ * ratios are per round, against that round's ceiling); BENCH_NODE_OPTIONS_A / _B add node options to one side;
+ * BENCH_CPU_PROF a folder for `node --cpu-prof` of the API. Prints one line per run and the medians; writes nothing.
  */
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { onDb } from './audit-scale';
-import { load, pacedLoad, processCpuMs, start, startLintas, waitFor } from './lib';
+import { load, pacedLoad, processCpuMs, rssMb, start, startLintas, waitFor } from './lib';
 import { BENCH_PASSWORD, benchCaseworkerEmail, seed } from './seed';
 
 const cases = Number(process.argv[2] ?? 10000);
@@ -41,9 +41,11 @@ async function main(): Promise<void> {
   Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
   await seed(cases);
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const apiA = startLintas('api', root, env, prof);
+  // BENCH_NODE_OPTIONS_A / _B: node options for one side only (say, a V8 flag under test), after scripts/start.sh's.
+  const opts = (side: string) => (process.env[`BENCH_NODE_OPTIONS_${side}`] ?? '').split(' ').filter(Boolean);
+  const apiA = startLintas('api', root, env, [...prof, ...opts('A')]);
   const distB = process.env.BENCH_DIST_B;
-  const apiB = distB ? startLintas('api', distB, { ...env, PORT: String(API_PORT + 2) }, prof) : undefined;
+  const apiB = distB ? startLintas('api', distB, { ...env, PORT: String(API_PORT + 2) }, [...prof, ...opts('B')]) : undefined;
   const targets: Array<{ name: string; pid: number | undefined; url: string }> = [
     { name: 'A', pid: apiA.pid, url: api },
     ...(apiB ? [{ name: 'B', pid: apiB.pid, url: `http://127.0.0.1:${API_PORT + 2}` }] : []),
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
           `autocannon overallRate p50 ${bursty.latencyP50Ms} p99 ${bursty.latencyP99Ms} ms\n`,
       );
     }
+    process.stdout.write(`RSS after load: ${targets.map((t) => `${t.name} ${rssMb(t.pid)} MB`).join(', ')}\n`);
     for (const [name, r] of ratios)
       process.stdout.write(
         `median ${name}: GET case ${median(r.rps)} req/s, ${median(r.cpu).toFixed(3)} ms CPU/req; ratio to the round's ceiling ${median(r.ratio).toFixed(3)}, CPU ratio ${median(r.cpuRatio).toFixed(3)}\n`,
