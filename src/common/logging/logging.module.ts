@@ -116,8 +116,9 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 /**
  * Nest's Logger writes through nestjs-pino to the root logger. nestjs-pino's request middleware (pino-http, a child logger
  * per request, run through @fastify/middie) is applied to no route (`forRoutes: []`): it cost about a tenth of the API's
- * CPU on GET /cases/{id} (0.58 → 0.53 ms, and 0.28 → 0.20 ms on /health/live, measured side by side), and the same lines
- * come from two Fastify hooks and the mixin above (request-logging.ts).
+ * CPU on GET /cases/{id} (0.452 → 0.404 ms at LOG_LEVEL=warn, 0.516 → 0.452 ms at info, measured side by side), and the
+ * same lines come from Fastify hooks and the mixin above (request-logging.ts). nestjs-pino keeps one logger per process
+ * for lines logged through Nest's Logger (the first app's, when a test boots two in one process).
  */
 @Module({
   imports: [

@@ -1,5 +1,6 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { rootLogger } from './logging.module';
+import { registerJsonBodyParser } from '../http/json-body';
+import { REDACTED, rootLogger } from './logging.module';
 import { registerRequestLogging } from './request-logging';
 
 /** A real Fastify server on a loopback port (a request body arrives from a real socket), logging into `lines`. */
@@ -16,10 +17,11 @@ async function server(level = 'info') {
       String(req.headers['x-correlation-id'] ?? 'minted-id-000'),
   }).getInstance();
   registerRequestLogging(fastify, logger);
+  registerJsonBodyParser(fastify, 1_000_000); // the API's own parser
   const later = () => new Promise((r) => setTimeout(r, 5));
   fastify.post('/api/v1/echo', async (request) => {
     await later();
-    logger.warn({ size: JSON.stringify(request.body).length }, 'inside the handler');
+    logger.warn({ size: JSON.stringify(request.body).length, email: 'person@mail.example' }, 'inside the handler');
     return { ok: true };
   });
   fastify.get('/api/v1/broken', async () => {
@@ -55,7 +57,8 @@ describe('request logging', () => {
         body: JSON.stringify({ note: 'x'.repeat(100_000) }), // several socket reads
       });
       expect(res.status).toBe(200);
-      expect(await s.until('inside the handler')).toMatchObject({ correlationId: 'corr-echo-0001', level: 40 });
+      // The id from the request context, and the logger's redaction on the way out.
+      expect(await s.until('inside the handler')).toMatchObject({ correlationId: 'corr-echo-0001', level: 40, email: REDACTED });
       const done = await s.until('request completed');
       expect(done).toMatchObject({
         level: 30,

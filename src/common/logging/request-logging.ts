@@ -1,8 +1,9 @@
 /**
- * One line per answered (or abandoned) request, and the request's correlation id on every line logged while it is handled: two Fastify
- * hooks in place of a middleware that made child loggers per request (logging.module.ts says why, with the figures).
- * The line holds the method, the path without its query string, the status and the time taken: never a body, never a
- * header. Health probes are not logged.
+ * One line per answered (or abandoned) request, and the request's correlation id on every line logged while it is
+ * handled: Fastify hooks in place of a middleware that made child loggers per request (logging.module.ts says why, with
+ * the figures). The line holds the method, the path without its query string, the status and the time taken: never a
+ * body, never a header. An answer of 500 or more is logged at error level, so LOG_LEVEL=warn keeps it. Health probes
+ * are not logged.
  */
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
