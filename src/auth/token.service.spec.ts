@@ -1,4 +1,7 @@
-import { accessTokenTimesAcceptable } from './token.service';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../config/app-config';
+import { accessTokenTimesAcceptable, TokenService, VERIFIED_TOKENS_MAX } from './token.service';
 
 describe('access token times', () => {
   const now = 1_800_000_000;
@@ -33,5 +36,58 @@ describe('access token times', () => {
     ]) {
       expect({ iat, exp, ok: ok(iat, exp) }).toEqual({ iat, exp, ok: false });
     }
+  });
+});
+
+describe('TokenService: verified access tokens kept until they expire', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const auth = {
+    issuer: 'lintas-test',
+    audience: 'lintas-test-api',
+    jwtKeyId: 'k1',
+    jwtVerificationKeys: new Map([['k1', publicKey]]),
+    accessTokenTtlSeconds: 900,
+  };
+  const jwt = new JwtService({ privateKey: privateKey as unknown as string, publicKey: publicKey as unknown as string });
+  const claims = { sub: randomUUID(), sid: randomUUID() };
+  const fresh = () => new TokenService(jwt, { auth } as unknown as AppConfig);
+  afterEach(() => jest.restoreAllMocks());
+
+  it('checks the signature once per token, and a hit answers the same claims', () => {
+    const tokens = fresh();
+    const token = tokens.signAccess(claims);
+    const verify = jest.spyOn(jwt, 'verify');
+    expect(tokens.verifyAccess(token)).toEqual(claims);
+    expect(tokens.verifyAccess(token)).toEqual(claims);
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it('never serves a token that differs by one character, and refuses it', () => {
+    const tokens = fresh();
+    const token = tokens.signAccess(claims);
+    expect(tokens.verifyAccess(token)).toEqual(claims);
+    // A character inside the signature (the last one also carries padding bits that decode to nothing).
+    const at = token.length - 10;
+    const other = token[at] === 'A' ? 'B' : 'A';
+    expect(tokens.verifyAccess(`${token.slice(0, at)}${other}${token.slice(at + 1)}`)).toBeNull();
+  });
+
+  it('refuses a kept token once it has expired', () => {
+    const tokens = fresh();
+    const token = tokens.signAccess(claims);
+    expect(tokens.verifyAccess(token)).toEqual(claims);
+    const later = Date.now() + 901 * 1000;
+    jest.spyOn(Date, 'now').mockReturnValue(later);
+    expect(tokens.verifyAccess(token)).toBeNull();
+  });
+
+  it('keeps at most VERIFIED_TOKENS_MAX tokens, dropping the oldest', () => {
+    const tokens = fresh();
+    const first = tokens.signAccess(claims);
+    tokens.verifyAccess(first);
+    for (let i = 0; i < VERIFIED_TOKENS_MAX; i++) tokens.verifyAccess(tokens.signAccess({ sub: claims.sub, sid: randomUUID() }));
+    const verify = jest.spyOn(jwt, 'verify');
+    expect(tokens.verifyAccess(first)).toEqual(claims); // verified again: it had been dropped
+    expect(verify).toHaveBeenCalledTimes(1);
   });
 });

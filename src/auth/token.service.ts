@@ -10,6 +10,9 @@ export interface AccessClaims {
   sid: string;
 }
 
+/** How many verified access tokens one process keeps (about 0.6 KB each). */
+export const VERIFIED_TOKENS_MAX = 5000;
+
 /** How far a token's iat may lie ahead of this server's clock (another replica's clock may run a little fast). */
 export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 60;
 
@@ -33,6 +36,15 @@ export function accessTokenTimesAcceptable(iat: unknown, exp: unknown, ttlSecond
  */
 @Injectable()
 export class TokenService {
+  /**
+   * Access tokens this process has verified, by their exact text, until they expire: a client sends the same token with
+   * every request of its 15 minutes, and the ES256 signature check was a fifth of the API's CPU on GET /cases/{id}
+   * (0.12 ms of ~0.5 ms). Only a token that passed every check is kept, a hit is judged again against the clock, and the
+   * session behind it is still checked on every request (AuthGuard), so logout and revocation apply as before. Bounded:
+   * past VERIFIED_TOKENS_MAX the oldest entry goes.
+   */
+  private readonly verified = new Map<string, { claims: AccessClaims; iat: number; exp: number }>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
@@ -61,6 +73,13 @@ export class TokenService {
    */
   verifyAccess(token: string): AccessClaims | null {
     const { auth } = this.config;
+    const now = Math.floor(Date.now() / 1000);
+    const known = this.verified.get(token);
+    if (known) {
+      if (now < known.exp && accessTokenTimesAcceptable(known.iat, known.exp, auth.accessTokenTtlSeconds, now)) return known.claims;
+      this.verified.delete(token);
+      return null;
+    }
     try {
       const publicKey = auth.jwtVerificationKeys.get(tokenKid(token) ?? '');
       if (!publicKey) return null;
@@ -79,8 +98,11 @@ export class TokenService {
       if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof sub !== 'string' || typeof sid !== 'string') return null;
       if (!UUID.test(sub) || !UUID.test(sid)) return null;
       const { iat, exp } = decoded.payload;
-      if (!accessTokenTimesAcceptable(iat, exp, auth.accessTokenTtlSeconds, Math.floor(Date.now() / 1000))) return null;
-      return { sub, sid };
+      if (!accessTokenTimesAcceptable(iat, exp, auth.accessTokenTtlSeconds, now)) return null;
+      const claims = { sub, sid };
+      if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { claims, iat: iat as number, exp: exp as number });
+      return claims;
     } catch {
       return null;
     }
