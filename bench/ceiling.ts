@@ -1,7 +1,8 @@
 /**
- * The ceiling Lintas is measured against: the least a guarded read can do on this stack — NestJS on Fastify, verify an ES256
- * JWT with a KeyObject, read one row by primary key with TypeORM — and the least a validated insert can do. Kept in bench/,
- * never in the product. Listens on BENCH_CEILING_PORT.
+ * The ceiling Lintas is measured against: a plain guarded read on this stack — NestJS on Fastify, verify an ES256 JWT with
+ * a KeyObject on every request, read one row by primary key with TypeORM — and the least a validated insert can do. Kept
+ * in bench/, never in the product. Listens on BENCH_CEILING_PORT. Lintas keeps a verified token until it expires
+ * (TokenService): with the bench's one token, its GET figures are warm ones (docs/scale.md, "CPU of a read").
  *
  * Beside them, the required-work ceiling of POST /cases (POST /ceiling/cases): on the same HTTP and JWT stack, the work
  * a case creation cannot avoid, written plainly with `pg` and node:crypto, no TypeORM and no Lintas service — the session

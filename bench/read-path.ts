@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     for (const t of targets) {
       const rate = Math.floor(median(ratios.get(t.name)!.rps) / 2);
       const paced = await pacedLoad({ url: t.url, path: randomCase, headers: auth, rate, seconds: SECONDS });
+      if (paced.non2xx + paced.errors > 0) throw new Error(`${t.url}: ${paced.non2xx} non-2xx, ${paced.errors} errors at half rate`);
       const bursty = await load({ url: t.url, path: randomCase, headers: auth, seconds: SECONDS, overallRate: rate });
       process.stdout.write(
         `${t.name} at ${rate} req/s: paced p50 ${paced.latencyP50Ms} p99 ${paced.latencyP99Ms} ms (${paced.non2xx + paced.errors} failed); ` +

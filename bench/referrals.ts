@@ -34,7 +34,7 @@ import { ConsentPurpose, DataCategory } from '../src/common/vocabulary';
 import { EvaluatedConsent, evaluateCategories, evaluateConsent } from '../src/consent/consent-evaluator';
 import { QUEUES } from '../src/queue/queues';
 import { REFERRAL_JOBS } from '../src/referrals/jobs/referral.jobs';
-import { start, startLintas } from './lib';
+import { startLintas } from './lib';
 import { BENCH_PASSWORD, benchCaseworkerEmail, CASEWORKERS_PER_ORGANISATION } from './seed';
 
 const PURPOSE: ConsentPurpose = 'cross_border_referral';
@@ -747,9 +747,10 @@ if (require.main === module) {
     Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
     await seed(cases);
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const apiProc = start('api', join(dist, 'src/main.js'), env, prof);
+    // As the runner starts them: through scripts/start.sh (its node options) of the build under test.
+    const apiProc = startLintas('api', join(dist, '..'), env, prof);
     const workerScript = join(dist, 'src/worker.js');
-    const worker = start('worker', workerScript, env);
+    const worker = startLintas('worker', join(dist, '..'), env);
     process.once('exit', () => [apiProc, worker].forEach((p) => p.kill('SIGKILL')));
     try {
       await waitFor(`http://127.0.0.1:${port}/health/ready`);

@@ -12,8 +12,8 @@
 #   more behave the same). Under load the API's old generation swelled to ~150 MB around ~50 MB of live objects; with a
 #   1 GB limit it stays under ~75 MB (RSS after load ~175 instead of ~230 MB), at no CPU cost we could measure
 #   (a few more full collections). 1 GB is twenty times the live heap; the HTCDS export streams in batches.
-# - API --max-semi-space-size=32: Node 24's V8 lets the young generation grow to 64 MB per semi-space (Node 20's: 16),
-#   which put the API's RSS after load at ~340 MB. Measured side by side on GET /cases/{id} (bench/read-path.ts, 5
+# - API --max-semi-space-size=32 sets the young generation's semi-space: Node 24's V8 defaults to 64 MB under this heap
+#   limit (Node 20's to 16 MB, which this raises to 32), which put the API's RSS after load at ~340 MB. Measured side by side on GET /cases/{id} (bench/read-path.ts, 5
 #   rounds each): 32 MB → RSS 271 MB at the same CPU per request (CPU ratio to the ceiling 0.622 against 0.623); 16 MB →
 #   241 MB but 23 % more CPU per request (0.464 → 0.572 ms: more scavenges, more objects promoted).
 # The worker keeps V8's defaults: its batch jobs (statistics releases at 1M cases) were not measured under a limit.

@@ -9,7 +9,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -32,10 +32,16 @@ interface Child {
   stderr: string[];
 }
 
-function spawnBuilt(script: string, env: Record<string, string>): Child {
+/** A built process started as production starts it (scripts/start.sh: its node options), on this test's Node. */
+function spawnBuilt(script: 'main.js' | 'worker.js', env: Record<string, string>): Child {
   const path = resolve(__dirname, '../dist/src', script);
   if (!existsSync(path)) throw new Error(`dist/src/${script} is missing: run \`npx nest build\` (npm test does)`);
-  const child = spawn(process.execPath, [path], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const start = resolve(__dirname, '../scripts/start.sh');
+  const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+  const child = spawn('bash', [start, script === 'main.js' ? 'api' : 'worker'], {
+    env: { ...process.env, ...env, PATH },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const stderr: string[] = [];
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   return { process: child, exited: new Promise((done) => child.once('exit', done)), stderr };

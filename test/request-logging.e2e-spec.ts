@@ -27,11 +27,15 @@ describe('request logging (e2e)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const lines = (): Line[] =>
-    readFileSync(logFile, 'utf8')
+  /** The lines written so far; a last line still being written (no newline yet) waits for the next read. */
+  const lines = (): Line[] => {
+    const text = readFileSync(logFile, 'utf8');
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Line);
+  };
 
   it('ties a service’s warning to the request that caused it, and logs no identity', async () => {
     const admin = await platformAdmin(api);

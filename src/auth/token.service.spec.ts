@@ -81,6 +81,26 @@ describe('TokenService: verified access tokens kept until they expire', () => {
     expect(tokens.verifyAccess(token)).toBeNull();
   });
 
+  it('does not keep a token that carries nbf: it is verified every time', () => {
+    const tokens = fresh();
+    const token = jwt.sign(
+      { sid: claims.sid },
+      {
+        subject: claims.sub,
+        algorithm: 'ES256',
+        issuer: auth.issuer,
+        audience: auth.audience,
+        expiresIn: 900,
+        notBefore: 0,
+        header: { alg: 'ES256', typ: 'at+jwt', kid: 'k1' },
+      },
+    );
+    const verify = jest.spyOn(jwt, 'verify');
+    expect(tokens.verifyAccess(token)).toEqual(claims);
+    expect(tokens.verifyAccess(token)).toEqual(claims);
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
   it('keeps at most VERIFIED_TOKENS_MAX tokens, dropping the oldest', () => {
     const tokens = fresh();
     const first = tokens.signAccess(claims);
