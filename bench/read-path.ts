@@ -9,8 +9,7 @@
  */
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { onDb } from './audit-scale';
-import { load, pacedLoad, processCpuMs, rssMb, start, startLintas, waitFor } from './lib';
+import { benchEnvironment, load, pacedLoad, processCpuMs, rssMb, start, startLintas, waitFor } from './lib';
 import { BENCH_PASSWORD, benchCaseworkerEmail, seed } from './seed';
 
 const cases = Number(process.argv[2] ?? 10000);
@@ -25,20 +24,7 @@ const ceiling = `http://127.0.0.1:${CEILING_PORT}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const dbName = `lintas_c${cases}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: onDb(process.env.DATABASE_URL!, dbName),
-    DATABASE_MIGRATION_URL: onDb(process.env.DATABASE_MIGRATION_URL!, dbName),
-    NODE_ENV: 'development',
-    PORT: String(API_PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    BENCH_CEILING_PORT: String(CEILING_PORT),
-  };
-  Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
+  const env = benchEnvironment(cases, { api: API_PORT, ceiling: CEILING_PORT });
   await seed(cases);
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // BENCH_NODE_OPTIONS_A / _B: node options for one side only (say, a V8 flag under test), after scripts/start.sh's.

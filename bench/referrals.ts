@@ -726,25 +726,13 @@ if (require.main === module) {
   // For iterating on the worker: the API and worker on the seeded size's database, both scenarios, JSON on stdout.
   void (async () => {
     const { seed } = await import('./seed');
-    const { onDb } = await import('./audit-scale');
-    const { waitFor } = await import('./lib');
+    const { benchEnvironment, waitFor } = await import('./lib');
     const cases = Number(process.argv[2] ?? process.env.BENCH_CASES?.split(',')[0] ?? 10_000);
     const port = Number(process.env.BENCH_API_PORT ?? 3900);
     const root = join(__dirname, '..', '..');
     // BENCH_DIST: another build to measure with this harness (the dist/ of an earlier commit, for a before/after).
     const dist = process.env.BENCH_DIST ?? join(root, 'dist');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: onDb(process.env.DATABASE_URL!, `lintas_c${cases}`),
-      DATABASE_MIGRATION_URL: onDb(process.env.DATABASE_MIGRATION_URL!, `lintas_c${cases}`),
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    };
-    Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
+    const env = benchEnvironment(cases, { api: port });
     await seed(cases);
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     // As the runner starts them: through scripts/start.sh (its node options) of the build under test.

@@ -10,7 +10,20 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { auditScale, onDb } from './audit-scale';
 import { readFileSync } from 'node:fs';
-import { load, LoadResult, medianRun, pacedLoad, postgresCpuMs, processCpuMs, ratio, rssMb, start, startLintas, waitFor } from './lib';
+import {
+  benchEnvironment,
+  load,
+  LoadResult,
+  medianRun,
+  pacedLoad,
+  postgresCpuMs,
+  processCpuMs,
+  ratio,
+  rssMb,
+  start,
+  startLintas,
+  waitFor,
+} from './lib';
 import { isReferralResult, referralDelivery, referralRow } from './referrals';
 import { apiReplicas, replicasMarkdown } from './replicas';
 import { slopesMarkdown, storageMarkdown, storageRecord } from './scale-record';
@@ -164,19 +177,7 @@ const targetVerdict = (met: boolean): string => (met ? 'met' : 'MISSED');
 /** One size: seed (or reuse), start the API, worker and ceiling on that database, measure, stop them. */
 async function measureSize(cases: number): Promise<Record<string, unknown>> {
   const dbName = `lintas_c${cases}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: onDb(process.env.DATABASE_URL!, dbName),
-    DATABASE_MIGRATION_URL: onDb(process.env.DATABASE_MIGRATION_URL!, dbName),
-    NODE_ENV: 'development',
-    PORT: String(API_PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    BENCH_CEILING_PORT: String(CEILING_PORT),
-  };
-  Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
+  const env = benchEnvironment(cases, { api: API_PORT, ceiling: CEILING_PORT });
   const seeded = await seed(cases);
   process.stderr.write(`[bench] ${cases} cases: ${JSON.stringify(seeded)}\n`);
   const storage = await storageRecord(env.DATABASE_MIGRATION_URL!);
