@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import type pino from 'pino';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
@@ -18,15 +19,17 @@ export const OPENAPI_PATH = 'api/docs';
 
 /** Everything main.ts does to the API, shared with the end-to-end tests so they test the same thing. */
 export async function createApiApp(config = AppConfig.fromEnvironment()): Promise<NestFastifyApplication> {
+  // The server's own refusals log to the root logger, which exists once the app does (set below).
+  const logs: { root?: pino.Logger } = {};
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
     // Headers over the limit or unreadable, a request that never finished arriving: a Lintas error body with a code.
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(() => logs.root),
     // A path the router cannot decode, or a segment over its length limit: the same, with the request's correlation id.
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: frameworkErrorHandler(() => logs.root),
   });
   // bodyParser off: Nest's default would add an application/x-www-form-urlencoded parser. The JSON parser is Fastify's
   // own (body limit, prototype-poisoning checks) behind registerJsonBodyParser, which keeps 5e6 from passing as an amount.
@@ -41,7 +44,8 @@ export async function createApiApp(config = AppConfig.fromEnvironment()): Promis
   // JSON only: any other body type answers 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser(['text/plain']);
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
-  registerRequestLogging(fastify, app.get(ROOT_LOGGER));
+  logs.root = app.get<pino.Logger>(ROOT_LOGGER);
+  registerRequestLogging(fastify, logs.root);
 
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Correlation-Id', String(request.id));

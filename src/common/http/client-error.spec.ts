@@ -1,4 +1,6 @@
-import { clientErrorCode, clientErrorResponse, frameworkErrorCode } from './client-error';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { clientErrorCode, clientErrorHandler, clientErrorResponse, frameworkErrorCode, frameworkErrorHandler } from './client-error';
 
 describe('client errors of the HTTP server', () => {
   it.each([
@@ -20,5 +22,37 @@ describe('client errors of the HTTP server', () => {
     expect(frameworkErrorCode({ code: 'FST_ERR_MAX_PARAM_LENGTH' })).toBe('URI_TOO_LONG');
     expect(frameworkErrorCode({ code: 'FST_ERR_BAD_URL' })).toBe('MALFORMED_REQUEST');
     expect(frameworkErrorCode({ code: 'FST_ERR_ASYNC_CONSTRAINT' })).toBe('INTERNAL_ERROR');
+  });
+
+  it('logs to the root logger: a client error at debug, a router 5xx at error, never the path', () => {
+    const lines: Array<[string, object, string]> = [];
+    const log = {
+      debug: (obj: object, msg: string) => void lines.push(['debug', obj, msg]),
+      error: (obj: object, msg: string) => void lines.push(['error', obj, msg]),
+    };
+    const write = jest.fn();
+    const socket = { destroyed: false, writable: true, write, destroy: jest.fn() } as unknown as Socket;
+    clientErrorHandler(() => log)(Object.assign(new Error('bad'), { code: 'HPE_HEADER_OVERFLOW' }), socket);
+    expect(write).toHaveBeenCalledWith(expect.stringContaining('HEADERS_TOO_LARGE'));
+
+    const reply = { code: () => reply, header: () => reply, send: jest.fn() } as unknown as FastifyReply;
+    const request = { id: 'corr-router-01' } as unknown as FastifyRequest;
+    const error = Object.assign(new Error("'/api/v1/cases/Aye Mya' is not valid"), { code: 'FST_ERR_ASYNC_CONSTRAINT' });
+    frameworkErrorHandler(() => log)(error, request, reply);
+    frameworkErrorHandler(() => log)(Object.assign(new Error('/api/v1/x%zz'), { code: 'FST_ERR_BAD_URL' }), request, reply);
+
+    expect(lines).toEqual([
+      ['debug', expect.objectContaining({ errorCode: 'HPE_HEADER_OVERFLOW', code: 'HEADERS_TOO_LARGE' }), 'client error before a request'],
+      ['error', { correlationId: 'corr-router-01', errorCode: 'FST_ERR_ASYNC_CONSTRAINT', code: 'INTERNAL_ERROR' }, 'router error'],
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/Aye|api\/v1/);
+  });
+
+  it('logs nothing, and still answers, before the app has made its logger', () => {
+    const send = jest.fn();
+    const reply = { code: () => reply, header: () => reply, send } as unknown as FastifyReply;
+    const request = { id: 'corr-router-02' } as unknown as FastifyRequest;
+    frameworkErrorHandler(() => undefined)(Object.assign(new Error('x'), { code: 'FST_ERR_X' }), request, reply);
+    expect(send).toHaveBeenCalledWith(expect.stringContaining('INTERNAL_ERROR'));
   });
 });

@@ -38,17 +38,21 @@ export function clientErrorResponse(err: { code?: string }, correlationId: strin
   );
 }
 
+/**
+ * Where the handlers below log: the process's root logger once the app has made it. Fastify's own logger (what `this.log`
+ * and `request.log` are here) is off in Lintas, so lines written there were lost.
+ */
+export type ErrorLog = () => { debug(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
+
 /** Fastify's `clientErrorHandler`: as its default (nothing for a reset or destroyed socket), with a Lintas error body. */
-export function clientErrorHandler(
-  this: { log: { debug(obj: object, msg: string): void } },
-  err: Error & { code?: string },
-  socket: Socket,
-) {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const correlationId = randomUUID();
-  this.log.debug({ correlationId, errorCode: err.code, code: clientErrorCode(err) }, 'client error before a request');
-  if (socket.writable) socket.write(clientErrorResponse(err, correlationId));
-  socket.destroy(err);
+export function clientErrorHandler(log: ErrorLog) {
+  return (err: Error & { code?: string }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const correlationId = randomUUID();
+    log()?.debug({ correlationId, errorCode: err.code, code: clientErrorCode(err) }, 'client error before a request');
+    if (socket.writable) socket.write(clientErrorResponse(err, correlationId));
+    socket.destroy(err);
+  };
 }
 
 /** The Lintas code for an error the router raises before any route runs. */
@@ -58,16 +62,21 @@ export function frameworkErrorCode(err: { code?: string }): ErrorCode {
   return 'INTERNAL_ERROR';
 }
 
-/** Fastify's `frameworkErrors`: the usual error body, with the request's correlation id. */
-export function frameworkErrorHandler(err: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
-  const code = frameworkErrorCode(err);
-  const status = ERROR_STATUS[code];
-  const correlationId = String(request.id);
-  if (status >= 500) request.log.error({ err, correlationId }, 'router error');
-  void reply
-    .code(status)
-    .header('content-type', 'application/json; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('x-correlation-id', correlationId)
-    .send(JSON.stringify({ statusCode: status, code, message: errorMessage(REFERENCE_LANGUAGE, code), correlationId }));
+/**
+ * Fastify's `frameworkErrors`: the usual error body, with the request's correlation id. A 5xx is logged with the error's
+ * code only: the router's messages quote the path.
+ */
+export function frameworkErrorHandler(log: ErrorLog) {
+  return (err: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void => {
+    const code = frameworkErrorCode(err);
+    const status = ERROR_STATUS[code];
+    const correlationId = String(request.id);
+    if (status >= 500) log()?.error({ correlationId, errorCode: err.code, code }, 'router error');
+    void reply
+      .code(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('x-correlation-id', correlationId)
+      .send(JSON.stringify({ statusCode: status, code, message: errorMessage(REFERENCE_LANGUAGE, code), correlationId }));
+  };
 }
