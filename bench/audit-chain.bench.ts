@@ -14,12 +14,7 @@ import { AuditSealer } from '../src/audit/audit-sealer';
 import { AuditVerifier } from '../src/audit/audit-verifier';
 import { AppConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/typeorm-options';
-
-const onDb = (url: string, db: string): string => {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-};
+import { onDb } from './lib';
 
 async function main(): Promise<void> {
   const events = Number(process.argv[2] ?? 1_000_000);

@@ -21,12 +21,7 @@ import { chainRowOf, EventTuple, GENESIS_HASH, hashRow } from '../src/audit/audi
 import { AuditVerifier } from '../src/audit/audit-verifier';
 import { AppConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/typeorm-options';
-
-export const onDb = (url: string, db: string): string => {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-};
+import { onDb } from './lib';
 
 export interface AuditScaleResult {
   events: number;

@@ -16,27 +16,30 @@ export interface LoadResult {
   requests: number;
 }
 
+/** The same server URL with another database. */
+export const onDb = (url: string, db: string): string => {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+
 /**
  * The environment the bench starts Lintas (and the ceiling) with on the database of one seeded size (`lintas_c<cases>`):
  * loopback, warnings only, rate limits out of the way. This process is pointed at that database too, for seeding.
  */
 export function benchEnvironment(cases: number, ports: { api: number; ceiling?: number }): NodeJS.ProcessEnv {
-  const onDb = (url: string) => {
-    const u = new URL(url);
-    u.pathname = `/lintas_c${cases}`;
-    return u.toString();
-  };
+  const db = `lintas_c${cases}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: onDb(process.env.DATABASE_URL!),
-    DATABASE_MIGRATION_URL: onDb(process.env.DATABASE_MIGRATION_URL!),
+    DATABASE_URL: onDb(process.env.DATABASE_URL!, db),
+    DATABASE_MIGRATION_URL: onDb(process.env.DATABASE_MIGRATION_URL!, db),
     NODE_ENV: 'development',
     PORT: String(ports.api),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    ...(ports.ceiling ? { BENCH_CEILING_PORT: String(ports.ceiling) } : {}),
+    ...(ports.ceiling !== undefined ? { BENCH_CEILING_PORT: String(ports.ceiling) } : {}),
   };
   Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL });
   return env;

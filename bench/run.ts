@@ -8,13 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { auditScale, onDb } from './audit-scale';
+import { auditScale } from './audit-scale';
 import { readFileSync } from 'node:fs';
 import {
   benchEnvironment,
   load,
   LoadResult,
   medianRun,
+  onDb,
   pacedLoad,
   postgresCpuMs,
   processCpuMs,

@@ -4,13 +4,22 @@
  * value, query string or token in any of it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, startApi, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff, platformAdmin } from './support/factories';
 
-type Line = { level: number; msg: string; correlationId?: string; context?: string; req?: { method: string; path: string } };
+type Line = {
+  level: number;
+  msg: string;
+  correlationId?: string;
+  context?: string;
+  req?: { method: string; path: string };
+  errorCode?: string;
+  code?: string;
+};
 
 describe('request logging (e2e)', () => {
   let api: TestApi;
@@ -20,7 +29,7 @@ describe('request logging (e2e)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lintas-log-'));
     logFile = join(dir, 'api.log');
-    api = await startApi({ LOG_FILE: logFile, LOG_LEVEL: 'info' });
+    api = await startApi({ LOG_FILE: logFile, LOG_LEVEL: 'debug' });
   });
   afterAll(async () => {
     await api.close();
@@ -60,5 +69,23 @@ describe('request logging (e2e)', () => {
     expect(lines().some((l) => l.msg === 'request completed' && l.req?.method === 'POST' && l.req.path === '/api/v1/cases')).toBe(true);
     const text = readFileSync(logFile, 'utf8');
     for (const secret of [`Given${tag}`, `Family${tag}`, `check-${tag}`, staff.caseworker.token]) expect(text).not.toContain(secret);
+  });
+
+  it('logs a request the HTTP server refused before it was one, by codes only', async () => {
+    const { port } = new URL(api.http.baseUrl);
+    const secret = `Bearer ${'s'.repeat(20_000)}`;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.write(`GET /api/v1/cases/refused-path HTTP/1.1\r\nHost: x\r\nAuthorization: ${secret}\r\n\r\n`);
+    });
+    const correlationId = /"correlationId":"([^"]+)"/.exec(answer)?.[1];
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    const line = await eventually(async () => Promise.resolve(lines().find((l) => l.msg === 'client error before a request')));
+    expect(line).toMatchObject({ level: 20, correlationId, errorCode: 'HPE_HEADER_OVERFLOW', code: 'HEADERS_TOO_LARGE' });
+    expect(readFileSync(logFile, 'utf8')).not.toMatch(/refused-path|sssss/);
   });
 });

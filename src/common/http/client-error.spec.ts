@@ -32,7 +32,11 @@ describe('client errors of the HTTP server', () => {
     };
     const write = jest.fn();
     const socket = { destroyed: false, writable: true, write, destroy: jest.fn() } as unknown as Socket;
-    clientErrorHandler(() => log)(Object.assign(new Error('bad'), { code: 'HPE_HEADER_OVERFLOW' }), socket);
+    const overflow = Object.assign(new Error('header overflow in GET /api/v1/cases/Aye Mya'), {
+      code: 'HPE_HEADER_OVERFLOW',
+      rawPacket: Buffer.from('GET /api/v1/cases/Aye Mya HTTP/1.1'),
+    });
+    clientErrorHandler(() => log)(overflow, socket);
     expect(write).toHaveBeenCalledWith(expect.stringContaining('HEADERS_TOO_LARGE'));
 
     const reply = { code: () => reply, header: () => reply, send: jest.fn() } as unknown as FastifyReply;
@@ -42,7 +46,11 @@ describe('client errors of the HTTP server', () => {
     frameworkErrorHandler(() => log)(Object.assign(new Error('/api/v1/x%zz'), { code: 'FST_ERR_BAD_URL' }), request, reply);
 
     expect(lines).toEqual([
-      ['debug', expect.objectContaining({ errorCode: 'HPE_HEADER_OVERFLOW', code: 'HEADERS_TOO_LARGE' }), 'client error before a request'],
+      [
+        'debug',
+        { correlationId: expect.any(String) as string, errorCode: 'HPE_HEADER_OVERFLOW', code: 'HEADERS_TOO_LARGE' },
+        'client error before a request',
+      ],
       ['error', { correlationId: 'corr-router-01', errorCode: 'FST_ERR_ASYNC_CONSTRAINT', code: 'INTERNAL_ERROR' }, 'router error'],
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/Aye|api\/v1/);
