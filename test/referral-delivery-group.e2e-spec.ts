@@ -6,7 +6,7 @@ import { eventually } from './support/app';
 import { createCase } from './support/cases';
 import { organisationWithStaff } from './support/factories';
 import { act, createReferral, permitConsent } from './support/referrals';
-import { startTwoNodes, TwoNodes } from './support/two-nodes';
+import { registerEachOther, startTwoNodes, TwoNodes } from './support/two-nodes';
 
 /**
  * Deliveries in groups (src/queue/queues.ts GROUPED_TYPES): approvals made while deployment A's worker is stopped are
@@ -32,18 +32,7 @@ describe('grouped local deliveries (e2e)', () => {
       organisationWithStaff(a.api, a.admin, { country: 'TH', type: 'health' }),
       organisationWithStaff(b.api, b.admin, { country: 'MM' }),
     ]);
-    const onA = await a.api.http.post(
-      `/api/v1/federation/partners/${a.partnerId}/organisations`,
-      { remoteOrganisationId: mm.org.id, name: mm.org.name, country: 'MM', type: 'ngo' },
-      a.admin.token,
-    );
-    const onB = await b.api.http.post(
-      `/api/v1/federation/partners/${b.partnerId}/organisations`,
-      { remoteOrganisationId: th.org.id, name: th.org.name, country: 'TH', type: 'ngo' },
-      b.admin.token,
-    );
-    expect([onA.status, onB.status]).toEqual([201, 201]);
-    mmOnA = onA.body.id;
+    mmOnA = await registerEachOther(nodes, { org: th.org, country: 'TH' }, { org: mm.org, country: 'MM' });
     await b.startWorker();
   }, 60_000);
   afterEach(async () => {

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { createCase } from './support/cases';
 import { eventually } from './support/app';
 import { createOrganisation, createUser, organisationWithStaff, TestUser } from './support/factories';
-import { startTwoNodes, TestNode, TwoNodes } from './support/two-nodes';
+import { registerEachOther, startTwoNodes, TestNode, TwoNodes } from './support/two-nodes';
 
 /**
  * A case handed from a Thai shelter on deployment A to a Myanmar organisation on deployment B, each deployment with
@@ -28,18 +28,7 @@ describe('a referral between two deployments (e2e)', () => {
       organisationWithStaff(a.api, a.admin, { country: 'TH' }),
       organisationWithStaff(b.api, b.admin, { country: 'MM' }),
     ]);
-    const onA = await a.api.http.post(
-      `/api/v1/federation/partners/${a.partnerId}/organisations`,
-      { remoteOrganisationId: mm.org.id, name: mm.org.name, country: 'MM', type: 'ngo' },
-      a.admin.token,
-    );
-    const onB = await b.api.http.post(
-      `/api/v1/federation/partners/${b.partnerId}/organisations`,
-      { remoteOrganisationId: th.org.id, name: th.org.name, country: 'TH', type: 'ngo' },
-      b.admin.token,
-    );
-    expect([onA.status, onB.status]).toEqual([201, 201]);
-    mmOnA = onA.body.id;
+    mmOnA = await registerEachOther(nodes, { org: th.org, country: 'TH' }, { org: mm.org, country: 'MM' });
     await b.startWorker();
   }, 60_000);
   afterAll(() => nodes?.close());

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { createCase } from './support/cases';
 import { eventually } from './support/app';
 import { organisationWithStaff, TestUser } from './support/factories';
-import { startTwoNodes, TestNode, TwoNodes } from './support/two-nodes';
+import { registerEachOther, startTwoNodes, TestNode, TwoNodes } from './support/two-nodes';
 
 /**
  * The responsible side on the partner deployment (issue 15; docs/restitution.md, "Across borders"). A Thai shelter on
@@ -30,18 +30,7 @@ describe('restitution across two deployments: the responsible partner changes th
       organisationWithStaff(a.api, a.admin, { country: 'TH' }),
       organisationWithStaff(b.api, b.admin, { country: 'KH' }),
     ]);
-    const onA = await a.api.http.post(
-      `/api/v1/federation/partners/${a.partnerId}/organisations`,
-      { remoteOrganisationId: kh.org.id, name: kh.org.name, country: 'KH', type: 'ngo' },
-      a.admin.token,
-    );
-    const onB = await b.api.http.post(
-      `/api/v1/federation/partners/${b.partnerId}/organisations`,
-      { remoteOrganisationId: th.org.id, name: th.org.name, country: 'TH', type: 'ngo' },
-      b.admin.token,
-    );
-    expect([onA.status, onB.status]).toEqual([201, 201]);
-    khOnA = onA.body.id;
+    khOnA = await registerEachOther(nodes, { org: th.org, country: 'TH' }, { org: kh.org, country: 'KH' });
     await startWorkers();
   }, 60_000);
   afterAll(() => nodes?.close());

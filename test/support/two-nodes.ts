@@ -166,3 +166,25 @@ export async function startTwoNodes(extraEnv: Record<string, string> = {}): Prom
     throw err;
   }
 }
+
+/** An organisation made on one node by the factories, and its country. */
+type NodeOrganisation = { org: { id: string; name: string }; country: string };
+
+/**
+ * Registers each node's organisation on the other as a remote organisation of its partner (the NGO each hand-over
+ * goes to), A's first. Answers the id B's organisation has on A, which referrals and restitution moves on A name.
+ */
+export async function registerEachOther(nodes: TwoNodes, onA: NodeOrganisation, onB: NodeOrganisation): Promise<string> {
+  const register = async (node: TestNode, remote: NodeOrganisation): Promise<string> => {
+    const res = await node.api.http.post(
+      `/api/v1/federation/partners/${node.partnerId}/organisations`,
+      { remoteOrganisationId: remote.org.id, name: remote.org.name, country: remote.country, type: 'ngo' },
+      node.admin.token,
+    );
+    if (res.status !== 201) throw new Error(`registering ${remote.country} on ${node.name} answered ${res.status} ${res.text}`);
+    return (res.body as { id: string }).id;
+  };
+  const bOnA = await register(nodes.a, onB);
+  await register(nodes.b, onA);
+  return bOnA;
+}
