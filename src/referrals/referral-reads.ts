@@ -17,10 +17,22 @@ import {
   referral,
   referralForUpdate,
   referralsWithReceiver,
+  ReferralWithReceiverRow,
   referralWithReceiverForUpdate,
 } from './referral.queries';
 import { ReferralEntity } from './referral.entity';
 import type { ReceiverFacts } from './referral-workflow.types';
+
+/** A referral row read with its receiver, as the workflow uses it. */
+const withReceiver = (em: EntityManager, row: ReferralWithReceiverRow): { referral: ReferralEntity; receiver: ReceiverFacts } => ({
+  referral: hydrate(em.connection, ReferralEntity, 'r', row),
+  receiver: {
+    node: row.receiver_node,
+    country: row.receiver_country,
+    partnerAcceptanceHours: row.receiver_hours ?? null,
+    partnerStatus: row.receiver_partner_status ?? null,
+  },
+});
 
 /** Organisations whose node is kept in memory at most (a deployment has tens; partners add some hundreds). */
 const NODE_CACHE_LIMIT = 10_000;
@@ -51,17 +63,7 @@ export class ReferralReads {
   /** The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read. */
   async lockWithReceiver(em: EntityManager, id: string): Promise<{ referral: ReferralEntity; receiver: ReceiverFacts } | null> {
     const { rows } = await runSql(em, referralWithReceiverForUpdate, [id]);
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      referral: hydrate(em.connection, ReferralEntity, 'r', row),
-      receiver: {
-        node: row.receiver_node,
-        country: row.receiver_country,
-        partnerAcceptanceHours: row.receiver_hours ?? null,
-        partnerStatus: row.receiver_partner_status ?? null,
-      },
-    };
+    return rows[0] ? withReceiver(em, rows[0]) : null;
   }
 
   /**
@@ -75,15 +77,7 @@ export class ReferralReads {
   ): Promise<Array<{ referral: ReferralEntity; receiver: ReceiverFacts }>> {
     if (ids.length === 0) return [];
     const { rows } = await runSql(em, referralsWithReceiver(lock), [ids]);
-    return rows.map((row) => ({
-      referral: hydrate(em.connection, ReferralEntity, 'r', row),
-      receiver: {
-        node: row.receiver_node,
-        country: row.receiver_country,
-        partnerAcceptanceHours: row.receiver_hours ?? null,
-        partnerStatus: row.receiver_partner_status ?? null,
-      },
-    }));
+    return rows.map((row) => withReceiver(em, row));
   }
 
   /** Whether the history row of the move to `status` recorded `flag` (codes only; e.g. viaBreakGlass at the draft). */

@@ -5,6 +5,7 @@
  * goes through TypeORM. What a move needs of the receiving organisation is the federation module's to answer
  * (federation/partner-facts.ts, and its fragment federation/partner-sql.ts when read with the referral).
  */
+import type { DataSource } from 'typeorm';
 import type { OrganisationNode } from '../common/vocabulary';
 import type { ReferralStatus } from '../common/vocabulary';
 import { columnsOf, selectList, statement, tableOf } from '../database/sql';
@@ -28,48 +29,38 @@ export const referral = referralById(false);
 /** The referral, row-locked. */
 export const referralForUpdate = referralById(true);
 
-/**
- * The referral, row-locked (only its own row), with what a delivery needs of its receiving organisation, in one read:
- * `hydrate(…, 'r', row)` and the receiver_ columns.
- */
-export const referralWithReceiverForUpdate = statement<
-  EntityRow & {
-    receiver_node: OrganisationNode;
-    receiver_country: string;
-    receiver_hours: number | null;
-    receiver_partner_status: GatePartnerStatus | null;
-  },
-  [string]
->('referrals.withReceiverForUpdate', (ds) => {
+/** A referral row (`hydrate(…, 'r', row)`) with what a delivery needs of its receiving organisation. */
+export type ReferralWithReceiverRow = EntityRow & {
+  receiver_node: OrganisationNode;
+  receiver_country: string;
+  receiver_hours: number | null;
+  receiver_partner_status: GatePartnerStatus | null;
+};
+
+/** The referrals `where` picks (on `r`, the referral; the id column's name is passed to it), each with its receiver. */
+const withReceiverSql = (ds: DataSource, where: (id: string) => string): string => {
   const [id, receivingOrganisationId] = columnsOf(ds, ReferralEntity, ['id', 'receivingOrganisationId']);
   return `SELECT ${selectList(ds, ReferralEntity, 'r')}, x.node AS receiver_node, x.country AS receiver_country,
                  x.partner_hours AS receiver_hours, x.partner_status AS receiver_partner_status
             FROM ${tableOf(ds, ReferralEntity)} r JOIN ${organisationPartnerSql(ds)} x ON x.id = r.${receivingOrganisationId}
-           WHERE r.${id} = $1 FOR UPDATE OF r`;
-});
+           WHERE ${where(id)}`;
+};
+
+/** The referral, row-locked (only its own row), with its receiver, in one read. */
+export const referralWithReceiverForUpdate = statement<ReferralWithReceiverRow, [string]>('referrals.withReceiverForUpdate', (ds) =>
+  withReceiverSql(ds, (id) => `r.${id} = $1 FOR UPDATE OF r`),
+);
 
 const referralsWithReceiverStatement = (lock: boolean) =>
-  statement<
-    EntityRow & {
-      receiver_node: OrganisationNode;
-      receiver_country: string;
-      receiver_hours: number | null;
-      receiver_partner_status: GatePartnerStatus | null;
-    },
-    [string[]]
-  >(lock ? 'referrals.manyWithReceiverForUpdate' : 'referrals.manyWithReceiver', (ds) => {
-    const [id, receivingOrganisationId] = columnsOf(ds, ReferralEntity, ['id', 'receivingOrganisationId']);
-    return `SELECT ${selectList(ds, ReferralEntity, 'r')}, x.node AS receiver_node, x.country AS receiver_country,
-                   x.partner_hours AS receiver_hours, x.partner_status AS receiver_partner_status
-              FROM ${tableOf(ds, ReferralEntity)} r JOIN ${organisationPartnerSql(ds)} x ON x.id = r.${receivingOrganisationId}
-             WHERE r.${id} = ANY($1::uuid[]) ORDER BY r.${id}${lock ? ' FOR UPDATE OF r SKIP LOCKED' : ''}`;
-  });
+  statement<ReferralWithReceiverRow, [string[]]>(lock ? 'referrals.manyWithReceiverForUpdate' : 'referrals.manyWithReceiver', (ds) =>
+    withReceiverSql(ds, (id) => `r.${id} = ANY($1::uuid[]) ORDER BY r.${id}${lock ? ' FOR UPDATE OF r SKIP LOCKED' : ''}`),
+  );
 const referralsWithReceiverLocked = referralsWithReceiverStatement(true);
 const referralsWithReceiverRead = referralsWithReceiverStatement(false);
 /**
- * Several referrals with what a delivery needs of their receiving organisations (as referralWithReceiverForUpdate), in
- * id order. With `lock`, those no other transaction holds, locked (SKIP LOCKED: a group of deliveries never waits for a
- * referral an API call or a recall is changing; it hands that one back to the single path, which does wait).
+ * Several referrals with their receivers (as referralWithReceiverForUpdate), in id order. With `lock`, those no other
+ * transaction holds, locked (SKIP LOCKED: a group of deliveries never waits for a referral an API call or a recall is
+ * changing; it hands that one back to the single path, which does wait).
  */
 export const referralsWithReceiver = (lock: boolean) => (lock ? referralsWithReceiverLocked : referralsWithReceiverRead);
 
