@@ -14,6 +14,7 @@ import Redis from 'ioredis';
 import { eventually, startApi, TestApi } from './support/app';
 import { createUser, organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { createCase } from './support/cases';
+import { redisContents } from './support/queues';
 
 const run = promisify(execFile);
 
@@ -21,23 +22,7 @@ async function redisDump(url: string): Promise<string> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   try {
-    const parts: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        parts.push(key);
-        const type = await redis.type(key);
-        if (type === 'string') parts.push((await redis.get(key)) ?? '');
-        else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-        else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-        else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-        else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES')));
-        else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-      }
-    } while (cursor !== '0');
-    return parts.join('\n');
+    return await redisContents(redis);
   } finally {
     redis.disconnect();
   }

@@ -19,6 +19,7 @@ import Redis from 'ioredis';
 import { eventually, startApi, TestApi } from './support/app';
 import { createCase, designExampleCase } from './support/cases';
 import { createUser, organisationWithStaff, PASSWORD, platformAdmin, TestUser, unique } from './support/factories';
+import { redisContents } from './support/queues';
 import { act, createReferral, permitConsent } from './support/referrals';
 
 const run = promisify(execFile);
@@ -77,22 +78,7 @@ async function onNode<T>(port: number, fn: (redis: Redis) => Promise<T>): Promis
 }
 
 /** Every key and value on one node, as text (for the canary search). */
-async function dumpNode(port: number): Promise<string> {
-  return onNode(port, async (redis) => {
-    const parts: string[] = [];
-    for (const key of await redis.keys('*')) {
-      parts.push(key);
-      const type = await redis.type(key);
-      if (type === 'string') parts.push((await redis.get(key)) ?? '');
-      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1)));
-      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-    return parts.join('\n');
-  });
-}
+const dumpNode = (port: number): Promise<string> => onNode(port, redisContents);
 
 const within = <T>(work: Promise<T>, ms: number): Promise<T | undefined> =>
   Promise.race([work, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
