@@ -5,23 +5,11 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { checkHeartbeat, HEARTBEAT_MAX_AGE_MS, WorkerHeartbeat } from '../src/system/worker-heartbeat';
-import { eventually, startApi, startWorker, TestApi } from './support/app';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { eventually, freePort, startApi, startWorker, TestApi } from './support/app';
 
 async function startEvictingRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();

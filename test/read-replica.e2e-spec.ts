@@ -10,7 +10,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -21,23 +20,12 @@ import { parsePeriod } from '../src/statistics/disclosure';
 import { StatisticsService } from '../src/statistics/statistics.service';
 import { designExampleCase } from './support/cases';
 import { organisationWithStaff, platformAdmin } from './support/factories';
-import { eventually, startApi, TestApi } from './support/app';
+import { eventually, freePort, startApi, TestApi } from './support/app';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-db';
 
 const run = promisify(execFile);
 const script = join(__dirname, '..', 'scripts', 'pg-replica.sh');
 const MAX_LAG = 2;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const onDatabase = (url: string, name: string): string => {
   const u = new URL(url);

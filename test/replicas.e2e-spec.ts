@@ -14,7 +14,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { QUEUES } from '../src/queue/queues';
-import { eventually, startApi, TestApi } from './support/app';
+import { eventually, freePort, startApi, TestApi } from './support/app';
 import { createCase } from './support/cases';
 import { login, organisationWithStaff, platformAdmin, TestUser } from './support/factories';
 import { Http } from './support/http';
@@ -50,18 +50,6 @@ function spawnBuilt(script: 'main.js' | 'worker.js', env: Record<string, string>
 async function stop(child: Child): Promise<void> {
   if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGTERM');
   await child.exited;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** The keys the suite's processes generated in its local folder, handed to every replica through its environment. */
